@@ -1,0 +1,69 @@
+"""Command line: the only place that prints and picks exit codes.
+
+Each subcommand lives in its own module with ``register(subparsers)``; the handler returns the
+exit code (0 pass, 1 blocked, 2 bad input or usage, 3 internal or engine error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from validator.errors import ValidatorError
+
+# subcommand modules, in help order; a module missing here is simply not registered yet
+_COMMAND_MODULES = (
+    "validator.cli.check",
+    "validator.cli.engine_cmds",
+    "validator.cli.policies",
+    "validator.cli.failures",
+    "validator.cli.batfish_cmds",
+    "validator.cli.coord",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors already; keep its message to one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="validator", description="Gate for automated network changes.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for mod_name in _COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(mod_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == mod_name:
+                continue
+            raise
+        mod.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+        return code
+    except ValidatorError as exc:
+        print(f"validator: error: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("validator: interrupted", file=sys.stderr)
+        return 3
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # fail closed, never a traceback for users
+        print(f"validator: internal error: {type(exc).__name__}: {exc}".replace("\n", " "), file=sys.stderr)
+        return 3
+
+
+def run() -> None:
+    sys.exit(main())

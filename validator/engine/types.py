@@ -1,0 +1,73 @@
+"""The engine's public data types: what a computed data plane exposes to traces, checks and backends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+
+from validator.model.dataplane import BgpSession, Edge, FibEntry, Route
+from validator.model.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class FailureSet:
+    """Elements taken down for a what-if scenario (Batfish fork_snapshot deactivate_nodes/interfaces).
+
+    A failed node has every interface inactive (loopbacks too); a failed interface is inactive
+    whatever its type. A ``link:`` failure is both interfaces of the link.
+    """
+
+    nodes: frozenset[str] = frozenset()
+    interfaces: frozenset[tuple[str, str]] = frozenset()  # (node, interface name)
+
+    def __bool__(self) -> bool:
+        return bool(self.nodes or self.interfaces)
+
+    def union(self, other: FailureSet) -> FailureSet:
+        return FailureSet(self.nodes | other.nodes, self.interfaces | other.interfaces)
+
+
+class Fib:
+    """Longest-prefix-match forwarding table of one node/VRF."""
+
+    def __init__(self, entries: dict[int, dict[int, list[FibEntry]]] | None = None) -> None:
+        # prefix length -> network address as int -> entries (ECMP)
+        self._by_len: dict[int, dict[int, list[FibEntry]]] = entries or {}
+        self._lens = sorted(self._by_len, reverse=True)
+
+    def add(self, prefix_len: int, network: int, entry: FibEntry) -> None:
+        if prefix_len not in self._by_len:
+            self._by_len[prefix_len] = {}
+            self._lens = sorted(self._by_len, reverse=True)
+        self._by_len[prefix_len].setdefault(network, []).append(entry)
+
+    def lookup(self, ip: IPv4Address) -> list[FibEntry]:
+        """All ECMP entries of the longest matching prefix; empty when there is no route."""
+        addr = int(ip)
+        for plen in self._lens:
+            mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
+            hit = self._by_len[plen].get(addr & mask)
+            if hit:
+                return hit
+        return []
+
+    def entries(self) -> list[FibEntry]:
+        return [e for plen in self._lens for es in self._by_len[plen].values() for e in es]
+
+
+@dataclass
+class DataPlane:
+    """A computed data plane for one snapshot under one failure set."""
+
+    snapshot: Snapshot
+    failures: FailureSet
+    active_interfaces: frozenset[tuple[str, str]]
+    edges: tuple[Edge, ...]
+    ribs: dict[str, dict[str, list[Route]]]  # node -> vrf -> main RIB routes (Batfish routes order)
+    fibs: dict[str, dict[str, Fib]]  # node -> vrf -> FIB
+    bgp_sessions: tuple[BgpSession, ...] = ()
+    # every IP configured on any interface (active or not) -> owners (node, interface)
+    ip_owners: dict[IPv4Address, frozenset[tuple[str, str]]] = field(default_factory=dict)
+
+    def routes(self) -> list[Route]:
+        return [r for n in sorted(self.ribs) for v in sorted(self.ribs[n]) for r in self.ribs[n][v]]

@@ -1,0 +1,127 @@
+"""Flows and traces, shaped like Batfish's Flow / Trace / Hop / Step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+from typing import Any, Literal
+
+Disposition = Literal[
+    "ACCEPTED",
+    "DENIED_IN",
+    "DENIED_OUT",
+    "NO_ROUTE",
+    "NULL_ROUTED",
+    "NEIGHBOR_UNREACHABLE",
+    "EXITS_NETWORK",
+    "DELIVERED_TO_SUBNET",
+    "INSUFFICIENT_INFO",
+    "LOOP",
+]
+SUCCESS_DISPOSITIONS: frozenset[str] = frozenset({"ACCEPTED", "DELIVERED_TO_SUBNET", "EXITS_NETWORK"})
+
+IP_PROTOCOLS = {"icmp": 1, "tcp": 6, "udp": 17, "ip": None, "gre": 47, "esp": 50, "ahp": 51, "ospf": 89}
+PROTOCOL_NAMES = {1: "ICMP", 6: "TCP", 17: "UDP", 47: "GRE", 50: "ESP", 51: "AH", 89: "OSPF"}
+
+
+@dataclass(frozen=True, order=True)
+class Flow:
+    """A concrete packet header and where it starts.
+
+    ``ingress_interface`` None means the flow is originated by ``ingress_node`` in ``ingress_vrf``
+    (Batfish InterfaceLocation); set means it enters the network on that interface (InterfaceLinkLocation).
+    """
+
+    ingress_node: str
+    src_ip: IPv4Address
+    dst_ip: IPv4Address
+    ingress_interface: str | None = None
+    ingress_vrf: str = "default"
+    ip_protocol: int = 17
+    src_port: int = 49152
+    dst_port: int = 33434
+    icmp_type: int | None = None
+    icmp_code: int | None = None
+    tcp_syn: bool = True
+    tcp_ack: bool = False
+
+    @property
+    def protocol_name(self) -> str:
+        return PROTOCOL_NAMES.get(self.ip_protocol, str(self.ip_protocol))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "ingress_node": self.ingress_node,
+            "ingress_interface": self.ingress_interface,
+            "ingress_vrf": self.ingress_vrf,
+            "src_ip": str(self.src_ip),
+            "dst_ip": str(self.dst_ip),
+            "protocol": self.protocol_name,
+        }
+        if self.ip_protocol in (6, 17):
+            out["src_port"] = self.src_port
+            out["dst_port"] = self.dst_port
+        if self.ip_protocol == 1:
+            out["icmp_type"] = self.icmp_type
+            out["icmp_code"] = self.icmp_code
+        return out
+
+    def __str__(self) -> str:
+        start = f"{self.ingress_node}[{self.ingress_interface}]" if self.ingress_interface else self.ingress_node
+        ports = f" {self.src_port}->{self.dst_port}" if self.ip_protocol in (6, 17) else ""
+        return f"{start}: {self.src_ip} -> {self.dst_ip} {self.protocol_name}{ports}"
+
+
+StepType = Literal[
+    "EnterInputInterface",
+    "Originate",
+    "Filter",
+    "Inbound",
+    "Routing",
+    "ExitOutputInterface",
+    "Arp",
+    "Loop",
+]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step inside a hop. ``detail`` holds Batfish-like fields (interface, filter, routes, arp_ip)."""
+
+    type: StepType
+    action: str  # RECEIVED, ORIGINATED, PERMITTED, DENIED, ACCEPTED, FORWARDED, TRANSMITTED, NO_ROUTE, ...
+    detail: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    file: str | None = None  # config line responsible (e.g. the ACL line that denied)
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "action": self.action, **self.detail}
+        if self.file is not None:
+            out["location"] = {"file": self.file, "line": self.line}
+        return out
+
+
+@dataclass(frozen=True)
+class Hop:
+    node: str
+    steps: tuple[Step, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node": self.node, "steps": [s.to_json() for s in self.steps]}
+
+
+@dataclass(frozen=True)
+class Trace:
+    disposition: Disposition
+    hops: tuple[Hop, ...]
+
+    @property
+    def success(self) -> bool:
+        return self.disposition in SUCCESS_DISPOSITIONS
+
+    @property
+    def path(self) -> list[str]:
+        return [h.node for h in self.hops]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"disposition": self.disposition, "hops": [h.to_json() for h in self.hops]}

@@ -1,0 +1,159 @@
+"""The gate's result: findings and the ``validator.verdict/1`` document of design.md §4."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+VerdictKind = Literal["pass", "block", "error"]
+SCHEMA = "validator.verdict/1"
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+    text: str | None = None  # the config line, for humans
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": self.file, "line": self.line}
+        if self.text is not None:
+            out["text"] = self.text
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason to block (severity error) or to look (warning/info), with evidence."""
+
+    policy: str
+    check: str
+    message: str
+    severity: Severity = "error"
+    failures: tuple[str, ...] = ()  # failure specs of the scenario, e.g. link:a[Gi0/0]
+    flow: dict[str, Any] | None = None
+    trace: tuple[dict[str, Any], ...] = ()  # traces (JSON form) in the evaluated snapshot
+    base_trace: tuple[dict[str, Any], ...] = ()  # traces in the base / no-failure snapshot
+    locations: tuple[Location, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "policy": self.policy,
+            "check": self.check,
+            "severity": self.severity,
+            "message": self.message,
+            "failures": list(self.failures),
+            "flow": self.flow,
+            "trace": list(self.trace),
+            "locations": [loc.to_json() for loc in self.locations],
+        }
+        if self.base_trace:
+            out["base_trace"] = list(self.base_trace)
+        out.update(self.extra)
+        return out
+
+
+@dataclass(frozen=True)
+class ChangedStanza:
+    device: str
+    file: str
+    line: int  # line in the head file (base file for removed stanzas)
+    kind: str  # interface, router ospf, router bgp, bgp neighbor, route-map, acl, static route, ...
+    name: str
+    op: Literal["added", "removed", "modified"]
+    base_line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "device": self.device,
+            "file": self.file,
+            "line": self.line,
+            "kind": self.kind,
+            "name": self.name,
+            "op": self.op,
+        }
+        if self.base_line is not None:
+            out["base_line"] = self.base_line
+        return out
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    devices: tuple[str, ...] = ()
+    stanzas: tuple[ChangedStanza, ...] = ()
+    files: tuple[str, ...] = ()  # every changed snapshot file (configs, hosts, side files)
+    policies_changed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "devices": list(self.devices),
+            "stanzas": [s.to_json() for s in self.stanzas],
+            "files": list(self.files),
+            "policies_changed": self.policies_changed,
+        }
+
+
+@dataclass(frozen=True)
+class Side:
+    source: str
+    rev: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "rev": self.rev}
+
+
+@dataclass
+class Verdict:
+    """What the gate decided. ``verdict`` is ``block`` iff an error-severity finding exists."""
+
+    head: Side
+    base: Side | None = None
+    engine: str = "builtin"
+    findings: list[Finding] = field(default_factory=list)
+    change: ChangeSet | None = None
+    policies_run: list[tuple[str, str]] = field(default_factory=list)  # (policy name, check type)
+    scenarios: int = 0
+    seconds: float = 0.0
+    error: str | None = None  # set when the gate itself failed (verdict "error")
+
+    @property
+    def verdict(self) -> VerdictKind:
+        if self.error is not None:
+            return "error"
+        return "block" if any(f.severity == "error" for f in self.findings) else "pass"
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "pass"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "schema": SCHEMA,
+            "verdict": self.verdict,
+            "engine": self.engine,
+            "base": self.base.to_json() if self.base else None,
+            "head": self.head.to_json(),
+            "change": self.change.to_json() if self.change else None,
+            "policies": [{"name": n, "check": c} for n, c in self.policies_run],
+            "findings": [f.to_json() for f in self.findings],
+            "stats": {"scenarios": self.scenarios, "seconds": round(self.seconds, 3)},
+        }
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=False)
+
+    def raise_for_block(self) -> None:
+        """For deployment scripts: raise unless the change passed."""
+        from validator.errors import ChangeBlocked, EngineError
+
+        if self.error is not None:
+            raise EngineError(self.error)
+        if not self.passed:
+            first = next(f for f in self.findings if f.severity == "error")
+            raise ChangeBlocked(f"change blocked by policy {first.policy!r}: {first.message}", verdict=self)
