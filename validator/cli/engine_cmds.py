@@ -1,0 +1,113 @@
+"""``validator routes`` and ``validator trace``: the engine's answers, Batfish-shaped."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from ipaddress import IPv4Address
+from typing import Any
+
+from validator.errors import InputError
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("routes", help="main RIB routes of a snapshot (Batfish routes question)")
+    p.add_argument("--snapshot", required=True, metavar="DIR")
+    p.add_argument("--node", metavar="NAME_OR_REGEX", help="a node name or /regex/")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(handler=_routes)
+
+    t = sub.add_parser("trace", help="trace flows from a location (Batfish traceroute)")
+    t.add_argument("--snapshot", required=True, metavar="DIR")
+    t.add_argument(
+        "--from", dest="src", required=True, metavar="LOCATION", help="node, node[iface], @enter(node[iface])"
+    )
+    t.add_argument("--dst", required=True, metavar="IP", help="destination IP or node name")
+    t.add_argument("--protocol", default="udp", choices=["udp", "tcp", "icmp"])
+    t.add_argument("--dst-port", type=int, default=None)
+    t.add_argument("--fail", action="append", default=[], metavar="SPEC")
+    t.add_argument("--format", choices=["text", "json"], default="text")
+    t.set_defaults(handler=_trace)
+
+
+def _node_filter(spec: str | None) -> Any:
+    if spec is None:
+        return lambda n: True
+    if len(spec) >= 2 and spec.startswith("/") and spec.endswith("/"):
+        try:
+            rx = re.compile(spec[1:-1], re.IGNORECASE)
+        except re.error as exc:
+            raise InputError(f"--node {spec!r}: bad regex: {exc}") from None
+        return lambda n: rx.search(n) is not None
+    name = spec.lower()
+    return lambda n: n == name
+
+
+def _routes(args: argparse.Namespace) -> int:
+    from validator.engine.dataplane import compute_dataplane
+    from validator.snapshot.folder import load_snapshot
+
+    snapshot = load_snapshot(args.snapshot)
+    keep = _node_filter(args.node)
+    if args.node and not any(keep(n) for n in snapshot.nodes):
+        raise InputError(f"--node {args.node!r} matches no node of the snapshot")
+    dp = compute_dataplane(snapshot)
+    routes = [r for r in dp.routes() if keep(r.node)]
+    if args.format == "json":
+        json.dump([r.to_json() for r in routes], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    header = f"{'Node':<14} {'VRF':<8} {'Network':<19} {'Protocol':<10} {'AD':>4} {'Metric':>7}  Next hop"
+    print(header)
+    for r in routes:
+        net = str(r.network)
+        print(f"{r.node:<14} {r.vrf:<8} {net:<19} {r.protocol:<10} {r.admin_distance:>4} {r.metric:>7}  {r.next_hop}")
+    print(f"{len(routes)} routes")
+    return 0
+
+
+def _trace(args: argparse.Namespace) -> int:
+    from validator.engine.dataplane import compute_dataplane
+    from validator.engine.failspec import parse_fail_specs
+    from validator.engine.locations import flows_for
+    from validator.engine.traceroute import trace
+    from validator.snapshot.folder import load_snapshot
+
+    snapshot = load_snapshot(args.snapshot)
+    failures = None
+    if args.fail:
+        failures = parse_fail_specs(args.fail, snapshot, compute_dataplane(snapshot).edges)
+    dp = compute_dataplane(snapshot, failures) if failures else compute_dataplane(snapshot)
+    dst: IPv4Address | str
+    try:
+        dst = IPv4Address(args.dst)
+    except ValueError:
+        dst = args.dst
+    flows = flows_for(dp, args.src, dst, protocol=args.protocol, dst_port=args.dst_port)
+    results = [(f, trace(dp, f)) for f in flows]
+    if args.format == "json":
+        out = [{"flow": f.to_json(), "traces": [t.to_json() for t in ts]} for f, ts in results]
+        json.dump(out, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    for f, ts in results:
+        print(f"Flow: {f}")
+        for i, t in enumerate(ts, 1):
+            print(f"  Trace {i}: {t.disposition}")
+            for hop in t.hops:
+                steps = ", ".join(_step_text(s.to_json()) for s in hop.steps)
+                print(f"    {hop.node}: {steps}")
+    return 0
+
+
+def _step_text(step: dict[str, Any]) -> str:
+    bits = [f"{step['type']}({step['action']}"]
+    for key in ("interface", "filter", "line", "network", "protocol", "arp_ip"):
+        if key in step and step[key] is not None and key != "line":
+            bits.append(f" {step[key]}")
+    loc = step.get("location")
+    if loc:
+        bits.append(f" @{loc['file']}:{loc['line']}")
+    return "".join(bits) + ")"
