@@ -1,0 +1,290 @@
+"""Cut an IOS-style configuration into named stanzas, so a change is reported as "which object".
+
+A stanza is the unit a reviewer thinks in (an interface, one BGP neighbor, one route-map clause,
+one ACL), not a text hunk. The segmentation works on raw text only: the diff must be able to name
+what changed even in lines the parser does not model, because those are exactly the lines that
+make the gate fail closed.
+
+Rules: a line at column 0 starts a block and indented lines belong to it; a column-0 ``!`` ends
+the block. Some kinds gather lines from several places (numbered ``access-list N`` lines, one
+``ip prefix-list`` name, every ``neighbor X`` line inside ``router bgp`` including its
+address-families), so stanzas are keyed by ``(kind, key name)`` and lines with the same key merge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+
+# Batfish canonicalises an abbreviated interface name by the first of its known prefixes whose
+# lower-case form starts with what was typed; the order below gives the common IOS answers
+# (Gi, Fa, E/Eth, Te, Lo, Po, Tu) the same way (semantics §1).
+_INTERFACE_PREFIXES: tuple[str, ...] = (
+    "Ethernet",
+    "FastEthernet",
+    "GigabitEthernet",
+    "TenGigabitEthernet",
+    "TwentyFiveGigE",
+    "FortyGigabitEthernet",
+    "HundredGigE",
+    "Loopback",
+    "Port-channel",
+    "Tunnel",
+    "Vlan",
+    "Serial",
+    "Null",
+    "Management",
+    "MgmtEth",
+    "Dialer",
+    "BVI",
+    "Multilink",
+    "Virtual-Template",
+)
+_IFACE_RE = re.compile(r"^([A-Za-z][A-Za-z\-]*?)\s*([0-9].*)?$")
+
+
+def canonical_interface_name(name: str) -> str:
+    """``Gi0/0`` -> ``GigabitEthernet0/0``; unknown prefixes are kept as typed."""
+    m = _IFACE_RE.match(name.strip())
+    if not m:
+        return name.strip()
+    typed, rest = m.group(1), m.group(2) or ""
+    low = typed.lower()
+    for full in _INTERFACE_PREFIXES:
+        if full.lower().startswith(low):
+            return full + rest
+    return typed + rest
+
+
+def normalise_line(text: str) -> str:
+    """Whitespace-insensitive form of a line: what the comparison sees."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class StanzaLine:
+    line: int  # 1-based line number in the file
+    text: str  # raw text without the line break
+    context: str = ""  # enclosing sub-mode that changes meaning (a BGP address-family)
+
+    @property
+    def normalised(self) -> str:
+        body = normalise_line(self.text)
+        return f"{self.context} | {body}" if self.context else body
+
+
+@dataclass
+class Stanza:
+    """One named configuration object and the lines that define it."""
+
+    kind: str
+    name: str
+    key: str  # identity within (file, kind); usually == name, not for singletons like hostname
+    lines: list[StanzaLine] = field(default_factory=list)
+
+    @property
+    def first_line(self) -> int:
+        return self.lines[0].line if self.lines else 0
+
+    @property
+    def normalised(self) -> tuple[str, ...]:
+        return tuple(n for n in (ln.normalised for ln in self.lines) if n and not n.startswith("!"))
+
+
+# --- block segmentation -----------------------------------------------------------------------
+
+
+@dataclass
+class _Block:
+    header: StanzaLine
+    children: list[StanzaLine] = field(default_factory=list)
+
+
+def _banner_delimiter(words: list[str]) -> str | None:
+    if len(words) < 3:
+        return None
+    token = words[2]
+    return "^C" if token.startswith("^C") else token[0]
+
+
+def _blocks(text: str) -> list[_Block]:
+    blocks: list[_Block] = []
+    current: _Block | None = None
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        raw = lines[i].rstrip()
+        num = i + 1
+        i += 1
+        if not raw.strip():
+            continue
+        if raw[0] in " \t":
+            if current is None:  # orphan indented line: its own block, never silently dropped
+                current = _Block(StanzaLine(num, raw))
+                blocks.append(current)
+            else:
+                current.children.append(StanzaLine(num, raw))
+            continue
+        if raw.startswith("!") or raw.strip() == "end":
+            current = None
+            continue
+        current = _Block(StanzaLine(num, raw))
+        blocks.append(current)
+        words = raw.split()
+        if words[0] == "banner":
+            delim = _banner_delimiter(words)
+            if delim is None:
+                continue
+            # the banner text runs until the closing delimiter, whatever its indentation
+            after_open = raw.split(delim, 1)[1] if delim in raw else ""
+            if delim in after_open:
+                current = None
+                continue
+            while i < len(lines):
+                body = lines[i].rstrip()
+                current.children.append(StanzaLine(i + 1, body))
+                i += 1
+                if delim in body:
+                    break
+            current = None
+    return blocks
+
+
+# --- classification ---------------------------------------------------------------------------
+
+
+def _is_ip(word: str) -> bool:
+    try:
+        IPv4Address(word)
+    except ValueError:
+        return False
+    return True
+
+
+_STATIC_STOP = {"name", "tag", "permanent", "track", "global", "dhcp", "multicast"}
+
+
+def static_route_name(words: list[str]) -> str:
+    """``ip route [vrf V] P M NEXTHOP...`` -> ``[vrf V ]P M NEXTHOP`` (distance, tag, name excluded)."""
+    rest = words[2:]
+    prefix: list[str] = []
+    if len(rest) >= 2 and rest[0] == "vrf":
+        prefix = ["vrf", rest[1]]
+        rest = rest[2:]
+    if not rest:
+        return " ".join(prefix)
+    net = rest[:1] if "/" in rest[0] else rest[:2]
+    hops: list[str] = []
+    for w in rest[len(net) :]:
+        if _is_ip(w):
+            hops.append(w)
+        elif w[0].isalpha() and w.lower() not in _STATIC_STOP:
+            hops.append(canonical_interface_name(w))
+        else:
+            break
+    return " ".join(prefix + net + hops)
+
+
+def _first_words(text: str, n: int = 3) -> str:
+    return " ".join(text.split()[:n])
+
+
+def _bgp_units(block: _Block) -> list[tuple[str, str, str, list[StanzaLine]]]:
+    """Split ``router bgp`` into the process itself, each neighbor, each network and aggregate."""
+    asn = block.header.text.split()[2] if len(block.header.text.split()) > 2 else ""
+    process: list[StanzaLine] = [block.header]
+    units: list[tuple[str, str, str, list[StanzaLine]]] = []
+    af = ""
+    for child in block.children:
+        words = child.text.split()
+        if not words:
+            continue
+        head = words[0]
+        if head == "address-family":
+            af = normalise_line(child.text)
+            process.append(child)
+            continue
+        if head == "exit-address-family":
+            af = ""
+            process.append(child)
+            continue
+        line = StanzaLine(child.line, child.text, af)
+        if head == "neighbor" and len(words) >= 2:
+            units.append(("bgp neighbor", words[1], words[1], [line]))
+        elif head == "network" and len(words) >= 2:
+            name = " ".join(words[1:4:2]) if len(words) >= 4 and words[2] == "mask" else words[1]
+            units.append(("bgp network", name, name, [line]))
+        elif head == "aggregate-address" and len(words) >= 2:
+            name = " ".join(words[1:3]) if len(words) >= 3 and _is_ip(words[2]) else words[1]
+            units.append(("bgp aggregate", name, name, [line]))
+        else:
+            process.append(line)
+    # one BGP process per IOS device: key by kind only, so an AS change reads as "modified"
+    return [("router bgp", asn, "", process), *units]
+
+
+def _classify(block: _Block) -> list[tuple[str, str, str, list[StanzaLine]]]:
+    """(kind, display name, key, lines) units of one block."""
+    text = block.header.text
+    words = text.split()
+    w = [x.lower() for x in words]
+    all_lines = [block.header, *block.children]
+    if text[0] in " \t":
+        return [("other", normalise_line(text), normalise_line(text), all_lines)]
+    if w[0] == "interface" and len(words) >= 2:
+        name = canonical_interface_name(" ".join(words[1:]))
+        # the header is compared in canonical form so ``Gi0/0`` -> ``GigabitEthernet0/0`` is no change
+        header = StanzaLine(block.header.line, f"interface {name}")
+        return [("interface", name, name, [header, *block.children])]
+    if w[:2] == ["router", "bgp"]:
+        return _bgp_units(block)
+    if w[:2] == ["router", "ospf"]:
+        name = " ".join(words[2:])
+        return [("router ospf", name, name, all_lines)]
+    if w[0] == "route-map" and len(words) >= 2:
+        seq = "10"
+        if len(words) >= 4:
+            seq = words[3]
+        name = f"{words[1]} {seq}"
+        return [("route-map", name, name, all_lines)]
+    if w[:2] == ["ip", "access-list"] and len(words) >= 3:
+        name = words[3] if w[2] in ("extended", "standard") and len(words) >= 4 else words[2]
+        return [("acl", name, name, all_lines)]
+    if w[0] == "access-list" and len(words) >= 2:
+        return [("acl", words[1], words[1], all_lines)]
+    if w[:2] == ["ip", "prefix-list"] and len(words) >= 3:
+        return [("prefix-list", words[2], words[2], all_lines)]
+    if w[:2] == ["ip", "community-list"] and len(words) >= 3:
+        name = words[3] if w[2] in ("standard", "expanded") and len(words) >= 4 else words[2]
+        return [("community-list", name, name, all_lines)]
+    if w[:2] == ["ip", "route"] and len(words) >= 3:
+        name = static_route_name(words)
+        return [("static route", name, name, all_lines)]
+    if w[0] == "hostname":
+        return [("hostname", " ".join(words[1:]), "", all_lines)]
+    if (w[:2] == ["vrf", "definition"] or w[:2] == ["ip", "vrf"]) and len(words) >= 3:
+        return [("vrf", words[2], words[2], all_lines)]
+    # blocks with children are named by their whole header (``line vty 0 4``); single lines by their
+    # first words so a changed value (``ntp server``, ``ip domain name``) reads as "modified"
+    name = normalise_line(text) if block.children else _first_words(text)
+    if w[0] == "banner":
+        name = _first_words(text, 2)
+    return [("other", name, name, all_lines)]
+
+
+def segment_ios(text: str) -> dict[tuple[str, str], Stanza]:
+    """Stanzas of an IOS-style config by (kind, key), lines in file order."""
+    out: dict[tuple[str, str], Stanza] = {}
+    for block in _blocks(text):
+        for kind, name, key, lines in _classify(block):
+            st = out.get((kind, key))
+            if st is None:
+                out[(kind, key)] = Stanza(kind, name, key, list(lines))
+            else:
+                st.lines.extend(lines)
+                if kind == "hostname":
+                    st.name = name
+    for st in out.values():
+        st.lines.sort(key=lambda ln: ln.line)
+    return out
