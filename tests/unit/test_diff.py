@@ -14,7 +14,9 @@ from validator.diff import (
     compute_changeset,
     segment_ios,
     touched_elements,
+    unmodelled_findings,
 )
+from validator.diff.stanzas import _own_canonical
 from validator.model.config import BgpNeighbor, BgpProcess, Interface, Node
 from validator.model.snapshot import FileError, Layer1Edge, Snapshot
 from validator.model.source import ParseWarning, SourceRef
@@ -240,6 +242,9 @@ def test_unmodelled_changed_line_is_reported() -> None:
     ]
     assert "unmodelled change at configs/r.cfg:4" in str(result.unmodelled[0])
     assert result.unmodelled[0].location().line == 4
+    (finding,) = unmodelled_findings(result)
+    assert (finding.policy, finding.check, finding.severity) == ("unmodelled", "change", "error")
+    assert finding.locations[0].file == "configs/r.cfg" and finding.locations[0].line == 4
 
 
 def test_unmodelled_includes_head_file_errors() -> None:
@@ -280,6 +285,7 @@ def test_changed_lines_ignore_whitespace() -> None:
 )
 def test_canonical_interface_name(typed: str, canonical: str) -> None:
     assert canonical_interface_name(typed) == canonical
+    assert _own_canonical(typed) == canonical  # the fallback when the IOS parser is absent
 
 
 def _iface(node: str, name: str, acl_in: str | None = None) -> Interface:

@@ -1,6 +1,8 @@
 """Stanza-level change set between two snapshots: what changed, where, and which model objects."""
 
 from validator.diff.changeset import (
+    UNMODELLED_CHECK,
+    UNMODELLED_POLICY,
     ChangeResult,
     TouchedElements,
     Unmodelled,
@@ -8,10 +10,13 @@ from validator.diff.changeset import (
     compute_changeset,
     file_kind,
     touched_elements,
+    unmodelled_findings,
 )
 from validator.diff.stanzas import Stanza, canonical_interface_name, segment_ios
 
 __all__ = [
+    "UNMODELLED_CHECK",
+    "UNMODELLED_POLICY",
     "ChangeResult",
     "Stanza",
     "TouchedElements",
@@ -22,4 +27,5 @@ __all__ = [
     "file_kind",
     "segment_ios",
     "touched_elements",
+    "unmodelled_findings",
 ]

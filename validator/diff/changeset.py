@@ -18,7 +18,7 @@ from typing import Literal
 from validator.diff.stanzas import Stanza, canonical_interface_name, normalise_line, segment_ios
 from validator.model.config import Node
 from validator.model.snapshot import Snapshot
-from validator.model.verdict import ChangedStanza, ChangeSet, Location
+from validator.model.verdict import ChangedStanza, ChangeSet, Finding, Location
 
 Op = Literal["added", "removed", "modified"]
 
@@ -70,6 +70,27 @@ def file_kind(path: str) -> str:
     if top == "iptables":
         return "iptables"
     return "file"
+
+
+UNMODELLED_POLICY = "unmodelled"
+UNMODELLED_CHECK = "change"
+
+
+def unmodelled_findings(result: ChangeResult) -> list[Finding]:
+    """Blocking findings for the unmodelled changed lines (the gate fails closed on them).
+
+    Policy ``unmodelled`` / check ``change``: the reports show them as test case
+    ``change:unmodelled`` and SARIF rule ``change``.
+    """
+    return [
+        Finding(
+            policy=UNMODELLED_POLICY,
+            check=UNMODELLED_CHECK,
+            message=f"unmodelled change at {u.file}:{u.line} ({u.reason}): the gate cannot analyse it",
+            locations=(u.location(),),
+        )
+        for u in result.unmodelled
+    ]
 
 
 # --- line level --------------------------------------------------------------------------------

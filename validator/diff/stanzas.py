@@ -13,7 +13,10 @@ address-families), so stanzas are keyed by ``(kind, key name)`` and lines with t
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
@@ -44,8 +47,26 @@ _INTERFACE_PREFIXES: tuple[str, ...] = (
 _IFACE_RE = re.compile(r"^([A-Za-z][A-Za-z\-]*?)\s*([0-9].*)?$")
 
 
+@functools.cache
+def _parser_canonicaliser() -> Callable[[str], str] | None:
+    """The IOS parser's own canonicaliser, so stanza names always match model interface names."""
+    try:
+        mod = importlib.import_module("validator.parsers.cisco_ios.common")
+    except ImportError:
+        return None
+    fn = getattr(mod, "canonical_interface", None)
+    return fn if callable(fn) else None
+
+
 def canonical_interface_name(name: str) -> str:
     """``Gi0/0`` -> ``GigabitEthernet0/0``; unknown prefixes are kept as typed."""
+    parser_fn = _parser_canonicaliser()
+    if parser_fn is not None:
+        return str(parser_fn(name.strip()))
+    return _own_canonical(name)
+
+
+def _own_canonical(name: str) -> str:
     m = _IFACE_RE.match(name.strip())
     if not m:
         return name.strip()
