@@ -72,21 +72,21 @@ def file_kind(path: str) -> str:
     return "file"
 
 
-UNMODELLED_POLICY = "unmodelled"
-UNMODELLED_CHECK = "change"
+UNMODELLED_POLICY = "change"
+UNMODELLED_CHECK = "unmodelled"
 
 
 def unmodelled_findings(result: ChangeResult) -> list[Finding]:
     """Blocking findings for the unmodelled changed lines (the gate fails closed on them).
 
-    Policy ``unmodelled`` / check ``change``: the reports show them as test case
-    ``change:unmodelled`` and SARIF rule ``change``.
+    Pseudo-policy ``change`` / check ``unmodelled``: the reports show them as JUnit test case
+    ``change:unmodelled`` and SARIF rule ``unmodelled``.
     """
     return [
         Finding(
             policy=UNMODELLED_POLICY,
             check=UNMODELLED_CHECK,
-            message=f"unmodelled change at {u.file}:{u.line} ({u.reason}): the gate cannot analyse it",
+            message=f"unmodelled change at {u.file}:{u.line}: {u.reason}: {u.text}",
             locations=(u.location(),),
         )
         for u in result.unmodelled

@@ -1,0 +1,83 @@
+"""JUnit XML for CI dashboards: one test case per policy run, failing when it has error findings.
+
+A CI system shows red/green per test case, so the mapping is: policy -> test case, error
+finding -> ``<failure>``, a gate that could not decide -> ``<error>`` (never a green suite).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from validator.model.verdict import Finding, Verdict
+from validator.report._common import finding_text, policy_results, run_summary, side_text
+
+CHANGE_POLICY = "change"  # pseudo-policy of the change gate's own findings (unmodelled lines, ...)
+
+
+def testcase_id(check: str, name: str) -> str:
+    """Stable across runs and unique per (check, policy): CI keys test history on it."""
+    return f"{check}:{name}"
+
+
+def _case_names(name: str, check: str, declared: bool) -> tuple[str, str, str]:
+    """(classname, name, id); the change gate's own checks read as ``change:unmodelled``."""
+    if name == CHANGE_POLICY and not declared:
+        return "validator.change", check, testcase_id(CHANGE_POLICY, check)
+    return f"validator.{check}", name, testcase_id(check, name)
+
+
+def render_junit(verdict: Verdict) -> str:
+    results = policy_results(verdict)
+    suites = ET.Element("testsuites", name="validator")
+    suite = ET.SubElement(suites, "testsuite", name="validator")
+    props = ET.SubElement(suite, "properties")
+    for key, value in (
+        ("verdict", verdict.verdict),
+        ("engine", verdict.engine),
+        ("sides", side_text(verdict)),
+        ("summary", run_summary(verdict)),
+    ):
+        ET.SubElement(props, "property", name=key, value=value)
+
+    tests = failures = errors = skipped = 0
+    declared = set(verdict.policies_run)
+    for name, check, findings in results:
+        tests += 1
+        classname, case_name, ident = _case_names(name, check, (name, check) in declared)
+        case = ET.SubElement(suite, "testcase", classname=classname, name=case_name, id=ident, time="0")
+        blocking = [f for f in findings if f.severity == "error"]
+        others = [f for f in findings if f.severity != "error"]
+        if blocking:
+            failures += 1
+            first = blocking[0].message
+            more = f" (+{len(blocking) - 1} more)" if len(blocking) > 1 else ""
+            fail = ET.SubElement(case, "failure", message=f"{first}{more}", type=check)
+            fail.text = _body(blocking)
+        elif verdict.error is not None:
+            skipped += 1
+            ET.SubElement(case, "skipped", message="result unknown: the gate failed before deciding")
+        if others:
+            ET.SubElement(case, "system-out").text = _body(others)
+    if verdict.error is not None:
+        tests += 1
+        errors += 1
+        case = ET.SubElement(
+            suite, "testcase", classname="validator.gate", name="gate", id=testcase_id("gate", "gate"), time="0"
+        )
+        err = ET.SubElement(case, "error", message=verdict.error, type="EngineError")
+        err.text = verdict.error
+    for key, value in (
+        ("tests", str(tests)),
+        ("failures", str(failures)),
+        ("errors", str(errors)),
+        ("skipped", str(skipped)),
+        ("time", f"{verdict.seconds:.3f}"),
+    ):
+        suite.set(key, value)
+        suites.set(key, value)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _body(findings: list[Finding]) -> str:
+    return "\n\n".join(finding_text(f) for f in findings)

@@ -1,0 +1,110 @@
+"""Markdown for pull-request comments: the verdict as a heading, findings as a table, traces folded."""
+
+from __future__ import annotations
+
+from validator.model.verdict import Finding, Verdict
+from validator.report._common import (
+    MAX_STANZAS,
+    change_lines,
+    counts_text,
+    finding_lines,
+    lines_to_text,
+    plural,
+    policy_results,
+    run_summary,
+    side_text,
+)
+
+_ICON = {"pass": ":white_check_mark:", "block": ":x:", "error": ":warning:"}
+
+
+def _cell(text: str) -> str:
+    """A table cell: pipes escaped, line breaks kept as <br>, so one finding stays one row."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>").strip() or " "
+
+
+def _code(text: str) -> str:
+    return f"`{text}`" if "`" not in text else f"``{text}``"
+
+
+def _fence(body: str) -> str:
+    fence = "```"
+    while fence in body:
+        fence += "`"
+    return f"{fence}text\n{body}\n{fence}"
+
+
+def _where(f: Finding) -> str:
+    if not f.locations:
+        return " "
+    shown = [_code(f"{loc.file}:{loc.line}") for loc in f.locations[:3]]
+    if len(f.locations) > 3:
+        shown.append(f"+{len(f.locations) - 3}")
+    return "<br>".join(shown)
+
+
+def render_markdown(verdict: Verdict) -> str:
+    v = verdict.verdict
+    out: list[str] = [f"## {_ICON[v]} validator: {v.upper()}", ""]
+    if verdict.error is not None:
+        out += [
+            "**The gate could not decide; this is not a pass.**",
+            "",
+            _fence(verdict.error),
+            "",
+        ]
+    else:
+        out += [f"**{counts_text(verdict)}**", ""]
+    out += [f"<sub>{_cell(run_summary(verdict))}; {_cell(side_text(verdict))}</sub>", ""]
+
+    change = verdict.change
+    if change is None:
+        out += [lines_to_text(change_lines(None, verdict.base is not None)), ""]
+    else:
+        devices = ", ".join(_code(d) for d in change.devices) or "none"
+        out += [
+            f"**Change:** {plural(len(change.stanzas), 'stanza')} in {plural(len(change.files), 'file')} on "
+            f"{plural(len(change.devices), 'device')}: {devices}",
+            "",
+        ]
+        if change.policies_changed:
+            out += ["> The change edits `policies/`; it was checked against the base revision's policies.", ""]
+        if change.stanzas:
+            out += ["<details><summary>Changed stanzas</summary>", ""]
+            out += ["| op | device | kind | name | location |", "|---|---|---|---|---|"]
+            for st in list(change.stanzas)[:MAX_STANZAS]:
+                out.append(
+                    f"| {st.op} | {_cell(st.device)} | {_cell(st.kind)} | {_cell(st.name)} | "
+                    f"{_code(f'{st.file}:{st.line}')} |"
+                )
+            if len(change.stanzas) > MAX_STANZAS:
+                out.append(f"\n{len(change.stanzas) - MAX_STANZAS} more in the JSON report.")
+            out += ["", "</details>", ""]
+
+    results = policy_results(verdict)
+    if results:
+        out += ["<details><summary>Policies</summary>", "", "| policy | check | result |", "|---|---|---|"]
+        for name, check, findings in results:
+            if any(f.severity == "error" for f in findings):
+                status = f":x: {plural(sum(f.severity == 'error' for f in findings), 'error')}"
+            elif verdict.error is not None:
+                status = ":grey_question: not decided"
+            elif findings:
+                status = f":warning: {plural(len(findings), 'note')}"
+            else:
+                status = ":white_check_mark: pass"
+            out.append(f"| {_cell(name)} | {_cell(check)} | {status} |")
+        out += ["", "</details>", ""]
+
+    if verdict.findings:
+        out += ["### Findings", "", "| # | severity | policy | check | message | config |", "|---|---|---|---|---|---|"]
+        for i, f in enumerate(verdict.findings, 1):
+            out.append(
+                f"| {i} | {f.severity} | {_cell(f.policy)} | {_cell(f.check)} | {_cell(f.message)} | {_where(f)} |"
+            )
+        out.append("")
+        for i, f in enumerate(verdict.findings, 1):
+            summary = _cell(f"{i}. {f.policy} ({f.check}): {f.message}")
+            out += [f"<details><summary>{summary}</summary>", "", _fence(lines_to_text(finding_lines(f, i))), ""]
+            out += ["</details>", ""]
+    return "\n".join(out).rstrip() + "\n"
