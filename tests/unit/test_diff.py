@@ -243,7 +243,7 @@ def test_unmodelled_changed_line_is_reported() -> None:
     assert "unmodelled change at configs/r.cfg:4" in str(result.unmodelled[0])
     assert result.unmodelled[0].location().line == 4
     (finding,) = unmodelled_findings(result)
-    assert (finding.policy, finding.check, finding.severity) == ("unmodelled", "change", "error")
+    assert (finding.policy, finding.check, finding.severity) == ("change", "unmodelled", "error")
     assert finding.locations[0].file == "configs/r.cfg" and finding.locations[0].line == 4
 
 
@@ -333,3 +333,38 @@ def test_touched_elements_route_map_unused_touches_no_process() -> None:
     b, h = snap({"configs/r.cfg": base}), snap({"configs/r.cfg": head})
     touched = touched_elements(compute_changeset(b, h).changeset, b, h)
     assert touched.devices == {"r"} and touched.processes == frozenset() and touched.interfaces == frozenset()
+
+
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "batfish-example"
+
+
+def _reference_snapshot(side: str) -> Snapshot:
+    root = REFERENCE / side
+    files = {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
+    return snap(files)
+
+
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason=f"reference data missing: {REFERENCE}")
+def test_reference_live_to_candidate_is_two_interfaces_on_as2dept1() -> None:
+    result = compute_changeset(_reference_snapshot("live"), _reference_snapshot("candidate"))
+    cs = result.changeset
+    assert cs.devices == ("as2dept1",)
+    assert cs.files == ("configs/as2dept1.cfg",)
+    assert all(s.kind == "interface" and s.op == "modified" for s in cs.stanzas)
+    assert len(cs.stanzas) == 2
+    text = (REFERENCE / "candidate" / "configs" / "as2dept1.cfg").read_text().splitlines()
+    for st in cs.stanzas:
+        assert text[st.line - 1].startswith("interface ")
+
+
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason=f"reference data missing: {REFERENCE}")
+def test_segmentation_keeps_every_reference_line() -> None:
+    for cfg in sorted((REFERENCE / "live" / "configs").glob("*.cfg")):
+        text = cfg.read_text()
+        covered = {ln.line for st in segment_ios(text).values() for ln in st.lines}
+        meaningful = {
+            i
+            for i, raw in enumerate(text.splitlines(), 1)
+            if raw.strip() and not raw.startswith("!") and raw.strip() != "end"
+        }
+        assert meaningful <= covered, (cfg.name, sorted(meaningful - covered)[:5])
