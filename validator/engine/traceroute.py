@@ -1,0 +1,385 @@
+"""Flow tracing over a computed data plane, after Batfish's FlowTracer (semantics §8b, §8d).
+
+A trace is explored depth first: per hop the ingress filter, local acceptance, the FIB lookup,
+one branch per FIB action (Batfish's FibActionComparator order), the egress filter, then ARP over
+the layer-3 edges with one branch per replying neighbour. Dispositions for failed ARP follow
+ForwardingAnalysisImpl's order exactly, because the gate's verdicts depend on the difference
+between "delivered to a subnet", "exits the network" and "neighbour unreachable".
+
+Speed matters (the gate traces thousands of flows per scenario), so the per-data-plane work
+(neighbour lists, owned and internal IP space, ARP replies, FIB lookups and routing steps) is
+cached in a :class:`Tracer`, and within one flow the sub-trees below each
+(node, VRF, ingress interface) are memoised. A memoised sub-tree is reused only when the
+loop-detection breadcrumbs it consulted are in the same state, so reuse never changes a result.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+from typing import Any
+
+from validator.engine.acl import evaluate_acl
+from validator.engine.types import DataPlane, Fib
+from validator.errors import InputError
+from validator.model.config import Interface, Node
+from validator.model.dataplane import FibAction, FibEntry, Route
+from validator.model.flow import Disposition, Flow, Hop, Step, Trace
+
+_Key = tuple[str, str, str | None]  # breadcrumb: node, VRF, ingress interface (the flow is fixed per trace)
+_Suffix = tuple[Disposition, tuple[Hop, ...]]
+_CACHE_MAX = 200_000
+
+_LOOP_STEP = Step("Loop", "LOOP")
+
+
+@dataclass(frozen=True)
+class _ActionGroup:
+    """FIB entries sharing one action, with the Routing step that reports them."""
+
+    action: FibAction
+    step: Step
+
+
+@dataclass
+class _FlowState:
+    flow: Flow
+    dst: int
+    stack: set[_Key]
+    memo: dict[_Key, tuple[list[_Suffix], frozenset[_Key], frozenset[_Key]]]
+
+
+def _fib_action_key(action: FibAction) -> tuple[int, str, int]:
+    """Batfish's FibActionComparator: forwards by interface name then ARP IP (null first), then drops."""
+    if action.null_route or action.interface is None:
+        return (2, "", -1)
+    return (0, action.interface, -1 if action.arp_ip is None else int(action.arp_ip))
+
+
+def _route_json(route: Route) -> dict[str, Any]:
+    return {
+        "network": str(route.network),
+        "protocol": route.protocol,
+        "next_hop": route.next_hop.to_json(),
+        "admin_distance": route.admin_distance,
+        "metric": route.metric,
+    }
+
+
+def _host_range(network_int: int, prefix_len: int) -> tuple[int, int]:
+    """Host IPs of a prefix: network and broadcast excluded below /31."""
+    size = 1 << (32 - prefix_len)
+    if prefix_len < 31:
+        return network_int + 1, network_int + size - 2
+    return network_int, network_int + size - 1
+
+
+def _merge(intervals: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    starts: list[int] = []
+    ends: list[int] = []
+    for lo, hi in sorted(intervals):
+        if ends and lo <= ends[-1] + 1:
+            ends[-1] = max(ends[-1], hi)
+        else:
+            starts.append(lo)
+            ends.append(hi)
+    return starts, ends
+
+
+class Tracer:
+    """Traces flows on one data plane; keeps the flow-independent analysis between calls."""
+
+    def __init__(self, dp: DataPlane) -> None:
+        self.dp = dp
+        self.nodes: dict[str, Node] = dp.snapshot.nodes
+        neighbours: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for e in dp.edges:
+            neighbours.setdefault((e.node1, e.interface1), []).append((e.node2, e.interface2))
+        self._neighbours = {k: sorted(set(v)) for k, v in neighbours.items()}
+        self._owned: list[int] = sorted(int(ip) for ip in dp.ip_owners)
+        self._owned_set = frozenset(self._owned)
+        internal: list[tuple[int, int]] = []
+        for node in self.nodes.values():
+            for iface in node.interfaces.values():
+                for addr in iface.addresses:
+                    net = addr.network
+                    internal.append((int(net.network_address), int(net.broadcast_address)))
+        self._internal_starts, self._internal_ends = _merge(internal)
+        self._missing: dict[tuple[str, str], bool] = {}
+        self._arp: dict[tuple[str, str, int], bool] = {}
+        self._forwarding: dict[tuple[str, str, int], list[_ActionGroup]] = {}
+        self._accepting: dict[tuple[str, str, int], str | None] = {}
+        self._enter_steps: dict[tuple[str, str], Step] = {}
+
+    # --- public -------------------------------------------------------------------------------
+
+    def trace(self, flow: Flow) -> list[Trace]:
+        node = self.nodes.get(flow.ingress_node)
+        if node is None:
+            raise InputError(f"traceroute: unknown start node {flow.ingress_node!r}")
+        vrf = flow.ingress_vrf
+        if flow.ingress_interface is not None:
+            iface = node.interfaces.get(flow.ingress_interface)
+            if iface is None:
+                raise InputError(f"traceroute: unknown start interface {flow.ingress_node}[{flow.ingress_interface}]")
+            vrf = iface.vrf
+        state = _FlowState(flow, int(flow.dst_ip), set(), {})
+        suffixes, _ = self._explore(state, flow.ingress_node, vrf, flow.ingress_interface)
+        return [Trace(d, hops) for d, hops in suffixes]
+
+    # --- exploration --------------------------------------------------------------------------
+
+    def _explore(
+        self, st: _FlowState, node_name: str, vrf: str, in_iface: str | None
+    ) -> tuple[list[_Suffix], frozenset[_Key]]:
+        key: _Key = (node_name, vrf, in_iface)
+        hit = st.memo.get(key)
+        if hit is not None:
+            result, checked, seen = hit
+            if st.stack.intersection(checked) == seen:
+                return result, checked
+        result, checked = self._explore_hop(st, key)
+        st.memo[key] = (result, checked, frozenset(st.stack.intersection(checked)))
+        return result, checked
+
+    def _explore_hop(self, st: _FlowState, key: _Key) -> tuple[list[_Suffix], frozenset[_Key]]:
+        node_name, vrf, in_iface = key
+        node = self.nodes[node_name]
+        flow = st.flow
+        steps: list[Step] = []
+        if in_iface is None:
+            steps.append(Step("Originate", "ORIGINATED", {"originating_vrf": vrf}))
+        else:
+            steps.append(self._enter_step(node_name, in_iface, vrf))
+        checked: set[_Key] = {key}
+        if key in st.stack:
+            steps.append(_LOOP_STEP)
+            return [("LOOP", (Hop(node_name, tuple(steps)),))], frozenset(checked)
+
+        if in_iface is not None:
+            iface = node.interfaces[in_iface]
+            if iface.acl_in is not None:
+                fstep = self._filter_step(node, iface.acl_in, flow, "INGRESS_FILTER", in_iface, None)
+                if fstep is not None:
+                    steps.append(fstep)
+                    if fstep.action == "DENIED":
+                        return [("DENIED_IN", (Hop(node_name, tuple(steps)),))], frozenset(checked)
+
+        owner = self._accepting_interface(node_name, vrf, st.dst, flow.dst_ip)
+        if owner is not None:
+            steps.append(Step("Inbound", "ACCEPTED", {"interface": owner}))
+            return [("ACCEPTED", (Hop(node_name, tuple(steps)),))], frozenset(checked)
+
+        groups = self._groups(node_name, vrf, st.dst, flow.dst_ip)
+        if not groups:
+            steps.append(Step("Routing", "NO_ROUTE", {"vrf": vrf}))
+            return [("NO_ROUTE", (Hop(node_name, tuple(steps)),))], frozenset(checked)
+
+        results: list[_Suffix] = []
+        st.stack.add(key)
+        try:
+            for group in groups:
+                hop_steps = [*steps, group.step]
+                action = group.action
+                if action.null_route or action.interface is None:
+                    results.append(("NULL_ROUTED", (Hop(node_name, tuple(hop_steps)),)))
+                    continue
+                out_name = action.interface
+                out_iface = node.interfaces.get(out_name)
+                if out_iface is not None and out_iface.acl_out is not None:
+                    fstep = self._filter_step(node, out_iface.acl_out, flow, "EGRESS_FILTER", in_iface, out_name)
+                    if fstep is not None:
+                        hop_steps.append(fstep)
+                        if fstep.action == "DENIED":
+                            results.append(("DENIED_OUT", (Hop(node_name, tuple(hop_steps)),)))
+                            continue
+                hop_steps.append(Step("ExitOutputInterface", "TRANSMITTED", {"output_interface": out_name}))
+                arp_ip = action.arp_ip if action.arp_ip is not None else flow.dst_ip
+                repliers = [n for n in self._neighbours.get((node_name, out_name), ()) if self._replies(n, arp_ip)]
+                if not repliers:
+                    disposition = self._arp_failure(node, out_name, action.arp_ip, st.dst)
+                    hop_steps.append(Step("Arp", disposition, {"output_interface": out_name, "arp_ip": str(arp_ip)}))
+                    results.append((disposition, (Hop(node_name, tuple(hop_steps)),)))
+                    continue
+                hop = Hop(node_name, tuple(hop_steps))
+                for n2, i2 in repliers:
+                    vrf2 = self.nodes[n2].interfaces[i2].vrf
+                    sub, sub_checked = self._explore(st, n2, vrf2, i2)
+                    checked |= sub_checked
+                    results.extend((d, (hop, *hops)) for d, hops in sub)
+        finally:
+            st.stack.discard(key)
+        return results, frozenset(checked)
+
+    # --- per-hop pieces -----------------------------------------------------------------------
+
+    def _enter_step(self, node: str, iface: str, vrf: str) -> Step:
+        k = (node, iface)
+        step = self._enter_steps.get(k)
+        if step is None:
+            step = Step("EnterInputInterface", "RECEIVED", {"input_interface": iface, "input_vrf": vrf})
+            self._enter_steps[k] = step
+        return step
+
+    @staticmethod
+    def _filter_step(
+        node: Node, acl_name: str, flow: Flow, kind: str, in_iface: str | None, out_iface: str | None
+    ) -> Step | None:
+        """The Filter step, or None when the ACL is undefined (IOS then filters nothing, §1)."""
+        acl = node.acls.get(acl_name)
+        if acl is None:
+            return None
+        verdict, line = evaluate_acl(acl, flow)
+        src = line.source if line is not None else acl.source
+        detail: dict[str, Any] = {"filter": acl.name, "type": kind, "line": line.text if line is not None else None}
+        if line is None:
+            detail["default_action"] = True
+        # "interface"/"direction" name where the filter is applied (what evidence lookups need)
+        detail["direction"] = "in" if kind == "INGRESS_FILTER" else "out"
+        detail["interface"] = in_iface if kind == "INGRESS_FILTER" else out_iface
+        if in_iface is not None:
+            detail["input_interface"] = in_iface
+        if out_iface is not None:
+            detail["output_interface"] = out_iface
+        return Step("Filter", "PERMITTED" if verdict == "permit" else "DENIED", detail, file=src.file, line=src.line)
+
+    def _accepting_interface(self, node: str, vrf: str, dst: int, dst_ip: IPv4Address) -> str | None:
+        k = (node, vrf, dst)
+        if k in self._accepting:
+            return self._accepting[k]
+        owners = self.dp.ip_owners.get(dst_ip, frozenset())
+        cfg = self.nodes[node].interfaces
+        names = sorted(
+            i for n, i in owners if n == node and (n, i) in self.dp.active_interfaces and i in cfg and cfg[i].vrf == vrf
+        )
+        owner = names[0] if names else None
+        self._store(self._accepting, k, owner)
+        return owner
+
+    def _fib(self, node: str, vrf: str) -> Fib | None:
+        return self.dp.fibs.get(node, {}).get(vrf)
+
+    def _groups(self, node: str, vrf: str, dst: int, dst_ip: IPv4Address) -> list[_ActionGroup]:
+        k = (node, vrf, dst)
+        hit = self._forwarding.get(k)
+        if hit is not None:
+            return hit
+        fib = self._fib(node, vrf)
+        entries = fib.lookup(dst_ip) if fib is not None else []
+        by_action: dict[FibAction, list[FibEntry]] = {}
+        for e in entries:
+            by_action.setdefault(e.action, []).append(e)
+        groups: list[_ActionGroup] = []
+        for action in sorted(by_action, key=_fib_action_key):
+            routes: list[Route] = []
+            for e in by_action[action]:
+                if e.route not in routes:
+                    routes.append(e.route)
+            detail: dict[str, Any] = {"vrf": vrf, "routes": [_route_json(r) for r in routes]}
+            if action.null_route or action.interface is None:
+                step = Step("Routing", "NULL_ROUTED", detail)
+            else:
+                detail["output_interface"] = action.interface
+                if action.arp_ip is not None:
+                    detail["arp_ip"] = str(action.arp_ip)
+                step = Step("Routing", "FORWARDED", detail)
+            groups.append(_ActionGroup(action, step))
+        self._store(self._forwarding, k, groups)
+        return groups
+
+    def _replies(self, neighbour: tuple[str, str], arp_ip: IPv4Address) -> bool:
+        """Whether interface ``neighbour`` answers ARP for ``arp_ip`` (own IP, or proxy-ARP, §8d)."""
+        a = int(arp_ip)
+        k = (neighbour[0], neighbour[1], a)
+        hit = self._arp.get(k)
+        if hit is not None:
+            return hit
+        iface = self.nodes[neighbour[0]].interfaces[neighbour[1]]
+        answer = False
+        if any(int(addr.ip) == a for addr in iface.addresses):
+            answer = True
+        elif iface.proxy_arp and iface.addresses:
+            fib = self._fib(neighbour[0], iface.vrf)
+            entries = fib.lookup(arp_ip) if fib is not None else []
+            answer = bool(entries) and all(e.action.interface != neighbour[1] for e in entries)
+        self._store(self._arp, k, answer)
+        return answer
+
+    # --- dispositions when nobody answers ARP (ForwardingAnalysisImpl) --------------------------
+
+    def _owned_in(self, lo: int, hi: int) -> int:
+        return bisect_right(self._owned, hi) - bisect_right(self._owned, lo - 1)
+
+    def _is_internal(self, ip: int) -> bool:
+        i = bisect_right(self._internal_starts, ip) - 1
+        return i >= 0 and ip <= self._internal_ends[i]
+
+    @staticmethod
+    def _host_ranges(iface: Interface) -> list[tuple[int, int]]:
+        return [_host_range(int(a.network.network_address), a.network.prefixlen) for a in iface.addresses]
+
+    def _has_missing_devices(self, node: Node, iface: Interface) -> bool:
+        """Some host IP of the interface's subnets is owned by nobody (hosts never: they have no ARP IPs)."""
+        k = (node.name, iface.name)
+        hit = self._missing.get(k)
+        if hit is not None:
+            return hit
+        missing = node.vendor != "host" and any(
+            self._owned_in(lo, hi) < hi - lo + 1 for lo, hi in self._host_ranges(iface) if hi >= lo
+        )
+        self._missing[k] = missing
+        return missing
+
+    def _arp_failure(self, node: Node, out_name: str, arp_ip: IPv4Address | None, dst: int) -> Disposition:
+        iface = node.interfaces.get(out_name)
+        if iface is None or not self._has_missing_devices(node, iface):
+            return "NEIGHBOR_UNREACHABLE"
+        arp_for_dst = arp_ip is None
+        in_subnet = any(lo <= dst <= hi for lo, hi in self._host_ranges(iface))
+        internal = self._is_internal(dst)
+        if arp_for_dst:
+            if in_subnet and dst not in self._owned_set:
+                return "DELIVERED_TO_SUBNET"
+            if not internal:
+                return "EXITS_NETWORK"
+            if not in_subnet:
+                return "INSUFFICIENT_INFO"
+            return "NEIGHBOR_UNREACHABLE"
+        assert arp_ip is not None
+        if int(arp_ip) in self._owned_set:
+            return "INSUFFICIENT_INFO"
+        return "INSUFFICIENT_INFO" if internal else "EXITS_NETWORK"
+
+    @staticmethod
+    def _store(cache: dict[Any, Any], key: Any, value: Any) -> None:
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        cache[key] = value
+
+
+# The few most recent tracers, so repeated trace() calls on one data plane share the cached
+# analysis. A DataPlane is treated as immutable once traced.
+_TRACERS: list[Tracer] = []
+_TRACERS_MAX = 4
+
+
+def tracer_for(dp: DataPlane) -> Tracer:
+    """The cached :class:`Tracer` of ``dp`` (created on first use)."""
+    for tracer in _TRACERS:
+        if tracer.dp is dp:
+            return tracer
+    tracer = Tracer(dp)
+    _TRACERS.insert(0, tracer)
+    del _TRACERS[_TRACERS_MAX:]
+    return tracer
+
+
+def trace(dp: DataPlane, flow: Flow) -> list[Trace]:
+    """Every path of ``flow`` through ``dp``, depth first in Batfish's branching order."""
+    return tracer_for(dp).trace(flow)
+
+
+def dispositions(dp: DataPlane, flow: Flow) -> frozenset[Disposition]:
+    """The set of dispositions of ``flow`` (what reachability checks compare)."""
+    return frozenset(t.disposition for t in trace(dp, flow))
