@@ -1,0 +1,254 @@
+"""``verify-plan``, ``lease acquire|release|list``, ``record-apply``; and ``check --plan-out``.
+
+Refusals (a stale plan, a held device) exit 1 with what moved and what to do; bad input exits 2
+with one line (raised as InputError and printed by ``validator.cli.main``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from validator.coord import (
+    DEFAULT_MAX_AGE,
+    LeaseConflict,
+    PlanRefused,
+    acquire_lease,
+    list_leases,
+    make_plan_token,
+    parse_duration,
+    policies_digest_at,
+    policies_digest_dir,
+    record_apply,
+    release_lease,
+    verify_plan,
+    write_plan_token,
+)
+from validator.coord.common import iso, utcnow
+from validator.errors import InputError
+from validator.model.verdict import Verdict
+
+
+def register(sub: Any) -> None:
+    v = sub.add_parser("verify-plan", help="refuse a stale, superseded or tampered plan token before pushing")
+    v.add_argument("token", metavar="TOKEN", help="plan token written by check --plan-out")
+    v.add_argument("--repo", default=".", metavar="DIR", help="the configuration repository (default: .)")
+    v.add_argument("--target", metavar="REF", help="the branch the change goes to (default: the token's target)")
+    v.add_argument("--head", metavar="REV", help="the commit about to be pushed (default: the validated head)")
+    v.add_argument(
+        "--max-age", default=None, metavar="AGE", help="oldest acceptable token, e.g. 30m, 2h, or 'none' (default 1h)"
+    )
+    v.add_argument("--owner", metavar="NAME", help="also require a live lease of NAME on every touched device")
+    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.set_defaults(handler=_verify_plan)
+
+    le = sub.add_parser("lease", help="hold devices exclusively while a change is applied")
+    lsub = le.add_subparsers(dest="lease_command", metavar="ACTION")
+    lsub.required = True
+    a = lsub.add_parser("acquire", help="take every device or none")
+    a.add_argument("--devices", metavar="A,B", help="devices to hold (default: the plan's devices)")
+    a.add_argument("--owner", required=True, metavar="NAME")
+    a.add_argument("--ttl", default="30m", metavar="TTL", help="lease duration: 30s, 30m, 2h, 1d (default 30m)")
+    a.add_argument("--plan", metavar="TOKEN", help="record this plan in the lease (its devices must be covered)")
+    a.add_argument("--repo", default=".", metavar="DIR")
+    a.add_argument("--format", choices=["text", "json"], default="text")
+    a.set_defaults(handler=_lease_acquire)
+    r = lsub.add_parser("release", help="release devices held by OWNER")
+    r.add_argument("--devices", required=True, metavar="A,B")
+    r.add_argument("--owner", required=True, metavar="NAME")
+    r.add_argument("--lease-id", metavar="ID", help="release only this lease")
+    r.add_argument("--repo", default=".", metavar="DIR")
+    r.set_defaults(handler=_lease_release)
+    li = lsub.add_parser("list", help="current leases (expired ones marked)")
+    li.add_argument("--repo", default=".", metavar="DIR")
+    li.add_argument("--format", choices=["text", "json"], default="text")
+    li.set_defaults(handler=_lease_list)
+
+    ra = sub.add_parser("record-apply", help="record that a plan was applied (monotonic generations)")
+    ra.add_argument("token", metavar="TOKEN")
+    ra.add_argument("--repo", default=".", metavar="DIR")
+    ra.add_argument("--owner", default="validator", metavar="NAME", help="who applied it (for the log)")
+    ra.add_argument("--format", choices=["text", "json"], default="text")
+    ra.set_defaults(handler=_record_apply)
+
+
+def add_plan_out_option(parser: argparse.ArgumentParser) -> None:
+    """For the lead's ``check`` parser: ``--plan-out FILE``."""
+    parser.add_argument(
+        "--plan-out", metavar="FILE", help="write a plan token bound to what was validated (see verify-plan)"
+    )
+
+
+def write_check_plan(
+    path: str | os.PathLike[str],
+    *,
+    repo: str | os.PathLike[str],
+    base_commit: str,
+    head_commit: str,
+    snapshot_path: str,
+    verdict: Verdict | str,
+    engine: str,
+    engine_version: str,
+    devices: Iterable[str] | None = None,
+    policies_path: str | None = None,
+    policies_digest: str | None = None,
+    intent_file: str | os.PathLike[str] | None = None,
+    intent_digest: str | None = None,
+    target: str | None = None,
+) -> dict[str, Any]:
+    """``check --plan-out``: issue and write the token for a git-mode check; returns the token.
+
+    ``policies_path`` is the policies folder or file *inside the repository* (read at the base,
+    as check does); its digest is computed here unless ``policies_digest`` is given. Policies
+    outside the repository: pass ``policies_digest`` (e.g. :func:`policies_digest_dir`) and no
+    path, and verify-plan cannot detect policy drift. ``devices`` defaults to the verdict's.
+    """
+    repo_s = os.fspath(repo)
+    if policies_digest is None:
+        if policies_path is None:
+            raise InputError("--plan-out needs the policies path or digest")
+        policies_digest = policies_digest_at(repo_s, base_commit, policies_path)
+    if intent_digest is None and intent_file is not None:
+        try:
+            with open(intent_file, "rb") as fh:
+                intent_digest = "sha256:" + hashlib.sha256(fh.read()).hexdigest()
+        except OSError as exc:
+            raise InputError(f"cannot read intent: {exc.strerror}", file=os.fspath(intent_file)) from None
+    if isinstance(verdict, Verdict):
+        if devices is None and verdict.change is not None:
+            devices = verdict.change.devices
+        verdict_s: str = verdict.verdict
+    else:
+        verdict_s = verdict
+    token = make_plan_token(
+        repo=repo_s,
+        base_commit=base_commit,
+        head_commit=head_commit,
+        snapshot_path=snapshot_path,
+        policies_digest=policies_digest,
+        intent_digest=intent_digest,
+        engine=engine,
+        engine_version=engine_version,
+        devices=list(devices or ()),
+        verdict=verdict_s,
+        policies_path=policies_path,
+        target=target,
+    )
+    write_plan_token(token, path)
+    return token
+
+
+def _max_age(value: str | None) -> timedelta | None:
+    if value is None:
+        return DEFAULT_MAX_AGE
+    if value.strip().lower() in ("none", "0", "off"):
+        return None
+    return parse_duration(value, what="--max-age")
+
+
+def _refused(kind: str, exc: PlanRefused | LeaseConflict) -> int:
+    if isinstance(exc, PlanRefused):
+        for reason in exc.reasons:
+            print(f"validator: {kind} refused: {reason}", file=sys.stderr)
+        if exc.remedy:
+            print(f"validator: remedy: {exc.remedy}", file=sys.stderr)
+    else:
+        print(f"validator: {exc.one_line()}", file=sys.stderr)
+    return 1
+
+
+def _verify_plan(args: argparse.Namespace) -> int:
+    max_age = _max_age(args.max_age)
+    try:
+        token = verify_plan(
+            args.token, repo=args.repo, target=args.target, head=args.head, max_age=max_age, lease_owner=args.owner
+        )
+    except PlanRefused as exc:
+        return _refused("plan", exc)
+    if args.format == "json":
+        print(json.dumps({"ok": True, "digest": token["digest"], "devices": token["devices"]}))
+    else:
+        devices = ", ".join(token["devices"]) or "(none)"
+        print(
+            f"plan OK: {token['digest'][:19]} head {token['head']['commit'][:12]} on base tree "
+            f"{str(token['base'].get('tree'))[:12]}; devices {devices}"
+        )
+    return 0
+
+
+def _lease_acquire(args: argparse.Namespace) -> int:
+    devices: str | list[str]
+    if args.devices is not None:
+        devices = args.devices
+    elif args.plan is not None:
+        from validator.coord import load_plan_token
+
+        devices = list(load_plan_token(args.plan)["devices"])
+        if not devices:
+            raise InputError("the plan touches no devices; pass --devices")
+    else:
+        raise InputError("lease acquire: give --devices or --plan")
+    try:
+        held = acquire_lease(args.repo, devices, args.owner, args.ttl, plan=args.plan)
+    except LeaseConflict as exc:
+        return _refused("lease", exc)
+    if args.format == "json":
+        print(json.dumps(held.to_json()))
+    else:
+        print(
+            f"lease acquired: {', '.join(held.devices)} by {held.owner} until {iso(held.expires_at)} "
+            f"(lease {held.lease_id})"
+        )
+    return 0
+
+
+def _lease_release(args: argparse.Namespace) -> int:
+    try:
+        released = release_lease(args.repo, args.devices, args.owner, lease_id=args.lease_id)
+    except LeaseConflict as exc:
+        return _refused("release", exc)
+    if released:
+        print(f"lease released: {', '.join(released)} by {args.owner}")
+    else:
+        print("nothing to release: none of these devices is leased")
+    return 0
+
+
+def _lease_list(args: argparse.Namespace) -> int:
+    leases = list_leases(args.repo)
+    now = utcnow()
+    if args.format == "json":
+        out = [{"device": d, **lz.to_json(), "expired": lz.expired(now)} for d, lz in leases.items()]
+        print(json.dumps(out, indent=1))
+        return 0
+    if not leases:
+        print("no leases")
+        return 0
+    for d, lz in leases.items():
+        state = "EXPIRED" if lz.expired(now) else "held"
+        plan = f" plan {lz.plan_digest[:19]}" if lz.plan_digest else ""
+        print(f"{d:<20} {state:<8} {lz.owner:<20} until {iso(lz.expires_at)}  lease {lz.lease_id[:8]}{plan}")
+    return 0
+
+
+def _record_apply(args: argparse.Namespace) -> int:
+    try:
+        gens = record_apply(args.token, repo=args.repo, owner=args.owner)
+    except PlanRefused as exc:
+        return _refused("record-apply", exc)
+    if args.format == "json":
+        print(json.dumps({d: g.to_json() for d, g in gens.items()}))
+    elif gens:
+        print("applied: " + ", ".join(f"{d} -> generation {g.generation}" for d, g in gens.items()))
+    else:
+        print("applied: the plan touches no devices")
+    return 0
+
+
+__all__ = ["add_plan_out_option", "policies_digest_dir", "register", "write_check_plan"]

@@ -1,0 +1,277 @@
+"""Leases on devices: at most one holder per device, ever, with expiry instead of deadlock.
+
+A lease is a JSON blob; ``refs/validator/leases/<device>`` points at it for each device held.
+Acquisition is one ``git update-ref --stdin`` transaction over every device (plus the event-log
+tip), each ref moved by compare-and-swap from the value we read: absent, or an *expired* lease we
+take over. Git locks every ref of the transaction and checks every old value before committing
+any, so two racers for overlapping devices cannot both win, and a racer gets all its devices or
+none. A holder that crashes leaves a lease that simply expires.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from validator.coord.common import (
+    LeaseConflict,
+    iso,
+    parse_devices,
+    parse_duration,
+    parse_iso,
+    utcnow,
+    validate_device,
+    validate_owner,
+)
+from validator.coord.eventlog import log_update, retry_cas
+from validator.coord.token import check_integrity, key_from_env, load_plan_token
+from validator.errors import InputError, ValidatorError
+from validator.snapshot import gitrefs
+
+LEASE_PREFIX = "refs/validator/leases/"
+LEASE_SCHEMA = "validator.lease/1"
+
+
+@dataclass(frozen=True)
+class Lease:
+    """One acquisition: who holds which devices until when, for which plan."""
+
+    owner: str
+    devices: tuple[str, ...]
+    acquired_at: datetime
+    expires_at: datetime
+    lease_id: str
+    plan_digest: str | None = None
+    host: str | None = None
+    pid: int | None = None
+    oid: str | None = None  # the blob the device refs point at (the CAS value for release)
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return utcnow(now) >= self.expires_at
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": LEASE_SCHEMA,
+            "owner": self.owner,
+            "devices": list(self.devices),
+            "acquired_at": iso(self.acquired_at),
+            "expires_at": iso(self.expires_at),
+            "lease_id": self.lease_id,
+            "plan_digest": self.plan_digest,
+            "host": self.host,
+            "pid": self.pid,
+        }
+
+
+def lease_ref(device: str) -> str:
+    return LEASE_PREFIX + validate_device(device)
+
+
+def _load(repo: str, device: str, oid: str) -> Lease:
+    """The lease a ref points at; an unreadable one is reported, never silently ignored."""
+    try:
+        data = json.loads(gitrefs.read_blob(repo, oid))
+        return Lease(
+            owner=str(data["owner"]),
+            devices=tuple(str(d) for d in data["devices"]),
+            acquired_at=parse_iso(data["acquired_at"], what="acquired_at"),
+            expires_at=parse_iso(data["expires_at"], what="expires_at"),
+            lease_id=str(data["lease_id"]),
+            plan_digest=data.get("plan_digest"),
+            host=data.get("host"),
+            pid=data.get("pid"),
+            oid=oid,
+        )
+    except (ValueError, KeyError, TypeError, InputError):
+        raise LeaseConflict(
+            f"{lease_ref(device)} holds an unreadable lease ({oid[:12]}); inspect it with "
+            f"'git cat-file -p {lease_ref(device)}' and delete it with 'git update-ref -d {lease_ref(device)}'"
+        ) from None
+
+
+def _held(repo: str) -> dict[str, str]:
+    """{device: lease blob id} of every lease ref."""
+    return {ref[len(LEASE_PREFIX) :]: oid for ref, oid in gitrefs.list_refs(repo, LEASE_PREFIX).items()}
+
+
+def _plan_digest(plan: str | os.PathLike[str] | Mapping[str, Any] | None, devices: list[str]) -> str | None:
+    if plan is None:
+        return None
+    data = load_plan_token(plan)
+    check_integrity(data, key_from_env())
+    uncovered = sorted(set(data["devices"]) - set(devices))
+    if uncovered:
+        raise InputError(f"the plan touches {', '.join(uncovered)}, which the lease does not cover")
+    return str(data["digest"])
+
+
+def acquire_lease(
+    repo: str | os.PathLike[str],
+    devices: str | Iterable[str],
+    owner: str,
+    ttl: str | timedelta,
+    *,
+    plan: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Lease:
+    """Take every device or none; LeaseConflict (exit 1) when a live lease holds any of them.
+
+    Expired leases are taken over (CAS from the expired value) and the takeover is logged. A live
+    lease is a conflict whoever holds it, the same owner included: owner names are labels, not
+    identities, and two runs of one automation must not overlap either.
+    """
+    repo_s = os.fspath(repo)
+    gitrefs.repo_root(repo_s)
+    names = parse_devices(devices)
+    validate_owner(owner)
+    duration = parse_duration(ttl)
+    digest = _plan_digest(plan, names)
+    lease_id = uuid.uuid4().hex
+
+    def attempt() -> tuple[bool, Lease | None, str]:
+        at = utcnow(now)
+        held = _held(repo_s)
+        conflicts: list[str] = []
+        taken_over: list[dict[str, Any]] = []
+        for d in names:
+            oid = held.get(d)
+            if oid is None:
+                continue
+            old = _load(repo_s, d, oid)
+            if old.expired(at):
+                taken_over.append({"device": d, "owner": old.owner, "lease_id": old.lease_id,
+                                   "expired_at": iso(old.expires_at)})
+            else:
+                conflicts.append(f"{d} is held by {old.owner} until {iso(old.expires_at)} (lease {old.lease_id[:8]})")
+        if conflicts:
+            raise LeaseConflict("lease refused: " + "; ".join(conflicts))
+        lease = Lease(
+            owner=owner,
+            devices=tuple(names),
+            acquired_at=at,
+            expires_at=at + duration,
+            lease_id=lease_id,
+            plan_digest=digest,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+        )
+        oid = gitrefs.write_blob(repo_s, json.dumps(lease.to_json(), sort_keys=True, indent=1).encode() + b"\n")
+        updates = [gitrefs.RefUpdate(lease_ref(d), oid, held.get(d)) for d in names]
+        event: dict[str, Any] = {
+            "event": "acquire",
+            "owner": owner,
+            "devices": names,
+            "lease_id": lease_id,
+            "plan_digest": digest,
+            "at": iso(at),
+            "expires_at": iso(lease.expires_at),
+        }
+        if taken_over:
+            event["took_over"] = taken_over
+        updates.append(log_update(repo_s, event, who=owner, at=at))
+        ok, why = gitrefs.transaction(repo_s, updates)
+        if not ok:
+            return False, None, why
+        return True, replace(lease, oid=oid), ""
+
+    return retry_cas(attempt, what="lease acquire")
+
+
+def release_lease(
+    repo: str | os.PathLike[str],
+    devices: str | Iterable[str],
+    owner: str,
+    *,
+    lease_id: str | None = None,
+    now: datetime | None = None,
+) -> list[str]:
+    """Release the named devices held by ``owner`` (and ``lease_id``, when given); all or none.
+
+    Devices nobody holds are skipped (release is idempotent). A device held by someone else,
+    e.g. because our lease expired and was taken over, is a LeaseConflict and nothing is
+    released. Returns the devices released.
+    """
+    repo_s = os.fspath(repo)
+    gitrefs.repo_root(repo_s)
+    names = parse_devices(devices)
+    validate_owner(owner)
+
+    def attempt() -> tuple[bool, list[str] | None, str]:
+        at = utcnow(now)
+        held = _held(repo_s)
+        conflicts: list[str] = []
+        updates: list[gitrefs.RefUpdate] = []
+        released: list[str] = []
+        ids: set[str] = set()
+        for d in names:
+            oid = held.get(d)
+            if oid is None:
+                continue
+            cur = _load(repo_s, d, oid)
+            if cur.owner != owner or (lease_id is not None and cur.lease_id != lease_id):
+                conflicts.append(
+                    f"{d} is held by {cur.owner} (lease {cur.lease_id[:8]}, until {iso(cur.expires_at)}), "
+                    "not by this lease"
+                )
+                continue
+            updates.append(gitrefs.RefUpdate(lease_ref(d), None, oid))
+            released.append(d)
+            ids.add(cur.lease_id)
+        if conflicts:
+            raise LeaseConflict("release refused: " + "; ".join(conflicts))
+        if not updates:
+            return True, [], ""
+        event = {"event": "release", "owner": owner, "devices": released, "lease_ids": sorted(ids), "at": iso(at)}
+        updates.append(log_update(repo_s, event, who=owner, at=at))
+        ok, why = gitrefs.transaction(repo_s, updates)
+        return ok, (released if ok else None), why
+
+    return retry_cas(attempt, what="lease release")
+
+
+def list_leases(repo: str | os.PathLike[str], *, now: datetime | None = None) -> dict[str, Lease]:
+    """{device: lease} of every lease ref, expired ones included (check ``lease.expired()``)."""
+    del now  # leases carry their expiry; kept for a uniform signature
+    repo_s = os.fspath(repo)
+    gitrefs.repo_root(repo_s)
+    return {d: _load(repo_s, d, oid) for d, oid in sorted(_held(repo_s).items())}
+
+
+@contextmanager
+def lease(
+    repo: str | os.PathLike[str],
+    devices: str | Iterable[str],
+    owner: str,
+    ttl: str | timedelta,
+    *,
+    plan: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+) -> Iterator[Lease]:
+    """``with lease(repo, ["core1"], "deploy-42", "30m") as held:`` ... released on exit.
+
+    If the body succeeded but the lease was lost meanwhile (it expired and was taken over), the
+    exit raises LeaseConflict: the work may have overlapped another holder's and must be checked.
+    If the body raised, release is attempted and the body's exception propagates.
+    """
+    held = acquire_lease(repo, devices, owner, ttl, plan=plan)
+    try:
+        yield held
+    except BaseException:
+        with suppress(ValidatorError):  # the body's exception is the news; the lease will expire
+            release_lease(repo, held.devices, owner, lease_id=held.lease_id)
+        raise
+    released = release_lease(repo, held.devices, owner, lease_id=held.lease_id)
+    lost = sorted(set(held.devices) - set(released))
+    if lost:
+        raise LeaseConflict(
+            f"lease {held.lease_id[:8]} on {', '.join(lost)} was gone before release (removed by hand?)"
+        )
+
+
+__all__ = ["LEASE_PREFIX", "Lease", "acquire_lease", "lease", "lease_ref", "list_leases", "release_lease"]

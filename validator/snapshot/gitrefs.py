@@ -1,0 +1,382 @@
+"""Git plumbing for coordination: refs under ``refs/validator/``, objects, trees. Nothing else.
+
+Why git refs and not a lock file: ``git update-ref --stdin`` transactions give compare-and-swap on
+every ref with all-or-nothing semantics, they live in the repository every automation already
+shares (and pushes/fetches), and git itself takes care of atomic renames and lock files. This
+module is the only place of the coordination layer that runs git. It runs git with an argument
+list (no shell), validates every name it is given, never writes the work tree, the index or a
+branch: the only refs it updates are under ``refs/validator/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from validator.errors import EngineError, InputError
+
+REF_PREFIX = "refs/validator/"
+_HEX = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+# a ref below refs/validator/: lower-case components of safe characters, no "..", no ".lock"
+_REF = re.compile(r"^refs/validator/[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$")
+# environment variables that would redirect git away from the repository we were given
+_GIT_ENV_DROP = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_COMMON_DIR",
+    "GIT_CEILING_DIRECTORIES",
+)
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """One step of a ref transaction.
+
+    ``old`` is the value the ref must have for the transaction to go through (compare-and-swap):
+    ``None`` means "must not exist". ``new`` ``None`` deletes the ref. ``verify_only`` checks
+    ``old`` without changing the ref.
+    """
+
+    ref: str
+    new: str | None
+    old: str | None
+    verify_only: bool = False
+
+
+class _GitFailed(Exception):
+    def __init__(self, args: Sequence[str], code: int, stderr: str) -> None:
+        self.args_ = list(args)
+        self.code = code
+        self.stderr = stderr
+        super().__init__(stderr)
+
+
+def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV_DROP}
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # never refresh the index as a side effect
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["LC_ALL"] = "C"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _git(
+    repo: str, args: Sequence[str], *, input: bytes | None = None, env: Mapping[str, str] | None = None
+) -> bytes:
+    cmd = ["git", "-C", repo, *args]
+    try:
+        proc = subprocess.run(cmd, input=input, capture_output=True, env=_env(env), check=False)
+    except FileNotFoundError:
+        raise EngineError("git is not installed or not on PATH") from None
+    if proc.returncode != 0:
+        raise _GitFailed(args, proc.returncode, proc.stderr.decode("utf-8", "replace").strip())
+    return proc.stdout
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return text.strip()
+
+
+def _check_ref(ref: str) -> str:
+    if not _REF.match(ref) or ".." in ref or ref.endswith((".lock", ".")) or "/." in ref:
+        raise InputError(f"refusing to touch ref {ref!r}: only safe names under {REF_PREFIX} are allowed")
+    return ref
+
+
+def _check_oid(oid: str) -> str:
+    if not _HEX.match(oid):
+        raise InputError(f"not a full git object id: {oid!r}")
+    return oid
+
+
+def check_rev(rev: str) -> str:
+    if not rev or rev.startswith("-") or any(c in rev for c in "\0\n\r") or len(rev) > 1024:
+        raise InputError(f"not a valid git revision: {rev!r}")
+    return rev
+
+
+def _check_path(path: str) -> str:
+    """A path inside the repository: relative, no '..', normalised ('' = the root)."""
+    p = path.replace("\\", "/").strip()
+    if p.startswith("/") or any(c in p for c in "\0\n\r"):
+        raise InputError(f"not a path inside the repository: {path!r}")
+    parts = [x for x in p.split("/") if x not in ("", ".")]
+    if any(x == ".." for x in parts):
+        raise InputError(f"not a path inside the repository: {path!r}")
+    return "/".join(parts)
+
+
+def repo_root(repo: str | os.PathLike[str]) -> str:
+    """The repository's git dir check; raises InputError when ``repo`` is not a git repository."""
+    path = os.fspath(repo)
+    if not os.path.isdir(path):
+        raise InputError(f"--repo {path}: not a directory")
+    try:
+        out = _git(path, ["rev-parse", "--absolute-git-dir"])
+    except _GitFailed:
+        raise InputError(f"--repo {path}: not a git repository") from None
+    return out.decode().strip()
+
+
+def resolve_commit(repo: str, rev: str) -> str | None:
+    """Full commit id of ``rev``, or None when it does not name a commit."""
+    check_rev(rev)
+    try:
+        out = _git(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"])
+    except _GitFailed:
+        return None
+    oid = out.decode().strip()
+    return oid or None
+
+
+def object_type(repo: str, oid: str) -> str | None:
+    try:
+        return _git(repo, ["cat-file", "-t", _check_oid(oid)]).decode().strip()
+    except _GitFailed:
+        return None
+
+
+def tree_at(repo: str, commit: str, path: str) -> str | None:
+    """Git tree id of folder ``path`` at ``commit`` ('' = root), None when absent or not a folder.
+
+    The tree id is the content hash of the whole snapshot: equal ids, byte-identical folders.
+    """
+    _check_oid(commit)
+    rel = _check_path(path)
+    spec = f"{commit}^{{tree}}" if rel == "" else f"{commit}:{rel}"
+    try:
+        out = _git(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", spec])
+    except _GitFailed:
+        return None
+    oid = out.decode().strip()
+    if not oid or object_type(repo, oid) != "tree":
+        return None
+    return oid
+
+
+def list_blobs(repo: str, commit: str, path: str) -> list[tuple[str, str]]:
+    """(path relative to ``path``, blob id) of every file under ``path`` at ``commit``, sorted.
+
+    ``path`` may name a single file; then its base name is the relative path. Missing: [].
+    """
+    _check_oid(commit)
+    rel = _check_path(path)
+    args = ["ls-tree", "-r", "-z", "--full-tree", commit]
+    if rel:
+        args += ["--", rel]
+    try:
+        out = _git(repo, args)
+    except _GitFailed as exc:
+        raise InputError(f"cannot list {path!r} at {commit[:12]}: {_first_line(exc.stderr)}") from None
+    entries: list[tuple[str, str]] = []
+    for rec in out.decode("utf-8", "surrogateescape").split("\0"):
+        if not rec:
+            continue
+        meta, _, name = rec.partition("\t")
+        _mode, kind, oid = meta.split()
+        if kind != "blob":
+            continue  # submodules are not policy files
+        if rel and name == rel:
+            relname = name.rsplit("/", 1)[-1]
+        elif rel:
+            if not name.startswith(rel + "/"):
+                continue
+            relname = name[len(rel) + 1 :]
+        else:
+            relname = name
+        entries.append((relname, oid))
+    entries.sort()
+    return entries
+
+
+def read_ref(repo: str, ref: str) -> str | None:
+    """Object id the ref points at, None when it does not exist."""
+    _check_ref(ref)
+    try:
+        out = _git(repo, ["for-each-ref", "--format=%(objectname) %(refname)", "--", ref])
+    except _GitFailed as exc:
+        raise EngineError(f"git for-each-ref failed: {_first_line(exc.stderr)}") from None
+    for line in out.decode().splitlines():
+        oid, _, name = line.partition(" ")
+        if name == ref:
+            return oid
+    return None
+
+
+def list_refs(repo: str, prefix: str) -> dict[str, str]:
+    """{ref name: object id} of every ref under ``prefix`` (a folder below refs/validator/)."""
+    _check_ref(prefix.rstrip("/"))
+    try:
+        out = _git(repo, ["for-each-ref", "--format=%(objectname) %(refname)", "--", prefix.rstrip("/") + "/"])
+    except _GitFailed as exc:
+        raise EngineError(f"git for-each-ref failed: {_first_line(exc.stderr)}") from None
+    refs: dict[str, str] = {}
+    for line in out.decode().splitlines():
+        oid, _, name = line.partition(" ")
+        refs[name] = oid
+    return refs
+
+
+def write_blob(repo: str, data: bytes) -> str:
+    try:
+        return _git(repo, ["hash-object", "-w", "--stdin"], input=data).decode().strip()
+    except _GitFailed as exc:
+        raise EngineError(f"git hash-object failed: {_first_line(exc.stderr)}") from None
+
+
+def read_blob(repo: str, oid: str) -> bytes:
+    try:
+        return _git(repo, ["cat-file", "blob", _check_oid(oid)])
+    except _GitFailed as exc:
+        raise EngineError(f"cannot read object {oid[:12]}: {_first_line(exc.stderr)}") from None
+
+
+def empty_tree(repo: str) -> str:
+    """The empty tree, written to the object store so commits that use it are complete."""
+    try:
+        return _git(repo, ["hash-object", "-t", "tree", "-w", "--stdin"], input=b"").decode().strip()
+    except _GitFailed as exc:
+        raise EngineError(f"git hash-object failed: {_first_line(exc.stderr)}") from None
+
+
+def write_commit(repo: str, message: str, parent: str | None, *, author: str, date: str) -> str:
+    """A commit of the empty tree carrying ``message``; used for the append-only event log.
+
+    The identity is given explicitly so the log works in repositories without user.name.
+    ``date`` is a git date (e.g. ISO 8601).
+    """
+    args = ["commit-tree", empty_tree(repo)]
+    if parent is not None:
+        args += ["-p", _check_oid(parent)]
+    ident = re.sub(r"[<>\n\r\0]", "", author)[:128] or "validator"
+    env = {
+        "GIT_AUTHOR_NAME": ident,
+        "GIT_AUTHOR_EMAIL": "validator@localhost",
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_NAME": "validator",
+        "GIT_COMMITTER_EMAIL": "validator@localhost",
+        "GIT_COMMITTER_DATE": date,
+    }
+    try:
+        out = _git(repo, [*args, "-F", "-"], input=message.encode(), env=env)
+    except _GitFailed as exc:
+        raise EngineError(f"git commit-tree failed: {_first_line(exc.stderr)}") from None
+    return out.decode().strip()
+
+
+def read_commit_message(repo: str, oid: str) -> tuple[str, list[str]]:
+    """(message, parent ids) of a commit object."""
+    try:
+        raw = _git(repo, ["cat-file", "commit", _check_oid(oid)]).decode("utf-8", "replace")
+    except _GitFailed as exc:
+        raise EngineError(f"cannot read commit {oid[:12]}: {_first_line(exc.stderr)}") from None
+    head, _, message = raw.partition("\n\n")
+    parents = [line.split()[1] for line in head.splitlines() if line.startswith("parent ")]
+    return message, parents
+
+
+def transaction(repo: str, updates: Sequence[RefUpdate]) -> tuple[bool, str]:
+    """Apply every update atomically with compare-and-swap; (True, "") or (False, why).
+
+    A rejected transaction (a ref moved, already exists, or is locked by a concurrent writer)
+    changes nothing; the caller re-reads and decides again. Other git failures raise EngineError.
+    """
+    zero = "0" * 40
+    lines = ["start"]
+    for u in updates:
+        ref = _check_ref(u.ref)
+        old = _check_oid(u.old) if u.old is not None else None
+        if u.verify_only:
+            lines.append(f"verify {ref} {old or zero}")
+        elif u.new is None:
+            if old is None:
+                raise InputError(f"delete of {ref} needs the expected old value")
+            lines.append(f"delete {ref} {old}")
+        elif old is None:
+            lines.append(f"create {ref} {_check_oid(u.new)}")
+        else:
+            lines.append(f"update {ref} {_check_oid(u.new)} {old}")
+    lines += ["prepare", "commit", ""]
+    try:
+        _git(repo, ["update-ref", "--stdin"], input="\n".join(lines).encode())
+    except _GitFailed as exc:
+        msg = _first_line(exc.stderr)
+        if "cannot lock ref" in msg or "but expected" in msg or "already exists" in msg:
+            return False, msg.removeprefix("fatal: ")
+        raise EngineError(f"git update-ref failed: {msg}") from None
+    return True, ""
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives a blob with this content (SHA-1 object format), without a repository."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def log_commits(repo: str, ref: str, limit: int | None = None) -> list[str]:
+    """Commit ids reachable from ``ref`` along first parents, newest first."""
+    _check_ref(ref)
+    if read_ref(repo, ref) is None:
+        return []
+    args = ["rev-list", "--first-parent"]
+    if limit is not None:
+        args.append(f"--max-count={int(limit)}")
+    try:
+        out = _git(repo, [*args, ref, "--"])
+    except _GitFailed as exc:
+        raise EngineError(f"git rev-list failed: {_first_line(exc.stderr)}") from None
+    return out.decode().split()
+
+
+def repo_relative(repo: str, path: str | os.PathLike[str]) -> str | None:
+    """``path`` (on disk) as a path inside the work tree of ``repo``, None when it lies outside.
+
+    Lets a caller given ``--policies policies/`` find the same files at any commit.
+    """
+    try:
+        top = _git(repo, ["rev-parse", "--show-toplevel"]).decode().strip()
+    except _GitFailed:
+        return None
+    if not top:
+        return None
+    try:
+        rel = Path(path).resolve().relative_to(Path(top).resolve())
+    except ValueError:
+        return None
+    return rel.as_posix() if rel.parts else ""
+
+
+__all__ = [
+    "REF_PREFIX",
+    "RefUpdate",
+    "check_rev",
+    "empty_tree",
+    "git_blob_id",
+    "list_blobs",
+    "list_refs",
+    "log_commits",
+    "object_type",
+    "read_blob",
+    "read_commit_message",
+    "read_ref",
+    "repo_relative",
+    "repo_root",
+    "resolve_commit",
+    "transaction",
+    "tree_at",
+    "write_blob",
+    "write_commit",
+]
