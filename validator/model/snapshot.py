@@ -65,6 +65,7 @@ class Snapshot:
     bgp_announcements: tuple[BgpAnnouncement, ...] = ()
     isp_config: dict[str, Any] | None = None
     file_errors: tuple[FileError, ...] = ()
+    skipped_files: tuple[str, ...] = ()  # hidden files (".gitkeep", ".DS_Store"): not parsed, as in Batfish
 
     @property
     def warnings(self) -> list[ParseWarning]:
