@@ -121,7 +121,7 @@ def parse_location_spec(spec: str) -> list[LocationTerm]:
             i += len("@enter(")
         elif spec.startswith("@", i):
             raise _bad(spec, "only @enter(...) is supported")
-        node, i = _read_name(spec, i, "[,)" if entering else "[,")
+        node, i = _read_name(spec, i, "[,) ")
         iface: _Name | None = None
         if i < n and spec[i] == "[":
             iface, i = _read_name(spec, i + 1, "]")
