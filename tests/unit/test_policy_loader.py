@@ -174,6 +174,7 @@ def test_protocol_any_means_every_protocol() -> None:
 # --- one generic test over a table of violations --------------------------------------------------
 BASE = "version: 1\nzones:\n  a: {prefixes: [10.0.0.0/8]}\n  b: {nodes: [x]}\npolicies:\n"
 # (policy file text, expected line, expected key substring, expected message substring)
+# fmt: off
 VIOLATIONS: list[tuple[str, int, str, str]] = [
     ("version: 2\n", 1, "version", "must be 1"),
     ("zones: {}\n", 1, "version", "missing required key"),
@@ -243,6 +244,7 @@ VIOLATIONS: list[tuple[str, int, str, str]] = [
     ("version: 1\nzones: {a: {nodes: [!!python/name:os.system x]}}\n", 2, "yaml", "malformed YAML"),
     ("", 1, "(root)", "empty"),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(("text", "line", "key", "message"), VIOLATIONS)
@@ -276,8 +278,10 @@ def test_error_is_a_policy_error_with_one_line_message() -> None:
         load_text("version: 1\nzones:\n  a: {nodez: [x]}\n  b: {nodes: 3}\n")
     assert info.value.exit_code == 2
     assert info.value.file == "p.yaml" and info.value.line == 3
-    assert info.value.one_line() == "p.yaml:3: zones.a.nodez: unknown key (expected one of: description, " \
+    assert (
+        info.value.one_line() == "p.yaml:3: zones.a.nodez: unknown key (expected one of: description, "
         "interfaces, nodes, prefixes) (and 1 more error)"
+    )
 
 
 def test_unreadable_bytes_name_the_line() -> None:
@@ -325,7 +329,8 @@ def test_directory_merges_files_and_shares_zones(tmp_path: Path) -> None:
     assert ps.policies[0].source.file == str(tmp_path / "20-policies.yml")
     assert ps.files == (str(tmp_path / "10-zones.yaml"), str(tmp_path / "20-policies.yml"))
     manifest = "".join(
-        f"{hashlib.sha256((tmp_path / n).read_bytes()).hexdigest()}  {n}\n" for n in ("10-zones.yaml", "20-policies.yml")
+        f"{hashlib.sha256((tmp_path / n).read_bytes()).hexdigest()}  {n}\n"
+        for n in ("10-zones.yaml", "20-policies.yml")
     )
     assert ps.digest == hashlib.sha256(manifest.encode()).hexdigest()
     assert ps.file == str(tmp_path)

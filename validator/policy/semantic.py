@@ -59,7 +59,7 @@ def zone_diagnostics(zone: Zone, snapshot: Snapshot) -> list[Diagnostic]:
             out.append(_diag(ispec.source, f"node {what} of {ispec.text} matches no node{hint}"))
         else:
             names = {i for n in nodes for i in snapshot.nodes[n].interfaces}
-            hint = "" if ispec.interface.is_regex else _hint(ispec.interface.text, names)
+            hint = "" if ispec.interface.is_regex else _hint(ispec.interface.text, sorted(names))
             out.append(_diag(ispec.source, f"{ispec.text} matches no interface{hint}"))
     return out
 
