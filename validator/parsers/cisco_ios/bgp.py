@@ -1,0 +1,384 @@
+"""``router bgp``: neighbors and peer-groups with inheritance applied (semantics 4a), origination.
+
+Settings are gathered per peer (an IP neighbor, a named peer-group, or the process-level "master"
+group that AF-level ``bgp additional-paths`` lands on) as "set fields"; a neighbor's effective value
+is its own, else its peer-group's, else the master's, else the IOS default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+from typing import Any, Literal
+
+from validator.model.config import BgpAggregate, BgpNeighbor, BgpNetwork, BgpProcess, BgpRedistribution
+from validator.model.source import SourceRef
+from validator.parsers.cisco_ios.common import (
+    Context,
+    Line,
+    LineError,
+    Stanza,
+    asn,
+    integer,
+    interface_words,
+    ip,
+    is_ip,
+    network,
+)
+from validator.parsers.cisco_ios.tables import IGNORED_BGP, IGNORED_NEIGHBOR, match_ignorable
+
+# Effective defaults of every inheritable neighbor field (IOS / Batfish MasterBgpPeerGroup).
+NEIGHBOR_DEFAULTS: dict[str, Any] = {
+    "remote_as": None,
+    "local_as": None,
+    "description": None,
+    "update_source": None,
+    "route_reflector_client": False,
+    "send_community": False,
+    "send_community_extended": False,
+    "next_hop_self": False,
+    "ebgp_multihop": False,
+    "allowas_in": False,
+    "route_map_in": None,
+    "route_map_out": None,
+    "prefix_list_in": None,
+    "prefix_list_out": None,
+    "activate": True,
+    "shutdown": False,
+    "additional_paths_send": False,
+    "additional_paths_receive": False,
+    "additional_paths_select_all": False,
+    "default_originate": False,
+}
+
+
+@dataclass
+class Peer:
+    source: SourceRef
+    settings: dict[str, Any] = field(default_factory=dict)
+    peer_group: str | None = None
+
+
+@dataclass
+class BgpDraft:
+    local_as: int
+    source: SourceRef
+    router_id: IPv4Address | None = None
+    cluster_id: IPv4Address | None = None
+    client_to_client: bool = True
+    multipath_relax: bool = False
+    max_paths_ebgp: int = 1
+    max_paths_ibgp: int = 1
+    master: Peer = field(default_factory=lambda: Peer(SourceRef("", 0)))
+    groups: dict[str, Peer] = field(default_factory=dict)
+    peers: dict[IPv4Address, Peer] = field(default_factory=dict)
+    listens: list[tuple[IPv4Network, str, SourceRef]] = field(default_factory=list)
+    networks: list[BgpNetwork] = field(default_factory=list)
+    aggregates: list[BgpAggregate] = field(default_factory=list)
+    redistributions: list[BgpRedistribution] = field(default_factory=list)
+
+    def _effective(self, own: Peer, group_name: str | None) -> dict[str, Any]:
+        group = self.groups.get(group_name) if group_name else None
+        out: dict[str, Any] = {}
+        for key, default in NEIGHBOR_DEFAULTS.items():
+            for layer in (own, group, self.master):
+                if layer is not None and key in layer.settings:
+                    out[key] = layer.settings[key]
+                    break
+            else:
+                out[key] = default
+        return out
+
+    @staticmethod
+    def _neighbor(eff: dict[str, Any], **kw: Any) -> BgpNeighbor:
+        activate = eff.pop("activate")
+        shutdown = eff["shutdown"]
+        return BgpNeighbor(active=bool(activate) and not shutdown, **eff, **kw)
+
+    def freeze(self) -> BgpProcess:
+        neighbors: list[BgpNeighbor] = []
+        for peer_ip, peer in self.peers.items():
+            eff = self._effective(peer, peer.peer_group)
+            neighbors.append(self._neighbor(eff, source=peer.source, peer_ip=peer_ip, peer_group=peer.peer_group))
+        for prefix, group, src in self.listens:
+            eff = self._effective(Peer(src), group)
+            neighbors.append(self._neighbor(eff, source=src, peer_prefix=prefix, peer_group=group))
+        return BgpProcess(
+            local_as=self.local_as,
+            source=self.source,
+            router_id=self.router_id,
+            neighbors=tuple(neighbors),
+            networks=tuple(self.networks),
+            aggregates=tuple(self.aggregates),
+            redistributions=tuple(self.redistributions),
+            max_paths_ebgp=self.max_paths_ebgp,
+            max_paths_ibgp=self.max_paths_ibgp,
+            multipath_relax=self.multipath_relax,
+            cluster_id=self.cluster_id,
+            client_to_client_reflection=self.client_to_client,
+        )
+
+
+def parse_router_bgp(stanza: Stanza, ctx: Context) -> BgpDraft | None:
+    head = stanza.head
+    w = head.words
+    try:
+        if len(w) != 3:
+            raise LineError("expected router bgp ASN")
+        proc = BgpDraft(asn(w[2]), ctx.src(head))
+    except LineError as e:
+        ctx.warn(head, f"unparsable router bgp: {e}")
+        for child in stanza.children:
+            ctx.warn(child, "inside an unparsed router bgp")
+        return None
+    proc.master = Peer(ctx.src(head))
+    ctx.ok()
+    af_indent: int | None = None  # indent of the current address-family line
+    af_skipped: str | None = None  # an address family we do not model
+    for line in stanza.children:
+        low = [x.lower() for x in line.words]
+        if af_indent is not None and (line.indent <= af_indent or low[0] == "exit-address-family"):
+            af_indent, af_skipped = None, None
+            if low[0] == "exit-address-family":
+                ctx.ok()
+                continue
+        if low[0] == "address-family":
+            af_indent = line.indent
+            if low[1:] in (["ipv4"], ["ipv4", "unicast"]):
+                ctx.ok()
+            else:
+                af_skipped = " ".join(line.words[1:])
+                ctx.warn(line, f"address-family {af_skipped} not modelled")
+            continue
+        if af_skipped is not None:
+            ctx.warn(line, f"inside address-family {af_skipped}, not modelled")
+            continue
+        try:
+            if _bgp_line(proc, line, low, ctx):
+                ctx.ok()
+            elif not ctx.ignorable(line, IGNORED_BGP):
+                ctx.warn(line)
+        except LineError as e:
+            ctx.warn(line, f"unparsable: {e}")
+    return proc
+
+
+def _bgp_line(p: BgpDraft, line: Line, low: list[str], ctx: Context) -> bool:
+    w = line.words
+    n = len(w)
+    if low[0] == "neighbor" and n >= 3:
+        return _neighbor_line(p, line, w[1], w[2:], negated=False, ctx=ctx)
+    if low[:2] == ["no", "neighbor"] and n >= 4:
+        return _neighbor_line(p, line, w[2], w[3:], negated=True, ctx=ctx)
+    if low[:2] == ["bgp", "router-id"] and n == 3:
+        p.router_id = ip(w[2])
+        return True
+    if low[:2] == ["bgp", "cluster-id"] and n == 3:
+        p.cluster_id = ip(w[2]) if is_ip(w[2]) else IPv4Address(integer(w[2]))
+        return True
+    if low == ["bgp", "bestpath", "as-path", "multipath-relax"]:
+        p.multipath_relax = True
+        return True
+    if low == ["no", "bgp", "client-to-client", "reflection"]:
+        p.client_to_client = False
+        return True
+    if low == ["bgp", "client-to-client", "reflection"]:
+        p.client_to_client = True
+        return True
+    if low[:2] == ["bgp", "additional-paths"] and n >= 3:
+        return _additional_paths(p.master, low[2:])
+    if low[:3] == ["bgp", "listen", "range"] and n == 6 and low[4] == "peer-group":
+        p.listens.append((network(w[3]), w[5], ctx.src(line)))
+        if w[5] not in p.groups:
+            ctx.ref("bgp-peer-group", w[5], line)
+        return True
+    if low[0] == "network" and n >= 2:
+        return _network(p, line, low, ctx)
+    if low[0] == "aggregate-address" and n >= 2:
+        return _aggregate(p, line, low, ctx)
+    if low[0] == "redistribute" and n >= 2:
+        return _redistribute(p, line, low, ctx)
+    if low[0] == "maximum-paths" and n in (2, 3):
+        value = integer(w[-1], 1)
+        if n == 2:
+            p.max_paths_ebgp = value
+        elif low[1] == "ibgp":
+            p.max_paths_ibgp = value
+        elif low[1] == "eibgp":
+            p.max_paths_ebgp = p.max_paths_ibgp = value
+        else:
+            return False
+        return True
+    return False
+
+
+def _additional_paths(peer: Peer, args: list[str]) -> bool:
+    if args == ["select", "all"]:
+        peer.settings["additional_paths_select_all"] = True
+        return True
+    if args in (["send", "receive"], ["receive", "send"], ["send"], ["receive"]):
+        peer.settings["additional_paths_send"] = "send" in args
+        peer.settings["additional_paths_receive"] = "receive" in args
+        return True
+    if args == ["disable"]:
+        peer.settings["additional_paths_send"] = False
+        peer.settings["additional_paths_receive"] = False
+        return True
+    return False
+
+
+def _neighbor_line(p: BgpDraft, line: Line, target: str, args: list[str], negated: bool, ctx: Context) -> bool:
+    low = [x.lower() for x in args]
+    if low[:2] == ["peer", "group"]:  # Arista spelling
+        low = ["peer-group", *low[2:]]
+        args = ["peer-group", *args[2:]]
+    if is_ip(target):
+        addr = ip(target)
+        peer = p.peers.get(addr)
+        if peer is None:
+            peer = p.peers[addr] = Peer(ctx.src(line))
+    else:
+        if low == ["peer-group"] and not negated:
+            p.groups.setdefault(target, Peer(ctx.src(line)))
+            return True
+        group = p.groups.get(target)
+        if group is None:
+            raise LineError(f"peer-group {target} is not declared (line dropped)")
+        peer = group
+    if match_ignorable(args, IGNORED_NEIGHBOR) is not None:
+        return True
+    s = peer.settings
+    cmd = low[0]
+    n = len(args)
+    if negated:
+        if low == ["activate"]:
+            s["activate"] = False
+            return True
+        if low == ["shutdown"]:
+            s["shutdown"] = False
+            return True
+        return False
+    if cmd == "peer-group" and n == 2 and is_ip(target):
+        peer.peer_group = args[1]
+        if args[1] not in p.groups:
+            ctx.ref("bgp-peer-group", args[1], line)
+        return True
+    if cmd == "remote-as" and n == 2:
+        s["remote_as"] = asn(args[1])
+        return True
+    if cmd == "local-as" and n == 2:
+        s["local_as"] = asn(args[1])
+        return True
+    if cmd == "description":
+        s["description"] = line.text.split(None, 3)[3] if len(line.words) > 3 else ""
+        return True
+    if cmd == "update-source" and n >= 2:
+        name, end = interface_words(args, 1)
+        if end != n:
+            return False
+        s["update_source"] = name
+        ctx.ref("interface", name, line)
+        return True
+    if low == ["route-reflector-client"]:
+        s["route_reflector_client"] = True
+        return True
+    if cmd == "send-community" and n <= 2:
+        kind = low[1] if n == 2 else "standard"
+        if kind not in ("standard", "extended", "both"):
+            return False
+        if kind in ("standard", "both"):
+            s["send_community"] = True
+        if kind in ("extended", "both"):
+            s["send_community_extended"] = True
+        return True
+    if cmd == "next-hop-self" and (n == 1 or low[1:] == ["all"]):
+        s["next_hop_self"] = True
+        return True
+    if cmd == "ebgp-multihop" and n <= 2:
+        if n == 2:
+            integer(args[1], 1, 255)
+        s["ebgp_multihop"] = True
+        return True
+    if cmd == "allowas-in" and n <= 2:
+        s["allowas_in"] = True
+        return True
+    if cmd in ("route-map", "prefix-list") and n == 3 and low[2] in ("in", "out"):
+        key = f"{cmd.replace('-', '_')}_{low[2]}"
+        s[key] = args[1]
+        ctx.ref(cmd, args[1], line)
+        return True
+    if low == ["activate"]:
+        s["activate"] = True
+        return True
+    if low == ["shutdown"]:
+        s["shutdown"] = True
+        return True
+    if cmd == "additional-paths" and n >= 2:
+        return _additional_paths(peer, low[1:])
+    if low == ["default-originate"]:
+        s["default_originate"] = True
+        return True
+    return False
+
+
+def _network(p: BgpDraft, line: Line, low: list[str], ctx: Context) -> bool:
+    w = line.words
+    i = 2
+    if len(w) > 3 and low[2] == "mask":
+        prefix = network(w[1], w[3])
+        i = 4
+    else:
+        prefix = network(w[1])
+    route_map: str | None = None
+    if i < len(w):
+        if low[i] == "route-map" and i + 2 == len(w):
+            route_map = w[i + 1]
+            ctx.ref("route-map", route_map, line)
+        else:
+            return False
+    p.networks.append(BgpNetwork(prefix, ctx.src(line), route_map))
+    return True
+
+
+def _aggregate(p: BgpDraft, line: Line, low: list[str], ctx: Context) -> bool:
+    w = line.words
+    if "/" in w[1]:
+        prefix, i = network(w[1]), 2
+    elif len(w) > 2:
+        prefix, i = network(w[1], w[2]), 3
+    else:
+        raise LineError("aggregate-address needs a mask")
+    options = set(low[i:])
+    if not options <= {"summary-only", "as-set"}:
+        return False
+    p.aggregates.append(BgpAggregate(prefix, ctx.src(line), "summary-only" in options, "as-set" in options))
+    return True
+
+
+def _redistribute(p: BgpDraft, line: Line, low: list[str], ctx: Context) -> bool:
+    w = line.words
+    proto = low[1]
+    i = 2
+    if proto == "ospf":
+        if len(w) < 3 or not w[2].isdigit():
+            return False
+        i = 3
+    elif proto not in ("connected", "static"):
+        return False
+    route_map: str | None = None
+    metric: int | None = None
+    while i < len(w):
+        if low[i] == "route-map" and i + 1 < len(w):
+            route_map = w[i + 1]
+            ctx.ref("route-map", route_map, line)
+            i += 2
+        elif low[i] == "metric" and i + 1 < len(w):
+            metric = integer(w[i + 1])
+            i += 2
+        else:
+            return False
+    protocol: Literal["connected", "static", "ospf"] = (
+        "connected" if proto == "connected" else "static" if proto == "static" else "ospf"
+    )
+    p.redistributions.append(BgpRedistribution(protocol, ctx.src(line), route_map, metric))
+    return True

@@ -1,0 +1,550 @@
+"""ACLs, prefix-lists, community-lists and route-maps.
+
+All four can be spread over several top-level lines (numbered ACLs, prefix-list entries,
+route-map clauses), so they are collected into builders and frozen at the end of the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+from typing import Literal
+
+from validator.model.config import (
+    Acl,
+    AclLine,
+    Action,
+    CommunityList,
+    CommunityListLine,
+    IpWildcard,
+    MatchCommunity,
+    MatchIpAddress,
+    MatchPrefixList,
+    MatchTag,
+    PortRange,
+    PrefixList,
+    PrefixListLine,
+    RouteMap,
+    RouteMapClause,
+    RouteMapMatch,
+    RouteMapSet,
+    SetAsPathPrepend,
+    SetCommunity,
+    SetLocalPreference,
+    SetMetric,
+    SetNextHop,
+    SetOrigin,
+    SetTag,
+    SetWeight,
+)
+from validator.model.source import SourceRef
+from validator.parsers.cisco_ios.common import (
+    Context,
+    Line,
+    LineError,
+    Stanza,
+    asn,
+    community,
+    integer,
+    ip,
+    is_ip,
+)
+from validator.parsers.cisco_ios.tables import ICMP_TYPES, IGNORED_ROUTE_MAP, PORTS, PROTOCOLS
+
+AclKind = Literal["standard", "extended"]
+_ANY = IpWildcard.any()
+
+
+@dataclass
+class AclBuilder:
+    name: str
+    kind: AclKind
+    source: SourceRef
+    lines: list[AclLine] = field(default_factory=list)
+
+
+@dataclass
+class Filters:
+    acls: dict[str, AclBuilder] = field(default_factory=dict)
+    prefix_lists: dict[str, tuple[SourceRef, list[PrefixListLine]]] = field(default_factory=dict)
+    community_lists: dict[str, tuple[SourceRef, str, list[CommunityListLine]]] = field(default_factory=dict)
+    route_maps: dict[str, tuple[SourceRef, list[RouteMapClause]]] = field(default_factory=dict)
+
+    def frozen_acls(self) -> dict[str, Acl]:
+        return {n: Acl(n, tuple(b.lines), b.source, b.kind) for n, b in self.acls.items()}
+
+    def frozen_prefix_lists(self) -> dict[str, PrefixList]:
+        return {
+            n: PrefixList(n, tuple(sorted(lines, key=lambda x: x.seq)), src)
+            for n, (src, lines) in self.prefix_lists.items()
+        }
+
+    def frozen_community_lists(self) -> dict[str, CommunityList]:
+        out: dict[str, CommunityList] = {}
+        for n, (src, kind, lines) in self.community_lists.items():
+            out[n] = CommunityList(n, "expanded" if kind == "expanded" else "standard", tuple(lines), src)
+        return out
+
+    def frozen_route_maps(self) -> dict[str, RouteMap]:
+        return {
+            n: RouteMap(n, tuple(sorted(clauses, key=lambda c: c.seq)), src)
+            for n, (src, clauses) in self.route_maps.items()
+        }
+
+
+# --- ACLs ---------------------------------------------------------------------------------------
+
+
+def numbered_acl_kind(number: int) -> AclKind | None:
+    if 1 <= number <= 99 or 1300 <= number <= 1999:
+        return "standard"
+    if 100 <= number <= 199 or 2000 <= number <= 2699:
+        return "extended"
+    return None
+
+
+def parse_numbered_acl(line: Line, f: Filters, ctx: Context) -> None:
+    """``access-list N permit|deny ...`` (one top-level line per entry)."""
+    w = line.words
+    if len(w) < 3 or not w[1].isdigit():
+        ctx.warn(line, "unsupported access-list form")
+        return
+    kind = numbered_acl_kind(int(w[1]))
+    if kind is None:
+        ctx.warn(line, "access-list number range is not an IPv4 ACL")
+        return
+    if w[2].lower() == "remark":
+        ctx.ok()
+        return
+    builder = f.acls.setdefault(w[1], AclBuilder(w[1], kind, ctx.src(line)))
+    tail_start = line.text.index(w[2], line.text.index(w[1]) + len(w[1]))
+    tail = line.text[tail_start:]
+    _acl_entry(builder, line, w[2:], tail, ctx)
+
+
+def parse_named_acl(stanza: Stanza, f: Filters, ctx: Context) -> None:
+    """``ip access-list standard|extended NAME`` with its entry lines."""
+    head = stanza.head
+    w = head.words
+    kind_word = w[2].lower() if len(w) > 2 else ""
+    if len(w) != 4 or kind_word not in ("standard", "extended"):
+        ctx.warn(head, "unsupported ip access-list form")
+        for child in stanza.children:
+            ctx.warn(child, "inside an unparsed access-list")
+        return
+    kind: AclKind = "standard" if kind_word == "standard" else "extended"
+    builder = f.acls.get(w[3])
+    if builder is None:
+        builder = f.acls[w[3]] = AclBuilder(w[3], kind, ctx.src(head))
+    ctx.ok()
+    for child in stanza.children:
+        cw = child.words
+        if cw[0].lower() == "remark":
+            ctx.ok()
+            continue
+        words, tail = cw, child.text
+        if cw[0].isdigit():  # sequence number; Batfish names the line without it
+            words = cw[1:]
+            tail = child.text[len(cw[0]) :].strip()
+        if not words:
+            ctx.warn(child, "empty access-list entry")
+            continue
+        _acl_entry(builder, child, words, tail, ctx)
+
+
+def _acl_entry(b: AclBuilder, line: Line, words: list[str], name: str, ctx: Context) -> None:
+    action = words[0].lower()
+    if action not in ("permit", "deny"):
+        ctx.warn(line)
+        return
+    act: Action = "permit" if action == "permit" else "deny"
+    try:
+        if b.kind == "standard":
+            entry = _standard(act, line, words[1:], name, ctx)
+        else:
+            entry = _extended(act, line, words[1:], name, ctx)
+    except LineError as e:
+        ctx.warn(line, f"unparsable ACL line (line dropped from {b.name}): {e}")
+        return
+    if entry is None:
+        return
+    b.lines.append(entry)
+    ctx.ok()
+
+
+def _standard(act: Action, line: Line, w: list[str], name: str, ctx: Context) -> AclLine | None:
+    w = [x for x in w if x.lower() not in ("log", "log-input")]
+    if not w:
+        raise LineError("missing address")
+    src, i = _address(w, 0, standard=True)
+    if i != len(w):
+        ctx.warn(line, f"unmodelled ACL match condition {' '.join(w[i:])!r}; line dropped")
+        return None
+    return AclLine(act, line.text, ctx.src(line), None, (src,), (_ANY,), name=name)
+
+
+def _extended(act: Action, line: Line, w: list[str], name: str, ctx: Context) -> AclLine | None:
+    if not w:
+        raise LineError("missing protocol")
+    proto_word = w[0].lower()
+    protocol: int | None
+    if proto_word in PROTOCOLS:
+        protocol = PROTOCOLS[proto_word]
+    elif proto_word.isdigit():
+        protocol = integer(proto_word, 0, 255)
+    else:
+        raise LineError(f"unknown protocol {w[0]!r}")
+    has_ports = protocol in (6, 17, 132)
+    src, i = _address(w, 1)
+    src_ports: tuple[PortRange, ...] = ()
+    if has_ports:
+        src_ports, i = _ports(w, i)
+    dst, i = _address(w, i)
+    dst_ports: tuple[PortRange, ...] = ()
+    if has_ports:
+        dst_ports, i = _ports(w, i)
+    icmp_type: int | None = None
+    icmp_code: int | None = None
+    established = False
+    rest = w[i:]
+    if protocol == 1 and rest:
+        r0 = rest[0].lower()
+        if r0 in ICMP_TYPES:
+            icmp_type, icmp_code = ICMP_TYPES[r0]
+            rest = rest[1:]
+        elif r0.isdigit():
+            icmp_type = integer(r0, 0, 255)
+            rest = rest[1:]
+            if rest and rest[0].isdigit():
+                icmp_code = integer(rest[0], 0, 255)
+                rest = rest[1:]
+    unmodelled: list[str] = []
+    for word in rest:
+        lw = word.lower()
+        if lw in ("log", "log-input"):
+            continue
+        if lw == "established" and protocol == 6:
+            established = True
+            continue
+        unmodelled.append(word)
+    if unmodelled:
+        ctx.warn(line, f"unmodelled ACL match condition {' '.join(unmodelled)!r}; line dropped")
+        return None
+    return AclLine(
+        act,
+        line.text,
+        ctx.src(line),
+        protocol,
+        (src,),
+        (dst,),
+        src_ports,
+        dst_ports,
+        icmp_type,
+        icmp_code,
+        established,
+        name=name,
+    )
+
+
+def _address(w: list[str], i: int, standard: bool = False) -> tuple[IpWildcard, int]:
+    if i >= len(w):
+        raise LineError("missing address")
+    word = w[i].lower()
+    if word == "any":
+        return _ANY, i + 1
+    if word == "host":
+        if i + 1 >= len(w):
+            raise LineError("host without address")
+        return IpWildcard(ip(w[i + 1]), IPv4Address(0)), i + 2
+    if "/" in word:
+        net = IPv4Network(word, strict=False)
+        return IpWildcard(net.network_address, net.hostmask), i + 1
+    if is_ip(word):
+        if i + 1 < len(w) and is_ip(w[i + 1]):
+            return IpWildcard(ip(w[i]), ip(w[i + 1])), i + 2
+        if standard:
+            return IpWildcard(ip(w[i]), IPv4Address(0)), i + 1
+        raise LineError(f"address {w[i]} without wildcard")
+    raise LineError(f"unsupported address {w[i]!r}")
+
+
+def port(word: str) -> int:
+    low = word.lower()
+    if low in PORTS:
+        return PORTS[low]
+    if not low.isdigit():
+        raise LineError(f"unknown port name {word!r}")
+    return integer(low, 0, 65535)
+
+
+def _is_port(word: str) -> bool:
+    return word.isdigit() or word.lower() in PORTS
+
+
+def _ports(w: list[str], i: int) -> tuple[tuple[PortRange, ...], int]:
+    if i >= len(w):
+        return (), i
+    op = w[i].lower()
+    if op == "eq":
+        values: list[PortRange] = []
+        j = i + 1
+        while j < len(w) and _is_port(w[j]) and not (values and is_ip(w[j])):
+            p = port(w[j])
+            values.append((p, p))
+            j += 1
+            # ``eq`` takes several ports only when followed by more port tokens, never an address
+            if j < len(w) and (w[j].lower() in ("any", "host") or is_ip(w[j])):
+                break
+        if not values:
+            raise LineError("eq without a port")
+        return tuple(values), j
+    if op in ("lt", "gt", "neq"):
+        if i + 1 >= len(w):
+            raise LineError(f"{op} without a port")
+        p = port(w[i + 1])
+        if op == "lt":
+            if p == 0:
+                raise LineError("lt 0 matches no port")
+            return ((0, p - 1),), i + 2
+        if op == "gt":
+            if p == 65535:
+                raise LineError("gt 65535 matches no port")
+            return ((p + 1, 65535),), i + 2
+        ranges = tuple(r for r in ((0, p - 1), (p + 1, 65535)) if r[0] <= r[1])
+        return ranges, i + 2
+    if op == "range":
+        if i + 2 >= len(w):
+            raise LineError("range needs two ports")
+        a, b = port(w[i + 1]), port(w[i + 2])
+        if a > b:
+            raise LineError(f"empty port range {a}-{b}")
+        return ((a, b),), i + 3
+    return (), i
+
+
+# --- prefix-lists -------------------------------------------------------------------------------
+
+
+def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
+    """``ip prefix-list NAME [seq N] permit|deny P/len [ge G] [le L]``."""
+    w = line.words
+    low = [x.lower() for x in w]
+    if len(w) < 4:
+        ctx.warn(line, "incomplete prefix-list line")
+        return
+    name = w[2]
+    if low[3] == "description":
+        ctx.ok()
+        return
+    _, entries = f.prefix_lists.setdefault(name, (ctx.src(line), []))
+    try:
+        i = 3
+        if low[i] == "seq":
+            seq = integer(w[i + 1])
+            i += 2
+        else:
+            seq = max((e.seq for e in entries), default=0) + 5
+        if i + 1 >= len(w) or low[i] not in ("permit", "deny"):
+            raise LineError("expected permit|deny P/len")
+        action: Action = "permit" if low[i] == "permit" else "deny"
+        if "/" not in w[i + 1]:
+            raise LineError(f"prefix {w[i + 1]!r} without length")
+        addr_s, _, len_s = w[i + 1].partition("/")
+        plen = integer(len_s, 0, 32)
+        prefix = IPv4Network((ip(addr_s), plen), strict=False)
+        ge: int | None = None
+        le: int | None = None
+        j = i + 2
+        while j < len(w):
+            if low[j] == "ge" and j + 1 < len(w):
+                ge = integer(w[j + 1], 0, 32)
+            elif low[j] == "le" and j + 1 < len(w):
+                le = integer(w[j + 1], 0, 32)
+            else:
+                raise LineError(f"unexpected {w[j]!r}")
+            j += 2
+    except LineError as e:
+        ctx.warn(line, f"unparsable prefix-list line (entry dropped from {name}): {e}")
+        return
+    # semantics 4g: none -> exact; ge G -> [G, 32]; le L -> [len, L]; both -> [G, L]
+    lo = ge if ge is not None else plen
+    hi = le if le is not None else (32 if ge is not None else plen)
+    entries.append(PrefixListLine(seq, action, prefix, lo, hi, ctx.src(line)))
+    ctx.ok()
+
+
+# --- community-lists ----------------------------------------------------------------------------
+
+
+def parse_community_list(line: Line, f: Filters, ctx: Context) -> None:
+    """``ip community-list N|standard NAME|expanded NAME permit|deny ...``."""
+    w = line.words
+    low = [x.lower() for x in w]
+    if len(w) < 4:
+        ctx.warn(line, "incomplete community-list line")
+        return
+    if low[2] in ("standard", "expanded"):
+        kind, name, i = low[2], w[3], 4
+    elif w[2].isdigit():
+        number = int(w[2])
+        if 1 <= number <= 99:
+            kind = "standard"
+        elif 100 <= number <= 500:
+            kind = "expanded"
+        else:
+            ctx.warn(line, "community-list number out of range")
+            return
+        name, i = w[2], 3
+    else:
+        ctx.warn(line, "unsupported community-list form")
+        return
+    if i >= len(w) or low[i] not in ("permit", "deny"):
+        ctx.warn(line, "expected permit|deny")
+        return
+    action: Action = "permit" if low[i] == "permit" else "deny"
+    _, known_kind, lines = f.community_lists.setdefault(name, (ctx.src(line), kind, []))
+    if known_kind != kind:
+        ctx.warn(line, f"community-list {name} mixes standard and expanded entries")
+        return
+    if kind == "expanded":
+        regex = line.text.split(None, i + 1)[i + 1] if len(w) > i + 1 else ""
+        lines.append(CommunityListLine(action, ctx.src(line), (), regex))
+        ctx.ok()
+        return
+    try:
+        comms = tuple(community(x) for x in w[i + 1 :])
+    except LineError as e:
+        ctx.warn(line, f"unparsable community (entry dropped from {name}): {e}")
+        return
+    lines.append(CommunityListLine(action, ctx.src(line), comms))
+    ctx.ok()
+
+
+# --- route-maps ---------------------------------------------------------------------------------
+
+
+def parse_route_map(stanza: Stanza, f: Filters, ctx: Context) -> None:
+    """``route-map NAME [permit|deny] [seq]`` with its match/set lines."""
+    head = stanza.head
+    w = head.words
+    low = [x.lower() for x in w]
+    action: Action = "permit"
+    seq = 10
+    try:
+        if len(w) < 2 or len(w) > 4:
+            raise LineError("expected route-map NAME [permit|deny] [seq]")
+        rest = low[2:]
+        if rest and rest[0] in ("permit", "deny"):
+            action = "permit" if rest[0] == "permit" else "deny"
+            rest = rest[1:]
+        if rest:
+            seq = integer(rest[0], 0, 65535)
+            rest = rest[1:]
+        if rest:
+            raise LineError(f"unexpected {rest[0]!r}")
+    except LineError as e:
+        ctx.warn(head, f"unparsable route-map clause (clause dropped): {e}")
+        for child in stanza.children:
+            ctx.warn(child, "inside an unparsed route-map clause")
+        return
+    name = w[1]
+    ctx.ok()
+    matches: list[RouteMapMatch] = []
+    sets: list[RouteMapSet] = []
+    continue_seq: int | None = None
+    for line in stanza.children:
+        try:
+            lw = [x.lower() for x in line.words]
+            if lw[0] == "match":
+                m = _match(line, lw, ctx)
+                if m is None:
+                    ctx.warn(line)
+                    continue
+                matches.append(m)
+            elif lw[0] == "set":
+                s = _set(line, lw, ctx)
+                if s is None:
+                    ctx.warn(line)
+                    continue
+                sets.append(s)
+            elif lw[0] == "continue" and len(lw) <= 2:
+                continue_seq = integer(lw[1], 0, 65535) if len(lw) == 2 else -1
+            elif ctx.ignorable(line, IGNORED_ROUTE_MAP):
+                continue
+            else:
+                ctx.warn(line)
+                continue
+            ctx.ok()
+        except LineError as e:
+            ctx.warn(line, f"unparsable: {e}")
+    _, clauses = f.route_maps.setdefault(name, (ctx.src(head), []))
+    if any(c.seq == seq for c in clauses):
+        ctx.warn(head, f"duplicate route-map clause {name} {seq}; the later one is dropped")
+        return
+    clauses.append(RouteMapClause(seq, action, ctx.src(head), tuple(matches), tuple(sets), continue_seq))
+
+
+def _match(line: Line, lw: list[str], ctx: Context) -> RouteMapMatch | None:
+    w = line.words
+    src = ctx.src(line)
+    if lw[1:3] == ["ip", "address"] and len(lw) > 3:
+        if lw[3] == "prefix-list":
+            names = tuple(w[4:])
+            if not names:
+                raise LineError("prefix-list without a name")
+            for n in names:
+                ctx.ref("prefix-list", n, line)
+            return MatchPrefixList(names, src)
+        names = tuple(w[3:])
+        for n in names:
+            ctx.ref("acl", n, line)
+        return MatchIpAddress(names, src)
+    if lw[1] == "community" and len(lw) > 2:
+        if "exact-match" in lw:
+            return None
+        names = tuple(w[2:])
+        for n in names:
+            ctx.ref("community-list", n, line)
+        return MatchCommunity(names, src)
+    if lw[1] == "tag" and len(lw) > 2:
+        return MatchTag(tuple(integer(x) for x in w[2:]), src)
+    return None
+
+
+def _set(line: Line, lw: list[str], ctx: Context) -> RouteMapSet | None:
+    w = line.words
+    src = ctx.src(line)
+    n = len(w)
+    if lw[1] == "local-preference" and n == 3:
+        return SetLocalPreference(integer(w[2]), src)
+    if lw[1] == "metric" and n == 3 and w[2].isdigit():
+        return SetMetric(integer(w[2]), src)
+    if lw[1] == "weight" and n == 3:
+        return SetWeight(integer(w[2], 0, 65535), src)
+    if lw[1] == "tag" and n == 3:
+        return SetTag(integer(w[2]), src)
+    if lw[1] == "origin" and n == 3 and lw[2] in ("igp", "egp", "incomplete"):
+        origin: Literal["igp", "egp", "incomplete"] = (
+            "igp" if lw[2] == "igp" else "egp" if lw[2] == "egp" else "incomplete"
+        )
+        return SetOrigin(origin, src)
+    if lw[1:3] == ["as-path", "prepend"] and n > 3:
+        if lw[3] == "last-as":
+            return None
+        return SetAsPathPrepend(tuple(asn(x) for x in w[3:]), src)
+    if lw[1:3] == ["ip", "next-hop"] and n >= 4:
+        if n == 4 and is_ip(w[3]):
+            return SetNextHop(ip(w[3]), src)
+        return None
+    if lw[1] == "community" and n > 2:
+        values = w[2:]
+        additive = False
+        if values[-1].lower() == "additive":
+            additive = True
+            values = values[:-1]
+        if [v.lower() for v in values] == ["none"]:
+            return SetCommunity((), False, src)
+        if not values:
+            raise LineError("set community without a value")
+        return SetCommunity(tuple(community(v) for v in values), additive, src)
+    return None
