@@ -169,3 +169,15 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["policies", "lint"])
     assert info.value.code == 2
+
+
+REGION = REPO / "fixtures" / "region"
+
+
+@pytest.mark.parametrize("policies", [REPO / "policies", REGION / "policies"], ids=["examples", "fixture"])
+def test_policies_name_only_what_the_region_fixture_has(policies: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if not (REGION / "base" / "configs").is_dir() or not policies.is_dir():
+        pytest.skip(f"region fixture not present: {REGION / 'base'} or {policies}")
+    code, out, err = run(capsys, str(policies), "--snapshot", str(REGION / "base"))
+    assert (code, err) == (0, ""), out
+    assert out[0].startswith("ok: ")
