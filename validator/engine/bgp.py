@@ -1,0 +1,687 @@
+"""BGP as Batfish computes it for IOS (semantics §4): sessions, origination, aggregates, best path
+and multipath, route reflection, add-path, import/export policies, external announcements.
+
+The propagation is a synchronous fixed point: each round every speaker selects its best paths from
+what it holds, then every session carries the sender's exports to the receiver, replacing what the
+receiver held from that session (so withdrawals need no special handling).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from ipaddress import IPv4Address, IPv4Network
+
+from validator.engine.rib import MainRib
+from validator.engine.routing_policy import (
+    AsPathItem,
+    PolicyRoute,
+    community_str,
+    prefix_list_permits,
+    run_policy,
+)
+from validator.engine.topology import IfaceKey
+from validator.engine.types import Fib
+from validator.model.config import BgpNeighbor, BgpProcess, Node
+from validator.model.dataplane import BgpSession, NextHop, Route
+from validator.model.snapshot import BgpAnnouncement, Snapshot
+
+EBGP_AD = 20
+IBGP_AD = 200
+AGGREGATE_AD = 200
+LOCAL_WEIGHT = 32768
+_ORIGIN_RANK = {"igp": 0, "egp": 1, "incomplete": 2}
+
+SpeakerKey = tuple[str, str]  # (node, vrf)
+
+
+@dataclass(frozen=True)
+class BgpRoute:
+    """A path in a BGP RIB. ``protocol``: ``local`` (network/redistribute, non-routing), ``aggregate``,
+    ``bgp`` (eBGP-learned) or ``ibgp``."""
+
+    network: IPv4Network
+    protocol: str
+    next_hop_ip: IPv4Address | None = None
+    as_path: tuple[AsPathItem, ...] = ()
+    local_pref: int = 100
+    med: int = 0
+    weight: int = 0
+    origin: str = "igp"
+    communities: frozenset[int] = frozenset()
+    received_from: IPv4Address | None = None
+    originator_id: IPv4Address | None = None
+    cluster_list: tuple[IPv4Address, ...] = ()
+    from_client: bool = False
+    tag: int | None = None
+
+    @property
+    def as_path_len(self) -> int:
+        return len(self.as_path)
+
+    def flat_as_path(self) -> tuple[int, ...]:
+        out: list[int] = []
+        for item in self.as_path:
+            out.extend(sorted(item) if isinstance(item, frozenset) else [item])
+        return tuple(out)
+
+
+def _as_path_contains(path: tuple[AsPathItem, ...], asn: int) -> bool:
+    return any(asn in item if isinstance(item, frozenset) else item == asn for item in path)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeerEnd:
+    """One side of an established session, seen from that side."""
+
+    node: str
+    vrf: str
+    neighbor: BgpNeighbor
+    local_ip: IPv4Address
+    peer_ip: IPv4Address
+    local_as: int
+    router_id: IPv4Address
+
+
+@dataclass(frozen=True)
+class SessionEdge:
+    """Routes flow from ``sender`` to ``receiver``."""
+
+    sender: PeerEnd
+    receiver: PeerEnd
+    ibgp: bool
+    add_path: bool
+
+
+@dataclass
+class BgpTopology:
+    edges: list[SessionEdge]
+    sessions: list[BgpSession]
+
+    def edge_keys(self) -> frozenset[tuple[str, str, IPv4Address, str, IPv4Address]]:
+        return frozenset(
+            (e.sender.node, e.sender.vrf, e.sender.local_ip, e.receiver.node, e.receiver.local_ip) for e in self.edges
+        )
+
+
+ReachFn = Callable[[str, str, IPv4Address, IPv4Address, bool], bool]
+"""(initiator node, vrf, src ip, dst ip, single_hop) -> the TCP session can be opened both ways."""
+
+
+def bgp_router_id(node: Node) -> IPv4Address:
+    """``bgp router-id``, else the highest loopback IP, else the highest interface IP (active or not)."""
+    proc = node.bgp
+    if proc is not None and proc.router_id is not None:
+        return proc.router_id
+    for pool in (
+        [i for i in node.interfaces.values() if i.kind == "loopback"],
+        list(node.interfaces.values()),
+    ):
+        ips = [a.ip for i in pool for a in i.addresses]
+        if ips:
+            return max(ips)
+    return IPv4Address(0)
+
+
+def _neighbors(proc: BgpProcess) -> Iterable[BgpNeighbor]:
+    return (nb for nb in proc.neighbors if nb.active and not nb.shutdown and nb.remote_as is not None)
+
+
+def _local_ip(node: Node, nb: BgpNeighbor, fibs: dict[str, dict[str, Fib]]) -> IPv4Address | None:
+    if nb.update_source is not None:
+        iface = node.interfaces.get(nb.update_source)
+        return iface.addresses[0].ip if iface is not None and iface.addresses else None
+    assert nb.peer_ip is not None
+    found: IPv4Address | None = None
+    for iface in node.interfaces.values():
+        if iface.vrf != nb.vrf:
+            continue
+        for a in iface.addresses:
+            if nb.peer_ip in a.network:
+                found = a.ip
+    if found is not None:
+        return found
+    fib = fibs.get(node.name, {}).get(nb.vrf)
+    if fib is None:
+        return None
+    for entry in fib.lookup(nb.peer_ip):
+        if entry.action.interface is not None:
+            iface = node.interfaces.get(entry.action.interface)
+            if iface is not None and iface.addresses:
+                return iface.addresses[0].ip
+    return None
+
+
+def _session_type(nb: BgpNeighbor, local_as: int) -> str:
+    if nb.remote_as == local_as:
+        return "IBGP"
+    return "EBGP_MULTIHOP" if nb.ebgp_multihop else "EBGP_SINGLEHOP"
+
+
+def compute_bgp_topology(
+    snapshot: Snapshot,
+    active: frozenset[IfaceKey],
+    ip_owners: dict[IPv4Address, frozenset[IfaceKey]],
+    fibs: dict[str, dict[str, Fib]],
+    reachable: ReachFn,
+) -> BgpTopology:
+    """Sessions per configured neighbour and the directed edges of the established ones (§4a)."""
+    rids = {n: bgp_router_id(node) for n, node in snapshot.nodes.items() if node.bgp is not None}
+    # (node, neighbor) -> status info
+    established: set[tuple[str, BgpNeighbor]] = set()
+    compatible: dict[tuple[str, BgpNeighbor], tuple[str, IPv4Address | None]] = {}
+    local_ips: dict[tuple[str, BgpNeighbor], IPv4Address | None] = {}
+    edges: dict[tuple[str, IPv4Address, str, IPv4Address], SessionEdge] = {}
+
+    for name in sorted(rids):
+        node = snapshot.nodes[name]
+        proc = node.bgp
+        assert proc is not None
+        for nb in _neighbors(proc):
+            if nb.peer_ip is None:
+                continue  # passive listeners never initiate
+            local_as = nb.local_as if nb.local_as is not None else proc.local_as
+            lip = _local_ip(node, nb, fibs)
+            local_ips[(name, nb)] = lip
+            if lip is None:
+                continue
+            for owner_node, owner_iface in sorted(ip_owners.get(nb.peer_ip, frozenset())):
+                if (owner_node, owner_iface) not in active or owner_node not in rids:
+                    continue
+                remote = snapshot.nodes[owner_node]
+                if remote.interfaces[owner_iface].vrf != nb.vrf:
+                    continue
+                rproc = remote.bgp
+                assert rproc is not None
+                for rnb in _neighbors(rproc):
+                    if rnb.vrf != nb.vrf:
+                        continue
+                    if rnb.peer_ip is not None:
+                        if rnb.peer_ip != lip:
+                            continue
+                    elif rnb.peer_prefix is None or lip not in rnb.peer_prefix:
+                        continue
+                    r_local_as = rnb.local_as if rnb.local_as is not None else rproc.local_as
+                    if nb.remote_as != r_local_as or rnb.remote_as != local_as:
+                        continue
+                    compatible.setdefault((name, nb), (owner_node, nb.peer_ip))
+                    compatible.setdefault((owner_node, rnb), (name, lip))
+                    stype = _session_type(nb, local_as)
+                    if not reachable(name, nb.vrf, lip, nb.peer_ip, stype == "EBGP_SINGLEHOP"):
+                        continue
+                    established.add((name, nb))
+                    established.add((owner_node, rnb))
+                    me = PeerEnd(name, nb.vrf, nb, lip, nb.peer_ip, local_as, rids[name])
+                    them = PeerEnd(owner_node, nb.vrf, rnb, nb.peer_ip, lip, r_local_as, rids[owner_node])
+                    ibgp = stype == "IBGP"
+                    for s, r in ((me, them), (them, me)):
+                        key = (s.node, s.local_ip, r.node, r.local_ip)
+                        if key not in edges:
+                            add_path = (
+                                ibgp
+                                and s.neighbor.additional_paths_send
+                                and s.neighbor.additional_paths_select_all
+                                and r.neighbor.additional_paths_receive
+                            )
+                            edges[key] = SessionEdge(s, r, ibgp, add_path)
+
+    sessions: list[BgpSession] = []
+    for name in sorted(rids):
+        node = snapshot.nodes[name]
+        proc = node.bgp
+        assert proc is not None
+        for nb in proc.neighbors:
+            local_as = nb.local_as if nb.local_as is not None else proc.local_as
+            remote_ip: IPv4Address | IPv4Network | None = nb.peer_ip if nb.peer_ip is not None else nb.peer_prefix
+            stype = _session_type(nb, local_as) if nb.remote_as is not None else "UNSET"
+            nb_key = (name, nb)
+            peer = compatible.get(nb_key)
+            lip = local_ips.get(nb_key)
+            if nb.peer_ip is None:
+                status = "DYNAMIC_LISTEN"
+            elif nb_key in established:
+                status = "ESTABLISHED"
+            elif peer is not None:
+                status = "NOT_ESTABLISHED"
+            else:
+                status = "NOT_COMPATIBLE"
+            sessions.append(
+                BgpSession(
+                    node=name,
+                    vrf=nb.vrf,
+                    local_as=local_as,
+                    local_ip=lip,
+                    remote_as=nb.remote_as,
+                    remote_ip=remote_ip,
+                    remote_node=peer[0] if peer is not None else None,
+                    session_type=stype,  # type: ignore[arg-type]
+                    status=status,  # type: ignore[arg-type]
+                )
+            )
+    return BgpTopology(list(edges.values()), sessions)
+
+
+# --- per-speaker RIB --------------------------------------------------------------------------
+
+
+@dataclass
+class SpeakerRib:
+    """Selected paths of one speaker: best and multipath set per prefix."""
+
+    best: dict[IPv4Network, BgpRoute] = field(default_factory=dict)
+    multipath: dict[IPv4Network, list[BgpRoute]] = field(default_factory=dict)
+
+
+def _igp_cost(rib: MainRib | None, nh: IPv4Address | None) -> int:
+    if nh is None or rib is None:
+        return 0
+    match = rib.longest_prefix_match(nh)
+    return min(r.metric for r in match) if match else 0
+
+
+def _pref_key(r: BgpRoute, igp: int) -> tuple[int, ...]:
+    """Lower is better; equal keys are multipath candidates (§4c steps 1-9)."""
+    return (
+        -r.weight,
+        -r.local_pref,
+        0 if r.protocol == "aggregate" else 1,
+        r.as_path_len,
+        _ORIGIN_RANK.get(r.origin, 2),
+        1 if r.protocol == "ibgp" else 0,
+        r.med,
+        igp,
+        len(r.cluster_list),
+    )
+
+
+def _tie_key(r: BgpRoute) -> tuple[int, ...]:
+    """Deterministic stand-in for arrival order: originator id, cluster list, received-from, next hop."""
+    return (
+        int(r.originator_id) if r.originator_id is not None else 0,
+        len(r.cluster_list),
+        int(r.received_from) if r.received_from is not None else 0,
+        int(r.next_hop_ip) if r.next_hop_ip is not None else 0,
+    )
+
+
+def select_paths(candidates: dict[IPv4Network, list[BgpRoute]], rib: MainRib | None, proc: BgpProcess) -> SpeakerRib:
+    multipath_on = proc.max_paths_ebgp > 1 or proc.max_paths_ibgp > 1
+    out = SpeakerRib()
+    for net, routes in candidates.items():
+        if not routes:
+            continue
+        keyed = [(_pref_key(r, _igp_cost(rib, r.next_hop_ip)), _tie_key(r), r) for r in routes]
+        keyed.sort(key=lambda t: (t[0], t[1]))
+        best_key, _, best = keyed[0]
+        out.best[net] = best
+        if not multipath_on:
+            out.multipath[net] = [best]
+            continue
+        mp: list[BgpRoute] = []
+        for k, _, r in keyed:
+            if k != best_key:
+                break
+            same_path = r.as_path == best.as_path or (proc.multipath_relax and r.as_path_len == best.as_path_len)
+            if same_path and r not in mp:
+                mp.append(r)
+        out.multipath[net] = mp
+    return out
+
+
+def originate(node: Node, proc: BgpProcess, rib: MainRib | None) -> list[BgpRoute]:
+    """``network`` statements and ``redistribute`` as local (non-routing) BGP routes (§4d)."""
+    if rib is None:
+        return []
+    out: list[BgpRoute] = []
+    for netst in proc.networks:
+        routes = [r for r in rib.by_prefix.get(netst.prefix, []) if r.protocol not in ("bgp", "ibgp", "aggregate")]
+        if not routes:
+            continue
+        src = _preferred_source(routes)
+        pr = run_policy(
+            node,
+            netst.route_map,
+            PolicyRoute(netst.prefix, protocol=src.protocol, metric=src.metric, tag=src.tag, weight=LOCAL_WEIGHT),
+            undefined_denies=False,
+        )
+        if pr is not None:
+            out.append(_local_route(pr, src, "igp"))
+    for redist in proc.redistributions:
+        protos = {"connected": ("connected",), "static": ("static",), "ospf": ("ospf", "ospfIA")}[redist.protocol]
+        for net, routes in rib.by_prefix.items():
+            if net.prefixlen == 0:
+                continue
+            matching = [r for r in routes if r.protocol in protos]
+            if not matching:
+                continue
+            src = _preferred_source(matching)
+            metric = redist.metric if redist.metric is not None else src.metric
+            pr = run_policy(
+                node,
+                redist.route_map,
+                PolicyRoute(net, protocol=src.protocol, metric=metric, tag=src.tag, weight=LOCAL_WEIGHT),
+                undefined_denies=True,
+            )
+            if pr is not None:
+                out.append(_local_route(pr, src, "incomplete"))
+    return out
+
+
+def _preferred_source(routes: list[Route]) -> Route:
+    """With ECMP sources Batfish prefers a null next-hop IP, then the highest next-hop IP."""
+    return max(routes, key=lambda r: (r.next_hop.ip is None, int(r.next_hop.ip) if r.next_hop.ip else 0))
+
+
+def _local_route(pr: PolicyRoute, src: Route, origin: str) -> BgpRoute:
+    nh = pr.next_hop_ip if pr.next_hop_set else src.next_hop.ip
+    return BgpRoute(
+        network=pr.network,
+        protocol="local",
+        next_hop_ip=nh,
+        as_path=pr.as_path,
+        local_pref=pr.local_pref,
+        med=pr.metric,
+        weight=pr.weight,
+        origin=origin if pr.origin == "igp" else pr.origin,
+        communities=pr.communities,
+        tag=pr.tag,
+    )
+
+
+def _aggregate_routes(proc: BgpProcess, candidates: dict[IPv4Network, list[BgpRoute]]) -> list[BgpRoute]:
+    """An aggregate is active when the RIB holds a strictly more specific route (§4e)."""
+    present = {net for net, rs in candidates.items() if rs}
+    out: list[BgpRoute] = []
+    for agg in sorted(proc.aggregates, key=lambda a: -a.prefix.prefixlen):
+        p = agg.prefix
+        if any(net != p and net.subnet_of(p) for net in present):
+            out.append(BgpRoute(network=p, protocol="aggregate", weight=LOCAL_WEIGHT, origin="igp"))
+            present.add(p)
+    return out
+
+
+# --- export / import --------------------------------------------------------------------------
+
+
+def _suppressed(proc: BgpProcess, net: IPv4Network) -> bool:
+    return any(a.summary_only and net != a.prefix and net.subnet_of(a.prefix) for a in proc.aggregates)
+
+
+def _to_policy(r: BgpRoute) -> PolicyRoute:
+    return PolicyRoute(
+        network=r.network,
+        protocol=r.protocol,
+        metric=r.med,
+        tag=r.tag,
+        local_pref=r.local_pref,
+        weight=r.weight,
+        communities=r.communities,
+        as_path=r.as_path,
+        origin=r.origin,
+        next_hop_ip=r.next_hop_ip,
+    )
+
+
+def export_route(node: Node, proc: BgpProcess, edge: SessionEdge, r: BgpRoute) -> BgpRoute | None:
+    """Sender-side transformation and outbound policy (§4f); None when not advertised."""
+    s, rcv = edge.sender, edge.receiver
+    nb = s.neighbor
+    if edge.ibgp:
+        if r.protocol == "ibgp":
+            # only a route reflector re-advertises iBGP routes
+            to_client = nb.route_reflector_client
+            if not (to_client or r.from_client):
+                return None
+            if r.from_client and to_client and not proc.client_to_client_reflection:
+                return None
+        if r.originator_id is not None and r.originator_id == rcv.router_id:
+            return None
+    if _suppressed(proc, r.network):
+        return None
+    pr = _to_policy(r)
+    locally_originated = r.protocol in ("local", "aggregate")
+    if not edge.ibgp and not locally_originated:
+        pr = replace(pr, metric=0)
+    if nb.route_map_out is not None:
+        out = run_policy(node, nb.route_map_out, pr, undefined_denies=True)
+        if out is None:
+            return None
+        pr = out
+    elif nb.prefix_list_out is not None:
+        pl = node.prefix_lists.get(nb.prefix_list_out)
+        if pl is None or not prefix_list_permits(pl, r.network):
+            return None
+    communities = pr.communities if nb.send_community else frozenset()
+    if edge.ibgp:
+        if pr.next_hop_set:
+            nh = pr.next_hop_ip
+        elif nb.next_hop_self or r.next_hop_ip is None:
+            nh = s.local_ip
+        else:
+            nh = r.next_hop_ip
+        reflecting = r.protocol == "ibgp"
+        cluster_id = proc.cluster_id or s.router_id
+        return BgpRoute(
+            network=r.network,
+            protocol="ibgp",
+            next_hop_ip=nh,
+            as_path=pr.as_path,
+            local_pref=pr.local_pref,
+            med=pr.metric,
+            weight=0,
+            origin=pr.origin,
+            communities=communities,
+            received_from=s.local_ip,
+            originator_id=r.originator_id if reflecting and r.originator_id is not None else s.router_id,
+            cluster_list=((cluster_id, *r.cluster_list) if reflecting else ()),
+        )
+    nh = pr.next_hop_ip if pr.next_hop_set else s.local_ip
+    return BgpRoute(
+        network=r.network,
+        protocol="bgp",
+        next_hop_ip=nh,
+        as_path=(s.local_as, *pr.as_path),
+        local_pref=100,
+        med=pr.metric,
+        weight=0,
+        origin=pr.origin,
+        communities=communities,
+        received_from=s.local_ip,
+        originator_id=s.router_id,
+    )
+
+
+def import_route(node: Node, proc: BgpProcess, nb: BgpNeighbor, local_as: int, r: BgpRoute) -> BgpRoute | None:
+    """Receiver-side loop checks and inbound policy; None when rejected."""
+    if not nb.allowas_in and _as_path_contains(r.as_path, local_as):
+        return None
+    if r.protocol == "ibgp" and r.cluster_list:
+        cluster_id = proc.cluster_id or bgp_router_id(node)
+        if cluster_id in r.cluster_list:
+            return None
+    pr = _to_policy(r)
+    if nb.route_map_in is not None:
+        out = run_policy(node, nb.route_map_in, pr, undefined_denies=True)
+        if out is None:
+            return None
+        pr = out
+    elif nb.prefix_list_in is not None:
+        pl = node.prefix_lists.get(nb.prefix_list_in)
+        if pl is None or not prefix_list_permits(pl, r.network):
+            return None
+    return replace(
+        r,
+        next_hop_ip=pr.next_hop_ip if pr.next_hop_set else r.next_hop_ip,
+        as_path=pr.as_path,
+        local_pref=pr.local_pref,
+        med=pr.metric,
+        weight=pr.weight,
+        origin=pr.origin,
+        communities=pr.communities,
+        tag=pr.tag,
+        from_client=r.protocol == "ibgp" and nb.route_reflector_client,
+    )
+
+
+def external_routes(snapshot: Snapshot, announcements: Iterable[BgpAnnouncement]) -> dict[SpeakerKey, list[BgpRoute]]:
+    """External announcements enter like eBGP updates from a configured neighbour at ``src_ip``; an
+    announcement from an address with no neighbour configuration is ignored."""
+    out: dict[SpeakerKey, list[BgpRoute]] = defaultdict(list)
+    for ann in announcements:
+        node = snapshot.nodes.get(ann.dst_node.lower())
+        if node is None or node.bgp is None:
+            continue
+        proc = node.bgp
+        nb = next((n for n in _neighbors(proc) if n.peer_ip == ann.src_ip and n.vrf == ann.dst_vrf), None)
+        if nb is None:
+            continue
+        local_as = nb.local_as if nb.local_as is not None else proc.local_as
+        path = tuple(seg[0] if len(seg) == 1 else frozenset(seg) for seg in ann.as_path if seg)
+        route = BgpRoute(
+            network=ann.network,
+            protocol="ibgp" if nb.remote_as == local_as else "bgp",
+            next_hop_ip=ann.next_hop_ip,
+            as_path=path,
+            local_pref=ann.local_preference,
+            med=ann.med,
+            origin=ann.origin.lower(),
+            communities=frozenset(ann.communities),
+            received_from=ann.src_ip,
+            originator_id=ann.src_ip,
+        )
+        imported = import_route(node, proc, nb, local_as, route)
+        if imported is not None:
+            out[(node.name, ann.dst_vrf)].append(imported)
+    return dict(out)
+
+
+# --- the fixed point --------------------------------------------------------------------------
+
+AdjIn = dict[SpeakerKey, dict[tuple[str, IPv4Address], list[BgpRoute]]]
+
+
+@dataclass
+class BgpResult:
+    ribs: dict[SpeakerKey, SpeakerRib]
+    main_routes: dict[str, list[Route]]  # node -> routes for the main RIB
+    converged: bool
+
+
+def speakers(snapshot: Snapshot) -> list[SpeakerKey]:
+    out: set[SpeakerKey] = set()
+    for name, node in snapshot.nodes.items():
+        if node.bgp is None:
+            continue
+        out.add((name, node.bgp.vrf))
+        out.update((name, nb.vrf) for nb in node.bgp.neighbors)
+    return sorted(out)
+
+
+def main_rib_routes(node: str, vrf: str, rib: SpeakerRib) -> list[Route]:
+    """BGP routes as the main RIB sees them: one per distinct next hop; local routes are non-routing."""
+    out: list[Route] = []
+    for net, paths in rib.multipath.items():
+        best = rib.best[net]
+        if best.protocol == "local":
+            continue
+        if best.protocol == "aggregate":
+            out.append(Route(node, vrf, net, "aggregate", NextHop("discard"), AGGREGATE_AD, best.med))
+            continue
+        seen: set[IPv4Address | None] = set()
+        for p in paths:
+            if p.protocol not in ("bgp", "ibgp") or p.next_hop_ip in seen:
+                continue
+            seen.add(p.next_hop_ip)
+            out.append(
+                Route(
+                    node,
+                    vrf,
+                    net,
+                    p.protocol,
+                    NextHop("ip", None, p.next_hop_ip),
+                    EBGP_AD if p.protocol == "bgp" else IBGP_AD,
+                    p.med,
+                    tag=p.tag,
+                    as_path=p.flat_as_path(),
+                    local_preference=p.local_pref,
+                    communities=tuple(community_str(c) for c in sorted(p.communities)),
+                )
+            )
+    return out
+
+
+def run_bgp(
+    snapshot: Snapshot,
+    topology: BgpTopology,
+    externals: dict[SpeakerKey, list[BgpRoute]],
+    rebuild_main_ribs: Callable[[dict[str, list[Route]]], dict[str, dict[str, MainRib]]],
+    max_rounds: int = 200,
+) -> tuple[BgpResult, dict[str, dict[str, MainRib]]]:
+    """Propagate until nothing changes. ``rebuild_main_ribs`` recomputes the main RIBs (statics, IGP
+    redistribution) from the current BGP main-RIB routes, since resolvability and IGP costs depend on them."""
+    spk = speakers(snapshot)
+    adj_in: AdjIn = {k: {} for k in spk}
+    main_routes: dict[str, list[Route]] = {}
+    main_ribs = rebuild_main_ribs(main_routes)
+    edges_by_sender: dict[SpeakerKey, list[SessionEdge]] = defaultdict(list)
+    for e in topology.edges:
+        edges_by_sender[(e.sender.node, e.sender.vrf)].append(e)
+    ribs: dict[SpeakerKey, SpeakerRib] = {}
+    converged = False
+    for _ in range(max_rounds):
+        ribs = {}
+        for key in spk:
+            node = snapshot.nodes[key[0]]
+            proc = node.bgp
+            assert proc is not None
+            mrib = main_ribs.get(key[0], {}).get(key[1])
+            cands: dict[IPv4Network, list[BgpRoute]] = defaultdict(list)
+            for r in originate(node, proc, mrib) if key[1] == proc.vrf else []:
+                cands[r.network].append(r)
+            learned = [r for rs in adj_in[key].values() for r in rs] + externals.get(key, [])
+            for r in learned:
+                if r.next_hop_ip is None or (mrib is not None and mrib.longest_prefix_match(r.next_hop_ip)):
+                    cands[r.network].append(r)
+            if key[1] == proc.vrf:
+                for agg in _aggregate_routes(proc, cands):
+                    cands[agg.network].append(agg)
+            ribs[key] = select_paths(cands, mrib, proc)
+        new_main: dict[str, list[Route]] = defaultdict(list)
+        for key, srib in ribs.items():
+            new_main[key[0]].extend(main_rib_routes(key[0], key[1], srib))
+        new_adj: AdjIn = {k: {} for k in spk}
+        for key in spk:
+            node = snapshot.nodes[key[0]]
+            proc = node.bgp
+            assert proc is not None
+            srib = ribs[key]
+            for edge in edges_by_sender.get(key, []):
+                rkey = (edge.receiver.node, edge.receiver.vrf)
+                rnode = snapshot.nodes[edge.receiver.node]
+                rproc = rnode.bgp
+                assert rproc is not None
+                received: list[BgpRoute] = []
+                for net in sorted(srib.best, key=lambda n: (int(n.network_address), n.prefixlen)):
+                    paths = srib.multipath[net] if edge.add_path else [srib.best[net]]
+                    for p in paths:
+                        ex = export_route(node, proc, edge, p)
+                        if ex is None:
+                            continue
+                        im = import_route(rnode, rproc, edge.receiver.neighbor, edge.receiver.local_as, ex)
+                        if im is not None and im not in received:
+                            received.append(im)
+                if received:
+                    new_adj[rkey][(edge.sender.node, edge.sender.local_ip)] = received
+        changed_main = dict(new_main) != main_routes
+        if new_adj == adj_in and not changed_main:
+            converged = True
+            break
+        adj_in = new_adj
+        if changed_main:
+            main_routes = dict(new_main)
+            main_ribs = rebuild_main_ribs(main_routes)
+    return BgpResult(ribs, main_routes, converged), main_ribs

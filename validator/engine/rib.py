@@ -1,0 +1,124 @@
+"""Main RIB: connected, local and static routes, preference merging, Batfish ordering (§2, §5, §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from ipaddress import IPv4Address, IPv4Network
+
+from validator.engine.topology import IfaceKey
+from validator.model.config import Node
+from validator.model.dataplane import NextHop, Route
+
+_NH_TYPE_ORDER = {"discard": 0, "interface": 1, "ip": 2}
+
+
+def route_sort_key(r: Route) -> tuple[object, ...]:
+    """Batfish routes-answer order: prefix (IP, length), then next hop (Discard < Interface < Ip;
+    interface hops by IP with nulls first, then name; IP hops by IP)."""
+    nh = r.next_hop
+    nh_key: tuple[object, ...]
+    if nh.type == "interface":
+        nh_key = (0 if nh.ip is None else 1, int(nh.ip) if nh.ip is not None else 0, nh.interface or "")
+    elif nh.type == "ip":
+        nh_key = (int(nh.ip) if nh.ip is not None else 0,)
+    else:
+        nh_key = ()
+    return (
+        int(r.network.network_address),
+        r.network.prefixlen,
+        _NH_TYPE_ORDER[nh.type],
+        nh_key,
+        r.protocol,
+        r.admin_distance,
+        r.metric,
+    )
+
+
+class MainRib:
+    """One node/VRF main RIB: best routes per prefix by (admin distance, metric); exact ties are ECMP."""
+
+    def __init__(self) -> None:
+        self.by_prefix: dict[IPv4Network, list[Route]] = {}
+        self._by_len: dict[int, dict[int, IPv4Network]] = {}
+        self._lens: list[int] = []
+
+    def merge(self, route: Route) -> None:
+        cur = self.by_prefix.get(route.network)
+        if cur is None:
+            self.by_prefix[route.network] = [route]
+            plen = route.network.prefixlen
+            if plen not in self._by_len:
+                self._by_len[plen] = {}
+                self._lens = sorted(self._by_len, reverse=True)
+            self._by_len[plen][int(route.network.network_address)] = route.network
+            return
+        best = cur[0]
+        if (route.admin_distance, route.metric) < (best.admin_distance, best.metric):
+            self.by_prefix[route.network] = [route]
+        elif (route.admin_distance, route.metric) == (best.admin_distance, best.metric) and route not in cur:
+            cur.append(route)
+
+    def merge_all(self, routes: Iterable[Route]) -> None:
+        for r in routes:
+            self.merge(r)
+
+    def longest_prefix_match(self, ip: IPv4Address, max_len: int = 32) -> list[Route]:
+        addr = int(ip)
+        for plen in self._lens:
+            if plen > max_len:
+                continue
+            mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
+            net = self._by_len[plen].get(addr & mask)
+            if net is not None:
+                return self.by_prefix[net]
+        return []
+
+    def routes(self) -> list[Route]:
+        out = [r for rs in self.by_prefix.values() for r in rs]
+        out.sort(key=route_sort_key)
+        return out
+
+
+def connected_and_local_routes(node: Node, active: frozenset[IfaceKey]) -> list[Route]:
+    """Connected route per address of an active interface; local /32 when the prefix is shorter than /32."""
+    out: list[Route] = []
+    for iface in node.interfaces.values():
+        if (node.name, iface.name) not in active:
+            continue
+        nh = NextHop("interface", iface.name)
+        for addr in iface.addresses:
+            out.append(Route(node.name, iface.vrf, addr.network, "connected", nh, 0, 0))
+            if addr.network.prefixlen < 32:
+                out.append(Route(node.name, iface.vrf, IPv4Network(f"{addr.ip}/32"), "local", nh, 0, 0))
+    return out
+
+
+def static_routes(node: Node, active: frozenset[IfaceKey], ribs: dict[str, MainRib]) -> list[Route]:
+    """Statics that install given the current main RIBs (per VRF): discard always, interface next
+    hop iff the interface is active, next-hop IP iff it resolves (more specifically than the route
+    itself when the route covers the IP)."""
+    out: list[Route] = []
+    for sr in node.static_routes:
+        if sr.discard:
+            nh = NextHop("discard")
+        elif sr.next_hop_interface is not None:
+            if sr.next_hop_interface.lower().startswith("null"):
+                nh = NextHop("discard")
+            elif (node.name, sr.next_hop_interface) not in active:
+                continue
+            else:
+                nh = NextHop("interface", sr.next_hop_interface, sr.next_hop_ip)
+        elif sr.next_hop_ip is not None:
+            rib = ribs.get(sr.vrf)
+            if rib is None:
+                continue
+            match = rib.longest_prefix_match(sr.next_hop_ip)
+            if not match:
+                continue
+            if sr.next_hop_ip in sr.network and match[0].network.prefixlen <= sr.network.prefixlen:
+                continue
+            nh = NextHop("ip", None, sr.next_hop_ip)
+        else:
+            continue
+        out.append(Route(node.name, sr.vrf, sr.network, "static", nh, sr.admin_distance, 0, tag=sr.tag))
+    return out
