@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
 from validator.model.dataplane import BgpSession, Edge, FibEntry, Route
+from validator.model.flow import Flow, Trace
 from validator.model.snapshot import Snapshot
 
 
@@ -68,6 +70,9 @@ class DataPlane:
     bgp_sessions: tuple[BgpSession, ...] = ()
     # every IP configured on any interface (active or not) -> owners (node, interface)
     ip_owners: dict[IPv4Address, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    # how flows are traced on this data plane: None = the builtin traceroute; a backend (Batfish)
+    # may install its own so every check runs unchanged on it
+    tracer: Callable[[DataPlane, Flow], list[Trace]] | None = None
 
     def routes(self) -> list[Route]:
         return [r for n in sorted(self.ribs) for v in sorted(self.ribs[n]) for r in self.ribs[n][v]]

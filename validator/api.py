@@ -1,0 +1,271 @@
+"""The one orchestration entry: load snapshots → diff → data planes → checks → Verdict.
+
+The CLI, CI and deployment scripts all come through :func:`check`, so they cannot disagree.
+Policies come from the base revision in git mode (a change cannot weaken its own guard).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from validator.backends import get_backend
+from validator.backends.base import Backend
+from validator.checks.no_regression import IntentScope
+from validator.checks.runner import CheckContext, constraints_of, run_policies
+from validator.checks.zones import zone_destination, zone_sources
+from validator.engine.types import DataPlane
+from validator.errors import InputError, PolicyError
+from validator.model.snapshot import Snapshot
+from validator.model.verdict import ChangeSet, Finding, Location, Side, Verdict
+
+INTENT_PATH = ".validator/intent.yaml"
+
+
+@dataclass
+class Inputs:
+    """Everything a run reads, resolved: what plan tokens bind to."""
+
+    head: Snapshot
+    head_side: Side
+    base: Snapshot | None = None
+    base_side: Side | None = None
+    policies: Any = None  # PolicySet
+    intent: Any = None  # Intent
+    intent_digest: str | None = None
+    policies_changed: bool = False
+    repo: str | None = None
+    base_commit: str | None = None
+    head_commit: str | None = None
+    snapshot_path: str = "."
+    policies_path: str = "policies"
+
+
+def _load_folder(path: str | Path, *, strict: bool) -> Snapshot:
+    from validator.snapshot.folder import load_snapshot
+
+    return load_snapshot(path, strict=strict)
+
+
+def _load_policies_path(path: str | Path) -> Any:
+    from validator.policy import load_policies
+
+    return load_policies(path)
+
+
+def _load_intent_file(path: str | Path) -> tuple[Any, str]:
+    import hashlib
+
+    from validator.policy import load_intent
+
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read intent file: {exc.strerror}", file=str(path)) from None
+    return load_intent(data, file=str(path)), hashlib.sha256(data).hexdigest()
+
+
+def resolve_folder_inputs(
+    head: str | Path | Snapshot,
+    base: str | Path | Snapshot | None,
+    policies: str | Path | Any,
+    intent: str | Path | None,
+) -> Inputs:
+    head_snap = head if isinstance(head, Snapshot) else _load_folder(head, strict=False)
+    base_snap = None
+    if base is not None:
+        base_snap = base if isinstance(base, Snapshot) else _load_folder(base, strict=False)
+    pset = _load_policies_path(policies) if isinstance(policies, (str, Path)) else policies
+    intent_obj, intent_digest = None, None
+    if intent is not None:
+        intent_obj, intent_digest = _load_intent_file(intent)
+    elif not isinstance(head, Snapshot):
+        candidate = Path(head) / INTENT_PATH
+        if candidate.is_file():
+            intent_obj, intent_digest = _load_intent_file(candidate)
+    return Inputs(
+        head=head_snap,
+        head_side=Side(head_snap.source),
+        base=base_snap,
+        base_side=Side(base_snap.source) if base_snap else None,
+        policies=pset,
+        intent=intent_obj,
+        intent_digest=intent_digest,
+    )
+
+
+def resolve_git_inputs(
+    *,
+    repo: str | Path = ".",
+    base: str | None = None,
+    head: str | None = None,
+    snapshot_path: str = ".",
+    policies: str = "policies",
+    intent: str | Path | None = None,
+) -> Inputs:
+    import hashlib
+
+    from validator.policy import load_intent, load_policies_from_bytes
+    from validator.snapshot import git as g
+
+    r = g.open_repo(repo)
+    head_rev = g.validate_rev(head or "HEAD")
+    head_commit = g.resolve_commit(r, head_rev)
+    if base is None:
+        default = g.default_branch(r)
+        base_commit = g.merge_base(r, g.resolve_commit(r, default), head_commit)
+    else:
+        base_commit = g.resolve_commit(r, g.validate_rev(base))
+    source = f"{Path(repo).resolve()}:{snapshot_path}"
+    head_snap = g.load_snapshot_at(r, head_commit, snapshot_path, strict=False)
+    base_snap = g.load_snapshot_at(r, base_commit, snapshot_path, strict=False)
+    base_policy_files = g.read_tree_files(r, base_commit, policies, missing_ok=True)
+    if not base_policy_files:
+        raise PolicyError(f"no policies at {policies!r} in the base revision {base_commit[:12]}")
+    pset = load_policies_from_bytes(
+        {f"{policies}/{k}" if k else policies: v for k, v in base_policy_files.items()}
+    )
+    head_policy_files = g.read_tree_files(r, head_commit, policies, missing_ok=True)
+    intent_obj, intent_digest = None, None
+    if intent is not None:
+        intent_obj, intent_digest = _load_intent_file(intent)
+    else:
+        blob = g.read_file(r, head_commit, INTENT_PATH)
+        if blob is not None:
+            intent_obj = load_intent(blob, file=f"{INTENT_PATH}@{head_commit[:12]}")
+            intent_digest = hashlib.sha256(blob).hexdigest()
+    return Inputs(
+        head=head_snap,
+        head_side=Side(source, head_commit),
+        base=base_snap,
+        base_side=Side(source, base_commit),
+        policies=pset,
+        intent=intent_obj,
+        intent_digest=intent_digest,
+        policies_changed=head_policy_files != base_policy_files,
+        repo=str(repo),
+        base_commit=base_commit,
+        head_commit=head_commit,
+        snapshot_path=snapshot_path,
+        policies_path=policies,
+    )
+
+
+def _intent_scopes(intent: Any, pset: Any, head: DataPlane) -> list[IntentScope]:
+    scopes: list[IntentScope] = []
+    if intent is None:
+        return scopes
+    for i, ch in enumerate(intent.changes, 1):
+        src = ch.from_zone if not isinstance(ch.from_zone, str) else pset.zones.get(ch.from_zone)
+        dst = ch.to_zone if not isinstance(ch.to_zone, str) else pset.zones.get(ch.to_zone)
+        if src is None or dst is None:
+            missing = ch.from_zone if src is None else ch.to_zone
+            raise PolicyError(f"intent change {i}: undefined zone {missing!r}", file=getattr(ch, "file", None))
+        expect = ch.expect
+        scopes.append(
+            IntentScope(
+                label=f"#{i} ({getattr(src, 'name', '?')} -> {getattr(dst, 'name', '?')} {expect})",
+                sources=tuple(zone_sources(head, src)),
+                dst=zone_destination(head, dst, assigned_only=(expect == "allow")),
+                constraints=constraints_of(ch.headers),
+                expect=expect,
+            )
+        )
+    return scopes
+
+
+def run(inputs: Inputs, backend: Backend) -> Verdict:
+    """Analyse resolved inputs; fail closed on anything the model does not cover."""
+    from validator.diff import compute_changeset, touched_elements
+    from validator.policy import validate_against
+
+    start = time.monotonic()
+    verdict = Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
+    findings: list[Finding] = []
+    validate_against(inputs.policies, inputs.head)
+    touched = None
+    if inputs.base is not None:
+        result = compute_changeset(inputs.base, inputs.head)
+        cs: ChangeSet = replace(result.changeset, policies_changed=inputs.policies_changed)
+        verdict.change = cs
+        touched = touched_elements(result.changeset, inputs.base, inputs.head)
+        for u in result.unmodelled:
+            findings.append(
+                Finding(
+                    policy="change",
+                    check="unmodelled",
+                    message=f"unmodelled change at {u.file}:{u.line}: {u.reason}: {u.text}",
+                    locations=(Location(u.file, u.line, u.text),),
+                )
+            )
+        if inputs.policies_changed:
+            findings.append(
+                Finding(
+                    policy="change",
+                    check="policies",
+                    severity="warning",
+                    message="the change edits the policies; it was checked against the base revision's policies",
+                )
+            )
+    elif inputs.head.file_errors:
+        fe = inputs.head.file_errors[0]
+        raise InputError(f"configuration does not parse: {fe.message}", file=fe.file, line=fe.line)
+    head_dp = backend.dataplane(inputs.head)
+    base_dp = backend.dataplane(inputs.base) if inputs.base is not None else None
+    ctx = CheckContext(
+        head=head_dp,
+        base=base_dp,
+        policies=inputs.policies,
+        intent=_intent_scopes(inputs.intent, inputs.policies, head_dp),
+        touched=touched,
+        compute=backend.dataplane,
+    )
+    policy_findings, ran = run_policies(ctx)
+    findings.extend(policy_findings)
+    verdict.findings = findings
+    verdict.policies_run = ran
+    verdict.scenarios = ctx.scenarios
+    verdict.seconds = time.monotonic() - start
+    return verdict
+
+
+def check(
+    head: str | Path | Snapshot | None = None,
+    base: str | Path | Snapshot | None = None,
+    policies: str | Path | Any = "policies",
+    engine: str = "builtin",
+    *,
+    intent: str | Path | None = None,
+    repo: str | Path | None = None,
+    head_rev: str | None = None,
+    base_rev: str | None = None,
+    snapshot_path: str = ".",
+    batfish_host: str | None = None,
+) -> Verdict:
+    """Run the gate.
+
+    Folder mode: ``check(head="snap/proposed", base="snap/live", policies="policies/")``.
+    Git mode: ``check(repo=".", base_rev="main", head_rev="HEAD", snapshot_path="network")``;
+    policies are then a path inside the repository, read from the base revision.
+    """
+    backend = get_backend(engine, batfish_host=batfish_host)
+    try:
+        if repo is not None:
+            inputs = resolve_git_inputs(
+                repo=repo,
+                base=base_rev,
+                head=head_rev,
+                snapshot_path=snapshot_path,
+                policies=str(policies),
+                intent=intent,
+            )
+        else:
+            if head is None:
+                raise InputError("no head snapshot given")
+            inputs = resolve_folder_inputs(head, base, policies, intent)
+        return run(inputs, backend)
+    finally:
+        backend.close()

@@ -1,0 +1,83 @@
+"""Turning traces into evidence a person can act on: the flow, the path, the config lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from ipaddress import IPv4Address
+
+from validator.engine.types import DataPlane
+from validator.model.flow import Flow, Trace
+from validator.model.verdict import Location
+
+
+def line_text(dp: DataPlane, file: str, line: int) -> str | None:
+    text = dp.snapshot.files.get(file)
+    if text is None:
+        return None
+    lines = text.splitlines()
+    return lines[line - 1].strip() if 0 < line <= len(lines) else None
+
+
+def loc(dp: DataPlane, file: str, line: int) -> Location:
+    return Location(file, line, line_text(dp, file, line))
+
+
+def failing_hop(t: Trace) -> str:
+    return t.hops[-1].node if t.hops else "?"
+
+
+def trace_locations(dp: DataPlane, flow: Flow, traces: Iterable[Trace]) -> list[Location]:
+    """Config lines responsible for where the traces end: the filter line that denied and the
+    ``ip access-group`` that applied it, or the static route that null-routed."""
+    out: list[Location] = []
+    for t in traces:
+        if not t.hops:
+            continue
+        hop = t.hops[-1]
+        node = dp.snapshot.nodes.get(hop.node)
+        for step in hop.steps:
+            if step.type == "Filter" and step.action.upper().startswith("DEN"):
+                if step.file is not None and step.line is not None:
+                    out.append(loc(dp, step.file, step.line))
+                name = step.detail.get("filter") or step.detail.get("name")
+                if node is not None:
+                    acl = node.acls.get(str(name))
+                    if acl is not None and step.file is None:
+                        out.append(loc(dp, acl.source.file, acl.source.line))
+                    for intf in node.interfaces.values():
+                        if intf.acl_in == name and intf.acl_in_source is not None and step.detail.get(
+                            "direction", "in"
+                        ) in ("in", "ingress", None):
+                            if step.detail.get("interface") in (None, intf.name):
+                                out.append(loc(dp, intf.acl_in_source.file, intf.acl_in_source.line))
+                        if intf.acl_out == name and intf.acl_out_source is not None and step.detail.get(
+                            "direction", "out"
+                        ) in ("out", "egress", None):
+                            if step.detail.get("interface") in (None, intf.name):
+                                out.append(loc(dp, intf.acl_out_source.file, intf.acl_out_source.line))
+        if t.disposition == "NULL_ROUTED" and node is not None:
+            dst = IPv4Address(flow.dst_ip)
+            for sr in node.static_routes:
+                if sr.discard and dst in sr.network:
+                    out.append(loc(dp, sr.source.file, sr.source.line))
+    return dedupe(out)
+
+
+def dedupe(locs: Iterable[Location]) -> list[Location]:
+    seen: set[tuple[str, int]] = set()
+    out: list[Location] = []
+    for item in locs:
+        if (item.file, item.line) not in seen:
+            seen.add((item.file, item.line))
+            out.append(item)
+    return out
+
+
+def describe(traces: Sequence[Trace]) -> str:
+    """One line: the disposition(s) and where the first failing branch ends."""
+    if not traces:
+        return "no trace (no active start location)"
+    disp = sorted({t.disposition for t in traces})
+    bad = next((t for t in traces if not t.success), traces[0])
+    path = " -> ".join(bad.path)
+    return f"{'/'.join(disp)} at {failing_hop(bad)} (path {path})"

@@ -1,0 +1,145 @@
+"""Exhaustive flow exploration over header equivalence classes, for one or several data planes.
+
+Several data planes (base and head, or no-failure and a failure scenario) are explored with the
+same classes, refined by the filters any of them meets, so differential questions compare like
+with like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+
+from validator.checks.headerspace import HeaderClass, HeaderConstraints, acl_dst_cuts, header_classes
+from validator.checks.ipspace import Intervals
+from validator.checks.zones import Source
+from validator.engine.traceroute import trace
+from validator.engine.types import DataPlane
+from validator.model.config import AclLine
+from validator.model.flow import SUCCESS_DISPOSITIONS, Flow, Trace
+
+
+@dataclass
+class ClassResult:
+    """One header class: its representative flow and the traces in each data plane."""
+
+    source: Source
+    dst: tuple[int, int]
+    header: HeaderClass
+    flow: Flow
+    traces: list[list[Trace]]
+
+    def all_success(self, i: int) -> bool:
+        ts = self.traces[i]
+        return bool(ts) and all(t.disposition in SUCCESS_DISPOSITIONS for t in ts)
+
+    def any_success(self, i: int) -> bool:
+        return any(t.disposition in SUCCESS_DISPOSITIONS for t in self.traces[i])
+
+
+def filters_met(dp: DataPlane, traces: Sequence[Trace]) -> set[tuple[str, str]]:
+    """(node, filter name) of every filter step in the traces."""
+    out: set[tuple[str, str]] = set()
+    for t in traces:
+        for hop in t.hops:
+            for step in hop.steps:
+                if step.type == "Filter":
+                    name = step.detail.get("filter") or step.detail.get("name")
+                    if isinstance(name, str):
+                        out.add((hop.node, name))
+    return out
+
+
+def _acl_lines(dps: Sequence[DataPlane], filters: set[tuple[str, str]]) -> list[AclLine]:
+    lines: list[AclLine] = []
+    for dp in dps:
+        for node, name in filters:
+            n = dp.snapshot.nodes.get(node)
+            if n is not None and name in n.acls:
+                lines.extend(n.acls[name].lines)
+    return lines
+
+
+def forwarding_cuts(dps: Sequence[DataPlane]) -> set[int]:
+    """Destination boundaries where forwarding or filtering can change."""
+    cuts: set[int] = set()
+    for dp in dps:
+        for node_ribs in dp.ribs.values():
+            for routes in node_ribs.values():
+                for r in routes:
+                    cuts.add(int(r.network.network_address))
+                    cuts.add(int(r.network.broadcast_address) + 1)
+        for ip in dp.ip_owners:
+            cuts.add(int(ip))
+            cuts.add(int(ip) + 1)
+        for node in dp.snapshot.nodes.values():
+            for intf in node.interfaces.values():
+                for a in intf.addresses:
+                    net = a.network
+                    lo, hi = int(net.network_address), int(net.broadcast_address)
+                    cuts.update((lo, lo + 1, hi, hi + 1))
+            for acl in node.acls.values():
+                cuts |= acl_dst_cuts(acl.lines)
+    return cuts
+
+
+def make_flow(source: Source, dst: int, h: HeaderClass) -> Flow:
+    return Flow(
+        ingress_node=source.node,
+        ingress_interface=source.interface,
+        ingress_vrf=source.vrf,
+        src_ip=IPv4Address(h.src_ip),
+        dst_ip=IPv4Address(dst),
+        ip_protocol=h.protocol,
+        src_port=h.src_port if h.protocol in (6, 17) else 0,
+        dst_port=h.dst_port if h.protocol in (6, 17) else 0,
+        icmp_type=h.icmp_type,
+        icmp_code=h.icmp_code,
+    )
+
+
+@dataclass
+class Explorer:
+    """Traces every header class from ``sources`` to ``dst_space`` in each data plane."""
+
+    dps: Sequence[DataPlane]
+    constraints: HeaderConstraints = field(default_factory=HeaderConstraints)
+    cuts: set[int] | None = None
+    traced: int = 0
+    _cache: dict[tuple[int, Flow], list[Trace]] = field(default_factory=dict)
+
+    def _trace(self, i: int, flow: Flow) -> list[Trace]:
+        key = (i, flow)
+        hit = self._cache.get(key)
+        if hit is None:
+            dp = self.dps[i]
+            hit = dp.tracer(dp, flow) if dp.tracer is not None else trace(dp, flow)
+            self._cache[key] = hit
+            self.traced += 1
+        return hit
+
+    def explore(self, sources: Sequence[Source], dst_space: Intervals) -> Iterator[ClassResult]:
+        if self.cuts is None:
+            self.cuts = forwarding_cuts(self.dps)
+        pieces = dst_space.split(self.cuts)
+        for source in sources:
+            for lo, hi in pieces:
+                yield from self._explore_piece(source, lo, hi)
+
+    def _explore_piece(self, source: Source, lo: int, hi: int) -> Iterator[ClassResult]:
+        seen: set[tuple[str, str]] = set()
+        while True:
+            classes = header_classes(source.space, self.constraints, _acl_lines(self.dps, seen))
+            results: list[ClassResult] = []
+            new: set[tuple[str, str]] = set()
+            for h in classes:
+                flow = make_flow(source, lo, h)
+                per_dp = [self._trace(i, flow) for i in range(len(self.dps))]
+                for i, ts in enumerate(per_dp):
+                    new |= filters_met(self.dps[i], ts)
+                results.append(ClassResult(source, (lo, hi), h, flow, per_dp))
+            if new <= seen:
+                yield from results
+                return
+            seen |= new

@@ -1,0 +1,134 @@
+"""Equivalence classes of packet headers, as Batfish's reachability question reasons over them.
+
+Routing is destination-based, so the destination space is split once at every boundary that can
+change forwarding (route prefixes, owned addresses, subnets, ACL destination ranges). The rest of
+the header (source address, protocol, ports, ICMP type) only matters to the filters a flow meets,
+so it is split at the boundaries of those filters' lines alone. Every class is traced with one
+representative; by construction every member of a class gets the same disposition, so covering
+the classes covers every flow the policy leaves open — not a sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from validator.checks.ipspace import Intervals, wildcard_intervals
+from validator.model.config import AclLine
+
+TCP, UDP, ICMP = 6, 17, 1
+PORT_MAX = 65535
+_PREFERRED_PORTS = (443, 80, 22, 53, 33434, 8443, 8080, 179, 123)
+_ALL_PORTS = Intervals.full(PORT_MAX)
+
+
+@dataclass(frozen=True)
+class HeaderConstraints:
+    """What a policy narrows: protocols (None = all), destination and source ports."""
+
+    protocols: frozenset[int] | None = None
+    dst_ports: Intervals = _ALL_PORTS
+    src_ports: Intervals = _ALL_PORTS
+    icmp_types: frozenset[int] | None = None
+
+    def allows_protocol(self, proto: int) -> bool:
+        return self.protocols is None or proto in self.protocols
+
+
+@dataclass(frozen=True, order=True)
+class HeaderClass:
+    """One representative of a class of (source IP, protocol, ports, ICMP type)."""
+
+    src_ip: int
+    protocol: int
+    src_port: int = 0
+    dst_port: int = 0
+    icmp_type: int | None = None
+    icmp_code: int | None = None
+
+
+def _pick_port(lo: int, hi: int) -> int:
+    for p in _PREFERRED_PORTS:
+        if lo <= p <= hi:
+            return p
+    if lo == 0 and hi >= 1024:
+        return 1024
+    return lo
+
+
+def _port_pieces(space: Intervals, ranges: Iterable[tuple[int, int]]) -> list[int]:
+    cuts: set[int] = set()
+    for lo, hi in ranges:
+        cuts.add(lo)
+        cuts.add(hi + 1)
+    return [_pick_port(lo, hi) for lo, hi in space.split(cuts)]
+
+
+def _src_pieces(space: Intervals, lines: Sequence[AclLine]) -> list[int]:
+    cuts: set[int] = set()
+    for line in lines:
+        for w in line.src:
+            for lo, hi in wildcard_intervals(w).spans:
+                cuts.add(lo)
+                cuts.add(hi + 1)
+    return [lo for lo, _hi in space.split(cuts)]
+
+
+def header_classes(
+    src_space: Intervals,
+    constraints: HeaderConstraints,
+    lines: Sequence[AclLine],
+) -> list[HeaderClass]:
+    """Representatives of every class of the header space that ``lines`` can tell apart."""
+    if not src_space:
+        return []
+    srcs = _src_pieces(src_space, lines)
+    mentioned = {ln.protocol for ln in lines if ln.protocol is not None}
+    if constraints.protocols is not None:
+        protos = sorted(constraints.protocols)
+    else:
+        protos = sorted(mentioned | {TCP, UDP, ICMP})
+        other = next(p for p in (47, 50, 89, 132, 253, 254) if p not in mentioned)
+        protos.append(other)
+    out: list[HeaderClass] = []
+    for proto in protos:
+        proto_lines = [ln for ln in lines if ln.protocol in (None, proto)]
+        if proto in (TCP, UDP):
+            dports = _port_pieces(constraints.dst_ports, (r for ln in proto_lines for r in ln.dst_ports))
+            sports = _port_pieces(constraints.src_ports, (r for ln in proto_lines for r in ln.src_ports))
+            # an ephemeral source port reads best in examples when the ACLs do not care
+            sports = [49152 if (s == 1024 and constraints.src_ports.contains(49152)) else s for s in sports]
+            for s in srcs:
+                for sp in sports:
+                    for dp in dports:
+                        out.append(HeaderClass(s, proto, sp, dp))
+        elif proto == ICMP:
+            types = {ln.icmp_type for ln in proto_lines if ln.icmp_type is not None}
+            if constraints.icmp_types is not None:
+                candidates = sorted(constraints.icmp_types)
+            else:
+                candidates = sorted(types | {8})
+                if types:
+                    candidates.append(next(t for t in range(256) if t not in types and t != 8))
+            for s in srcs:
+                for t in candidates:
+                    out.append(HeaderClass(s, proto, icmp_type=t, icmp_code=0))
+        else:
+            for s in srcs:
+                out.append(HeaderClass(s, proto))
+    return out
+
+
+def dst_pieces(space: Intervals, cuts: Iterable[int]) -> list[tuple[int, int]]:
+    """Split the destination space at forwarding-relevant boundaries."""
+    return space.split(cuts)
+
+
+def acl_dst_cuts(lines: Iterable[AclLine]) -> set[int]:
+    cuts: set[int] = set()
+    for line in lines:
+        for w in line.dst:
+            for lo, hi in wildcard_intervals(w).spans:
+                cuts.add(lo)
+                cuts.add(hi + 1)
+    return cuts

@@ -1,0 +1,116 @@
+"""``hygiene``: configuration health that Batfish reports as init issues, undefined references,
+BGP session status and forwarding loops."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from ipaddress import IPv4Address
+
+from validator.checks.evidence import loc
+from validator.checks.explore import forwarding_cuts
+from validator.engine.traceroute import trace
+from validator.engine.types import DataPlane
+from validator.model.flow import Flow
+from validator.model.verdict import Finding, Location
+
+REQUIREMENTS = ("no_parse_errors", "no_undefined_references", "bgp_sessions_up", "no_forwarding_loops")
+MAX_LISTED = 20
+
+
+def check_hygiene(*, policy: str, dp: DataPlane, require: Sequence[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    snap = dp.snapshot
+    if "no_parse_errors" in require:
+        for fe in snap.file_errors:
+            findings.append(
+                Finding(
+                    policy=policy,
+                    check="hygiene",
+                    message=f"{fe.file}:{fe.line}: file does not parse: {fe.message}",
+                    locations=(Location(fe.file, fe.line),),
+                )
+            )
+        warnings = snap.warnings
+        if warnings:
+            findings.append(
+                Finding(
+                    policy=policy,
+                    check="hygiene",
+                    severity="warning",
+                    message=f"{len(warnings)} configuration line(s) not modelled by the parser, first: {warnings[0]}",
+                    locations=tuple(Location(w.file, w.line, w.text.strip()) for w in warnings[:MAX_LISTED]),
+                )
+            )
+    if "no_undefined_references" in require:
+        for name in sorted(snap.nodes):
+            for kind, ref, src in snap.nodes[name].undefined_references:
+                findings.append(
+                    Finding(
+                        policy=policy,
+                        check="hygiene",
+                        message=f"{name}: {kind} {ref!r} is referenced but not defined ({src})",
+                        locations=(loc(dp, src.file, src.line),),
+                    )
+                )
+    if "bgp_sessions_up" in require:
+        for s in dp.bgp_sessions:
+            if s.status in ("ESTABLISHED", "DYNAMIC_LISTEN"):
+                continue
+            node = snap.nodes.get(s.node)
+            where: tuple[Location, ...] = ()
+            if node is not None and node.bgp is not None:
+                for nb in node.bgp.neighbors:
+                    if nb.peer_ip is not None and str(nb.peer_ip) == str(s.remote_ip):
+                        where = (loc(dp, nb.source.file, nb.source.line),)
+            findings.append(
+                Finding(
+                    policy=policy,
+                    check="hygiene",
+                    message=(
+                        f"{s.node}: BGP session to {s.remote_ip} (AS {s.remote_as}) is {s.status}"
+                        + (f": {s.reason}" if s.reason else "")
+                    ),
+                    locations=where,
+                )
+            )
+    if "no_forwarding_loops" in require:
+        findings.extend(_loops(policy, dp))
+    return findings
+
+
+def _loops(policy: str, dp: DataPlane) -> list[Finding]:
+    """Originate one flow per node per destination class and report the classes that loop."""
+    cuts = sorted(forwarding_cuts([dp]))
+    reps = [c for c in cuts if c <= 0xFFFFFFFF]
+    found: dict[tuple[str, ...], Finding] = {}
+    for node in sorted(dp.snapshot.nodes):
+        src_ip = next(
+            (
+                a.ip
+                for name, intf in sorted(dp.snapshot.nodes[node].interfaces.items())
+                if (node, name) in dp.active_interfaces
+                for a in intf.addresses
+            ),
+            None,
+        )
+        fib = dp.fibs.get(node, {}).get("default")
+        if src_ip is None or fib is None:
+            continue
+        for rep in reps:
+            dst = IPv4Address(rep)
+            if not fib.lookup(dst):
+                continue
+            flow = Flow(ingress_node=node, src_ip=src_ip, dst_ip=dst)
+            for t in trace(dp, flow):
+                if t.disposition == "LOOP":
+                    cycle = tuple(sorted(set(t.path)))
+                    if cycle not in found:
+                        found[cycle] = Finding(
+                            policy=policy,
+                            check="hygiene",
+                            message=f"forwarding loop for {dst} among {', '.join(cycle)} (flow {flow})",
+                            flow={"from": node, **flow.to_json()},
+                            trace=(t.to_json(),),
+                        )
+                    break
+    return list(found.values())

@@ -1,0 +1,133 @@
+"""``no_regression``: differential reachability of base against head within the policy's scope.
+
+Newly dropped flows are regressions; newly delivered ones are unintended exposure. With an
+intent, the intended flows must hold in the head and everything else must be unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from validator.checks.evidence import describe, trace_locations
+from validator.checks.explore import ClassResult, Explorer
+from validator.checks.headerspace import HeaderConstraints
+from validator.checks.ipspace import Intervals
+from validator.checks.zones import Source, ZoneLike, sources_in_both, zone_destination, zone_sources
+from validator.engine.types import DataPlane
+from validator.model.flow import Flow
+from validator.model.verdict import Finding
+
+MAX_FINDINGS_PER_POLICY = 25
+
+
+@dataclass(frozen=True)
+class IntentScope:
+    """The flows one intent entry declares (resolved against the head)."""
+
+    label: str
+    sources: tuple[Source, ...]
+    dst: Intervals
+    constraints: HeaderConstraints
+    expect: str
+
+    def covers(self, flow: Flow) -> bool:
+        c = self.constraints
+        if not c.allows_protocol(flow.ip_protocol):
+            return False
+        if flow.ip_protocol in (6, 17) and not (c.dst_ports.contains(flow.dst_port) and c.src_ports.contains(flow.src_port)):
+            return False
+        if not self.dst.contains(int(flow.dst_ip)):
+            return False
+        return any(
+            s.node == flow.ingress_node and s.interface == flow.ingress_interface and s.space.contains(int(flow.src_ip))
+            for s in self.sources
+        )
+
+
+@dataclass
+class RegressionOutcome:
+    findings: list[Finding]
+    classes: int
+
+
+def _outcome(r: ClassResult, i: int) -> str:
+    if r.all_success(i):
+        return "delivered"
+    return "partly delivered" if r.any_success(i) else "dropped"
+
+
+def check_no_regression(
+    *,
+    policy: str,
+    base: DataPlane,
+    head: DataPlane,
+    src: ZoneLike,
+    dst: ZoneLike,
+    constraints: HeaderConstraints,
+    intent: Sequence[IntentScope] = (),
+) -> RegressionOutcome:
+    sources = sources_in_both(zone_sources(head, src), zone_sources(base, src))
+    space = zone_destination(head, dst, assigned_only=False) | zone_destination(base, dst, assigned_only=False)
+    explorer = Explorer([base, head], constraints)
+    groups: dict[tuple[str, str, str], tuple[ClassResult, int]] = {}
+    classes = 0
+    for r in explorer.explore(sources, space):
+        classes += 1
+        before, after = _outcome(r, 0), _outcome(r, 1)
+        if before == after:
+            continue
+        if any(scope.covers(r.flow) for scope in intent):
+            continue  # the intent owns this flow; it is checked against the intent below
+        kind = "regression" if before == "delivered" or (before != "dropped" and after == "dropped") else "exposure"
+        key = (kind, r.source.label, f"{before}->{after}")
+        first, n = groups.get(key, (r, 0))
+        groups[key] = (first, n + 1)
+    findings: list[Finding] = []
+    for (kind, label, change), (r, n) in sorted(groups.items())[:MAX_FINDINGS_PER_POLICY]:
+        what = "newly dropped" if kind == "regression" else "newly delivered (unintended exposure)"
+        findings.append(
+            Finding(
+                policy=policy,
+                check="no_regression",
+                message=(
+                    f"{src.name} -> {dst.name}: {r.flow} is {what}: base {describe(r.traces[0])}; "
+                    f"head {describe(r.traces[1])} ({n} header class{'es' if n != 1 else ''} from {label})"
+                ),
+                flow={"from": label, **r.flow.to_json()},
+                trace=tuple(t.to_json() for t in r.traces[1]),
+                base_trace=tuple(t.to_json() for t in r.traces[0]),
+                locations=tuple(trace_locations(head, r.flow, r.traces[1])),
+                extra={"kind": kind, "change": change, "classes_changed": n},
+            )
+        )
+    # the intended flows must hold in the head
+    for scope in intent:
+        iexp = Explorer([head], scope.constraints, cuts=None)
+        bad: tuple[ClassResult, int] | None = None
+        for r in iexp.explore(scope.sources, scope.dst):
+            ok = r.all_success(0) if scope.expect == "allow" else not r.any_success(0)
+            if not ok:
+                bad = (bad[0], bad[1] + 1) if bad else (r, 1)
+        if not scope.sources or not scope.dst:
+            findings.append(
+                Finding(policy=policy, check="no_regression", message=f"intent {scope.label}: no such flows in the head")
+            )
+        elif bad is not None:
+            r, n = bad
+            findings.append(
+                Finding(
+                    policy=policy,
+                    check="no_regression",
+                    message=(
+                        f"intent {scope.label} does not hold in the head: {r.flow} is "
+                        f"{'not delivered' if scope.expect == 'allow' else 'delivered'}: {describe(r.traces[0])}"
+                        f" ({n} header class{'es' if n != 1 else ''})"
+                    ),
+                    flow={"from": r.source.label, **r.flow.to_json()},
+                    trace=tuple(t.to_json() for t in r.traces[0]),
+                    locations=tuple(trace_locations(head, r.flow, r.traces[0])),
+                    extra={"kind": "intent"},
+                )
+            )
+    return RegressionOutcome(findings, classes)

@@ -1,0 +1,132 @@
+"""Runs a policy set against the analysed snapshots: one registered function per policy type.
+
+Checks never know which backend computed the data planes; they only see ``DataPlane`` objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from validator.checks.headerspace import HeaderConstraints
+from validator.checks.hygiene import check_hygiene
+from validator.checks.ipspace import Intervals
+from validator.checks.no_regression import IntentScope, check_no_regression
+from validator.checks.reachability import check_reachability
+from validator.engine.types import DataPlane
+from validator.errors import PolicyError
+from validator.model.verdict import Finding
+from validator.policy.model import (
+    HeaderSpec,
+    HygienePolicy,
+    NoRegressionPolicy,
+    PolicySet,
+    ReachabilityPolicy,
+    Zone,
+)
+
+
+@dataclass
+class CheckContext:
+    """Everything a check may look at. ``base`` is None without a base revision (state checks only)."""
+
+    head: DataPlane
+    policies: PolicySet
+    base: DataPlane | None = None
+    intent: Sequence[IntentScope] = ()
+    touched: Any = None  # the change's touched elements (blast radius)
+    compute: Callable[..., DataPlane] | None = None  # backend data-plane function, for failure scenarios
+    scenarios: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def zone(self, name: str) -> Zone:
+        try:
+            return self.policies.zones[name]
+        except KeyError:
+            raise PolicyError(f"undefined zone {name!r}", file=self.policies.file) from None
+
+
+def constraints_of(h: HeaderSpec) -> HeaderConstraints:
+    return HeaderConstraints(
+        protocols=frozenset(h.protocols) if h.protocols else None,
+        dst_ports=Intervals.of(h.dst_ports) if h.dst_ports else Intervals.full(65535),
+        src_ports=Intervals.of(h.src_ports) if h.src_ports else Intervals.full(65535),
+    )
+
+
+def _severity(findings: list[Finding], severity: str) -> list[Finding]:
+    if severity == "error":
+        return findings
+    from dataclasses import replace
+
+    return [replace(f, severity="warning") if f.severity == "error" else f for f in findings]
+
+
+def run_reachability(ctx: CheckContext, p: Any) -> list[Finding]:
+    assert isinstance(p, ReachabilityPolicy)
+    out = check_reachability(
+        policy=p.name,
+        dp=ctx.head,
+        src=ctx.zone(p.from_zone),
+        dst=ctx.zone(p.to_zone),
+        constraints=constraints_of(p.headers),
+        expect=p.expect,
+    )
+    findings = out.findings
+    if p.max_failures > 0:
+        from validator.checks.sweep import reachability_under_failures
+
+        findings = findings + reachability_under_failures(ctx, p)
+    return findings
+
+
+def run_no_regression(ctx: CheckContext, p: Any) -> list[Finding]:
+    assert isinstance(p, NoRegressionPolicy)
+    if ctx.base is None:
+        ctx.notes.append(f"{p.name}: skipped, no base snapshot (state checks only)")
+        return []
+    out = check_no_regression(
+        policy=p.name,
+        base=ctx.base,
+        head=ctx.head,
+        src=ctx.zone(p.from_zone),
+        dst=ctx.zone(p.to_zone),
+        constraints=constraints_of(p.headers),
+        intent=ctx.intent,
+    )
+    return out.findings
+
+
+def run_hygiene(ctx: CheckContext, p: Any) -> list[Finding]:
+    assert isinstance(p, HygienePolicy)
+    return check_hygiene(policy=p.name, dp=ctx.head, require=p.require)
+
+
+def _load_sweep(name: str) -> Callable[[CheckContext, Any], list[Finding]]:
+    def run(ctx: CheckContext, p: Any) -> list[Finding]:
+        from validator.checks import sweep
+
+        fn: Callable[[CheckContext, Any], list[Finding]] = getattr(sweep, name)
+        return fn(ctx, p)
+
+    return run
+
+
+CHECKS: dict[str, Callable[[CheckContext, Any], list[Finding]]] = {
+    "reachability": run_reachability,
+    "no_regression": run_no_regression,
+    "hygiene": run_hygiene,
+    "redundancy": _load_sweep("run_redundancy"),
+    "blast_radius": _load_sweep("run_blast_radius"),
+}
+
+
+def run_policies(ctx: CheckContext) -> tuple[list[Finding], list[tuple[str, str]]]:
+    findings: list[Finding] = []
+    ran: list[tuple[str, str]] = []
+    for p in ctx.policies.policies:
+        fn = CHECKS[p.type]
+        findings.extend(_severity(fn(ctx, p), p.severity))
+        ran.append((p.name, p.type))
+    return findings, ran

@@ -1,0 +1,93 @@
+"""``validator check``: the gate itself, in folder mode or git mode."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from validator.errors import InputError
+
+FORMATS = ["text", "json", "junit", "sarif", "markdown"]
+
+
+def add_input_args(p: argparse.ArgumentParser) -> None:
+    """Inputs shared by ``check`` and ``plan``."""
+    p.add_argument("--head-dir", metavar="DIR", help="proposed snapshot folder (folder mode)")
+    p.add_argument("--base-dir", metavar="DIR", help="current snapshot folder (folder mode)")
+    p.add_argument("--repo", metavar="DIR", help="git repository (git mode; default: current directory)")
+    p.add_argument("--base", metavar="REV", help="base revision (default: merge-base with the default branch)")
+    p.add_argument("--head", metavar="REV", help="head revision (default: HEAD)")
+    p.add_argument("--snapshot", metavar="PATH_IN_REPO", default=".", help="snapshot folder inside the repository")
+    p.add_argument("--policies", metavar="PATH", help="policy file or folder (git mode: path in the repository)")
+    p.add_argument("--intent", metavar="FILE", help="the change's declared intent (default: .validator/intent.yaml)")
+    p.add_argument("--engine", choices=["builtin", "batfish"], default="builtin")
+    p.add_argument("--batfish-host", metavar="HOST", help="Batfish service (default: $BATFISH_HOST)")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("check", help="check a change against the policies (exit 0 pass, 1 blocked)")
+    add_input_args(p)
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    p.add_argument("--plan-out", metavar="FILE", help="write a plan token bound to what was validated (git mode)")
+    p.set_defaults(handler=_check)
+
+
+def resolve_inputs(args: argparse.Namespace) -> Any:
+    from validator.api import resolve_folder_inputs, resolve_git_inputs
+
+    if args.head_dir is not None:
+        if args.repo or args.base or args.head:
+            raise InputError("use either --head-dir/--base-dir (folders) or --repo/--base/--head (git), not both")
+        policies = args.policies
+        if policies is None:
+            if Path("policies").exists():
+                policies = "policies"
+            else:
+                raise InputError("no policies given: pass --policies PATH")
+        return resolve_folder_inputs(args.head_dir, args.base_dir, policies, args.intent)
+    if args.base_dir is not None:
+        raise InputError("--base-dir needs --head-dir")
+    return resolve_git_inputs(
+        repo=args.repo or ".",
+        base=args.base,
+        head=args.head,
+        snapshot_path=args.snapshot,
+        policies=args.policies or "policies",
+        intent=args.intent,
+    )
+
+
+def emit(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write report: {exc.strerror}", file=output) from None
+
+
+def _check(args: argparse.Namespace) -> int:
+    from validator.api import run
+    from validator.backends import get_backend
+    from validator.report import render
+
+    inputs = resolve_inputs(args)
+    if args.plan_out and inputs.repo is None:
+        raise InputError("--plan-out needs git mode (--repo/--base/--head): a plan binds to commits")
+    backend = get_backend(args.engine, batfish_host=args.batfish_host)
+    try:
+        verdict = run(inputs, backend)
+        version = backend.version
+    finally:
+        backend.close()
+    color = args.output is None and args.format == "text" and sys.stdout.isatty()
+    emit(render(verdict, args.format, color=color), args.output)
+    if args.plan_out:
+        from validator.cli.coord import write_plan_for
+
+        write_plan_for(inputs, verdict, engine=backend.name, engine_version=version, path=args.plan_out)
+    return {"pass": 0, "block": 1}.get(verdict.verdict, 3)
