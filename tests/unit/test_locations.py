@@ -5,7 +5,7 @@ from __future__ import annotations
 from ipaddress import IPv4Address, IPv4Network
 
 import pytest
-from test_traceroute import Net
+from test_tracer import Net
 
 from validator.engine.locations import flows_for, parse_location_spec, resolve_ip, resolve_locations
 from validator.engine.types import DataPlane
@@ -100,6 +100,8 @@ def test_regex_and_interface_selection() -> None:
         "GigabitEthernet1/0",
     ]
     assert resolve_locations(dp, "core1[GigabitEthernet3/0]") == []  # inactive: dropped
+    (abbrev,) = resolve_locations(dp, "@enter(core1[Gi1/0])")
+    assert abbrev.interface == "GigabitEthernet1/0"
 
 
 def test_unknown_names_raise() -> None:

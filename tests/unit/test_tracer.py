@@ -202,7 +202,7 @@ def test_denied_in_points_at_the_acl_line() -> None:
     assert t.disposition == "DENIED_IN"
     assert shape(t)[-1] == ("r2", ["EnterInputInterface", "Filter"])
     f = t.hops[-1].steps[-1]
-    assert f.action == "DENIED" and f.detail["filter"] == "EDGE_IN" and f.detail["type"] == "INGRESS_FILTER"
+    assert f.action == "DENIED" and f.detail["filter"] == "EDGE_IN" and f.detail["filter_type"] == "INGRESS_FILTER"
     assert (f.file, f.line) == ("configs/r2.cfg", 11) and f.detail["line"].startswith("deny")
     assert f.detail["interface"] == "GigabitEthernet0/0" and f.detail["direction"] == "in"
 
@@ -254,7 +254,7 @@ def test_denied_out_after_routing_before_exit() -> None:
     assert t.disposition == "DENIED_OUT"
     assert shape(t) == [("r1", ["Originate", "Routing", "Filter"])]
     f = t.hops[0].steps[-1]
-    assert f.detail["type"] == "EGRESS_FILTER" and f.detail["direction"] == "out" and f.line == 10
+    assert f.detail["filter_type"] == "EGRESS_FILTER" and f.detail["direction"] == "out" and f.line == 10
 
 
 def test_egress_filter_not_applied_to_accepted_traffic() -> None:
@@ -549,4 +549,6 @@ def test_trace_json_has_step_locations() -> None:
     (t,) = trace(net.build(), udp("r1", "1.1.1.1", "2.2.2.2"))
     j = t.to_json()
     assert j["disposition"] == "DENIED_OUT"
-    assert j["hops"][0]["steps"][-1]["location"] == {"file": "configs/r1.cfg", "line": 10}
+    step = j["hops"][0]["steps"][-1]
+    assert step["location"] == {"file": "configs/r1.cfg", "line": 10}
+    assert step["type"] == "Filter" and step["filter_type"] == "EGRESS_FILTER" and step["action"] == "DENIED"

@@ -180,6 +180,19 @@ def _merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def _select_interfaces(node: Node, want: _Name | None) -> list[Interface]:
+    """Interfaces matching a name part; a literal may be an IOS abbreviation (``Gi0/0``)."""
+    if want is None:
+        return list(node.interfaces.values())
+    found = [i for i in node.interfaces.values() if want.matches(i.name)]
+    if found or want.regex is not None:
+        return found
+    from validator.parsers import canonical_interface_name
+
+    full = canonical_interface_name(want.text).lower()
+    return [i for i in node.interfaces.values() if i.name.lower() == full]
+
+
 def resolve_locations(dp: DataPlane, spec: str) -> list[StartLocation]:
     """Active start locations named by ``spec``, sorted by node then interface.
 
@@ -196,7 +209,7 @@ def resolve_locations(dp: DataPlane, spec: str) -> list[StartLocation]:
             raise InputError(f"unknown node {term.node.text!r} in location specifier {spec!r}")
         for name in names:
             node = nodes[name]
-            ifaces = [i for i in node.interfaces.values() if term.interface is None or term.interface.matches(i.name)]
+            ifaces = _select_interfaces(node, term.interface)
             if not ifaces and term.interface is not None and term.interface.regex is None:
                 raise InputError(f"unknown interface {name}[{term.interface.text}] in location specifier {spec!r}")
             for iface in sorted(ifaces, key=lambda i: i.name):

@@ -232,7 +232,11 @@ class Tracer:
             return None
         verdict, line = evaluate_acl(acl, flow)
         src = line.source if line is not None else acl.source
-        detail: dict[str, Any] = {"filter": acl.name, "type": kind, "line": line.text if line is not None else None}
+        detail: dict[str, Any] = {
+            "filter": acl.name,
+            "filter_type": kind,
+            "line": line.text if line is not None else None,
+        }
         if line is None:
             detail["default_action"] = True
         # "interface"/"direction" name where the filter is applied (what evidence lookups need)
