@@ -32,9 +32,7 @@ def test_parse_devices_sorts_and_dedups() -> None:
         parse_devices(" , ")
 
 
-@pytest.mark.parametrize(
-    ("text", "seconds"), [("30s", 30), ("30m", 1800), ("2h", 7200), ("1d", 86400), (" 5m ", 300)]
-)
+@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("30m", 1800), ("2h", 7200), ("1d", 86400), (" 5m ", 300)])
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text) == timedelta(seconds=seconds)
 

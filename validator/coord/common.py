@@ -51,9 +51,7 @@ def validate_device(name: str) -> str:
     if name != name.lower():
         raise InputError(f"device name {name!r}: device names are lower-case node names (try {name.lower()!r})")
     if len(name) > MAX_DEVICE_LEN or not _DEVICE.match(name) or name.endswith(".lock"):
-        raise InputError(
-            f"device name {name!r}: expected a node name of lower-case letters, digits, '.', '_' and '-'"
-        )
+        raise InputError(f"device name {name!r}: expected a node name of lower-case letters, digits, '.', '_' and '-'")
     return name
 
 

@@ -146,8 +146,9 @@ def acquire_lease(
                 continue
             old = _load(repo_s, d, oid)
             if old.expired(at):
-                taken_over.append({"device": d, "owner": old.owner, "lease_id": old.lease_id,
-                                   "expired_at": iso(old.expires_at)})
+                taken_over.append(
+                    {"device": d, "owner": old.owner, "lease_id": old.lease_id, "expired_at": iso(old.expires_at)}
+                )
             else:
                 conflicts.append(f"{d} is held by {old.owner} until {iso(old.expires_at)} (lease {old.lease_id[:8]})")
         if conflicts:

@@ -210,9 +210,11 @@ def verify_plan(
     base_tree = data["base"].get("tree")
     head_tree = data["head"].get("tree")
     if target_tree != base_tree:
-        already = " (it already has the plan's head tree: was this plan applied already?)" if (
-            target_tree == head_tree and head_tree is not None
-        ) else ""
+        already = (
+            " (it already has the plan's head tree: was this plan applied already?)"
+            if (target_tree == head_tree and head_tree is not None)
+            else ""
+        )
         reasons.append(
             f"base moved: {target_ref} ({_short(target_commit)}) has snapshot tree {_short(target_tree)} at "
             f"{snap or '/'!r}, the plan was validated on base tree {_short(base_tree)} "

@@ -69,9 +69,7 @@ def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def _git(
-    repo: str, args: Sequence[str], *, input: bytes | None = None, env: Mapping[str, str] | None = None
-) -> bytes:
+def _git(repo: str, args: Sequence[str], *, input: bytes | None = None, env: Mapping[str, str] | None = None) -> bytes:
     cmd = ["git", "-C", repo, *args]
     try:
         proc = subprocess.run(cmd, input=input, capture_output=True, env=_env(env), check=False)
