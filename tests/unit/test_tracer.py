@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from pathlib import Path
 
 import pytest
 
@@ -552,3 +553,51 @@ def test_trace_json_has_step_locations() -> None:
     step = j["hops"][0]["steps"][-1]
     assert step["location"] == {"file": "configs/r1.cfg", "line": 10}
     assert step["type"] == "Filter" and step["filter_type"] == "EGRESS_FILTER" and step["action"] == "DENIED"
+
+
+# --- end to end through the parsers and the data plane (fixtures/unit/trace/small) ------------
+
+SMALL = Path(__file__).resolve().parents[2] / "fixtures" / "unit" / "trace" / "small"
+
+
+@pytest.fixture(scope="module")
+def small_dp() -> DataPlane:
+    from validator.engine.dataplane import compute_dataplane
+    from validator.snapshot.folder import load_snapshot
+
+    return compute_dataplane(load_snapshot(SMALL))
+
+
+@pytest.mark.parametrize(
+    ("dst", "protocol", "port", "disposition", "path"),
+    [
+        ("2.2.2.2", "udp", None, "ACCEPTED", ["h1", "r1", "r2"]),
+        ("2.2.2.2", "tcp", 23, "DENIED_IN", ["h1", "r1", "r2"]),
+        ("2.2.2.2", "tcp", 22, "ACCEPTED", ["h1", "r1", "r2"]),
+        ("203.0.113.5", "udp", None, "EXITS_NETWORK", ["h1", "r1", "r2"]),
+        ("198.51.100.77", "icmp", None, "DELIVERED_TO_SUBNET", ["h1", "r1", "r2"]),
+        ("10.99.1.1", "udp", None, "NULL_ROUTED", ["h1", "r1"]),
+        ("10.0.1.99", "udp", None, "NEIGHBOR_UNREACHABLE", ["h1"]),
+    ],
+)
+def test_small_snapshot_end_to_end(
+    small_dp: DataPlane, dst: str, protocol: str, port: int | None, disposition: str, path: list[str]
+) -> None:
+    from validator.engine.locations import flows_for
+
+    (flow,) = flows_for(small_dp, "h1", dst, protocol=protocol, dst_port=port)
+    assert flow.src_ip == IPv4Address("10.0.1.10")
+    (t,) = trace(small_dp, flow)
+    assert (t.disposition, t.path) == (disposition, path)
+
+
+def test_small_snapshot_denial_points_at_the_config_line(small_dp: DataPlane) -> None:
+    from validator.engine.locations import flows_for
+
+    (flow,) = flows_for(small_dp, "h1", "2.2.2.2", protocol="tcp", dst_port=23)
+    (t,) = trace(small_dp, flow)
+    f = t.hops[-1].steps[-1]
+    assert f.type == "Filter" and f.detail["filter"] == "NO_TELNET"
+    assert (f.file, f.line) == ("configs/r2.cfg", 16)
+    text = small_dp.snapshot.files["configs/r2.cfg"].splitlines()[f.line - 1]
+    assert text.strip() == "deny tcp any any eq telnet"
