@@ -19,7 +19,7 @@ from validator.checks.zones import zone_destination, zone_sources
 from validator.engine.types import DataPlane
 from validator.errors import InputError, PolicyError
 from validator.model.snapshot import Snapshot
-from validator.model.verdict import ChangeSet, Finding, Location, Side, Verdict
+from validator.model.verdict import ChangeSet, Finding, Side, Verdict
 
 INTENT_PATH = ".validator/intent.yaml"
 
@@ -56,16 +56,10 @@ def _load_policies_path(path: str | Path) -> Any:
 
 
 def _load_intent_file(path: str | Path) -> tuple[Any, str]:
-    import hashlib
-
     from validator.policy import load_intent
 
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read intent file: {exc.strerror}", file=str(path)) from None
-    return load_intent(data, file=str(path)), hashlib.sha256(data).hexdigest()
+    intent = load_intent(path)
+    return intent, intent.digest
 
 
 def resolve_folder_inputs(
@@ -106,8 +100,6 @@ def resolve_git_inputs(
     policies: str = "policies",
     intent: str | Path | None = None,
 ) -> Inputs:
-    import hashlib
-
     from validator.policy import load_intent, load_policies_from_bytes
     from validator.snapshot import git as g
 
@@ -136,7 +128,7 @@ def resolve_git_inputs(
         blob = g.read_file(r, head_commit, INTENT_PATH)
         if blob is not None:
             intent_obj = load_intent(blob, file=f"{INTENT_PATH}@{head_commit[:12]}")
-            intent_digest = hashlib.sha256(blob).hexdigest()
+            intent_digest = intent_obj.digest
     return Inputs(
         head=head_snap,
         head_side=Side(source, head_commit),
@@ -155,23 +147,21 @@ def resolve_git_inputs(
 
 
 def _intent_scopes(intent: Any, pset: Any, head: DataPlane) -> list[IntentScope]:
+    from validator.policy import resolve_zone
+
     scopes: list[IntentScope] = []
     if intent is None:
         return scopes
     for i, ch in enumerate(intent.changes, 1):
-        src = ch.from_zone if not isinstance(ch.from_zone, str) else pset.zones.get(ch.from_zone)
-        dst = ch.to_zone if not isinstance(ch.to_zone, str) else pset.zones.get(ch.to_zone)
-        if src is None or dst is None:
-            missing = ch.from_zone if src is None else ch.to_zone
-            raise PolicyError(f"intent change {i}: undefined zone {missing!r}", file=getattr(ch, "file", None))
-        expect = ch.expect
+        src = resolve_zone(ch.from_zone, pset)
+        dst = resolve_zone(ch.to_zone, pset)
         scopes.append(
             IntentScope(
-                label=f"#{i} ({getattr(src, 'name', '?')} -> {getattr(dst, 'name', '?')} {expect})",
+                label=f"#{i} ({src.name} -> {dst.name} {ch.expect}, {ch.source})",
                 sources=tuple(zone_sources(head, src)),
-                dst=zone_destination(head, dst, assigned_only=(expect == "allow")),
+                dst=zone_destination(head, dst, assigned_only=(ch.expect == "allow")),
                 constraints=constraints_of(ch.headers),
-                expect=expect,
+                expect=ch.expect,
             )
         )
     return scopes
@@ -179,28 +169,22 @@ def _intent_scopes(intent: Any, pset: Any, head: DataPlane) -> list[IntentScope]
 
 def run(inputs: Inputs, backend: Backend) -> Verdict:
     """Analyse resolved inputs; fail closed on anything the model does not cover."""
-    from validator.diff import compute_changeset, touched_elements
-    from validator.policy import validate_against
+    from validator.diff import compute_changeset, touched_elements, unmodelled_findings
+    from validator.policy import validate_against, validate_intent
 
     start = time.monotonic()
     verdict = Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
     findings: list[Finding] = []
     validate_against(inputs.policies, inputs.head)
+    if inputs.intent is not None:
+        validate_intent(inputs.intent, inputs.policies, inputs.head)
     touched = None
     if inputs.base is not None:
         result = compute_changeset(inputs.base, inputs.head)
         cs: ChangeSet = replace(result.changeset, policies_changed=inputs.policies_changed)
         verdict.change = cs
         touched = touched_elements(result.changeset, inputs.base, inputs.head)
-        for u in result.unmodelled:
-            findings.append(
-                Finding(
-                    policy="change",
-                    check="unmodelled",
-                    message=f"unmodelled change at {u.file}:{u.line}: {u.reason}: {u.text}",
-                    locations=(Location(u.file, u.line, u.text),),
-                )
-            )
+        findings.extend(unmodelled_findings(result))
         if inputs.policies_changed:
             findings.append(
                 Finding(

@@ -229,7 +229,7 @@ def test_text_verdict_first_then_change_then_findings_without_ansi() -> None:
     assert "modified core1: acl EDGE_IN  configs/core1.cfg:38 (base line 37)" in out
     assert "configs/core1.cfg:40  deny ip any any" in out
     assert "failure scenario: link:core1[GigabitEthernet0/1]" in out
-    assert "path border1 -> core1" in out
+    assert "border1 -> core1" in out
     assert "internet at border1[GigabitEthernet0/0]: 1.2.3.4 -> 10.1.1.10 TCP 49152 -> 443" in out
     # the failing hop is marked and the reason names the filter and its line
     assert any(line.strip().startswith("x 2. core1") for line in lines)
@@ -299,5 +299,5 @@ def test_flow_text_for_originated_and_icmp_flows() -> None:
 
 def test_failure_reason_for_no_route() -> None:
     trace = Trace("NO_ROUTE", (Hop("r1", (Step("Originate", "ORIGINATED"), Step("Routing", "NO_ROUTE"))),))
-    assert failure_reason(trace.to_json()) == "NO_ROUTE at r1: Routing NO_ROUTE"
+    assert failure_reason(trace.to_json()) == "NO_ROUTE at r1: no route"
     assert failure_reason(_accepted_trace().to_json()) == "ACCEPTED at core2"

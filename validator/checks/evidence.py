@@ -44,17 +44,15 @@ def trace_locations(dp: DataPlane, flow: Flow, traces: Iterable[Trace]) -> list[
                     acl = node.acls.get(str(name))
                     if acl is not None and step.file is None:
                         out.append(loc(dp, acl.source.file, acl.source.line))
+                    direction = step.detail.get("direction")
+                    iface = step.detail.get("interface")
                     for intf in node.interfaces.values():
-                        if intf.acl_in == name and intf.acl_in_source is not None and step.detail.get(
-                            "direction", "in"
-                        ) in ("in", "ingress", None):
-                            if step.detail.get("interface") in (None, intf.name):
-                                out.append(loc(dp, intf.acl_in_source.file, intf.acl_in_source.line))
-                        if intf.acl_out == name and intf.acl_out_source is not None and step.detail.get(
-                            "direction", "out"
-                        ) in ("out", "egress", None):
-                            if step.detail.get("interface") in (None, intf.name):
-                                out.append(loc(dp, intf.acl_out_source.file, intf.acl_out_source.line))
+                        if iface not in (None, intf.name):
+                            continue
+                        if direction != "out" and intf.acl_in == name and intf.acl_in_source is not None:
+                            out.append(loc(dp, intf.acl_in_source.file, intf.acl_in_source.line))
+                        if direction != "in" and intf.acl_out == name and intf.acl_out_source is not None:
+                            out.append(loc(dp, intf.acl_out_source.file, intf.acl_out_source.line))
         if t.disposition == "NULL_ROUTED" and node is not None:
             dst = IPv4Address(flow.dst_ip)
             for sr in node.static_routes:

@@ -56,12 +56,17 @@ def _pick_port(lo: int, hi: int) -> int:
     return lo
 
 
-def _port_pieces(space: Intervals, ranges: Iterable[tuple[int, int]]) -> list[int]:
+def _pick_src_port(lo: int, hi: int) -> int:
+    return 49152 if lo <= 49152 <= hi else lo
+
+
+def _port_pieces(space: Intervals, ranges: Iterable[tuple[int, int]], *, src: bool = False) -> list[int]:
     cuts: set[int] = set()
     for lo, hi in ranges:
         cuts.add(lo)
         cuts.add(hi + 1)
-    return [_pick_port(lo, hi) for lo, hi in space.split(cuts)]
+    pick = _pick_src_port if src else _pick_port
+    return [pick(lo, hi) for lo, hi in space.split(cuts)]
 
 
 def _src_pieces(space: Intervals, lines: Sequence[AclLine]) -> list[int]:
@@ -95,9 +100,7 @@ def header_classes(
         proto_lines = [ln for ln in lines if ln.protocol in (None, proto)]
         if proto in (TCP, UDP):
             dports = _port_pieces(constraints.dst_ports, (r for ln in proto_lines for r in ln.dst_ports))
-            sports = _port_pieces(constraints.src_ports, (r for ln in proto_lines for r in ln.src_ports))
-            # an ephemeral source port reads best in examples when the ACLs do not care
-            sports = [49152 if (s == 1024 and constraints.src_ports.contains(49152)) else s for s in sports]
+            sports = _port_pieces(constraints.src_ports, (r for ln in proto_lines for r in ln.src_ports), src=True)
             for s in srcs:
                 for sp in sports:
                     for dp in dports:

@@ -35,7 +35,8 @@ class IntentScope:
         c = self.constraints
         if not c.allows_protocol(flow.ip_protocol):
             return False
-        if flow.ip_protocol in (6, 17) and not (c.dst_ports.contains(flow.dst_port) and c.src_ports.contains(flow.src_port)):
+        ports_ok = c.dst_ports.contains(flow.dst_port) and c.src_ports.contains(flow.src_port)
+        if flow.ip_protocol in (6, 17) and not ports_ok:
             return False
         if not self.dst.contains(int(flow.dst_ip)):
             return False
@@ -111,7 +112,9 @@ def check_no_regression(
                 bad = (bad[0], bad[1] + 1) if bad else (r, 1)
         if not scope.sources or not scope.dst:
             findings.append(
-                Finding(policy=policy, check="no_regression", message=f"intent {scope.label}: no such flows in the head")
+                Finding(
+                    policy=policy, check="no_regression", message=f"intent {scope.label}: no such flows in the head"
+                )
             )
         elif bad is not None:
             r, n = bad

@@ -87,7 +87,18 @@ def _check(args: argparse.Namespace) -> int:
     color = args.output is None and args.format == "text" and sys.stdout.isatty()
     emit(render(verdict, args.format, color=color), args.output)
     if args.plan_out:
-        from validator.cli.coord import write_plan_for
+        from validator.cli.coord import write_check_plan
 
-        write_plan_for(inputs, verdict, engine=backend.name, engine_version=version, path=args.plan_out)
+        write_check_plan(
+            args.plan_out,
+            repo=inputs.repo,
+            base_commit=inputs.base_commit,
+            head_commit=inputs.head_commit,
+            snapshot_path=inputs.snapshot_path,
+            verdict=verdict,
+            engine=backend.name,
+            engine_version=version,
+            policies_path=inputs.policies_path,
+            intent_digest=inputs.intent_digest,
+        )
     return {"pass": 0, "block": 1}.get(verdict.verdict, 3)

@@ -167,6 +167,29 @@ def failing_step(trace: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return steps[-1] if steps else None
 
 
+def compact_step(step: Mapping[str, Any]) -> str:
+    """A step as an engineer reads it: what was decided, by which filter or route, from which line."""
+    kind = str(step.get("type", "?"))
+    action = str(step.get("action", "?"))
+    where = f" ({_loc_text(step['location'])})" if step.get("location") else ""
+    if kind == "Filter":
+        direction = step.get("direction")
+        side = {"in": "ingress", "out": "egress"}.get(str(direction), "")
+        iface = f" on {step['interface']}" if step.get("interface") else ""
+        line = f" by {json.dumps(str(step['line']))}" if step.get("line") else ""
+        return f"{side} filter {step.get('filter', '?')}{iface} {action.lower()}{line}{where}".strip()
+    if kind == "Routing":
+        routes = step.get("routes") or []
+        shown = ", ".join(_route_text(r) for r in routes[:2]) + (f" +{len(routes) - 2}" if len(routes) > 2 else "")
+        out = f" out {step['output_interface']}" if step.get("output_interface") else ""
+        return f"route {shown}{out}" if shown else f"{action.lower().replace('_', ' ')}{out}"
+    if kind == "Inbound":
+        return f"accepted on {step.get('interface', '?')}"
+    if kind in ("EnterInputInterface", "ExitOutputInterface", "Originate"):
+        return ""
+    return f"{kind} {action}{where}"
+
+
 def failure_reason(trace: Mapping[str, Any]) -> str:
     disp = str(trace.get("disposition", "?"))
     hops = trace.get("hops") or []
@@ -175,41 +198,50 @@ def failure_reason(trace: Mapping[str, Any]) -> str:
     why = f"{disp} at {node}"
     if step is None:
         return why
-    return f"{why}: {step_text(step)}"
+    detail = compact_step(step) or step_text(step)
+    return f"{why}: {detail}"
 
 
-def trace_lines(trace: Mapping[str, Any], label: str, indent: str = "") -> list[Line]:
+def _hop_text(hop: Mapping[str, Any]) -> str:
+    steps = [compact_step(s) for s in hop.get("steps") or []]
+    entered = next(
+        (s.get("input_interface") for s in hop.get("steps") or [] if s.get("type") == "EnterInputInterface"), None
+    )
+    head = f"{hop.get('node', '?')}" + (f"[{entered}]" if entered else "")
+    body = "; ".join(x for x in steps if x)
+    return head + (f"  {body}" if body else "")
+
+
+def trace_lines(trace: Mapping[str, Any], label: str, indent: str = "", *, detail: bool = True) -> list[Line]:
     disp = str(trace.get("disposition", "?"))
     ok = disp in SUCCESS_DISPOSITIONS
     hops = trace.get("hops") or []
     path = " -> ".join(str(h.get("node", "?")) for h in hops) or "(no hops)"
     out: list[Line] = [
-        [(f"{indent}{label}: ", ""), (disp, "green" if ok else "red"), (f"  path {path}", "")],
+        [(f"{indent}{label}: ", ""), (disp, "green" if ok else "red"), (f"  {path}", "")],
     ]
-    for i, hop in enumerate(hops, 1):
-        fails_here = not ok and i == len(hops)
-        steps = "; ".join(step_text(s) for s in hop.get("steps") or [])
-        mark = "x " if fails_here else "  "
-        out.append(
-            [
-                (f"{indent}  {mark}", "red" if fails_here else ""),
-                (f"{i}. {hop.get('node', '?')}", "bold"),
-                (f": {steps}", ""),
-            ]
-        )
+    if detail:
+        for i, hop in enumerate(hops, 1):
+            fails_here = not ok and i == len(hops)
+            mark = "x " if fails_here else "  "
+            out.append([(f"{indent}  {mark}", "red" if fails_here else ""), (f"{i}. {_hop_text(hop)}", "")])
     if not ok:
         out.append([(f"{indent}  fails: ", "red"), (failure_reason(trace), "")])
     return out
 
 
 def _traces_block(traces: Sequence[Mapping[str, Any]], label: str, indent: str) -> list[Line]:
+    """The first unsuccessful trace (or the first) in full; the other ECMP branches as paths."""
     out: list[Line] = []
-    shown = list(traces)[:MAX_TRACES]
-    for i, t in enumerate(shown, 1):
-        suffix = f" {i}/{len(traces)}" if len(traces) > 1 else ""
-        out.extend(trace_lines(t, f"{label}{suffix}", indent))
-    if len(traces) > MAX_TRACES:
-        out.append([(f"{indent}... {len(traces) - MAX_TRACES} more {label}s in the JSON report", "dim")])
+    items = list(traces)
+    if not items:
+        return out
+    first = next((i for i, t in enumerate(items) if t.get("disposition") not in SUCCESS_DISPOSITIONS), 0)
+    for i, t in enumerate(items[:MAX_TRACES], 1):
+        suffix = f" {i}/{len(items)}" if len(items) > 1 else ""
+        out.extend(trace_lines(t, f"{label}{suffix}", indent, detail=(i - 1 == first)))
+    if len(items) > MAX_TRACES:
+        out.append([(f"{indent}... {len(items) - MAX_TRACES} more {label}s in the JSON report", "dim")])
     return out
 
 
