@@ -233,7 +233,7 @@ def test_text_verdict_first_then_change_then_findings_without_ansi() -> None:
     assert "internet at border1[GigabitEthernet0/0]: 1.2.3.4 -> 10.1.1.10 TCP 49152 -> 443" in out
     # the failing hop is marked and the reason names the filter and its line
     assert any(line.strip().startswith("x 2. core1") for line in lines)
-    assert "fails: DENIED_IN at core1: Filter DENIED filter EDGE_IN @ configs/core1.cfg:40" in out
+    assert "fails: DENIED_IN at core1: filter EDGE_IN denied (configs/core1.cfg:40)" in out
     assert "trace (no failure): ACCEPTED" in out
 
 
