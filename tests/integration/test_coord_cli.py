@@ -111,7 +111,7 @@ def test_deployment_flow_touches_only_validator_refs(
     assert code == 0 and [x["device"] for x in json.loads(out)] == ["core1"]
     code, out, _ = run(capsys, "record-apply", str(token), "--repo", r, "--owner", "deploy-1")
     assert code == 0 and "core1 -> generation 1" in out
-    code, out, _ = run(capsys, "lease", "release", "--devices", "core1", "--owner", "deploy-1", "--repo", r)
+    code, out, _ = run(capsys, "lease", "release", "--plan", str(token), "--owner", "deploy-1", "--repo", r)
     assert code == 0 and "released: core1" in out
     code, out, _ = run(capsys, "lease", "list", "--repo", r)
     assert code == 0 and out.strip() == "no leases"
@@ -218,6 +218,7 @@ def test_max_age_option(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
         ["lease", "acquire", "--owner", "a", "--repo", "{repo}"],
         ["lease", "acquire", "--plan", "{tmp}/bad.json", "--owner", "a", "--repo", "{repo}"],
         ["lease", "release", "--devices", ",", "--owner", "a", "--repo", "{repo}"],
+        ["lease", "release", "--owner", "a", "--repo", "{repo}"],
         ["lease", "list", "--repo", "{tmp}/notrepo"],
         ["lease", "frobnicate"],
     ],

@@ -272,3 +272,12 @@ def test_bad_inputs(repo: Path, tmp_path: Path) -> None:
         token_for(repo, snapshot_path="../elsewhere")
     with pytest.raises(InputError, match="target"):
         verify_plan(token_for(repo), repo=str(repo), target="no-such-ref")
+
+
+def test_record_apply_respects_leases(repo: Path) -> None:
+    token = token_for(repo)
+    acquire_lease(str(repo), ["core1"], "deploy-a", "10m")
+    with pytest.raises(PlanRefused, match="core1 is leased by deploy-a"):
+        record_apply(token, repo=str(repo), owner="deploy-b")
+    assert read_generations(str(repo), ["core1"])["core1"].generation == 0
+    assert record_apply(token, repo=str(repo), owner="deploy-a")["core1"].generation == 1

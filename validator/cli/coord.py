@@ -21,6 +21,7 @@ from validator.coord import (
     PlanRefused,
     acquire_lease,
     list_leases,
+    load_plan_token,
     make_plan_token,
     parse_duration,
     policies_digest_at,
@@ -60,7 +61,8 @@ def register(sub: Any) -> None:
     a.add_argument("--format", choices=["text", "json"], default="text")
     a.set_defaults(handler=_lease_acquire)
     r = lsub.add_parser("release", help="release devices held by OWNER")
-    r.add_argument("--devices", required=True, metavar="A,B")
+    r.add_argument("--devices", metavar="A,B", help="devices to release (default: the plan's devices)")
+    r.add_argument("--plan", metavar="TOKEN", help="release the devices this plan touches")
     r.add_argument("--owner", required=True, metavar="NAME")
     r.add_argument("--lease-id", metavar="ID", help="release only this lease")
     r.add_argument("--repo", default=".", metavar="DIR")
@@ -182,18 +184,19 @@ def _verify_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lease_acquire(args: argparse.Namespace) -> int:
-    devices: str | list[str]
+def _devices_arg(args: argparse.Namespace, action: str) -> str | list[str]:
     if args.devices is not None:
-        devices = args.devices
-    elif args.plan is not None:
-        from validator.coord import load_plan_token
-
+        return str(args.devices)
+    if args.plan is not None:
         devices = list(load_plan_token(args.plan)["devices"])
         if not devices:
             raise InputError("the plan touches no devices; pass --devices")
-    else:
-        raise InputError("lease acquire: give --devices or --plan")
+        return devices
+    raise InputError(f"lease {action}: give --devices or --plan")
+
+
+def _lease_acquire(args: argparse.Namespace) -> int:
+    devices = _devices_arg(args, "acquire")
     try:
         held = acquire_lease(args.repo, devices, args.owner, args.ttl, plan=args.plan)
     except LeaseConflict as exc:
@@ -210,7 +213,7 @@ def _lease_acquire(args: argparse.Namespace) -> int:
 
 def _lease_release(args: argparse.Namespace) -> int:
     try:
-        released = release_lease(args.repo, args.devices, args.owner, lease_id=args.lease_id)
+        released = release_lease(args.repo, _devices_arg(args, "release"), args.owner, lease_id=args.lease_id)
     except LeaseConflict as exc:
         return _refused("release", exc)
     if released:

@@ -18,6 +18,7 @@ from typing import Any
 
 from validator.coord.common import PlanRefused, iso, parse_iso, utcnow, validate_device, validate_owner
 from validator.coord.eventlog import log_update, retry_cas
+from validator.coord.lease import lease_ref, read_leases
 from validator.coord.token import check_integrity, key_from_env, load_plan_token
 from validator.errors import EngineError
 from validator.snapshot import gitrefs
@@ -97,9 +98,10 @@ def record_apply(
 ) -> dict[str, Generation]:
     """Record that the plan was applied: each touched device moves to the next generation.
 
-    Refuses (PlanRefused, exit 1) a tampered or non-pass token, and a stale one: a device whose
+    Refuses (PlanRefused, exit 1) a tampered or non-pass token; a stale one: a device whose
     generation is no longer the one the plan was validated at (a newer plan, or this very plan,
-    was applied since). All devices move in one transaction, logged in the same transaction.
+    was applied since); and one whose devices are under another ``owner``'s live lease. All
+    devices move in one transaction, logged in the same transaction.
     """
     repo_s = os.fspath(repo)
     gitrefs.repo_root(repo_s)
@@ -127,7 +129,19 @@ def record_apply(
         ]
         if stale:
             raise PlanRefused(stale, remedy=STALE_REMEDY)
-        updates: list[gitrefs.RefUpdate] = []
+        leases = read_leases(repo_s, devices)
+        foreign = [
+            f"{d} is leased by {lz.owner} until {iso(lz.expires_at)}, not by {owner}"
+            for d, lz in leases.items()
+            if lz.owner != owner and not lz.expired(at)
+        ]
+        if foreign:
+            raise PlanRefused(foreign, remedy=f"apply under your own lease and pass its owner (--owner); not {owner!r}")
+        # the lease refs are part of the transaction: a lease taken meanwhile makes it retry
+        updates: list[gitrefs.RefUpdate] = [
+            gitrefs.RefUpdate(lease_ref(d), None, leases[d].oid if d in leases else None, verify_only=True)
+            for d in devices
+        ]
         result: dict[str, Generation] = {}
         for d in devices:
             record = {

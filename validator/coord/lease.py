@@ -245,6 +245,13 @@ def list_leases(repo: str | os.PathLike[str], *, now: datetime | None = None) ->
     return {d: _load(repo_s, d, oid) for d, oid in sorted(_held(repo_s).items())}
 
 
+def read_leases(repo: str | os.PathLike[str], devices: Iterable[str]) -> dict[str, Lease]:
+    """{device: lease} for those of ``devices`` that have a lease ref (live or expired)."""
+    repo_s = os.fspath(repo)
+    held = _held(repo_s)
+    return {d: _load(repo_s, d, held[d]) for d in sorted({validate_device(x) for x in devices}) if d in held}
+
+
 @contextmanager
 def lease(
     repo: str | os.PathLike[str],
@@ -275,4 +282,13 @@ def lease(
         )
 
 
-__all__ = ["LEASE_PREFIX", "Lease", "acquire_lease", "lease", "lease_ref", "list_leases", "release_lease"]
+__all__ = [
+    "LEASE_PREFIX",
+    "Lease",
+    "acquire_lease",
+    "lease",
+    "lease_ref",
+    "list_leases",
+    "read_leases",
+    "release_lease",
+]
