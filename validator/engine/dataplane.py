@@ -27,9 +27,10 @@ from validator.engine.topology import (
     compute_edges,
     compute_ip_owners,
 )
+from validator.engine.traceroute import Tracer
 from validator.engine.types import DataPlane, FailureSet, Fib
-from validator.model.config import Acl
 from validator.model.dataplane import Edge, Route
+from validator.model.flow import Flow
 from validator.model.snapshot import Snapshot
 
 MAX_TOPOLOGY_ITERATIONS = 10
@@ -67,11 +68,11 @@ def compute_dataplane(snapshot: Snapshot, failures: FailureSet = _NO_FAILURES) -
     ribs = igp_fixpoint(ctx, {}, igp_cache)
     fibs = build_fibs(ribs)
     externals = external_routes(snapshot, snapshot.bgp_announcements)
-    topology = bgp_topology(ctx, fibs)
+    topology = bgp_topology(ctx, fibs, failures)
     for _ in range(MAX_TOPOLOGY_ITERATIONS):
         _result, ribs = run_bgp(snapshot, topology, externals, lambda bgp: igp_fixpoint(ctx, bgp, igp_cache))
         fibs = build_fibs(ribs)
-        new_topology = bgp_topology(ctx, fibs)
+        new_topology = bgp_topology(ctx, fibs, failures)
         if new_topology.edge_keys() == topology.edge_keys():
             topology = new_topology
             break
@@ -165,101 +166,46 @@ def build_fibs(ribs: dict[str, dict[str, MainRib]]) -> dict[str, dict[str, Fib]]
 # --- BGP session reachability -------------------------------------------------------------------
 
 
-def bgp_topology(ctx: _Context, fibs: dict[str, dict[str, Fib]]) -> BgpTopology:
+def bgp_topology(ctx: _Context, fibs: dict[str, dict[str, Fib]], failures: FailureSet) -> BgpTopology:
+    """Sessions checked with the real flow tracer over an intermediate data plane of the current FIBs."""
+    interim = DataPlane(
+        snapshot=ctx.snapshot,
+        failures=failures,
+        active_interfaces=ctx.active,
+        edges=ctx.edges,
+        ribs={},
+        fibs=fibs,
+        ip_owners=ctx.ip_owners,
+    )
+    tracer = Tracer(interim)
+
     def reachable(node: str, vrf: str, src: IPv4Address, dst: IPv4Address, single_hop: bool) -> bool:
-        return _session_reachable(ctx, fibs, node, vrf, src, dst, single_hop)
+        return _session_reachable(tracer, node, vrf, src, dst, single_hop)
 
     return compute_bgp_topology(ctx.snapshot, ctx.active, ctx.ip_owners, fibs, reachable)
 
 
 def _session_reachable(
-    ctx: _Context,
-    fibs: dict[str, dict[str, Fib]],
-    node: str,
-    vrf: str,
-    src: IPv4Address,
-    dst: IPv4Address,
-    single_hop: bool,
+    tracer: Tracer, node: str, vrf: str, src: IPv4Address, dst: IPv4Address, single_hop: bool
 ) -> bool:
-    """TCP SYN src:49152 -> dst:179 is accepted, and the reply is accepted back at the initiator;
-    single-hop eBGP also needs the forward path to have at most two hops (§4a)."""
-    for acceptor, hops in _accepting_branches(ctx, fibs, node, vrf, src, dst, EPHEMERAL_PORT, BGP_PORT):
-        if single_hop and hops > 2:
+    """A TCP SYN src:49152 -> dst:179 is ACCEPTED and the reply is ACCEPTED back at the initiator,
+    filters included; single-hop eBGP also needs the forward trace to have at most two hops (§4a)."""
+    forward = Flow(node, src, dst, ingress_vrf=vrf, ip_protocol=6, src_port=EPHEMERAL_PORT, dst_port=BGP_PORT)
+    for t in tracer.trace(forward):
+        if t.disposition != "ACCEPTED" or (single_hop and len(t.hops) > 2):
             continue
-        back = _accepting_branches(ctx, fibs, acceptor[0], acceptor[1], dst, src, BGP_PORT, EPHEMERAL_PORT)
-        if any(a[0] == node for a, _h in back):
+        listener = t.hops[-1].node
+        reply = Flow(
+            listener,
+            dst,
+            src,
+            ingress_vrf=vrf,
+            ip_protocol=6,
+            src_port=BGP_PORT,
+            dst_port=EPHEMERAL_PORT,
+            tcp_syn=True,
+            tcp_ack=True,
+        )
+        if any(r.disposition == "ACCEPTED" and r.hops[-1].node == node for r in tracer.trace(reply)):
             return True
     return False
-
-
-def _acl_permits(acl: Acl | None, src: IPv4Address, dst: IPv4Address, sport: int, dport: int) -> bool:
-    """Evaluate a filter on a TCP SYN (the only flows the session check sends)."""
-    if acl is None:
-        return True
-    for line in acl.lines:
-        if line.protocol is not None and line.protocol != 6:
-            continue
-        if not any(w.matches(src) for w in line.src) or not any(w.matches(dst) for w in line.dst):
-            continue
-        if line.src_ports and not any(lo <= sport <= hi for lo, hi in line.src_ports):
-            continue
-        if line.dst_ports and not any(lo <= dport <= hi for lo, hi in line.dst_ports):
-            continue
-        if line.tcp_established or line.icmp_type is not None:
-            continue
-        return line.action == "permit"
-    return acl.default_action == "permit"
-
-
-def _accepting_branches(
-    ctx: _Context,
-    fibs: dict[str, dict[str, Fib]],
-    node: str,
-    vrf: str,
-    src: IPv4Address,
-    dst: IPv4Address,
-    sport: int,
-    dport: int,
-) -> list[tuple[tuple[str, str], int]]:
-    """Minimal forwarding walk over FIBs and edges: (accepting node/VRF, hop count) per branch."""
-    owners = ctx.ip_owners.get(dst, frozenset())
-    out_edges: dict[IfaceKey, list[Edge]] = defaultdict(list)
-    for e in ctx.edges:
-        out_edges[(e.node1, e.interface1)].append(e)
-    results: list[tuple[tuple[str, str], int]] = []
-    stack: list[tuple[str, str, str | None, int, frozenset[tuple[str, str | None]]]] = [
-        (node, vrf, None, 1, frozenset())
-    ]
-    while stack:
-        n, v, in_iface, hops, seen = stack.pop()
-        if (n, in_iface) in seen or hops > 64:
-            continue
-        seen = seen | {(n, in_iface)}
-        cfg = ctx.snapshot.nodes[n]
-        if in_iface is not None:
-            iface = cfg.interfaces[in_iface]
-            acl = cfg.acls.get(iface.acl_in) if iface.acl_in else None
-            if not _acl_permits(acl, src, dst, sport, dport):
-                continue
-        if any(o[0] == n and o in ctx.active and cfg.interfaces[o[1]].vrf == v for o in owners):
-            results.append(((n, v), hops))
-            continue
-        fib = fibs.get(n, {}).get(v)
-        if fib is None:
-            continue
-        actions = {e.action for e in fib.lookup(dst)}
-        for action in actions:
-            if action.null_route or action.interface is None:
-                continue
-            out = cfg.interfaces.get(action.interface)
-            if out is None:
-                continue
-            acl = cfg.acls.get(out.acl_out) if out.acl_out else None
-            if not _acl_permits(acl, src, dst, sport, dport):
-                continue
-            arp = action.arp_ip if action.arp_ip is not None else dst
-            for e in out_edges.get((n, action.interface), []):
-                peer = ctx.snapshot.nodes[e.node2].interfaces[e.interface2]
-                if any(a.ip == arp for a in peer.addresses):
-                    stack.append((e.node2, peer.vrf, e.interface2, hops + 1, seen))
-    return results
