@@ -288,3 +288,14 @@ def test_unresolvable_next_hop_is_not_installed() -> None:
     cfgs = _ibgp_triangle(reflect=True)  # r1 has no route to 10.0.24.4
     dp = dataplane(*cfgs)
     assert rows(dp, "r1", "203.0.113.0/24") == []
+
+
+def test_default_originate_sends_a_default_route_past_the_outbound_policy() -> None:
+    r2 = R2.replace(
+        "network 192.0.2.0",
+        "neighbor 10.0.12.1 default-originate\n neighbor 10.0.12.1 route-map NONE out\n network 192.0.2.0",
+    ).replace("router bgp", "route-map NONE deny 10\nrouter bgp")
+    dp = dataplane(r1(), r2)
+    assert rows(dp, "r1", "0.0.0.0/0") == [("0.0.0.0/0", "bgp", "ip 10.0.12.2", 20, 0)]
+    assert rows(dp, "r1", "192.0.2.0/24") == []  # the route-map still filters everything else
+    assert rows(dp, "r2", "0.0.0.0/0") == []

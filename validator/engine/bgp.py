@@ -404,6 +404,8 @@ def _aggregate_routes(proc: BgpProcess, candidates: dict[IPv4Network, list[BgpRo
     return out
 
 
+DEFAULT_ORIGINATE = BgpRoute(network=IPv4Network("0.0.0.0/0"), protocol="aggregate", origin="igp")
+
 # --- export / import --------------------------------------------------------------------------
 
 
@@ -426,8 +428,22 @@ def _to_policy(r: BgpRoute) -> PolicyRoute:
     )
 
 
-def export_route(node: Node, proc: BgpProcess, edge: SessionEdge, r: BgpRoute) -> BgpRoute | None:
-    """Sender-side transformation and outbound policy (§4f); None when not advertised."""
+def _outbound_policy(node: Node, nb: BgpNeighbor, pr: PolicyRoute) -> PolicyRoute | None:
+    """The neighbour's route-map (undefined denies), else its prefix-list, else accept."""
+    if nb.route_map_out is not None:
+        return run_policy(node, nb.route_map_out, pr, undefined_denies=True)
+    if nb.prefix_list_out is not None:
+        pl = node.prefix_lists.get(nb.prefix_list_out)
+        if pl is None or not prefix_list_permits(pl, pr.network):
+            return None
+    return pr
+
+
+def export_route(
+    node: Node, proc: BgpProcess, edge: SessionEdge, r: BgpRoute, bypass_policy: bool = False
+) -> BgpRoute | None:
+    """Sender-side transformation and outbound policy (§4f); None when not advertised.
+    ``bypass_policy``: the default-originate route, which Batfish's export policy accepts first."""
     s, rcv = edge.sender, edge.receiver
     nb = s.neighbor
     if edge.ibgp:
@@ -446,15 +462,11 @@ def export_route(node: Node, proc: BgpProcess, edge: SessionEdge, r: BgpRoute) -
     locally_originated = r.protocol in ("local", "aggregate")
     if not edge.ibgp and not locally_originated:
         pr = replace(pr, metric=0)
-    if nb.route_map_out is not None:
-        out = run_policy(node, nb.route_map_out, pr, undefined_denies=True)
-        if out is None:
+    if not bypass_policy:
+        filtered = _outbound_policy(node, nb, pr)
+        if filtered is None:
             return None
-        pr = out
-    elif nb.prefix_list_out is not None:
-        pl = node.prefix_lists.get(nb.prefix_list_out)
-        if pl is None or not prefix_list_permits(pl, r.network):
-            return None
+        pr = filtered
     communities = pr.communities if nb.send_community else frozenset()
     if edge.ibgp:
         if pr.next_hop_set:
@@ -665,6 +677,15 @@ def run_bgp(
                 rproc = rnode.bgp
                 assert rproc is not None
                 received: list[BgpRoute] = []
+                if edge.sender.neighbor.default_originate:
+                    ex = export_route(node, proc, edge, DEFAULT_ORIGINATE, bypass_policy=True)
+                    im = (
+                        None
+                        if ex is None
+                        else import_route(rnode, rproc, edge.receiver.neighbor, edge.receiver.local_as, ex)
+                    )
+                    if im is not None:
+                        received.append(im)
                 for net in sorted(srib.best, key=lambda n: (int(n.network_address), n.prefixlen)):
                     paths = srib.multipath[net] if edge.add_path else [srib.best[net]]
                     for p in paths:
