@@ -44,7 +44,9 @@ def _report(missing: list[RouteRow], extra: list[RouteRow]) -> str:
 
 def test_live_routes_equal_batfish(rows_of: Any, dataplane_of: Any) -> None:
     expected = [_ref_row(r) for r in rows_of("routes.ref")]
-    actual = [_row(r) for r in dataplane_of("live").routes()]
+    dp = dataplane_of("live")
+    assert dp.converged
+    actual = [_row(r) for r in dp.routes()]
     missing = sorted(set(expected) - set(actual))
     extra = sorted(set(actual) - set(expected))
     assert not missing and not extra, _report(missing, extra)

@@ -69,14 +69,16 @@ def compute_dataplane(snapshot: Snapshot, failures: FailureSet = _NO_FAILURES) -
     fibs = build_fibs(ribs)
     externals = external_routes(snapshot, snapshot.bgp_announcements)
     topology = bgp_topology(ctx, fibs, failures)
+    converged = False
     for _ in range(MAX_TOPOLOGY_ITERATIONS):
-        _result, ribs = run_bgp(snapshot, topology, externals, lambda bgp: igp_fixpoint(ctx, bgp, igp_cache))
+        result, ribs = run_bgp(snapshot, topology, externals, lambda bgp: igp_fixpoint(ctx, bgp, igp_cache))
         fibs = build_fibs(ribs)
         new_topology = bgp_topology(ctx, fibs, failures)
-        if new_topology.edge_keys() == topology.edge_keys():
-            topology = new_topology
-            break
+        stable = new_topology.edge_keys() == topology.edge_keys()
         topology = new_topology
+        if stable:
+            converged = result.converged
+            break
     return DataPlane(
         snapshot=snapshot,
         failures=failures,
@@ -86,6 +88,7 @@ def compute_dataplane(snapshot: Snapshot, failures: FailureSet = _NO_FAILURES) -
         fibs=fibs,
         bgp_sessions=tuple(topology.sessions),
         ip_owners=ctx.ip_owners,
+        converged=converged,
     )
 
 

@@ -70,6 +70,9 @@ class DataPlane:
     bgp_sessions: tuple[BgpSession, ...] = ()
     # every IP configured on any interface (active or not) -> owners (node, interface)
     ip_owners: dict[IPv4Address, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    # False when BGP or the BGP topology hit the iteration limit (an oscillating configuration):
+    # the routes are then a snapshot of the last round, not a fixed point
+    converged: bool = True
     # how flows are traced on this data plane: None = the builtin traceroute; a backend (Batfish)
     # may install its own so every check runs unchanged on it
     tracer: Callable[[DataPlane, Flow], list[Trace]] | None = None
