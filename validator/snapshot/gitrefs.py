@@ -15,7 +15,6 @@ import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from validator.errors import EngineError, InputError
 
@@ -339,24 +338,6 @@ def log_commits(repo: str, ref: str, limit: int | None = None) -> list[str]:
     return out.decode().split()
 
 
-def repo_relative(repo: str, path: str | os.PathLike[str]) -> str | None:
-    """``path`` (on disk) as a path inside the work tree of ``repo``, None when it lies outside.
-
-    Lets a caller given ``--policies policies/`` find the same files at any commit.
-    """
-    try:
-        top = _git(repo, ["rev-parse", "--show-toplevel"]).decode().strip()
-    except _GitFailed:
-        return None
-    if not top:
-        return None
-    try:
-        rel = Path(path).resolve().relative_to(Path(top).resolve())
-    except ValueError:
-        return None
-    return rel.as_posix() if rel.parts else ""
-
-
 __all__ = [
     "REF_PREFIX",
     "RefUpdate",
@@ -370,7 +351,6 @@ __all__ = [
     "read_blob",
     "read_commit_message",
     "read_ref",
-    "repo_relative",
     "repo_root",
     "resolve_commit",
     "transaction",
