@@ -167,7 +167,7 @@ def _intent_scopes(intent: Any, pset: Any, head: DataPlane) -> list[IntentScope]
     return scopes
 
 
-def run(inputs: Inputs, backend: Backend) -> Verdict:
+def run(inputs: Inputs, backend: Backend, progress: Any = None) -> Verdict:
     """Analyse resolved inputs; fail closed on anything the model does not cover."""
     from validator.diff import compute_changeset, touched_elements, unmodelled_findings
     from validator.policy import validate_against, validate_intent
@@ -206,6 +206,9 @@ def run(inputs: Inputs, backend: Backend) -> Verdict:
         intent=_intent_scopes(inputs.intent, inputs.policies, head_dp),
         touched=touched,
         compute=backend.dataplane,
+        engine=backend.name,
+        change=verdict.change,
+        progress=progress,
     )
     policy_findings, ran = run_policies(ctx)
     findings.extend(policy_findings)

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
+from validator.checks.fibmap import DstClassifier
 from validator.checks.headerspace import HeaderClass, HeaderConstraints, acl_dst_cuts, header_classes
 from validator.checks.ipspace import Intervals
 from validator.checks.zones import Source
@@ -29,6 +30,8 @@ class ClassResult:
     header: HeaderClass
     flow: Flow
     traces: list[list[Trace]]
+    # every destination piece this class stands for (pieces every data plane treats alike)
+    members: tuple[tuple[int, int], ...] = ()
 
     def all_success(self, i: int) -> bool:
         ts = self.traces[i]
@@ -62,26 +65,36 @@ def _acl_lines(dps: Sequence[DataPlane], filters: set[tuple[str, str]]) -> list[
 
 
 def forwarding_cuts(dps: Sequence[DataPlane]) -> set[int]:
-    """Destination boundaries where forwarding or filtering can change."""
+    """Destination boundaries where forwarding or filtering can change (cached per data plane)."""
     cuts: set[int] = set()
     for dp in dps:
-        for node_ribs in dp.ribs.values():
-            for routes in node_ribs.values():
-                for r in routes:
-                    cuts.add(int(r.network.network_address))
-                    cuts.add(int(r.network.broadcast_address) + 1)
-        for ip in dp.ip_owners:
-            cuts.add(int(ip))
-            cuts.add(int(ip) + 1)
-        for node in dp.snapshot.nodes.values():
-            for intf in node.interfaces.values():
-                for a in intf.addresses:
-                    net = a.network
-                    lo, hi = int(net.network_address), int(net.broadcast_address)
-                    cuts.update((lo, lo + 1, hi, hi + 1))
-            for acl in node.acls.values():
-                cuts |= acl_dst_cuts(acl.lines)
+        cached = dp.__dict__.get("_validator_cuts")
+        if cached is None:
+            cached = _cuts_of(dp)
+            dp.__dict__["_validator_cuts"] = cached
+        cuts |= cached
     return cuts
+
+
+def _cuts_of(dp: DataPlane) -> frozenset[int]:
+    cuts: set[int] = set()
+    for node_ribs in dp.ribs.values():
+        for routes in node_ribs.values():
+            for r in routes:
+                cuts.add(int(r.network.network_address))
+                cuts.add(int(r.network.broadcast_address) + 1)
+    for ip in dp.ip_owners:
+        cuts.add(int(ip))
+        cuts.add(int(ip) + 1)
+    for node in dp.snapshot.nodes.values():
+        for intf in node.interfaces.values():
+            for a in intf.addresses:
+                net = a.network
+                lo, hi = int(net.network_address), int(net.broadcast_address)
+                cuts.update((lo, lo + 1, hi, hi + 1))
+        for acl in node.acls.values():
+            cuts |= acl_dst_cuts(acl.lines)
+    return frozenset(cuts)
 
 
 def make_flow(source: Source, dst: int, h: HeaderClass) -> Flow:
@@ -106,6 +119,7 @@ class Explorer:
     dps: Sequence[DataPlane]
     constraints: HeaderConstraints = field(default_factory=HeaderConstraints)
     cuts: set[int] | None = None
+    group_pieces: bool = True
     traced: int = 0
     _cache: dict[tuple[int, Flow], list[Trace]] = field(default_factory=dict)
 
@@ -123,11 +137,21 @@ class Explorer:
         if self.cuts is None:
             self.cuts = forwarding_cuts(self.dps)
         pieces = dst_space.split(self.cuts)
-        for source in sources:
+        groups: dict[object, list[tuple[int, int]]] = {}
+        if self.group_pieces:
+            classifier = DstClassifier(self.dps)
             for lo, hi in pieces:
-                yield from self._explore_piece(source, lo, hi)
+                groups.setdefault(classifier.signature(lo, hi), []).append((lo, hi))
+        else:
+            groups = {i: [piece] for i, piece in enumerate(pieces)}
+        for source in sources:
+            for members in groups.values():
+                lo, hi = members[0]
+                yield from self._explore_piece(source, lo, hi, tuple(members))
 
-    def _explore_piece(self, source: Source, lo: int, hi: int) -> Iterator[ClassResult]:
+    def _explore_piece(
+        self, source: Source, lo: int, hi: int, members: tuple[tuple[int, int], ...] = ()
+    ) -> Iterator[ClassResult]:
         seen: set[tuple[str, str]] = set()
         while True:
             classes = header_classes(source.space, self.constraints, _acl_lines(self.dps, seen))
@@ -138,7 +162,7 @@ class Explorer:
                 per_dp = [self._trace(i, flow) for i in range(len(self.dps))]
                 for i, ts in enumerate(per_dp):
                     new |= filters_met(self.dps[i], ts)
-                results.append(ClassResult(source, (lo, hi), h, flow, per_dp))
+                results.append(ClassResult(source, (lo, hi), h, flow, per_dp, members or ((lo, hi),)))
             if new <= seen:
                 yield from results
                 return

@@ -37,6 +37,10 @@ class CheckContext:
     intent: Sequence[IntentScope] = ()
     touched: Any = None  # the change's touched elements (blast radius)
     compute: Callable[..., DataPlane] | None = None  # backend data-plane function, for failure scenarios
+    engine: str = "builtin"
+    scenario_fn: Callable[[DataPlane, Any], DataPlane] | None = None  # override (benchmarks, tests)
+    progress: Callable[[str, int, int], None] | None = None
+    change: Any = None  # the ChangeSet (blast radius uses its stanza kinds)
     scenarios: int = 0
     notes: list[str] = field(default_factory=list)
 

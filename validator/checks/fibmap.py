@@ -1,0 +1,178 @@
+"""FIBs flattened into sorted interval maps, to compare and classify destinations in bulk.
+
+Checks reason over destination *classes*: every address range that all data planes forward alike.
+Flattening each node's FIB into disjoint intervals (each labelled by the set of FIB actions that
+longest-prefix match yields there) makes two things cheap: grouping destination pieces that behave
+identically everywhere, and finding exactly which destinations a failure scenario re-routes.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Hashable, Iterable, Sequence
+from ipaddress import IPv4Address
+
+from validator.checks.ipspace import MAX_IP, Intervals, wildcard_intervals
+from validator.engine.types import DataPlane
+from validator.model.dataplane import FibAction
+
+_ACTION_IDS: dict[frozenset[FibAction], int] = {frozenset(): 0}
+_LABEL_IDS: dict[frozenset[Hashable], int] = {frozenset(): 0}
+
+IntervalMap = tuple[list[int], list[int]]  # starts (sorted, starting at 0), ids
+
+
+def _intern(table: dict[frozenset[Hashable], int], key: frozenset[Hashable]) -> int:
+    hit = table.get(key)
+    if hit is None:
+        hit = len(table)
+        table[key] = hit
+    return hit
+
+
+def _cache(dp: DataPlane) -> dict[object, object]:
+    cache: dict[object, object] | None = dp.__dict__.get("_validator_fibmaps")
+    if cache is None:
+        cache = {}
+        dp.__dict__["_validator_fibmaps"] = cache
+    return cache
+
+
+def fib_map(dp: DataPlane, node: str, vrf: str = "default") -> IntervalMap:
+    cache = _cache(dp)
+    key = ("fib", node, vrf)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit  # type: ignore[return-value]
+    fib = dp.fibs.get(node, {}).get(vrf)
+    bounds = {0}
+    if fib is not None:
+        for e in fib.entries():
+            net = e.route.network
+            bounds.add(int(net.network_address))
+            end = int(net.broadcast_address) + 1
+            if end <= MAX_IP:
+                bounds.add(end)
+    starts = sorted(bounds)
+    ids: list[int] = []
+    for s in starts:
+        acts: frozenset[FibAction] = (
+            frozenset(e.action for e in fib.lookup(IPv4Address(s))) if fib is not None else frozenset()
+        )
+        ids.append(_intern(_ACTION_IDS, acts))  # type: ignore[arg-type]
+    # merge neighbours with equal ids
+    m_starts: list[int] = []
+    m_ids: list[int] = []
+    for s, i in zip(starts, ids, strict=True):
+        if m_ids and m_ids[-1] == i:
+            continue
+        m_starts.append(s)
+        m_ids.append(i)
+    result = (m_starts, m_ids)
+    cache[key] = result
+    return result
+
+
+def lookup_id(m: IntervalMap, ip: int) -> int:
+    starts, ids = m
+    return ids[bisect_right(starts, ip) - 1]
+
+
+def changed_space(base: DataPlane, scenario: DataPlane, node: str, vrf: str = "default") -> Intervals:
+    """Destinations whose FIB actions at ``node`` differ between the two data planes."""
+    cache = _cache(scenario)
+    key = ("changed", id(base), node, vrf)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit  # type: ignore[return-value]
+    a_starts, a_ids = fib_map(base, node, vrf)
+    b_starts, b_ids = fib_map(scenario, node, vrf)
+    if a_starts == b_starts and a_ids == b_ids:
+        out = Intervals()
+    else:
+        points = sorted(set(a_starts) | set(b_starts))
+        spans: list[tuple[int, int]] = []
+        ai = bi = 0
+        for k, p in enumerate(points):
+            while ai + 1 < len(a_starts) and a_starts[ai + 1] <= p:
+                ai += 1
+            while bi + 1 < len(b_starts) and b_starts[bi + 1] <= p:
+                bi += 1
+            if a_ids[ai] != b_ids[bi]:
+                end = points[k + 1] - 1 if k + 1 < len(points) else MAX_IP
+                spans.append((p, end))
+        out = Intervals.of(spans)
+    cache[key] = out
+    return out
+
+
+def painted(items: Iterable[tuple[int, int, Hashable]]) -> IntervalMap:
+    """Label every elementary interval with the set of labels whose ranges cover it."""
+    events: dict[int, list[tuple[int, Hashable]]] = {}
+    for lo, hi, label in items:
+        events.setdefault(lo, []).append((1, label))
+        if hi + 1 <= MAX_IP:
+            events.setdefault(hi + 1, []).append((-1, label))
+    active: dict[Hashable, int] = {}
+    starts = [0]
+    ids = [0]
+    for point in sorted(events):
+        for delta, label in events[point]:
+            n = active.get(label, 0) + delta
+            if n:
+                active[label] = n
+            else:
+                active.pop(label, None)
+        lid = _intern(_LABEL_IDS, frozenset(active))
+        if point == 0:
+            ids[0] = lid
+        elif ids[-1] != lid:
+            starts.append(point)
+            ids.append(lid)
+    return starts, ids
+
+
+def _static_maps(dp: DataPlane) -> tuple[IntervalMap, IntervalMap]:
+    """Subnet membership and ACL destination matches: what else (besides FIBs) a destination meets."""
+    cache = _cache(dp)
+    hit = cache.get("static")
+    if hit is not None:
+        return hit  # type: ignore[return-value]
+    subnets: list[tuple[int, int, Hashable]] = []
+    acl_items: list[tuple[int, int, Hashable]] = []
+    for name, node in dp.snapshot.nodes.items():
+        for iname, intf in node.interfaces.items():
+            for a in intf.addresses:
+                net = a.network
+                subnets.append((int(net.network_address), int(net.broadcast_address), (name, iname)))
+        for aname, acl in node.acls.items():
+            for idx, line in enumerate(acl.lines):
+                for w in line.dst:
+                    for lo, hi in wildcard_intervals(w).spans:
+                        if lo == 0 and hi == MAX_IP:
+                            continue  # "any" tells no destination apart
+                        acl_items.append((lo, hi, (name, aname, idx)))
+    result = (painted(subnets), painted(acl_items))
+    cache["static"] = result
+    return result
+
+
+class DstClassifier:
+    """Groups destination pieces that every given data plane treats identically."""
+
+    def __init__(self, dps: Sequence[DataPlane]) -> None:
+        self.maps: list[IntervalMap] = []
+        for dp in dps:
+            for node in sorted(dp.fibs):
+                for vrf in sorted(dp.fibs[node]):
+                    self.maps.append(fib_map(dp, node, vrf))
+            sub, acl = _static_maps(dp)
+            self.maps.extend((sub, acl))
+        self.owned: set[int] = set()
+        for dp in dps:
+            self.owned.update(int(ip) for ip in dp.ip_owners)
+
+    def signature(self, lo: int, hi: int) -> Hashable:
+        if lo == hi or lo in self.owned:
+            return ("single", lo)  # owned addresses, network and broadcast addresses stand alone
+        return tuple(lookup_id(m, lo) for m in self.maps)
