@@ -66,6 +66,9 @@ class Snapshot:
     isp_config: dict[str, Any] | None = None
     file_errors: tuple[FileError, ...] = ()
     skipped_files: tuple[str, ...] = ()  # hidden files (".gitkeep", ".DS_Store"): not parsed, as in Batfish
+    # the exact bytes of every file read (binary side files included), when the loader keeps them:
+    # what a server-side engine (Batfish) is given when the snapshot has no folder on disk (git mode)
+    raw_files: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def warnings(self) -> list[ParseWarning]:
