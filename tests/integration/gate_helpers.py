@@ -42,6 +42,24 @@ needs_sweep = pytest.mark.skipif(
 
 SWEEP_TYPES = ("redundancy", "blast_radius")
 
+# fixtures/README.md's table, restricted to the state policies (no inter-az / staged):
+# change -> (verdict, policies with an error finding)
+EXPECTED_STATE: dict[str, tuple[str, frozenset[str]]] = {
+    "benign": ("pass", frozenset()),
+    "break-required-flow": (
+        "block",
+        frozenset({"web-open", "no-regress-web", "az1-to-az2", "az3-to-az2", "no-regress-region"}),
+    ),
+    "open-forbidden-flow": ("block", frozenset({"db-closed"})),
+    "intent-exact": ("pass", frozenset()),
+    "intent-more": ("block", frozenset({"no-regress-web"})),
+}
+
+
+def error_policies(doc: dict[str, Any]) -> set[str]:
+    """Policies with an error-severity finding in a verdict JSON document."""
+    return {f["policy"] for f in doc["findings"] if f["severity"] == "error"}
+
 
 def state_policies_text() -> str:
     """region.yaml without the failure-sweep policies (``inter-az``, ``staged``)."""

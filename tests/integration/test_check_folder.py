@@ -13,26 +13,18 @@ from typing import Any
 import pytest
 from gate_helpers import (
     BASE,
+    EXPECTED_STATE,
     Run,
     change_dir,
     copy_snapshot,
+    error_policies,
     run_cli,
     run_subprocess,
 )
 
 from validator.cli import main
 
-# fixtures/README.md, restricted to the state policies (no inter-az / staged)
-EXPECTED: dict[str, tuple[str, set[str]]] = {
-    "benign": ("pass", set()),
-    "break-required-flow": (
-        "block",
-        {"web-open", "no-regress-web", "az1-to-az2", "az3-to-az2", "no-regress-region"},
-    ),
-    "open-forbidden-flow": ("block", {"db-closed"}),
-    "intent-exact": ("pass", set()),
-    "intent-more": ("block", {"no-regress-web"}),
-}
+EXPECTED = EXPECTED_STATE
 
 
 def folder_args(change: str, policies: Path, *extra: str) -> list[str]:
@@ -58,10 +50,6 @@ def json_verdicts(state_policies: Path, tmp_path_factory: pytest.TempPathFactory
         code = main(folder_args(change, state_policies, "--format", "json", "--output", str(out)))
         results[change] = (code, json.loads(out.read_text()))
     return results
-
-
-def error_policies(doc: dict[str, Any]) -> set[str]:
-    return {f["policy"] for f in doc["findings"] if f["severity"] == "error"}
 
 
 @pytest.mark.parametrize("change", list(EXPECTED))
