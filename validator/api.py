@@ -167,14 +167,15 @@ def _intent_scopes(intent: Any, pset: Any, head: DataPlane) -> list[IntentScope]
     return scopes
 
 
-def run(inputs: Inputs, backend: Backend, progress: Any = None) -> Verdict:
-    """Analyse resolved inputs; fail closed on anything the model does not cover."""
+def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[CheckContext, Verdict]:
+    """Validate the policies, diff the change, compute the data planes: everything but the checks.
+
+    Findings that need no policy (unmodelled changes, edited policies) are already on the verdict.
+    """
     from validator.diff import compute_changeset, touched_elements, unmodelled_findings
     from validator.policy import validate_against, validate_intent
 
-    start = time.monotonic()
     verdict = Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
-    findings: list[Finding] = []
     validate_against(inputs.policies, inputs.head)
     if inputs.intent is not None:
         validate_intent(inputs.intent, inputs.policies, inputs.head)
@@ -184,9 +185,9 @@ def run(inputs: Inputs, backend: Backend, progress: Any = None) -> Verdict:
         cs: ChangeSet = replace(result.changeset, policies_changed=inputs.policies_changed)
         verdict.change = cs
         touched = touched_elements(result.changeset, inputs.base, inputs.head)
-        findings.extend(unmodelled_findings(result))
+        verdict.findings.extend(unmodelled_findings(result))
         if inputs.policies_changed:
-            findings.append(
+            verdict.findings.append(
                 Finding(
                     policy="change",
                     check="policies",
@@ -210,9 +211,15 @@ def run(inputs: Inputs, backend: Backend, progress: Any = None) -> Verdict:
         change=verdict.change,
         progress=progress,
     )
+    return ctx, verdict
+
+
+def run(inputs: Inputs, backend: Backend, progress: Any = None) -> Verdict:
+    """Analyse resolved inputs; fail closed on anything the model does not cover."""
+    start = time.monotonic()
+    ctx, verdict = prepare(inputs, backend, progress)
     policy_findings, ran = run_policies(ctx)
-    findings.extend(policy_findings)
-    verdict.findings = findings
+    verdict.findings.extend(policy_findings)
     verdict.policies_run = ran
     verdict.scenarios = ctx.scenarios
     verdict.seconds = time.monotonic() - start

@@ -312,6 +312,9 @@ class BatfishBackend:
                 undefined=report.undefined_references,
             )
             self._augmented[base] = hit
+            if hit is not snapshot:
+                # checks hand the data plane's snapshot back for failure scenarios: same upload
+                self._bases.append((hit, base))
         return hit
 
     def _hygiene_inputs(self, name: str) -> HygieneReport:

@@ -28,10 +28,17 @@ def failing_hop(t: Trace) -> str:
 
 def trace_locations(dp: DataPlane, flow: Flow, traces: Iterable[Trace]) -> list[Location]:
     """Config lines responsible for where the traces end: the filter line that denied and the
-    ``ip access-group`` that applied it, or the static route that null-routed."""
+    ``ip access-group`` that applied it, or the static route that null-routed; for a delivered
+    flow, the filter lines that let it through."""
     out: list[Location] = []
     for t in traces:
         if not t.hops:
+            continue
+        if t.success:
+            for hop in t.hops:
+                for step in hop.steps:
+                    if step.type == "Filter" and step.file is not None and step.line is not None:
+                        out.append(loc(dp, step.file, step.line))
             continue
         hop = t.hops[-1]
         node = dp.snapshot.nodes.get(hop.node)

@@ -53,9 +53,12 @@ def check_hygiene(*, policy: str, dp: DataPlane, require: Sequence[str]) -> list
                     )
                 )
     if "bgp_sessions_up" in require:
+        failed = dp.failures
         for s in dp.bgp_sessions:
             if s.status in ("ESTABLISHED", "DYNAMIC_LISTEN"):
                 continue
+            if failed and _ends_failed(dp, s.node, s.remote_node, s.remote_ip):
+                continue  # a session to or from a failed element is expected down in a what-if
             node = snap.nodes.get(s.node)
             where: tuple[Location, ...] = ()
             if node is not None and node.bgp is not None:
@@ -76,6 +79,17 @@ def check_hygiene(*, policy: str, dp: DataPlane, require: Sequence[str]) -> list
     if "no_forwarding_loops" in require:
         findings.extend(_loops(policy, dp))
     return findings
+
+
+def _ends_failed(dp: DataPlane, node: str, remote_node: str | None, remote_ip: object) -> bool:
+    failed = dp.failures
+    if node in failed.nodes or (remote_node is not None and remote_node in failed.nodes):
+        return True
+    try:
+        owners = dp.ip_owners.get(IPv4Address(str(remote_ip)), frozenset())
+    except ValueError:
+        return False
+    return bool(owners) and all(n in failed.nodes or (n, i) in failed.interfaces for n, i in owners)
 
 
 def _loops(policy: str, dp: DataPlane) -> list[Finding]:

@@ -151,26 +151,37 @@ def zone_sources(dp: DataPlane, zone: ZoneLike) -> list[Source]:
 
 
 def assigned_space(dp: DataPlane) -> Intervals:
-    """Addresses in use: owned by an interface or inside a configured subnet's host range."""
+    """Addresses in use: owned by an active interface or inside an active subnet's host range
+    (an address on a shut or failed interface is not in use, so it is no destination to keep)."""
     spans: list[tuple[int, int]] = []
-    for node in dp.snapshot.nodes.values():
-        for intf in node.interfaces.values():
+    for name, node in dp.snapshot.nodes.items():
+        for iname, intf in node.interfaces.items():
+            if (name, iname) not in dp.active_interfaces:
+                continue
             for addr in intf.addresses:
                 net = addr.network
                 if net.prefixlen >= 31:
                     spans.append((int(net.network_address), int(net.broadcast_address)))
                 else:
                     spans.append((int(net.network_address) + 1, int(net.broadcast_address) - 1))
-    return Intervals.of(spans) | owned_space(dp)
+    active_owned = [ip for ip, owners in dp.ip_owners.items() if any(o in dp.active_interfaces for o in owners)]
+    return Intervals.of(spans) | Intervals.ips(active_owned)
 
 
 def zone_destination(dp: DataPlane, zone: ZoneLike, *, assigned_only: bool) -> Intervals:
     snap = dp.snapshot
     space = Intervals()
+
+    def keep(node: str, iface: str) -> bool:
+        return not assigned_only or (node, iface) in dp.active_interfaces
+
     for node in match_nodes(snap, zone.nodes or ()):
-        space = space | Intervals.ips(a.ip for i in snap.nodes[node].interfaces.values() for a in i.addresses)
+        space = space | Intervals.ips(
+            a.ip for n, i in snap.nodes[node].interfaces.items() if keep(node, n) for a in i.addresses
+        )
     for node, iface in match_interfaces(snap, zone.interfaces or ()):
-        space = space | Intervals.ips(a.ip for a in snap.nodes[node].interfaces[iface].addresses)
+        if keep(node, iface):
+            space = space | Intervals.ips(a.ip for a in snap.nodes[node].interfaces[iface].addresses)
     prefixes = Intervals.networks(_prefixes(zone))
     if prefixes:
         space = space | (prefixes & assigned_space(dp) if assigned_only else prefixes)

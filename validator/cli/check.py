@@ -80,7 +80,9 @@ def _check(args: argparse.Namespace) -> int:
         raise InputError("--plan-out needs git mode (--repo/--base/--head): a plan binds to commits")
     backend = get_backend(args.engine, batfish_host=args.batfish_host)
     try:
-        verdict = run(inputs, backend)
+        from validator.cli.failures import progress_bar
+
+        verdict = run(inputs, backend, progress=progress_bar())
         version = backend.version
     finally:
         backend.close()
