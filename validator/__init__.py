@@ -38,6 +38,9 @@ __all__ = [
     "Verdict",
     "__version__",
     "check",
+    "lease",
+    "record_apply",
+    "verify_plan",
 ]
 
 
@@ -46,3 +49,24 @@ def check(*args: Any, **kwargs: Any) -> Verdict:
     from validator.api import check as _check
 
     return _check(*args, **kwargs)
+
+
+def verify_plan(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Refuse a stale or tampered plan token; see :func:`validator.coord.verify_plan`."""
+    from validator.coord import verify_plan as _verify
+
+    return _verify(*args, **kwargs)
+
+
+def lease(*args: Any, **kwargs: Any) -> Any:
+    """``with validator.lease(repo, devices, owner, ttl):``; see :func:`validator.coord.lease`."""
+    from validator.coord import lease as _lease
+
+    return _lease(*args, **kwargs)
+
+
+def record_apply(*args: Any, **kwargs: Any) -> Any:
+    """Record a monotonic apply generation; see :func:`validator.coord.record_apply`."""
+    from validator.coord import record_apply as _record
+
+    return _record(*args, **kwargs)

@@ -41,6 +41,7 @@ class Inputs:
     head_commit: str | None = None
     snapshot_path: str = "."
     policies_path: str = "policies"
+    target: str | None = None  # the branch the change lands on (default branch, or --base as given)
 
 
 def _load_folder(path: str | Path, *, strict: bool) -> Snapshot:
@@ -107,10 +108,11 @@ def resolve_git_inputs(
     head_rev = g.validate_rev(head or "HEAD")
     head_commit = g.resolve_commit(r, head_rev)
     if base is None:
-        default = g.default_branch(r)
-        base_commit = g.merge_base(r, g.resolve_commit(r, default), head_commit)
+        target = g.default_branch(r)
+        base_commit = g.merge_base(r, g.resolve_commit(r, target), head_commit)
     else:
-        base_commit = g.resolve_commit(r, g.validate_rev(base))
+        target = g.validate_rev(base)
+        base_commit = g.resolve_commit(r, target)
     source = f"{Path(repo).resolve()}:{snapshot_path}"
     head_snap = g.load_snapshot_at(r, head_commit, snapshot_path, strict=False)
     base_snap = g.load_snapshot_at(r, base_commit, snapshot_path, strict=False)
@@ -143,6 +145,7 @@ def resolve_git_inputs(
         head_commit=head_commit,
         snapshot_path=snapshot_path,
         policies_path=policies,
+        target=target,
     )
 
 

@@ -102,5 +102,6 @@ def _check(args: argparse.Namespace) -> int:
             engine_version=version,
             policies_path=inputs.policies_path,
             intent_digest=inputs.intent_digest,
+            target=inputs.target,
         )
     return {"pass": 0, "block": 1}.get(verdict.verdict, 3)
