@@ -211,3 +211,32 @@ def test_importing_the_backend_does_not_import_pybatfish() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_scenarios_of_an_augmented_model_reuse_the_upload(live_snapshot: Snapshot) -> None:
+    class Warns(RecordedSession):
+        """Batfish reports one parse warning, so the data plane's model differs from the input."""
+
+        def _plain(self, question: str, example: str, params: dict[str, Any]) -> Any:
+            if question == "initIssues":
+                from batfish_double import table
+
+                row = {
+                    "Nodes": ["as1core1"],
+                    "Source_Lines": [{"filename": "configs/as1core1.cfg", "lines": [3]}],
+                    "Type": "Parse warning (unrecognized)",
+                    "Details": "unrecognized",
+                    "Line_Text": "x",
+                }
+                return table([row])
+            return super()._plain(question, example, params)
+
+    session = Warns()
+    backend = _backend(session)
+    dp = backend.dataplane(live_snapshot)
+    assert dp.snapshot is not live_snapshot
+    assert [w.line for w in dp.snapshot.nodes["as1core1"].warnings if w.reason.startswith("Batfish")] == [3]
+    backend._scenario(dp.snapshot, FailureSet(nodes=frozenset({"as2core1"})))
+    assert len(session.uploads) == 1
+    (spec,) = session.forks.values()
+    assert spec["base"] == next(iter(session.uploads))
