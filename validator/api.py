@@ -223,6 +223,9 @@ def run(inputs: Inputs, backend: Backend, progress: Any = None) -> Verdict:
     ctx, verdict = prepare(inputs, backend, progress)
     policy_findings, ran = run_policies(ctx)
     verdict.findings.extend(policy_findings)
+    for note in ctx.notes:
+        name, _, text = note.partition(": ")
+        verdict.findings.append(Finding(policy=name, check="note", severity="info", message=text or note))
     verdict.policies_run = ran
     verdict.scenarios = ctx.scenarios
     verdict.seconds = time.monotonic() - start
