@@ -108,12 +108,6 @@ def test_open_forbidden_flow_blocks_on_db_closed(json_verdicts: dict[str, tuple[
         assert {"file": "configs/edge1.cfg", "line": 44} in [s.get("location") for s in steps]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: findings for flows delivered against a deny policy carry no locations "
-    "(checks/evidence.py trace_locations only collects denying filters), so the permitting line "
-    "configs/edge1.cfg:44 is absent from finding.locations and from SARIF",
-)
 def test_open_forbidden_flow_finding_names_the_permitting_line(json_verdicts: dict[str, tuple[int, Any]]) -> None:
     _, doc = json_verdicts["open-forbidden-flow"]
     f = next(f for f in doc["findings"] if f["policy"] == "db-closed")
@@ -177,6 +171,8 @@ def test_intent_more_blocks_on_the_undeclared_port(json_verdicts: dict[str, tupl
     assert f["flow"]["dst_port"] == 22
     assert f["trace"][0]["disposition"] == "ACCEPTED"
     assert f["base_trace"][0]["disposition"] == "DENIED_IN"
+    # the line that newly permits it: permit tcp any host 10.1.10.10 eq 22
+    assert ("configs/edge1.cfg", 49) in {(loc["file"], loc["line"]) for loc in f["locations"]}
 
 
 def test_json_report_has_the_verdict_schema(json_verdicts: dict[str, tuple[int, Any]]) -> None:
