@@ -115,7 +115,8 @@ def _loops(policy: str, dp: DataPlane) -> list[Finding]:
             if not fib.lookup(dst):
                 continue
             flow = Flow(ingress_node=node, src_ip=src_ip, dst_ip=dst)
-            for t in trace(dp, flow):
+            traces = dp.tracer(dp, flow) if dp.tracer is not None else trace(dp, flow)
+            for t in traces:
                 if t.disposition == "LOOP":
                     cycle = tuple(sorted(set(t.path)))
                     if cycle not in found:

@@ -297,4 +297,5 @@ def load_snapshot_files(
         isp_config=side_data.get("isp"),
         file_errors=tuple(state.errors),
         skipped_files=tuple(sorted(skipped)),
+        raw_files=dict(files),
     )
