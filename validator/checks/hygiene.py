@@ -115,8 +115,9 @@ def _loops(policy: str, dp: DataPlane) -> list[Finding]:
             if not fib.lookup(dst):
                 continue
             flow = Flow(ingress_node=node, src_ip=src_ip, dst_ip=dst)
-            traces = dp.tracer(dp, flow) if dp.tracer is not None else trace(dp, flow)
-            for t in traces:
+            # loops are a property of the FIBs: trace over them in-process whatever computed them
+            # (on Batfish the FIBs come from its routes; one remote traceroute per class would be slow)
+            for t in trace(dp, flow):
                 if t.disposition == "LOOP":
                     cycle = tuple(sorted(set(t.path)))
                     if cycle not in found:
