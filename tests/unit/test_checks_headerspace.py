@@ -7,15 +7,14 @@ the classes were built from), and the flow gets the ACL verdict of that class's 
 from __future__ import annotations
 
 import random
-from bisect import bisect_right
-from collections.abc import Iterable
 from ipaddress import IPv4Address
 
 import pytest
+from test_checks_helpers import class_of as _class_of
 
 from validator.checks.explore import make_flow
-from validator.checks.headerspace import ICMP, TCP, UDP, HeaderClass, HeaderConstraints, header_classes
-from validator.checks.ipspace import Intervals, wildcard_intervals
+from validator.checks.headerspace import ICMP, TCP, UDP, HeaderConstraints, header_classes
+from validator.checks.ipspace import Intervals
 from validator.checks.zones import Source
 from validator.engine.acl import evaluate_acl
 from validator.model.config import Acl, AclLine, IpWildcard
@@ -77,58 +76,6 @@ def _flow(src: int, proto: int, sport: int = 49152, dport: int = 80, icmp_type: 
         icmp_type=icmp_type if proto == ICMP else None,
         icmp_code=0 if proto == ICMP else None,
     )
-
-
-def _cell(starts: list[int], v: int) -> int:
-    return bisect_right(starts, v) - 1
-
-
-def _port_cuts(ranges: Iterable[tuple[int, int]]) -> list[int]:
-    cuts = {0}
-    for lo, hi in ranges:
-        cuts |= {lo, hi + 1}
-    return sorted(cuts)
-
-
-def _class_of(classes: list[HeaderClass], lines: list[AclLine], f: Flow) -> list[HeaderClass]:
-    """Classes whose cells (rebuilt from the same cut points) contain ``f``."""
-    src_cuts = sorted(
-        {lo for ln in lines for w in ln.src for lo, hi in wildcard_intervals(w).spans}
-        | {hi + 1 for ln in lines for w in ln.src for lo, hi in wildcard_intervals(w).spans}
-        | {0}
-    )
-    out = []
-    for h in classes:
-        if _cell(src_cuts, h.src_ip) != _cell(src_cuts, int(f.src_ip)):
-            continue
-        if h.protocol != f.ip_protocol:
-            # a protocol no line names is represented by the "other" class
-            named = {ln.protocol for ln in lines} | {TCP, UDP, ICMP}
-            if f.ip_protocol in named or h.protocol in named:
-                continue
-        if f.ip_protocol in (TCP, UDP):
-            pl = [ln for ln in lines if ln.protocol in (None, f.ip_protocol)]
-            dcuts = sorted(
-                {0} | {lo for ln in pl for lo, _ in ln.dst_ports} | {hi + 1 for ln in pl for _, hi in ln.dst_ports}
-            )
-            scuts = sorted(
-                {0} | {lo for ln in pl for lo, _ in ln.src_ports} | {hi + 1 for ln in pl for _, hi in ln.src_ports}
-            )
-            if _cell(dcuts, h.dst_port) != _cell(dcuts, f.dst_port) or _cell(scuts, h.src_port) != _cell(
-                scuts, f.src_port
-            ):
-                continue
-        if f.ip_protocol == ICMP:
-            named_types = {ln.icmp_type for ln in lines if ln.icmp_type is not None}
-            if not named_types:
-                pass  # one class (type 8) stands for every ICMP flow
-            elif f.icmp_type in named_types | {8}:
-                if h.icmp_type != f.icmp_type:
-                    continue
-            elif h.icmp_type in named_types | {8}:
-                continue
-        out.append(h)
-    return out
 
 
 @pytest.mark.parametrize("seed", range(25))

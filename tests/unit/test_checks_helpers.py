@@ -6,18 +6,25 @@ memory by replacing config text, so each test states exactly what it changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 from pathlib import Path
 
+from validator.checks.headerspace import HeaderClass
+from validator.checks.ipspace import wildcard_intervals
 from validator.engine.dataplane import compute_dataplane
 from validator.engine.types import DataPlane, FailureSet
+from validator.model.config import AclLine
+from validator.model.flow import Flow
 from validator.model.snapshot import Snapshot
 from validator.policy.loader import load_policies_from_bytes
 from validator.policy.model import PolicySet
 from validator.snapshot.folder import read_folder_files
 from validator.snapshot.loader import load_snapshot_files
+
+TCP, UDP, ICMP = 6, 17, 1
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "unit" / "checks"
 
@@ -62,3 +69,55 @@ def zone(name: str, *, prefixes: Sequence[str] = (), nodes: Sequence[str] = (), 
 
 def policies(yaml_text: str) -> PolicySet:
     return load_policies_from_bytes({"policies/test.yaml": yaml_text.encode()})
+
+
+def _cell(starts: list[int], v: int) -> int:
+    return bisect_right(starts, v) - 1
+
+
+def _port_cuts(ranges: Iterable[tuple[int, int]]) -> list[int]:
+    cuts = {0}
+    for lo, hi in ranges:
+        cuts |= {lo, hi + 1}
+    return sorted(cuts)
+
+
+def class_of(classes: list[HeaderClass], lines: list[AclLine], f: Flow) -> list[HeaderClass]:
+    """Classes whose cells (rebuilt from the same cut points) contain ``f``."""
+    src_cuts = sorted(
+        {lo for ln in lines for w in ln.src for lo, hi in wildcard_intervals(w).spans}
+        | {hi + 1 for ln in lines for w in ln.src for lo, hi in wildcard_intervals(w).spans}
+        | {0}
+    )
+    out = []
+    for h in classes:
+        if _cell(src_cuts, h.src_ip) != _cell(src_cuts, int(f.src_ip)):
+            continue
+        if h.protocol != f.ip_protocol:
+            # a protocol no line names is represented by the "other" class
+            named = {ln.protocol for ln in lines} | {TCP, UDP, ICMP}
+            if f.ip_protocol in named or h.protocol in named:
+                continue
+        if f.ip_protocol in (TCP, UDP):
+            pl = [ln for ln in lines if ln.protocol in (None, f.ip_protocol)]
+            dcuts = sorted(
+                {0} | {lo for ln in pl for lo, _ in ln.dst_ports} | {hi + 1 for ln in pl for _, hi in ln.dst_ports}
+            )
+            scuts = sorted(
+                {0} | {lo for ln in pl for lo, _ in ln.src_ports} | {hi + 1 for ln in pl for _, hi in ln.src_ports}
+            )
+            if _cell(dcuts, h.dst_port) != _cell(dcuts, f.dst_port) or _cell(scuts, h.src_port) != _cell(
+                scuts, f.src_port
+            ):
+                continue
+        if f.ip_protocol == ICMP:
+            named_types = {ln.icmp_type for ln in lines if ln.icmp_type is not None}
+            if not named_types:
+                pass  # one class (type 8) stands for every ICMP flow
+            elif f.icmp_type in named_types | {8}:
+                if h.icmp_type != f.icmp_type:
+                    continue
+            elif h.icmp_type in named_types | {8}:
+                continue
+        out.append(h)
+    return out
