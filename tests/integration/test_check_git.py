@@ -15,6 +15,8 @@ import pytest
 import yaml
 from gate_helpers import (
     EXPECTED_STATE,
+    LATENT,
+    REGION_POLICIES,
     GitRepo,
     change_dir,
     error_policies,
@@ -182,3 +184,25 @@ def test_entry_point_in_the_repository_with_defaults(repos: dict[str, GitRepo]) 
     assert error_policies(doc) == {"db-closed"}
     assert doc["head"]["rev"] == repo.head_sha
     assert repo.state() == before
+
+
+def test_full_policies_in_git_mode(repo_factory: Callable[..., GitRepo], capsys: pytest.CaptureFixture[str]) -> None:
+    """The failure sweeps run from the base revision's region.yaml too."""
+    full = REGION_POLICIES.read_text()
+    repo = repo_factory(change_dir("both-paths-bad-edit"), policies_text=full)
+    code, doc = check_json(capsys, repo)
+    assert code == 1
+    assert error_policies(doc) == {"staged"}
+    assert doc["stats"]["scenarios"] > 0
+
+
+def test_latent_fault_blocks_with_no_change(
+    repo_factory: Callable[..., GitRepo], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """base = head = the latent-fault commit: nothing changed, the redundancy promise is still broken."""
+    repo = repo_factory(LATENT, policies_text=REGION_POLICIES.read_text(), branch="latent")
+    code, doc = check_json(capsys, repo, "--base", "latent", "--head", "latent")
+    assert code == 1
+    assert doc["change"]["devices"] == [] and doc["change"]["stanzas"] == []
+    assert error_policies(doc) == {"inter-az"}
+    assert any(f["failures"] == ["link:az2-r1[GigabitEthernet1/3]"] for f in doc["findings"])
