@@ -26,6 +26,7 @@ from validator.checks.reachability import violates
 from validator.checks.zones import zone_destination, zone_sources
 from validator.engine.traceroute import trace
 from validator.engine.types import DataPlane
+from validator.model.config import AclLine
 from validator.model.flow import Flow
 
 INTERNET = zone("internet", interfaces=["r1[GigabitEthernet0/0]"])
@@ -104,7 +105,7 @@ def test_explorer_verdicts_match_brute_force(expect: str, edits: dict[str, list[
     # the destination groups partition the destination space
     assert Intervals.of(m for g in groups for m in g) == space
     assert sum(hi - lo + 1 for g in groups for lo, hi in g) == space.size()
-    cells: dict[tuple[tuple[int, int], ...], list] = {}
+    cells: dict[tuple[tuple[int, int], ...], list[AclLine]] = {}
     for members, rs in groups.items():
         met = set().union(*(filters_met(dp, r.traces[0]) for r in rs))
         cells[members] = _acl_lines([dp], met)
@@ -165,3 +166,20 @@ def test_null_routed_part_of_prefix_is_its_own_group() -> None:
             assert disps == {"NULL_ROUTED"}
             seen_null = True
     assert seen_null
+
+
+@pytest.mark.parametrize("expect", ["allow", "deny"])
+def test_grouping_destination_pieces_changes_no_verdict(expect: str) -> None:
+    dp = dataplane("line")
+    space = zone_destination(dp, LAN, assigned_only=False)
+    sources = zone_sources(dp, INTERNET)
+
+    def bad_addresses(group: bool) -> set[int]:
+        out: set[int] = set()
+        for r in Explorer([dp], HeaderConstraints(), group_pieces=group).explore(sources, space):
+            if violates(r, expect):
+                out |= {a for lo, hi in r.members for a in range(lo, hi + 1)}
+        return out
+
+    grouped, single = bad_addresses(True), bad_addresses(False)
+    assert grouped == single and grouped
