@@ -17,11 +17,15 @@ from validator.checks.no_regression import IntentScope
 from validator.checks.runner import CheckContext, constraints_of, run_policies
 from validator.checks.zones import zone_destination, zone_sources
 from validator.engine.types import DataPlane
-from validator.errors import InputError, PolicyError
+from validator.errors import ConfigParseError, InputError, PolicyError
 from validator.model.snapshot import Snapshot
-from validator.model.verdict import ChangeSet, Finding, Side, Verdict
+from validator.model.verdict import ChangeSet, Finding, Location, Side, Verdict
 
 INTENT_PATH = ".validator/intent.yaml"
+# snapshot files the builtin engine reads but does not model; a change to one is never analysed
+ENGINE_UNMODELLED_FILES = {
+    "batfish/isp_config.json": "ISP modelling (Batfish isp_config) is not modelled by the builtin engine",
+}
 
 
 @dataclass
@@ -127,7 +131,12 @@ def resolve_git_inputs(
     if intent is not None:
         intent_obj, intent_digest = _load_intent_file(intent)
     else:
-        blob = g.read_file(r, head_commit, INTENT_PATH)
+        blob = None
+        for candidate in dict.fromkeys((f"{snapshot_path.rstrip('/')}/{INTENT_PATH}", INTENT_PATH)):
+            candidate = candidate.removeprefix("./")
+            blob = g.read_file(r, head_commit, candidate)
+            if blob is not None:
+                break
         if blob is not None:
             intent_obj = load_intent(blob, file=f"{INTENT_PATH}@{head_commit[:12]}")
             intent_digest = intent_obj.digest
@@ -179,7 +188,14 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     from validator.policy import validate_against, validate_intent
 
     verdict = Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
-    validate_against(inputs.policies, inputs.head)
+    try:
+        validate_against(inputs.policies, inputs.head)
+    except PolicyError:
+        if inputs.head.file_errors:
+            # the policies name a device whose configuration did not parse: that is the real error
+            fe = inputs.head.file_errors[0]
+            raise ConfigParseError(fe.message, file=fe.file, line=fe.line or None) from None
+        raise
     if inputs.intent is not None:
         validate_intent(inputs.intent, inputs.policies, inputs.head)
     touched = None
@@ -189,6 +205,16 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
         verdict.change = cs
         touched = touched_elements(result.changeset, inputs.base, inputs.head)
         verdict.findings.extend(unmodelled_findings(result))
+        for path in result.changeset.files:
+            if path in ENGINE_UNMODELLED_FILES:
+                verdict.findings.append(
+                    Finding(
+                        policy="change",
+                        check="unmodelled",
+                        message=f"unmodelled change at {path}:1: {ENGINE_UNMODELLED_FILES[path]}",
+                        locations=(Location(path, 1),),
+                    )
+                )
         if inputs.policies_changed:
             verdict.findings.append(
                 Finding(
@@ -200,7 +226,7 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
             )
     elif inputs.head.file_errors:
         fe = inputs.head.file_errors[0]
-        raise InputError(f"configuration does not parse: {fe.message}", file=fe.file, line=fe.line)
+        raise ConfigParseError(f"configuration does not parse: {fe.message}", file=fe.file, line=fe.line or None)
     head_dp = backend.dataplane(inputs.head)
     base_dp = backend.dataplane(inputs.base) if inputs.base is not None else None
     ctx = CheckContext(
@@ -217,11 +243,31 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     return ctx, verdict
 
 
+def _with_changed_lines(f: Finding, change: ChangeSet, head: Snapshot) -> Finding:
+    """A finding whose traces name no responsible line points at the change's stanzas on the
+    devices its flows crossed: in a blocked change those are the lines to look at first."""
+    if f.locations or not (f.trace or f.base_trace):
+        return f
+    nodes = {h.get("node") for t in (*f.trace, *f.base_trace) for h in t.get("hops", ())}
+    stanzas = [st for st in change.stanzas if st.op != "removed"]
+    on_path = [st for st in stanzas if st.device in nodes]
+    # a route the change withheld elsewhere (NO_ROUTE) leaves no trace on the path: then every
+    # changed stanza is a suspect
+    locs = []
+    for st in (on_path or stanzas)[:10]:
+        lines = head.files.get(st.file, "").splitlines()
+        text = lines[st.line - 1].strip() if 0 < st.line <= len(lines) else None
+        locs.append(Location(st.file, st.line, text))
+    return replace(f, locations=tuple(locs)) if locs else f
+
+
 def run(inputs: Inputs, backend: Backend, progress: Any = None) -> Verdict:
     """Analyse resolved inputs; fail closed on anything the model does not cover."""
     start = time.monotonic()
     ctx, verdict = prepare(inputs, backend, progress)
     policy_findings, ran = run_policies(ctx)
+    if verdict.change is not None:
+        policy_findings = [_with_changed_lines(f, verdict.change, inputs.head) for f in policy_findings]
     verdict.findings.extend(policy_findings)
     for note in ctx.notes:
         name, _, text = note.partition(": ")

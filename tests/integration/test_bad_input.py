@@ -154,11 +154,6 @@ def test_binary_changed_config_never_passes(
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: api.run validates policies against the head before reporting head.file_errors, so a "
-    "binary configs/az2-r1.cfg is reported as 'state.yaml:N: unknown node az2-r1' (blaming the policy)",
-)
 def test_binary_changed_config_error_names_the_config_file(
     binary_head: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, state_policies: Path
 ) -> None:
@@ -324,12 +319,6 @@ def test_unwritable_output_is_an_input_error(
     assert_one_line_error(run, str(out))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the builtin engine ignores batfish/isp_config.json (Snapshot.isp_config is never read "
-    "by validator/engine), yet adding or editing it is listed as a 'topology' change with no "
-    "unmodelled finding, so the change passes although its effect (Batfish ISP modelling) was not analysed",
-)
 def test_side_file_the_engine_does_not_model_never_passes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     head = copy_base(tmp_path / "isp")
     (head / "batfish").mkdir()

@@ -335,15 +335,6 @@ FULL: dict[str, tuple[str, str, str, frozenset[str]]] = {
     "base-alone": (STATE_ONLY, "base", "pass", frozenset()),
 }
 
-HOST_LINK_BUG = (
-    "BUG: blast_radius (checks/sweep.py run_blast_radius/plan_waves) blocks when ONE touched unit alone "
-    "cuts a pair that has no redundancy at all: any edit on a host-facing interface of an r1 (even a "
-    "description) fails az2-r1[GigabitEthernet3/0], the web host's only gateway link, and 'staged' fires "
-    "('cannot be staged: az2-r1 alone cut a pair'); fixtures/README.md lists no 'staged' for "
-    "break-required-flow"
-)
-
-
 @pytest.fixture(scope="module")
 def full_verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, Any]]:
     from gate_helpers import REGION, REGION_POLICIES
@@ -362,10 +353,7 @@ def full_verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[i
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=HOST_LINK_BUG)) if n == "break-required-flow" else n
-        for n in FULL
-    ],
+    list(FULL),
 )
 def test_full_policies_verdict_table(name: str, full_verdicts: dict[str, tuple[int, Any]]) -> None:
     _, _, verdict, policies = FULL[name]
@@ -375,7 +363,7 @@ def test_full_policies_verdict_table(name: str, full_verdicts: dict[str, tuple[i
 
 
 def test_full_policies_break_required_flow_still_blocks(full_verdicts: dict[str, tuple[int, Any]]) -> None:
-    """The part of the row that holds despite HOST_LINK_BUG: blocked, by at least the README's set."""
+    """Blocked, by at least the README's set (a single-homed touched link is a warning, not a block)."""
     code, doc = full_verdicts["break-required-flow"]
     assert code == 1
     assert error_policies(doc) >= FULL["break-required-flow"][3]
@@ -420,12 +408,6 @@ def test_blast_radius_proposes_one_wave_per_router(full_verdicts: dict[str, tupl
     assert doc["change"]["devices"] == ["az1-r1", "az1-r2"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: blast_radius findings put touched-unit labels such as 'az1-r1 (az1-r1[GigabitEthernet1/2])' in "
-    "'failures' (checks/sweep.py run_blast_radius, from Element.spec of touched_units); design §4 has "
-    "failure SPECs there (node:/interface:/link:/group:), which whatif --fail accepts",
-)
 def test_blast_radius_failures_are_failure_specs(full_verdicts: dict[str, tuple[int, Any]]) -> None:
     _, doc = full_verdicts["both-paths-bad-edit"]
     for f in doc["findings"]:
@@ -433,7 +415,6 @@ def test_blast_radius_failures_are_failure_specs(full_verdicts: dict[str, tuple[
             assert spec.split(":", 1)[0] in ("node", "interface", "link", "group"), spec
 
 
-@pytest.mark.xfail(strict=True, reason=HOST_LINK_BUG)
 def test_description_edit_on_a_host_facing_interface_passes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from gate_helpers import REGION_POLICIES
 

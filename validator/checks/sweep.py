@@ -42,6 +42,11 @@ class Element:
     kind: str  # link, node, interface, risk_group
     spec: str
     failures: FailureSet
+    specs: tuple[str, ...] = ()  # the failure specs it stands for, when ``spec`` is a label
+
+    @property
+    def fail_specs(self) -> tuple[str, ...]:
+        return self.specs or (self.spec,)
 
     @property
     def nodes(self) -> frozenset[str]:
@@ -297,7 +302,7 @@ def judge_expect(expect: str) -> Callable[[PairBaseline, ClassResult], str | Non
 
 def violation_finding(policy: str, check: str, v: Violation, dp: DataPlane) -> Finding:
     r = v.result
-    specs = tuple(e.spec for e in v.elements)
+    specs = tuple(s for e in v.elements for s in e.fail_specs)
     what = {
         "broken": "is delivered with no failure but not with",
         "opened": "is denied with no failure but delivered with",
@@ -414,8 +419,11 @@ def touched_units(ctx: Any) -> list[Element]:
             continue  # removed devices cannot fail in the head
         ifaces = per_device.get(device)
         if ifaces and device in interface_only and device not in process_nodes:
-            specs = ", ".join(f"{n}[{i}]" for n, i in sorted(ifaces))
-            units.append(Element("interface", f"{device} ({specs})", FailureSet(interfaces=frozenset(ifaces))))
+            label = ", ".join(f"{n}[{i}]" for n, i in sorted(ifaces))
+            specs = tuple(f"interface:{n}[{i}]" for n, i in sorted(ifaces))
+            units.append(
+                Element("interface", f"{device} ({label})", FailureSet(interfaces=frozenset(ifaces)), specs)
+            )
         else:
             units.append(Element("node", f"node:{device}", FailureSet(nodes=frozenset({device}))))
     return units
@@ -425,21 +433,26 @@ def touched_units(ctx: Any) -> list[Element]:
 class WavePlan:
     units: list[Element]
     waves: list[list[Element]]
-    unstageable: list[Element]  # units that alone cut a protected pair
-    cuts: list[Violation]  # what failing every unit together cuts
+    # units that alone cut a protected pair: a single point of failure no staging can avoid
+    single_points: dict[str, list[Violation]]
+    cuts: list[Violation]  # what failing every unit together cuts, beyond the single points
 
     @property
     def safe_together(self) -> bool:
         return not self.cuts
 
+    @property
+    def unstageable(self) -> list[Element]:
+        return [u for u in self.units if u.spec in self.single_points]
+
 
 class _GroupJudge:
     def __init__(self, sw: Sweeper, pairs: Sequence[PairBaseline]) -> None:
         self.sw = sw
-        self.pairs = pairs
+        self.pairs = list(pairs)
         self.cache: dict[frozenset[str], list[Violation]] = {}
 
-    def cuts(self, group: Sequence[Element]) -> list[Violation]:
+    def cuts(self, group: Sequence[Element], ignore: frozenset[str] = frozenset()) -> list[Violation]:
         key = frozenset(e.spec for e in group)
         hit = self.cache.get(key)
         if hit is None:
@@ -457,27 +470,36 @@ class _GroupJudge:
                 if first is not None:
                     hit.append(first)
             self.cache[key] = hit
-        return hit
+        return [v for v in hit if v.pair.label not in ignore]
 
 
 def plan_waves(sw: Sweeper, pairs: Sequence[PairBaseline], units: Sequence[Element]) -> WavePlan:
+    """Order the touched units into the fewest waves such that no wave alone cuts a protected pair.
+
+    A pair that one unit alone already cuts has no redundancy at that unit (a single-homed host,
+    say): no staging can protect it, so it is reported apart and left out of the wave search.
+    """
     judge = _GroupJudge(sw, pairs)
     units = list(units)
-    cuts = judge.cuts(units) if units else []
+    single: dict[str, list[Violation]] = {}
+    for u in units:
+        alone = judge.cuts([u])
+        if alone:
+            single[u.spec] = alone
+    unavoidable = frozenset(v.pair.label for vs in single.values() for v in vs)
+    cuts = judge.cuts(units, unavoidable) if units else []
     if not cuts:
-        return WavePlan(units, [units] if units else [], [], [])
-    unstageable = [u for u in units if judge.cuts([u])]
-    stageable = [u for u in units if u not in unstageable]
+        return WavePlan(units, [units] if units else [], single, [])
     best: list[list[Element]] | None = None
-    for m in range(1, len(stageable) + 1):
+    for m in range(2, len(units) + 1):
         groups: list[list[Element]] = [[] for _ in range(m)]
 
         def place(i: int, groups: list[list[Element]] = groups) -> bool:
-            if i == len(stageable):
+            if i == len(units):
                 return all(g for g in groups)
             for g in groups:
-                g.append(stageable[i])
-                if not judge.cuts(g) and place(i + 1):
+                g.append(units[i])
+                if not judge.cuts(g, unavoidable) and place(i + 1):
                     return True
                 g.pop()
                 if not g:
@@ -487,9 +509,9 @@ def plan_waves(sw: Sweeper, pairs: Sequence[PairBaseline], units: Sequence[Eleme
         if place(0):
             best = [sorted(g, key=lambda e: e.spec) for g in groups]
             break
-    waves = best or [[u] for u in stageable]
+    waves = best or [[u] for u in units]
     waves.sort(key=lambda g: (-len(g), g[0].spec if g else ""))
-    return WavePlan(units, waves + [[u] for u in unstageable], unstageable, cuts)
+    return WavePlan(units, waves, single, cuts)
 
 
 def protected_baselines(ctx: Any, p: Any) -> list[PairBaseline]:
@@ -518,10 +540,9 @@ def run_blast_radius(ctx: Any, p: Any) -> list[Finding]:
     before = sw.stats.scenarios
     plan = plan_waves(sw, protected_baselines(ctx, p), units)
     _account(ctx, sw, before)
-    if plan.safe_together:
-        return []
     findings: list[Finding] = []
     names = ", ".join(_unit_name(u) for u in plan.units)
+    waves = [[_unit_name(e) for e in w] for w in plan.waves]
     for v in plan.cuts[:MAX_FINDINGS_PER_POLICY]:
         f = violation_finding(p.name, "blast_radius", v, ctx.head)
         findings.append(
@@ -529,13 +550,9 @@ def run_blast_radius(ctx: Any, p: Any) -> list[Finding]:
                 policy=f.policy,
                 check=f.check,
                 message=(
-                    f"the change touches {names}; failing them together cuts {v.pair.label}: "
-                    f"{v.result.flow} {describe(v.result.traces[1])}. Proposed rollout: {waves_text(plan)}"
-                    + (
-                        f"; cannot be staged: {', '.join(_unit_name(u) for u in plan.unstageable)} alone cut a pair"
-                        if plan.unstageable
-                        else ""
-                    )
+                    f"the change touches {names}; failing them together cuts {v.pair.label}, "
+                    f"which each alone does not: {v.result.flow} {describe(v.result.traces[1])}. "
+                    f"Proposed rollout: {waves_text(plan)}"
                 ),
                 failures=f.failures,
                 flow=f.flow,
@@ -544,9 +561,25 @@ def run_blast_radius(ctx: Any, p: Any) -> list[Finding]:
                 locations=f.locations,
                 extra={
                     "pair": v.pair.label,
-                    "waves": [[_unit_name(e) for e in w] for w in plan.waves],
+                    "waves": waves,
                     "unstageable": [_unit_name(u) for u in plan.unstageable],
                 },
+            )
+        )
+    for spec, vs in sorted(plan.single_points.items()):
+        unit = next(u for u in plan.units if u.spec == spec)
+        pairs = ", ".join(sorted({v.pair.label for v in vs}))
+        findings.append(
+            Finding(
+                policy=p.name,
+                check="blast_radius",
+                severity="warning",
+                message=(
+                    f"{_unit_name(unit)} alone cuts {pairs}: a single point of failure the change touches "
+                    "(no redundancy there, so no rollout order protects it; change it in a maintenance window)"
+                ),
+                failures=unit.fail_specs,
+                extra={"single_point_of_failure": _unit_name(unit), "pairs": sorted({v.pair.label for v in vs})},
             )
         )
     return findings
