@@ -1,0 +1,495 @@
+"""BGP's fixed point evaluated prefix by prefix, exactly as :func:`validator.engine.bgp.run_bgp`.
+
+``run_bgp`` runs synchronous rounds over every speaker and every prefix. When the IGP answers BGP
+reads (next-hop resolvability and IGP cost, origination) do not depend on BGP's own routes, the
+rounds decompose by prefix: prefix ``p``'s state in round ``r+1`` is a function of ``p``'s state in
+round ``r`` only (aggregates couple an aggregate with its more-specifics: they form one group). This
+module evaluates the same rounds semi-naively, re-deriving in a round only the (speaker, prefix)
+pairs whose inputs changed in the round before. Because the rounds are the same, the result is the
+same, converged or not; the caller checks the independence condition (:meth:`PrefixBgp.igp_clean`)
+and falls back to the reference engine when it does not hold.
+
+Restricted to a set of prefixes (a failure scenario's dirty prefixes), the same evaluation yields
+those prefixes' trajectories; the other prefixes keep the base run's results.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+
+from validator.engine.bgp import (
+    AGGREGATE_AD,
+    DEFAULT_ORIGINATE,
+    EBGP_AD,
+    IBGP_AD,
+    LOCAL_WEIGHT,
+    BgpRoute,
+    SessionEdge,
+    SpeakerKey,
+    _local_route,
+    _preferred_source,
+    export_route,
+    import_route,
+    select_paths,
+    speakers,
+)
+from validator.engine.rib import MainRib
+from validator.engine.routing_policy import PolicyRoute, community_str, run_policy
+from validator.model.config import BgpProcess, Node
+from validator.model.dataplane import NextHop, Route
+from validator.model.snapshot import Snapshot
+
+DEFAULT_NET = IPv4Network("0.0.0.0/0")
+_REDIST = {"connected": ("connected",), "static": ("static",), "ospf": ("ospf", "ospfIA")}
+_NON_ORIGINATING = ("bgp", "ibgp", "aggregate")
+
+
+class Unsupported(Exception):
+    """The prefix-wise evaluation cannot promise the reference result: the caller falls back."""
+
+
+def _key(p: IPv4Network) -> tuple[int, int]:
+    return (int(p.network_address), p.prefixlen)
+
+
+@dataclass
+class Speaker:
+    key: SpeakerKey
+    node: Node
+    proc: BgpProcess
+    main_vrf: bool  # key[1] == proc.vrf: originates and aggregates
+    incoming: list[int] = field(default_factory=list)  # edge indices in the reference's adj-in order
+    outgoing: list[int] = field(default_factory=list)
+    networks: frozenset[IPv4Network] = frozenset()
+    redist_protos: frozenset[str] = frozenset()
+    aggregates: tuple[IPv4Network, ...] = ()  # sorted by -prefixlen, stable (reference order)
+
+
+@dataclass
+class PrefixState:
+    """The per-prefix BGP state at the end of a run (what the next data-plane steps read)."""
+
+    # speaker -> prefix -> (best, multipath)
+    ribs: dict[SpeakerKey, dict[IPv4Network, tuple[BgpRoute, list[BgpRoute]]]]
+    # speaker -> prefix -> main-RIB routes
+    main: dict[SpeakerKey, dict[IPv4Network, list[Route]]]
+    rounds: int
+    converged: bool
+    # recordings over every round (what a scenario needs to decide which prefixes may change)
+    exported: dict[int, set[IPv4Network]]  # edge index -> prefixes ever sent over it
+    nh_users: dict[SpeakerKey, dict[IPv4Address, set[IPv4Network]]]  # next hop -> prefixes that used it
+    bgp_prefixes: dict[SpeakerKey, set[IPv4Network]]  # prefixes ever in the speaker's main routes
+
+
+class PrefixBgp:
+    """One BGP topology with its speakers, reusable across prefix-restricted runs."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        edges: list[SessionEdge],
+        externals: dict[SpeakerKey, list[BgpRoute]],
+        igp: dict[str, dict[str, MainRib]],
+    ) -> None:
+        self.snapshot = snapshot
+        self.edges = edges
+        self.externals = externals
+        self.igp = igp
+        self.spk: dict[SpeakerKey, Speaker] = {}
+        for key in speakers(snapshot):
+            node = snapshot.nodes[key[0]]
+            proc = node.bgp
+            assert proc is not None
+            main_vrf = key[1] == proc.vrf
+            sp = Speaker(key, node, proc, main_vrf)
+            if main_vrf:
+                sp.networks = frozenset(n.prefix for n in proc.networks)
+                protos: set[str] = set()
+                for redist in proc.redistributions:
+                    protos.update(_REDIST[redist.protocol])
+                sp.redist_protos = frozenset(protos)
+                sp.aggregates = tuple(a.prefix for a in sorted(proc.aggregates, key=lambda a: -a.prefix.prefixlen))
+            self.spk[key] = sp
+        by_sender: dict[SpeakerKey, list[int]] = defaultdict(list)
+        for i, e in enumerate(edges):
+            by_sender[(e.sender.node, e.sender.vrf)].append(i)
+        seen_slots: set[tuple[SpeakerKey, str, IPv4Address]] = set()
+        for key in self.spk:  # the reference fills adj-in per sender in sorted speaker order
+            for i in by_sender.get(key, []):
+                e = edges[i]
+                rkey = (e.receiver.node, e.receiver.vrf)
+                slot = (rkey, e.sender.node, e.sender.local_ip)
+                if slot in seen_slots:
+                    raise Unsupported("two sessions share one adj-in slot")
+                seen_slots.add(slot)
+                if rkey not in self.spk:
+                    raise Unsupported("session to a non-speaker")
+                self.spk[rkey].incoming.append(i)
+                self.spk[key].outgoing.append(i)
+        for key in by_sender:
+            if key not in self.spk:
+                raise Unsupported("session from a non-speaker")
+        self._ext_by_prefix: dict[SpeakerKey, dict[IPv4Network, list[BgpRoute]]] = {}
+        for key, routes in externals.items():
+            if key not in self.spk:
+                continue
+            d: dict[IPv4Network, list[BgpRoute]] = defaultdict(list)
+            for r in routes:
+                d[r.network].append(r)
+            self._ext_by_prefix[key] = dict(d)
+        self.has_aggregates = any(sp.aggregates for sp in self.spk.values())
+
+    # --- the universe of prefixes ---------------------------------------------------------------
+
+    def seeds(self) -> dict[SpeakerKey, set[IPv4Network]]:
+        """(speaker, prefix) pairs that may hold a candidate in round 1."""
+        out: dict[SpeakerKey, set[IPv4Network]] = {}
+        for key, sp in self.spk.items():
+            s: set[IPv4Network] = set(self._ext_by_prefix.get(key, {}))
+            if sp.main_vrf:
+                s.update(sp.networks)
+                if sp.redist_protos:
+                    rib = self.igp.get(key[0], {}).get(key[1])
+                    if rib is not None:
+                        for net, routes in rib.by_prefix.items():
+                            if net.prefixlen and any(r.protocol in sp.redist_protos for r in routes):
+                                s.add(net)
+                s.update(sp.aggregates)
+            for i in sp.outgoing:
+                if self.edges[i].sender.neighbor.default_originate:
+                    s.add(DEFAULT_NET)
+            out[key] = s
+        return out
+
+    # --- one (speaker, prefix) -----------------------------------------------------------------
+
+    def _originate(self, sp: Speaker, p: IPv4Network, bgp_main: list[Route]) -> list[BgpRoute]:
+        """``bgp.originate`` restricted to ``p``: reads the main RIB at ``p`` (IGP merged with BGP)."""
+        if not sp.main_vrf or (p not in sp.networks and not sp.redist_protos):
+            return []
+        rib = self.igp.get(sp.key[0], {}).get(sp.key[1])
+        if rib is None:
+            return []
+        merged = _merged_at(rib.by_prefix.get(p, []), bgp_main)
+        if not merged:
+            return []
+        node, proc = sp.node, sp.proc
+        out: list[BgpRoute] = []
+        for netst in proc.networks:
+            if netst.prefix != p:
+                continue
+            routes = [r for r in merged if r.protocol not in _NON_ORIGINATING]
+            if not routes:
+                continue
+            src = _preferred_source(routes)
+            pr = run_policy(
+                node,
+                netst.route_map,
+                PolicyRoute(p, protocol=src.protocol, metric=src.metric, tag=src.tag, weight=LOCAL_WEIGHT),
+                undefined_denies=False,
+            )
+            if pr is not None:
+                out.append(_local_route(pr, src, "igp"))
+        if p.prefixlen == 0:
+            return out
+        for redist in proc.redistributions:
+            protos = _REDIST[redist.protocol]
+            matching = [r for r in merged if r.protocol in protos]
+            if not matching:
+                continue
+            src = _preferred_source(matching)
+            metric = redist.metric if redist.metric is not None else src.metric
+            pr = run_policy(
+                node,
+                redist.route_map,
+                PolicyRoute(p, protocol=src.protocol, metric=metric, tag=src.tag, weight=LOCAL_WEIGHT),
+                undefined_denies=True,
+            )
+            if pr is not None:
+                out.append(_local_route(pr, src, "incomplete"))
+        return out
+
+    def run(
+        self,
+        only: set[IPv4Network] | None = None,
+        max_rounds: int = 200,
+    ) -> PrefixState:
+        """The reference rounds over every prefix, or over the prefix groups ``only`` (closed under
+        aggregate groups by the caller)."""
+        spk = self.spk
+        edges = self.edges
+        igp = self.igp
+        ribs: dict[SpeakerKey, dict[IPv4Network, tuple[BgpRoute, list[BgpRoute]]]] = {k: {} for k in spk}
+        main: dict[SpeakerKey, dict[IPv4Network, list[Route]]] = {k: {} for k in spk}
+        # receiver -> prefix -> edge index -> imported routes (current adj-in)
+        inbox: dict[SpeakerKey, dict[IPv4Network, dict[int, list[BgpRoute]]]] = {k: {} for k in spk}
+        orig_cache: dict[tuple[SpeakerKey, IPv4Network], list[BgpRoute]] = {}
+        exported: dict[int, set[IPv4Network]] = defaultdict(set)
+        nh_users: dict[SpeakerKey, dict[IPv4Address, set[IPv4Network]]] = {k: defaultdict(set) for k in spk}
+        bgp_prefixes: dict[SpeakerKey, set[IPv4Network]] = {k: set() for k in spk}
+        present: dict[SpeakerKey, set[IPv4Network]] = {k: set() for k in spk if spk[k].aggregates}
+        agg_active: dict[SpeakerKey, set[IPv4Network]] = {k: set() for k in present}
+
+        dirty: dict[SpeakerKey, set[IPv4Network]] = {}
+        for k, s in self.seeds().items():
+            s2 = s if only is None else s & only
+            if s2:
+                dirty[k] = set(s2)
+        rounds = 0
+        converged = False
+        while rounds < max_rounds:
+            rounds += 1
+            changed_ribs: dict[SpeakerKey, set[IPv4Network]] = defaultdict(set)
+            next_dirty: dict[SpeakerKey, set[IPv4Network]] = defaultdict(set)
+            any_change = False
+            for k, prefixes in dirty.items():
+                sp = spk[k]
+                mrib = igp.get(k[0], {}).get(k[1])
+                users = nh_users[k]
+                cands_by: dict[IPv4Network, list[BgpRoute]] = {}
+                for p in prefixes:
+                    cands = self._cands(sp, p, mrib, main[k].get(p, []), inbox[k].get(p), orig_cache, users)
+                    cands_by[p] = cands
+                if sp.aggregates:
+                    pres = present[k]
+                    for p, cands in cands_by.items():
+                        if cands:
+                            pres.add(p)
+                        else:
+                            pres.discard(p)
+                    active = _active_aggregates(sp.aggregates, pres)
+                    flipped = active ^ agg_active[k]
+                    agg_active[k] = active
+                    for a in flipped:
+                        if a not in cands_by and (only is None or a in only):
+                            cands_by[a] = self._cands(
+                                sp, a, mrib, main[k].get(a, []), inbox[k].get(a), orig_cache, users
+                            )
+                    for a in active:
+                        if a in cands_by:
+                            cands_by[a] = [*cands_by[a], _aggregate_route(a)]
+                for p, cands in cands_by.items():
+                    old = ribs[k].get(p)
+                    if cands:
+                        sel = select_paths({p: cands}, mrib, sp.proc)
+                        new: tuple[BgpRoute, list[BgpRoute]] | None = (sel.best[p], sel.multipath[p])
+                    else:
+                        new = None
+                    if new == old:
+                        continue
+                    if new is None:
+                        del ribs[k][p]
+                    else:
+                        ribs[k][p] = new
+                    changed_ribs[k].add(p)
+                    new_main = _main_routes(k, p, new)
+                    if new_main != main[k].get(p, []):
+                        any_change = True
+                        if new_main:
+                            main[k][p] = new_main
+                            bgp_prefixes[k].add(p)
+                        else:
+                            main[k].pop(p, None)
+                        next_dirty[k].add(p)  # origination reads the main RIB at p
+            # exports of every changed (sender, prefix), plus default-originate in round 1
+            for k, ps in changed_ribs.items():
+                sp = spk[k]
+                for i in sp.outgoing:
+                    e = edges[i]
+                    rkey = (e.receiver.node, e.receiver.vrf)
+                    for p in ps:
+                        rec = self._received(sp, e, p, ribs[k].get(p))
+                        if self._deliver(inbox[rkey], i, p, rec):
+                            any_change = True
+                            next_dirty[rkey].add(p)
+                            if rec:
+                                exported[i].add(p)
+            if rounds == 1:
+                for k, sp in spk.items():
+                    for i in sp.outgoing:
+                        e = edges[i]
+                        if not e.sender.neighbor.default_originate or (
+                            k in changed_ribs and DEFAULT_NET in changed_ribs[k]
+                        ):
+                            continue
+                        if only is not None and DEFAULT_NET not in only:
+                            continue
+                        rkey = (e.receiver.node, e.receiver.vrf)
+                        rec = self._received(sp, e, DEFAULT_NET, ribs[k].get(DEFAULT_NET))
+                        if self._deliver(inbox[rkey], i, DEFAULT_NET, rec):
+                            any_change = True
+                            next_dirty[rkey].add(DEFAULT_NET)
+                            if rec:
+                                exported[i].add(DEFAULT_NET)
+            if not any_change:
+                converged = True
+                break
+            dirty = dict(next_dirty)
+        return PrefixState(ribs, main, rounds, converged, dict(exported), nh_users, bgp_prefixes)
+
+    def _cands(
+        self,
+        sp: Speaker,
+        p: IPv4Network,
+        mrib: MainRib | None,
+        bgp_main: list[Route],
+        box: dict[int, list[BgpRoute]] | None,
+        orig_cache: dict[tuple[SpeakerKey, IPv4Network], list[BgpRoute]],
+        users: dict[IPv4Address, set[IPv4Network]],
+    ) -> list[BgpRoute]:
+        k = sp.key
+        ck = (k, p)
+        cands = list(self._orig(sp, p, bgp_main, orig_cache, ck))
+        learned: list[BgpRoute] = []
+        if box:
+            for i in sorted(box, key=sp.incoming.index) if len(box) > 1 else box:
+                learned.extend(box[i])
+        ext = self._ext_by_prefix.get(k, {}).get(p)
+        if ext:
+            learned.extend(ext)
+        for r in learned:
+            nh = r.next_hop_ip
+            if nh is None:
+                cands.append(r)
+                continue
+            users[nh].add(p)
+            if mrib is not None and mrib.longest_prefix_match(nh):
+                cands.append(r)
+        for r in cands:
+            if r.next_hop_ip is not None:
+                users[r.next_hop_ip].add(p)
+        return cands
+
+    def _orig(
+        self,
+        sp: Speaker,
+        p: IPv4Network,
+        bgp_main: list[Route],
+        cache: dict[tuple[SpeakerKey, IPv4Network], list[BgpRoute]],
+        ck: tuple[SpeakerKey, IPv4Network],
+    ) -> list[BgpRoute]:
+        if not sp.main_vrf or (p not in sp.networks and not sp.redist_protos):
+            return []
+        if not bgp_main:
+            hit = cache.get(ck)
+            if hit is not None:
+                return hit
+            out = self._originate(sp, p, bgp_main)
+            cache[ck] = out
+            return out
+        return self._originate(sp, p, bgp_main)
+
+    def _received(
+        self, sp: Speaker, e: SessionEdge, p: IPv4Network, sel: tuple[BgpRoute, list[BgpRoute]] | None
+    ) -> list[BgpRoute]:
+        """What ``e``'s receiver holds for ``p`` after the round (the reference's ``received`` at p)."""
+        node, proc = sp.node, sp.proc
+        rnode = self.snapshot.nodes[e.receiver.node]
+        rproc = rnode.bgp
+        assert rproc is not None
+        received: list[BgpRoute] = []
+        if p == DEFAULT_NET and e.sender.neighbor.default_originate:
+            ex = export_route(node, proc, e, DEFAULT_ORIGINATE, bypass_policy=True)
+            im = None if ex is None else import_route(rnode, rproc, e.receiver.neighbor, e.receiver.local_as, ex)
+            if im is not None:
+                received.append(im)
+        if sel is not None:
+            best, mp = sel
+            for path in mp if e.add_path else [best]:
+                ex = export_route(node, proc, e, path)
+                if ex is None:
+                    continue
+                im = import_route(rnode, rproc, e.receiver.neighbor, e.receiver.local_as, ex)
+                if im is not None and im not in received:
+                    received.append(im)
+        return received
+
+    @staticmethod
+    def _deliver(
+        box: dict[IPv4Network, dict[int, list[BgpRoute]]], i: int, p: IPv4Network, rec: list[BgpRoute]
+    ) -> bool:
+        cur = box.get(p)
+        old = cur.get(i) if cur is not None else None
+        if rec:
+            if old == rec:
+                return False
+            if cur is None:
+                box[p] = {i: rec}
+            else:
+                cur[i] = rec
+            return True
+        if old is None:
+            return False
+        assert cur is not None
+        del cur[i]
+        if not cur:
+            del box[p]
+        return True
+
+
+def _merged_at(igp_routes: list[Route], bgp_routes: list[Route]) -> list[Route]:
+    """MainRib.merge of the BGP routes at one prefix over the IGP routes there."""
+    if not bgp_routes:
+        return igp_routes
+    cur = list(igp_routes)
+    for route in bgp_routes:
+        if not cur:
+            cur = [route]
+            continue
+        best = cur[0]
+        if (route.admin_distance, route.metric) < (best.admin_distance, best.metric):
+            cur = [route]
+        elif (route.admin_distance, route.metric) == (best.admin_distance, best.metric) and route not in cur:
+            cur.append(route)
+    return cur
+
+
+def _active_aggregates(aggs: Iterable[IPv4Network], present: set[IPv4Network]) -> set[IPv4Network]:
+    pres = set(present)
+    active: set[IPv4Network] = set()
+    for a in aggs:
+        if any(net != a and net.subnet_of(a) for net in pres):
+            active.add(a)
+            pres.add(a)
+    return active
+
+
+def _aggregate_route(p: IPv4Network) -> BgpRoute:
+    return BgpRoute(network=p, protocol="aggregate", weight=LOCAL_WEIGHT, origin="igp")
+
+
+def _main_routes(k: SpeakerKey, p: IPv4Network, sel: tuple[BgpRoute, list[BgpRoute]] | None) -> list[Route]:
+    """``bgp.main_rib_routes`` at one prefix."""
+    if sel is None:
+        return []
+    node, vrf = k
+    best, paths = sel
+    if best.protocol == "local":
+        return []
+    if best.protocol == "aggregate":
+        return [Route(node, vrf, p, "aggregate", NextHop("discard"), AGGREGATE_AD, best.med)]
+    out: list[Route] = []
+    seen: set[IPv4Address | None] = set()
+    for r in paths:
+        if r.protocol not in ("bgp", "ibgp") or r.next_hop_ip in seen:
+            continue
+        seen.add(r.next_hop_ip)
+        out.append(
+            Route(
+                node,
+                vrf,
+                p,
+                r.protocol,
+                NextHop("ip", None, r.next_hop_ip),
+                EBGP_AD if r.protocol == "bgp" else IBGP_AD,
+                r.med,
+                tag=r.tag,
+                as_path=r.flat_as_path(),
+                local_preference=r.local_pref,
+                communities=tuple(community_str(c) for c in sorted(r.communities)),
+            )
+        )
+    return out

@@ -1,0 +1,177 @@
+"""FIBs and sorted RIB listings patched from a base data plane instead of rebuilt.
+
+A FIB entry of a route depends on the main RIB only through the longest-prefix matches its
+recursive resolution asked for. So when a scenario changes the routes at a set of prefixes, only
+the changed prefixes and the routes whose resolution queried an address inside one of them need
+resolving again; every other entry is the base's. The patch is applied lazily, on the first lookup,
+because a sweep looks at the FIBs of a few nodes per scenario.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from ipaddress import IPv4Address, IPv4Network
+
+from validator.engine.fib import MAX_RESOLUTION_DEPTH, build_fib, resolve_route
+from validator.engine.rib import MainRib, route_sort_key
+from validator.engine.types import Fib
+from validator.model.dataplane import FibEntry, Route
+
+
+def clone_rib(rib: MainRib) -> MainRib:
+    """A copy whose prefix lists can be replaced (never mutated) without touching ``rib``."""
+    out = MainRib()
+    out.by_prefix = dict(rib.by_prefix)
+    out._by_len = {plen: dict(d) for plen, d in rib._by_len.items()}
+    out._lens = list(rib._lens)
+    return out
+
+
+def set_prefix(rib: MainRib, net: IPv4Network, routes: list[Route]) -> None:
+    """Replace the routes at ``net`` (``[]`` removes the prefix), keeping the LPM index right."""
+    plen = net.prefixlen
+    if routes:
+        if net not in rib.by_prefix:
+            if plen not in rib._by_len:
+                rib._by_len[plen] = {}
+                rib._lens = sorted(rib._by_len, reverse=True)
+            rib._by_len[plen][int(net.network_address)] = net
+        rib.by_prefix[net] = routes
+    elif net in rib.by_prefix:
+        del rib.by_prefix[net]
+        d = rib._by_len.get(plen)
+        if d is not None:
+            d.pop(int(net.network_address), None)
+            if not d:
+                del rib._by_len[plen]
+                rib._lens = sorted(rib._by_len, reverse=True)
+
+
+def _queried(rib: MainRib, route: Route, seen: frozenset[IPv4Network], depth: int, out: set[int]) -> None:
+    """Every next-hop IP ``fib._resolve`` looks up while resolving ``route`` (same recursion)."""
+    nh = route.next_hop
+    if nh.type != "ip" or depth >= MAX_RESOLUTION_DEPTH:
+        return
+    assert nh.ip is not None
+    out.add(int(nh.ip))
+    matches = rib.longest_prefix_match(nh.ip)
+    while matches and matches[0].network in seen:
+        plen = matches[0].network.prefixlen
+        matches = rib.longest_prefix_match(nh.ip, plen - 1) if plen > 0 else []
+    for nxt in matches:
+        _queried(rib, nxt, seen | {nxt.network}, depth + 1, out)
+
+
+class DepIndex:
+    """Next-hop IP -> prefixes whose FIB entries were resolved through a lookup of that IP."""
+
+    def __init__(self, rib: MainRib) -> None:
+        users: dict[int, set[IPv4Network]] = {}
+        for net, routes in rib.by_prefix.items():
+            for r in routes:
+                if r.next_hop.type != "ip":
+                    continue
+                qs: set[int] = set()
+                _queried(rib, r, frozenset({r.network}), 0, qs)
+                for q in qs:
+                    users.setdefault(q, set()).add(net)
+        self._ips = sorted(users)
+        self._users = users
+
+    def users_within(self, nets: Iterable[IPv4Network]) -> set[IPv4Network]:
+        out: set[IPv4Network] = set()
+        ips = self._ips
+        for net in nets:
+            lo = bisect_left(ips, int(net.network_address))
+            hi = bisect_right(ips, int(net.broadcast_address))
+            for q in ips[lo:hi]:
+                out |= self._users[q]
+        return out
+
+
+class LazyFib(Fib):
+    """A Fib equal to ``build_fib(rib)``, computed on first use, by patching ``base`` when given."""
+
+    def __init__(
+        self,
+        rib: MainRib,
+        base: Fib | None = None,
+        base_deps: DepIndex | None = None,
+        changed: frozenset[IPv4Network] = frozenset(),
+    ) -> None:
+        self._rib = rib
+        self._base = base
+        self._base_deps = base_deps
+        self._changed = changed
+        self._ready = False
+
+    def _materialize(self) -> None:
+        if self._ready:
+            return
+        base = self._base
+        if base is None:
+            built = build_fib(self._rib)
+            self._by_len, self._lens = built._by_len, built._lens
+        else:
+            if isinstance(base, LazyFib):
+                base._materialize()
+            assert self._base_deps is not None
+            affected = set(self._changed) | self._base_deps.users_within(self._changed)
+            by_len = dict(base._by_len)
+            copied: set[int] = set()
+            rib = self._rib
+            for net in affected:
+                plen = net.prefixlen
+                if plen not in copied:
+                    by_len[plen] = dict(by_len.get(plen, {}))
+                    copied.add(plen)
+                inner = by_len[plen]
+                addr = int(net.network_address)
+                inner.pop(addr, None)
+                routes = rib.by_prefix.get(net)
+                if routes:
+                    entries: list[FibEntry] = []
+                    for r in routes:
+                        entries.extend(resolve_route(rib, r))
+                    inner[addr] = entries
+            self._by_len = {plen: d for plen, d in by_len.items() if d or plen in base._by_len}
+            self._lens = sorted(self._by_len, reverse=True)
+        self._ready = True
+        self._base = None
+        self._base_deps = None
+
+    def add(self, prefix_len: int, network: int, entry: FibEntry) -> None:
+        self._materialize()
+        super().add(prefix_len, network, entry)
+
+    def lookup(self, ip: IPv4Address) -> list[FibEntry]:
+        if not self._ready:
+            self._materialize()
+        return super().lookup(ip)
+
+    def entries(self) -> list[FibEntry]:
+        self._materialize()
+        return super().entries()
+
+
+def patched_listing(
+    base_list: list[Route], base_keys: list[tuple[int, int]], rib: MainRib, changed: Iterable[IPv4Network]
+) -> list[Route]:
+    """``rib.routes()`` computed from the base's sorted listing: only the changed prefixes' blocks move."""
+    out: list[Route] = []
+    pos = 0
+    for key, net in sorted(((int(n.network_address), n.prefixlen), n) for n in changed):
+        lo = bisect_left(base_keys, key, pos)
+        hi = bisect_right(base_keys, key, lo)
+        out.extend(base_list[pos:lo])
+        block = rib.by_prefix.get(net)
+        if block:
+            out.extend(sorted(block, key=route_sort_key))
+        pos = hi
+    out.extend(base_list[pos:])
+    return out
+
+
+def listing_keys(routes: list[Route]) -> list[tuple[int, int]]:
+    return [(int(r.network.network_address), r.network.prefixlen) for r in routes]
