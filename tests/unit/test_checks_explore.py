@@ -76,23 +76,25 @@ VARIANTS = [
         "allow",
         {R2: [(" permit icmp any any", " deny   icmp any any port-unreachable\n permit icmp any any")]},
         id="icmp-code",
-        marks=pytest.mark.xfail(strict=True, reason="BUG: ICMP codes are not a class dimension (type 3 code 3 missed)"),
     ),
     pytest.param(
         "allow",
         {R2: [(" deny   tcp any any", " permit tcp any any established\n deny   tcp any any")]},
         id="tcp-established",
-        marks=pytest.mark.xfail(strict=True, reason="BUG: TCP flags are not a class dimension (ACK flows missed)"),
-    ),
-    pytest.param(
-        "allow",
-        {R3: [(" deny   udp any any range", " deny   ip any 10.3.0.1 0.0.255.254\n deny   udp any any range")]},
-        id="odd-addresses-wildcard",
-        marks=pytest.mark.xfail(
-            strict=True, reason="BUG: a wildcard with >12 free bits is over-approximated; odd/even destinations merge"
-        ),
     ),
 ]
+
+
+def test_explorer_refuses_a_wildcard_it_cannot_split_exactly() -> None:
+    """Odd addresses of a /16 (15 non-contiguous free bits): an EngineError naming the ACL line,
+    never a verdict computed on an over-approximation."""
+    from validator.errors import EngineError
+
+    edits = {R3: [(" deny   udp any any range", " deny   ip any 10.3.0.1 0.0.255.254\n deny   udp any any range")]}
+    dp = dataplane("line", edits)
+    space = zone_destination(dp, LAN, assigned_only=True)
+    with pytest.raises(EngineError, match=r"configs/r3\.cfg:\d+"):
+        list(Explorer([dp], HeaderConstraints()).explore(zone_sources(dp, INTERNET), space))
 
 
 @pytest.mark.parametrize(("expect", "edits"), VARIANTS)

@@ -74,11 +74,6 @@ def test_group_without_risk_groups_is_an_error() -> None:
         parse_fail_spec("group:primary", dp.snapshot, dp.edges, None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: failure specs do not accept IOS interface abbreviations (interface:a[Gi0/1]), although "
-    "validator.parsers.canonical_interface_name resolves them and configs use them",
-)
 @pytest.mark.parametrize("spec", ["interface:a[Gi0/1]", "link:a[gi0/1]"])
 def test_interface_abbreviations(spec: str) -> None:
     dp = dataplane("square")

@@ -143,11 +143,6 @@ def test_empty_source_space_has_no_classes() -> None:
     assert header_classes(Intervals(), HeaderConstraints(), []) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: header classes ignore ICMP codes: 'deny icmp any any port-unreachable' (type 3 "
-    "code 3) is represented by type 3 code 0 only, so an allow policy passes although code 3 is denied",
-)
 def test_icmp_code_lines_split_classes() -> None:
     line = AclLine("deny", "deny icmp any any port-unreachable", SRC, protocol=ICMP, icmp_type=3, icmp_code=3)
     acl = Acl("A", (line, AclLine("permit", "permit ip any any", SRC)), SRC)
@@ -157,11 +152,6 @@ def test_icmp_code_lines_split_classes() -> None:
     assert "deny" in verdicts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: header classes have no TCP-flag dimension: 'permit tcp any any established' is "
-    "only ever evaluated with ACK clear, so a deny policy misses the ACK flows it lets through",
-)
 def test_tcp_established_lines_split_classes() -> None:
     line = AclLine("permit", "permit tcp any any established", SRC, protocol=TCP, tcp_established=True)
     acl = Acl("A", (line,), SRC)

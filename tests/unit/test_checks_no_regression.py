@@ -105,12 +105,6 @@ def test_intent_with_no_flows_is_a_finding() -> None:
     assert [f.message for f in out.findings] == ["intent nothing: no such flows in the head"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: intent coverage is decided on the class representative only and classes are not cut at "
-    "the intent's boundaries: intent 'tcp 8443' owns the whole class 8000-8999 (representative 8443), so "
-    "the unintended opening of 8000-8442/8444-8999 is not reported",
-)
 def test_intent_narrower_than_a_class_does_not_hide_the_rest_of_the_class() -> None:
     widen = {R2: [(" deny   tcp any any", " permit tcp any 10.3.0.0 0.0.0.15 range 8000 8999\n deny   tcp any any")]}
     base, head = dataplane("line"), dataplane("line", widen)

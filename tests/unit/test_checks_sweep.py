@@ -248,11 +248,6 @@ STUB_E = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: plan_waves drops a whole protected pair from the wave search once one unit alone cuts "
-    "part of it (a single-homed destination), so b and c (primary and backup to d) land in one wave",
-)
 def test_single_point_on_one_destination_does_not_hide_a_cut_of_another() -> None:
     dp = dataplane("square", STUB_E)
     both = zone("d-and-e", prefixes=["10.255.0.4/32", "10.255.0.5/32"])

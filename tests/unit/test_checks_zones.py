@@ -99,12 +99,6 @@ def test_interface_regex_zone_from_policy_file() -> None:
     assert got == REGEX_WANT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): zones.match_interfaces splits a plain-string spec at the first '[', so a node "
-    "regex containing a bracket class ('/r[13]/[...]') matches nothing; policy.model.split_interface_spec "
-    "cuts at '/[' instead",
-)
 def test_interface_regex_zone_as_plain_string() -> None:
     got = [
         (s.node, s.interface, s.space)

@@ -32,6 +32,8 @@ class ClassResult:
     traces: list[list[Trace]]
     # every destination piece this class stands for (pieces every data plane treats alike)
     members: tuple[tuple[int, int], ...] = ()
+    # the no-failure class group (source, destination piece) a scenario's class was re-traced from
+    group: tuple[Source, tuple[int, int]] | None = None
 
     def all_success(self, i: int) -> bool:
         ts = self.traces[i]
@@ -109,6 +111,8 @@ def make_flow(source: Source, dst: int, h: HeaderClass) -> Flow:
         dst_port=h.dst_port if h.protocol in (6, 17) else 0,
         icmp_type=h.icmp_type,
         icmp_code=h.icmp_code,
+        tcp_syn=not h.tcp_ack,
+        tcp_ack=h.tcp_ack,
     )
 
 
@@ -120,6 +124,8 @@ class Explorer:
     constraints: HeaderConstraints = field(default_factory=HeaderConstraints)
     cuts: set[int] | None = None
     group_pieces: bool = True
+    # pseudo filter lines whose boundaries must also split classes (an intent's declared flows)
+    extra_lines: Sequence[AclLine] = ()
     traced: int = 0
     _cache: dict[tuple[int, Flow], list[Trace]] = field(default_factory=dict)
 
@@ -135,11 +141,11 @@ class Explorer:
 
     def explore(self, sources: Sequence[Source], dst_space: Intervals) -> Iterator[ClassResult]:
         if self.cuts is None:
-            self.cuts = forwarding_cuts(self.dps)
+            self.cuts = forwarding_cuts(self.dps) | acl_dst_cuts(self.extra_lines)
         pieces = dst_space.split(self.cuts)
         groups: dict[object, list[tuple[int, int]]] = {}
         if self.group_pieces:
-            classifier = DstClassifier(self.dps)
+            classifier = DstClassifier(self.dps, self.extra_lines)
             for lo, hi in pieces:
                 groups.setdefault(classifier.signature(lo, hi), []).append((lo, hi))
         else:
@@ -154,7 +160,8 @@ class Explorer:
     ) -> Iterator[ClassResult]:
         seen: set[tuple[str, str]] = set()
         while True:
-            classes = header_classes(source.space, self.constraints, _acl_lines(self.dps, seen))
+            lines = _acl_lines(self.dps, seen)
+            classes = header_classes(source.space, self.constraints, [*lines, *self.extra_lines])
             results: list[ClassResult] = []
             new: set[tuple[str, str]] = set()
             for h in classes:

@@ -12,8 +12,10 @@ from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Sequence
 from ipaddress import IPv4Address
 
-from validator.checks.ipspace import MAX_IP, Intervals, wildcard_intervals
+from validator.checks.headerspace import line_intervals
+from validator.checks.ipspace import MAX_IP, Intervals
 from validator.engine.types import DataPlane
+from validator.model.config import AclLine
 from validator.model.dataplane import FibAction
 
 _ACTION_IDS: dict[frozenset[FibAction], int] = {frozenset(): 0}
@@ -147,11 +149,10 @@ def _static_maps(dp: DataPlane) -> tuple[IntervalMap, IntervalMap]:
                 subnets.append((int(net.network_address), int(net.broadcast_address), (name, iname)))
         for aname, acl in node.acls.items():
             for idx, line in enumerate(acl.lines):
-                for w in line.dst:
-                    for lo, hi in wildcard_intervals(w).spans:
-                        if lo == 0 and hi == MAX_IP:
-                            continue  # "any" tells no destination apart
-                        acl_items.append((lo, hi, (name, aname, idx)))
+                for lo, hi in line_intervals(line, "dst").spans:
+                    if lo == 0 and hi == MAX_IP:
+                        continue  # "any" tells no destination apart
+                    acl_items.append((lo, hi, (name, aname, idx)))
     result = (painted(subnets), painted(acl_items))
     cache["static"] = result
     return result
@@ -160,8 +161,16 @@ def _static_maps(dp: DataPlane) -> tuple[IntervalMap, IntervalMap]:
 class DstClassifier:
     """Groups destination pieces that every given data plane treats identically."""
 
-    def __init__(self, dps: Sequence[DataPlane]) -> None:
+    def __init__(self, dps: Sequence[DataPlane], extra_lines: Sequence[AclLine] = ()) -> None:
         self.maps: list[IntervalMap] = []
+        if extra_lines:
+            self.maps.append(
+                painted(
+                    (lo, hi, ("extra", i))
+                    for i, line in enumerate(extra_lines)
+                    for lo, hi in line_intervals(line, "dst").spans
+                )
+            )
         for dp in dps:
             for node in sorted(dp.fibs):
                 for vrf in sorted(dp.fibs[node]):

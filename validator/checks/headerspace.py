@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from validator.checks.ipspace import Intervals, wildcard_intervals
+from validator.checks.ipspace import Intervals, UnsupportedWildcard, wildcard_intervals
+from validator.errors import EngineError
 from validator.model.config import AclLine
 
 TCP, UDP, ICMP = 6, 17, 1
@@ -45,6 +46,7 @@ class HeaderClass:
     dst_port: int = 0
     icmp_type: int | None = None
     icmp_code: int | None = None
+    tcp_ack: bool = False  # an established-connection packet (IOS ``established`` matches ACK/RST)
 
 
 def _pick_port(lo: int, hi: int) -> int:
@@ -69,13 +71,26 @@ def _port_pieces(space: Intervals, ranges: Iterable[tuple[int, int]], *, src: bo
     return [pick(lo, hi) for lo, hi in space.split(cuts)]
 
 
+def line_intervals(line: AclLine, side: str) -> Intervals:
+    """The addresses one side of a line matches, exactly, or an EngineError naming the line."""
+    out = Intervals()
+    for w in line.src if side == "src" else line.dst:
+        try:
+            out = out | wildcard_intervals(w)
+        except UnsupportedWildcard as exc:
+            raise EngineError(
+                f"{line.source}: {side} wildcard {w.ip} {w.wildcard} of {line.text!r}: {exc}; "
+                "the analysis cannot split it exactly, so it refuses to guess"
+            ) from None
+    return out
+
+
 def _src_pieces(space: Intervals, lines: Sequence[AclLine]) -> list[int]:
     cuts: set[int] = set()
     for line in lines:
-        for w in line.src:
-            for lo, hi in wildcard_intervals(w).spans:
-                cuts.add(lo)
-                cuts.add(hi + 1)
+        for lo, hi in line_intervals(line, "src").spans:
+            cuts.add(lo)
+            cuts.add(hi + 1)
     return [lo for lo, _hi in space.split(cuts)]
 
 
@@ -101,10 +116,12 @@ def header_classes(
         if proto in (TCP, UDP):
             dports = _port_pieces(constraints.dst_ports, (r for ln in proto_lines for r in ln.dst_ports))
             sports = _port_pieces(constraints.src_ports, (r for ln in proto_lines for r in ln.src_ports), src=True)
+            acks = (False, True) if proto == TCP and any(ln.tcp_established for ln in proto_lines) else (False,)
             for s in srcs:
                 for sp in sports:
                     for dp in dports:
-                        out.append(HeaderClass(s, proto, sp, dp))
+                        for ack in acks:
+                            out.append(HeaderClass(s, proto, sp, dp, tcp_ack=ack))
         elif proto == ICMP:
             types = {ln.icmp_type for ln in proto_lines if ln.icmp_type is not None}
             if constraints.icmp_types is not None:
@@ -115,7 +132,12 @@ def header_classes(
                     candidates.append(next(t for t in range(256) if t not in types and t != 8))
             for s in srcs:
                 for t in candidates:
-                    out.append(HeaderClass(s, proto, icmp_type=t, icmp_code=0))
+                    codes = {ln.icmp_code for ln in proto_lines if ln.icmp_type == t and ln.icmp_code is not None}
+                    reps = sorted(codes | {0})
+                    if codes:
+                        reps.append(next(c for c in range(256) if c not in codes and c != 0))
+                    for c in reps:
+                        out.append(HeaderClass(s, proto, icmp_type=t, icmp_code=c))
         else:
             for s in srcs:
                 out.append(HeaderClass(s, proto))
@@ -130,8 +152,7 @@ def dst_pieces(space: Intervals, cuts: Iterable[int]) -> list[tuple[int, int]]:
 def acl_dst_cuts(lines: Iterable[AclLine]) -> set[int]:
     cuts: set[int] = set()
     for line in lines:
-        for w in line.dst:
-            for lo, hi in wildcard_intervals(w).spans:
-                cuts.add(lo)
-                cuts.add(hi + 1)
+        for lo, hi in line_intervals(line, "dst").spans:
+            cuts.add(lo)
+            cuts.add(hi + 1)
     return cuts

@@ -111,9 +111,17 @@ class Intervals:
         return out
 
 
+class UnsupportedWildcard(ValueError):
+    """A non-contiguous wildcard with too many free bits to split into intervals."""
+
+
+MAX_WILDCARD_PIECES_BITS = 12
+
+
 def wildcard_intervals(w: IpWildcard) -> Intervals:
     """The addresses a Cisco wildcard matches. Contiguous wildcards are one interval; others
-    (rare: "match odd hosts") are enumerated over their free bits when that stays small."""
+    (rare: "match odd hosts") are enumerated over their free bits when that stays small, and
+    refused otherwise (an over-approximation could hide a violation)."""
     wild = int(w.wildcard)
     base = int(w.ip) & ~wild & MAX_IP
     if (wild + 1) & wild == 0:  # contiguous low bits
@@ -123,9 +131,8 @@ def wildcard_intervals(w: IpWildcard) -> Intervals:
     while (wild >> trailing) & 1:
         trailing += 1
     high_bits = [b for b in range(trailing, 32) if (wild >> b) & 1]
-    if len(high_bits) > 12:
-        # too many pieces; over-approximate by the covering range (documented limitation)
-        return Intervals(((base, base | wild),))
+    if len(high_bits) > MAX_WILDCARD_PIECES_BITS:
+        raise UnsupportedWildcard(f"{len(high_bits)} non-contiguous free bits (at most {MAX_WILDCARD_PIECES_BITS})")
     spans = []
     for combo in range(1 << len(high_bits)):
         v = base

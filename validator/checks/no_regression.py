@@ -12,13 +12,19 @@ from dataclasses import dataclass
 from validator.checks.evidence import describe, trace_locations
 from validator.checks.explore import ClassResult, Explorer
 from validator.checks.headerspace import HeaderConstraints
-from validator.checks.ipspace import Intervals
+from validator.checks.ipspace import Intervals, to_networks
 from validator.checks.zones import Source, ZoneLike, sources_in_both, zone_destination, zone_sources
 from validator.engine.types import DataPlane
+from validator.model.config import AclLine, IpWildcard
 from validator.model.flow import Flow
+from validator.model.source import SourceRef
 from validator.model.verdict import Finding
 
 MAX_FINDINGS_PER_POLICY = 25
+
+
+def _wildcards(space: Intervals) -> list[IpWildcard]:
+    return [IpWildcard(n.network_address, n.hostmask) for n in to_networks(space)]
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,32 @@ class IntentScope:
     dst: Intervals
     constraints: HeaderConstraints
     expect: str
+
+    def boundary_lines(self) -> list[AclLine]:
+        """The intent as pseudo filter lines, so header classes split exactly at its edges."""
+        c = self.constraints
+        src = tuple(_wildcards(Intervals.of(span for s in self.sources for span in s.space.spans)))
+        dst = tuple(_wildcards(self.dst))
+        if not src or not dst:
+            return []
+        protos: list[int | None] = [*sorted(c.protocols)] if c.protocols is not None else [None]
+        ref = SourceRef("<intent>", 0)
+        out = []
+        for proto in protos:
+            ports = proto in (6, 17)
+            out.append(
+                AclLine(
+                    "permit",
+                    f"intent {self.label}",
+                    ref,
+                    protocol=proto,
+                    src=src,
+                    dst=dst,
+                    dst_ports=c.dst_ports.spans if ports and c.dst_ports != Intervals.full(65535) else (),
+                    src_ports=c.src_ports.spans if ports and c.src_ports != Intervals.full(65535) else (),
+                )
+            )
+        return out
 
     def covers(self, flow: Flow) -> bool:
         c = self.constraints
@@ -70,7 +102,7 @@ def check_no_regression(
 ) -> RegressionOutcome:
     sources = sources_in_both(zone_sources(head, src), zone_sources(base, src))
     space = zone_destination(head, dst, assigned_only=False) | zone_destination(base, dst, assigned_only=False)
-    explorer = Explorer([base, head], constraints)
+    explorer = Explorer([base, head], constraints, extra_lines=[ln for sc in intent for ln in sc.boundary_lines()])
     groups: dict[tuple[str, str, str], tuple[ClassResult, int]] = {}
     classes = 0
     for r in explorer.explore(sources, space):

@@ -202,6 +202,7 @@ def changed_classes(pb: PairBaseline, base: DataPlane, scenario: DataPlane, stat
         members = rs[0].members or (piece,)
         for r in exp.explore([source], Intervals.of(members)):
             stats.retraced += 1
+            r.group = (source, piece)
             yield r
 
 
@@ -446,13 +447,18 @@ class WavePlan:
         return [u for u in self.units if u.spec in self.single_points]
 
 
+ClassKey = tuple[str, object]  # (pair label, no-failure class group)
+
+
 class _GroupJudge:
+    """Which no-failure flow groups a set of touched units, failing together, cuts."""
+
     def __init__(self, sw: Sweeper, pairs: Sequence[PairBaseline]) -> None:
         self.sw = sw
         self.pairs = list(pairs)
-        self.cache: dict[frozenset[str], list[Violation]] = {}
+        self.cache: dict[frozenset[str], list[tuple[ClassKey, PairBaseline, ClassResult]]] = {}
 
-    def cuts(self, group: Sequence[Element], ignore: frozenset[str] = frozenset()) -> list[Violation]:
+    def broken(self, group: Sequence[Element]) -> list[tuple[ClassKey, PairBaseline, ClassResult]]:
         key = frozenset(e.spec for e in group)
         hit = self.cache.get(key)
         if hit is None:
@@ -460,33 +466,43 @@ class _GroupJudge:
             self.sw.stats.scenarios += 1
             dp_s = self.sw.dataplane(union(group))
             for pb in self.pairs:
-                first: Violation | None = None
                 for r in changed_classes(pb, self.sw.base, dp_s, self.sw.stats):
                     if judge_redundancy(pb, r) == "broken":
-                        if first is None:
-                            first = Violation(pb, tuple(group), "broken", r)
-                        else:
-                            first.count += 1
-                if first is not None:
-                    hit.append(first)
+                        hit.append(((pb.label, r.group), pb, r))
             self.cache[key] = hit
-        return [v for v in hit if v.pair.label not in ignore]
+        return hit
+
+    def cuts(self, group: Sequence[Element], ignore: frozenset[ClassKey] = frozenset()) -> list[Violation]:
+        """One violation per pair, over the flow groups not in ``ignore``."""
+        out: dict[str, Violation] = {}
+        for ck, pb, r in self.broken(group):
+            if ck in ignore:
+                continue
+            v = out.get(pb.label)
+            if v is None:
+                out[pb.label] = Violation(pb, tuple(group), "broken", r)
+            else:
+                v.count += 1
+        return list(out.values())
 
 
 def plan_waves(sw: Sweeper, pairs: Sequence[PairBaseline], units: Sequence[Element]) -> WavePlan:
     """Order the touched units into the fewest waves such that no wave alone cuts a protected pair.
 
-    A pair that one unit alone already cuts has no redundancy at that unit (a single-homed host,
-    say): no staging can protect it, so it is reported apart and left out of the wave search.
+    Flows that one unit alone already cuts have no redundancy at that unit (a single-homed host,
+    say): no staging can protect them, so they are reported apart and left out of the wave
+    search; the rest of the same zone pair still counts.
     """
     judge = _GroupJudge(sw, pairs)
     units = list(units)
     single: dict[str, list[Violation]] = {}
+    unavoidable_keys: set[ClassKey] = set()
     for u in units:
         alone = judge.cuts([u])
         if alone:
             single[u.spec] = alone
-    unavoidable = frozenset(v.pair.label for vs in single.values() for v in vs)
+            unavoidable_keys.update(ck for ck, _pb, _r in judge.broken([u]))
+    unavoidable = frozenset(unavoidable_keys)
     cuts = judge.cuts(units, unavoidable) if units else []
     if not cuts:
         return WavePlan(units, [units] if units else [], single, [])

@@ -61,9 +61,6 @@ def name_matcher(spec: str) -> Callable[[str], bool]:
     return lambda name: name.lower() == lowered
 
 
-_IFACE_SPEC = re.compile(r"^(?P<node>.+?)\[(?P<iface>.+)\]$")
-
-
 def match_nodes(snapshot: Snapshot, specs: Iterable[Any]) -> list[str]:
     """Nodes matched by names, ``/regex/``es or policy NodeSpec objects."""
     out: set[str] = set()
@@ -81,11 +78,13 @@ def match_interfaces(snapshot: Snapshot, specs: Iterable[Any]) -> list[tuple[str
             for n, node in snapshot.nodes.items():
                 out.update((n, i) for i in node.interfaces if spec.matches(n, i))
             continue
-        mm = _IFACE_SPEC.match(str(spec).strip())
-        if not mm:
+        from validator.policy.model import split_interface_spec
+
+        parts = split_interface_spec(str(spec).strip())
+        if parts is None:
             raise PolicyError(f"interface specifier {spec!r}: expected NODE[INTERFACE]")
-        node_m = name_matcher(mm.group("node"))
-        iface_m = name_matcher(mm.group("iface"))
+        node_m = name_matcher(parts[0])
+        iface_m = name_matcher(parts[1])
         for n, node in snapshot.nodes.items():
             if node_m(n):
                 out.update((n, i) for i in node.interfaces if iface_m(i))

@@ -27,9 +27,13 @@ def _node_iface(snapshot: Snapshot, text: str, spec: str) -> tuple[str, str]:
         raise InputError(f"failure spec {spec!r}: unknown node {node!r}")
     ifaces = snapshot.nodes[node].interfaces
     if iface not in ifaces:
+        from validator.parsers import canonical_interface_name
+
         lowered = {k.lower(): k for k in ifaces}
-        if iface.lower() in lowered:
-            iface = lowered[iface.lower()]
+        for candidate in (iface, canonical_interface_name(iface)):
+            if candidate.lower() in lowered:
+                iface = lowered[candidate.lower()]
+                break
         else:
             raise InputError(f"failure spec {spec!r}: node {node!r} has no interface {iface!r}")
     return node, iface
@@ -62,6 +66,7 @@ def parse_fail_spec(
         for e in edges:
             if (e.node1, e.interface1) == end:
                 ends.add((e.node2, e.interface2))
+        # no layer-3 neighbour (an uplink to outside the snapshot): the link is this end alone
         return FailureSet(interfaces=frozenset(ends))
     if kind == "group":
         name = rest.strip()
