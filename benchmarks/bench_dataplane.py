@@ -52,6 +52,7 @@ class BenchResult:
     routes: int
     fib_entries: int
     bgp_sessions: dict[str, int]
+    converged: bool
     peak_rss_mib: float
     tracemalloc_peak_mib: float | None = None
     reachability: dict[str, Any] = field(default_factory=dict)
@@ -183,6 +184,7 @@ def bench(
         routes=len(dp.routes()),
         fib_entries=fib_entry_count(dp),
         bgp_sessions=dict(Counter(s.status for s in dp.bgp_sessions)),
+        converged=getattr(dp, "converged", True),
         peak_rss_mib=peak_rss,
         tracemalloc_peak_mib=tm_peak,
     )
@@ -203,6 +205,7 @@ def _report(r: BenchResult) -> str:
         f"routes            {r.routes}",
         f"FIB entries       {r.fib_entries}",
         f"BGP sessions      {r.bgp_sessions}",
+        f"converged         {r.converged}" + ("" if r.converged else "  (BGP round limit hit)"),
         f"peak RSS          {r.peak_rss_mib:.0f} MiB (process, ru_maxrss)",
     ]
     if r.tracemalloc_peak_mib is not None:
@@ -258,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(result.to_json(), indent=2) if args.json else _report(result))
     if args.profile:
         pstats.Stats(args.profile, stream=sys.stdout).sort_stats("cumulative").print_stats(25)
-    return 1 if result.reachability.get("failed") else 0
+    return 1 if result.reachability.get("failed") or not result.converged else 0
 
 
 if __name__ == "__main__":

@@ -90,6 +90,7 @@ def test_rejects_sizes_outside_the_address_plan(gen: ModuleType, tmp_path: Path)
 def test_inter_az_reachability_and_sessions(gen: ModuleType, bench: ModuleType, tmp_path: Path) -> None:
     summary = gen.generate(tmp_path, **THREE_AZ)
     dp = compute_dataplane(load_snapshot(summary["snapshot"]))
+    assert dp.converged
     assert {s.status for s in dp.bgp_sessions} == {"ESTABLISHED"}
     assert len(dp.bgp_sessions) == 2 * summary["bgp_peerings"]
     result = bench.check_inter_az(dp)
@@ -106,6 +107,7 @@ def test_backup_path_carries_traffic_when_the_primary_fails(gen: ModuleType, ben
     summary = gen.generate(tmp_path, **TINY)
     snap = load_snapshot(summary["snapshot"])
     dp = compute_dataplane(snap, FailureSet(nodes=frozenset({"az1-core1"})))
+    assert dp.converged
     result = bench.check_inter_az(dp)
     assert result["flows"] == 4 and result["failed"] == 0, result["examples"]
     flow = _host_flow(dp, "az1-p1-host", "10.2.0.10")
