@@ -240,3 +240,14 @@ def test_scenario_shares_untouched_nodes_with_the_base() -> None:
     got = scenario_dataplane(base, link(base, "r1", "GigabitEthernet0/1"))
     assert got.fibs["r4"] is base.fibs["r4"] and got.ribs["r4"] is base.ribs["r4"]
     assert isinstance(got.fibs["r1"]["default"], LazyFib)
+
+
+def test_fast_dataplane_equals_reference_and_carries_its_state() -> None:
+    from validator.engine.incremental import fast_dataplane
+
+    snap = triangle()
+    dp = fast_dataplane(snap)
+    assert_same(dp, compute_dataplane(snap))
+    assert base_state(dp) is not None
+    fs = link(dp, "r1", "GigabitEthernet0/0")
+    assert_same(fast_dataplane(snap, fs), compute_dataplane(snap, fs))

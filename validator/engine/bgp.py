@@ -172,9 +172,11 @@ def compute_bgp_topology(
     """Sessions per configured neighbour and the directed edges of the established ones (§4a)."""
     rids = {n: bgp_router_id(node) for n, node in snapshot.nodes.items() if node.bgp is not None}
     # (node, neighbor) -> status info
-    established: set[tuple[str, BgpNeighbor]] = set()
-    compatible: dict[tuple[str, BgpNeighbor], tuple[str, IPv4Address | None]] = {}
-    local_ips: dict[tuple[str, BgpNeighbor], IPv4Address | None] = {}
+    # keyed by the neighbour object's identity: hashing the whole configuration object is slow, and
+    # distinct neighbour statements are distinct objects (their source lines differ)
+    established: set[tuple[str, int]] = set()
+    compatible: dict[tuple[str, int], tuple[str, IPv4Address | None]] = {}
+    local_ips: dict[tuple[str, int], IPv4Address | None] = {}
     edges: dict[tuple[str, IPv4Address, str, IPv4Address], SessionEdge] = {}
 
     for name in sorted(rids):
@@ -186,7 +188,7 @@ def compute_bgp_topology(
                 continue  # passive listeners never initiate
             local_as = nb.local_as if nb.local_as is not None else proc.local_as
             lip = _local_ip(node, nb, fibs)
-            local_ips[(name, nb)] = lip
+            local_ips[(name, id(nb))] = lip
             if lip is None:
                 continue
             for owner_node, owner_iface in sorted(ip_owners.get(nb.peer_ip, frozenset())):
@@ -208,13 +210,13 @@ def compute_bgp_topology(
                     r_local_as = rnb.local_as if rnb.local_as is not None else rproc.local_as
                     if nb.remote_as != r_local_as or rnb.remote_as != local_as:
                         continue
-                    compatible.setdefault((name, nb), (owner_node, nb.peer_ip))
-                    compatible.setdefault((owner_node, rnb), (name, lip))
+                    compatible.setdefault((name, id(nb)), (owner_node, nb.peer_ip))
+                    compatible.setdefault((owner_node, id(rnb)), (name, lip))
                     stype = _session_type(nb, local_as)
                     if not reachable(name, nb.vrf, lip, nb.peer_ip, stype == "EBGP_SINGLEHOP"):
                         continue
-                    established.add((name, nb))
-                    established.add((owner_node, rnb))
+                    established.add((name, id(nb)))
+                    established.add((owner_node, id(rnb)))
                     me = PeerEnd(name, nb.vrf, nb, lip, nb.peer_ip, local_as, rids[name])
                     them = PeerEnd(owner_node, nb.vrf, rnb, nb.peer_ip, lip, r_local_as, rids[owner_node])
                     ibgp = stype == "IBGP"
@@ -238,7 +240,7 @@ def compute_bgp_topology(
             local_as = nb.local_as if nb.local_as is not None else proc.local_as
             remote_ip: IPv4Address | IPv4Network | None = nb.peer_ip if nb.peer_ip is not None else nb.peer_prefix
             stype = _session_type(nb, local_as) if nb.remote_as is not None else "UNSET"
-            nb_key = (name, nb)
+            nb_key = (name, id(nb))
             peer = compatible.get(nb_key)
             lip = local_ips.get(nb_key)
             if nb.peer_ip is None:

@@ -23,17 +23,16 @@ to it.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator, Sequence
-
 from validator.engine.dataplane import compute_dataplane
 from validator.engine.incremental._bgp import Unsupported
-from validator.engine.incremental._core import State, Stats, build_state, scenario_dataplane_from_state
+from validator.engine.incremental._core import State, Stats, build_state, scenario_dataplane_from_state, state_dataplane
 from validator.engine.types import DataPlane, FailureSet
+from validator.model.snapshot import Snapshot
 
 __all__ = ["Stats", "base_state", "parallel_scenarios", "scenario_dataplane", "scenario_with_stats"]
 
 _ATTR = "_validator_incremental"
+_NONE = FailureSet()
 
 
 def base_state(base: DataPlane) -> State | None:
@@ -68,44 +67,14 @@ def scenario_dataplane(base: DataPlane, failures: FailureSet) -> DataPlane:
     return scenario_with_stats(base, failures)[0]
 
 
-# --- process pool -----------------------------------------------------------------------------------
-
-_POOL_BASE: DataPlane | None = None
-
-
-def _pool_run(failures: FailureSet) -> DataPlane:
-    assert _POOL_BASE is not None
-    dp = scenario_dataplane(_POOL_BASE, failures)
-    for vrfs in dp.fibs.values():  # lazily patched FIBs must travel materialised
-        for fib in vrfs.values():
-            fib.entries()
-    dp.__dict__.pop("_validator_incremental", None)
+def fast_dataplane(snapshot: Snapshot, failures: FailureSet = _NONE) -> DataPlane:
+    """``compute_dataplane`` through the incremental engine's own from-scratch path (prefix-wise
+    BGP), with the reusable state already attached; the reference engine when the rules do not
+    apply. Equal to ``compute_dataplane(snapshot, failures)``."""
+    try:
+        st = build_state(snapshot, failures)
+    except Unsupported:
+        return compute_dataplane(snapshot, failures)
+    dp = state_dataplane(st)
+    dp.__dict__[_ATTR] = st
     return dp
-
-
-def parallel_scenarios(
-    base: DataPlane, failure_sets: Iterable[FailureSet], workers: int | None = None
-) -> Iterator[DataPlane]:
-    """Scenario data planes in the order of ``failure_sets``, computed by ``workers`` forked
-    processes sharing ``base``'s state (copy-on-write). Falls back to serial where fork is missing."""
-    global _POOL_BASE
-    sets: Sequence[FailureSet] = list(failure_sets)
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(sets) < 2 or "fork" not in _start_methods():
-        for fs in sets:
-            yield scenario_dataplane(base, fs)
-        return
-    import multiprocessing as mp
-
-    base_state(base)  # build once, before forking
-    _POOL_BASE = base
-    ctx = mp.get_context("fork")
-    with ctx.Pool(workers) as pool:
-        yield from pool.imap(_pool_run, sets, chunksize=max(1, len(sets) // (workers * 8)))
-    _POOL_BASE = None
-
-
-def _start_methods() -> list[str]:
-    import multiprocessing as mp
-
-    return mp.get_all_start_methods()

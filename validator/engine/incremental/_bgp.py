@@ -144,10 +144,12 @@ class PrefixBgp:
 
     # --- the universe of prefixes ---------------------------------------------------------------
 
-    def seeds(self) -> dict[SpeakerKey, set[IPv4Network]]:
+    def seeds(self, keys: set[SpeakerKey] | None = None) -> dict[SpeakerKey, set[IPv4Network]]:
         """(speaker, prefix) pairs that may hold a candidate in round 1."""
         out: dict[SpeakerKey, set[IPv4Network]] = {}
         for key, sp in self.spk.items():
+            if keys is not None and key not in keys:
+                continue
             s: set[IPv4Network] = set(self._ext_by_prefix.get(key, {}))
             if sp.main_vrf:
                 s.update(sp.networks)
@@ -216,9 +218,10 @@ class PrefixBgp:
         self,
         only: set[IPv4Network] | None = None,
         max_rounds: int = 200,
+        keys: set[SpeakerKey] | None = None,
     ) -> PrefixState:
         """The reference rounds over every prefix, or over the prefix groups ``only`` (closed under
-        aggregate groups by the caller)."""
+        aggregate groups by the caller), or for the speakers ``keys`` alone (sessionless speakers)."""
         spk = self.spk
         edges = self.edges
         igp = self.igp
@@ -234,7 +237,7 @@ class PrefixBgp:
         agg_active: dict[SpeakerKey, set[IPv4Network]] = {k: set() for k in present}
 
         dirty: dict[SpeakerKey, set[IPv4Network]] = {}
-        for k, s in self.seeds().items():
+        for k, s in self.seeds(keys).items():
             s2 = s if only is None else s & only
             if s2:
                 dirty[k] = set(s2)
@@ -309,6 +312,8 @@ class PrefixBgp:
                                 exported[i].add(p)
             if rounds == 1:
                 for k, sp in spk.items():
+                    if keys is not None and k not in keys:
+                        continue
                     for i in sp.outgoing:
                         e = edges[i]
                         if not e.sender.neighbor.default_originate or (

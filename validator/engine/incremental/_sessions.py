@@ -8,6 +8,7 @@ read; a scenario re-traces a session only when one of those reads answers differ
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from ipaddress import IPv4Address
 from typing import Any
@@ -24,8 +25,27 @@ ReachKey = tuple[str, str, IPv4Address, IPv4Address, bool]
 
 
 class RecordingTracer(Tracer):
-    def __init__(self, dp: DataPlane) -> None:
-        super().__init__(dp)
+    def __init__(self, dp: DataPlane, template: Tracer | None = None) -> None:
+        if template is None:
+            super().__init__(dp)
+        else:  # the configuration-derived tables are the template's; caches start empty
+            self.dp = dp
+            self.nodes = dp.snapshot.nodes
+            if dp.edges is template.dp.edges:
+                self._neighbours = template._neighbours
+            else:
+                neighbours: dict[tuple[str, str], list[tuple[str, str]]] = {}
+                for e in dp.edges:
+                    neighbours.setdefault((e.node1, e.interface1), []).append((e.node2, e.interface2))
+                self._neighbours = {k: sorted(set(v)) for k, v in neighbours.items()}
+            self._owned = template._owned
+            self._owned_set = template._owned_set
+            self._internal_starts, self._internal_ends = template._internal_starts, template._internal_ends
+            self._missing = template._missing  # configuration only
+            self._arp = {}
+            self._forwarding = {}
+            self._accepting = {}
+            self._enter_steps = template._enter_steps
         self.reads: set[Read] | None = None
 
     def _groups(self, node: str, vrf: str, dst: int, dst_ip: IPv4Address) -> list[_ActionGroup]:
@@ -85,8 +105,11 @@ class SessionChecker:
         tracer: RecordingTracer,
         previous: dict[ReachKey, tuple[bool, frozenset[Read]]] | None = None,
         previous_tracer: RecordingTracer | None = None,
+        unchanged: Callable[[Read], bool] | None = None,
     ) -> None:
         self.tracer = tracer
+        self.unchanged = unchanged
+        self.suspects: set[ReachKey] | None = None  # keys that may answer differently (None: all)
         self.previous = previous or {}
         self.previous_tracer = previous_tracer
         self.records: dict[ReachKey, tuple[bool, frozenset[Read]]] = {}
@@ -97,7 +120,13 @@ class SessionChecker:
         old = self.previous_tracer
         assert old is not None
         new = self.tracer
-        return all(old.answer(r) == new.answer(r) for r in reads)
+        quick = self.unchanged
+        for r in reads:
+            if quick is not None and quick(r):
+                continue
+            if old.answer(r) != new.answer(r):
+                return False
+        return True
 
     def __call__(self, node: str, vrf: str, src: IPv4Address, dst: IPv4Address, single_hop: bool) -> bool:
         key: ReachKey = (node, vrf, src, dst, single_hop)
@@ -105,7 +134,11 @@ class SessionChecker:
         if hit is not None:
             return hit[0]
         prev = self.previous.get(key)
-        if prev is not None and self.previous_tracer is not None and self._same(prev[1]):
+        if (
+            prev is not None
+            and self.previous_tracer is not None
+            and ((self.suspects is not None and key not in self.suspects) or self._same(prev[1]))
+        ):
             self.records[key] = prev
             self.reused += 1
             return prev[0]
@@ -121,3 +154,106 @@ class SessionChecker:
 
 
 ReachFn = Callable[[str, str, IPv4Address, IPv4Address, bool], bool]
+
+
+class ReadFilter:
+    """Reads a scenario provably answers like the base, without looking at the scenario's FIBs:
+    a FIB lookup changes only if an address falls in a changed prefix or in one whose routes
+    resolved through a changed prefix; acceptance only on nodes that lost interfaces; neighbours
+    only of interfaces that lost an edge."""
+
+    def __init__(
+        self,
+        changes: dict[tuple[str, str], set[Any]],
+        deps: Callable[[str, str], Any],
+        touched: set[str],
+        lost_edges: set[tuple[str, str]],
+        iface_vrf: Callable[[str, str], str],
+    ) -> None:
+        self.changes = changes
+        self.deps = deps
+        self.touched = touched
+        self.lost_edges = lost_edges
+        self.iface_vrf = iface_vrf
+        self._ranges: dict[tuple[str, str], list[tuple[int, int]] | None] = {}
+
+    def _ranges_of(self, node: str, vrf: str) -> list[tuple[int, int]] | None:
+        key = (node, vrf)
+        if key in self._ranges:
+            return self._ranges[key]
+        nets = self.changes[key]
+        try:
+            dep = self.deps(node, vrf)
+        except KeyError:
+            self._ranges[key] = None
+            return None
+        affected = set(nets) | dep.users_within(nets)
+        out = [(int(n.network_address), int(n.broadcast_address)) for n in affected]
+        self._ranges[key] = out
+        return out
+
+    def _lookup_same(self, node: str, vrf: str, ip: int) -> bool:
+        if (node, vrf) not in self.changes:
+            return True
+        ranges = self._ranges_of(node, vrf)
+        if ranges is None:
+            return False
+        return not any(lo <= ip <= hi for lo, hi in ranges)
+
+    def __call__(self, read: Read) -> bool:
+        kind = read[0]
+        if kind == "L":
+            return self._lookup_same(read[1], read[2], read[3])
+        if kind == "A":
+            return read[1] not in self.touched
+        if kind == "N":
+            return (read[1], read[2]) not in self.lost_edges
+        return self._lookup_same(read[1], self.iface_vrf(read[1], read[2]), read[3])
+
+
+class SessionIndex:
+    """Which recorded session checks read what, to find the few a scenario may change."""
+
+    def __init__(
+        self, records: dict[ReachKey, tuple[bool, frozenset[Read]]], iface_vrf: Callable[[str, str], str]
+    ) -> None:
+        lookups: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        keys: list[ReachKey] = []
+        self.accept: dict[str, set[int]] = {}
+        self.nbr: dict[tuple[str, str], set[int]] = {}
+        for ki, (key, (_ok, reads)) in enumerate(records.items()):
+            keys.append(key)
+            for r in reads:
+                kind = r[0]
+                if kind == "L":
+                    lookups.setdefault((r[1], r[2]), []).append((r[3], ki))
+                elif kind == "R":
+                    lookups.setdefault((r[1], iface_vrf(r[1], r[2])), []).append((r[3], ki))
+                elif kind == "A":
+                    self.accept.setdefault(r[1], set()).add(ki)
+                else:
+                    self.nbr.setdefault((r[1], r[2]), set()).add(ki)
+        self.keys = keys
+        self.lookups = {k: sorted(v) for k, v in lookups.items()}
+        self.lookup_ips = {k: [ip for ip, _ in v] for k, v in self.lookups.items()}
+
+    def suspects(self, filt: ReadFilter) -> set[ReachKey] | None:
+        """Checks with a read the scenario may answer differently; None when unknown."""
+        out: set[int] = set()
+        for nv in filt.changes:
+            entries = self.lookups.get(nv)
+            if not entries:
+                continue
+            ranges = filt._ranges_of(*nv)
+            if ranges is None:
+                return None
+            ips = self.lookup_ips[nv]
+            for lo, hi in ranges:
+                a = bisect_left(ips, lo)
+                b = bisect_right(ips, hi)
+                out.update(ki for _ip, ki in entries[a:b])
+        for n in filt.touched:
+            out |= self.accept.get(n, set())
+        for le in filt.lost_edges:
+            out |= self.nbr.get(le, set())
+        return {self.keys[i] for i in out}

@@ -1,0 +1,242 @@
+"""Failure sweeps: incremental scenarios against from-scratch recomputation, side by side.
+
+For one network this times (i) the no-failure data plane, (ii) a redundancy sweep with the
+incremental engine (``validator.engine.incremental.scenario_dataplane`` plus the sweep's own
+footprint reuse), and (iii) the same sweep recomputing every scenario from scratch the way
+Batfish does (one ``compute_dataplane`` per scenario, every header class re-traced), then prints
+the ratio, the peak memory, and whether both found the same minimal failing sets.
+
+    python benchmarks/bench_sweep.py live [--example DIR] [--k 2]
+    python benchmarks/bench_sweep.py generated [--preset large] [--k 1] [--scratch-sample 20] [--keep DIR]
+
+``live``: the Batfish example, redundancy between the outside (nodes /^as1/, /^as3/) and the hosts
+(/host/) both ways, every single and double link failure; the from-scratch sweep runs in full and
+the findings are compared. ``generated``: a gen_network.py network, redundancy between the hosts
+of AZ 1 and AZ 2 both ways, every single link and node failure. From scratch at that size takes
+minutes per scenario, so only ``--scratch-sample`` random scenarios are timed and the total is
+extrapolated (printed as such).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import validator.checks.sweep as sweep_mod
+from validator.checks.headerspace import HeaderConstraints
+from validator.checks.sweep import (
+    Element,
+    PairBaseline,
+    Sweeper,
+    Violation,
+    enumerate_elements,
+    from_scratch,
+    judge_redundancy,
+    pair_baseline,
+    union,
+)
+from validator.engine.dataplane import compute_dataplane
+from validator.engine.incremental import base_state, fast_dataplane, scenario_with_stats
+from validator.engine.types import DataPlane, FailureSet
+from validator.snapshot.folder import load_snapshot
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "batfish-example" / "live"
+
+
+@dataclass(frozen=True)
+class BenchZone:
+    name: str
+    nodes: tuple[str, ...] = ()
+    interfaces: tuple[Any, ...] = ()
+    prefixes: tuple[IPv4Network, ...] = ()
+
+
+@dataclass
+class Run:
+    label: str
+    seconds: float = 0.0
+    scenarios: int = 0
+    dataplanes: int = 0
+    reused: int = 0
+    retraced: int = 0
+    violations: list[Violation] = field(default_factory=list)
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def run_sweep(
+    label: str,
+    base: DataPlane,
+    fn: Callable[[DataPlane, FailureSet], DataPlane],
+    pairs: Sequence[PairBaseline],
+    elements: Sequence[Element],
+    k: int,
+    footprints: bool,
+) -> Run:
+    """One redundancy sweep; ``footprints=False`` re-traces every class (no flow-level reuse)."""
+    saved = sweep_mod.unchanged
+    if not footprints:
+        sweep_mod.unchanged = lambda fp, b, s: False  # type: ignore[assignment]
+    try:
+        sw = Sweeper(base, fn)
+        t = time.perf_counter()
+        found = sw.sweep(pairs, elements, k, judge_redundancy, label=label)
+        seconds = time.perf_counter() - t
+    finally:
+        sweep_mod.unchanged = saved
+    st = sw.stats
+    return Run(label, seconds, st.scenarios, st.dataplanes, st.reused, st.retraced, found)
+
+
+def findings_key(vs: Sequence[Violation]) -> set[tuple[Any, ...]]:
+    return {(v.pair.label, tuple(e.spec for e in v.elements), v.kind, v.count, str(v.result.flow)) for v in vs}
+
+
+def report(run: Run) -> None:
+    say(
+        f"  {run.label:<28} {run.seconds:9.2f} s  scenarios {run.scenarios:5d}  data planes {run.dataplanes:5d}"
+        f"  classes reused {run.reused:7d} re-traced {run.retraced:7d}  minimal failing sets {len(run.violations)}"
+    )
+
+
+def incremental_profile(base: DataPlane, combos: Sequence[tuple[Element, ...]]) -> None:
+    """How each scenario was computed (which reuse rule applied), over the sweep's scenarios."""
+    kinds: dict[str, int] = {}
+    t = time.perf_counter()
+    for combo in combos:
+        _dp, stats = scenario_with_stats(base, union(combo))
+        key = "from scratch (fallback)" if stats is None else f"igp {stats.igp}, bgp {stats.bgp}"
+        kinds[key] = kinds.get(key, 0) + 1
+    dt = time.perf_counter() - t
+    say(f"  data planes alone: {len(combos)} scenarios in {dt:.2f} s ({1000 * dt / max(len(combos), 1):.1f} ms each)")
+    for k, v in sorted(kinds.items()):
+        say(f"    {v:5d} x {k}")
+
+
+def bench_live(args: argparse.Namespace) -> None:
+    say(f"== Batfish example live ({args.example}), redundancy outside <-> hosts, k={args.k} link failures")
+    snap = load_snapshot(str(args.example))
+    t = time.perf_counter()
+    base = compute_dataplane(snap)
+    t_dp = time.perf_counter() - t
+    t = time.perf_counter()
+    fast = fast_dataplane(snap)
+    t_fast = time.perf_counter() - t
+    say(f"  data plane: compute_dataplane {t_dp:.3f} s, incremental engine from scratch {t_fast:.3f} s")
+    outside = BenchZone("outside", nodes=("/^as1/", "/^as3/"))
+    hosts = BenchZone("hosts", nodes=("/host/",))
+    hc = HeaderConstraints()
+    pairs = [pair_baseline(base, outside, hosts, hc), pair_baseline(base, hosts, outside, hc)]
+    elements = enumerate_elements(base, ["link"])
+    combos = [c for n in range(1, args.k + 1) for c in itertools.combinations(elements, n)]
+    say(f"  {len(elements)} links, {len(combos)} scenarios, {sum(len(p.results) for p in pairs)} header classes")
+    t = time.perf_counter()
+    base_state(base)
+    say(f"  incremental state of the base: {time.perf_counter() - t:.3f} s")
+    inc = run_sweep("incremental sweep", base, sweep_mod.default_scenario_fn(None), pairs, elements, args.k, True)
+    report(inc)
+    scratch = run_sweep("from scratch sweep", base, from_scratch(compute_dataplane), pairs, elements, args.k, False)
+    report(scratch)
+    say(f"  ratio from scratch / incremental: {scratch.seconds / inc.seconds:.1f}x")
+    same = findings_key(inc.violations) == findings_key(scratch.violations)
+    say(f"  findings equal on all {len(combos)} scenarios: {same}")
+    incremental_profile(base, combos)
+    say(f"  peak memory (RSS): {peak_mib():.0f} MiB")
+    if not same:
+        raise SystemExit(1)
+
+
+def bench_generated(args: argparse.Namespace) -> None:
+    from gen_network import PRESETS, generate
+
+    out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-sweep-"))
+    summary = generate(str(out), **PRESETS[args.preset])
+    say(f"== generated network '{args.preset}' ({summary['routers']} routers, {summary['links']} links) in {out}")
+    t = time.perf_counter()
+    snap = load_snapshot(str(out / "snapshot"))
+    say(f"  load: {time.perf_counter() - t:.2f} s")
+    t = time.perf_counter()
+    base = fast_dataplane(snap)
+    t_fast = time.perf_counter() - t
+    routes = sum(len(rs) for vrfs in base.ribs.values() for rs in vrfs.values())
+    say(f"  data plane (incremental engine, from scratch): {t_fast:.2f} s, {routes} routes, converged {base.converged}")
+    if args.reference_dataplane:
+        t = time.perf_counter()
+        compute_dataplane(snap)
+        say(f"  data plane (compute_dataplane): {time.perf_counter() - t:.2f} s")
+    gc.collect()
+    gc.freeze()  # the base lives for the whole sweep: keep the collector off its objects
+    a = BenchZone("az1-hosts", nodes=("/^az1-.*-host$/",))
+    b = BenchZone("az2-hosts", nodes=("/^az2-.*-host$/",))
+    hc = HeaderConstraints()
+    t = time.perf_counter()
+    pairs = [pair_baseline(base, a, b, hc), pair_baseline(base, b, a, hc)]
+    say(f"  pair baselines: {time.perf_counter() - t:.2f} s, {sum(len(p.results) for p in pairs)} header classes")
+    elements = enumerate_elements(base, ["link", "node"])
+    combos = [c for n in range(1, args.k + 1) for c in itertools.combinations(elements, n)]
+    say(f"  {len(elements)} elements (links and nodes), {len(combos)} scenarios (k={args.k})")
+    inc = run_sweep("incremental sweep", base, sweep_mod.default_scenario_fn(None), pairs, elements, args.k, True)
+    report(inc)
+    say(f"  peak memory (RSS) after the incremental sweep: {peak_mib():.0f} MiB")
+    if args.scratch_sample:
+        rng = random.Random(7)
+        sample = rng.sample(combos, min(args.scratch_sample, len(combos)))
+        t = time.perf_counter()
+        for combo in sample:
+            fast_dataplane(snap, union(combo)) if args.scratch_engine == "fast" else compute_dataplane(
+                snap, union(combo)
+            )
+        per = (time.perf_counter() - t) / len(sample)
+        total = per * inc.dataplanes
+        say(
+            f"  from scratch ({args.scratch_engine} engine), sampled: {len(sample)} scenarios, {per:.2f} s each;"
+            f" EXTRAPOLATED to the sweep's {inc.dataplanes} data planes: {total:.0f} s (data planes only,"
+            f" no tracing)"
+        )
+        say(f"  ratio from scratch (extrapolated) / incremental sweep: {total / inc.seconds:.1f}x")
+    incremental_profile(base, combos[: args.profile_scenarios])
+    say(f"  peak memory (RSS): {peak_mib():.0f} MiB")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="which", required=True)
+    live = sub.add_parser("live")
+    live.add_argument("--example", type=Path, default=EXAMPLE)
+    live.add_argument("--k", type=int, default=2)
+    gen = sub.add_parser("generated")
+    gen.add_argument("--preset", default="large")
+    gen.add_argument("--k", type=int, default=1)
+    gen.add_argument("--scratch-sample", type=int, default=3)
+    gen.add_argument("--scratch-engine", choices=["reference", "fast"], default="fast")
+    gen.add_argument("--reference-dataplane", action="store_true", help="also time compute_dataplane (slow)")
+    gen.add_argument("--profile-scenarios", type=int, default=200)
+    gen.add_argument("--keep", help="write the generated network here")
+    args = ap.parse_args(argv)
+    if args.which == "live":
+        bench_live(args)
+    else:
+        bench_generated(args)
+
+
+if __name__ == "__main__":
+    main()
