@@ -339,8 +339,8 @@ def scenario_igp(base: State, active: frozenset[IfaceKey], edges: tuple[Edge, ..
     """The scenario's IGP-only RIBs and where they differ from the base's."""
     if base.igp_base is not None:
         try:
-            igp, changed, _conn = scenario_igp_incremental(base.igp_base, active)
-            return IgpDelta(igp, changed)
+            inc_igp, inc_changed, _conn = scenario_igp_incremental(base.igp_base, active)
+            return IgpDelta(inc_igp, inc_changed)
         except Unsupported:
             pass
     stats.igp = "reference"
@@ -418,13 +418,13 @@ def scenario_bgp(
         engine = PrefixBgp(base.snapshot, edges, base.externals, igp.igp)
         st = engine.run()
         check_bgp_reads(igp.igp, igp.strict, st.nh_users, st.bgp_prefixes)
-        changed = {
+        all_changed = {
             (k, p)
             for k in set(st.main) | set(bst.main)
             for p in set(st.main.get(k, {})) | set(bst.main.get(k, {}))
             if st.main.get(k, {}).get(p) != bst.main.get(k, {}).get(p)
         }
-        return st.main, changed, st.converged
+        return st.main, all_changed, st.converged
     connected: set[SpeakerKey] = set()
     for e in edges:
         connected.add((e.sender.node, e.sender.vrf))

@@ -181,9 +181,9 @@ def build_view(
     sp_all = {key: _shortest_paths(key, graph_all) for key in domain.procs} if uses else {}
     routes: dict[ProcKey, dict[IPv4Network, list[Route]]] = {k: {} for k in domain.procs}
     by_node_vrf = {(k[0], k[1]): k for k in domain.procs}
-    for node, rs in routes_out.items():
+    for node_name, rs in routes_out.items():
         for r in rs:
-            routes[by_node_vrf[(node, r.vrf)]].setdefault(r.network, []).append(r)
+            routes[by_node_vrf[(node_name, r.vrf)]].setdefault(r.network, []).append(r)
     return OspfView(
         domain,
         areas_of,
@@ -439,8 +439,8 @@ def scenario_igp_incremental(
             res, key, view.graph_area.get(area, {}), base.rin_area.get(area, {}), gone_adj, gone_procs, cands
         )
         new_sp_area[(area, key)] = new_res
-        for n in changed:
-            per_source[key] |= view.advertised_by.get((area, n), set())
+        for router in changed:
+            per_source[key] |= view.advertised_by.get((area, router), set())
     new_sp_all = view.sp_all
     if view.uses_externals:
         new_sp_all = {}
@@ -452,8 +452,8 @@ def scenario_igp_incremental(
                 continue
             new_res, changed = _decremental(res, key, view.graph_all, base.rin_all, gone_adj, gone_procs, gone_list)
             new_sp_all[key] = new_res
-            for n in changed:
-                per_source[key].update(e.prefix for e in new_externals.get(n, view.externals.get(n, [])))
+            for router in changed:
+                per_source[key].update(e.prefix for e in new_externals.get(router, view.externals.get(router, [])))
     scen = OspfView(
         domain=dom,
         areas_of=new_areas,
