@@ -128,8 +128,8 @@ def class_of(classes: list[HeaderClass], lines: list[AclLine], f: Flow) -> list[
                 h_code = h.icmp_code if h.icmp_code in named_codes | {0} else "other"
                 if f_code != h_code:
                     continue
-        if f.ip_protocol == TCP and any(ln.tcp_established for ln in lines if ln.protocol in (None, TCP)):
-            if h.tcp_ack != f.tcp_ack:
-                continue
+        established = any(ln.tcp_established for ln in lines if ln.protocol in (None, TCP))
+        if f.ip_protocol == TCP and established and h.tcp_ack != f.tcp_ack:
+            continue
         out.append(h)
     return out
