@@ -127,15 +127,19 @@ class Explorer:
     # pseudo filter lines whose boundaries must also split classes (an intent's declared flows)
     extra_lines: Sequence[AclLine] = ()
     traced: int = 0
-    _cache: dict[tuple[int, Flow], list[Trace]] = field(default_factory=dict)
 
     def _trace(self, i: int, flow: Flow) -> list[Trace]:
-        key = (i, flow)
-        hit = self._cache.get(key)
+        # traces are cached on the data plane itself, so every check and every failure scenario
+        # that meets the same flow on the same data plane (the no-failure one, above all) shares them
+        dp = self.dps[i]
+        cache: dict[Flow, list[Trace]] | None = dp.__dict__.get("_validator_traces")
+        if cache is None:
+            cache = {}
+            dp.__dict__["_validator_traces"] = cache
+        hit = cache.get(flow)
         if hit is None:
-            dp = self.dps[i]
             hit = dp.tracer(dp, flow) if dp.tracer is not None else trace(dp, flow)
-            self._cache[key] = hit
+            cache[flow] = hit
             self.traced += 1
         return hit
 

@@ -245,43 +245,133 @@ class Sweeper:
         judge: Callable[[PairBaseline, ClassResult], str | None],
         label: str = "sweep",
     ) -> list[Violation]:
-        """Every set of up to ``max_failures`` elements, smallest first; minimal failing sets only."""
+        """Every set of up to ``max_failures`` elements, smallest first; minimal failing sets only.
+
+        Sets of one size never contain each other, so each size is one batch of independent
+        scenarios: large batches are spread over the CPUs (forked workers), then merged in order.
+        """
         start = time.monotonic()
         found: list[Violation] = []
         failing: dict[int, list[frozenset[str]]] = {i: [] for i in range(len(pairs))}
-        combos = [c for k in range(1, max_failures + 1) for c in itertools.combinations(elements, k)]
-        total = len(combos)
-        for done, combo in enumerate(combos, 1):
-            if self.progress is not None:
-                self.progress(label, done, total)
-            self.stats.scenarios += 1
-            specs = frozenset(e.spec for e in combo)
-            candidates = []
-            for i, pb in enumerate(pairs):
-                if any(n in pb.endpoints for e in combo if e.kind in ("node", "risk_group") for n in e.nodes):
-                    continue
-                if any(prev <= specs for prev in failing[i]):
-                    continue  # a subset already fails: not minimal
-                candidates.append(i)
-            if not candidates:
-                continue
-            dp_s = self.dataplane(union(combo))
-            for i in candidates:
-                pb = pairs[i]
-                first: Violation | None = None
-                for r in changed_classes(pb, self.base, dp_s, self.stats):
-                    kind = judge(pb, r)
-                    if kind is None:
-                        continue
-                    if first is None:
-                        first = Violation(pb, tuple(combo), kind, r)
-                    else:
-                        first.count += 1
-                if first is not None:
-                    failing[i].append(specs)
-                    found.append(first)
+        total = sum(_n_choose(len(elements), k) for k in range(1, max_failures + 1))
+        done = 0
+        for k in range(1, max_failures + 1):
+            batch: list[tuple[tuple[Element, ...], list[int]]] = []
+            for combo in itertools.combinations(elements, k):
+                self.stats.scenarios += 1
+                specs = frozenset(e.spec for e in combo)
+                candidates = [
+                    i
+                    for i, pb in enumerate(pairs)
+                    if not any(n in pb.endpoints for e in combo if e.kind in ("node", "risk_group") for n in e.nodes)
+                    and not any(prev <= specs for prev in failing[i])  # a failing subset: not minimal
+                ]
+                if candidates:
+                    batch.append((combo, candidates))
+                else:
+                    done += 1
+            for combo, hits in self._run_batch(pairs, batch, judge, label, done, total):
+                for i, kind, r, count in hits:
+                    failing[i].append(frozenset(e.spec for e in combo))
+                    found.append(Violation(pairs[i], combo, kind, r, count))
+            done += len(batch)
         self.stats.seconds += time.monotonic() - start
         return found
+
+    def evaluate(
+        self,
+        pairs: Sequence[PairBaseline],
+        combo: tuple[Element, ...],
+        candidates: Sequence[int],
+        judge: Callable[[PairBaseline, ClassResult], str | None],
+    ) -> list[tuple[int, str, ClassResult, int]]:
+        """One scenario: (pair index, kind, first violating class, count) per violated pair."""
+        dp_s = self.dataplane(union(combo))
+        hits: list[tuple[int, str, ClassResult, int]] = []
+        for i in candidates:
+            pb = pairs[i]
+            first: tuple[str, ClassResult] | None = None
+            count = 0
+            for r in changed_classes(pb, self.base, dp_s, self.stats):
+                kind = judge(pb, r)
+                if kind is None:
+                    continue
+                count += 1
+                if first is None:
+                    first = (kind, r)
+            if first is not None:
+                hits.append((i, first[0], first[1], count))
+        return hits
+
+    def _run_batch(
+        self,
+        pairs: Sequence[PairBaseline],
+        batch: list[tuple[tuple[Element, ...], list[int]]],
+        judge: Callable[[PairBaseline, ClassResult], str | None],
+        label: str,
+        done: int,
+        total: int,
+    ) -> Iterator[tuple[tuple[Element, ...], list[tuple[int, str, ClassResult, int]]]]:
+        workers = _workers(len(batch))
+        if workers <= 1:
+            for n, (combo, candidates) in enumerate(batch, 1):
+                if self.progress is not None:
+                    self.progress(label, done + n, total)
+                yield combo, self.evaluate(pairs, combo, candidates, judge)
+            return
+        import multiprocessing
+
+        global _BATCH
+        _BATCH = (self, pairs, batch, judge)
+        try:
+            ctx = multiprocessing.get_context("fork")
+            chunk = max(1, len(batch) // (workers * 8))
+            with ctx.Pool(workers) as pool:
+                for n, (idx, hits, stats) in enumerate(
+                    pool.imap(_evaluate_in_worker, range(len(batch)), chunksize=chunk), 1
+                ):
+                    self.stats.dataplanes += stats[0]
+                    self.stats.reused += stats[1]
+                    self.stats.retraced += stats[2]
+                    if self.progress is not None:
+                        self.progress(label, done + n, total)
+                    yield batch[idx][0], hits
+        finally:
+            _BATCH = None
+
+
+# --- parallel batches (fork: the workers inherit the base data plane and the baselines) ---------
+
+PARALLEL_MIN_SCENARIOS = 24
+_BATCH: Any = None
+
+
+def _n_choose(n: int, k: int) -> int:
+    import math
+
+    return math.comb(n, k)
+
+
+def _workers(scenarios: int) -> int:
+    import multiprocessing
+    import os
+
+    if scenarios < PARALLEL_MIN_SCENARIOS or os.environ.get("VALIDATOR_WORKERS") == "1":
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    wanted = os.environ.get("VALIDATOR_WORKERS")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(int(wanted) if wanted and wanted.isdigit() else cpus, 8))
+
+
+def _evaluate_in_worker(idx: int) -> tuple[int, list[tuple[int, str, ClassResult, int]], tuple[int, int, int]]:
+    sweeper, pairs, batch, judge = _BATCH
+    before = (sweeper.stats.dataplanes, sweeper.stats.reused, sweeper.stats.retraced)
+    combo, candidates = batch[idx]
+    hits = sweeper.evaluate(pairs, combo, candidates, judge)
+    after = (sweeper.stats.dataplanes, sweeper.stats.reused, sweeper.stats.retraced)
+    return idx, hits, (after[0] - before[0], after[1] - before[1], after[2] - before[2])
 
 
 def judge_redundancy(pb: PairBaseline, r: ClassResult) -> str | None:
