@@ -688,14 +688,18 @@ def run_bgp(
                     )
                     if im is not None:
                         received.append(im)
+                originated = list(received)  # default-originate routes, all for 0.0.0.0/0
                 for net in sorted(srib.best, key=lambda n: (int(n.network_address), n.prefixlen)):
                     paths = srib.multipath[net] if edge.add_path else [srib.best[net]]
+                    # only paths of one prefix can be equal: de-duplicate per prefix, not per session
+                    same_net = [r for r in originated if r.network == net] if originated else []
                     for p in paths:
                         ex = export_route(node, proc, edge, p)
                         if ex is None:
                             continue
                         im = import_route(rnode, rproc, edge.receiver.neighbor, edge.receiver.local_as, ex)
-                        if im is not None and im not in received:
+                        if im is not None and im not in same_net:
+                            same_net.append(im)
                             received.append(im)
                 if received:
                     new_adj[rkey][(edge.sender.node, edge.sender.local_ip)] = received
