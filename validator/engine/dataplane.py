@@ -101,10 +101,12 @@ def _assemble(ctx: _Context, extra: dict[str, list[Route]]) -> dict[str, dict[st
         vrfs: dict[str, MainRib] = {"default": MainRib()}
         for iface in node.interfaces.values():
             vrfs.setdefault(iface.vrf, MainRib())
-        for r in ctx.base_routes.get(name, []):
-            vrfs.setdefault(r.vrf, MainRib()).merge(r)
-        for r in extra.get(name, []):
-            vrfs.setdefault(r.vrf, MainRib()).merge(r)
+        for routes in (ctx.base_routes.get(name, ()), extra.get(name, ())):
+            for r in routes:
+                rib = vrfs.get(r.vrf)
+                if rib is None:
+                    rib = vrfs[r.vrf] = MainRib()
+                rib.merge(r)
         ribs[name] = vrfs
     return ribs
 
