@@ -321,6 +321,12 @@ class Sweeper:
             return
         import multiprocessing
 
+        try:  # build the incremental engine's reusable state once, before the workers fork
+            from validator.engine.incremental import base_state
+
+            base_state(self.base)
+        except ImportError:  # pragma: no cover
+            pass
         global _BATCH
         _BATCH = (self, pairs, batch, judge)
         try:
