@@ -446,6 +446,22 @@ def _sweeper(ctx: Any) -> Sweeper:
     return sw
 
 
+def _baseline(
+    ctx: Any, a: str, b: str, constraints: HeaderConstraints, *, assigned_only: bool = True
+) -> PairBaseline:
+    """Pair baselines are shared by every sweep of one run (redundancy, blast radius, ...)."""
+    cache: dict[tuple[Any, ...], PairBaseline] | None = getattr(ctx, "_baselines", None)
+    if cache is None:
+        cache = {}
+        ctx._baselines = cache
+    key = (id(ctx.head), a, b, constraints, assigned_only)
+    hit = cache.get(key)
+    if hit is None:
+        hit = pair_baseline(ctx.head, ctx.zone(a), ctx.zone(b), constraints, assigned_only=assigned_only)
+        cache[key] = hit
+    return hit
+
+
 def _account(ctx: Any, sw: Sweeper, before: int) -> None:
     ctx.scenarios += sw.stats.scenarios - before
 
@@ -455,7 +471,7 @@ def run_redundancy(ctx: Any, p: Any) -> list[Finding]:
 
     sw = _sweeper(ctx)
     constraints = constraints_of(p.headers)
-    pairs = [pair_baseline(ctx.head, ctx.zone(a), ctx.zone(b), constraints) for a, b in p.pairs]
+    pairs = [_baseline(ctx, a, b, constraints) for a, b in p.pairs]
     findings: list[Finding] = []
     for pb in pairs:
         if not pb.sources or not pb.space:
@@ -630,7 +646,7 @@ def protected_baselines(ctx: Any, p: Any) -> list[PairBaseline]:
     from validator.checks.headerspace import HeaderConstraints
 
     pairs = ctx.policies.protected_pairs() if p is None or p.protect_all else p.pairs
-    return [pair_baseline(ctx.head, ctx.zone(a), ctx.zone(b), HeaderConstraints()) for a, b in pairs]
+    return [_baseline(ctx, a, b, HeaderConstraints()) for a, b in pairs]
 
 
 def _unit_name(e: Element) -> str:
