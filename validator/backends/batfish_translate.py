@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
-from typing import Any
+from typing import Any, get_args
 
 from validator.engine.acl import evaluate_acl
 from validator.engine.fib import build_fib
@@ -27,7 +27,7 @@ from validator.engine.rib import MainRib, route_sort_key
 from validator.engine.types import Fib
 from validator.errors import EngineError
 from validator.model.dataplane import BgpSession, Edge, NextHop, Route
-from validator.model.flow import Flow, Hop, Step, Trace
+from validator.model.flow import Disposition, Flow, Hop, Step, Trace
 from validator.model.snapshot import FileError, Snapshot
 from validator.model.source import ParseWarning, SourceRef
 
@@ -52,20 +52,7 @@ BATFISH_PROTOCOL_NAMES: dict[int, str] = {
 _PROTOCOL_NUMBERS = {v: k for k, v in BATFISH_PROTOCOL_NAMES.items()}
 _UNNAMED = re.compile(r"^UNNAMED_(\d+)$", re.IGNORECASE)
 
-DISPOSITIONS: frozenset[str] = frozenset(
-    {
-        "ACCEPTED",
-        "DENIED_IN",
-        "DENIED_OUT",
-        "NO_ROUTE",
-        "NULL_ROUTED",
-        "NEIGHBOR_UNREACHABLE",
-        "EXITS_NETWORK",
-        "DELIVERED_TO_SUBNET",
-        "INSUFFICIENT_INFO",
-        "LOOP",
-    }
-)
+DISPOSITIONS: frozenset[str] = frozenset(get_args(Disposition))
 SESSION_STATUSES = frozenset({"ESTABLISHED", "NOT_ESTABLISHED", "NOT_COMPATIBLE", "DYNAMIC_LISTEN"})
 SESSION_TYPES = {
     "EBGP_SINGLEHOP": "EBGP_SINGLEHOP",
