@@ -16,7 +16,6 @@ from validator.diff import (
     touched_elements,
     unmodelled_findings,
 )
-from validator.diff.stanzas import _own_canonical
 from validator.model.config import BgpNeighbor, BgpProcess, Interface, Node
 from validator.model.snapshot import FileError, Layer1Edge, Snapshot
 from validator.model.source import ParseWarning, SourceRef
@@ -285,7 +284,6 @@ def test_changed_lines_ignore_whitespace() -> None:
 )
 def test_canonical_interface_name(typed: str, canonical: str) -> None:
     assert canonical_interface_name(typed) == canonical
-    assert _own_canonical(typed) == canonical  # the fallback when the IOS parser is absent
 
 
 def _iface(node: str, name: str, acl_in: str | None = None) -> Interface:

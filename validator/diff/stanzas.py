@@ -13,69 +13,16 @@ address-families), so stanzas are keyed by ``(kind, key name)`` and lines with t
 
 from __future__ import annotations
 
-import functools
-import importlib
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
-# Batfish canonicalises an abbreviated interface name by the first of its known prefixes whose
-# lower-case form starts with what was typed; the order below gives the common IOS answers
-# (Gi, Fa, E/Eth, Te, Lo, Po, Tu) the same way (semantics §1).
-_INTERFACE_PREFIXES: tuple[str, ...] = (
-    "Ethernet",
-    "FastEthernet",
-    "GigabitEthernet",
-    "TenGigabitEthernet",
-    "TwentyFiveGigE",
-    "FortyGigabitEthernet",
-    "HundredGigE",
-    "Loopback",
-    "Port-channel",
-    "Tunnel",
-    "Vlan",
-    "Serial",
-    "Null",
-    "Management",
-    "MgmtEth",
-    "Dialer",
-    "BVI",
-    "Multilink",
-    "Virtual-Template",
-)
-_IFACE_RE = re.compile(r"^([A-Za-z][A-Za-z\-]*?)\s*([0-9].*)?$")
-
-
-@functools.cache
-def _parser_canonicaliser() -> Callable[[str], str] | None:
-    """The IOS parser's own canonicaliser, so stanza names always match model interface names."""
-    try:
-        mod = importlib.import_module("validator.parsers.cisco_ios.common")
-    except ImportError:
-        return None
-    fn = getattr(mod, "canonical_interface", None)
-    return fn if callable(fn) else None
+from validator.parsers.cisco_ios.common import canonical_interface
 
 
 def canonical_interface_name(name: str) -> str:
-    """``Gi0/0`` -> ``GigabitEthernet0/0``; unknown prefixes are kept as typed."""
-    parser_fn = _parser_canonicaliser()
-    if parser_fn is not None:
-        return str(parser_fn(name.strip()))
-    return _own_canonical(name)
-
-
-def _own_canonical(name: str) -> str:
-    m = _IFACE_RE.match(name.strip())
-    if not m:
-        return name.strip()
-    typed, rest = m.group(1), m.group(2) or ""
-    low = typed.lower()
-    for full in _INTERFACE_PREFIXES:
-        if full.lower().startswith(low):
-            return full + rest
-    return typed + rest
+    """``Gi0/0`` -> ``GigabitEthernet0/0``: the IOS parser's own rule, so stanza names always match
+    model interface names; unknown prefixes are kept as typed."""
+    return canonical_interface(name.strip())
 
 
 def normalise_line(text: str) -> str:

@@ -97,35 +97,12 @@ def parse_config(text: str, file: str) -> Node:
     return PARSERS[detect_vendor(text, file)](text, file)
 
 
-_IFNAME_RE = re.compile(r"^([A-Za-z-]+)\s*(\d.*)?$")
-_FALLBACK_PREFIXES = (
-    "Ethernet",
-    "FastEthernet",
-    "GigabitEthernet",
-    "TenGigabitEthernet",
-    "Loopback",
-    "Port-channel",
-    "Tunnel",
-    "Vlan",
-    "Null",
-    "Serial",
-)
-
-
 def canonical_interface_name(name: str) -> str:
     """IOS interface name as Batfish prints it (``gi0/0`` → ``GigabitEthernet0/0``).
 
     Side files (layer-1 topology, blacklists) are written by humans with abbreviations while the
-    model keys interfaces by canonical name. Delegates to the IOS parser's helper so both always
-    agree; the fallback (semantics §1 prefixes) only serves while that parser is unavailable.
+    model keys interfaces by canonical name; the IOS parser's own rule keeps both in agreement.
     """
-    try:
-        from validator.parsers.cisco_ios.common import canonical_interface
-    except ImportError:
-        m = _IFNAME_RE.match(name.strip())
-        if not m:
-            return name
-        prefix, rest = m.group(1).lower(), m.group(2) or ""
-        full = next((p for p in _FALLBACK_PREFIXES if p.lower().startswith(prefix)), None)
-        return full + rest if full is not None else name
+    from validator.parsers.cisco_ios.common import canonical_interface
+
     return canonical_interface(name)
