@@ -153,13 +153,7 @@ def parse_router_bgp(stanza: Stanza, ctx: Context) -> BgpDraft | None:
         if af_skipped is not None:
             ctx.warn(line, f"inside address-family {af_skipped}, not modelled")
             continue
-        try:
-            if _bgp_line(proc, line, low, ctx):
-                ctx.ok()
-            elif not ctx.ignorable(line, IGNORED_BGP):
-                ctx.warn(line)
-        except LineError as e:
-            ctx.warn(line, f"unparsable: {e}")
+        ctx.child(line, lambda: _bgp_line(proc, line, low, ctx), IGNORED_BGP)
     return proc
 
 

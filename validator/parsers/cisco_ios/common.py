@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
@@ -66,6 +67,17 @@ class Context:
             self.ok()
             return True
         return False
+
+    def child(self, line: Line, handle: Callable[[], bool], table: tuple[Ignorable, ...]) -> None:
+        """One child line of a stanza: modelled by ``handle``, deliberately ignored by ``table``,
+        or recorded as a warning (never silently dropped), also when it does not parse."""
+        try:
+            if handle():
+                self.ok()
+            elif not self.ignorable(line, table):
+                self.warn(line)
+        except LineError as e:
+            self.warn(line, f"unparsable: {e}")
 
 
 _CONTROL = re.compile(r"[\x00-\x02\x04-\x08\x0e-\x1a\x1c-\x1f]")  # \x03 (^C) may delimit banners; \x1b ANSI

@@ -121,14 +121,7 @@ def parse_interface(stanza: Stanza, ctx: Context) -> InterfaceDraft | None:
     if name.startswith("Port-channel"):
         ctx.warn(head, "Port-channel bandwidth and state derive from members; not modelled")
     for line in stanza.children:
-        try:
-            if not _interface_line(draft, line, ctx):
-                if not ctx.ignorable(line, IGNORED_INTERFACE):
-                    ctx.warn(line)
-            else:
-                ctx.ok()
-        except LineError as e:
-            ctx.warn(line, f"unparsable: {e}")
+        ctx.child(line, lambda: _interface_line(draft, line, ctx), IGNORED_INTERFACE)
     return draft
 
 

@@ -143,13 +143,7 @@ def parse_router_ospf(stanza: Stanza, ctx: Context) -> OspfDraft | None:
         return None
     ctx.ok()
     for line in stanza.children:
-        try:
-            if _ospf_line(proc, line, ctx):
-                ctx.ok()
-            elif not ctx.ignorable(line, IGNORED_OSPF):
-                ctx.warn(line)
-        except LineError as e:
-            ctx.warn(line, f"unparsable: {e}")
+        ctx.child(line, lambda: _ospf_line(proc, line, ctx), IGNORED_OSPF)
     return proc
 
 
