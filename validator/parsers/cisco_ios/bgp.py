@@ -153,7 +153,7 @@ def parse_router_bgp(stanza: Stanza, ctx: Context) -> BgpDraft | None:
         if af_skipped is not None:
             ctx.warn(line, f"inside address-family {af_skipped}, not modelled")
             continue
-        ctx.child(line, lambda: _bgp_line(proc, line, low, ctx), IGNORED_BGP)
+        ctx.child(line, lambda ln: _bgp_line(proc, ln, [x.lower() for x in ln.words], ctx), IGNORED_BGP)
     return proc
 
 

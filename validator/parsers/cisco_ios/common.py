@@ -68,11 +68,11 @@ class Context:
             return True
         return False
 
-    def child(self, line: Line, handle: Callable[[], bool], table: tuple[Ignorable, ...]) -> None:
+    def child(self, line: Line, handle: Callable[[Line], bool], table: tuple[Ignorable, ...]) -> None:
         """One child line of a stanza: modelled by ``handle``, deliberately ignored by ``table``,
         or recorded as a warning (never silently dropped), also when it does not parse."""
         try:
-            if handle():
+            if handle(line):
                 self.ok()
             elif not self.ignorable(line, table):
                 self.warn(line)

@@ -121,7 +121,7 @@ def parse_interface(stanza: Stanza, ctx: Context) -> InterfaceDraft | None:
     if name.startswith("Port-channel"):
         ctx.warn(head, "Port-channel bandwidth and state derive from members; not modelled")
     for line in stanza.children:
-        ctx.child(line, lambda: _interface_line(draft, line, ctx), IGNORED_INTERFACE)
+        ctx.child(line, lambda ln: _interface_line(draft, ln, ctx), IGNORED_INTERFACE)
     return draft
 
 

@@ -143,7 +143,7 @@ def parse_router_ospf(stanza: Stanza, ctx: Context) -> OspfDraft | None:
         return None
     ctx.ok()
     for line in stanza.children:
-        ctx.child(line, lambda: _ospf_line(proc, line, ctx), IGNORED_OSPF)
+        ctx.child(line, lambda ln: _ospf_line(proc, ln, ctx), IGNORED_OSPF)
     return proc
 
 
