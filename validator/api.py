@@ -13,6 +13,7 @@ from typing import Any
 
 from validator.backends import get_backend
 from validator.backends.base import Backend
+from validator.checks.evidence import snapshot_location
 from validator.checks.no_regression import IntentScope
 from validator.checks.runner import CheckContext, constraints_of, run_policies
 from validator.checks.zones import zone_destination, zone_sources
@@ -255,9 +256,7 @@ def _with_changed_lines(f: Finding, change: ChangeSet, head: Snapshot) -> Findin
     # changed stanza is a suspect
     locs = []
     for st in (on_path or stanzas)[:10]:
-        lines = head.files.get(st.file, "").splitlines()
-        text = lines[st.line - 1].strip() if 0 < st.line <= len(lines) else None
-        locs.append(Location(st.file, st.line, text))
+        locs.append(snapshot_location(head, st.file, st.line))
     return replace(f, locations=tuple(locs)) if locs else f
 
 

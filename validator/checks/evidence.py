@@ -7,19 +7,19 @@ from ipaddress import IPv4Address
 
 from validator.engine.types import DataPlane
 from validator.model.flow import Flow, Trace
+from validator.model.snapshot import Snapshot
 from validator.model.verdict import Location
 
 
-def line_text(dp: DataPlane, file: str, line: int) -> str | None:
-    text = dp.snapshot.files.get(file)
-    if text is None:
-        return None
-    lines = text.splitlines()
-    return lines[line - 1].strip() if 0 < line <= len(lines) else None
+def snapshot_location(snapshot: Snapshot, file: str, line: int) -> Location:
+    """A config line, with its text quoted from the snapshot for humans."""
+    text = snapshot.files.get(file)
+    lines = text.splitlines() if text is not None else []
+    return Location(file, line, lines[line - 1].strip() if 0 < line <= len(lines) else None)
 
 
 def loc(dp: DataPlane, file: str, line: int) -> Location:
-    return Location(file, line, line_text(dp, file, line))
+    return snapshot_location(dp.snapshot, file, line)
 
 
 def failing_hop(t: Trace) -> str:
