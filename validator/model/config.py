@@ -12,6 +12,7 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Literal
 
 from validator.model.source import ParseWarning, SourceRef
+from validator.model.zones import ZonePair
 
 Action = Literal["permit", "deny"]
 InterfaceKind = Literal["physical", "loopback", "logical", "vlan", "tunnel", "null", "other"]
@@ -67,6 +68,9 @@ class Acl:
     source: SourceRef
     kind: Literal["standard", "extended", "iptables"] = "extended"
     default_action: Action = "deny"
+    # Lines of this filter the parser could not read. A non-empty tuple makes the filter *partial*:
+    # the engine never lets a verdict depend on it (fail closed, see the soundness rule).
+    unparsed: tuple[SourceRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,12 @@ class Interface:
     acl_out_source: SourceRef | None = None
     ospf: InterfaceOspf | None = None
     proxy_arp: bool = True
+    security_zone: str | None = None  # ``zone-member security Z`` (IOS zone-based firewall)
+    security_zone_source: SourceRef | None = None
+    # Forwarding-relevant lines of this interface the parser could not read (``ip policy
+    # route-map``, ``ip nat ...``, unknown commands): the interface is partial, flows crossing it
+    # are undecided.
+    unparsed: tuple[SourceRef, ...] = ()
 
     @property
     def full_name(self) -> str:
@@ -169,6 +179,24 @@ class CommunityList:
     kind: Literal["standard", "expanded"]
     lines: tuple[CommunityListLine, ...]
     source: SourceRef
+    unparsed: tuple[SourceRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class AsPathListLine:
+    """``ip as-path access-list N permit|deny REGEX``: Cisco regex over the AS path string."""
+
+    action: Action
+    regex: str  # as written (Cisco ``_`` not translated)
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class AsPathList:
+    name: str
+    lines: tuple[AsPathListLine, ...]
+    source: SourceRef
+    unparsed: tuple[SourceRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,6 +216,7 @@ class PrefixList:
     name: str
     lines: tuple[PrefixListLine, ...]
     source: SourceRef
+    unparsed: tuple[SourceRef, ...] = ()
 
 
 # --- route-maps -------------------------------------------------------------------------------
@@ -219,7 +248,15 @@ class MatchTag:
     source: SourceRef
 
 
-RouteMapMatch = MatchIpAddress | MatchPrefixList | MatchCommunity | MatchTag
+@dataclass(frozen=True)
+class MatchAsPath:
+    """``match as-path N...``: the route matches if any listed as-path list permits its path."""
+
+    as_path_lists: tuple[str, ...]
+    source: SourceRef
+
+
+RouteMapMatch = MatchIpAddress | MatchPrefixList | MatchCommunity | MatchTag | MatchAsPath
 
 
 @dataclass(frozen=True)
@@ -284,6 +321,9 @@ class RouteMapClause:
     matches: tuple[RouteMapMatch, ...] = ()
     sets: tuple[RouteMapSet, ...] = ()
     continue_seq: int | None = None  # ``continue [N]``; -1 means "next clause"
+    # ``match``/``set`` lines of this clause the parser could not read: the clause is partial and
+    # any route it is evaluated on has an undecided fate.
+    unparsed: tuple[SourceRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -386,6 +426,11 @@ class Node:
     route_maps: dict[str, RouteMap] = field(default_factory=dict)
     prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
     community_lists: dict[str, CommunityList] = field(default_factory=dict)
+    as_path_lists: dict[str, AsPathList] = field(default_factory=dict)
+    # IOS zone-based firewall: declared zones (``zone security Z``) and zone-pairs with their
+    # resolved inspect policies (see ``validator.model.zones``).
+    security_zones: dict[str, SourceRef] = field(default_factory=dict)
+    zone_pairs: tuple[ZonePair, ...] = ()
     static_routes: tuple[StaticRoute, ...] = ()
     ospf: tuple[OspfProcess, ...] = ()
     bgp: BgpProcess | None = None
