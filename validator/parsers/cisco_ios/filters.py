@@ -143,41 +143,69 @@ def parse_numbered_acl(line: Line, f: Filters, ctx: Context) -> None:
     _acl_entry(builder, line, w[2:], tail, ctx, f)
 
 
+# ``ip access-list WORD ...`` forms that are not an IPv4 filter definition
+_ACL_NOT_A_NAME = frozenset(
+    ("standard", "extended", "logging", "resequence", "log-update", "webtype", "role-based", "helper", "persistent")
+)
+
+
 def parse_named_acl(stanza: Stanza, f: Filters, ctx: Context) -> None:
-    """``ip access-list standard|extended NAME`` with its entry lines."""
+    """``ip access-list standard|extended NAME``, or ``ip access-list NAME``, with its entry lines.
+
+    ``ip access-list NAME`` without a keyword (the NX-OS / EOS / IOS-XE form) is an *extended*
+    list, as in Batfish's grammar (Cisco_acl.g4 ``extended_access_list_stanza`` accepts
+    ``IP ACCESS_LIST name``; standard lists always need the ``standard`` keyword) and as NX-OS
+    and EOS define it (their ``ip access-list NAME`` takes protocol/source/destination entries).
+    """
     head = stanza.head
     w = head.words
-    kind_word = w[2].lower() if len(w) > 2 else ""
-    if len(w) != 4 or kind_word not in ("standard", "extended"):
+    low = [x.lower() for x in w]
+    kind: AclKind
+    if len(w) == 4 and low[2] in ("standard", "extended"):
+        kind, name = ("standard" if low[2] == "standard" else "extended"), w[3]
+    elif len(w) == 3 and low[2] not in _ACL_NOT_A_NAME:
+        kind, name = "extended", w[2]
+    else:
         ctx.warn(head, "unsupported ip access-list form")
-        name = w[-1] if len(w) in (3, 4) else None
-        if name is not None:  # the filter exists on the device: keep it, partial, so nothing passes on it
-            f.acls.setdefault(name, AclBuilder(name, "extended", ctx.src(head)))
-            f.lost("acl", name, ctx.src(head))
+        lost_name = w[-1] if len(w) in (3, 4) else None
+        if lost_name is not None:  # the filter exists on the device: keep it, partial, so nothing passes on it
+            f.acls.setdefault(lost_name, AclBuilder(lost_name, "extended", ctx.src(head)))
+            f.lost("acl", lost_name, ctx.src(head))
         for child in stanza.children:
             ctx.warn(child, "inside an unparsed access-list")
-            if name is not None:
-                f.lost("acl", name, ctx.src(child))
+            if lost_name is not None:
+                f.lost("acl", lost_name, ctx.src(child))
         return
-    kind: AclKind = "standard" if kind_word == "standard" else "extended"
-    builder = f.acls.get(w[3])
+    builder = f.acls.get(name)
     if builder is None:
-        builder = f.acls[w[3]] = AclBuilder(w[3], kind, ctx.src(head))
+        builder = f.acls[name] = AclBuilder(name, kind, ctx.src(head))
     ctx.ok()
     for child in stanza.children:
-        cw = child.words
-        if cw[0].lower() == "remark":
+        words, tail = _strip_sequence(child)
+        if words and words[0].lower() in ("remark", "statistics"):  # comment / counters only
             ctx.ok()
             continue
-        words, tail = cw, child.text
-        if cw[0].isdigit():  # sequence number; Batfish names the line without it
-            words = cw[1:]
-            tail = child.text[len(cw[0]) :].strip()
         if not words:
             ctx.warn(child, "empty access-list entry")
             f.lost("acl", builder.name, ctx.src(child))
             continue
         _acl_entry(builder, child, words, tail, ctx, f)
+
+
+def _strip_sequence(line: Line) -> tuple[list[str], str]:
+    """Drop ``[seq|sequence] N`` before an entry and ``sequence N`` after it (Batfish's
+    ``extended_access_list_tail``); Batfish names the line by its text without the number."""
+    words, tail = list(line.words), line.text
+    if len(words) >= 2 and words[0].lower() in ("seq", "sequence") and words[1].isdigit():
+        tail = tail.split(None, 2)[2] if len(words) > 2 else ""
+        words = words[2:]
+    elif words and words[0].isdigit():
+        tail = tail[len(words[0]) :].strip()
+        words = words[1:]
+    if len(words) >= 3 and words[-2].lower() == "sequence" and words[-1].isdigit():
+        words = words[:-2]
+        tail = " ".join(tail.split()[:-2])
+    return words, tail
 
 
 def _acl_entry(b: AclBuilder, line: Line, words: list[str], name: str, ctx: Context, f: Filters) -> None:
@@ -294,9 +322,9 @@ def _address(w: list[str], i: int, standard: bool = False) -> tuple[IpWildcard, 
     if is_ip(word):
         if i + 1 < len(w) and is_ip(w[i + 1]):
             return IpWildcard(ip(w[i]), ip(w[i + 1])), i + 2
-        if standard:
-            return IpWildcard(ip(w[i]), IPv4Address(0)), i + 1
-        raise LineError(f"address {w[i]} without wildcard")
+        # a bare address is a host, in standard and extended lists alike (Batfish Cisco_acl.g4
+        # ``access_list_ip_range: ... | HOST? ip = IP_ADDRESS``, wildcard 0)
+        return IpWildcard(ip(w[i]), IPv4Address(0)), i + 1
     raise LineError(f"unsupported address {w[i]!r}")
 
 
