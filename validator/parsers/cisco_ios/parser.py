@@ -13,16 +13,11 @@ from validator.errors import ConfigParseError
 from validator.model.config import Interface, Node, StaticRoute
 from validator.model.source import SourceRef
 from validator.parsers.cisco_ios.bgp import BgpDraft, parse_router_bgp
+from validator.parsers.cisco_ios.bgp_lists import parse_as_path_list, parse_community_list
 from validator.parsers.cisco_ios.common import Context, Line, Stanza, group_stanzas, split_lines
-from validator.parsers.cisco_ios.filters import (
-    Filters,
-    parse_community_list,
-    parse_named_acl,
-    parse_numbered_acl,
-    parse_prefix_list,
-    parse_route_map,
-)
+from validator.parsers.cisco_ios.filters import Filters, parse_named_acl, parse_numbered_acl, parse_prefix_list
 from validator.parsers.cisco_ios.interfaces import InterfaceDraft, parse_interface
+from validator.parsers.cisco_ios.route_maps import parse_route_map
 from validator.parsers.cisco_ios.routing import (
     OspfDraft,
     parse_router_ospf,
@@ -126,6 +121,9 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
     elif low[:2] == ["ip", "community-list"]:
         parse_community_list(head, st.filters, ctx)
         _children_unexpected(stanza, ctx)
+    elif low[:3] == ["ip", "as-path", "access-list"]:
+        parse_as_path_list(head, st.filters, ctx)
+        _children_unexpected(stanza, ctx)
     elif low[0] == "route-map":
         parse_route_map(stanza, st.filters, ctx)
     elif (low[:2] == ["vrf", "definition"] and n == 3) or (low[:2] == ["ip", "vrf"] and n == 3):
@@ -192,6 +190,7 @@ def _build(st: _State) -> Node:
         "route-map": set(f.route_maps),
         "prefix-list": set(f.prefix_lists),
         "community-list": set(f.community_lists),
+        "as-path-list": set(f.as_path_lists),
         "interface": set(st.interfaces),
         "bgp-peer-group": set(st.bgp.groups) if st.bgp is not None else set(),
     }
@@ -208,6 +207,7 @@ def _build(st: _State) -> Node:
         route_maps=f.frozen_route_maps(),
         prefix_lists=f.frozen_prefix_lists(),
         community_lists=f.frozen_community_lists(),
+        as_path_lists=f.frozen_as_path_lists(),
         static_routes=tuple(st.statics),
         ospf=tuple(p.freeze() for p in st.ospf),
         bgp=st.bgp.freeze() if st.bgp is not None else None,
