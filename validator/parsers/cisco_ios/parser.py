@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from validator.errors import ConfigParseError
 from validator.model.config import Interface, Node, StaticRoute
 from validator.model.source import SourceRef
-from validator.parsers.cisco_ios.bgp import BgpDraft, parse_router_bgp
+from validator.parsers.cisco_ios.bgp import PEER_GROUP_KIND, BgpDraft, parse_router_bgp
 from validator.parsers.cisco_ios.bgp_lists import parse_as_path_list, parse_community_list
 from validator.parsers.cisco_ios.common import Context, Line, Stanza, group_stanzas, split_lines
 from validator.parsers.cisco_ios.filters import Filters, parse_named_acl, parse_numbered_acl, parse_prefix_list
@@ -192,7 +192,7 @@ def _build(st: _State) -> Node:
         "community-list": set(f.community_lists),
         "as-path-list": set(f.as_path_lists),
         "interface": set(st.interfaces),
-        "bgp-peer-group": set(st.bgp.groups) if st.bgp is not None else set(),
+        PEER_GROUP_KIND: set(st.bgp.groups) if st.bgp is not None else set(),
     }
     undefined: list[tuple[str, str, SourceRef]] = [
         (kind, ref_name, src) for kind, ref_name, src in ctx.references if ref_name not in defined[kind]
