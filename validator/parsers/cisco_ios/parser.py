@@ -192,6 +192,7 @@ def _build(st: _State) -> Node:
         "community-list": set(f.community_lists),
         "as-path-list": set(f.as_path_lists),
         "interface": set(st.interfaces),
+        "vrf": st.vrfs | {"default"},
         PEER_GROUP_KIND: set(st.bgp.groups) if st.bgp is not None else set(),
     }
     undefined: list[tuple[str, str, SourceRef]] = [
