@@ -205,19 +205,30 @@ def community(word: str) -> Community:
     return Community(value >> 16, value & 0xFFFF)
 
 
+# Batfish CiscoConfiguration.canonicalizeInterfaceName: the prefix is the first run of a letter,
+# letters/digits/hyphens, and a final letter (``Dot11Radio``, ``HundredGigE``, ``Port-channel``)
+_IFPREFIX = re.compile(r"[A-Za-z][-A-Za-z0-9]*[A-Za-z]")
 _IFNAME = re.compile(r"^([A-Za-z][A-Za-z\-]*?)\s*([0-9].*)?$")
 
 
 def canonical_interface(name: str) -> str:
-    """Expand an abbreviated interface name (``Gi0/0`` -> ``GigabitEthernet0/0``)."""
-    m = _IFNAME.match(name)
-    if m is None:
-        return name
-    prefix, rest = m.group(1), m.group(2) or ""
+    """Expand an abbreviated interface name (``Gi0/0`` -> ``GigabitEthernet0/0``) as Batfish does.
+
+    This is the one canonicaliser of the project (diff and the parser registry call it). A prefix
+    that no known name starts with is kept as written.
+    """
+    m = _IFPREFIX.match(name)
+    if m is not None:
+        prefix, rest = m.group(0), name[m.end() :].strip()
+    else:
+        m2 = _IFNAME.match(name)  # a single-letter prefix (``E0/0``)
+        if m2 is None:
+            return name
+        prefix, rest = m2.group(1), m2.group(2) or ""
     low = prefix.lower()
-    for full in INTERFACE_PREFIXES:
-        if full.lower().startswith(low):
-            return full + rest
+    for typed, canonical in INTERFACE_PREFIXES:
+        if typed.lower().startswith(low):
+            return canonical + rest
     return name
 
 
