@@ -135,7 +135,7 @@ def parse_router_bgp(stanza: Stanza, ctx: Context) -> BgpDraft | None:
             ctx.warn(child, "inside an unparsed router bgp")
         return None
     proc.master = Peer(ctx.src(head))
-    ctx.ok()
+    ctx.ok(head)
     af_indent: int | None = None  # indent of the current address-family line
     af_skipped: str | None = None  # an address family we do not model
     for line in stanza.children:
@@ -143,12 +143,12 @@ def parse_router_bgp(stanza: Stanza, ctx: Context) -> BgpDraft | None:
         if af_indent is not None and (line.indent <= af_indent or low[0] == "exit-address-family"):
             af_indent, af_skipped = None, None
             if low[0] == "exit-address-family":
-                ctx.ok()
+                ctx.ok(line)
                 continue
         if low[0] == "address-family":
             af_indent = line.indent
             if low[1:] in (["ipv4"], ["ipv4", "unicast"]):
-                ctx.ok()
+                ctx.ok(line)
             else:
                 af_skipped = " ".join(line.words[1:])
                 ctx.warn(line, f"address-family {af_skipped} not modelled")

@@ -75,7 +75,7 @@ def parse_community_list(line: Line, f: Filters, ctx: Context) -> None:
             partial(name, f"invalid regular expression {regex!r}")
             return
         lines.append(CommunityListLine(action, src, (), regex))
-        ctx.ok()
+        ctx.ok(line)
         return
     try:
         comms = tuple(community(x) for x in w[i + 1 :])
@@ -84,7 +84,7 @@ def parse_community_list(line: Line, f: Filters, ctx: Context) -> None:
         f.lost("community-list", name, src)
         return
     lines.append(CommunityListLine(action, src, comms))
-    ctx.ok()
+    ctx.ok(line)
 
 
 # --- as-path access-lists ---------------------------------------------------------------------
@@ -128,4 +128,4 @@ def parse_as_path_list(line: Line, f: Filters, ctx: Context) -> None:
         return
     action: Action = "permit" if low[i] == "permit" else "deny"
     f.as_path_lists[name][1].append(AsPathListLine(action, regex, src))
-    ctx.ok()
+    ctx.ok(line)

@@ -49,6 +49,7 @@ class Context:
     # (kind, name, where): resolved against the definitions once the whole file is read
     references: list[tuple[str, str, SourceRef]] = field(default_factory=list)
     recognised: int = 0  # lines modelled or deliberately ignored
+    handled: set[int] = field(default_factory=set)  # their line numbers (the fuzz tests account for every line)
 
     def src(self, line: Line) -> SourceRef:
         return SourceRef(self.file, line.num)
@@ -56,15 +57,17 @@ class Context:
     def warn(self, line: Line, reason: str = "unmodelled line") -> None:
         self.warnings.append(ParseWarning(self.file, line.num, line.text, reason))
 
-    def ok(self) -> None:
+    def ok(self, line: Line) -> None:
+        """``line`` was modelled or deliberately ignored (tables.py says why)."""
         self.recognised += 1
+        self.handled.add(line.num)
 
     def ref(self, kind: str, name: str, line: Line) -> None:
         self.references.append((kind, name, self.src(line)))
 
     def ignorable(self, line: Line, table: tuple[Ignorable, ...]) -> bool:
         if match_ignorable(line.words, table) is not None:
-            self.ok()
+            self.ok(line)
             return True
         return False
 
@@ -75,7 +78,7 @@ class Context:
         Returns False when the line was warned, so the caller can mark its object partial."""
         try:
             if handle(line):
-                self.ok()
+                self.ok(line)
                 return True
             if self.ignorable(line, table):
                 return True

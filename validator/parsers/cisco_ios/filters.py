@@ -129,7 +129,7 @@ def parse_numbered_acl(line: Line, f: Filters, ctx: Context) -> None:
         f.lost("acl", w[1], ctx.src(line))
         return
     if w[2].lower() == "remark":
-        ctx.ok()
+        ctx.ok(line)
         return
     tail_start = line.text.index(w[2], line.text.index(w[1]) + len(w[1]))
     tail = line.text[tail_start:]
@@ -172,11 +172,11 @@ def parse_named_acl(stanza: Stanza, f: Filters, ctx: Context) -> None:
     builder = f.acls.get(name)
     if builder is None:
         builder = f.acls[name] = AclBuilder(name, kind, ctx.src(head))
-    ctx.ok()
+    ctx.ok(head)
     for child in stanza.children:
         words, tail = _strip_sequence(child)
         if words and words[0].lower() in ("remark", "statistics"):  # comment / counters only
-            ctx.ok()
+            ctx.ok(child)
             continue
         if not words:
             ctx.warn(child, "empty access-list entry")
@@ -222,7 +222,7 @@ def _acl_entry(b: AclBuilder, line: Line, words: list[str], name: str, ctx: Cont
         f.lost("acl", b.name, ctx.src(line))
         return
     b.lines.append(entry)
-    ctx.ok()
+    ctx.ok(line)
 
 
 def _standard(act: Action, line: Line, w: list[str], name: str, ctx: Context) -> AclLine | None:
@@ -390,7 +390,7 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
         return
     name = w[2]
     if low[3] == "description":
-        ctx.ok()
+        ctx.ok(line)
         return
     _, entries = f.prefix_lists.setdefault(name, (ctx.src(line), []))
     try:
@@ -429,4 +429,4 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
     lo = ge if ge is not None else plen
     hi = le if le is not None else (32 if ge is not None else plen)
     entries.append(PrefixListLine(seq, action, prefix, lo, hi, ctx.src(line)))
-    ctx.ok()
+    ctx.ok(line)

@@ -119,7 +119,7 @@ def parse_interface(stanza: Stanza, ctx: Context) -> InterfaceDraft | None:
         return None
     name, _ = interface_words(head.words, 1)  # trailing ``point-to-point``/``multipoint`` is layer 2 only
     draft = InterfaceDraft(name=name, source=ctx.src(head))
-    ctx.ok()
+    ctx.ok(head)
     if name.startswith("Port-channel"):
         ctx.warn(head, "Port-channel bandwidth and state derive from members; not modelled")
     for line in stanza.children:

@@ -7,6 +7,7 @@ ParseWarning, so a change to anything the model does not understand makes the ga
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from validator.errors import ConfigParseError
@@ -26,7 +27,7 @@ from validator.parsers.cisco_ios.routing import (
 )
 from validator.parsers.cisco_ios.tables import IGNORED_TOP, Ignorable, match_ignorable, submode_table
 
-__all__ = ["parse_ios"]
+__all__ = ["LineAccounting", "parse_ios", "parse_ios_accounted"]
 
 
 class _State:
@@ -47,7 +48,23 @@ def parse_ios(text: str, file: str) -> Node:
 
     Raises ConfigParseError when the text is binary or contains nothing recognisable as IOS.
     """
+    return parse_ios_accounted(text, file)[0]
+
+
+@dataclass(frozen=True)
+class LineAccounting:
+    """Which configuration lines the parser read (non-blank, not a comment or ``exit``) and which of
+    them it modelled or deliberately ignored; every other content line must carry a warning."""
+
+    content: frozenset[int]
+    handled: frozenset[int]
+
+
+def parse_ios_accounted(text: str, file: str) -> tuple[Node, LineAccounting]:
+    """``parse_ios`` plus the per-line accounting the property tests check (no line is dropped
+    silently: modelled, ignored with a reason, or warned)."""
     lines = split_lines(text.removeprefix("\ufeff"), file)
+    content = frozenset(line.num for line in lines)
     st = _State(file)
     lines = _drop_banners(lines, st.ctx)
     for stanza in group_stanzas(lines):
@@ -55,7 +72,7 @@ def parse_ios(text: str, file: str) -> Node:
     if st.ctx.recognised == 0:
         first = lines[0].num if lines else 1
         raise ConfigParseError("no recognisable Cisco IOS configuration", file=file, line=first)
-    return _build(st)
+    return _build(st), LineAccounting(content, frozenset(st.ctx.handled))
 
 
 def _drop_banners(lines: list[Line], ctx: Context) -> list[Line]:
@@ -64,12 +81,12 @@ def _drop_banners(lines: list[Line], ctx: Context) -> list[Line]:
     delim: str | None = None
     for line in lines:
         if delim is not None:
-            ctx.ok()
+            ctx.ok(line)
             if delim in line.text:
                 delim = None
             continue
         if line.indent == 0 and line.words[0].lower() == "banner" and len(line.words) >= 3:
-            ctx.ok()
+            ctx.ok(line)
             body = line.text.split(None, 2)[2]
             d = "^C" if body.startswith("^C") else body[0]
             if d not in body[len(d) :]:
@@ -87,7 +104,7 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
     n = len(w)
     if low[0] == "hostname" and n == 2:
         st.hostname = w[1].strip('"')
-        ctx.ok()
+        ctx.ok(head)
         _children_in_mode(stanza, (), st)
     elif low[0] == "interface":
         draft = parse_interface(stanza, ctx)
@@ -130,7 +147,7 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
     elif (low[:2] == ["vrf", "definition"] and n == 3) or (low[:2] == ["ip", "vrf"] and n == 3):
         _vrf(stanza, st)
     elif match_ignorable(w, IGNORED_TOP) is not None:
-        ctx.ok()
+        ctx.ok(head)
         _children_in_mode(stanza, submode_table(w), st)
     else:
         ctx.warn(head)
@@ -153,7 +170,7 @@ def _children_in_mode(stanza: Stanza, submode: tuple[Ignorable, ...], st: _State
         child = children[i]
         words = child.words[1:] if child.words[0].lower() == "no" and len(child.words) > 1 else child.words
         if submode and match_ignorable(words, submode) is not None:
-            ctx.ok()
+            ctx.ok(child)
             i += 1
             continue
         j = i + 1
@@ -175,11 +192,11 @@ _VRF_OK = (("rd",), ("description",), ("address-family", "ipv4"), ("exit-address
 def _vrf(stanza: Stanza, st: _State) -> None:
     """VRF definitions only name the table; route-target leaking is not modelled."""
     st.vrfs.add(stanza.head.words[-1])
-    st.ctx.ok()
+    st.ctx.ok(stanza.head)
     for child in stanza.children:
         low = tuple(x.lower() for x in child.words)
         if any(low[: len(p)] == p for p in _VRF_OK):
-            st.ctx.ok()
+            st.ctx.ok(child)
         else:
             st.ctx.warn(child, "VRF option not modelled (route leaking)")
 

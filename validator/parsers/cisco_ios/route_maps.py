@@ -75,7 +75,7 @@ def parse_route_map(stanza: Stanza, f: Filters, ctx: Context) -> None:
                 f.lost("route-map", w[1], ctx.src(child))
         return
     name = w[1]
-    ctx.ok()
+    ctx.ok(head)
     matches: list[RouteMapMatch] = []
     sets: list[RouteMapSet] = []
     continue_seq: int | None = None
@@ -134,7 +134,7 @@ def _clause_line(line: Line, matches: list[RouteMapMatch], sets: list[RouteMapSe
     except LineError as e:
         ctx.warn(line, f"unparsable: {e}")
         return False
-    ctx.ok()
+    ctx.ok(line)
     return True
 
 

@@ -81,7 +81,7 @@ def parse_static_route(line: Line, ctx: Context) -> StaticRoute | None:
     if unmodelled:
         ctx.warn(line, f"static route option not modelled: {' '.join(unmodelled)}")
     else:
-        ctx.ok()
+        ctx.ok(line)
     return StaticRoute(net, ctx.src(line), nh_ip, nh_if, discard, distance, tag, vrf)
 
 
@@ -145,7 +145,7 @@ def parse_router_ospf(stanza: Stanza, ctx: Context) -> OspfDraft | None:
         for child in stanza.children:
             ctx.warn(child, "inside an unparsed router ospf")
         return None
-    ctx.ok()
+    ctx.ok(head)
     for line in stanza.children:
         ctx.child(line, lambda ln: _ospf_line(proc, ln, ctx), IGNORED_OSPF)
     return proc
