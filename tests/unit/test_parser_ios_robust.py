@@ -76,3 +76,30 @@ def test_out_of_range_values_are_warnings() -> None:
     )
     assert warned_lines(node) == [2, 4, 5, 6, 7]
     assert node.static_routes == ()
+
+
+@pytest.mark.parametrize("target", ["999.1.1.1", "10.0.0", "2001:db8::1"])
+def test_bad_or_ipv6_neighbor_address_is_a_warning_not_a_peer_group(target: str) -> None:
+    node = parse(f"router bgp 1\n neighbor {target} remote-as 2\n")
+    assert warned_lines(node) == [3]
+    assert node.undefined_references == ()
+
+
+def test_static_route_next_hop_interface_is_a_reference() -> None:
+    node = parse("ip route 10.0.0.0 255.0.0.0 GigabitEthernet0/9 192.0.2.1\n")
+    assert [(k, n, s.line) for k, n, s in node.undefined_references] == [("interface", "GigabitEthernet0/9", 2)]
+    route = node.static_routes[0]
+    assert (route.next_hop_interface, str(route.next_hop_ip)) == ("GigabitEthernet0/9", "192.0.2.1")
+
+
+def test_reentered_interface_keeps_its_earlier_lines() -> None:
+    # IOS (and Batfish) apply the second stanza to the same interface: the ACL must not disappear
+    node = parse(
+        "interface Gi0/0\n ip access-group EDGE in\n"
+        "ip access-list extended EDGE\n deny ip any any\n"
+        "interface GigabitEthernet0/0\n ip address 10.0.0.1 255.255.255.0\n"
+    )
+    gi = node.interfaces["GigabitEthernet0/0"]
+    assert gi.acl_in == "EDGE"
+    assert str(gi.addresses[0]) == "10.0.0.1/24"
+    assert node.warnings == ()

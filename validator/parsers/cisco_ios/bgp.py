@@ -7,6 +7,7 @@ is its own, else its peer-group's, else the master's, else the IOS default.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any, Literal
@@ -253,6 +254,9 @@ def _neighbor_line(p: BgpDraft, line: Line, target: str, args: list[str], negate
     if low[:2] == ["peer", "group"]:  # Arista spelling
         low = ["peer-group", *low[2:]]
         args = ["peer-group", *args[2:]]
+    if not is_ip(target) and (":" in target or re.fullmatch(r"[0-9.]+", target)):
+        # an IPv6 neighbor (not modelled) or a malformed address: never a peer-group name
+        raise LineError(f"neighbor {target!r} is not an IPv4 address or a peer-group name")
     if is_ip(target):
         addr = ip(target)
         peer = p.peers.get(addr)

@@ -110,7 +110,11 @@ _NETWORK_TYPES: dict[str, NetworkType] = {
 }
 
 
-def parse_interface(stanza: Stanza, ctx: Context) -> InterfaceDraft | None:
+def parse_interface(
+    stanza: Stanza, ctx: Context, known: dict[str, InterfaceDraft] | None = None
+) -> InterfaceDraft | None:
+    """One ``interface`` stanza. Re-entering an interface already in ``known`` continues that draft
+    (IOS re-enters the interface's sub-mode and applies the new lines to it, as Batfish does)."""
     head = stanza.head
     if len(head.words) < 2:
         ctx.warn(head, "interface without a name")
@@ -118,7 +122,7 @@ def parse_interface(stanza: Stanza, ctx: Context) -> InterfaceDraft | None:
             ctx.warn(child, "inside an unparsed interface")
         return None
     name, _ = interface_words(head.words, 1)  # trailing ``point-to-point``/``multipoint`` is layer 2 only
-    draft = InterfaceDraft(name=name, source=ctx.src(head))
+    draft = (known or {}).get(name) or InterfaceDraft(name=name, source=ctx.src(head))
     ctx.ok(head)
     if name.startswith("Port-channel"):
         ctx.warn(head, "Port-channel bandwidth and state derive from members; not modelled")

@@ -107,10 +107,8 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
         ctx.ok(head)
         _children_in_mode(stanza, (), st)
     elif low[0] == "interface":
-        draft = parse_interface(stanza, ctx)
+        draft = parse_interface(stanza, ctx, st.interfaces)
         if draft is not None:
-            if draft.name in st.interfaces:
-                ctx.warn(head, "interface defined twice; the later stanza replaces the earlier one")
             st.interfaces[draft.name] = draft
     elif low[:2] == ["router", "ospf"]:
         proc = parse_router_ospf(stanza, ctx)

@@ -52,8 +52,10 @@ def parse_static_route(line: Line, ctx: Context) -> StaticRoute | None:
             nh_if, i = interface_words(w, i)
             if nh_if.lower().startswith("null"):
                 discard, nh_if = True, None
-            elif i < len(w) and is_ip(w[i]):
-                nh_ip, i = ip(w[i]), i + 1
+            else:
+                ctx.ref("interface", nh_if, line)  # Batfish references the next-hop interface too
+                if i < len(w) and is_ip(w[i]):
+                    nh_ip, i = ip(w[i]), i + 1
         distance = 1
         tag: int | None = None
         unmodelled: list[str] = []
