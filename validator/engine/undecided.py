@@ -1,0 +1,265 @@
+"""Which routes depend on config lines the parser could not read (issue 9, the soundness rule).
+
+A route-map clause, prefix-list, community-list or as-path list that lost lines is *partial*. The
+engine still computes routes as if the lost lines were absent, and this pass then finds every
+(node, prefix) whose policy evaluation could reach such a line. It runs after the data plane is
+built, over the routes the data plane holds, so it needs no hook in BGP, OSPF or the incremental
+engine, and it costs nothing on a snapshot without partial objects.
+
+Route attributes other than the prefix (communities, AS path, tag) are not known at the point a
+policy runs from here, so a match on them is *unknown* and both outcomes are explored: the result
+over-approximates the set of undecided routes (sound, possibly more than needed), while matches on
+the prefix (prefix-lists, ACLs as route filters) are exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from ipaddress import IPv4Network
+
+from validator.engine.acl import reached_unparsed, unparsed_positions
+from validator.engine.routing_policy import acl_line_matches_route, prefix_list_permits
+from validator.engine.types import DataPlane
+from validator.model.config import (
+    Acl,
+    MatchAsPath,
+    MatchCommunity,
+    MatchIpAddress,
+    MatchPrefixList,
+    Node,
+    RouteMap,
+    RouteMapClause,
+)
+from validator.model.dataplane import NO_UNDECIDED_ROUTES, UndecidedRoutes
+from validator.model.snapshot import Snapshot
+from validator.model.source import SourceRef
+
+Tri = bool | None  # True, False, or unknown (depends on attributes this pass does not track)
+
+_PARTIAL: dict[int, tuple[Snapshot, bool]] = {}
+
+
+def has_partial_objects(snapshot: Snapshot) -> bool:
+    """Whether any object of the snapshot is partial or an interface names an undefined filter:
+    when not, traces need no soundness bookkeeping at all."""
+    hit = _PARTIAL.get(id(snapshot))
+    if hit is not None and hit[0] is snapshot:
+        return hit[1]
+    found = any(_node_partial(n) for n in snapshot.nodes.values())
+    if len(_PARTIAL) > 64:
+        _PARTIAL.clear()
+    _PARTIAL[id(snapshot)] = (snapshot, found)
+    return found
+
+
+def _node_partial(node: Node) -> bool:
+    if any(a.unparsed for a in node.acls.values()):
+        return True
+    for i in node.interfaces.values():
+        if i.unparsed:
+            return True
+        if any(a is not None and a not in node.acls for a in (i.acl_in, i.acl_out)):
+            return True
+    return _policies_partial(node)
+
+
+def _policies_partial(node: Node) -> bool:
+    return (
+        any(c.unparsed for rm in node.route_maps.values() for c in rm.clauses)
+        or any(p.unparsed for p in node.prefix_lists.values())
+        or any(c.unparsed for c in node.community_lists.values())
+        or any(a.unparsed for a in node.as_path_lists.values())
+        or any(a.unparsed for a in node.acls.values())  # ACLs serve as route filters too
+    )
+
+
+def undecided_routes(dp: DataPlane) -> UndecidedRoutes:
+    """The data plane's undecided routes, computed once and kept on ``dp``."""
+    if dp.undecided_routes is None:
+        dp.undecided_routes = compute_undecided_routes(dp)
+    return dp.undecided_routes
+
+
+def compute_undecided_routes(dp: DataPlane) -> UndecidedRoutes:
+    snap = dp.snapshot
+    tainted = [n for n in snap.nodes.values() if _policies_partial(n)]
+    if not tainted:
+        return NO_UNDECIDED_ROUTES
+    candidates = _candidate_prefixes(dp)
+    out: dict[tuple[str, IPv4Network], set[SourceRef]] = {}
+    for node in tainted:
+        for route_map, prefix_list, prefixes in _policy_uses(node, candidates):
+            for net in prefixes:
+                refs = policy_reach(node, route_map, prefix_list, net)
+                if refs:
+                    out.setdefault((node.name, net), set()).update(refs)
+    _aggregates(snap, out)
+    return UndecidedRoutes({k: tuple(sorted(v)) for k, v in out.items()})
+
+
+def _candidate_prefixes(dp: DataPlane) -> list[IPv4Network]:
+    """Every prefix some policy could be evaluated on: what any RIB holds (a route is evaluated
+    where it already exists: redistribution at its origin, export at the sender, import on what
+    the sender holds), plus network statements, aggregates and external announcements."""
+    nets: set[IPv4Network] = set()
+    for vrfs in dp.ribs.values():
+        for routes in vrfs.values():
+            nets.update(r.network for r in routes)
+    for node in dp.snapshot.nodes.values():
+        if node.bgp is not None:
+            nets.update(n.prefix for n in node.bgp.networks)
+            nets.update(a.prefix for a in node.bgp.aggregates)
+    nets.update(a.network for a in dp.snapshot.bgp_announcements)
+    return sorted(nets, key=lambda n: (int(n.network_address), n.prefixlen))
+
+
+def _policy_uses(
+    node: Node, candidates: list[IPv4Network]
+) -> Iterable[tuple[str | None, str | None, Iterable[IPv4Network]]]:
+    """(route-map, prefix-list, prefixes it is evaluated on) for every place the node applies one."""
+    bgp = node.bgp
+    if bgp is not None:
+        for nb in bgp.neighbors:
+            for rm, pl in ((nb.route_map_in, nb.prefix_list_in), (nb.route_map_out, nb.prefix_list_out)):
+                if rm is not None:
+                    yield rm, None, candidates
+                elif pl is not None:
+                    yield None, pl, candidates
+        for netst in bgp.networks:
+            if netst.route_map is not None:
+                yield netst.route_map, None, (netst.prefix,)
+        for redist in bgp.redistributions:
+            if redist.route_map is not None:
+                yield redist.route_map, None, candidates
+    for proc in node.ospf:
+        for oredist in proc.redistributions:
+            if oredist.route_map is not None:
+                yield oredist.route_map, None, candidates
+
+
+def policy_reach(node: Node, route_map: str | None, prefix_list: str | None, net: IPv4Network) -> tuple[SourceRef, ...]:
+    """The unparsed lines that evaluating the policy on a route for ``net`` could reach."""
+    if route_map is not None:
+        rm = node.route_maps.get(route_map)
+        return route_map_reach(node, rm, net) if rm is not None else ()
+    if prefix_list is not None:
+        pl = node.prefix_lists.get(prefix_list)
+        # a prefix-list's lines are ordered by sequence number, and an unparsed line's number is
+        # unknown: any evaluation of a partial prefix-list may reach it
+        return pl.unparsed if pl is not None else ()
+    return ()
+
+
+def route_map_reach(node: Node, rm: RouteMap, net: IPv4Network) -> tuple[SourceRef, ...]:
+    """Every unparsed line some evaluation of ``rm`` on ``net`` could reach, exploring both
+    outcomes of each match this pass cannot decide (clauses in sequence order, ``continue`` too)."""
+    clauses = sorted(rm.clauses, key=lambda c: c.seq)
+    acc: set[SourceRef] = set()
+    seen: set[int] = set()
+    todo = [0]
+    while todo:
+        i = todo.pop()
+        while i < len(clauses) and i not in seen:
+            seen.add(i)
+            clause = clauses[i]
+            if clause.unparsed:
+                acc.update(clause.unparsed)
+                break
+            match, refs = clause_match(node, clause, net)
+            if refs:
+                acc.update(refs)
+                break
+            if match is False:
+                i += 1
+                continue
+            if match is None:
+                todo.append(i + 1)  # the branch where the clause does not match
+            if clause.action == "deny" or clause.continue_seq is None:
+                break
+            i = _continue_target(clauses, i, clause.continue_seq)
+    return tuple(sorted(acc))
+
+
+def _continue_target(clauses: list[RouteMapClause], i: int, target: int) -> int:
+    nxt = i + 1
+    if target != -1:
+        while nxt < len(clauses) and clauses[nxt].seq < target:
+            nxt += 1
+    return nxt
+
+
+def clause_match(node: Node, clause: RouteMapClause, net: IPv4Network) -> tuple[Tri, tuple[SourceRef, ...]]:
+    """Three-valued match of a complete clause on a prefix, with the unparsed lines of the lists it
+    consults (non-empty = the match itself is undecided). Mirrors ``routing_policy._clause_matches``:
+    address matches are OR-ed together, every other match is AND-ed."""
+    ip_terms: list[Tri] = []
+    others: list[Tri] = []
+    refs: set[SourceRef] = set()
+    for m in clause.matches:
+        if isinstance(m, MatchIpAddress):
+            acls = [node.acls[a] for a in m.acls if a in node.acls]
+            if acls:
+                results = []
+                for acl in acls:
+                    permit, reached = _acl_route_filter(acl, net)
+                    refs.update(reached)
+                    results.append(permit)
+                ip_terms.append(any(results))
+        elif isinstance(m, MatchPrefixList):
+            pls = [node.prefix_lists[p] for p in m.prefix_lists if p in node.prefix_lists]
+            for pl in pls:
+                refs.update(pl.unparsed)
+            ip_terms.append(any(prefix_list_permits(p, net) for p in pls))
+        elif isinstance(m, MatchCommunity):
+            cls = [node.community_lists[c] for c in m.community_lists if c in node.community_lists]
+            for cl in cls:
+                refs.update(cl.unparsed)
+            others.append(None if cls else False)
+        elif isinstance(m, MatchAsPath):
+            for name in m.as_path_lists:
+                apl = node.as_path_lists.get(name)
+                if apl is not None:
+                    refs.update(apl.unparsed)
+            others.append(None)
+        else:  # match tag: the route's tag is not known here
+            others.append(None)
+    if refs:
+        return None, tuple(sorted(refs))
+    terms = others + ([_any3(ip_terms)] if ip_terms else [])
+    return _all3(terms), ()
+
+
+def _any3(values: list[Tri]) -> Tri:
+    if any(v is True for v in values):
+        return True
+    return None if any(v is None for v in values) else False
+
+
+def _all3(values: list[Tri]) -> Tri:
+    if any(v is False for v in values):
+        return False
+    return None if any(v is None for v in values) else True
+
+
+def _acl_route_filter(acl: Acl, net: IPv4Network) -> tuple[bool, tuple[SourceRef, ...]]:
+    """``routing_policy.acl_permits_route`` with the unparsed lines the evaluation passed."""
+    positions = unparsed_positions(acl.lines, acl.unparsed)
+    for i, line in enumerate(acl.lines):
+        if acl_line_matches_route(acl, line, net):
+            return line.action == "permit", reached_unparsed(acl.unparsed, positions, i)
+    return False, reached_unparsed(acl.unparsed, positions, len(acl.lines))
+
+
+def _aggregates(snap: Snapshot, out: dict[tuple[str, IPv4Network], set[SourceRef]]) -> None:
+    """An aggregate exists while a more specific route does, so it inherits their undecided fate
+    (and a summary-only aggregate's suppression of them is covered by their own entries)."""
+    if not out:
+        return
+    undecided = [(net, refs) for (_n, net), refs in out.items()]
+    for node in snap.nodes.values():
+        if node.bgp is None:
+            continue
+        for agg in node.bgp.aggregates:
+            for net, refs in undecided:
+                if net != agg.prefix and net.subnet_of(agg.prefix):
+                    out.setdefault((node.name, agg.prefix), set()).update(refs)
