@@ -15,7 +15,7 @@ the prefix (prefix-lists, ACLs as route filters) are exact.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 
 from validator.engine.acl import reached_unparsed, unparsed_positions
 from validator.engine.routing_policy import acl_line_matches_route, prefix_list_permits
@@ -30,7 +30,7 @@ from validator.model.config import (
     RouteMap,
     RouteMapClause,
 )
-from validator.model.dataplane import NO_UNDECIDED_ROUTES, UndecidedRoutes
+from validator.model.dataplane import NO_UNDECIDED_ROUTES, Route, UndecidedRoutes
 from validator.model.snapshot import Snapshot
 from validator.model.source import SourceRef
 
@@ -85,10 +85,10 @@ def compute_undecided_routes(dp: DataPlane) -> UndecidedRoutes:
     tainted = [n for n in snap.nodes.values() if _policies_partial(n)]
     if not tainted:
         return NO_UNDECIDED_ROUTES
-    candidates = _candidate_prefixes(dp)
+    cands = _Candidates(dp)
     out: dict[tuple[str, IPv4Network], set[SourceRef]] = {}
     for node in tainted:
-        for route_map, prefix_list, prefixes in _policy_uses(node, candidates):
+        for route_map, prefix_list, prefixes in _policy_uses(node, cands):
             for net in prefixes:
                 refs = policy_reach(node, route_map, prefix_list, net)
                 if refs:
@@ -97,44 +97,99 @@ def compute_undecided_routes(dp: DataPlane) -> UndecidedRoutes:
     return UndecidedRoutes({k: tuple(sorted(v)) for k, v in out.items()})
 
 
-def _candidate_prefixes(dp: DataPlane) -> list[IPv4Network]:
-    """Every prefix some policy could be evaluated on: what any RIB holds (a route is evaluated
-    where it already exists: redistribution at its origin, export at the sender, import on what
-    the sender holds), plus network statements, aggregates and external announcements."""
-    nets: set[IPv4Network] = set()
-    for vrfs in dp.ribs.values():
-        for routes in vrfs.values():
-            nets.update(r.network for r in routes)
-    for node in dp.snapshot.nodes.values():
-        if node.bgp is not None:
-            nets.update(n.prefix for n in node.bgp.networks)
-            nets.update(a.prefix for a in node.bgp.aggregates)
-    nets.update(a.network for a in dp.snapshot.bgp_announcements)
-    return sorted(nets, key=lambda n: (int(n.network_address), n.prefixlen))
+_BGP_PROTOCOLS = frozenset({"bgp", "ibgp", "aggregate"})
+_REDIST = {
+    "connected": frozenset({"connected"}),
+    "static": frozenset({"static"}),
+    "ospf": frozenset({"ospf", "ospfIA", "ospfE1", "ospfE2"}),
+    "bgp": frozenset({"bgp", "ibgp"}),
+}
 
 
-def _policy_uses(
-    node: Node, candidates: list[IPv4Network]
-) -> Iterable[tuple[str | None, str | None, Iterable[IPv4Network]]]:
+class _Candidates:
+    """The prefixes each policy could be evaluated on, from the routes the data plane holds: a
+    route is evaluated where it exists (redistribution at its origin, export at the sender,
+    import on what the sender holds). Over-approximates (sound), never under."""
+
+    def __init__(self, dp: DataPlane) -> None:
+        self.dp = dp
+        snap = dp.snapshot
+        self.rib: dict[str, list[Route]] = {
+            n: [r for routes in vrfs.values() for r in routes] for n, vrfs in dp.ribs.items()
+        }
+        # prefixes BGP carries somewhere: a node may export its BGP best path for one of them even
+        # when an IGP route wins its main RIB, so every RIB holding the prefix is a possible sender
+        anywhere: set[IPv4Network] = {a.network for a in snap.bgp_announcements}
+        for routes in self.rib.values():
+            anywhere.update(r.network for r in routes if r.protocol in _BGP_PROTOCOLS)
+        for node in snap.nodes.values():
+            if node.bgp is not None:
+                anywhere.update(n.prefix for n in node.bgp.networks)
+                anywhere.update(a.prefix for a in node.bgp.aggregates)
+        self.bgp_anywhere = anywhere
+
+    def of_protocols(self, node: str, protocols: frozenset[str]) -> set[IPv4Network]:
+        return {r.network for r in self.rib.get(node, ()) if r.protocol in protocols}
+
+    def exportable(self, node_name: str, receiver_as: int | None) -> set[IPv4Network]:
+        """What ``node_name``'s BGP could send to a peer in ``receiver_as`` (AS-path loops dropped:
+        the receiver rejects those before its policy runs)."""
+        node = self.dp.snapshot.nodes.get(node_name)
+        if node is None or node.bgp is None:
+            return set()
+        redist: frozenset[str] = frozenset()
+        for rd in node.bgp.redistributions:
+            redist |= _REDIST.get(rd.protocol, frozenset())
+        out: set[IPv4Network] = {n.prefix for n in node.bgp.networks} | {a.prefix for a in node.bgp.aggregates}
+        for r in self.rib.get(node_name, ()):
+            if r.protocol in _BGP_PROTOCOLS:
+                if receiver_as is None or receiver_as not in r.as_path:
+                    out.add(r.network)
+            elif r.protocol in redist or (r.network in self.bgp_anywhere and r.protocol != "local"):
+                out.add(r.network)
+        return out
+
+    def received(self, node: Node, peer_ip: IPv4Address | None, local_as: int) -> set[IPv4Network]:
+        """What a neighbour at ``peer_ip`` could send: its node's exportable routes, or, for a
+        peer outside the snapshot, every prefix BGP carries anywhere (announcements included)."""
+        owners = self.dp.ip_owners.get(peer_ip, frozenset()) if peer_ip is not None else frozenset()
+        senders = {n for n, _i in owners if n != node.name}
+        if not senders:
+            return set(self.bgp_anywhere)
+        out: set[IPv4Network] = set()
+        for sender in senders:
+            out |= self.exportable(sender, local_as)
+        return out
+
+
+def _policy_uses(node: Node, cands: _Candidates) -> Iterable[tuple[str | None, str | None, Iterable[IPv4Network]]]:
     """(route-map, prefix-list, prefixes it is evaluated on) for every place the node applies one."""
     bgp = node.bgp
     if bgp is not None:
         for nb in bgp.neighbors:
-            for rm, pl in ((nb.route_map_in, nb.prefix_list_in), (nb.route_map_out, nb.prefix_list_out)):
-                if rm is not None:
-                    yield rm, None, candidates
-                elif pl is not None:
-                    yield None, pl, candidates
+            local_as = nb.local_as if nb.local_as is not None else bgp.local_as
+            if nb.route_map_in is not None or nb.prefix_list_in is not None:
+                received = sorted(cands.received(node, nb.peer_ip, local_as), key=_key)
+                yield nb.route_map_in, None if nb.route_map_in is not None else nb.prefix_list_in, received
+            if nb.route_map_out is not None or nb.prefix_list_out is not None:
+                sent = sorted(cands.exportable(node.name, nb.remote_as), key=_key)
+                yield nb.route_map_out, None if nb.route_map_out is not None else nb.prefix_list_out, sent
         for netst in bgp.networks:
             if netst.route_map is not None:
                 yield netst.route_map, None, (netst.prefix,)
         for redist in bgp.redistributions:
             if redist.route_map is not None:
-                yield redist.route_map, None, candidates
+                protos = _REDIST.get(redist.protocol, frozenset())
+                yield redist.route_map, None, sorted(cands.of_protocols(node.name, protos), key=_key)
     for proc in node.ospf:
         for oredist in proc.redistributions:
             if oredist.route_map is not None:
-                yield oredist.route_map, None, candidates
+                protos = _REDIST.get(oredist.protocol, frozenset())
+                yield oredist.route_map, None, sorted(cands.of_protocols(node.name, protos), key=_key)
+
+
+def _key(net: IPv4Network) -> tuple[int, int]:
+    return int(net.network_address), net.prefixlen
 
 
 def policy_reach(node: Node, route_map: str | None, prefix_list: str | None, net: IPv4Network) -> tuple[SourceRef, ...]:
