@@ -59,7 +59,10 @@ def check_reachability(
         if not violates(r, expect):
             continue
         violating += 1
-        key = (undecided_violation(r, expect), r.source.label, tuple(sorted({t.disposition for t in r.traces[0]})))
+        if undecided_violation(r, expect):  # one finding per start and set of unparsed lines
+            key = (True, r.source.label, tuple(str(ref) for ref in r.undecided(0)))
+        else:
+            key = (False, r.source.label, tuple(sorted({t.disposition for t in r.traces[0]})))
         first, n = groups.get(key, (r, 0))
         groups[key] = (first, n + 1)
     findings: list[Finding] = []
