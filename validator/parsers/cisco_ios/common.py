@@ -68,16 +68,21 @@ class Context:
             return True
         return False
 
-    def child(self, line: Line, handle: Callable[[Line], bool], table: tuple[Ignorable, ...]) -> None:
+    def child(self, line: Line, handle: Callable[[Line], bool], table: tuple[Ignorable, ...]) -> bool:
         """One child line of a stanza: modelled by ``handle``, deliberately ignored by ``table``,
-        or recorded as a warning (never silently dropped), also when it does not parse."""
+        or recorded as a warning (never silently dropped), also when it does not parse.
+
+        Returns False when the line was warned, so the caller can mark its object partial."""
         try:
             if handle(line):
                 self.ok()
-            elif not self.ignorable(line, table):
-                self.warn(line)
+                return True
+            if self.ignorable(line, table):
+                return True
+            self.warn(line)
         except LineError as e:
             self.warn(line, f"unparsable: {e}")
+        return False
 
 
 _CONTROL = re.compile(r"[\x00-\x02\x04-\x08\x0e-\x1a\x1c-\x1f]")  # \x03 (^C) may delimit banners; \x1b ANSI

@@ -69,25 +69,39 @@ class Filters:
     prefix_lists: dict[str, tuple[SourceRef, list[PrefixListLine]]] = field(default_factory=dict)
     community_lists: dict[str, tuple[SourceRef, str, list[CommunityListLine]]] = field(default_factory=dict)
     route_maps: dict[str, tuple[SourceRef, list[RouteMapClause]]] = field(default_factory=dict)
+    # (kind, name) -> lines of that object the parser could not read (the object is *partial*)
+    unparsed: dict[tuple[str, str], list[SourceRef]] = field(default_factory=dict)
+
+    def lost(self, kind: str, name: str, ref: SourceRef) -> None:
+        """Record an unreadable line of object ``name``: the model marks the object partial so
+        the engine never decides a verdict on it (fail closed, issue 9)."""
+        self.unparsed.setdefault((kind, name), []).append(ref)
+
+    def _lost(self, kind: str, name: str) -> tuple[SourceRef, ...]:
+        return tuple(sorted(self.unparsed.get((kind, name), ())))
 
     def frozen_acls(self) -> dict[str, Acl]:
-        return {n: Acl(n, tuple(b.lines), b.source, b.kind) for n, b in self.acls.items()}
+        return {
+            n: Acl(n, tuple(b.lines), b.source, b.kind, unparsed=self._lost("acl", n)) for n, b in self.acls.items()
+        }
 
     def frozen_prefix_lists(self) -> dict[str, PrefixList]:
         return {
-            n: PrefixList(n, tuple(sorted(lines, key=lambda x: x.seq)), src)
+            n: PrefixList(n, tuple(sorted(lines, key=lambda x: x.seq)), src, self._lost("prefix-list", n))
             for n, (src, lines) in self.prefix_lists.items()
         }
 
     def frozen_community_lists(self) -> dict[str, CommunityList]:
         out: dict[str, CommunityList] = {}
         for n, (src, kind, lines) in self.community_lists.items():
-            out[n] = CommunityList(n, "expanded" if kind == "expanded" else "standard", tuple(lines), src)
+            out[n] = CommunityList(
+                n, "expanded" if kind == "expanded" else "standard", tuple(lines), src, self._lost("community-list", n)
+            )
         return out
 
     def frozen_route_maps(self) -> dict[str, RouteMap]:
         return {
-            n: RouteMap(n, tuple(sorted(clauses, key=lambda c: c.seq)), src)
+            n: RouteMap(n, tuple(sorted(clauses, key=lambda c: c.seq)), src, self._lost("route-map", n))
             for n, (src, clauses) in self.route_maps.items()
         }
 
@@ -106,20 +120,27 @@ def numbered_acl_kind(number: int) -> AclKind | None:
 def parse_numbered_acl(line: Line, f: Filters, ctx: Context) -> None:
     """``access-list N permit|deny ...`` (one top-level line per entry)."""
     w = line.words
-    if len(w) < 3 or not w[1].isdigit():
+    if len(w) < 2 or not w[1].isdigit():
         ctx.warn(line, "unsupported access-list form")
         return
     kind = numbered_acl_kind(int(w[1]))
     if kind is None:
+        # not an IPv4 ACL (MAC, XNS, ...); if an interface applies it anyway it is partial
         ctx.warn(line, "access-list number range is not an IPv4 ACL")
+        f.acls.setdefault(w[1], AclBuilder(w[1], "extended", ctx.src(line)))
+        f.lost("acl", w[1], ctx.src(line))
+        return
+    builder = f.acls.setdefault(w[1], AclBuilder(w[1], kind, ctx.src(line)))
+    if len(w) < 3:
+        ctx.warn(line, "access-list without an entry")
+        f.lost("acl", w[1], ctx.src(line))
         return
     if w[2].lower() == "remark":
         ctx.ok()
         return
-    builder = f.acls.setdefault(w[1], AclBuilder(w[1], kind, ctx.src(line)))
     tail_start = line.text.index(w[2], line.text.index(w[1]) + len(w[1]))
     tail = line.text[tail_start:]
-    _acl_entry(builder, line, w[2:], tail, ctx)
+    _acl_entry(builder, line, w[2:], tail, ctx, f)
 
 
 def parse_named_acl(stanza: Stanza, f: Filters, ctx: Context) -> None:
@@ -129,8 +150,14 @@ def parse_named_acl(stanza: Stanza, f: Filters, ctx: Context) -> None:
     kind_word = w[2].lower() if len(w) > 2 else ""
     if len(w) != 4 or kind_word not in ("standard", "extended"):
         ctx.warn(head, "unsupported ip access-list form")
+        name = w[-1] if len(w) in (3, 4) else None
+        if name is not None:  # the filter exists on the device: keep it, partial, so nothing passes on it
+            f.acls.setdefault(name, AclBuilder(name, "extended", ctx.src(head)))
+            f.lost("acl", name, ctx.src(head))
         for child in stanza.children:
             ctx.warn(child, "inside an unparsed access-list")
+            if name is not None:
+                f.lost("acl", name, ctx.src(child))
         return
     kind: AclKind = "standard" if kind_word == "standard" else "extended"
     builder = f.acls.get(w[3])
@@ -148,14 +175,17 @@ def parse_named_acl(stanza: Stanza, f: Filters, ctx: Context) -> None:
             tail = child.text[len(cw[0]) :].strip()
         if not words:
             ctx.warn(child, "empty access-list entry")
+            f.lost("acl", builder.name, ctx.src(child))
             continue
-        _acl_entry(builder, child, words, tail, ctx)
+        _acl_entry(builder, child, words, tail, ctx, f)
 
 
-def _acl_entry(b: AclBuilder, line: Line, words: list[str], name: str, ctx: Context) -> None:
+def _acl_entry(b: AclBuilder, line: Line, words: list[str], name: str, ctx: Context, f: Filters) -> None:
+    """One permit/deny entry; anything not modelled is warned and marks the ACL partial."""
     action = words[0].lower()
     if action not in ("permit", "deny"):
         ctx.warn(line)
+        f.lost("acl", b.name, ctx.src(line))
         return
     act: Action = "permit" if action == "permit" else "deny"
     try:
@@ -165,8 +195,10 @@ def _acl_entry(b: AclBuilder, line: Line, words: list[str], name: str, ctx: Cont
             entry = _extended(act, line, words[1:], name, ctx)
     except LineError as e:
         ctx.warn(line, f"unparsable ACL line (line dropped from {b.name}): {e}")
+        f.lost("acl", b.name, ctx.src(line))
         return
     if entry is None:
+        f.lost("acl", b.name, ctx.src(line))
         return
     b.lines.append(entry)
     ctx.ok()
@@ -331,6 +363,9 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
     low = [x.lower() for x in w]
     if len(w) < 4:
         ctx.warn(line, "incomplete prefix-list line")
+        if len(w) == 3:
+            f.prefix_lists.setdefault(w[2], (ctx.src(line), []))
+            f.lost("prefix-list", w[2], ctx.src(line))
         return
     name = w[2]
     if low[3] == "description":
@@ -340,6 +375,8 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
     try:
         i = 3
         if low[i] == "seq":
+            if i + 1 >= len(w):
+                raise LineError("seq without a number")
             seq = integer(w[i + 1])
             i += 2
         else:
@@ -365,6 +402,7 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
             j += 2
     except LineError as e:
         ctx.warn(line, f"unparsable prefix-list line (entry dropped from {name}): {e}")
+        f.lost("prefix-list", name, ctx.src(line))
         return
     # semantics 4g: none -> exact; ge G -> [G, 32]; le L -> [len, L]; both -> [G, L]
     lo = ge if ge is not None else plen
@@ -380,8 +418,19 @@ def parse_community_list(line: Line, f: Filters, ctx: Context) -> None:
     """``ip community-list N|standard NAME|expanded NAME permit|deny ...``."""
     w = line.words
     low = [x.lower() for x in w]
+    src = ctx.src(line)
+
+    def partial(name: str, reason: str) -> None:
+        # the list exists on the device with an entry we cannot read: keep it, partial
+        ctx.warn(line, reason)
+        f.community_lists.setdefault(name, (src, "standard", []))
+        f.lost("community-list", name, src)
+
     if len(w) < 4:
-        ctx.warn(line, "incomplete community-list line")
+        if len(w) == 3 and low[2] not in ("standard", "expanded"):
+            partial(w[2], "incomplete community-list line")
+        else:
+            ctx.warn(line, "incomplete community-list line")
         return
     if low[2] in ("standard", "expanded"):
         kind, name, i = low[2], w[3], 4
@@ -392,19 +441,19 @@ def parse_community_list(line: Line, f: Filters, ctx: Context) -> None:
         elif 100 <= number <= 500:
             kind = "expanded"
         else:
-            ctx.warn(line, "community-list number out of range")
+            partial(w[2], "community-list number out of range")
             return
         name, i = w[2], 3
     else:
-        ctx.warn(line, "unsupported community-list form")
+        partial(w[2], "unsupported community-list form")
         return
     if i >= len(w) or low[i] not in ("permit", "deny"):
-        ctx.warn(line, "expected permit|deny")
+        partial(name, "expected permit|deny")
         return
     action: Action = "permit" if low[i] == "permit" else "deny"
-    _, known_kind, lines = f.community_lists.setdefault(name, (ctx.src(line), kind, []))
+    _, known_kind, lines = f.community_lists.setdefault(name, (src, kind, []))
     if known_kind != kind:
-        ctx.warn(line, f"community-list {name} mixes standard and expanded entries")
+        partial(name, f"community-list {name} mixes standard and expanded entries")
         return
     if kind == "expanded":
         regex = line.text.split(None, i + 1)[i + 1] if len(w) > i + 1 else ""
@@ -415,6 +464,7 @@ def parse_community_list(line: Line, f: Filters, ctx: Context) -> None:
         comms = tuple(community(x) for x in w[i + 1 :])
     except LineError as e:
         ctx.warn(line, f"unparsable community (entry dropped from {name}): {e}")
+        f.lost("community-list", name, src)
         return
     lines.append(CommunityListLine(action, ctx.src(line), comms))
     ctx.ok()
@@ -444,44 +494,76 @@ def parse_route_map(stanza: Stanza, f: Filters, ctx: Context) -> None:
             raise LineError(f"unexpected {rest[0]!r}")
     except LineError as e:
         ctx.warn(head, f"unparsable route-map clause (clause dropped): {e}")
+        if len(w) >= 2:  # the map exists with a clause we cannot read: partial, never "no clause"
+            f.route_maps.setdefault(w[1], (ctx.src(head), []))
+            f.lost("route-map", w[1], ctx.src(head))
         for child in stanza.children:
             ctx.warn(child, "inside an unparsed route-map clause")
+            if len(w) >= 2:
+                f.lost("route-map", w[1], ctx.src(child))
         return
     name = w[1]
     ctx.ok()
     matches: list[RouteMapMatch] = []
     sets: list[RouteMapSet] = []
     continue_seq: int | None = None
+    lost: list[SourceRef] = []
     for line in stanza.children:
-        try:
+        if not _clause_line(line, matches, sets, ctx):
+            lost.append(ctx.src(line))
+        elif line.words[0].lower() == "continue":
             lw = [x.lower() for x in line.words]
-            if lw[0] == "match":
-                m = _match(line, lw, ctx)
-                if m is None:
-                    ctx.warn(line)
-                    continue
-                matches.append(m)
-            elif lw[0] == "set":
-                s = _set(line, lw, ctx)
-                if s is None:
-                    ctx.warn(line)
-                    continue
-                sets.append(s)
-            elif lw[0] == "continue" and len(lw) <= 2:
-                continue_seq = integer(lw[1], 0, 65535) if len(lw) == 2 else -1
-            elif ctx.ignorable(line, IGNORED_ROUTE_MAP):
-                continue
-            else:
-                ctx.warn(line)
-                continue
-            ctx.ok()
-        except LineError as e:
-            ctx.warn(line, f"unparsable: {e}")
+            continue_seq = int(lw[1]) if len(lw) == 2 else -1
     _, clauses = f.route_maps.setdefault(name, (ctx.src(head), []))
-    if any(c.seq == seq for c in clauses):
-        ctx.warn(head, f"duplicate route-map clause {name} {seq}; the later one is dropped")
-        return
-    clauses.append(RouteMapClause(seq, action, ctx.src(head), tuple(matches), tuple(sets), continue_seq))
+    for k, c in enumerate(clauses):
+        if c.seq == seq:
+            # IOS (and Batfish) re-enter the existing clause: its lines are merged into it
+            ctx.warn(head, f"route-map {name} already has clause {seq}; the lines are merged into it")
+            clauses[k] = RouteMapClause(
+                c.seq,
+                c.action,
+                c.source,
+                c.matches + tuple(matches),
+                c.sets + tuple(sets),
+                continue_seq if continue_seq is not None else c.continue_seq,
+                c.unparsed + tuple(lost),
+            )
+            return
+    clause = RouteMapClause(seq, action, ctx.src(head), tuple(matches), tuple(sets), continue_seq, tuple(lost))
+    clauses.append(clause)
+
+
+def _clause_line(line: Line, matches: list[RouteMapMatch], sets: list[RouteMapSet], ctx: Context) -> bool:
+    """One child of a route-map clause; False (and a warning naming the line) when not modelled."""
+    lw = [x.lower() for x in line.words]
+    try:
+        if lw[0] in ("match", "set") and len(lw) < 2:
+            raise LineError(f"bare {lw[0]!r}")
+        if lw[0] == "match":
+            m = _match(line, lw, ctx)
+            if m is None:
+                ctx.warn(line)
+                return False
+            matches.append(m)
+        elif lw[0] == "set":
+            s = _set(line, lw, ctx)
+            if s is None:
+                ctx.warn(line)
+                return False
+            sets.append(s)
+        elif lw[0] == "continue" and len(lw) <= 2:
+            if len(lw) == 2:
+                integer(lw[1], 0, 65535)
+        elif ctx.ignorable(line, IGNORED_ROUTE_MAP):
+            return True
+        else:
+            ctx.warn(line)
+            return False
+    except LineError as e:
+        ctx.warn(line, f"unparsable: {e}")
+        return False
+    ctx.ok()
+    return True
 
 
 def _match(line: Line, lw: list[str], ctx: Context) -> RouteMapMatch | None:

@@ -59,6 +59,8 @@ class InterfaceDraft:
     ospf_hello: int | None = None
     ospf_dead: int | None = None
     ospf_passive: bool = False
+    # lines that may govern forwarding but are not modelled: the interface is partial
+    unparsed: list[SourceRef] = field(default_factory=list)
 
     @property
     def kind(self) -> InterfaceKind:
@@ -121,7 +123,11 @@ def parse_interface(stanza: Stanza, ctx: Context) -> InterfaceDraft | None:
     if name.startswith("Port-channel"):
         ctx.warn(head, "Port-channel bandwidth and state derive from members; not modelled")
     for line in stanza.children:
-        ctx.child(line, lambda ln: _interface_line(draft, ln, ctx), IGNORED_INTERFACE)
+        # IGNORED_INTERFACE lists the lines that cannot change forwarding; every other line not
+        # modelled (ip policy route-map, ip nat, ip verify unicast, zone-member, unknown commands)
+        # is warned and recorded so flows crossing this interface are undecided.
+        if not ctx.child(line, lambda ln: _interface_line(draft, ln, ctx), IGNORED_INTERFACE):
+            draft.unparsed.append(ctx.src(line))
     return draft
 
 

@@ -184,6 +184,7 @@ def _build(st: _State) -> Node:
             acl_out_source=d.acl_out_source,
             ospf=ospf,
             proxy_arp=d.proxy_arp,
+            unparsed=tuple(d.unparsed),
         )
     f = st.filters
     defined: dict[str, set[str]] = {
