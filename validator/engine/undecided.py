@@ -65,7 +65,7 @@ def _node_partial(node: Node) -> bool:
 
 def _policies_partial(node: Node) -> bool:
     return (
-        any(c.unparsed for rm in node.route_maps.values() for c in rm.clauses)
+        any(rm.unparsed or any(c.unparsed for c in rm.clauses) for rm in node.route_maps.values())
         or any(p.unparsed for p in node.prefix_lists.values())
         or any(c.unparsed for c in node.community_lists.values())
         or any(a.unparsed for a in node.as_path_lists.values())
@@ -208,6 +208,8 @@ def policy_reach(node: Node, route_map: str | None, prefix_list: str | None, net
 def route_map_reach(node: Node, rm: RouteMap, net: IPv4Network) -> tuple[SourceRef, ...]:
     """Every unparsed line some evaluation of ``rm`` on ``net`` could reach, exploring both
     outcomes of each match this pass cannot decide (clauses in sequence order, ``continue`` too)."""
+    if rm.unparsed:  # a clause the parser could not read at all: its place in the order is unknown
+        return tuple(sorted(rm.unparsed))
     clauses = sorted(rm.clauses, key=lambda c: c.seq)
     acc: set[SourceRef] = set()
     seen: set[int] = set()
