@@ -25,7 +25,7 @@ from validator.engine.types import DataPlane, Fib
 from validator.engine.undecided import has_partial_objects, undecided_routes
 from validator.errors import InputError
 from validator.model.config import Interface, Node
-from validator.model.dataplane import FibAction, FibEntry, Route
+from validator.model.dataplane import NO_UNDECIDED_ROUTES, FibAction, FibEntry, Route, UndecidedRoutes
 from validator.model.flow import Disposition, Flow, Hop, Step, Trace
 from validator.model.source import SourceRef
 
@@ -92,6 +92,10 @@ def _merge(intervals: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
 class Tracer:
     """Traces flows on one data plane; keeps the flow-independent analysis between calls."""
 
+    # Soundness defaults, for subclasses that build their tables without ``__init__``
+    _undecided: UndecidedRoutes = NO_UNDECIDED_ROUTES
+    _sound_scan: bool = False
+
     def __init__(self, dp: DataPlane) -> None:
         self.dp = dp
         self.nodes: dict[str, Node] = dp.snapshot.nodes
@@ -113,7 +117,6 @@ class Tracer:
         self._forwarding: dict[tuple[str, str, int], list[_ActionGroup]] = {}
         self._accepting: dict[tuple[str, str, int], str | None] = {}
         self._enter_steps: dict[tuple[str, str], Step] = {}
-        self._exit_steps: dict[tuple[str, str], Step] = {}
         # Soundness (issue 9): routes whose fate depends on unparsed policy lines, and whether any
         # step can carry unparsed lines or undefined references at all (else traces skip the scan)
         self._undecided = undecided_routes(dp)
@@ -241,7 +244,8 @@ class Tracer:
 
     def _exit_step(self, node: str, iface: str) -> Step:
         k = (node, iface)
-        step = self._exit_steps.get(k)
+        cache: dict[tuple[str, str], Step] = self.__dict__.setdefault("_exit_steps", {})
+        step = cache.get(k)
         if step is None:
             cfg = self.nodes[node].interfaces.get(iface)
             unparsed, undefined = self._interface_soundness(node, cfg, "out")
@@ -252,7 +256,7 @@ class Tracer:
                 unparsed=unparsed,
                 undefined_refs=undefined,
             )
-            self._exit_steps[k] = step
+            cache[k] = step
         return step
 
     def _interface_soundness(
