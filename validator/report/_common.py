@@ -227,6 +227,9 @@ def trace_lines(trace: Mapping[str, Any], label: str, indent: str = "", *, detai
             out.append([(f"{indent}  {mark}", "red" if fails_here else ""), (f"{i}. {_hop_text(hop)}", "")])
     if not ok:
         out.append([(f"{indent}  fails: ", "red"), (failure_reason(trace), "")])
+    if trace.get("undecided"):
+        lost = ", ".join(str(u) for u in trace["undecided"])
+        out.append([(f"{indent}  undecided: ", "red"), (f"depends on unparsed lines {lost}", "")])
     return out
 
 
