@@ -135,3 +135,28 @@ def test_trace_to_an_undecided_prefix_is_undecided_even_without_a_route() -> Non
 def test_snapshot_without_partial_objects_costs_no_route_pass() -> None:
     dp = dp_of(snapshot(R1))
     assert undecided_routes(dp).by_node == {}
+
+
+def test_bgp_session_through_a_partial_filter_makes_its_routes_undecided() -> None:
+    from soundness_helpers import BGP_R0, BGP_R1, mark_acl
+
+    r1 = (
+        BGP_R1.replace(
+            " ip address 10.0.12.2 255.255.255.252\n",
+            " ip address 10.0.12.2 255.255.255.252\n ip access-group SESS in\n",
+        )
+        + "ip access-list extended SESS\n permit tcp any any eq bgp\n permit ip any any\n"
+    )
+    snap = snapshot(BGP_R0, r1)
+    complete = dp_of(snap)
+    assert {s.status for s in complete.bgp_sessions} == {"ESTABLISHED"}
+    assert not undecided_routes(complete)
+    bad = SourceRef("configs/r1.cfg", line_no(r1, "permit tcp any any eq bgp"))
+    dp = dp_of(mark_acl(snap, "r1", "SESS", (bad,)))
+    ur = undecided_routes(dp)
+    # everything the session carries: r0 learns 10.0.3.0/24 from r1, r1 learns 10.0.1.0/24
+    assert ur.by_node[("r0", IPv4Network("10.0.3.0/24"))] == (bad,)
+    assert ur.by_node[("r1", IPv4Network("10.0.1.0/24"))] == (bad,)
+    to3 = Flow("r0", IPv4Address("10.0.1.1"), IPv4Address("10.0.3.5"), ip_protocol=6, dst_port=80)
+    (t,) = trace(dp, to3)
+    assert t.undecided == (bad,)

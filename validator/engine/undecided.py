@@ -31,6 +31,7 @@ from validator.model.config import (
     RouteMapClause,
 )
 from validator.model.dataplane import NO_UNDECIDED_ROUTES, Route, UndecidedRoutes
+from validator.model.flow import Flow
 from validator.model.snapshot import Snapshot
 from validator.model.source import SourceRef
 
@@ -63,6 +64,14 @@ def _node_partial(node: Node) -> bool:
     return _policies_partial(node)
 
 
+def _forwarding_partial(snapshot: Snapshot) -> bool:
+    """Partial filters or interfaces: what can make a BGP session's TCP exchange undecided."""
+    return any(
+        any(a.unparsed for a in n.acls.values()) or any(i.unparsed for i in n.interfaces.values())
+        for n in snapshot.nodes.values()
+    )
+
+
 def _policies_partial(node: Node) -> bool:
     return (
         any(rm.unparsed or any(c.unparsed for c in rm.clauses) for rm in node.route_maps.values())
@@ -76,17 +85,35 @@ def _policies_partial(node: Node) -> bool:
 def undecided_routes(dp: DataPlane) -> UndecidedRoutes:
     """The data plane's undecided routes, computed once and kept on ``dp``."""
     if dp.undecided_routes is None:
-        dp.undecided_routes = compute_undecided_routes(dp)
+        if not has_partial_objects(dp.snapshot):
+            dp.undecided_routes = NO_UNDECIDED_ROUTES
+            return dp.undecided_routes
+        cands = _Candidates(dp)
+        out = policy_undecided(dp, cands)
+        # provisional, so the session pass traces with the policy pass's result
+        dp.undecided_routes = _freeze(out)
+        if (out or _forwarding_partial(dp.snapshot)) and _session_undecided(dp, cands, out):
+            dp.undecided_routes = _freeze(out)
     return dp.undecided_routes
 
 
 def compute_undecided_routes(dp: DataPlane) -> UndecidedRoutes:
+    """The policy pass alone (no session pass): routes whose policies reach unparsed lines."""
+    return _freeze(policy_undecided(dp, _Candidates(dp)))
+
+
+def _freeze(out: dict[tuple[str, IPv4Network], set[SourceRef]]) -> UndecidedRoutes:
+    if not out:
+        return NO_UNDECIDED_ROUTES
+    return UndecidedRoutes({k: tuple(sorted(v)) for k, v in out.items()})
+
+
+def policy_undecided(dp: DataPlane, cands: _Candidates) -> dict[tuple[str, IPv4Network], set[SourceRef]]:
     snap = dp.snapshot
+    out: dict[tuple[str, IPv4Network], set[SourceRef]] = {}
     tainted = [n for n in snap.nodes.values() if _policies_partial(n)]
     if not tainted:
-        return NO_UNDECIDED_ROUTES
-    cands = _Candidates(dp)
-    out: dict[tuple[str, IPv4Network], set[SourceRef]] = {}
+        return out
     for node in tainted:
         for route_map, prefix_list, prefixes in _policy_uses(node, cands):
             for net in prefixes:
@@ -94,7 +121,66 @@ def compute_undecided_routes(dp: DataPlane) -> UndecidedRoutes:
                 if refs:
                     out.setdefault((node.name, net), set()).update(refs)
     _aggregates(snap, out)
-    return UndecidedRoutes({k: tuple(sorted(v)) for k, v in out.items()})
+    return out
+
+
+_BGP_PORT, _EPHEMERAL_PORT = 179, 49152
+
+
+def _session_undecided(dp: DataPlane, cands: _Candidates, out: dict[tuple[str, IPv4Network], set[SourceRef]]) -> bool:
+    """A BGP session whose TCP exchange crosses a partial filter or interface, or an undecided
+    route, may be up or down whatever the engine computed: every route it could carry is undecided
+    on both ends. Traced like the engine's own session check (SYN to 179, the reply back)."""
+    from validator.engine.traceroute import Tracer  # the tracer reads this module's result
+
+    tracer = Tracer(dp)
+    changed = False
+    for s in dp.bgp_sessions:
+        if not isinstance(s.remote_ip, IPv4Address) or s.local_ip is None:
+            continue
+        fwd = Flow(
+            s.node,
+            s.local_ip,
+            s.remote_ip,
+            ingress_vrf=s.vrf,
+            ip_protocol=6,
+            src_port=_EPHEMERAL_PORT,
+            dst_port=_BGP_PORT,
+        )
+        refs: set[SourceRef] = set()
+        for t in tracer.trace(fwd):
+            refs.update(t.undecided)
+            if t.disposition == "ACCEPTED" and t.hops:
+                back = Flow(
+                    t.hops[-1].node,
+                    s.remote_ip,
+                    s.local_ip,
+                    ingress_vrf=s.vrf,
+                    ip_protocol=6,
+                    src_port=_BGP_PORT,
+                    dst_port=_EPHEMERAL_PORT,
+                    tcp_ack=True,
+                )
+                for r in tracer.trace(back):
+                    refs.update(r.undecided)
+        if not refs:
+            continue
+        node = dp.snapshot.nodes.get(s.node)
+        local_as = s.local_as
+        carried: list[tuple[str, set[IPv4Network]]] = []
+        if s.remote_node is not None and s.remote_node in dp.snapshot.nodes:
+            carried.append((s.node, cands.exportable(s.remote_node, local_as)))
+            carried.append((s.remote_node, cands.exportable(s.node, s.remote_as)))
+        elif node is not None:
+            carried.append((s.node, set(cands.bgp_anywhere)))
+            carried.append((s.node, cands.exportable(s.node, s.remote_as)))
+        for who, nets in carried:
+            for net in nets:
+                have = out.setdefault((who, net), set())
+                if not refs <= have:
+                    have.update(refs)
+                    changed = True
+    return changed
 
 
 _BGP_PROTOCOLS = frozenset({"bgp", "ibgp", "aggregate"})
