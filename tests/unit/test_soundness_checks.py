@@ -149,3 +149,16 @@ def test_undecided_prefixes_split_destination_classes() -> None:
     net = IPv4Network("10.0.2.0/24")
     cuts = forwarding_cuts([dp])
     assert int(net.network_address) in cuts and int(net.broadcast_address) + 1 in cuts
+
+
+def test_undefined_filter_is_a_hygiene_error_and_a_no_regression_warning() -> None:
+    from validator.checks.hygiene import check_hygiene
+
+    dp = dp_of(filtered(acl="NO-SUCH-ACL"))
+    (h,) = check_hygiene(policy="h", dp=dp, require=["no_undefined_references"])
+    assert h.severity == "error" and "NO-SUCH-ACL" in h.message
+    assert (h.locations[0].file, h.locations[0].line) == (R1_FILE, 4)
+    out = check_no_regression(
+        policy="nr", base=dp, head=dp, src=OUTSIDE, dst=LAN, constraints=tcp(80)  # type: ignore[arg-type]
+    )
+    assert [(f.severity, f.locations[0].line) for f in out.findings] == [("warning", 4)]

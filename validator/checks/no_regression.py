@@ -13,7 +13,7 @@ from validator.checks.evidence import describe, trace_locations
 from validator.checks.explore import ClassResult, Explorer
 from validator.checks.headerspace import HeaderConstraints
 from validator.checks.ipspace import Intervals, to_networks
-from validator.checks.soundness import undecided_finding
+from validator.checks.soundness import undecided_finding, undefined_filter_warnings
 from validator.checks.zones import Source, ZoneLike, sources_in_both, zone_destination, zone_sources
 from validator.engine.types import DataPlane
 from validator.model.config import AclLine, IpWildcard
@@ -117,8 +117,10 @@ def check_no_regression(
     explorer = Explorer([base, head], constraints, extra_lines=[ln for sc in intent for ln in sc.boundary_lines()])
     groups: dict[tuple[str, str, str], tuple[ClassResult, int]] = {}
     classes = 0
+    undefined: set[SourceRef] = set()
     for r in explorer.explore(sources, space):
         classes += 1
+        undefined.update(r.undefined_refs(1))
         before, after = _outcome(r, 0), _outcome(r, 1)
         undecided = bool(r.undecided(0) or r.undecided(1))
         if undecided and _same_traces(r):
@@ -224,4 +226,5 @@ def check_no_regression(
                     extra={"kind": "intent"},
                 )
             )
+    findings.extend(undefined_filter_warnings(policy=policy, check="no_regression", dp=head, refs=undefined))
     return RegressionOutcome(findings, classes)
