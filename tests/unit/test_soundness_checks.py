@@ -162,3 +162,22 @@ def test_undefined_filter_is_a_hygiene_error_and_a_no_regression_warning() -> No
         policy="nr", base=dp, head=dp, src=OUTSIDE, dst=LAN, constraints=tcp(80)  # type: ignore[arg-type]
     )
     assert [(f.severity, f.locations[0].line) for f in out.findings] == [("warning", 4)]
+
+
+def test_failure_scenario_violation_through_undecided_traces_is_undecided() -> None:
+    from validator.checks.explore import ClassResult
+    from validator.checks.sweep import Element, Violation, judge_redundancy, violation_finding
+    from validator.engine.types import FailureSet
+
+    ok = pair_baseline(dp_of(filtered()), OUTSIDE, LAN, tcp(80))  # type: ignore[arg-type]
+    bad = pair_baseline(dp_of(filtered(unparsed_lines=(PERMIT80,))), OUTSIDE, LAN, tcp(80))  # type: ignore[arg-type]
+    r0, r1 = ok.results[0], bad.results[0]
+    assert r0.flow == r1.flow
+    both = ClassResult(r0.source, r0.dst, r0.header, r0.flow, [r0.traces[0], r1.traces[0]])
+    # delivered with no failure, undecided with it: the scenario cannot count as delivered
+    assert judge_redundancy(ok, both) == "broken"
+    elem = Element("link", "link:r0[GigabitEthernet0/1]", FailureSet())
+    f = violation_finding("red", "redundancy", Violation(ok, (elem,), "broken", both), dp_of(filtered()))
+    assert f.status == "undecided" and f.message.startswith("undecided: depends on unparsed lines")
+    decided = ClassResult(r0.source, r0.dst, r0.header, r0.flow, [r0.traces[0], r0.traces[0]])
+    assert judge_redundancy(ok, decided) is None
