@@ -80,3 +80,14 @@ def test_real_entry_point_exit_code() -> None:
     run = run_subprocess(["check", "--head-dir", str(SOUND / "acl-bad-first"), "--policies", str(ACL_POLICIES)])
     assert run.code == 1, run.err
     assert "[undecided]" in run.out
+
+
+def test_trace_command_says_a_trace_is_undecided(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["trace", "--snapshot", str(SOUND / "acl-bad-first"), "--from", "@enter(edge[GigabitEthernet0/0])"]
+    run = run_cli(capsys, [*argv, "--dst", "10.1.0.5", "--protocol", "tcp", "--dst-port", "22"])
+    bad_line = line_of(SOUND / "acl-bad-first" / "configs" / "core.cfg", BAD)
+    assert run.code == 0
+    assert f"DENIED_IN (undecided: depends on unparsed lines configs/core.cfg:{bad_line})" in run.out
+    run = run_cli(capsys, [*argv, "--dst", "10.1.0.5", "--protocol", "tcp", "--dst-port", "22", "--format", "json"])
+    (item,) = json.loads(run.out)
+    assert item["traces"][0]["undecided"] == [f"configs/core.cfg:{bad_line}"]
