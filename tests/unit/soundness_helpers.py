@@ -46,7 +46,7 @@ def line_no(text: str, needle: str) -> int:
 def filtered(acl: str = "FILTER", unparsed_after: str | None = None, unparsed_lines: tuple[int, ...] = ()) -> Snapshot:
     """r0 -> r1 with FILTER on r1's ingress; ``unparsed_lines`` (file lines of r1) mark it partial."""
     r1 = R1_TEMPLATE.format(acl=acl)
-    snap = snapshot(R0, r1)
+    snap = snapshot(R0, r1, files={"configs/r0.cfg": R0, R1_FILE: r1})
     if unparsed_lines:
         snap = mark_acl(snap, "r1", "FILTER", tuple(SourceRef(R1_FILE, n) for n in unparsed_lines))
     return snap
@@ -109,7 +109,7 @@ router bgp 65001
 def bgp_snapshot(partial: bool) -> Snapshot:
     """r1 announces 10.0.2.0/24 and 10.0.3.0/24 to r0, whose route-map IN permits 10.0.3.0/24 in
     clause 10; clause 20 (``match community 100``, undefined: matches nothing) is marked partial."""
-    snap = snapshot(BGP_R0, BGP_R1)
+    snap = snapshot(BGP_R0, BGP_R1, files={"configs/r0.cfg": BGP_R0, "configs/r1.cfg": BGP_R1})
     if partial:
         snap = mark_clause(snap, "r0", "IN", 20, (SourceRef("configs/r0.cfg", line_no(BGP_R0, "match community 100")),))
     return snap

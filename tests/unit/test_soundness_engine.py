@@ -8,6 +8,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from engine_helpers import snapshot
 from soundness_helpers import (
+    R0,
     R1_FILE,
     R1_TEMPLATE,
     bgp_snapshot,
@@ -147,7 +148,7 @@ def test_bgp_session_through_a_partial_filter_makes_its_routes_undecided() -> No
         )
         + "ip access-list extended SESS\n permit tcp any any eq bgp\n permit ip any any\n"
     )
-    snap = snapshot(BGP_R0, r1)
+    snap = snapshot(BGP_R0, r1, files={"configs/r0.cfg": BGP_R0, "configs/r1.cfg": r1})
     complete = dp_of(snap)
     assert {s.status for s in complete.bgp_sessions} == {"ESTABLISHED"}
     assert not undecided_routes(complete)
@@ -160,3 +161,20 @@ def test_bgp_session_through_a_partial_filter_makes_its_routes_undecided() -> No
     to3 = Flow("r0", IPv4Address("10.0.1.1"), IPv4Address("10.0.3.5"), ip_protocol=6, dst_port=80)
     (t,) = trace(dp, to3)
     assert t.undecided == (bad,)
+
+
+def test_sequence_numbered_unparsed_line_is_reached_by_every_evaluation() -> None:
+    # "5 permit tcp object-group X any" would sit first on the device whatever its file position
+    r1 = R1_TEMPLATE.format(acl="FILTER").replace(
+        " deny   ip any any\n", " deny   ip any any\n 5 permit tcp object-group X any\n"
+    )
+    snap = snapshot(R0, r1, files={"configs/r0.cfg": R0, R1_FILE: r1})
+    bad = line_no(r1, "5 permit tcp object-group X any")
+    assert snap.nodes["r1"].acls["FILTER"].unparsed == (SourceRef(R1_FILE, bad),)
+    (t,) = trace(dp_of(snap), web(80))
+    assert t.disposition == "DELIVERED_TO_SUBNET" and t.undecided == (SourceRef(R1_FILE, bad),)
+    # without a sequence number the same line goes last (IOS appends it): web traffic is decided
+    plain = r1.replace(" 5 permit tcp object-group X any", " permit tcp object-group X any")
+    snap = snapshot(R0, plain, files={"configs/r0.cfg": R0, R1_FILE: plain})
+    (t,) = trace(dp_of(snap), web(80))
+    assert t.undecided == ()

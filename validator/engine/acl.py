@@ -9,6 +9,7 @@ representative flow per cell instead of sampling blindly.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import Literal
@@ -168,6 +169,26 @@ def reached_unparsed(
     or before it could have matched first.
     """
     return tuple(u for u, pos in zip(unparsed, positions, strict=True) if pos <= match_index)
+
+
+_SEQ_WORDS = frozenset({"seq", "sequence"})
+
+
+def sequenced_unparsed(acl: Acl, files: Mapping[str, str]) -> tuple[SourceRef, ...]:
+    """Unparsed lines that carry their own sequence number (``15 permit ...``, ``seq 15 ...``):
+    IOS places them by that number, not by file order, and the number of a line the parser could
+    not read is not trusted, so such a line may come first: every evaluation reaches it."""
+    out: list[SourceRef] = []
+    for ref in acl.unparsed:
+        text = files.get(ref.file)
+        if text is None:
+            out.append(ref)  # no text to look at: assume the worst
+            continue
+        lines = text.splitlines()
+        words = lines[ref.line - 1].split() if 0 < ref.line <= len(lines) else []
+        if not words or words[0].isdigit() or words[0].lower() in _SEQ_WORDS:
+            out.append(ref)
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import Any
 
-from validator.engine.acl import evaluate_acl_sound
+from validator.engine.acl import evaluate_acl_sound, sequenced_unparsed
 from validator.engine.types import DataPlane, Fib
 from validator.engine.undecided import has_partial_objects, undecided_routes
 from validator.errors import InputError
-from validator.model.config import Interface, Node
+from validator.model.config import Acl, Interface, Node
 from validator.model.dataplane import NO_UNDECIDED_ROUTES, FibAction, FibEntry, Route, UndecidedRoutes
 from validator.model.flow import Disposition, Flow, Hop, Step, Trace
 from validator.model.source import SourceRef
@@ -277,15 +277,25 @@ class Tracer:
         unparsed = self._undecided.lookup(dst, -1) if self._undecided else ()
         return Step("Routing", "NO_ROUTE", {"vrf": vrf}, unparsed=unparsed)
 
-    @staticmethod
+    def _always_reached(self, acl: Acl) -> tuple[SourceRef, ...]:
+        """A partial ACL's unparsed lines that any evaluation reaches (see ``sequenced_unparsed``)."""
+        cache: dict[int, tuple[Acl, tuple[SourceRef, ...]]] = self.__dict__.setdefault("_sequenced", {})
+        hit = cache.get(id(acl))
+        if hit is None or hit[0] is not acl:
+            hit = (acl, sequenced_unparsed(acl, self.dp.snapshot.files))
+            cache[id(acl)] = hit
+        return hit[1]
+
     def _filter_step(
-        node: Node, acl_name: str, flow: Flow, kind: str, in_iface: str | None, out_iface: str | None
+        self, node: Node, acl_name: str, flow: Flow, kind: str, in_iface: str | None, out_iface: str | None
     ) -> Step | None:
         """The Filter step, or None when the ACL is undefined (IOS then filters nothing, §1)."""
         acl = node.acls.get(acl_name)
         if acl is None:
             return None
         verdict, line, unparsed = evaluate_acl_sound(acl, flow)
+        if acl.unparsed:
+            unparsed = tuple(sorted(set(unparsed) | set(self._always_reached(acl))))
         src = line.source if line is not None else acl.source
         detail: dict[str, Any] = {
             "filter": acl.name,

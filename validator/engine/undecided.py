@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from ipaddress import IPv4Address, IPv4Network
 
-from validator.engine.acl import reached_unparsed, unparsed_positions
+from validator.engine.acl import reached_unparsed
 from validator.engine.routing_policy import acl_line_matches_route, prefix_list_permits
 from validator.engine.types import DataPlane
 from validator.model.config import (
@@ -385,8 +385,9 @@ def _all3(values: list[Tri]) -> Tri:
 
 
 def _acl_route_filter(acl: Acl, net: IPv4Network) -> tuple[bool, tuple[SourceRef, ...]]:
-    """``routing_policy.acl_permits_route`` with the unparsed lines the evaluation passed."""
-    positions = unparsed_positions(acl.lines, acl.unparsed)
+    """``routing_policy.acl_permits_route`` with the unparsed lines the evaluation passed. (Without
+    the snapshot's text at hand every unparsed line counts as possibly sequence-numbered: first.)"""
+    positions = tuple(0 for _ in acl.unparsed)
     for i, line in enumerate(acl.lines):
         if acl_line_matches_route(acl, line, net):
             return line.action == "permit", reached_unparsed(acl.unparsed, positions, i)
