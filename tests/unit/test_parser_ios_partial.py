@@ -39,7 +39,7 @@ ip access-list extended EDGE
  permit tcp any any eq 22
  permit tcp any any eq 80 fragments
  frobnicate everything
- permit tcp any 10.0.0.1 eq 443
+ permit tcp any 10.0.0.1 0.0.0.0 eq 443 frobnicate
  deny ip any any
 """
     node = parse(text)

@@ -14,28 +14,16 @@ from validator.model.config import (
     Acl,
     AclLine,
     Action,
+    AsPathList,
+    AsPathListLine,
     CommunityList,
     CommunityListLine,
     IpWildcard,
-    MatchCommunity,
-    MatchIpAddress,
-    MatchPrefixList,
-    MatchTag,
     PortRange,
     PrefixList,
     PrefixListLine,
     RouteMap,
     RouteMapClause,
-    RouteMapMatch,
-    RouteMapSet,
-    SetAsPathPrepend,
-    SetCommunity,
-    SetLocalPreference,
-    SetMetric,
-    SetNextHop,
-    SetOrigin,
-    SetTag,
-    SetWeight,
 )
 from validator.model.source import SourceRef
 from validator.parsers.cisco_ios.common import (
@@ -43,13 +31,11 @@ from validator.parsers.cisco_ios.common import (
     Line,
     LineError,
     Stanza,
-    asn,
-    community,
     integer,
     ip,
     is_ip,
 )
-from validator.parsers.cisco_ios.tables import ICMP_TYPES, IGNORED_ROUTE_MAP, PORTS, PROTOCOLS
+from validator.parsers.cisco_ios.tables import ICMP_TYPES, PORTS, PROTOCOLS
 
 AclKind = Literal["standard", "extended"]
 _ANY = IpWildcard.any()
@@ -69,6 +55,7 @@ class Filters:
     prefix_lists: dict[str, tuple[SourceRef, list[PrefixListLine]]] = field(default_factory=dict)
     community_lists: dict[str, tuple[SourceRef, str, list[CommunityListLine]]] = field(default_factory=dict)
     route_maps: dict[str, tuple[SourceRef, list[RouteMapClause]]] = field(default_factory=dict)
+    as_path_lists: dict[str, tuple[SourceRef, list[AsPathListLine]]] = field(default_factory=dict)
     # (kind, name) -> lines of that object the parser could not read (the object is *partial*)
     unparsed: dict[tuple[str, str], list[SourceRef]] = field(default_factory=dict)
 
@@ -98,6 +85,12 @@ class Filters:
                 n, "expanded" if kind == "expanded" else "standard", tuple(lines), src, self._lost("community-list", n)
             )
         return out
+
+    def frozen_as_path_lists(self) -> dict[str, AsPathList]:
+        return {
+            n: AsPathList(n, tuple(lines), src, self._lost("as-path-list", n))
+            for n, (src, lines) in self.as_path_lists.items()
+        }
 
     def frozen_route_maps(self) -> dict[str, RouteMap]:
         return {
@@ -143,41 +136,69 @@ def parse_numbered_acl(line: Line, f: Filters, ctx: Context) -> None:
     _acl_entry(builder, line, w[2:], tail, ctx, f)
 
 
+# ``ip access-list WORD ...`` forms that are not an IPv4 filter definition
+_ACL_NOT_A_NAME = frozenset(
+    ("standard", "extended", "logging", "resequence", "log-update", "webtype", "role-based", "helper", "persistent")
+)
+
+
 def parse_named_acl(stanza: Stanza, f: Filters, ctx: Context) -> None:
-    """``ip access-list standard|extended NAME`` with its entry lines."""
+    """``ip access-list standard|extended NAME``, or ``ip access-list NAME``, with its entry lines.
+
+    ``ip access-list NAME`` without a keyword (the NX-OS / EOS / IOS-XE form) is an *extended*
+    list, as in Batfish's grammar (Cisco_acl.g4 ``extended_access_list_stanza`` accepts
+    ``IP ACCESS_LIST name``; standard lists always need the ``standard`` keyword) and as NX-OS
+    and EOS define it (their ``ip access-list NAME`` takes protocol/source/destination entries).
+    """
     head = stanza.head
     w = head.words
-    kind_word = w[2].lower() if len(w) > 2 else ""
-    if len(w) != 4 or kind_word not in ("standard", "extended"):
+    low = [x.lower() for x in w]
+    kind: AclKind
+    if len(w) == 4 and low[2] in ("standard", "extended"):
+        kind, name = ("standard" if low[2] == "standard" else "extended"), w[3]
+    elif len(w) == 3 and low[2] not in _ACL_NOT_A_NAME:
+        kind, name = "extended", w[2]
+    else:
         ctx.warn(head, "unsupported ip access-list form")
-        name = w[-1] if len(w) in (3, 4) else None
-        if name is not None:  # the filter exists on the device: keep it, partial, so nothing passes on it
-            f.acls.setdefault(name, AclBuilder(name, "extended", ctx.src(head)))
-            f.lost("acl", name, ctx.src(head))
+        lost_name = w[-1] if len(w) in (3, 4) else None
+        if lost_name is not None:  # the filter exists on the device: keep it, partial, so nothing passes on it
+            f.acls.setdefault(lost_name, AclBuilder(lost_name, "extended", ctx.src(head)))
+            f.lost("acl", lost_name, ctx.src(head))
         for child in stanza.children:
             ctx.warn(child, "inside an unparsed access-list")
-            if name is not None:
-                f.lost("acl", name, ctx.src(child))
+            if lost_name is not None:
+                f.lost("acl", lost_name, ctx.src(child))
         return
-    kind: AclKind = "standard" if kind_word == "standard" else "extended"
-    builder = f.acls.get(w[3])
+    builder = f.acls.get(name)
     if builder is None:
-        builder = f.acls[w[3]] = AclBuilder(w[3], kind, ctx.src(head))
+        builder = f.acls[name] = AclBuilder(name, kind, ctx.src(head))
     ctx.ok()
     for child in stanza.children:
-        cw = child.words
-        if cw[0].lower() == "remark":
+        words, tail = _strip_sequence(child)
+        if words and words[0].lower() in ("remark", "statistics"):  # comment / counters only
             ctx.ok()
             continue
-        words, tail = cw, child.text
-        if cw[0].isdigit():  # sequence number; Batfish names the line without it
-            words = cw[1:]
-            tail = child.text[len(cw[0]) :].strip()
         if not words:
             ctx.warn(child, "empty access-list entry")
             f.lost("acl", builder.name, ctx.src(child))
             continue
         _acl_entry(builder, child, words, tail, ctx, f)
+
+
+def _strip_sequence(line: Line) -> tuple[list[str], str]:
+    """Drop ``[seq|sequence] N`` before an entry and ``sequence N`` after it (Batfish's
+    ``extended_access_list_tail``); Batfish names the line by its text without the number."""
+    words, tail = list(line.words), line.text
+    if len(words) >= 2 and words[0].lower() in ("seq", "sequence") and words[1].isdigit():
+        tail = tail.split(None, 2)[2] if len(words) > 2 else ""
+        words = words[2:]
+    elif words and words[0].isdigit():
+        tail = tail[len(words[0]) :].strip()
+        words = words[1:]
+    if len(words) >= 3 and words[-2].lower() == "sequence" and words[-1].isdigit():
+        words = words[:-2]
+        tail = " ".join(tail.split()[:-2])
+    return words, tail
 
 
 def _acl_entry(b: AclBuilder, line: Line, words: list[str], name: str, ctx: Context, f: Filters) -> None:
@@ -294,9 +315,9 @@ def _address(w: list[str], i: int, standard: bool = False) -> tuple[IpWildcard, 
     if is_ip(word):
         if i + 1 < len(w) and is_ip(w[i + 1]):
             return IpWildcard(ip(w[i]), ip(w[i + 1])), i + 2
-        if standard:
-            return IpWildcard(ip(w[i]), IPv4Address(0)), i + 1
-        raise LineError(f"address {w[i]} without wildcard")
+        # a bare address is a host, in standard and extended lists alike (Batfish Cisco_acl.g4
+        # ``access_list_ip_range: ... | HOST? ip = IP_ADDRESS``, wildcard 0)
+        return IpWildcard(ip(w[i]), IPv4Address(0)), i + 1
     raise LineError(f"unsupported address {w[i]!r}")
 
 
@@ -409,224 +430,3 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
     hi = le if le is not None else (32 if ge is not None else plen)
     entries.append(PrefixListLine(seq, action, prefix, lo, hi, ctx.src(line)))
     ctx.ok()
-
-
-# --- community-lists ----------------------------------------------------------------------------
-
-
-def parse_community_list(line: Line, f: Filters, ctx: Context) -> None:
-    """``ip community-list N|standard NAME|expanded NAME permit|deny ...``."""
-    w = line.words
-    low = [x.lower() for x in w]
-    src = ctx.src(line)
-
-    def partial(name: str, reason: str) -> None:
-        # the list exists on the device with an entry we cannot read: keep it, partial
-        ctx.warn(line, reason)
-        f.community_lists.setdefault(name, (src, "standard", []))
-        f.lost("community-list", name, src)
-
-    if len(w) < 4:
-        if len(w) == 3 and low[2] not in ("standard", "expanded"):
-            partial(w[2], "incomplete community-list line")
-        else:
-            ctx.warn(line, "incomplete community-list line")
-        return
-    if low[2] in ("standard", "expanded"):
-        kind, name, i = low[2], w[3], 4
-    elif w[2].isdigit():
-        number = int(w[2])
-        if 1 <= number <= 99:
-            kind = "standard"
-        elif 100 <= number <= 500:
-            kind = "expanded"
-        else:
-            partial(w[2], "community-list number out of range")
-            return
-        name, i = w[2], 3
-    else:
-        partial(w[2], "unsupported community-list form")
-        return
-    if i >= len(w) or low[i] not in ("permit", "deny"):
-        partial(name, "expected permit|deny")
-        return
-    action: Action = "permit" if low[i] == "permit" else "deny"
-    _, known_kind, lines = f.community_lists.setdefault(name, (src, kind, []))
-    if known_kind != kind:
-        partial(name, f"community-list {name} mixes standard and expanded entries")
-        return
-    if kind == "expanded":
-        regex = line.text.split(None, i + 1)[i + 1] if len(w) > i + 1 else ""
-        lines.append(CommunityListLine(action, ctx.src(line), (), regex))
-        ctx.ok()
-        return
-    try:
-        comms = tuple(community(x) for x in w[i + 1 :])
-    except LineError as e:
-        ctx.warn(line, f"unparsable community (entry dropped from {name}): {e}")
-        f.lost("community-list", name, src)
-        return
-    lines.append(CommunityListLine(action, ctx.src(line), comms))
-    ctx.ok()
-
-
-# --- route-maps ---------------------------------------------------------------------------------
-
-
-def parse_route_map(stanza: Stanza, f: Filters, ctx: Context) -> None:
-    """``route-map NAME [permit|deny] [seq]`` with its match/set lines."""
-    head = stanza.head
-    w = head.words
-    low = [x.lower() for x in w]
-    action: Action = "permit"
-    seq = 10
-    try:
-        if len(w) < 2 or len(w) > 4:
-            raise LineError("expected route-map NAME [permit|deny] [seq]")
-        rest = low[2:]
-        if rest and rest[0] in ("permit", "deny"):
-            action = "permit" if rest[0] == "permit" else "deny"
-            rest = rest[1:]
-        if rest:
-            seq = integer(rest[0], 0, 65535)
-            rest = rest[1:]
-        if rest:
-            raise LineError(f"unexpected {rest[0]!r}")
-    except LineError as e:
-        ctx.warn(head, f"unparsable route-map clause (clause dropped): {e}")
-        if len(w) >= 2:  # the map exists with a clause we cannot read: partial, never "no clause"
-            f.route_maps.setdefault(w[1], (ctx.src(head), []))
-            f.lost("route-map", w[1], ctx.src(head))
-        for child in stanza.children:
-            ctx.warn(child, "inside an unparsed route-map clause")
-            if len(w) >= 2:
-                f.lost("route-map", w[1], ctx.src(child))
-        return
-    name = w[1]
-    ctx.ok()
-    matches: list[RouteMapMatch] = []
-    sets: list[RouteMapSet] = []
-    continue_seq: int | None = None
-    lost: list[SourceRef] = []
-    for line in stanza.children:
-        if not _clause_line(line, matches, sets, ctx):
-            lost.append(ctx.src(line))
-        elif line.words[0].lower() == "continue":
-            lw = [x.lower() for x in line.words]
-            continue_seq = int(lw[1]) if len(lw) == 2 else -1
-    _, clauses = f.route_maps.setdefault(name, (ctx.src(head), []))
-    for k, c in enumerate(clauses):
-        if c.seq == seq:
-            # IOS (and Batfish) re-enter the existing clause: its lines are merged into it
-            ctx.warn(head, f"route-map {name} already has clause {seq}; the lines are merged into it")
-            clauses[k] = RouteMapClause(
-                c.seq,
-                c.action,
-                c.source,
-                c.matches + tuple(matches),
-                c.sets + tuple(sets),
-                continue_seq if continue_seq is not None else c.continue_seq,
-                c.unparsed + tuple(lost),
-            )
-            return
-    clause = RouteMapClause(seq, action, ctx.src(head), tuple(matches), tuple(sets), continue_seq, tuple(lost))
-    clauses.append(clause)
-
-
-def _clause_line(line: Line, matches: list[RouteMapMatch], sets: list[RouteMapSet], ctx: Context) -> bool:
-    """One child of a route-map clause; False (and a warning naming the line) when not modelled."""
-    lw = [x.lower() for x in line.words]
-    try:
-        if lw[0] in ("match", "set") and len(lw) < 2:
-            raise LineError(f"bare {lw[0]!r}")
-        if lw[0] == "match":
-            m = _match(line, lw, ctx)
-            if m is None:
-                ctx.warn(line)
-                return False
-            matches.append(m)
-        elif lw[0] == "set":
-            s = _set(line, lw, ctx)
-            if s is None:
-                ctx.warn(line)
-                return False
-            sets.append(s)
-        elif lw[0] == "continue" and len(lw) <= 2:
-            if len(lw) == 2:
-                integer(lw[1], 0, 65535)
-        elif ctx.ignorable(line, IGNORED_ROUTE_MAP):
-            return True
-        else:
-            ctx.warn(line)
-            return False
-    except LineError as e:
-        ctx.warn(line, f"unparsable: {e}")
-        return False
-    ctx.ok()
-    return True
-
-
-def _match(line: Line, lw: list[str], ctx: Context) -> RouteMapMatch | None:
-    w = line.words
-    src = ctx.src(line)
-    if lw[1:3] == ["ip", "address"] and len(lw) > 3:
-        if lw[3] == "prefix-list":
-            names = tuple(w[4:])
-            if not names:
-                raise LineError("prefix-list without a name")
-            for n in names:
-                ctx.ref("prefix-list", n, line)
-            return MatchPrefixList(names, src)
-        names = tuple(w[3:])
-        for n in names:
-            ctx.ref("acl", n, line)
-        return MatchIpAddress(names, src)
-    if lw[1] == "community" and len(lw) > 2:
-        if "exact-match" in lw:
-            return None
-        names = tuple(w[2:])
-        for n in names:
-            ctx.ref("community-list", n, line)
-        return MatchCommunity(names, src)
-    if lw[1] == "tag" and len(lw) > 2:
-        return MatchTag(tuple(integer(x) for x in w[2:]), src)
-    return None
-
-
-def _set(line: Line, lw: list[str], ctx: Context) -> RouteMapSet | None:
-    w = line.words
-    src = ctx.src(line)
-    n = len(w)
-    if lw[1] == "local-preference" and n == 3:
-        return SetLocalPreference(integer(w[2]), src)
-    if lw[1] == "metric" and n == 3 and w[2].isdigit():
-        return SetMetric(integer(w[2]), src)
-    if lw[1] == "weight" and n == 3:
-        return SetWeight(integer(w[2], 0, 65535), src)
-    if lw[1] == "tag" and n == 3:
-        return SetTag(integer(w[2]), src)
-    if lw[1] == "origin" and n == 3 and lw[2] in ("igp", "egp", "incomplete"):
-        origin: Literal["igp", "egp", "incomplete"] = (
-            "igp" if lw[2] == "igp" else "egp" if lw[2] == "egp" else "incomplete"
-        )
-        return SetOrigin(origin, src)
-    if lw[1:3] == ["as-path", "prepend"] and n > 3:
-        if lw[3] == "last-as":
-            return None
-        return SetAsPathPrepend(tuple(asn(x) for x in w[3:]), src)
-    if lw[1:3] == ["ip", "next-hop"] and n >= 4:
-        if n == 4 and is_ip(w[3]):
-            return SetNextHop(ip(w[3]), src)
-        return None
-    if lw[1] == "community" and n > 2:
-        values = w[2:]
-        additive = False
-        if values[-1].lower() == "additive":
-            additive = True
-            values = values[:-1]
-        if [v.lower() for v in values] == ["none"]:
-            return SetCommunity((), False, src)
-        if not values:
-            raise LineError("set community without a value")
-        return SetCommunity(tuple(community(v) for v in values), additive, src)
-    return None

@@ -12,24 +12,19 @@ from pathlib import PurePosixPath
 from validator.errors import ConfigParseError
 from validator.model.config import Interface, Node, StaticRoute
 from validator.model.source import SourceRef
-from validator.parsers.cisco_ios.bgp import BgpDraft, parse_router_bgp
+from validator.parsers.cisco_ios.bgp import PEER_GROUP_KIND, BgpDraft, parse_router_bgp
+from validator.parsers.cisco_ios.bgp_lists import parse_as_path_list, parse_community_list
 from validator.parsers.cisco_ios.common import Context, Line, Stanza, group_stanzas, split_lines
-from validator.parsers.cisco_ios.filters import (
-    Filters,
-    parse_community_list,
-    parse_named_acl,
-    parse_numbered_acl,
-    parse_prefix_list,
-    parse_route_map,
-)
+from validator.parsers.cisco_ios.filters import Filters, parse_named_acl, parse_numbered_acl, parse_prefix_list
 from validator.parsers.cisco_ios.interfaces import InterfaceDraft, parse_interface
+from validator.parsers.cisco_ios.route_maps import parse_route_map
 from validator.parsers.cisco_ios.routing import (
     OspfDraft,
     parse_router_ospf,
     parse_static_route,
     resolve_interface_ospf,
 )
-from validator.parsers.cisco_ios.tables import IGNORED_TOP, match_ignorable
+from validator.parsers.cisco_ios.tables import IGNORED_TOP, Ignorable, match_ignorable, submode_table
 
 __all__ = ["parse_ios"]
 
@@ -44,6 +39,7 @@ class _State:
         self.ospf: list[OspfDraft] = []
         self.bgp: BgpDraft | None = None
         self.vrfs: set[str] = set()
+        self.depth = 0  # nesting of global-mode fallbacks (see _children_in_mode)
 
 
 def parse_ios(text: str, file: str) -> Node:
@@ -92,7 +88,7 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
     if low[0] == "hostname" and n == 2:
         st.hostname = w[1].strip('"')
         ctx.ok()
-        _children_unexpected(stanza, ctx)
+        _children_in_mode(stanza, (), st)
     elif low[0] == "interface":
         draft = parse_interface(stanza, ctx)
         if draft is not None:
@@ -114,35 +110,63 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
         route = parse_static_route(head, ctx)
         if route is not None:
             st.statics.append(route)
-        _children_unexpected(stanza, ctx)
+        _children_in_mode(stanza, (), st)
     elif low[:2] == ["ip", "access-list"]:
         parse_named_acl(stanza, st.filters, ctx)
     elif low[0] == "access-list":
         parse_numbered_acl(head, st.filters, ctx)
-        _children_unexpected(stanza, ctx)
+        _children_in_mode(stanza, (), st)
     elif low[:2] == ["ip", "prefix-list"]:
         parse_prefix_list(head, st.filters, ctx)
-        _children_unexpected(stanza, ctx)
+        _children_in_mode(stanza, (), st)
     elif low[:2] == ["ip", "community-list"]:
         parse_community_list(head, st.filters, ctx)
-        _children_unexpected(stanza, ctx)
+        _children_in_mode(stanza, (), st)
+    elif low[:3] == ["ip", "as-path", "access-list"]:
+        parse_as_path_list(head, st.filters, ctx)
+        _children_in_mode(stanza, (), st)
     elif low[0] == "route-map":
         parse_route_map(stanza, st.filters, ctx)
     elif (low[:2] == ["vrf", "definition"] and n == 3) or (low[:2] == ["ip", "vrf"] and n == 3):
         _vrf(stanza, st)
     elif match_ignorable(w, IGNORED_TOP) is not None:
         ctx.ok()
-        for _ in stanza.children:
-            ctx.ok()
+        _children_in_mode(stanza, submode_table(w), st)
     else:
         ctx.warn(head)
         for child in stanza.children:
             ctx.warn(child, "inside an unmodelled stanza")
 
 
-def _children_unexpected(stanza: Stanza, ctx: Context) -> None:
-    for child in stanza.children:
-        ctx.warn(child, "unexpected indented line")
+_MAX_NESTING = 32  # global fallbacks nested deeper than this are warned, not parsed (no recursion bomb)
+
+
+def _children_in_mode(stanza: Stanza, submode: tuple[Ignorable, ...], st: _State) -> None:
+    """Children of a stanza the parser does not model line by line (a single-line command or an
+    ignored stanza). A child that is a known command of the stanza's sub-mode is ignored; any other
+    child is what IOS does with it: a global configuration command (the device falls back to
+    global mode), so it is dispatched as a top-level stanza with its deeper-indented followers."""
+    ctx = st.ctx
+    children = stanza.children
+    i = 0
+    while i < len(children):
+        child = children[i]
+        words = child.words[1:] if child.words[0].lower() == "no" and len(child.words) > 1 else child.words
+        if submode and match_ignorable(words, submode) is not None:
+            ctx.ok()
+            i += 1
+            continue
+        j = i + 1
+        while j < len(children) and children[j].indent > child.indent:
+            j += 1
+        if st.depth >= _MAX_NESTING:
+            for line in children[i:j]:
+                ctx.warn(line, "nested too deeply to be read")
+        else:
+            st.depth += 1
+            _dispatch(Stanza(child, children[i + 1 : j]), st)
+            st.depth -= 1
+        i = j
 
 
 _VRF_OK = (("rd",), ("description",), ("address-family", "ipv4"), ("exit-address-family",))
@@ -192,8 +216,10 @@ def _build(st: _State) -> Node:
         "route-map": set(f.route_maps),
         "prefix-list": set(f.prefix_lists),
         "community-list": set(f.community_lists),
+        "as-path-list": set(f.as_path_lists),
         "interface": set(st.interfaces),
-        "bgp-peer-group": set(st.bgp.groups) if st.bgp is not None else set(),
+        "vrf": st.vrfs | {"default"},
+        PEER_GROUP_KIND: set(st.bgp.groups) if st.bgp is not None else set(),
     }
     undefined: list[tuple[str, str, SourceRef]] = [
         (kind, ref_name, src) for kind, ref_name, src in ctx.references if ref_name not in defined[kind]
@@ -208,6 +234,7 @@ def _build(st: _State) -> Node:
         route_maps=f.frozen_route_maps(),
         prefix_lists=f.frozen_prefix_lists(),
         community_lists=f.frozen_community_lists(),
+        as_path_lists=f.frozen_as_path_lists(),
         static_routes=tuple(st.statics),
         ospf=tuple(p.freeze() for p in st.ospf),
         bgp=st.bgp.freeze() if st.bgp is not None else None,

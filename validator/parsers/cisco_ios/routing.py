@@ -35,6 +35,7 @@ def parse_static_route(line: Line, ctx: Context) -> StaticRoute | None:
         vrf = "default"
         if len(w) > 3 and w[2].lower() == "vrf":
             vrf, i = w[3], 4
+            ctx.ref("vrf", vrf, line)  # IOS refuses a route into an undefined VRF
         if i + 2 >= len(w):
             raise LineError("expected prefix, mask and next hop")
         net = IPv4Network((ip(w[i]), mask_len(w[i + 1])), strict=False)
@@ -44,6 +45,9 @@ def parse_static_route(line: Line, ctx: Context) -> StaticRoute | None:
         discard = False
         if is_ip(w[i]):
             nh_ip, i = ip(w[i]), i + 1
+        elif not w[i][:1].isalpha():
+            # ``999.1.1.1`` is a bad address, never an interface name (interface names start with a letter)
+            raise LineError(f"bad next hop {w[i]!r}")
         else:
             nh_if, i = interface_words(w, i)
             if nh_if.lower().startswith("null"):

@@ -78,6 +78,130 @@ IGNORED_TOP: tuple[Ignorable, ...] = (
     _ig("no service", "management services: " + _MGMT),
 )
 
+# --- sub-modes of ignored top-level stanzas -------------------------------------------------------
+#
+# IOS falls back to global configuration mode when a line is not a command of the current sub-mode
+# (the device does not look at indentation). So an indented line under an ignored stanza is only
+# ignored when it is a known command of that stanza's sub-mode; anything else is parsed as a global
+# command (modelled or warned). Heads not listed here have no sub-mode at all (``service ...``,
+# ``ntp ...``, ``logging ...``): every indented line under them is a global command.
+# Sources: Cisco IOS Configuration Fundamentals / Terminal Services command references (line
+# configuration mode), IOS Security command reference (aaa server groups), IOS High Availability
+# (redundancy), IOS archive and control-plane configuration modes. Matching ignores a leading ``no``.
+
+_LINE_MODE = "line (console/aux/vty) sub-mode: " + _MGMT
+
+SUBMODES: dict[tuple[str, ...], tuple[Ignorable, ...]] = {
+    ("line",): tuple(
+        _ig(cmd, _LINE_MODE)
+        for cmd in (
+            "exec-timeout",
+            "session-timeout",
+            "absolute-timeout",
+            "logout-warning",
+            "password",
+            "login",
+            "logging synchronous",
+            "privilege level",
+            "stopbits",
+            "databits",
+            "parity",
+            "speed",
+            "rxspeed",
+            "txspeed",
+            "flowcontrol",
+            "transport",
+            "access-class",
+            "ipv6 access-class",
+            "exec",
+            "exec-banner",
+            "motd-banner",
+            "history",
+            "length",
+            "width",
+            "escape-character",
+            "autoselect",
+            "autocommand",
+            "modem",
+            "authorization",
+            "accounting",
+            "location",
+            "vacant-message",
+            "activation-character",
+            "session-disconnect-warning",
+            "timeout login response",
+            "terminal-type",
+            "notify",
+            "rotary",
+            "refuse-message",
+            "data-character-bits",
+            "exec-character-bits",
+            "special-character-bits",
+            "padding",
+            "hold-character",
+            "disconnect-character",
+            "start-character",
+            "stop-character",
+            "insecure",
+            "monitor",
+            "international",
+            "full-help",
+            "editing",
+            "lockable",
+            "password-encryption",
+            "domain-lookup",
+            "escape",
+            "transport preferred",
+            "cdp",
+            "media-type",
+            "physical-layer",
+        )
+    ),
+    ("aaa", "group", "server"): tuple(
+        _ig(cmd, "AAA server group sub-mode: " + _MGMT)
+        for cmd in (
+            "server",
+            "server-private",
+            "ip tacacs source-interface",
+            "ip radius source-interface",
+            "ip vrf forwarding",
+            "deadtime",
+            "load-balance",
+        )
+    ),
+    ("control-plane",): (_ig("service-policy", "control-plane policing applies to traffic to the router only"),),
+    ("redundancy",): tuple(
+        _ig(cmd, "supervisor redundancy sub-mode: " + _MGMT)
+        for cmd in ("mode", "main-cpu", "auto-sync", "maintenance-mode", "keepalive-enable")
+    ),
+    ("archive",): tuple(
+        _ig(cmd, "config archive sub-mode: " + _MGMT)
+        for cmd in (
+            "path",
+            "write-memory",
+            "maximum",
+            "time-period",
+            "log config",
+            "logging enable",
+            "logging size",
+            "notify syslog",
+            "hidekeys",
+            "rollback",
+        )
+    ),
+}
+
+
+def submode_table(head: list[str]) -> tuple[Ignorable, ...]:
+    """Known sub-mode commands of an ignored top-level stanza (longest head match; none = no sub-mode)."""
+    low = tuple(w.lower() for w in head)
+    best: tuple[str, ...] = ()
+    for key in SUBMODES:
+        if low[: len(key)] == key and len(key) > len(best):
+            best = key
+    return SUBMODES.get(best, ())
+
+
 IGNORED_INTERFACE: tuple[Ignorable, ...] = (
     _ig("duplex", "physical-layer setting; no layer-3 effect"),
     _ig("negotiation", "physical-layer autonegotiation; no layer-3 effect"),
