@@ -178,3 +178,17 @@ def test_sequence_numbered_unparsed_line_is_reached_by_every_evaluation() -> Non
     snap = snapshot(R0, plain, files={"configs/r0.cfg": R0, R1_FILE: plain})
     (t,) = trace(dp_of(snap), web(80))
     assert t.undecided == ()
+
+
+def test_partial_as_path_list_makes_the_routes_it_is_evaluated_on_undecided() -> None:
+    from soundness_helpers import BGP_R0, BGP_R1
+
+    r0 = BGP_R0.replace(" match community 100\n", " match as-path 1\n") + (
+        "ip as-path access-list 1 permit ^65001$\nip as-path access-list 1 permit (\n"
+    )
+    snap = snapshot(r0, BGP_R1, files={"configs/r0.cfg": r0, "configs/r1.cfg": BGP_R1})
+    bad = SourceRef("configs/r0.cfg", line_no(r0, "ip as-path access-list 1 permit ("))
+    assert snap.nodes["r0"].as_path_lists["1"].unparsed == (bad,)
+    ur = undecided_routes(dp_of(snap))
+    # 10.0.3.0/24 is decided by clause 10 (prefix-list) before clause 20 consults the as-path list
+    assert ur.by_node == {("r0", IPv4Network("10.0.2.0/24")): (bad,)}

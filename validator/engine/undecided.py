@@ -359,11 +359,10 @@ def clause_match(node: Node, clause: RouteMapClause, net: IPv4Network) -> tuple[
                 refs.update(cl.unparsed)
             others.append(None if cls else False)
         elif isinstance(m, MatchAsPath):
-            for name in m.as_path_lists:
-                apl = node.as_path_lists.get(name)
-                if apl is not None:
-                    refs.update(apl.unparsed)
-            others.append(None)
+            apls = [node.as_path_lists[a] for a in m.as_path_lists if a in node.as_path_lists]
+            for apl in apls:
+                refs.update(apl.unparsed)
+            others.append(None if apls else False)  # no defined list: nothing matches
         else:  # match tag: the route's tag is not known here
             others.append(None)
     if refs:
