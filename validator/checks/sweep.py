@@ -743,7 +743,6 @@ def run_blast_radius(ctx: Any, p: Any) -> list[Finding]:
                 trace=f.trace,
                 base_trace=f.base_trace,
                 locations=f.locations,
-                status=f.status,  # undecided when only undecided traces make the cut
                 extra={
                     "pair": v.pair.label,
                     "waves": waves,
@@ -767,6 +766,4 @@ def run_blast_radius(ctx: Any, p: Any) -> list[Finding]:
                 extra={"single_point_of_failure": _unit_name(unit), "pairs": sorted({v.pair.label for v in vs})},
             )
         )
-    for pb in protected_baselines(ctx, p):  # soundness: pairs whose delivery is undecided cannot be judged
-        findings.extend(undecided_baseline(p.name, "blast_radius", pb, ctx.head))
     return findings

@@ -206,7 +206,9 @@ class Tracer:
                         if fstep.action == "DENIED":
                             results.append(("DENIED_OUT", (Hop(node_name, tuple(hop_steps)),)))
                             continue
-                hop_steps.append(self._exit_step(node_name, out_name))
+                hop_steps.append(Step("ExitOutputInterface", "TRANSMITTED", {"output_interface": out_name}))
+                if self._sound_scan:  # partial interface, undefined egress filter
+                    hop_steps[-1] = self._exit_step(node_name, out_name)
                 arp_ip = action.arp_ip if action.arp_ip is not None else flow.dst_ip
                 repliers = [n for n in self._neighbours.get((node_name, out_name), ()) if self._replies(n, arp_ip)]
                 if not repliers:
