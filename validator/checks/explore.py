@@ -17,8 +17,10 @@ from validator.checks.ipspace import Intervals
 from validator.checks.zones import Source
 from validator.engine.traceroute import trace
 from validator.engine.types import DataPlane
+from validator.engine.undecided import undecided_routes
 from validator.model.config import AclLine
 from validator.model.flow import SUCCESS_DISPOSITIONS, Flow, Trace
+from validator.model.source import SourceRef
 
 
 @dataclass
@@ -35,12 +37,37 @@ class ClassResult:
     # the no-failure class group (source, destination piece) a scenario's class was re-traced from
     group: tuple[Source, tuple[int, int]] | None = None
 
+    # The soundness rule: an undecided trace (it depends on unparsed config lines) is neither
+    # proof of delivery (``all_success`` is False) nor proof of denial (``any_success`` is True).
+
     def all_success(self, i: int) -> bool:
         ts = self.traces[i]
-        return bool(ts) and all(t.disposition in SUCCESS_DISPOSITIONS for t in ts)
+        return bool(ts) and all(t.disposition in SUCCESS_DISPOSITIONS and not t.undecided for t in ts)
 
     def any_success(self, i: int) -> bool:
-        return any(t.disposition in SUCCESS_DISPOSITIONS for t in self.traces[i])
+        return any(t.disposition in SUCCESS_DISPOSITIONS or t.undecided for t in self.traces[i])
+
+    def decided_failure(self, i: int) -> bool:
+        """Some decided branch fails (or there is no trace): an ``allow`` violation for sure."""
+        ts = self.traces[i]
+        return not ts or any(t.disposition not in SUCCESS_DISPOSITIONS and not t.undecided for t in ts)
+
+    def decided_success(self, i: int) -> bool:
+        """Some decided branch succeeds: a ``deny`` violation for sure."""
+        return any(t.disposition in SUCCESS_DISPOSITIONS and not t.undecided for t in self.traces[i])
+
+    def undecided(self, i: int) -> tuple[SourceRef, ...]:
+        """The unparsed lines the traces in data plane ``i`` depend on (empty: decided)."""
+        out: set[SourceRef] = set()
+        for t in self.traces[i]:
+            out.update(t.undecided)
+        return tuple(sorted(out))
+
+    def undefined_refs(self, i: int) -> tuple[SourceRef, ...]:
+        out: set[SourceRef] = set()
+        for t in self.traces[i]:
+            out.update(t.undefined_refs)
+        return tuple(sorted(out))
 
 
 def filters_met(dp: DataPlane, traces: Sequence[Trace]) -> set[tuple[str, str]]:
@@ -96,6 +123,10 @@ def _cuts_of(dp: DataPlane) -> frozenset[int]:
                 cuts.update((lo, lo + 1, hi, hi + 1))
         for acl in node.acls.values():
             cuts |= acl_dst_cuts(acl.lines)
+    # undecided routes (present or denied) split destinations too: inside one, traces are undecided
+    for net in undecided_routes(dp).prefixes:
+        cuts.add(int(net.network_address))
+        cuts.add(int(net.broadcast_address) + 1)
     return frozenset(cuts)
 
 

@@ -64,7 +64,10 @@ def _severity(findings: list[Finding], severity: str) -> list[Finding]:
         return findings
     from dataclasses import replace
 
-    return [replace(f, severity="warning") if f.severity == "error" else f for f in findings]
+    # an undecided finding stays an error: the soundness rule lets no policy pass on it
+    return [
+        replace(f, severity="warning") if f.severity == "error" and f.status != "undecided" else f for f in findings
+    ]
 
 
 def run_reachability(ctx: CheckContext, p: Any) -> list[Finding]:

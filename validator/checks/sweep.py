@@ -24,6 +24,7 @@ from validator.checks.explore import ClassResult, Explorer
 from validator.checks.footprint import Footprint, footprint, merge, unchanged
 from validator.checks.headerspace import HeaderConstraints
 from validator.checks.ipspace import Intervals
+from validator.checks.soundness import undecided_finding
 from validator.checks.zones import Source, ZoneLike, zone_destination, zone_nodes, zone_sources
 from validator.engine.types import DataPlane, FailureSet
 from validator.model.verdict import Finding
@@ -397,6 +398,18 @@ def judge_expect(expect: str) -> Callable[[PairBaseline, ClassResult], str | Non
     return judge
 
 
+def _undecided_only(v: Violation) -> bool:
+    """The scenario's result is a violation only through undecided traces (soundness rule)."""
+    r = v.result
+    if not r.undecided(1):
+        return False
+    if v.kind == "broken":
+        return not r.decided_failure(1)
+    if v.kind == "opened":
+        return not r.decided_success(1)
+    return not r.decided_failure(1) and not r.decided_success(1)
+
+
 def violation_finding(policy: str, check: str, v: Violation, dp: DataPlane) -> Finding:
     r = v.result
     specs = tuple(s for e in v.elements for s in e.fail_specs)
@@ -405,6 +418,23 @@ def violation_finding(policy: str, check: str, v: Violation, dp: DataPlane) -> F
         "opened": "is denied with no failure but delivered with",
         "violated": "breaks the policy with",
     }[v.kind]
+    if _undecided_only(v):
+        return undecided_finding(
+            policy=policy,
+            check=check,
+            dp=dp,
+            refs=r.undecided(1),
+            what=(
+                f"{v.pair.label}: {r.flow} cannot be judged with {', '.join(specs)} down: {describe(r.traces[1])}"
+                f" ({v.count} header class{'es' if v.count != 1 else ''})"
+            ),
+            failures=specs,
+            flow={"from": r.source.label, **r.flow.to_json()},
+            trace=r.traces[1],
+            base_trace=r.traces[0],
+            locations=trace_locations(dp, r.flow, r.traces[1]),
+            extra={"kind": v.kind, "pair": v.pair.label, "classes": v.count},
+        )
     return Finding(
         policy=policy,
         check=check,
@@ -462,6 +492,31 @@ def _baseline(
     return hit
 
 
+def undecided_baseline(policy: str, check: str, pb: PairBaseline, dp: DataPlane) -> list[Finding]:
+    """Classes whose no-failure delivery is undecided: the sweep cannot judge them (it never
+    counts them as delivered nor as denied), so the policy is undecided for them."""
+    bad = [r for r in pb.results if r.undecided(0)]
+    if not bad:
+        return []
+    refs = tuple(sorted({ref for r in bad for ref in r.undecided(0)}))
+    r = bad[0]
+    return [
+        undecided_finding(
+            policy=policy,
+            check=check,
+            dp=dp,
+            refs=refs,
+            what=(
+                f"{pb.label}: {r.flow} with no failure: {describe(r.traces[0])}"
+                f" ({len(bad)} header class{'es' if len(bad) != 1 else ''} cannot be judged under failures)"
+            ),
+            flow={"from": r.source.label, **r.flow.to_json()},
+            trace=r.traces[0],
+            extra={"pair": pb.label, "classes": len(bad)},
+        )
+    ]
+
+
 def _account(ctx: Any, sw: Sweeper, before: int) -> None:
     ctx.scenarios += sw.stats.scenarios - before
 
@@ -480,6 +535,7 @@ def run_redundancy(ctx: Any, p: Any) -> list[Finding]:
                     policy=p.name, check="redundancy", message=f"{pb.label}: the pair has no flows in this snapshot"
                 )
             )
+        findings.extend(undecided_baseline(p.name, "redundancy", pb, ctx.head))
     elements = enumerate_elements(ctx.head, p.elements, ctx.policies.risk_group_specs())
     before = sw.stats.scenarios
     violations = sw.sweep(pairs, elements, p.max_failures, judge_redundancy, label=p.name)

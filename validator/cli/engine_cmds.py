@@ -95,7 +95,9 @@ def _trace(args: argparse.Namespace) -> int:
     for f, ts in results:
         print(f"Flow: {f}")
         for i, t in enumerate(ts, 1):
-            print(f"  Trace {i}: {t.disposition}")
+            lost = ", ".join(map(str, t.undecided))
+            undecided = f" (undecided: depends on unparsed lines {lost})" if lost else ""
+            print(f"  Trace {i}: {t.disposition}{undecided}")
             for hop in t.hops:
                 steps = ", ".join(_step_text(s.to_json()) for s in hop.steps)
                 print(f"    {hop.node}: {steps}")

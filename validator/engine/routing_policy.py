@@ -87,6 +87,9 @@ def _acl_line_matches_route(acl: Acl, line: AclLine, net: IPv4Network) -> bool:
     return False
 
 
+acl_line_matches_route = _acl_line_matches_route  # public name for the soundness pass
+
+
 def acl_permits_route(acl: Acl, net: IPv4Network) -> bool:
     """An ACL used as a route filter: standard = wildcard on the network address; extended = source
     gives the address, destination gives the length range [len(dst), len(dst | wildcard)]."""

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
-from validator.model.dataplane import BgpSession, Edge, FibEntry, Route
+from validator.model.dataplane import BgpSession, Edge, FibEntry, Route, UndecidedRoutes
 from validator.model.flow import Flow, Trace
 from validator.model.snapshot import Snapshot
 
@@ -76,6 +76,9 @@ class DataPlane:
     # how flows are traced on this data plane: None = the builtin traceroute; a backend (Batfish)
     # may install its own so every check runs unchanged on it
     tracer: Callable[[DataPlane, Flow], list[Trace]] | None = None
+    # routes whose fate depends on unparsed policy lines (soundness rule); None = not computed yet,
+    # see ``validator.engine.undecided.undecided_routes``
+    undecided_routes: UndecidedRoutes | None = None
 
     def routes(self) -> list[Route]:
         return [r for n in sorted(self.ribs) for v in sorted(self.ribs[n]) for r in self.ribs[n][v]]

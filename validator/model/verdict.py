@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
+# design.md §8: ``new`` (default), ``pre-existing``, ``waived``, ``undecided`` (depends on config
+# lines the gate could not read: never lets a policy pass)
+FindingStatus = Literal["new", "pre-existing", "waived", "undecided"]
 VerdictKind = Literal["pass", "block", "error"]
 SCHEMA = "validator.verdict/1"
 
@@ -38,12 +41,19 @@ class Finding:
     base_trace: tuple[dict[str, Any], ...] = ()  # traces in the base / no-failure snapshot
     locations: tuple[Location, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    status: FindingStatus = "new"
+
+    @property
+    def blocking(self) -> bool:
+        """An error blocks; an undecided finding blocks whatever its severity (fail closed)."""
+        return self.severity == "error" or self.status == "undecided"
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "policy": self.policy,
             "check": self.check,
             "severity": self.severity,
+            "status": self.status,
             "message": self.message,
             "failures": list(self.failures),
             "flow": self.flow,
@@ -123,7 +133,7 @@ class Verdict:
     def verdict(self) -> VerdictKind:
         if self.error is not None:
             return "error"
-        return "block" if any(f.severity == "error" for f in self.findings) else "pass"
+        return "block" if any(f.blocking for f in self.findings) else "pass"
 
     @property
     def passed(self) -> bool:
@@ -155,5 +165,5 @@ class Verdict:
         if self.error is not None:
             raise EngineError(self.error)
         if not self.passed:
-            first = next(f for f in self.findings if f.severity == "error")
+            first = next(f for f in self.findings if f.blocking)
             raise ChangeBlocked(f"change blocked by policy {first.policy!r}: {first.message}", verdict=self)

@@ -99,8 +99,9 @@ def render_markdown(verdict: Verdict) -> str:
     if verdict.findings:
         out += ["### Findings", "", "| # | severity | policy | check | message | config |", "|---|---|---|---|---|---|"]
         for i, f in enumerate(verdict.findings, 1):
+            sev = f.severity if f.status == "new" else f"{f.severity} ({f.status})"
             out.append(
-                f"| {i} | {f.severity} | {_cell(f.policy)} | {_cell(f.check)} | {_cell(f.message)} | {_where(f)} |"
+                f"| {i} | {sev} | {_cell(f.policy)} | {_cell(f.check)} | {_cell(f.message)} | {_where(f)} |"
             )
         out.append("")
         for i, f in enumerate(verdict.findings, 1):
