@@ -99,12 +99,16 @@ class Tracer:
         self._neighbours = {k: sorted(set(v)) for k, v in neighbours.items()}
         self._owned: list[int] = sorted(int(ip) for ip in dp.ip_owners)
         self._owned_set = frozenset(self._owned)
+        # Batfish's internal IP space is the union of every interface's *host* IPs (inactive ones
+        # included): ForwardingAnalysisImpl.computeInternalIps(IpOwners.getAllInterfaceHostIps()),
+        # i.e. Prefix.toHostIpSpace(), which drops the network and broadcast addresses below /31.
+        # So a subnet's network or broadcast address is external: EXITS_NETWORK, not INSUFFICIENT_INFO.
         internal: list[tuple[int, int]] = []
         for node in self.nodes.values():
             for iface in node.interfaces.values():
                 for addr in iface.addresses:
                     net = addr.network
-                    internal.append((int(net.network_address), int(net.broadcast_address)))
+                    internal.append(_host_range(int(net.network_address), net.prefixlen))
         self._internal_starts, self._internal_ends = _merge(internal)
         self._missing: dict[tuple[str, str], bool] = {}
         self._arp: dict[tuple[str, str, int], bool] = {}
