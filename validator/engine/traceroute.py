@@ -22,6 +22,7 @@ from typing import Any
 
 from validator.engine.acl import evaluate_acl
 from validator.engine.types import DataPlane, Fib
+from validator.engine.zonefw import zone_filter
 from validator.errors import InputError
 from validator.model.config import Interface, Node
 from validator.model.dataplane import FibAction, FibEntry, Route
@@ -198,6 +199,13 @@ class Tracer:
                         if fstep.action == "DENIED":
                             results.append(("DENIED_OUT", (Hop(node_name, tuple(hop_steps)),)))
                             continue
+                if out_iface is not None and out_iface.security_zone is not None:
+                    zstep = self._zone_step(node, in_iface, out_iface, flow)
+                    if zstep is not None:
+                        hop_steps.append(zstep)
+                        if zstep.action == "DENIED":
+                            results.append(("DENIED_OUT", (Hop(node_name, tuple(hop_steps)),)))
+                            continue
                 hop_steps.append(Step("ExitOutputInterface", "TRANSMITTED", {"output_interface": out_name}))
                 arp_ip = action.arp_ip if action.arp_ip is not None else flow.dst_ip
                 repliers = [n for n in self._neighbours.get((node_name, out_name), ()) if self._replies(n, arp_ip)]
@@ -251,6 +259,35 @@ class Tracer:
         if out_iface is not None:
             detail["output_interface"] = out_iface
         return Step("Filter", "PERMITTED" if verdict == "permit" else "DENIED", detail, file=src.file, line=src.line)
+
+    @staticmethod
+    def _zone_step(node: Node, in_iface: str | None, out_iface: Interface, flow: Flow) -> Step | None:
+        """The zone-based firewall's Filter step on egress (engine/zonefw.py), or None when the
+        interface has no zone filter. Batfish ANDs it with the interface's outgoing ACL."""
+        zv = zone_filter(node, in_iface, out_iface, flow)
+        if zv is None:
+            return None
+        detail: dict[str, Any] = {
+            "filter": zv.filter,
+            "filter_type": "EGRESS_FILTER",
+            "line": zv.reason,
+            "direction": "out",
+            "interface": out_iface.name,
+            "output_interface": out_iface.name,
+            "acls": list(zv.acls),  # ACLs the zone policy consulted (header-space splitting)
+        }
+        if in_iface is not None:
+            detail["input_interface"] = in_iface
+        if zv.unparsed:
+            detail["unparsed"] = [str(r) for r in zv.unparsed]
+        src = zv.source
+        return Step(
+            "Filter",
+            "PERMITTED" if zv.permitted else "DENIED",
+            detail,
+            file=src.file if src is not None else None,
+            line=src.line if src is not None else None,
+        )
 
     def _accepting_interface(self, node: str, vrf: str, dst: int, dst_ip: IPv4Address) -> str | None:
         k = (node, vrf, dst)

@@ -30,6 +30,7 @@ from validator.parsers.cisco_ios.routing import (
     resolve_interface_ospf,
 )
 from validator.parsers.cisco_ios.tables import IGNORED_TOP, match_ignorable
+from validator.parsers.cisco_ios.zones import ZoneDraft, finish_zones, parse_zone_stanza, take_zone_members
 
 __all__ = ["parse_ios"]
 
@@ -44,6 +45,7 @@ class _State:
         self.ospf: list[OspfDraft] = []
         self.bgp: BgpDraft | None = None
         self.vrfs: set[str] = set()
+        self.zones = ZoneDraft()  # zone-based firewall (zones.py)
 
 
 def parse_ios(text: str, file: str) -> Node:
@@ -94,6 +96,7 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
         ctx.ok()
         _children_unexpected(stanza, ctx)
     elif low[0] == "interface":
+        take_zone_members(stanza, st.zones, ctx)
         draft = parse_interface(stanza, ctx)
         if draft is not None:
             if draft.name in st.interfaces:
@@ -130,6 +133,8 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
         parse_route_map(stanza, st.filters, ctx)
     elif (low[:2] == ["vrf", "definition"] and n == 3) or (low[:2] == ["ip", "vrf"] and n == 3):
         _vrf(stanza, st)
+    elif parse_zone_stanza(stanza, st.zones, ctx):
+        pass
     elif match_ignorable(w, IGNORED_TOP) is not None:
         ctx.ok()
         for _ in stanza.children:
@@ -185,6 +190,7 @@ def _build(st: _State) -> Node:
             ospf=ospf,
             proxy_arp=d.proxy_arp,
         )
+    interfaces, security_zones, zone_pairs, zone_undefined = finish_zones(st.zones, interfaces)
     f = st.filters
     defined: dict[str, set[str]] = {
         "acl": set(f.acls),
@@ -197,6 +203,7 @@ def _build(st: _State) -> Node:
     undefined: list[tuple[str, str, SourceRef]] = [
         (kind, ref_name, src) for kind, ref_name, src in ctx.references if ref_name not in defined[kind]
     ]
+    undefined.extend(zone_undefined)
     return Node(
         name=name,
         hostname=hostname,
@@ -212,4 +219,6 @@ def _build(st: _State) -> Node:
         bgp=st.bgp.freeze() if st.bgp is not None else None,
         warnings=tuple(sorted(ctx.warnings, key=lambda w: w.line)),
         undefined_references=tuple(undefined),
+        security_zones=security_zones,
+        zone_pairs=zone_pairs,
     )
