@@ -278,8 +278,13 @@ class Tracer:
         }
         if in_iface is not None:
             detail["input_interface"] = in_iface
+        soundness: dict[str, Any] = {}
         if zv.unparsed:
             detail["unparsed"] = [str(r) for r in zv.unparsed]
+            # the soundness rule's Step field (unparsed lines make the trace undecided), where the
+            # model has it
+            if "unparsed" in getattr(Step, "__dataclass_fields__", {}):
+                soundness["unparsed"] = zv.unparsed
         src = zv.source
         return Step(
             "Filter",
@@ -287,6 +292,7 @@ class Tracer:
             detail,
             file=src.file if src is not None else None,
             line=src.line if src is not None else None,
+            **soundness,
         )
 
     def _accepting_interface(self, node: str, vrf: str, dst: int, dst_ip: IPv4Address) -> str | None:
