@@ -101,3 +101,14 @@ def test_policy_without_class_default_drops_by_default() -> None:
     text = TEXT.replace(" class class-default\n  pass\n", "")
     pair = next(p for p in parse_ios(text, F).zone_pairs if p.name == "IN-OUT")
     assert pair.classes[-1] == InspectClass("class-default", "drop", SourceRef(F, 10))
+
+
+def test_unreadable_zone_member_line_makes_the_interface_partial() -> None:
+    text = (
+        "hostname fw\nzone security in\n"
+        "interface Gi0/0\n ip address 10.0.0.1 255.255.255.0\n zone-member security in extra\n"
+    )
+    n = parse_ios(text, F)
+    iface = n.interfaces["GigabitEthernet0/0"]
+    assert iface.security_zone is None and iface.unparsed == (SourceRef(F, 5),)
+    assert [w.line for w in n.warnings] == [5]

@@ -41,11 +41,11 @@ class _State:
         self.hostname: str | None = None
         self.interfaces: dict[str, InterfaceDraft] = {}
         self.filters = Filters()
+        self.zones = ZoneDraft()  # zone-based firewall (zones.py)
         self.statics: list[StaticRoute] = []
         self.ospf: list[OspfDraft] = []
         self.bgp: BgpDraft | None = None
         self.vrfs: set[str] = set()
-        self.zones = ZoneDraft()  # zone-based firewall (zones.py)
 
 
 def parse_ios(text: str, file: str) -> Node:

@@ -70,6 +70,7 @@ class ZoneDraft:
 
     zones: dict[str, SourceRef] = field(default_factory=dict)
     members: dict[str, tuple[str, SourceRef]] = field(default_factory=dict)  # interface -> zone
+    bad_members: dict[str, list[SourceRef]] = field(default_factory=dict)  # unreadable zone-member lines
     pairs: list[_Pair] = field(default_factory=list)
     class_maps: dict[str, _ClassMap] = field(default_factory=dict)
     policy_maps: dict[str, _PolicyMap] = field(default_factory=dict)
@@ -113,7 +114,8 @@ def take_zone_members(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
             if len(line.words) == 3:
                 draft.members[name] = (line.words[2], ctx.src(line))
                 ctx.ok()
-            else:
+            else:  # the interface's zone is unknown: it is partial (its egress filter is undecided)
+                draft.bad_members.setdefault(name, []).append(ctx.src(line))
                 ctx.warn(line, "expected zone-member security ZONE")
             continue
         kept.append(line)
@@ -230,6 +232,10 @@ def finish_zones(
             out[iname] = replace(iface, security_zone=zone, security_zone_source=src)
         if zone not in draft.zones:
             undefined.append(("security-zone", zone, src))
+    for iname, bad in draft.bad_members.items():
+        iface = out.get(iname)
+        if iface is not None:
+            out[iname] = replace(iface, unparsed=(*iface.unparsed, *bad))
     pairs: list[ZonePair] = []
     for p in draft.pairs:
         for zone in (p.source_zone, p.destination_zone):
