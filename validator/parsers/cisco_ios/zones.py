@@ -153,7 +153,9 @@ def _zone_pair(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
 def _class_map(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
     w = stanza.head.words
     match_all = not (len(w) == 5 and w[3].lower() == "match-any")
-    cm = _ClassMap(name=w[-1], source=ctx.src(stanza.head), match_all=match_all)
+    # re-entering a class-map adds its match lines to the existing one (IOS configuration mode)
+    cm = draft.class_maps.get(w[-1]) or _ClassMap(name=w[-1], source=ctx.src(stanza.head), match_all=match_all)
+    draft.class_maps[cm.name] = cm
     ctx.ok()
     for line in stanza.children:
         low = [x.lower() for x in line.words]
@@ -174,7 +176,6 @@ def _class_map(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
         else:
             cm.unparsed.append(ctx.src(line))
             ctx.warn(line, "inspect class-map match not modelled (the class is undecided)")
-    draft.class_maps[cm.name] = cm  # IOS: re-entering a class-map adds to it; Batfish keeps one
 
 
 def _policy_map(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
