@@ -80,6 +80,8 @@ def filters_met(dp: DataPlane, traces: Sequence[Trace]) -> set[tuple[str, str]]:
                     name = step.detail.get("filter") or step.detail.get("name")
                     if isinstance(name, str):
                         out.add((hop.node, name))
+                    # a zone-firewall step names the ACLs its inspect classes consulted
+                    out.update((hop.node, a) for a in step.detail.get("acls", ()) if isinstance(a, str))
     return out
 
 

@@ -4,7 +4,7 @@ BGP session status and forwarding loops."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 
 from validator.checks.evidence import loc
 from validator.checks.explore import forwarding_cuts
@@ -55,8 +55,10 @@ def check_hygiene(*, policy: str, dp: DataPlane, require: Sequence[str]) -> list
     if "bgp_sessions_up" in require:
         failed = dp.failures
         for s in dp.bgp_sessions:
-            if s.status in ("ESTABLISHED", "DYNAMIC_LISTEN"):
+            if s.status == "ESTABLISHED":
                 continue
+            if isinstance(s.remote_ip, IPv4Network):
+                continue  # a listen range with no compatible peer in the snapshot: nothing to be up
             if failed and _ends_failed(dp, s.node, s.remote_node, s.remote_ip):
                 continue  # a session to or from a failed element is expected down in a what-if
             node = snap.nodes.get(s.node)
@@ -65,6 +67,8 @@ def check_hygiene(*, policy: str, dp: DataPlane, require: Sequence[str]) -> list
                 for nb in node.bgp.neighbors:
                     if nb.peer_ip is not None and str(nb.peer_ip) == str(s.remote_ip):
                         where = (loc(dp, nb.source.file, nb.source.line),)
+                    elif _listens_for(nb.peer_prefix, s.remote_ip) and not where:
+                        where = (loc(dp, nb.source.file, nb.source.line),)  # a listen range's row
             findings.append(
                 Finding(
                     policy=policy,
@@ -130,3 +134,7 @@ def _loops(policy: str, dp: DataPlane) -> list[Finding]:
                         )
                     break
     return list(found.values())
+
+
+def _listens_for(prefix: IPv4Network | None, remote: IPv4Address | IPv4Network | None) -> bool:
+    return prefix is not None and isinstance(remote, IPv4Address) and remote in prefix

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network
 
+from validator.engine.bgp_status import PeerInfo, SessionFacts, session_rows
 from validator.engine.rib import MainRib
 from validator.engine.routing_policy import (
     AsPathItem,
@@ -131,29 +132,38 @@ def _neighbors(proc: BgpProcess) -> Iterable[BgpNeighbor]:
     return (nb for nb in proc.neighbors if nb.active and not nb.shutdown and nb.remote_as is not None)
 
 
-def _local_ip(node: Node, nb: BgpNeighbor, fibs: dict[str, dict[str, Fib]]) -> IPv4Address | None:
+def _static_local_ip(node: Node, nb: BgpNeighbor) -> IPv4Address | None:
+    """The local IP Batfish's IOS conversion configures (CiscoConfiguration.getUpdateSource):
+    the ``update-source`` interface's address, else the address of the last interface (in name
+    order) whose subnet holds the peer, else none (the session's IP is then unknown statically)."""
     if nb.update_source is not None:
         iface = node.interfaces.get(nb.update_source)
         return iface.addresses[0].ip if iface is not None and iface.addresses else None
     assert nb.peer_ip is not None
     found: IPv4Address | None = None
-    for iface in node.interfaces.values():
+    for _, iface in sorted(node.interfaces.items()):
         if iface.vrf != nb.vrf:
             continue
         for a in iface.addresses:
             if nb.peer_ip in a.network:
                 found = a.ip
-    if found is not None:
-        return found
+    return found
+
+
+def _fib_local_ips(node: Node, nb: BgpNeighbor, fibs: dict[str, dict[str, Fib]]) -> list[IPv4Address]:
+    """Source IPs the session may use when none is configured: the addresses of the interfaces the
+    FIB forwards to the peer by (Batfish's BgpTopologyUtils.getPotentialSrcIps / InferFromFib)."""
+    assert nb.peer_ip is not None
     fib = fibs.get(node.name, {}).get(nb.vrf)
     if fib is None:
-        return None
+        return []
+    out: set[IPv4Address] = set()
     for entry in fib.lookup(nb.peer_ip):
-        if entry.action.interface is not None:
+        if entry.action.interface is not None and not entry.action.null_route:
             iface = node.interfaces.get(entry.action.interface)
             if iface is not None and iface.addresses:
-                return iface.addresses[0].ip
-    return None
+                out.add(iface.addresses[0].ip)
+    return sorted(out)
 
 
 def _session_type(nb: BgpNeighbor, local_as: int) -> str:
@@ -169,27 +179,35 @@ def compute_bgp_topology(
     fibs: dict[str, dict[str, Fib]],
     reachable: ReachFn,
 ) -> BgpTopology:
-    """Sessions per configured neighbour and the directed edges of the established ones (§4a)."""
+    """Sessions per configured neighbour and the directed edges of the established ones (§4a).
+
+    Statuses follow Batfish's bgpSessionStatus (engine/bgp_status.py): a peer without a
+    statically known local IP tries every source IP the FIB gives towards the peer, but only
+    peers with a static local IP count as compatible in the configured topology.
+    """
     rids = {n: bgp_router_id(node) for n, node in snapshot.nodes.items() if node.bgp is not None}
-    # (node, neighbor) -> status info
     # keyed by the neighbour object's identity: hashing the whole configuration object is slow, and
     # distinct neighbour statements are distinct objects (their source lines differ)
-    established: set[tuple[str, int]] = set()
-    compatible: dict[tuple[str, int], tuple[str, IPv4Address | None]] = {}
-    local_ips: dict[tuple[str, int], IPv4Address | None] = {}
+    facts = SessionFacts()
     edges: dict[tuple[str, IPv4Address, str, IPv4Address], SessionEdge] = {}
 
     for name in sorted(rids):
         node = snapshot.nodes[name]
         proc = node.bgp
         assert proc is not None
+        for nb in proc.neighbors:
+            local_as = nb.local_as if nb.local_as is not None else proc.local_as
+            stype = _session_type(nb, local_as) if nb.remote_as is not None else "UNSET"
+            facts.peers[(name, id(nb))] = PeerInfo(name, nb.vrf, nb, local_as, stype)
         for nb in _neighbors(proc):
             if nb.peer_ip is None:
                 continue  # passive listeners never initiate
-            local_as = nb.local_as if nb.local_as is not None else proc.local_as
-            lip = _local_ip(node, nb, fibs)
-            local_ips[(name, id(nb))] = lip
-            if lip is None:
+            key = (name, id(nb))
+            local_as = facts.peers[key].local_as
+            static = _static_local_ip(node, nb)
+            facts.static_ip[key] = static
+            lips = [static] if static is not None else _fib_local_ips(node, nb, fibs)
+            if not lips:
                 continue
             for owner_node, owner_iface in sorted(ip_owners.get(nb.peer_ip, frozenset())):
                 if (owner_node, owner_iface) not in active or owner_node not in rids:
@@ -203,67 +221,46 @@ def compute_bgp_topology(
                     if rnb.vrf != nb.vrf:
                         continue
                     if rnb.peer_ip is not None:
-                        if rnb.peer_ip != lip:
-                            continue
-                    elif rnb.peer_prefix is None or lip not in rnb.peer_prefix:
-                        continue
+                        feasible = [ip for ip in lips if ip == rnb.peer_ip]
+                    elif rnb.peer_prefix is not None:
+                        feasible = [ip for ip in lips if ip in rnb.peer_prefix]
+                    else:
+                        feasible = []
                     r_local_as = rnb.local_as if rnb.local_as is not None else rproc.local_as
-                    if nb.remote_as != r_local_as or rnb.remote_as != local_as:
+                    if not feasible or nb.remote_as != r_local_as or rnb.remote_as != local_as:
                         continue
-                    compatible.setdefault((name, id(nb)), (owner_node, nb.peer_ip))
-                    compatible.setdefault((owner_node, id(rnb)), (name, lip))
+                    rkey = (owner_node, id(rnb))
+                    if static is not None:
+                        facts.add_configured(key, rkey)
                     stype = _session_type(nb, local_as)
-                    if not reachable(name, nb.vrf, lip, nb.peer_ip, stype == "EBGP_SINGLEHOP"):
+                    lip = next(
+                        (ip for ip in feasible if reachable(name, nb.vrf, ip, nb.peer_ip, stype == "EBGP_SINGLEHOP")),
+                        None,
+                    )
+                    if lip is None:
                         continue
-                    established.add((name, id(nb)))
-                    established.add((owner_node, id(rnb)))
+                    facts.add_established(key, lip, rkey, nb.peer_ip)
                     me = PeerEnd(name, nb.vrf, nb, lip, nb.peer_ip, local_as, rids[name])
                     them = PeerEnd(owner_node, nb.vrf, rnb, nb.peer_ip, lip, r_local_as, rids[owner_node])
                     ibgp = stype == "IBGP"
                     for s, r in ((me, them), (them, me)):
-                        key = (s.node, s.local_ip, r.node, r.local_ip)
-                        if key not in edges:
+                        ekey = (s.node, s.local_ip, r.node, r.local_ip)
+                        if ekey not in edges:
                             add_path = (
                                 ibgp
                                 and s.neighbor.additional_paths_send
                                 and s.neighbor.additional_paths_select_all
                                 and r.neighbor.additional_paths_receive
                             )
-                            edges[key] = SessionEdge(s, r, ibgp, add_path)
+                            edges[ekey] = SessionEdge(s, r, ibgp, add_path)
 
     sessions: list[BgpSession] = []
     for name in sorted(rids):
-        node = snapshot.nodes[name]
-        proc = node.bgp
+        proc = snapshot.nodes[name].bgp
         assert proc is not None
         for nb in proc.neighbors:
-            local_as = nb.local_as if nb.local_as is not None else proc.local_as
-            remote_ip: IPv4Address | IPv4Network | None = nb.peer_ip if nb.peer_ip is not None else nb.peer_prefix
-            stype = _session_type(nb, local_as) if nb.remote_as is not None else "UNSET"
-            nb_key = (name, id(nb))
-            peer = compatible.get(nb_key)
-            lip = local_ips.get(nb_key)
-            if nb.peer_ip is None:
-                status = "DYNAMIC_LISTEN"
-            elif nb_key in established:
-                status = "ESTABLISHED"
-            elif peer is not None:
-                status = "NOT_ESTABLISHED"
-            else:
-                status = "NOT_COMPATIBLE"
-            sessions.append(
-                BgpSession(
-                    node=name,
-                    vrf=nb.vrf,
-                    local_as=local_as,
-                    local_ip=lip,
-                    remote_as=nb.remote_as,
-                    remote_ip=remote_ip,
-                    remote_node=peer[0] if peer is not None else None,
-                    session_type=stype,  # type: ignore[arg-type]
-                    status=status,  # type: ignore[arg-type]
-                )
-            )
+            key = (name, id(nb))
+            sessions.extend(session_rows(key, facts.peers[key], facts))
     return BgpTopology(list(edges.values()), sessions)
 
 

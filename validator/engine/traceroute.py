@@ -23,6 +23,7 @@ from typing import Any
 from validator.engine.acl import evaluate_acl_sound, sequenced_unparsed
 from validator.engine.types import DataPlane, Fib
 from validator.engine.undecided import has_partial_objects, undecided_routes
+from validator.engine.zonefw import zone_filter
 from validator.errors import InputError
 from validator.model.config import Acl, Interface, Node
 from validator.model.dataplane import NO_UNDECIDED_ROUTES, FibAction, FibEntry, Route, UndecidedRoutes
@@ -105,12 +106,16 @@ class Tracer:
         self._neighbours = {k: sorted(set(v)) for k, v in neighbours.items()}
         self._owned: list[int] = sorted(int(ip) for ip in dp.ip_owners)
         self._owned_set = frozenset(self._owned)
+        # Batfish's internal IP space is the union of every interface's *host* IPs (inactive ones
+        # included): ForwardingAnalysisImpl.computeInternalIps(IpOwners.getAllInterfaceHostIps()),
+        # i.e. Prefix.toHostIpSpace(), which drops the network and broadcast addresses below /31.
+        # So a subnet's network or broadcast address is external: EXITS_NETWORK, not INSUFFICIENT_INFO.
         internal: list[tuple[int, int]] = []
         for node in self.nodes.values():
             for iface in node.interfaces.values():
                 for addr in iface.addresses:
                     net = addr.network
-                    internal.append((int(net.network_address), int(net.broadcast_address)))
+                    internal.append(_host_range(int(net.network_address), net.prefixlen))
         self._internal_starts, self._internal_ends = _merge(internal)
         self._missing: dict[tuple[str, str], bool] = {}
         self._arp: dict[tuple[str, str, int], bool] = {}
@@ -204,6 +209,13 @@ class Tracer:
                     if fstep is not None:
                         hop_steps.append(fstep)
                         if fstep.action == "DENIED":
+                            results.append(("DENIED_OUT", (Hop(node_name, tuple(hop_steps)),)))
+                            continue
+                if out_iface is not None and out_iface.security_zone is not None:
+                    zstep = self._zone_step(node, in_iface, out_iface, flow)
+                    if zstep is not None:
+                        hop_steps.append(zstep)
+                        if zstep.action == "DENIED":
                             results.append(("DENIED_OUT", (Hop(node_name, tuple(hop_steps)),)))
                             continue
                 hop_steps.append(Step("ExitOutputInterface", "TRANSMITTED", {"output_interface": out_name}))
@@ -320,6 +332,41 @@ class Tracer:
             file=src.file,
             line=src.line,
             unparsed=unparsed,
+        )
+
+    @staticmethod
+    def _zone_step(node: Node, in_iface: str | None, out_iface: Interface, flow: Flow) -> Step | None:
+        """The zone-based firewall's Filter step on egress (engine/zonefw.py), or None when the
+        interface has no zone filter. Batfish ANDs it with the interface's outgoing ACL."""
+        zv = zone_filter(node, in_iface, out_iface, flow)
+        if zv is None:
+            return None
+        detail: dict[str, Any] = {
+            "filter": zv.filter,
+            "filter_type": "EGRESS_FILTER",
+            "line": zv.reason,
+            "direction": "out",
+            "interface": out_iface.name,
+            "output_interface": out_iface.name,
+            "acls": list(zv.acls),  # ACLs the zone policy consulted (header-space splitting)
+        }
+        if in_iface is not None:
+            detail["input_interface"] = in_iface
+        soundness: dict[str, Any] = {}
+        if zv.unparsed:
+            detail["unparsed"] = [str(r) for r in zv.unparsed]
+            # the soundness rule's Step field (unparsed lines make the trace undecided), where the
+            # model has it
+            if "unparsed" in getattr(Step, "__dataclass_fields__", {}):
+                soundness["unparsed"] = zv.unparsed
+        src = zv.source
+        return Step(
+            "Filter",
+            "PERMITTED" if zv.permitted else "DENIED",
+            detail,
+            file=src.file if src is not None else None,
+            line=src.line if src is not None else None,
+            **soundness,
         )
 
     def _accepting_interface(self, node: str, vrf: str, dst: int, dst_ip: IPv4Address) -> str | None:

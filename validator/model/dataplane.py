@@ -129,7 +129,7 @@ class BgpSession:
     remote_ip: IPv4Address | IPv4Network | None
     remote_node: str | None
     session_type: Literal["EBGP_SINGLEHOP", "EBGP_MULTIHOP", "IBGP", "UNSET"]
-    status: Literal["ESTABLISHED", "NOT_ESTABLISHED", "NOT_COMPATIBLE", "DYNAMIC_LISTEN"]
+    status: Literal["ESTABLISHED", "NOT_ESTABLISHED", "NOT_COMPATIBLE"]
     reason: str = ""
 
 

@@ -17,6 +17,11 @@ from validator.model.source import SourceRef
 
 InspectAction = Literal["inspect", "pass", "drop"]
 
+# ``match protocol P`` names that Batfish turns into an IP protocol (InspectClassMapMatchProtocol:
+# http/https/tcp -> TCP, icmp -> ICMP, tftp/udp -> UDP). Other application protocols are
+# unsupported there; the parser keeps them as unparsed lines of the class.
+INSPECT_PROTOCOLS: dict[str, int] = {"http": 6, "https": 6, "tcp": 6, "icmp": 1, "tftp": 17, "udp": 17}
+
 
 @dataclass(frozen=True)
 class InspectClass:
@@ -38,7 +43,12 @@ class InspectClass:
 
 @dataclass(frozen=True)
 class ZonePair:
-    """``zone-pair security NAME source SRC destination DST`` with its resolved inspect policy."""
+    """``zone-pair security NAME source SRC destination DST`` with its resolved inspect policy.
+
+    ``classes`` are the policy's classes in configuration order, ending with ``class-default``
+    (drop unless configured); empty when the zone-pair has no ``service-policy type inspect`` or
+    names an undefined policy-map (then it permits nothing, as in Batfish).
+    """
 
     name: str
     source_zone: str

@@ -26,6 +26,7 @@ from validator.parsers.cisco_ios.routing import (
     resolve_interface_ospf,
 )
 from validator.parsers.cisco_ios.tables import IGNORED_TOP, Ignorable, match_ignorable, submode_table
+from validator.parsers.cisco_ios.zones import ZoneDraft, finish_zones, parse_zone_stanza, take_zone_members
 
 __all__ = ["LineAccounting", "parse_ios", "parse_ios_accounted"]
 
@@ -36,6 +37,7 @@ class _State:
         self.hostname: str | None = None
         self.interfaces: dict[str, InterfaceDraft] = {}
         self.filters = Filters()
+        self.zones = ZoneDraft()  # zone-based firewall (zones.py)
         self.statics: list[StaticRoute] = []
         self.ospf: list[OspfDraft] = []
         self.bgp: BgpDraft | None = None
@@ -107,6 +109,7 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
         ctx.ok(head)
         _children_in_mode(stanza, (), st)
     elif low[0] == "interface":
+        take_zone_members(stanza, st.zones, ctx)
         draft = parse_interface(stanza, ctx, st.interfaces)
         if draft is not None:
             st.interfaces[draft.name] = draft
@@ -144,6 +147,8 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
         parse_route_map(stanza, st.filters, ctx)
     elif (low[:2] == ["vrf", "definition"] and n == 3) or (low[:2] == ["ip", "vrf"] and n == 3):
         _vrf(stanza, st)
+    elif parse_zone_stanza(stanza, st.zones, ctx):
+        pass
     elif match_ignorable(w, IGNORED_TOP) is not None:
         ctx.ok(head)
         _children_in_mode(stanza, submode_table(w), st)
@@ -225,6 +230,7 @@ def _build(st: _State) -> Node:
             proxy_arp=d.proxy_arp,
             unparsed=tuple(d.unparsed),
         )
+    interfaces, security_zones, zone_pairs, zone_undefined = finish_zones(st.zones, interfaces)
     f = st.filters
     defined: dict[str, set[str]] = {
         "acl": set(f.acls),
@@ -239,6 +245,7 @@ def _build(st: _State) -> Node:
     undefined: list[tuple[str, str, SourceRef]] = [
         (kind, ref_name, src) for kind, ref_name, src in ctx.references if ref_name not in defined[kind]
     ]
+    undefined.extend(zone_undefined)
     return Node(
         name=name,
         hostname=hostname,
@@ -255,4 +262,6 @@ def _build(st: _State) -> Node:
         bgp=st.bgp.freeze() if st.bgp is not None else None,
         warnings=tuple(sorted(ctx.warnings, key=lambda w: w.line)),
         undefined_references=tuple(undefined),
+        security_zones=security_zones,
+        zone_pairs=zone_pairs,
     )
