@@ -227,9 +227,13 @@ def test_unmodelled_changed_line_blocks(capsys: pytest.CaptureFixture[str], tmp_
     assert {"file": "configs/az2-r1.cfg", "line": line} in [
         {"file": loc["file"], "line": loc["line"]} for loc in f["locations"]
     ]
-    # without a base there is no change to judge: the state checks alone do not block on the line
-    run2, _ = check_folder(capsys, tmp_path, head, policies, base=False)
-    assert run2.code == 0, run2.out
+    # without a base (state mode) a line the parser could not read blocks too, naming it
+    run2, out2 = check_folder(capsys, tmp_path, head, policies, "--format", "json", base=False)
+    assert run2.code == 1, run2.err
+    doc2 = json.loads(out2.read_text())
+    [g] = [f for f in doc2["findings"] if f["severity"] == "error"]
+    assert g["check"] == "not_understood"
+    assert f"not understood at configs/az2-r1.cfg:{line}" in g["message"]
 
 
 # --- revisions and repositories ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from validator.errors import PolicyError
+from validator.fileio import decode_text, read_regular_file
 from validator.policy._build import Builder
 from validator.policy._schema import schema_diagnostics
 from validator.policy._yaml import LocatedDocument, load_yaml
@@ -47,18 +48,27 @@ def digest_of(files: Mapping[str, bytes]) -> str:
     return hashlib.sha256(manifest.encode()).hexdigest()
 
 
+def _read_one(path: Path) -> bytes:
+    """One policy file: a regular file within the size cap, UTF-8 text (never a FIFO or a device)."""
+    data = read_regular_file(path, error=PolicyError)
+    decode_text(data, str(path), error=PolicyError)
+    return data
+
+
 def _read_files(path: Path) -> dict[str, bytes]:
-    try:
-        if path.is_dir():
-            names = sorted(p for p in path.iterdir() if p.suffix in POLICY_SUFFIXES and p.is_file())
-            if not names:
-                raise PolicyError(f"no policy files (*.yaml, *.yml) in {path}", file=str(path))
-            return {str(p): p.read_bytes() for p in names}
-        return {str(path): path.read_bytes()}
-    except FileNotFoundError:
-        raise PolicyError("no such policy file or directory", file=str(path)) from None
-    except OSError as exc:
-        raise PolicyError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    if not path.exists() and not path.is_symlink():
+        raise PolicyError("no such policy file or directory", file=str(path))
+    if path.is_dir():
+        try:
+            entries = sorted(p for p in path.iterdir() if p.suffix in POLICY_SUFFIXES)
+        except OSError as exc:
+            raise PolicyError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+        if not entries:
+            raise PolicyError(f"no policy files (*.yaml, *.yml) in {path}", file=str(path))
+        # every *.yaml entry must be a readable regular file: a FIFO or a folder named like a
+        # policy file is refused, not skipped (skipping would silently drop a policy)
+        return {str(p): _read_one(p) for p in entries}
+    return {str(path): _read_one(path)}
 
 
 def load_policies(path: str | os.PathLike[str]) -> PolicySet:
