@@ -4,12 +4,13 @@
 a candidate match for every other): 6 s / 33 s / 109 s for 2.5k / 5k / 10k repeated lines. A change
 must never be able to stall the gate that way, so the diff is built in layers:
 
-1. Lines equal at both ends are matched directly (most edits touch a small middle).
-2. A small region (a few thousand lines, few equal-line pairs) is handed to difflib itself, so
-   ordinary config edits get exactly the answer they always got.
-3. Otherwise the region is cut at lines that occur exactly once on each side (patience anchors,
+1. Ordinary input (a few thousand lines, few equal-line pairs) goes to difflib as a whole, so
+   ordinary config edits get exactly the answer they always got. Otherwise lines equal at both
+   ends are matched directly (most edits touch a small middle), and a small remaining region is
+   handed to difflib.
+2. Otherwise the region is cut at lines that occur exactly once on each side (patience anchors,
    longest increasing run of them) and each piece is diffed again.
-4. A large region with no such anchor (only repeated lines) is diffed with Myers' O((N+M)·D)
+3. A large region with no such anchor (only repeated lines) is diffed with Myers' O((N+M)·D)
    algorithm, fast when the edit distance D is small; past a work budget the region is reported
    as changed as a whole. That is a valid, if coarse, edit script: the gate then sees more changed
    lines, never fewer, so it fails closed rather than missing a change.
@@ -38,7 +39,7 @@ _DIFFLIB_PAIRS = 200_000
 _DIFFLIB_LINES = 4_000
 # Myers' greedy algorithm: stop past this many snake steps and report the region as changed
 _MYERS_BUDGET = 20_000_000
-_MYERS_MAX_D = 4_000
+_MYERS_MAX_D = 500  # the k loop and the saved traces grow as D squared
 
 
 def _equal_pairs(a: Sequence[str], alo: int, ahi: int, b: Sequence[str], blo: int, bhi: int, limit: int) -> int:
@@ -144,6 +145,10 @@ def _myers_blocks(
 
 def matching_blocks(a: Sequence[str], b: Sequence[str]) -> list[Block]:
     """Runs of equal lines ``(i, j, n)``, increasing in both sequences, not overlapping."""
+    if len(a) + len(b) <= _DIFFLIB_LINES and _equal_pairs(a, 0, len(a), b, 0, len(b), _DIFFLIB_PAIRS) <= _DIFFLIB_PAIRS:
+        # ordinary input: exactly the answer difflib always gave (no prefix/suffix shortcut, which
+        # can match differently when lines repeat)
+        return _difflib_blocks(a, 0, len(a), b, 0, len(b))
     blocks: list[Block] = []
     stack = [(0, len(a), 0, len(b))]
     while stack:
