@@ -95,9 +95,7 @@ def _unique_anchors(
     return out
 
 
-def _myers_blocks(
-    a: Sequence[str], alo: int, ahi: int, b: Sequence[str], blo: int, bhi: int
-) -> list[Block] | None:
+def _myers_blocks(a: Sequence[str], alo: int, ahi: int, b: Sequence[str], blo: int, bhi: int) -> list[Block] | None:
     """Blocks of a shortest edit script (Myers 1986, greedy forward); None past the work budget."""
     n, m = ahi - alo, bhi - blo
     max_d = min(n + m, _MYERS_MAX_D, max(16, _MYERS_BUDGET // max(1, n + m)))

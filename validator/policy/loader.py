@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from validator.errors import PolicyError
-from validator.fileio import decode_text, read_regular_file
+from validator.fileio import check_size, decode_text, read_regular_file
 from validator.policy._build import Builder
 from validator.policy._schema import schema_diagnostics
 from validator.policy._yaml import LocatedDocument, load_yaml
@@ -85,6 +85,9 @@ def load_policies_from_bytes(files: Mapping[str, bytes], *, name: str | None = N
     """
     if not files:
         raise PolicyError("no policy files given", file=name)
+    for file, data in files.items():
+        check_size(len(data), file, error=PolicyError)
+        decode_text(data, file, error=PolicyError)
     if name is None:
         name = next(iter(files)) if len(files) == 1 else os.path.commonpath([os.path.dirname(f) or "." for f in files])
     return _load(dict(files), name)
