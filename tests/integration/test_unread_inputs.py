@@ -244,7 +244,7 @@ def test_policies_device_directory_and_binary_are_refused(capsys: pytest.Capture
     binary = tmp_path / "bin.yaml"
     binary.write_bytes(b"version: 1\x00\x00")
     run = run_cli(capsys, ["check", "--head-dir", str(BASE), "--policies", str(binary)])
-    assert_one_line_error(run, "bin.yaml", "binary")
+    assert_one_line_error(run, "bin.yaml:1", "unreadable")
 
 
 def test_size_cap_for_policies_and_configs(

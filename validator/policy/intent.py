@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.errors import PolicyError
-from validator.fileio import decode_text, read_regular_file
+from validator.fileio import read_regular_file
 from validator.model.snapshot import Snapshot
 from validator.policy._build import Builder
 from validator.policy._schema import schema_diagnostics
@@ -63,7 +63,6 @@ def load_intent(source: str | os.PathLike[str] | bytes, *, file: str | None = No
             raise PolicyError("no such intent file", file=name)
         # a regular file within the size cap only: a FIFO or a device must not hang or exhaust memory
         data = read_regular_file(source, error=PolicyError)
-    decode_text(data, name, error=PolicyError)
     doc = load_yaml(data, name)
     found = schema_diagnostics(doc, "intent")
     if found:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from validator.errors import PolicyError
-from validator.fileio import check_size, decode_text, read_regular_file
+from validator.fileio import check_size, read_regular_file
 from validator.policy._build import Builder
 from validator.policy._schema import schema_diagnostics
 from validator.policy._yaml import LocatedDocument, load_yaml
@@ -49,10 +49,9 @@ def digest_of(files: Mapping[str, bytes]) -> str:
 
 
 def _read_one(path: Path) -> bytes:
-    """One policy file: a regular file within the size cap, UTF-8 text (never a FIFO or a device)."""
-    data = read_regular_file(path, error=PolicyError)
-    decode_text(data, str(path), error=PolicyError)
-    return data
+    """One policy file: a regular file within the size cap (never a FIFO or a device). Binary or
+    non-UTF-8 content is reported by the YAML stage with its line ("unreadable")."""
+    return read_regular_file(path, error=PolicyError)
 
 
 def _read_files(path: Path) -> dict[str, bytes]:
@@ -87,7 +86,6 @@ def load_policies_from_bytes(files: Mapping[str, bytes], *, name: str | None = N
         raise PolicyError("no policy files given", file=name)
     for file, data in files.items():
         check_size(len(data), file, error=PolicyError)
-        decode_text(data, file, error=PolicyError)
     if name is None:
         name = next(iter(files)) if len(files) == 1 else os.path.commonpath([os.path.dirname(f) or "." for f in files])
     return _load(dict(files), name)
