@@ -178,6 +178,22 @@ def test_management_plane_changes_block(base_extra: str, head_extra: str, blocks
     assert any("management-plane line" in m for m in msgs) is blocks, msgs
 
 
+@pytest.mark.parametrize(
+    ("base_cfg", "head_cfg", "needle"),
+    [
+        (R1 + "control-plane\n service-policy input COPP\n", R1 + "control-plane\n", "control-plane policing"),
+        (R1.replace(" ip address 10.0.0.1", " no switchport\n ip address 10.0.0.1"), R1, "port mode"),
+        (
+            R1 + "router bgp 65001\n neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 password a\n",
+            R1 + "router bgp 65001\n neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 password b\n",
+            "session authentication",
+        ),
+    ],
+)
+def test_ignored_lines_that_can_change_behaviour_block(base_cfg: str, head_cfg: str, needle: str) -> None:
+    assert any(needle in m for m in _change(base_cfg, head_cfg))
+
+
 def test_management_head_words() -> None:
     assert management_head(["ip", "tacacs", "source-interface", "Loopback0"]) == "ip tacacs"
     assert management_head(["no", "logging", "console"]) == "logging"

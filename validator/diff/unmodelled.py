@@ -6,10 +6,15 @@ is just as unknown (the base model never knew what the line did, so nobody knows
 it does), so the base side's warnings and partial objects count on the removed lines too.
 
 Lines the IOS parser ignores *with a reason* (``parsers/cisco_ios/tables.py``) are not unmodelled,
-except the management plane: ``aaa``, ``line``, ``ip tacacs``/``tacacs-server``, ``radius``,
-``snmp-server``, ``logging``, ``ntp`` and ``username`` decide whether operators can still reach and
-log in to a device, and are about to be modelled (the ``management`` policy, design §8). Until
-they are, a change to one of them is an unmodelled change and blocks, saying so.
+except those that can still change behaviour (:func:`relevant_ignored_reason`):
+
+- the management plane: ``aaa``, ``line``, ``ip tacacs``/``tacacs-server``, ``radius``,
+  ``snmp-server``, ``logging``, ``ntp``, ``username``, ``enable``, ``ip ssh`` decide whether
+  operators can still reach and log in to a device, and are about to be modelled (the
+  ``management`` policy, design §8). Until they are, a change to one blocks, saying so;
+- ``control-plane`` (policing can drop routing-protocol traffic to the device);
+- an interface's ``no switchport`` (without it a switch port is layer 2);
+- ``neighbor X password`` (a mismatch takes the BGP session down; Batfish does not check it).
 """
 
 from __future__ import annotations
@@ -122,6 +127,8 @@ _MANAGEMENT: tuple[tuple[str, ...], ...] = tuple(
         "logging",
         "ntp",
         "username",
+        "enable",
+        "ip ssh",
     )
 )
 MANAGEMENT_REASON = (
@@ -141,6 +148,40 @@ def management_head(words: list[str]) -> str | None:
     return None
 
 
+# ignored lines whose change can still alter forwarding or routing, by enclosing stanza
+_CONTROL_PLANE_REASON = (
+    "control-plane policing is not modelled (Batfish ignores it) but can drop routing protocol and "
+    "management traffic to the device: a change to it is not analysed"
+)
+_SWITCHPORT_REASON = (
+    "layer-2/layer-3 port mode is not modelled (every interface is taken as routed): removing or "
+    "changing 'no switchport' can turn the port into a switch port; a change to it is not analysed"
+)
+_BGP_PASSWORD_REASON = (
+    "BGP session authentication is not modelled (Batfish does not check it) but a mismatch takes the "
+    "session down: a change to it is not analysed"
+)
+
+
+def relevant_ignored_reason(head_words: list[str], line_words: list[str]) -> str | None:
+    """Why a changed line the parser ignores can still change behaviour, or None if it cannot.
+
+    ``head_words`` are the words of the line's stanza header (the line itself at top level).
+    """
+    what = management_head(head_words)
+    if what is not None:
+        return MANAGEMENT_REASON.format(what=what)
+    head = [w.lower() for w in head_words[:2]]
+    low = [w.lower() for w in line_words]
+    if head[:1] == ["control-plane"]:
+        return _CONTROL_PLANE_REASON
+    if head[:1] == ["interface"] and low[:2] == ["no", "switchport"]:
+        return _SWITCHPORT_REASON
+    if head == ["router", "bgp"] and len(low) >= 3 and low[0] == "neighbor" and low[2] == "password":
+        return _BGP_PASSWORD_REASON
+    return None
+
+
 def _stanza_heads(lines: list[str]) -> list[int]:
     """For each line (0-based), the index of the column-0 line whose block it belongs to (or -1)."""
     heads: list[int] = []
@@ -153,7 +194,8 @@ def _stanza_heads(lines: list[str]) -> list[int]:
 
 
 def management_changes(snap: Snapshot, changed: dict[str, set[int]], side: Literal["head", "base"]) -> list[Unmodelled]:
-    """Changed config lines (or children of changed-line stanzas) that belong to the management plane."""
+    """Changed config lines that the parser ignores but that can still change behaviour: the
+    management plane (line or stanza), control-plane policing, ``no switchport``, BGP passwords."""
     out: list[Unmodelled] = []
     for file in sorted(changed):
         if not file.startswith("configs/") or not changed[file]:
@@ -167,10 +209,10 @@ def management_changes(snap: Snapshot, changed: dict[str, set[int]], side: Liter
             if not 0 < num <= len(lines):
                 continue
             head = heads[num - 1]
-            words = lines[head].split() if head >= 0 else lines[num - 1].split()
-            what = management_head(words) if words else None
-            if what is not None:
-                reason = MANAGEMENT_REASON.format(what=what)
+            line_words = lines[num - 1].split()
+            words = lines[head].split() if head >= 0 else line_words
+            reason = relevant_ignored_reason(words, line_words) if words else None
+            if reason is not None:
                 out.append(Unmodelled(file, num, lines[num - 1].strip(), reason, side=side))
     return out
 
