@@ -7,6 +7,7 @@ Policies come from the base revision in git mode (a change cannot weaken its own
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,8 @@ class Inputs:
     snapshot_path: str = "."
     policies_path: str = "policies"
     target: str | None = None  # the branch the change lands on (default branch, or --base as given)
+    # globs of snapshot files that are not network state (--ignore-path): their changes do not block
+    ignore_paths: tuple[str, ...] = ()
 
 
 def _load_folder(path: str | Path, *, strict: bool) -> Snapshot:
@@ -73,6 +76,7 @@ def resolve_folder_inputs(
     base: str | Path | Snapshot | None,
     policies: str | Path | Any,
     intent: str | Path | None,
+    ignore_paths: Sequence[str] = (),
 ) -> Inputs:
     head_snap = head if isinstance(head, Snapshot) else _load_folder(head, strict=False)
     base_snap = None
@@ -86,6 +90,13 @@ def resolve_folder_inputs(
         candidate = Path(head) / INTENT_PATH
         if candidate.is_file():
             intent_obj, intent_digest = _load_intent_file(candidate)
+    own: list[str] = []
+    if not isinstance(head, Snapshot):
+        # policies or an intent file kept inside the snapshot folder are read, just not as state
+        for extra in (policies, intent):
+            rel = _inside(Path(head), extra)
+            if rel is not None:
+                own.append(rel)
     return Inputs(
         head=head_snap,
         head_side=Side(head_snap.source),
@@ -94,7 +105,19 @@ def resolve_folder_inputs(
         policies=pset,
         intent=intent_obj,
         intent_digest=intent_digest,
+        ignore_paths=(*ignore_paths, *own),
     )
+
+
+def _inside(root: Path, path: object) -> str | None:
+    """``path`` relative to ``root`` (POSIX) when it lies inside it, else None."""
+    if not isinstance(path, (str, Path)):
+        return None
+    try:
+        rel = Path(path).resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return None
+    return rel.as_posix() if str(rel) != "." else None
 
 
 def resolve_git_inputs(
@@ -105,6 +128,7 @@ def resolve_git_inputs(
     snapshot_path: str = ".",
     policies: str = "policies",
     intent: str | Path | None = None,
+    ignore_paths: Sequence[str] = (),
 ) -> Inputs:
     from validator.policy import load_intent, load_policies_from_bytes
     from validator.snapshot import git as g
@@ -156,7 +180,20 @@ def resolve_git_inputs(
         snapshot_path=snapshot_path,
         policies_path=policies,
         target=target,
+        ignore_paths=(*ignore_paths, *_repo_own_paths(snapshot_path, policies)),
     )
+
+
+def _repo_own_paths(snapshot_path: str, policies: str) -> list[str]:
+    """The policies folder, relative to the snapshot folder when inside it: read from the base
+    revision as policies (a change to them is reported separately), so not unread state."""
+    snap = "/".join(p for p in snapshot_path.replace("\\", "/").split("/") if p not in ("", "."))
+    pol = "/".join(p for p in policies.replace("\\", "/").split("/") if p not in ("", "."))
+    if not snap:
+        return [pol] if pol else []
+    if pol.startswith(snap + "/"):
+        return [pol[len(snap) + 1 :]]
+    return []
 
 
 def _intent_scopes(intent: Any, pset: Any, head: DataPlane) -> list[IntentScope]:
@@ -186,6 +223,8 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     Findings that need no policy (unmodelled changes, edited policies) are already on the verdict.
     """
     from validator.diff import compute_changeset, touched_elements, unmodelled_findings
+    from validator.diff.unmodelled import state_findings
+    from validator.diff.unread import unread_changes, unread_findings
     from validator.policy import validate_against, validate_intent
 
     verdict = Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
@@ -204,8 +243,13 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
         result = compute_changeset(inputs.base, inputs.head)
         cs: ChangeSet = replace(result.changeset, policies_changed=inputs.policies_changed)
         verdict.change = cs
+        unread = unread_changes(inputs.base, inputs.head, inputs.ignore_paths)
+        if unread:
+            cs = replace(cs, unread=tuple(unread))
+            verdict.change = cs
         touched = touched_elements(result.changeset, inputs.base, inputs.head)
         verdict.findings.extend(unmodelled_findings(result))
+        verdict.findings.extend(unread_findings(unread, inputs.base, inputs.head))
         for path in result.changeset.files:
             if path in ENGINE_UNMODELLED_FILES:
                 verdict.findings.append(
@@ -228,6 +272,9 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     elif inputs.head.file_errors:
         fe = inputs.head.file_errors[0]
         raise ConfigParseError(f"configuration does not parse: {fe.message}", file=fe.file, line=fe.line or None)
+    else:
+        # state mode: every line the parser could not read blocks (never a silent pass)
+        verdict.findings.extend(state_findings(inputs.head))
     head_dp = backend.dataplane(inputs.head)
     base_dp = backend.dataplane(inputs.base) if inputs.base is not None else None
     ctx = CheckContext(
@@ -289,12 +336,15 @@ def check(
     base_rev: str | None = None,
     snapshot_path: str = ".",
     batfish_host: str | None = None,
+    ignore_paths: Sequence[str] = (),
 ) -> Verdict:
     """Run the gate.
 
     Folder mode: ``check(head="snap/proposed", base="snap/live", policies="policies/")``.
     Git mode: ``check(repo=".", base_rev="main", head_rev="HEAD", snapshot_path="network")``;
     policies are then a path inside the repository, read from the base revision.
+    ``ignore_paths``: globs of snapshot files that are not network state (``--ignore-path``); any
+    other changed file the loader does not read blocks as unread.
     """
     backend = get_backend(engine, batfish_host=batfish_host)
     try:
@@ -306,11 +356,12 @@ def check(
                 snapshot_path=snapshot_path,
                 policies=str(policies),
                 intent=intent,
+                ignore_paths=ignore_paths,
             )
         else:
             if head is None:
                 raise InputError("no head snapshot given")
-            inputs = resolve_folder_inputs(head, base, policies, intent)
+            inputs = resolve_folder_inputs(head, base, policies, intent, ignore_paths)
         return run(inputs, backend)
     finally:
         backend.close()

@@ -230,9 +230,12 @@ def test_unmodelled_changed_line_blocks(capsys: pytest.CaptureFixture[str], tmp_
     # the line makes the interface partial (issue 9): flows through it are undecided, naming it
     others = [e for e in errors if e["check"] != "unmodelled"]
     assert others and all(e["status"] == "undecided" and f"configs/az2-r1.cfg:{line}" in e["message"] for e in others)
-    # without a base there is no change to judge, but the state checks still cannot decide those flows
-    run2, _ = check_folder(capsys, tmp_path, head, policies, base=False)
-    assert run2.code == 1, run2.out
+    # without a base (state mode) a line the parser could not read blocks too, naming it
+    run2, out2 = check_folder(capsys, tmp_path, head, policies, "--format", "json", base=False)
+    assert run2.code == 1, run2.err
+    doc2 = json.loads(out2.read_text())
+    [g] = [f for f in doc2["findings"] if f["severity"] == "error" and f["check"] == "not_understood"]
+    assert f"not understood at configs/az2-r1.cfg:{line}" in g["message"]
 
 
 # --- revisions and repositories ------------------------------------------------------------------

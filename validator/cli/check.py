@@ -24,6 +24,14 @@ def add_input_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--intent", metavar="FILE", help="the change's declared intent (default: .validator/intent.yaml)")
     p.add_argument("--engine", choices=["builtin", "batfish"], default="builtin")
     p.add_argument("--batfish-host", metavar="HOST", help="Batfish service (default: $BATFISH_HOST)")
+    p.add_argument(
+        "--ignore-path",
+        metavar="GLOB",
+        action="append",
+        default=[],
+        help="snapshot files that are not network state (repeatable; fnmatch on the snapshot-relative path, "
+        "a folder covers its contents); any other changed file the gate does not read blocks as unread",
+    )
 
 
 def register(sub: Any) -> None:
@@ -47,7 +55,7 @@ def resolve_inputs(args: argparse.Namespace) -> Any:
                 policies = "policies"
             else:
                 raise InputError("no policies given: pass --policies PATH")
-        return resolve_folder_inputs(args.head_dir, args.base_dir, policies, args.intent)
+        return resolve_folder_inputs(args.head_dir, args.base_dir, policies, args.intent, args.ignore_path)
     if args.base_dir is not None:
         raise InputError("--base-dir needs --head-dir")
     return resolve_git_inputs(
@@ -57,6 +65,7 @@ def resolve_inputs(args: argparse.Namespace) -> Any:
         snapshot_path=args.snapshot,
         policies=args.policies or "policies",
         intent=args.intent,
+        ignore_paths=args.ignore_path,
     )
 
 

@@ -96,6 +96,8 @@ class ChangeSet:
     stanzas: tuple[ChangedStanza, ...] = ()
     files: tuple[str, ...] = ()  # every changed snapshot file (configs, hosts, side files)
     policies_changed: bool = False
+    # changed files the loader does not read (not analysed; each one blocks unless --ignore-path)
+    unread: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +105,7 @@ class ChangeSet:
             "stanzas": [s.to_json() for s in self.stanzas],
             "files": list(self.files),
             "policies_changed": self.policies_changed,
+            "unread": list(self.unread),
         }
 
 
