@@ -163,4 +163,3 @@ def check_budget(dp: Any, policies: Any, max_scenarios: int | None) -> list[Swee
     counts = sweep_counts(dp, policies)
     enforce(counts, max_scenarios)
     return counts
-

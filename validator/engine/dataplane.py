@@ -74,6 +74,7 @@ def compute_dataplane(snapshot: Snapshot, failures: FailureSet = _NO_FAILURES) -
     topology = bgp_topology(ctx, fibs, failures)
     converged = False
     oscillation: Oscillation | None = None
+    flapping: set[tuple[str, str, IPv4Address, str, IPv4Address]] = set()
     for _ in range(MAX_TOPOLOGY_ITERATIONS):
         result, ribs = run_bgp(snapshot, topology, externals, lambda bgp: igp_fixpoint(ctx, bgp, igp_cache))
         fibs = build_fibs(ribs)
