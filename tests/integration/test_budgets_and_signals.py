@@ -56,8 +56,8 @@ def test_lint_prints_scenario_counts(ring: Path, capsys: pytest.CaptureFixture[s
     assert main(["policies", "lint", str(ring / "k1.yaml"), "--snapshot", snap]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "sweep ring-redundant: 40 failure scenarios (40 elements, max_failures 1)",
         "ok: 1 policies, 2 zones",
+        "sweep ring-redundant: 40 failure scenarios (40 elements, max_failures 1)",
     ]
     assert main(["policies", "lint", str(ring / "k5.yaml"), "--snapshot", snap]) == 2
     out = capsys.readouterr().out.splitlines()

@@ -63,27 +63,32 @@ def _lint(args: argparse.Namespace) -> int:
         for d in sorted(set(problems)):
             print(d)
         return 2
-    if snapshot is not None and not _sweep_counts(policies, snapshot, args.max_scenarios):
+    counts: list[str] = []
+    if snapshot is not None and not _sweep_counts(policies, snapshot, args.max_scenarios, counts):
         return 2
     n, m = len(policies.policies), len(policies.zones)
     extra = f", intent with {len(intent.changes)} changes" if intent is not None else ""
     print(f"ok: {n} policies, {m} zones{extra}")  # fixed wording: scripts parse this line
+    for line in counts:
+        print(line)
     return 0
 
 
-def _sweep_counts(policies: Any, snapshot: Any, max_scenarios: int) -> bool:
-    """Print each failure sweep's scenario count on this snapshot; False if one is over budget
-    (the run would refuse it: better to learn it here than in CI)."""
+def _sweep_counts(policies: Any, snapshot: Any, max_scenarios: int, lines: list[str]) -> bool:
+    """Each failure sweep's scenario count on this snapshot, as ``lines`` to print after the ok
+    line; False (counts and the refusal printed) if one is over budget: the run would refuse it,
+    better to learn it here than in CI."""
     from validator.checks.budget import enforce, sweep_counts
     from validator.engine.dataplane import compute_dataplane
     from validator.errors import InputError
 
     counts = sweep_counts(compute_dataplane(snapshot), policies)
-    for c in counts:
-        print(f"sweep {c.text()}")
+    lines.extend(f"sweep {c.text()}" for c in counts)
     try:
         enforce(counts, max_scenarios)
     except InputError as exc:
+        for line in lines:
+            print(line)
         print(f"{policies.file}: {exc.one_line()}")
         return False
     return True
