@@ -14,12 +14,15 @@ from typing import Any
 
 from validator.backends import get_backend
 from validator.backends.base import Backend
+from validator.checks.budget import DEFAULT_MAX_SCENARIOS, check_budget
 from validator.checks.evidence import snapshot_location
 from validator.checks.no_regression import IntentScope
 from validator.checks.runner import CheckContext, constraints_of, run_policies
 from validator.checks.zones import zone_destination, zone_sources
+from validator.engine.convergence import require_converged
 from validator.engine.types import DataPlane
-from validator.errors import ConfigParseError, InputError, PolicyError
+from validator.errors import ConfigParseError, InputError, NotConverged, PolicyError
+from validator.limits import RunTimeout, check_deadline, deadline
 from validator.model.snapshot import Snapshot
 from validator.model.verdict import ChangeSet, Finding, Location, Side, Verdict
 
@@ -307,21 +310,81 @@ def _with_changed_lines(f: Finding, change: ChangeSet, head: Snapshot) -> Findin
     return replace(f, locations=tuple(locs)) if locs else f
 
 
-def run(inputs: Inputs, backend: Backend, progress: Any = None) -> Verdict:
-    """Analyse resolved inputs; fail closed on anything the model does not cover."""
+def run(
+    inputs: Inputs,
+    backend: Backend,
+    progress: Any = None,
+    *,
+    allow_empty: bool = False,
+    max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
+    timeout: float | None = None,
+) -> Verdict:
+    """Analyse resolved inputs; fail closed on anything the model does not cover.
+
+    Nothing checked is not a pass: an empty policy set is bad input and a run whose every policy
+    was skipped blocks, unless ``allow_empty``. A sweep above ``max_scenarios`` is refused before
+    any scenario runs. A data plane that did not converge, or a run past ``timeout`` seconds,
+    makes the verdict ``error``.
+    """
     start = time.monotonic()
-    ctx, verdict = prepare(inputs, backend, progress)
-    policy_findings, ran = run_policies(ctx)
+    require_policies(inputs.policies, allow_empty)
+    verdict: Verdict | None = None
+    try:
+        with deadline(timeout):
+            ctx, verdict = prepare(inputs, backend, progress)
+            require_converged(ctx.head, "head data plane")
+            if ctx.base is not None:
+                require_converged(ctx.base, "base data plane")
+            check_budget(ctx.head, ctx.policies, max_scenarios)
+            check_deadline()
+            policy_findings, ran = run_policies(ctx)
+            check_deadline()
+    except (NotConverged, RunTimeout) as exc:
+        failed = verdict or Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
+        failed.error = exc.one_line() if isinstance(exc, NotConverged) else str(exc)
+        failed.seconds = time.monotonic() - start
+        return failed
     if verdict.change is not None:
         policy_findings = [_with_changed_lines(f, verdict.change, inputs.head) for f in policy_findings]
     verdict.findings.extend(policy_findings)
+    skipped: list[str] = []
     for note in ctx.notes:
         name, _, text = note.partition(": ")
+        if text.startswith("skipped"):
+            skipped.append(name)
         verdict.findings.append(Finding(policy=name, check="note", severity="info", message=text or note))
+    if ran and {name for name, _ in ran} <= set(skipped):
+        verdict.findings.append(nothing_checked(ran, allow_empty))
     verdict.policies_run = ran
     verdict.scenarios = ctx.scenarios
     verdict.seconds = time.monotonic() - start
     return verdict
+
+
+def require_policies(policies: Any, allow_empty: bool) -> None:
+    """Zero policies would pass any change (even one removing the edge ACL): bad input."""
+    if allow_empty or policies is None or len(getattr(policies, "policies", ())) > 0:
+        return
+    raise PolicyError(
+        "no policies to check (none defined): a gate that checks nothing would pass any change; "
+        "add policies or pass --allow-empty (library: allow_empty=True)",
+        file=getattr(policies, "file", None),
+    )
+
+
+def nothing_checked(ran: list[tuple[str, str]], allow_empty: bool) -> Finding:
+    """Every policy was skipped (say, only diff policies and no base): the verdict says so and,
+    unless empty runs are allowed, does not pass."""
+    names = ", ".join(name for name, _ in ran)
+    return Finding(
+        policy="run",
+        check="nothing_checked",
+        severity="warning" if allow_empty else "error",
+        message=(
+            f"every policy was skipped ({names}): nothing was checked"
+            + ("" if allow_empty else "; give a base snapshot, or pass --allow-empty to accept an unchecked change")
+        ),
+    )
 
 
 def check(
@@ -337,6 +400,9 @@ def check(
     snapshot_path: str = ".",
     batfish_host: str | None = None,
     ignore_paths: Sequence[str] = (),
+    allow_empty: bool = False,
+    max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
+    timeout: float | None = None,
 ) -> Verdict:
     """Run the gate.
 
@@ -345,6 +411,8 @@ def check(
     policies are then a path inside the repository, read from the base revision.
     ``ignore_paths``: globs of snapshot files that are not network state (``--ignore-path``); any
     other changed file the loader does not read blocks as unread.
+    ``allow_empty`` accepts a run that checks nothing; ``max_scenarios`` bounds every failure
+    sweep (None: no bound); ``timeout`` (seconds) makes an unfinished run an ``error`` verdict.
     """
     backend = get_backend(engine, batfish_host=batfish_host)
     try:
@@ -362,6 +430,6 @@ def check(
             if head is None:
                 raise InputError("no head snapshot given")
             inputs = resolve_folder_inputs(head, base, policies, intent, ignore_paths)
-        return run(inputs, backend)
+        return run(inputs, backend, allow_empty=allow_empty, max_scenarios=max_scenarios, timeout=timeout)
     finally:
         backend.close()

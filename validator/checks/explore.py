@@ -85,13 +85,26 @@ def filters_met(dp: DataPlane, traces: Sequence[Trace]) -> set[tuple[str, str]]:
     return out
 
 
-def _acl_lines(dps: Sequence[DataPlane], filters: set[tuple[str, str]]) -> list[AclLine]:
+def _acl_lines(dps: Sequence[DataPlane], filters: set[tuple[str, str]], dst: int | None = None) -> list[AclLine]:
+    """The lines of the filters met; with ``dst``, only those whose destination side contains it.
+
+    A destination piece is split at every ACL destination boundary (and grouped only with pieces
+    every ACL line treats alike), so a line whose destination misses ``dst`` matches no flow of
+    the piece: its source and port boundaries would only multiply classes that all behave the
+    same (a 100,000-line ACL about other hosts must not split a policy's flows 100,000 ways).
+    """
+    from validator.engine.acl import compile_acl
+    from validator.engine.acl_index import lines_matching_dst
+
     lines: list[AclLine] = []
     for dp in dps:
         for node, name in filters:
             n = dp.snapshot.nodes.get(node)
             if n is not None and name in n.acls:
-                lines.extend(n.acls[name].lines)
+                if dst is None:
+                    lines.extend(n.acls[name].lines)
+                else:
+                    lines.extend(lm.line for lm in lines_matching_dst(compile_acl(n.acls[name]), dst))
     return lines
 
 
@@ -197,7 +210,7 @@ class Explorer:
     ) -> Iterator[ClassResult]:
         seen: set[tuple[str, str]] = set()
         while True:
-            lines = _acl_lines(self.dps, seen)
+            lines = _acl_lines(self.dps, seen, lo)
             classes = header_classes(source.space, self.constraints, [*lines, *self.extra_lines])
             results: list[ClassResult] = []
             new: set[tuple[str, str]] = set()

@@ -235,8 +235,12 @@ class Sweeper:
         self.stats = SweepStats()
 
     def dataplane(self, failures: FailureSet) -> DataPlane:
+        from validator.engine.convergence import require_converged
+
         self.stats.dataplanes += 1
-        return self.scenario_fn(self.base, failures)
+        dp = self.scenario_fn(self.base, failures)
+        require_converged(dp, "failure scenario data plane")  # an oscillating scenario proves nothing
+        return dp
 
     def sweep(
         self,
@@ -254,6 +258,7 @@ class Sweeper:
         start = time.monotonic()
         found: list[Violation] = []
         failing: dict[int, list[frozenset[str]]] = {i: [] for i in range(len(pairs))}
+        max_failures = min(max_failures, len(elements))  # no set is larger than the elements
         total = sum(_n_choose(len(elements), k) for k in range(1, max_failures + 1))
         done = 0
         for k in range(1, max_failures + 1):
@@ -333,7 +338,9 @@ class Sweeper:
         try:
             ctx = multiprocessing.get_context("fork")
             chunk = max(1, len(batch) // (workers * 8))
-            with ctx.Pool(workers) as pool:
+            from validator.limits import worker_signals
+
+            with ctx.Pool(workers, initializer=worker_signals) as pool:
                 for n, (idx, hits, stats) in enumerate(
                     pool.imap(_evaluate_in_worker, range(len(batch)), chunksize=chunk), 1
                 ):

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from validator.cli.check import FORMATS, add_input_args, emit, resolve_inputs
+from validator.cli.check import FORMATS, add_input_args, add_limit_args, emit, resolve_inputs
 
 
 def register(sub: Any) -> None:
@@ -25,6 +25,7 @@ def register(sub: Any) -> None:
     w.add_argument("--policies", metavar="PATH", default="policies")
     w.add_argument("--format", choices=FORMATS, default="text")
     w.add_argument("--output", metavar="FILE")
+    add_limit_args(w)
     w.set_defaults(handler=_whatif)
 
     p = sub.add_parser("plan", help="rollout waves for a change: groups of devices safe to change together")
@@ -57,9 +58,13 @@ def progress_bar() -> Callable[[str, int, int], None] | None:
 
 
 def _whatif(args: argparse.Namespace) -> int:
+    from validator.api import require_policies
     from validator.backends import get_backend
+    from validator.checks.budget import check_budget
     from validator.checks.whatif import what_if
     from validator.engine.failspec import parse_fail_specs
+    from validator.errors import NotConverged
+    from validator.limits import RunTimeout
     from validator.model.verdict import Side, Verdict
     from validator.policy import load_policies, validate_against
     from validator.report import render
@@ -68,20 +73,29 @@ def _whatif(args: argparse.Namespace) -> int:
     start = time.monotonic()
     snapshot = load_snapshot(args.snapshot)
     policies = load_policies(args.policies)
+    require_policies(policies, args.allow_empty)
     validate_against(policies, snapshot)
     backend = get_backend("builtin")
-    base = backend.dataplane(snapshot)
-    failures = parse_fail_specs(args.fail, snapshot, base.edges, policies.risk_group_specs())
-    result = what_if(
-        base=base,
-        failures=failures,
-        specs=args.fail,
-        policies=policies,
-        compute=backend.dataplane,
-        engine=backend.name,
-        progress=progress_bar(),
-    )
     verdict = Verdict(head=Side(f"{snapshot.source} with {', '.join(args.fail)} down"), engine=backend.name)
+    try:
+        base = backend.dataplane(snapshot)
+        failures = parse_fail_specs(args.fail, snapshot, base.edges, policies.risk_group_specs())
+        check_budget(base, policies, args.max_scenarios)  # the base's elements: an upper bound
+        result = what_if(
+            base=base,
+            failures=failures,
+            specs=args.fail,
+            policies=policies,
+            compute=backend.dataplane,
+            engine=backend.name,
+            progress=progress_bar(),
+        )
+    except (NotConverged, RunTimeout) as exc:
+        verdict.error = exc.one_line() if isinstance(exc, NotConverged) else str(exc)
+        verdict.seconds = time.monotonic() - start
+        color = args.output is None and args.format == "text" and sys.stdout.isatty()
+        emit(render(verdict, args.format, color=color), args.output)
+        return 3
     verdict.findings = result.findings
     verdict.policies_run = [("maintenance", "whatif"), *result.policies_run]
     verdict.scenarios = result.scenarios
@@ -92,16 +106,23 @@ def _whatif(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from validator.api import prepare
+    from validator.api import prepare, require_policies
     from validator.backends import get_backend
+    from validator.checks.budget import check_budget
     from validator.checks.sweep import _unit_name, plan_waves, protected_baselines, touched_units
+    from validator.engine.convergence import require_converged
 
     inputs = resolve_inputs(args)
+    require_policies(inputs.policies, args.allow_empty)
     backend = get_backend(args.engine, batfish_host=args.batfish_host)
     try:
         ctx, _verdict = prepare(inputs, backend, progress=progress_bar())
     finally:
         backend.close()
+    require_converged(ctx.head, "head data plane")  # NotConverged: exit 3 naming the prefixes
+    if ctx.base is not None:
+        require_converged(ctx.base, "base data plane")
+    check_budget(ctx.head, ctx.policies, args.max_scenarios)
     if ctx.base is None:
         from validator.errors import InputError
 

@@ -198,9 +198,11 @@ class CompiledAcl:
     positions: tuple[int, ...] = ()  # of ``acl.unparsed``, see :func:`unparsed_positions`
 
     def evaluate(self, flow: Flow) -> tuple[Verdict, AclLine | None]:
-        for lm in self.lines:
-            if lm.matches(flow):
-                return lm.line.action, lm.line
+        from validator.engine.acl_index import first_match  # large ACLs: only lines that can match
+
+        lm = first_match(self, flow)
+        if lm is not None:
+            return lm.line.action, lm.line
         return self.acl.default_action, None
 
     def evaluate_sound(self, flow: Flow) -> tuple[Verdict, AclLine | None, tuple[SourceRef, ...]]:

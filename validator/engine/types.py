@@ -29,6 +29,31 @@ class FailureSet:
         return FailureSet(self.nodes | other.nodes, self.interfaces | other.interfaces)
 
 
+@dataclass(frozen=True)
+class Oscillation:
+    """Why a data plane is not a fixed point: what was still changing when the engine gave up.
+
+    A data plane that did not converge is a snapshot of some round, not an answer; every check
+    computed on it is meaningless, so the gate reports these names as an engine error.
+    """
+
+    phase: str  # "bgp" (route propagation), "bgp topology" (sessions), "igp" (static/OSPF redistribution)
+    prefixes: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()  # node or node:vrf, or node[peer ip] for sessions
+
+    def describe(self, limit: int = 5) -> str:
+        def some(items: tuple[str, ...]) -> str:
+            more = f" and {len(items) - limit} more" if len(items) > limit else ""
+            return ", ".join(items[:limit]) + more
+
+        bits = [f"{self.phase} did not converge"]
+        if self.prefixes:
+            bits.append(f"oscillating prefixes {some(self.prefixes)}")
+        if self.speakers:
+            bits.append(f"on {some(self.speakers)}")
+        return ": ".join(bits[:1]) + (": " + " ".join(bits[1:]) if len(bits) > 1 else "")
+
+
 class Fib:
     """Longest-prefix-match forwarding table of one node/VRF."""
 
@@ -73,6 +98,8 @@ class DataPlane:
     # False when BGP or the BGP topology hit the iteration limit (an oscillating configuration):
     # the routes are then a snapshot of the last round, not a fixed point
     converged: bool = True
+    # what did not converge, when the engine knows (the reference engine records it)
+    oscillation: Oscillation | None = None
     # how flows are traced on this data plane: None = the builtin traceroute; a backend (Batfish)
     # may install its own so every check runs unchanged on it
     tracer: Callable[[DataPlane, Flow], list[Trace]] | None = None
