@@ -186,6 +186,7 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     Findings that need no policy (unmodelled changes, edited policies) are already on the verdict.
     """
     from validator.diff import compute_changeset, touched_elements, unmodelled_findings
+    from validator.diff.impact import analyse_change
     from validator.policy import validate_against, validate_intent
 
     verdict = Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
@@ -200,11 +201,15 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     if inputs.intent is not None:
         validate_intent(inputs.intent, inputs.policies, inputs.head)
     touched = None
+    impact = None
     if inputs.base is not None:
         result = compute_changeset(inputs.base, inputs.head)
         cs: ChangeSet = replace(result.changeset, policies_changed=inputs.policies_changed)
         verdict.change = cs
         touched = touched_elements(result.changeset, inputs.base, inputs.head)
+        impact = analyse_change(result.changeset, inputs.base, inputs.head)
+        cs = impact.mark(cs)
+        verdict.change = cs
         verdict.findings.extend(unmodelled_findings(result))
         for path in result.changeset.files:
             if path in ENGINE_UNMODELLED_FILES:
@@ -240,6 +245,7 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
         engine=backend.name,
         change=verdict.change,
         progress=progress,
+        impact=impact,
     )
     return ctx, verdict
 
@@ -260,11 +266,19 @@ def _with_changed_lines(f: Finding, change: ChangeSet, head: Snapshot) -> Findin
     return replace(f, locations=tuple(locs)) if locs else f
 
 
-def run(inputs: Inputs, backend: Backend, progress: Any = None) -> Verdict:
-    """Analyse resolved inputs; fail closed on anything the model does not cover."""
+def run(inputs: Inputs, backend: Backend, progress: Any = None, *, strict: bool = False) -> Verdict:
+    """Analyse resolved inputs; fail closed on anything the model does not cover.
+
+    In diff mode, findings the base already had (and the change does not touch) are labelled
+    pre-existing warnings (``validator.checks.baseline``) unless ``strict``.
+    """
     start = time.monotonic()
     ctx, verdict = prepare(inputs, backend, progress)
     policy_findings, ran = run_policies(ctx)
+    if verdict.change is not None and not strict:
+        from validator.checks.baseline import label_pre_existing
+
+        policy_findings = label_pre_existing(ctx, policy_findings)
     if verdict.change is not None:
         policy_findings = [_with_changed_lines(f, verdict.change, inputs.head) for f in policy_findings]
     verdict.findings.extend(policy_findings)
@@ -289,6 +303,7 @@ def check(
     base_rev: str | None = None,
     snapshot_path: str = ".",
     batfish_host: str | None = None,
+    strict: bool = False,
 ) -> Verdict:
     """Run the gate.
 
@@ -311,6 +326,6 @@ def check(
             if head is None:
                 raise InputError("no head snapshot given")
             inputs = resolve_folder_inputs(head, base, policies, intent)
-        return run(inputs, backend)
+        return run(inputs, backend, strict=strict)
     finally:
         backend.close()

@@ -32,6 +32,9 @@ def register(sub: Any) -> None:
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     p.add_argument("--plan-out", metavar="FILE", help="write a plan token bound to what was validated (git mode)")
+    p.add_argument(
+        "--strict", action="store_true", help="keep every finding an error (no pre-existing baseline in diff mode)"
+    )
     p.set_defaults(handler=_check)
 
 
@@ -82,7 +85,7 @@ def _check(args: argparse.Namespace) -> int:
     try:
         from validator.cli.failures import progress_bar
 
-        verdict = run(inputs, backend, progress=progress_bar())
+        verdict = run(inputs, backend, progress=progress_bar(), strict=args.strict)
         version = backend.version
     finally:
         backend.close()
