@@ -107,7 +107,8 @@ def test_neutral_acl_on_both_uplinks_of_one_router_blocks_and_waves_split_the_in
 def test_template_on_both_planes_is_not_masked_by_the_unavoidable_cores(verdicts: dict[str, tuple[int, Any]]) -> None:
     _, doc = verdicts["template-both-planes"]
     findings = _blast(doc)
-    assert {f["pair"] for f in findings} == {"az1-hosts -> az2-hosts", "az2-hosts -> az3-hosts", "az3-hosts -> az1-hosts"}
+    pairs = {"az1-hosts -> az2-hosts", "az2-hosts -> az3-hosts", "az3-hosts -> az1-hosts"}
+    assert {f["pair"] for f in findings} == pairs
     f = next(f for f in findings if f["pair"] == "az1-hosts -> az2-hosts")
     # the cores are single points of failure for their own hosts: held up, not hiding the cut
     assert f["unavoidable"] == ["node:az1-core", "node:az2-core"]
@@ -125,6 +126,7 @@ def test_template_on_both_planes_is_not_masked_by_the_unavoidable_cores(verdicts
 
 def test_descriptions_remarks_and_banners_are_inert(verdicts: dict[str, tuple[int, Any]]) -> None:
     code, doc = verdicts["descriptions-both-planes"]
+    assert code == 0
     stanzas = doc["change"]["stanzas"]
     assert len(stanzas) == 8 and all(st.get("inert") is True for st in stanzas)
     assert {st["kind"] for st in stanzas} == {"interface", "acl", "other"}
@@ -207,7 +209,8 @@ def test_pre_existing_findings_are_warnings_in_their_own_section(
     assert pre and all(f["severity"] == "warning" for f in pre)
     assert {f["policy"] for f in pre} == {"inter-plane", "hygiene"}
     case = CASES["pre-existing-unrelated"]
-    run = run_cli(capsys, ["check", "--base-dir", str(case[0]), "--head-dir", str(case[1]), "--policies", str(POLICIES)])
+    argv = ["check", "--base-dir", str(case[0]), "--head-dir", str(case[1]), "--policies", str(POLICIES)]
+    run = run_cli(capsys, argv)
     assert run.code == 0
     assert "pre-existing (in the base already, not touched by the change):" in run.out
 

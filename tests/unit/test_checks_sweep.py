@@ -16,8 +16,8 @@ import pytest
 from test_checks_helpers import dataplane, policies, zone
 
 from validator.checks import sweep as sweep_mod
-from validator.checks.headerspace import HeaderConstraints
 from validator.checks.blast import plan_waves
+from validator.checks.headerspace import HeaderConstraints
 from validator.checks.runner import CheckContext, run_policies
 from validator.checks.sweep import (
     Element,
