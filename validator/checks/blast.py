@@ -50,8 +50,12 @@ from validator.model.verdict import Finding
 def unit_element(u: Unit) -> Element:
     """The failure element of a change unit; sessions and processes carry no failure set."""
     if u.kind == "iface":
-        return Element("interface", u.name, FailureSet(interfaces=frozenset({(u.node, u.detail)})),
-                       (f"interface:{u.node}[{u.detail}]",))
+        return Element(
+            "interface",
+            u.name,
+            FailureSet(interfaces=frozenset({(u.node, u.detail)})),
+            (f"interface:{u.node}[{u.detail}]",),
+        )
     if u.kind == "node":
         return Element("node", u.name, FailureSet(nodes=frozenset({u.node})), (f"node:{u.node}",))
     return Element(u.kind, u.name, FailureSet(), (u.name,))

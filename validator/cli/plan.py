@@ -52,9 +52,15 @@ def plan_document(ctx: Any) -> dict[str, Any]:
         ],
     }
     if result is None:
-        doc.update(safe=True, ordered_rollout_required=False, states_checked=0, waves=[
-            {"units": [e.spec for e in w], "devices": sorted({unit_map[e.spec].node for e in w})} for w in plan.waves
-        ])
+        doc.update(
+            safe=True,
+            ordered_rollout_required=False,
+            states_checked=0,
+            waves=[
+                {"units": [e.spec for e in w], "devices": sorted({unit_map[e.spec].node for e in w})}
+                for w in plan.waves
+            ],
+        )
         return doc
     doc.update(
         safe=result.safe,

@@ -47,9 +47,7 @@ def semantic(obj: Any) -> Any:
             tuple(
                 (f.name, semantic(getattr(obj, f.name)))
                 for f in dataclasses.fields(obj)
-                if f.name not in skip
-                and f.name not in ("source", "description")
-                and not f.name.endswith("_source")
+                if f.name not in skip and f.name not in ("source", "description") and not f.name.endswith("_source")
             ),
         )
     if isinstance(obj, (tuple, list)):
@@ -148,6 +146,9 @@ def is_inert(st: ChangedStanza, base: Snapshot, head: Snapshot, units: frozenset
     changed = _changed_lines(b_st, h_st)
     if any(_behaviour_dropped(w, st.kind) for w in changed):
         return False
+    texts = {" ".join(w) for w in changed}
+    if any(" ".join(w.text.split()) in texts for n in (b_node, h_node) for w in n.warnings):
+        return False  # a line the parser did not model (the gate also blocks it as unmodelled)
     b_obj, h_obj = _model_objects(b_node, st), _model_objects(h_node, st)
     if b_obj is _NO_MODEL or h_obj is _NO_MODEL:
         return False
