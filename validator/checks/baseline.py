@@ -109,24 +109,29 @@ def candidates(findings: Sequence[Finding]) -> bool:
     return any(f.severity == "error" and f.check not in DIFF_CHECKS for f in findings)
 
 
-def base_findings(ctx: Any) -> list[Finding]:
-    """The state policies' findings on the base data plane (memoised on the context)."""
-    cached: list[Finding] | None = getattr(ctx, "_base_findings", None)
-    if cached is not None:
-        return cached
+def base_findings(ctx: Any, names: Iterable[str] | None = None) -> list[Finding]:
+    """The findings of the policies ``names`` (all: None) on the base data plane, memoised per
+    policy on the context: only policies with a candidate finding are ever run on the base."""
+    from dataclasses import replace
+
     from validator.checks.runner import CheckContext, run_policies
 
-    bctx = CheckContext(
-        head=ctx.base,
-        policies=ctx.policies,
-        compute=ctx.compute,
-        engine=ctx.engine,
-        scenario_fn=ctx.scenario_fn,
-    )
-    found, _ran = run_policies(bctx)
-    ctx.scenarios += bctx.scenarios
-    ctx._base_findings = found
-    return found
+    cache: dict[str, list[Finding]] = ctx.__dict__.setdefault("_base_findings", {})
+    wanted = [p for p in ctx.policies.policies if names is None or p.name in set(names)]
+    missing = [p for p in wanted if p.name not in cache]
+    if missing:
+        bctx = CheckContext(
+            head=ctx.base,
+            policies=replace(ctx.policies, policies=tuple(missing)),
+            compute=ctx.compute,
+            engine=ctx.engine,
+            scenario_fn=ctx.scenario_fn,
+        )
+        found, _ran = run_policies(bctx)
+        ctx.scenarios += bctx.scenarios
+        for p in missing:
+            cache[p.name] = [f for f in found if f.policy == p.name]
+    return [f for p in wanted for f in cache[p.name]]
 
 
 def device_files(ctx: Any) -> dict[str, str]:
@@ -143,4 +148,5 @@ def label_pre_existing(ctx: Any, findings: Sequence[Finding]) -> list[Finding]:
         return list(findings)
     impact = getattr(ctx, "impact", None)
     units: list[Unit] = impact.units if impact is not None else []
-    return label(findings, base_findings(ctx), units, device_files(ctx))
+    names = {f.policy for f in findings if f.severity == "error" and f.check not in DIFF_CHECKS}
+    return label(findings, base_findings(ctx, names), units, device_files(ctx))

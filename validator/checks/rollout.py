@@ -120,7 +120,8 @@ class StateChecker:
         if any(f.severity == "error" for f in found):
             impact = getattr(ctx, "impact", None)
             units = [u for u in (impact.units if impact is not None else []) if u.node in devices]
-            found = label(found, base_findings(ctx), units, device_files(ctx))
+            names = {f.policy for f in found if f.severity == "error"}
+            found = label(found, base_findings(ctx, names), units, device_files(ctx))
         errors = [f for f in found if f.severity == "error"]
         return StateResult(devices, not errors, errors)
 
@@ -252,14 +253,14 @@ def rollout_findings(ctx: Any, policy: str, plan: Any, units: list[Unit]) -> lis
 
 
 def rollout_of(ctx: Any, plan: Any, units: list[Unit]) -> RolloutResult | None:
-    cached: RolloutResult | None = getattr(ctx, "_rollout", None)
-    if cached is not None:
-        return cached
+    """The rollout search of ``plan`` (memoised per set of waves on the context)."""
     if len({u.node for u in units}) < 2 or ctx.base is None:
         return None
-    result = search_order(ctx, plan.waves, {u.name: u for u in units})
-    ctx._rollout = result
-    return result
+    cache: dict[tuple[tuple[str, ...], ...], RolloutResult] = ctx.__dict__.setdefault("_rollouts", {})
+    key = tuple(tuple(e.spec for e in w) for w in plan.waves)
+    if key not in cache:
+        cache[key] = search_order(ctx, plan.waves, {u.name: u for u in units})
+    return cache[key]
 
 
 def wave_docs(result: RolloutResult, units: dict[str, Unit]) -> list[dict[str, Any]]:
