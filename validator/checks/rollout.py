@@ -190,7 +190,9 @@ def search_order(ctx: Any, waves: list[list[Element]], units: dict[str, Unit]) -
             device_files.setdefault(st.device, [])
             if st.file not in device_files[st.device]:
                 device_files[st.device].append(st.file)
-    checker = StateChecker(ctx, device_files)
+    # devices whose changes are all inert are in no wave: they stay at the base (equivalent)
+    in_waves = {units[e.spec].node for w in waves for e in w if e.spec in units}
+    checker = StateChecker(ctx, {d: fs for d, fs in device_files.items() if d in in_waves})
 
     def devs(w: list[Element]) -> frozenset[str]:
         return frozenset(units[e.spec].node for e in w if e.spec in units) & checker.all_devices
@@ -296,7 +298,7 @@ def findings_of(policy: str, result: RolloutResult, units: dict[str, Unit]) -> l
                     f"no safe rollout order ({why}): the intermediate state with the head configuration on "
                     f"{state} and the base on every other device fails {first.policy}: {first.message}"
                 ),
-                extra={**extra, "failing_state": sorted(f.devices), "state_policy": first.policy},
+                extra={**first.extra, **extra, "failing_state": sorted(f.devices), "state_policy": first.policy},
             )
         ]
     if result.ordered:

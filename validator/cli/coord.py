@@ -155,7 +155,11 @@ def write_check_plan(
 def rollout_waves(verdict: Verdict) -> list[dict[str, Any]] | None:
     """The ordered waves the blast radius's rollout search found (``ordered rollout required``)."""
     for f in verdict.findings:
-        if f.check == "blast_radius" and isinstance(f.extra.get("rollout"), list) and f.severity != "error":
+        if (
+            f.check == "blast_radius"
+            and f.extra.get("ordered_rollout_required")
+            and isinstance(f.extra.get("rollout"), list)
+        ):
             return list(f.extra["rollout"])
     return None
 
