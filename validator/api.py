@@ -226,6 +226,7 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     Findings that need no policy (unmodelled changes, edited policies) are already on the verdict.
     """
     from validator.diff import compute_changeset, touched_elements, unmodelled_findings
+    from validator.diff.impact import analyse_change
     from validator.diff.unmodelled import state_findings
     from validator.diff.unread import unread_changes, unread_findings
     from validator.policy import validate_against, validate_intent
@@ -242,6 +243,7 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     if inputs.intent is not None:
         validate_intent(inputs.intent, inputs.policies, inputs.head)
     touched = None
+    impact = None
     if inputs.base is not None:
         result = compute_changeset(inputs.base, inputs.head)
         cs: ChangeSet = replace(result.changeset, policies_changed=inputs.policies_changed)
@@ -251,6 +253,9 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
             cs = replace(cs, unread=tuple(unread))
             verdict.change = cs
         touched = touched_elements(result.changeset, inputs.base, inputs.head)
+        impact = analyse_change(result.changeset, inputs.base, inputs.head)
+        cs = impact.mark(cs)
+        verdict.change = cs
         verdict.findings.extend(unmodelled_findings(result))
         verdict.findings.extend(unread_findings(unread, inputs.base, inputs.head))
         for path in result.changeset.files:
@@ -290,6 +295,7 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
         engine=backend.name,
         change=verdict.change,
         progress=progress,
+        impact=impact,
     )
     return ctx, verdict
 
@@ -318,13 +324,15 @@ def run(
     allow_empty: bool = False,
     max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
     timeout: float | None = None,
+    strict: bool = False,
 ) -> Verdict:
     """Analyse resolved inputs; fail closed on anything the model does not cover.
 
     Nothing checked is not a pass: an empty policy set is bad input and a run whose every policy
     was skipped blocks, unless ``allow_empty``. A sweep above ``max_scenarios`` is refused before
     any scenario runs. A data plane that did not converge, or a run past ``timeout`` seconds,
-    makes the verdict ``error``.
+    makes the verdict ``error``. In diff mode, findings the base already had (and the change does
+    not touch) are labelled pre-existing warnings (``validator.checks.baseline``) unless ``strict``.
     """
     start = time.monotonic()
     require_policies(inputs.policies, allow_empty)
@@ -339,6 +347,11 @@ def run(
             check_deadline()
             policy_findings, ran = run_policies(ctx)
             check_deadline()
+            if verdict.change is not None and not strict:
+                from validator.checks.baseline import label_pre_existing
+
+                policy_findings = label_pre_existing(ctx, policy_findings)
+                check_deadline()
     except (NotConverged, RunTimeout) as exc:
         failed = verdict or Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
         failed.error = exc.one_line() if isinstance(exc, NotConverged) else str(exc)
@@ -403,6 +416,7 @@ def check(
     allow_empty: bool = False,
     max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
     timeout: float | None = None,
+    strict: bool = False,
 ) -> Verdict:
     """Run the gate.
 
@@ -430,6 +444,8 @@ def check(
             if head is None:
                 raise InputError("no head snapshot given")
             inputs = resolve_folder_inputs(head, base, policies, intent, ignore_paths)
-        return run(inputs, backend, allow_empty=allow_empty, max_scenarios=max_scenarios, timeout=timeout)
+        return run(
+            inputs, backend, allow_empty=allow_empty, max_scenarios=max_scenarios, timeout=timeout, strict=strict
+        )
     finally:
         backend.close()

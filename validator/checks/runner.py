@@ -41,6 +41,7 @@ class CheckContext:
     scenario_fn: Callable[[DataPlane, Any], DataPlane] | None = None  # override (benchmarks, tests)
     progress: Callable[[str, int, int], None] | None = None
     change: Any = None  # the ChangeSet (blast radius uses its stanza kinds)
+    impact: Any = None  # validator.diff.impact.ChangeImpact: the change's units and inert stanzas
     scenarios: int = 0
     notes: list[str] = field(default_factory=list)
 

@@ -89,6 +89,9 @@ def register(sub: Any) -> None:
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     p.add_argument("--plan-out", metavar="FILE", help="write a plan token bound to what was validated (git mode)")
+    p.add_argument(
+        "--strict", action="store_true", help="keep every finding an error (no pre-existing baseline in diff mode)"
+    )
     p.set_defaults(handler=_check)
 
 
@@ -146,6 +149,7 @@ def _check(args: argparse.Namespace) -> int:
             progress=progress_bar(),
             allow_empty=args.allow_empty,
             max_scenarios=args.max_scenarios,
+            strict=args.strict,
         )
         version = backend.version
     finally:

@@ -75,6 +75,7 @@ class ChangedStanza:
     name: str
     op: Literal["added", "removed", "modified"]
     base_line: int | None = None
+    inert: bool = False  # cannot alter behaviour (validator.diff.inert): fails nothing in blast radius
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -87,6 +88,8 @@ class ChangedStanza:
         }
         if self.base_line is not None:
             out["base_line"] = self.base_line
+        if self.inert:
+            out["inert"] = True
         return out
 
 

@@ -316,7 +316,10 @@ def change_lines(change: ChangeSet | None, has_base: bool) -> list[Line]:
             where += f" (base line {st.base_line})"
         style = {"added": "green", "removed": "red", "modified": "yellow"}[st.op]
         dev = f"{st.device}: " if st.device else ""
-        out.append([("  ", ""), (f"{st.op:<8}", style), (f" {dev}{st.kind} {st.name}  ", ""), (where, "cyan")])
+        line: Line = [("  ", ""), (f"{st.op:<8}", style), (f" {dev}{st.kind} {st.name}  ", ""), (where, "cyan")]
+        if st.inert:
+            line.append(("  inert", "dim"))
+        out.append(line)
     if len(change.stanzas) > MAX_STANZAS:
         out.append([(f"  ... {len(change.stanzas) - MAX_STANZAS} more in the JSON report", "dim")])
     return out
