@@ -418,6 +418,9 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
                 ge = integer(w[j + 1], 0, 32)
             elif low[j] == "le" and j + 1 < len(w):
                 le = integer(w[j + 1], 0, 32)
+            elif low[j] == "eq" and j + 1 < len(w):
+                # NX-OS / EOS ``eq N`` (Batfish ip_prefix_list_tail EQ): exactly length N
+                ge = le = integer(w[j + 1], 0, 32)
             else:
                 raise LineError(f"unexpected {w[j]!r}")
             j += 2
