@@ -1,7 +1,10 @@
-"""ACLs, prefix-lists, community-lists and route-maps.
+"""ACLs and prefix-lists, and ``Filters``: the builders of every named policy object of a file.
 
-All four can be spread over several top-level lines (numbered ACLs, prefix-list entries,
-route-map clauses), so they are collected into builders and frozen at the end of the file.
+ACLs, prefix-lists, community-lists, as-path lists and route-maps can all be spread over several
+top-level lines (numbered ACLs, list entries, route-map clauses), so they are collected into
+builders and frozen at the end of the file. ``Filters.lost`` records the lines of an object the
+parser could not read, so the frozen object is *partial* (``unparsed``) instead of silently
+shorter (community/as-path lists: bgp_lists.py; route-maps: route_maps.py).
 """
 
 from __future__ import annotations
