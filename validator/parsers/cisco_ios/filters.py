@@ -59,6 +59,7 @@ class Filters:
     community_lists: dict[str, tuple[SourceRef, str, list[CommunityListLine]]] = field(default_factory=dict)
     route_maps: dict[str, tuple[SourceRef, list[RouteMapClause]]] = field(default_factory=dict)
     as_path_lists: dict[str, tuple[SourceRef, list[AsPathListLine]]] = field(default_factory=dict)
+    prefix_max_seq: dict[str, int] = field(default_factory=dict)  # highest seq per prefix-list (linear time)
     # (kind, name) -> lines of that object the parser could not read (the object is *partial*)
     unparsed: dict[tuple[str, str], list[SourceRef]] = field(default_factory=dict)
 
@@ -404,7 +405,7 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
             seq = integer(w[i + 1])
             i += 2
         else:
-            seq = max((e.seq for e in entries), default=0) + 5
+            seq = f.prefix_max_seq.get(name, 0) + 5  # IOS numbers an entry without seq by 5s
         if i + 1 >= len(w) or low[i] not in ("permit", "deny"):
             raise LineError("expected permit|deny P/len")
         action: Action = "permit" if low[i] == "permit" else "deny"
@@ -435,4 +436,5 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
     lo = ge if ge is not None else plen
     hi = le if le is not None else (32 if ge is not None else plen)
     entries.append(PrefixListLine(seq, action, prefix, lo, hi, ctx.src(line)))
+    f.prefix_max_seq[name] = max(seq, f.prefix_max_seq.get(name, 0))
     ctx.ok(line)
