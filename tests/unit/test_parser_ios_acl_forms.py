@@ -71,3 +71,9 @@ def test_other_ip_access_list_commands_are_not_filters() -> None:
     node = parse("ip access-list logging interval 10\n")
     assert node.acls == {}
     assert [w.line for w in node.warnings] == [2]
+
+
+def test_prefix_list_eq_is_an_exact_length() -> None:
+    pl = parse("ip prefix-list P seq 5 permit 10.0.0.0/8 eq 24\n").prefix_lists["P"]
+    assert (pl.lines[0].min_len, pl.lines[0].max_len) == (24, 24)
+    assert pl.unparsed == ()

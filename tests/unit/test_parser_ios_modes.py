@@ -80,3 +80,20 @@ def test_deep_nesting_is_warned_not_a_crash() -> None:
     lines = "".join(" " * k + "service x\n" for k in range(0, 200))
     node = parse(lines + " " * 200 + "frobnicate\n")
     assert node.warnings  # the innermost lines are warned (too deep), never a RecursionError
+
+
+def test_global_command_under_an_acl_or_route_map_is_global() -> None:
+    node = parse(
+        "ip access-list extended EDGE\n"
+        " permit tcp any any eq 22\n"
+        " ip route 10.7.0.0 255.255.0.0 Null0\n"
+        " deny ip any any\n"
+        "route-map RM permit 10\n"
+        " set metric 5\n"
+        " ip route 10.8.0.0 255.255.0.0 Null0\n"
+    )
+    assert [str(r.network) for r in node.static_routes] == ["10.7.0.0/16", "10.8.0.0/16"]
+    assert [ln.text for ln in node.acls["EDGE"].lines] == ["permit tcp any any eq 22", "deny ip any any"]
+    assert node.acls["EDGE"].unparsed == ()
+    assert node.route_maps["RM"].clauses[0].unparsed == ()
+    assert node.warnings == ()

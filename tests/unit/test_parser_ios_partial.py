@@ -40,13 +40,16 @@ ip access-list extended EDGE
  permit tcp any any eq 80 fragments
  frobnicate everything
  permit tcp any 10.0.0.1 0.0.0.0 eq 443 frobnicate
+ evaluate REFLECTED
  deny ip any any
 """
     node = parse(text)
     acl = node.acls["EDGE"]
     assert [line.text for line in acl.lines] == ["permit tcp any any eq 22", "deny ip any any"]
-    assert acl.unparsed == refs(text, "fragments", "frobnicate", "eq 443")
+    assert acl.unparsed == refs(text, "fragments", "eq 443", "evaluate")
     assert {r.line for r in acl.unparsed} <= warned(node)
+    # not an ACL sub-mode command: IOS runs it in global mode (here: rejects it); warned, ACL intact
+    assert num(text, "frobnicate everything") in warned(node)
 
 
 def test_complete_acl_is_not_partial() -> None:

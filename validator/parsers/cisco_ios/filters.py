@@ -1,7 +1,10 @@
-"""ACLs, prefix-lists, community-lists and route-maps.
+"""ACLs and prefix-lists, and ``Filters``: the builders of every named policy object of a file.
 
-All four can be spread over several top-level lines (numbered ACLs, prefix-list entries,
-route-map clauses), so they are collected into builders and frozen at the end of the file.
+ACLs, prefix-lists, community-lists, as-path lists and route-maps can all be spread over several
+top-level lines (numbered ACLs, list entries, route-map clauses), so they are collected into
+builders and frozen at the end of the file. ``Filters.lost`` records the lines of an object the
+parser could not read, so the frozen object is *partial* (``unparsed``) instead of silently
+shorter (community/as-path lists: bgp_lists.py; route-maps: route_maps.py).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class Filters:
     community_lists: dict[str, tuple[SourceRef, str, list[CommunityListLine]]] = field(default_factory=dict)
     route_maps: dict[str, tuple[SourceRef, list[RouteMapClause]]] = field(default_factory=dict)
     as_path_lists: dict[str, tuple[SourceRef, list[AsPathListLine]]] = field(default_factory=dict)
+    prefix_max_seq: dict[str, int] = field(default_factory=dict)  # highest seq per prefix-list (linear time)
     # (kind, name) -> lines of that object the parser could not read (the object is *partial*)
     unparsed: dict[tuple[str, str], list[SourceRef]] = field(default_factory=dict)
 
@@ -401,7 +405,7 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
             seq = integer(w[i + 1])
             i += 2
         else:
-            seq = max((e.seq for e in entries), default=0) + 5
+            seq = f.prefix_max_seq.get(name, 0) + 5  # IOS numbers an entry without seq by 5s
         if i + 1 >= len(w) or low[i] not in ("permit", "deny"):
             raise LineError("expected permit|deny P/len")
         action: Action = "permit" if low[i] == "permit" else "deny"
@@ -418,6 +422,9 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
                 ge = integer(w[j + 1], 0, 32)
             elif low[j] == "le" and j + 1 < len(w):
                 le = integer(w[j + 1], 0, 32)
+            elif low[j] == "eq" and j + 1 < len(w):
+                # NX-OS / EOS ``eq N`` (Batfish ip_prefix_list_tail EQ): exactly length N
+                ge = le = integer(w[j + 1], 0, 32)
             else:
                 raise LineError(f"unexpected {w[j]!r}")
             j += 2
@@ -429,4 +436,5 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
     lo = ge if ge is not None else plen
     hi = le if le is not None else (32 if ge is not None else plen)
     entries.append(PrefixListLine(seq, action, prefix, lo, hi, ctx.src(line)))
+    f.prefix_max_seq[name] = max(seq, f.prefix_max_seq.get(name, 0))
     ctx.ok(line)

@@ -7,6 +7,7 @@ ParseWarning, so a change to anything the model does not understand makes the ga
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -130,7 +131,7 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
             st.statics.append(route)
         _children_in_mode(stanza, (), st)
     elif low[:2] == ["ip", "access-list"]:
-        parse_named_acl(stanza, st.filters, ctx)
+        parse_named_acl(_own_mode(stanza, _is_acl_mode, st), st.filters, ctx)
     elif low[0] == "access-list":
         parse_numbered_acl(head, st.filters, ctx)
         _children_in_mode(stanza, (), st)
@@ -144,7 +145,7 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
         parse_as_path_list(head, st.filters, ctx)
         _children_in_mode(stanza, (), st)
     elif low[0] == "route-map":
-        parse_route_map(stanza, st.filters, ctx)
+        parse_route_map(_own_mode(stanza, _is_route_map_mode, st), st.filters, ctx)
     elif (low[:2] == ["vrf", "definition"] and n == 3) or (low[:2] == ["ip", "vrf"] and n == 3):
         _vrf(stanza, st)
     elif parse_zone_stanza(stanza, st.zones, ctx):
@@ -176,17 +177,58 @@ def _children_in_mode(stanza: Stanza, submode: tuple[Ignorable, ...], st: _State
             ctx.ok(child)
             i += 1
             continue
-        j = i + 1
-        while j < len(children) and children[j].indent > child.indent:
-            j += 1
-        if st.depth >= _MAX_NESTING:
-            for line in children[i:j]:
-                ctx.warn(line, "nested too deeply to be read")
+        i = _global_fallback(children, i, st)
+
+
+def _global_fallback(children: list[Line], i: int, st: _State) -> int:
+    """Dispatch ``children[i]`` (with its deeper-indented followers) as a global command, as IOS
+    does with a line its current sub-mode does not know; returns the index after it."""
+    child = children[i]
+    j = i + 1
+    while j < len(children) and children[j].indent > child.indent:
+        j += 1
+    if st.depth >= _MAX_NESTING:
+        for line in children[i:j]:
+            st.ctx.warn(line, "nested too deeply to be read")
+    else:
+        st.depth += 1
+        _dispatch(Stanza(child, children[i + 1 : j]), st)
+        st.depth -= 1
+    return j
+
+
+# First words of the commands of the named-ACL and route-map sub-modes (Cisco IOS Security /
+# IP Routing command references). Any other child line is not part of the ACL or clause on the
+# device: IOS runs it in global configuration mode (or rejects it), so it is dispatched globally
+# instead of making the filter partial. ``no`` and unknown forms of these commands stay inside
+# and are warned there (the object is marked partial).
+_ACL_MODE = frozenset(
+    ("permit", "deny", "remark", "evaluate", "dynamic", "statistics", "default", "no", "seq", "sequence")
+)
+_ROUTE_MAP_MODE = frozenset(("match", "set", "continue", "description", "default", "no"))
+
+
+def _is_acl_mode(line: Line) -> bool:
+    first = line.words[0].lower()
+    return first in _ACL_MODE or first.isdigit()
+
+
+def _is_route_map_mode(line: Line) -> bool:
+    return line.words[0].lower() in _ROUTE_MAP_MODE
+
+
+def _own_mode(stanza: Stanza, is_mode_command: Callable[[Line], bool], st: _State) -> Stanza:
+    """The stanza with only the children its sub-mode knows; the others go to global mode."""
+    own: list[Line] = []
+    i = 0
+    children = stanza.children
+    while i < len(children):
+        if is_mode_command(children[i]):
+            own.append(children[i])
+            i += 1
         else:
-            st.depth += 1
-            _dispatch(Stanza(child, children[i + 1 : j]), st)
-            st.depth -= 1
-        i = j
+            i = _global_fallback(children, i, st)
+    return Stanza(stanza.head, own)
 
 
 _VRF_OK = (("rd",), ("description",), ("address-family", "ipv4"), ("exit-address-family",))

@@ -155,6 +155,14 @@ SUBMODES: dict[tuple[str, ...], tuple[Ignorable, ...]] = {
             "cdp",
             "media-type",
             "physical-layer",
+            "session-limit",
+            "privilege",
+            "telnet",
+            "script",
+            "dispatch-character",
+            "dispatch-timeout",
+            "ip netmask-format",
+            "transport-map",
         )
     ),
     ("aaa", "group", "server"): tuple(
