@@ -97,6 +97,7 @@ def label(
         if (
             f.severity == "error"
             and f.check not in DIFF_CHECKS
+            and f.status != "undecided"  # never lets a policy pass, pre-existing or not (design.md §8)
             and _key(f) in before
             and not touches(f, units, device_files)
         ):
