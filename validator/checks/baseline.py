@@ -101,7 +101,9 @@ def label(
             and _key(f) in before
             and not touches(f, units, device_files)
         ):
-            f = dataclasses.replace(f, severity="warning", extra={**f.extra, "status": PRE_EXISTING})
+            f = dataclasses.replace(
+                f, severity="warning", status="pre-existing", extra={**f.extra, "status": PRE_EXISTING}
+            )
         out.append(f)
     return out
 
