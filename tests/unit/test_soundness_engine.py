@@ -211,3 +211,13 @@ def test_zone_pair_class_with_unparsed_match_makes_traces_through_it_undecided()
     # the same flow on the complete configuration is decided
     (t,) = trace(dp_of(snapshot(cfg, files={"configs/r0.cfg": cfg})), flow)
     assert t.undecided == ()
+
+
+def test_route_map_with_an_unreadable_clause_makes_every_route_it_sees_undecided() -> None:
+    from soundness_helpers import BGP_R0, BGP_R1
+
+    r0 = BGP_R0 + "route-map IN permit notanumber\n match ip address prefix-list P3\n"
+    snap = snapshot(r0, BGP_R1, files={"configs/r0.cfg": r0, "configs/r1.cfg": BGP_R1})
+    assert snap.nodes["r0"].route_maps["IN"].unparsed
+    ur = undecided_routes(dp_of(snap))
+    assert {IPv4Network("10.0.2.0/24"), IPv4Network("10.0.3.0/24")} <= ur.prefixes
