@@ -9,6 +9,7 @@ Fixture: fixtures/soundness (README there).
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -24,46 +25,71 @@ def line_of(path: Path, text: str) -> int:
     return next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if ln.strip() == text)
 
 
-def check(capsys: pytest.CaptureFixture[str], snapshot: str, policies: Path) -> tuple[int, dict[str, Any]]:
-    run = run_cli(
-        capsys, ["check", "--head-dir", str(SOUND / snapshot), "--policies", str(policies), "--format", "json"]
-    )
+def edited(tmp: Path, snapshot: str) -> Path:
+    """A head that changes only a description on edge: the unparsed line is in base and head."""
+    head = tmp / snapshot
+    shutil.copytree(SOUND / snapshot, head)
+    cfg = head / "configs" / "edge.cfg"
+    cfg.write_text(cfg.read_text().replace(" description internet\n", " description internet uplink\n"))
+    return head
+
+
+def check(
+    capsys: pytest.CaptureFixture[str], snapshot: str, policies: Path, tmp: Path | None = None
+) -> tuple[int, dict[str, Any]]:
+    """``check`` of a change to ``snapshot`` (given ``tmp``), or of the snapshot alone (state mode)."""
+    args = ["check", "--head-dir", str(SOUND / snapshot)]
+    if tmp is not None:
+        args = ["check", "--base-dir", str(SOUND / snapshot), "--head-dir", str(edited(tmp, snapshot))]
+    run = run_cli(capsys, [*args, "--policies", str(policies), "--format", "json"])
     return run.code, json.loads(run.out)
+
+
+def undecided(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["policy"]: f for f in doc["findings"] if f["status"] == "undecided"}
 
 
 BAD = "permit tcp object-group ADMINS any eq 22"
 
 
+@pytest.mark.parametrize("mode", ["change", "state"])
 def test_unparsable_acl_line_before_the_deciding_lines_blocks_allow_and_deny(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, mode: str
 ) -> None:
-    code, doc = check(capsys, "acl-bad-first", ACL_POLICIES)
+    code, doc = check(capsys, "acl-bad-first", ACL_POLICIES, tmp_path if mode == "change" else None)
     assert code == 1 and doc["verdict"] == "block"
     bad_line = line_of(SOUND / "acl-bad-first" / "configs" / "core.cfg", BAD)
-    by_policy = {f["policy"]: f for f in doc["findings"]}
+    by_policy = undecided(doc)
     assert set(by_policy) == {"web-open", "ssh-closed"}
     for f in by_policy.values():
-        assert f["status"] == "undecided" and f["severity"] == "error"
+        assert f["severity"] == "error"
         assert f"undecided: depends on unparsed lines configs/core.cfg:{bad_line}" in f["message"]
         assert f["locations"][0] == {"file": "configs/core.cfg", "line": bad_line, "text": BAD}
         assert f["trace"][0]["undecided"] == [f"configs/core.cfg:{bad_line}"]
 
 
-def test_the_same_line_after_the_deciding_lines_passes(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_same_line_after_the_deciding_lines_passes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, doc = check(capsys, "acl-bad-after", ACL_POLICIES, tmp_path)
+    assert (code, doc["verdict"]) == (0, "pass")
+    assert [f for f in doc["findings"] if f["severity"] == "error"] == []
+    code, doc = check(capsys, "acl-complete", ACL_POLICIES, tmp_path / "complete")
+    assert (code, doc["verdict"]) == (0, "pass")
+    # checked on its own (no base) the snapshot still blocks, on the line not understood alone
     code, doc = check(capsys, "acl-bad-after", ACL_POLICIES)
-    assert (code, doc["verdict"], doc["findings"]) == (0, "pass", [])
-    code, doc = check(capsys, "acl-complete", ACL_POLICIES)
-    assert (code, doc["verdict"]) == (0, "pass")
+    assert code == 1 and undecided(doc) == {}
 
 
-def test_route_map_clause_with_unparsed_match_blocks_reachability(capsys: pytest.CaptureFixture[str]) -> None:
-    code, doc = check(capsys, "routemap-complete", ROUTING_POLICIES)
+@pytest.mark.parametrize("mode", ["change", "state"])
+def test_route_map_clause_with_unparsed_match_blocks_reachability(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, mode: str
+) -> None:
+    code, doc = check(capsys, "routemap-complete", ROUTING_POLICIES, tmp_path if mode == "change" else None)
     assert (code, doc["verdict"]) == (0, "pass")
-    code, doc = check(capsys, "routemap-partial", ROUTING_POLICIES)
+    code, doc = check(capsys, "routemap-partial", ROUTING_POLICIES, tmp_path if mode == "change" else None)
     assert code == 1 and doc["verdict"] == "block"
     bad_line = line_of(SOUND / "routemap-partial" / "configs" / "edge.cfg", "match source-protocol bgp")
-    (f,) = doc["findings"]
-    assert (f["policy"], f["status"]) == ("web-open", "undecided")
+    f = undecided(doc)["web-open"]
+    assert f["severity"] == "error"
     assert f["locations"][0]["file"] == "configs/edge.cfg" and f["locations"][0]["line"] == bad_line
 
 

@@ -192,3 +192,32 @@ def test_partial_as_path_list_makes_the_routes_it_is_evaluated_on_undecided() ->
     ur = undecided_routes(dp_of(snap))
     # 10.0.3.0/24 is decided by clause 10 (prefix-list) before clause 20 consults the as-path list
     assert ur.by_node == {("r0", IPv4Network("10.0.2.0/24")): (bad,)}
+
+
+def test_zone_pair_class_with_unparsed_match_makes_traces_through_it_undecided() -> None:
+    from pathlib import Path
+
+    cfg = (Path(__file__).resolve().parents[2] / "fixtures" / "zbf" / "base" / "configs" / "fw1.cfg").read_text()
+    text = cfg.replace(" match access-group name WEB\n", " match access-group name WEB\n match protocol ftp\n")
+    snap = snapshot(text, files={"configs/r0.cfg": text})
+    (pair,) = [zp for zp in snap.nodes["fw1"].zone_pairs if zp.name == "OUT-DMZ"]
+    bad = SourceRef("configs/r0.cfg", line_no(text, "match protocol ftp"))
+    assert bad in {u for c in pair.classes for u in c.unparsed}
+    flow = Flow(
+        "fw1", IPv4Address("203.0.113.9"), IPv4Address("10.2.0.10"), "GigabitEthernet0/0", ip_protocol=6, dst_port=80
+    )
+    (t,) = trace(dp_of(snap), flow)
+    assert bad in t.undecided
+    # the same flow on the complete configuration is decided
+    (t,) = trace(dp_of(snapshot(cfg, files={"configs/r0.cfg": cfg})), flow)
+    assert t.undecided == ()
+
+
+def test_route_map_with_an_unreadable_clause_makes_every_route_it_sees_undecided() -> None:
+    from soundness_helpers import BGP_R0, BGP_R1
+
+    r0 = BGP_R0 + "route-map IN permit notanumber\n match ip address prefix-list P3\n"
+    snap = snapshot(r0, BGP_R1, files={"configs/r0.cfg": r0, "configs/r1.cfg": BGP_R1})
+    assert snap.nodes["r0"].route_maps["IN"].unparsed
+    ur = undecided_routes(dp_of(snap))
+    assert {IPv4Network("10.0.2.0/24"), IPv4Network("10.0.3.0/24")} <= ur.prefixes

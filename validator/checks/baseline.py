@@ -97,10 +97,13 @@ def label(
         if (
             f.severity == "error"
             and f.check not in DIFF_CHECKS
+            and f.status != "undecided"  # never lets a policy pass, pre-existing or not (design.md §8)
             and _key(f) in before
             and not touches(f, units, device_files)
         ):
-            f = dataclasses.replace(f, severity="warning", extra={**f.extra, "status": PRE_EXISTING})
+            f = dataclasses.replace(
+                f, severity="warning", status="pre-existing", extra={**f.extra, "status": PRE_EXISTING}
+            )
         out.append(f)
     return out
 

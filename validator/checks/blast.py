@@ -25,6 +25,7 @@ from typing import Any
 
 from validator.checks.evidence import describe
 from validator.checks.explore import ClassResult
+from validator.checks.soundness import named
 from validator.checks.sweep import (
     MAX_FINDINGS_PER_POLICY,
     Element,
@@ -296,6 +297,10 @@ def run_blast_radius(ctx: Any, p: Any) -> list[Finding]:
         return []
     findings = cut_findings(p.name, plan, ctx.head)
     findings += single_point_findings(p.name, plan)
+    from validator.checks.sweep import undecided_baseline
+
+    for pb in protected_baselines(ctx, p):  # soundness: a pair whose delivery is undecided cannot be judged
+        findings += undecided_baseline(p.name, "blast_radius", pb, ctx.head)
     if not plan.cuts:
         from validator.checks.rollout import rollout_findings
 
@@ -316,7 +321,12 @@ def cut_findings(policy: str, plan: WavePlan, head: DataPlane) -> list[Finding]:
             dataclasses.replace(
                 f,
                 message=(
-                    f"the change touches {names}; failing {', '.join(cut)} together cuts {v.pair.label}, "
+                    (
+                        f"undecided: depends on unparsed lines {named(v.result.undecided(1))}: "
+                        if f.status == "undecided"
+                        else ""
+                    )
+                    + f"the change touches {names}; failing {', '.join(cut)} together cuts {v.pair.label}, "
                     f"which each alone does not{held_text}: {v.result.flow} {describe(v.result.traces[1])}. "
                     f"Proposed rollout: {waves_text(waves)}"
                 ),

@@ -56,6 +56,8 @@ def has_partial_objects(snapshot: Snapshot) -> bool:
 def _node_partial(node: Node) -> bool:
     if any(a.unparsed for a in node.acls.values()):
         return True
+    if any(zp.unparsed or any(c.unparsed for c in zp.classes) for zp in node.zone_pairs):
+        return True  # the zone firewall's step carries them (traceroute._zone_step)
     for i in node.interfaces.values():
         if i.unparsed:
             return True
@@ -67,7 +69,9 @@ def _node_partial(node: Node) -> bool:
 def _forwarding_partial(snapshot: Snapshot) -> bool:
     """Partial filters or interfaces: what can make a BGP session's TCP exchange undecided."""
     return any(
-        any(a.unparsed for a in n.acls.values()) or any(i.unparsed for i in n.interfaces.values())
+        any(a.unparsed for a in n.acls.values())
+        or any(i.unparsed for i in n.interfaces.values())
+        or any(zp.unparsed or any(c.unparsed for c in zp.classes) for zp in n.zone_pairs)
         for n in snapshot.nodes.values()
     )
 
