@@ -148,3 +148,10 @@ def test_one_side_with_update_source_establishes_both() -> None:
     dp = dataplane(r1, r2)
     assert (_session(dp, "r1").status, str(_session(dp, "r1").local_ip)) == ("ESTABLISHED", "1.1.1.1")
     assert (_session(dp, "r2").status, str(_session(dp, "r2").local_ip)) == ("ESTABLISHED", "2.2.2.2")
+
+
+def test_shutdown_neighbor_shows_its_configured_local_ip_and_no_compatibility_reason() -> None:
+    r1 = ibgp("r1", "1.1.1.1", [("10.0.12.1", M24)], [], "10.0.12.2", " neighbor 10.0.12.2 shutdown\n")
+    r2 = ibgp("r2", "2.2.2.2", [("10.0.12.2", M24)], [], "10.0.12.1")
+    s = _session(dataplane(r1, r2), "r1")
+    assert (s.status, str(s.local_ip), s.reason) == ("NOT_COMPATIBLE", "10.0.12.1", "")
