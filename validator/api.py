@@ -7,18 +7,22 @@ Policies come from the base revision in git mode (a change cannot weaken its own
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from validator.backends import get_backend
 from validator.backends.base import Backend
+from validator.checks.budget import DEFAULT_MAX_SCENARIOS, check_budget
 from validator.checks.evidence import snapshot_location
 from validator.checks.no_regression import IntentScope
 from validator.checks.runner import CheckContext, constraints_of, run_policies
 from validator.checks.zones import zone_destination, zone_sources
+from validator.engine.convergence import require_converged
 from validator.engine.types import DataPlane
-from validator.errors import ConfigParseError, InputError, PolicyError
+from validator.errors import ConfigParseError, InputError, NotConverged, PolicyError
+from validator.limits import RunTimeout, check_deadline, deadline
 from validator.model.snapshot import Snapshot
 from validator.model.verdict import ChangeSet, Finding, Location, Side, Verdict
 
@@ -47,6 +51,8 @@ class Inputs:
     snapshot_path: str = "."
     policies_path: str = "policies"
     target: str | None = None  # the branch the change lands on (default branch, or --base as given)
+    # globs of snapshot files that are not network state (--ignore-path): their changes do not block
+    ignore_paths: tuple[str, ...] = ()
 
 
 def _load_folder(path: str | Path, *, strict: bool) -> Snapshot:
@@ -73,6 +79,7 @@ def resolve_folder_inputs(
     base: str | Path | Snapshot | None,
     policies: str | Path | Any,
     intent: str | Path | None,
+    ignore_paths: Sequence[str] = (),
 ) -> Inputs:
     head_snap = head if isinstance(head, Snapshot) else _load_folder(head, strict=False)
     base_snap = None
@@ -86,6 +93,13 @@ def resolve_folder_inputs(
         candidate = Path(head) / INTENT_PATH
         if candidate.is_file():
             intent_obj, intent_digest = _load_intent_file(candidate)
+    own: list[str] = []
+    if not isinstance(head, Snapshot):
+        # policies or an intent file kept inside the snapshot folder are read, just not as state
+        for extra in (policies, intent):
+            rel = _inside(Path(head), extra)
+            if rel is not None:
+                own.append(rel)
     return Inputs(
         head=head_snap,
         head_side=Side(head_snap.source),
@@ -94,7 +108,19 @@ def resolve_folder_inputs(
         policies=pset,
         intent=intent_obj,
         intent_digest=intent_digest,
+        ignore_paths=(*ignore_paths, *own),
     )
+
+
+def _inside(root: Path, path: object) -> str | None:
+    """``path`` relative to ``root`` (POSIX) when it lies inside it, else None."""
+    if not isinstance(path, (str, Path)):
+        return None
+    try:
+        rel = Path(path).resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return None
+    return rel.as_posix() if str(rel) != "." else None
 
 
 def resolve_git_inputs(
@@ -105,6 +131,7 @@ def resolve_git_inputs(
     snapshot_path: str = ".",
     policies: str = "policies",
     intent: str | Path | None = None,
+    ignore_paths: Sequence[str] = (),
 ) -> Inputs:
     from validator.policy import load_intent, load_policies_from_bytes
     from validator.snapshot import git as g
@@ -156,7 +183,20 @@ def resolve_git_inputs(
         snapshot_path=snapshot_path,
         policies_path=policies,
         target=target,
+        ignore_paths=(*ignore_paths, *_repo_own_paths(snapshot_path, policies)),
     )
+
+
+def _repo_own_paths(snapshot_path: str, policies: str) -> list[str]:
+    """The policies folder, relative to the snapshot folder when inside it: read from the base
+    revision as policies (a change to them is reported separately), so not unread state."""
+    snap = "/".join(p for p in snapshot_path.replace("\\", "/").split("/") if p not in ("", "."))
+    pol = "/".join(p for p in policies.replace("\\", "/").split("/") if p not in ("", "."))
+    if not snap:
+        return [pol] if pol else []
+    if pol.startswith(snap + "/"):
+        return [pol[len(snap) + 1 :]]
+    return []
 
 
 def _intent_scopes(intent: Any, pset: Any, head: DataPlane) -> list[IntentScope]:
@@ -186,6 +226,9 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     Findings that need no policy (unmodelled changes, edited policies) are already on the verdict.
     """
     from validator.diff import compute_changeset, touched_elements, unmodelled_findings
+    from validator.diff.impact import analyse_change
+    from validator.diff.unmodelled import state_findings
+    from validator.diff.unread import unread_changes, unread_findings
     from validator.policy import validate_against, validate_intent
 
     verdict = Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
@@ -200,12 +243,21 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     if inputs.intent is not None:
         validate_intent(inputs.intent, inputs.policies, inputs.head)
     touched = None
+    impact = None
     if inputs.base is not None:
         result = compute_changeset(inputs.base, inputs.head)
         cs: ChangeSet = replace(result.changeset, policies_changed=inputs.policies_changed)
         verdict.change = cs
+        unread = unread_changes(inputs.base, inputs.head, inputs.ignore_paths)
+        if unread:
+            cs = replace(cs, unread=tuple(unread))
+            verdict.change = cs
         touched = touched_elements(result.changeset, inputs.base, inputs.head)
+        impact = analyse_change(result.changeset, inputs.base, inputs.head)
+        cs = impact.mark(cs)
+        verdict.change = cs
         verdict.findings.extend(unmodelled_findings(result))
+        verdict.findings.extend(unread_findings(unread, inputs.base, inputs.head))
         for path in result.changeset.files:
             if path in ENGINE_UNMODELLED_FILES:
                 verdict.findings.append(
@@ -228,6 +280,9 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     elif inputs.head.file_errors:
         fe = inputs.head.file_errors[0]
         raise ConfigParseError(f"configuration does not parse: {fe.message}", file=fe.file, line=fe.line or None)
+    else:
+        # state mode: every line the parser could not read blocks (never a silent pass)
+        verdict.findings.extend(state_findings(inputs.head))
     head_dp = backend.dataplane(inputs.head)
     base_dp = backend.dataplane(inputs.base) if inputs.base is not None else None
     ctx = CheckContext(
@@ -240,6 +295,7 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
         engine=backend.name,
         change=verdict.change,
         progress=progress,
+        impact=impact,
     )
     return ctx, verdict
 
@@ -260,21 +316,88 @@ def _with_changed_lines(f: Finding, change: ChangeSet, head: Snapshot) -> Findin
     return replace(f, locations=tuple(locs)) if locs else f
 
 
-def run(inputs: Inputs, backend: Backend, progress: Any = None) -> Verdict:
-    """Analyse resolved inputs; fail closed on anything the model does not cover."""
+def run(
+    inputs: Inputs,
+    backend: Backend,
+    progress: Any = None,
+    *,
+    allow_empty: bool = False,
+    max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
+    timeout: float | None = None,
+    strict: bool = False,
+) -> Verdict:
+    """Analyse resolved inputs; fail closed on anything the model does not cover.
+
+    Nothing checked is not a pass: an empty policy set is bad input and a run whose every policy
+    was skipped blocks, unless ``allow_empty``. A sweep above ``max_scenarios`` is refused before
+    any scenario runs. A data plane that did not converge, or a run past ``timeout`` seconds,
+    makes the verdict ``error``. In diff mode, findings the base already had (and the change does
+    not touch) are labelled pre-existing warnings (``validator.checks.baseline``) unless ``strict``.
+    """
     start = time.monotonic()
-    ctx, verdict = prepare(inputs, backend, progress)
-    policy_findings, ran = run_policies(ctx)
+    require_policies(inputs.policies, allow_empty)
+    verdict: Verdict | None = None
+    try:
+        with deadline(timeout):
+            ctx, verdict = prepare(inputs, backend, progress)
+            require_converged(ctx.head, "head data plane")
+            if ctx.base is not None:
+                require_converged(ctx.base, "base data plane")
+            check_budget(ctx.head, ctx.policies, max_scenarios)
+            check_deadline()
+            policy_findings, ran = run_policies(ctx)
+            check_deadline()
+            if verdict.change is not None and not strict:
+                from validator.checks.baseline import label_pre_existing
+
+                policy_findings = label_pre_existing(ctx, policy_findings)
+                check_deadline()
+    except (NotConverged, RunTimeout) as exc:
+        failed = verdict or Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
+        failed.error = exc.one_line() if isinstance(exc, NotConverged) else str(exc)
+        failed.seconds = time.monotonic() - start
+        return failed
     if verdict.change is not None:
         policy_findings = [_with_changed_lines(f, verdict.change, inputs.head) for f in policy_findings]
     verdict.findings.extend(policy_findings)
+    skipped: list[str] = []
     for note in ctx.notes:
         name, _, text = note.partition(": ")
+        if text.startswith("skipped"):
+            skipped.append(name)
         verdict.findings.append(Finding(policy=name, check="note", severity="info", message=text or note))
+    if ran and {name for name, _ in ran} <= set(skipped):
+        verdict.findings.append(nothing_checked(ran, allow_empty))
     verdict.policies_run = ran
     verdict.scenarios = ctx.scenarios
     verdict.seconds = time.monotonic() - start
     return verdict
+
+
+def require_policies(policies: Any, allow_empty: bool) -> None:
+    """Zero policies would pass any change (even one removing the edge ACL): bad input."""
+    if allow_empty or policies is None or len(getattr(policies, "policies", ())) > 0:
+        return
+    raise PolicyError(
+        "no policies to check (none defined): a gate that checks nothing would pass any change; "
+        "add policies or pass --allow-empty (library: allow_empty=True)",
+        file=getattr(policies, "file", None),
+    )
+
+
+def nothing_checked(ran: list[tuple[str, str]], allow_empty: bool) -> Finding:
+    """Every policy was skipped (say, only diff policies and no base): the verdict says so and,
+    unless empty runs are allowed, does not pass."""
+    names = ", ".join(name for name, _ in ran)
+    return Finding(
+        policy="run",
+        check="nothing_checked",
+        severity="warning" if allow_empty else "error",
+        message=(
+            f"every policy was skipped ({names}): nothing was checked"
+            + ("" if allow_empty else "; give a base snapshot, or pass --allow-empty to accept an unchecked change")
+        ),
+    )
 
 
 def check(
@@ -289,12 +412,21 @@ def check(
     base_rev: str | None = None,
     snapshot_path: str = ".",
     batfish_host: str | None = None,
+    ignore_paths: Sequence[str] = (),
+    allow_empty: bool = False,
+    max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
+    timeout: float | None = None,
+    strict: bool = False,
 ) -> Verdict:
     """Run the gate.
 
     Folder mode: ``check(head="snap/proposed", base="snap/live", policies="policies/")``.
     Git mode: ``check(repo=".", base_rev="main", head_rev="HEAD", snapshot_path="network")``;
     policies are then a path inside the repository, read from the base revision.
+    ``ignore_paths``: globs of snapshot files that are not network state (``--ignore-path``); any
+    other changed file the loader does not read blocks as unread.
+    ``allow_empty`` accepts a run that checks nothing; ``max_scenarios`` bounds every failure
+    sweep (None: no bound); ``timeout`` (seconds) makes an unfinished run an ``error`` verdict.
     """
     backend = get_backend(engine, batfish_host=batfish_host)
     try:
@@ -306,11 +438,14 @@ def check(
                 snapshot_path=snapshot_path,
                 policies=str(policies),
                 intent=intent,
+                ignore_paths=ignore_paths,
             )
         else:
             if head is None:
                 raise InputError("no head snapshot given")
-            inputs = resolve_folder_inputs(head, base, policies, intent)
-        return run(inputs, backend)
+            inputs = resolve_folder_inputs(head, base, policies, intent, ignore_paths)
+        return run(
+            inputs, backend, allow_empty=allow_empty, max_scenarios=max_scenarios, timeout=timeout, strict=strict
+        )
     finally:
         backend.close()

@@ -56,3 +56,8 @@ class ChangeBlocked(ValidatorError):
     def __init__(self, message: str, *, verdict: object = None) -> None:
         self.verdict = verdict
         super().__init__(message)
+
+
+class NotConverged(EngineError):
+    """A data plane did not reach a fixed point (oscillating BGP, IGP or sessions): its routes are
+    one round of an oscillation, so no verdict computed on them means anything: exit 3."""

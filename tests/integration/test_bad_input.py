@@ -221,15 +221,21 @@ def test_unmodelled_changed_line_blocks(capsys: pytest.CaptureFixture[str], tmp_
     run, out = check_folder(capsys, tmp_path, head, policies, "--format", "json")
     assert run.code == 1
     doc = json.loads(out.read_text())
-    [f] = [f for f in doc["findings"] if f["severity"] == "error"]
-    assert f["check"] == "unmodelled"
+    errors = [f for f in doc["findings"] if f["severity"] == "error"]
+    [f] = [f for f in errors if f["check"] == "unmodelled"]
     assert f"unmodelled change at configs/az2-r1.cfg:{line}" in f["message"]
     assert {"file": "configs/az2-r1.cfg", "line": line} in [
         {"file": loc["file"], "line": loc["line"]} for loc in f["locations"]
     ]
-    # without a base there is no change to judge: the state checks alone do not block on the line
-    run2, _ = check_folder(capsys, tmp_path, head, policies, base=False)
-    assert run2.code == 0, run2.out
+    # the line makes the interface partial (issue 9): flows through it are undecided, naming it
+    others = [e for e in errors if e["check"] != "unmodelled"]
+    assert others and all(e["status"] == "undecided" and f"configs/az2-r1.cfg:{line}" in e["message"] for e in others)
+    # without a base (state mode) a line the parser could not read blocks too, naming it
+    run2, out2 = check_folder(capsys, tmp_path, head, policies, "--format", "json", base=False)
+    assert run2.code == 1, run2.err
+    doc2 = json.loads(out2.read_text())
+    [g] = [f for f in doc2["findings"] if f["severity"] == "error" and f["check"] == "not_understood"]
+    assert f"not understood at configs/az2-r1.cfg:{line}" in g["message"]
 
 
 # --- revisions and repositories ------------------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest
 from test_checks_helpers import dataplane, policies, zone
 
 from validator.checks import sweep as sweep_mod
+from validator.checks.blast import plan_waves
 from validator.checks.headerspace import HeaderConstraints
 from validator.checks.runner import CheckContext, run_policies
 from validator.checks.sweep import (
@@ -27,7 +28,6 @@ from validator.checks.sweep import (
     judge_expect,
     judge_redundancy,
     pair_baseline,
-    plan_waves,
     run_blast_radius,
 )
 from validator.diff.changeset import TouchedElements
@@ -279,9 +279,9 @@ policies:
     findings = run_blast_radius(ctx, pset.policy("staged"))
     assert len(findings) == 1
     f = findings[0]
-    assert f.check == "blast_radius" and f.severity == "error" and f.extra["waves"] == [["b"], ["c"]]
+    assert f.check == "blast_radius" and f.severity == "error" and f.extra["waves"] == [["node:b"], ["node:c"]]
     assert set(f.failures) == {"node:b", "node:c"}
-    assert "wave 1: b; wave 2: c" in f.message
+    assert "wave 1: node:b; wave 2: node:c" in f.message
 
 
 def test_blast_radius_without_base_is_a_note() -> None:

@@ -49,6 +49,23 @@ def line_of(name: str, needle: str) -> int:
         ("Null0", "Null0"),
         ("GigabitEthernet0/0", "GigabitEthernet0/0"),
         ("Weird9", "Weird9"),
+        # Batfish's CiscoConfiguration table (IOS-XE / IOS-XR / NX-OS / EOS spellings)
+        ("HundredGigE0/0/0/0.2302", "HundredGigabitEthernet0/0/0/0.2302"),
+        ("Hu0/1", "HundredGigabitEthernet0/1"),
+        ("Fo1/0/1", "FortyGigabitEthernet1/0/1"),
+        ("FortyGigE0/0/0/2", "FortyGigabitEthernet0/0/0/2"),
+        ("Twe1/0/1", "TwentyFiveGigE1/0/1"),
+        ("TwentyFiveGigabitEthernet1/0/2", "TwentyFiveGigE1/0/2"),
+        ("Tw1/0/3", "TwoGigabitEthernet1/0/3"),
+        ("TenGigE0/0/0/1", "TenGigabitEthernet0/0/0/1"),
+        ("Bundle-Ether10", "Bundle-Ethernet10"),
+        ("MgmtEth0/RP0/CPU0/0", "ManagementEthernet0/RP0/CPU0/0"),
+        ("Ma1", "Management1"),
+        ("mgmt0", "mgmt0"),
+        ("BDI10", "BDI10"),
+        ("Dot11Radio0", "Dot11Radio0"),
+        ("Port-Channel5", "Port-channel5"),
+        ("Se0/0/0:1", "Serial0/0/0:1"),
     ],
 )
 def test_canonical_interface_names(typed: str, canonical: str) -> None:

@@ -133,18 +133,30 @@ def test_undefined_route_map_and_ipv6_af_warnings() -> None:
 
 def test_maximum_paths_forms() -> None:
     base = "hostname r\nrouter bgp 1\n neighbor 10.0.0.2 remote-as 2\n"
-    cases = {"maximum-paths 3": (3, 1), "maximum-paths ibgp 4": (1, 4), "maximum-paths eibgp 5": (5, 5)}
+    cases = {
+        "maximum-paths 3": (3, 1),
+        "maximum-paths ibgp 4": (1, 4),
+        "maximum-paths eibgp 5": (5, 5),
+        "maximum-paths 64 ecmp 64": (64, 1),  # Arista dialect: N paths
+        "maximum-paths 4 ecmp 8": (4, 1),
+        "maximum-paths ibgp 6 selective": (1, 6),
+    }
     for line, expected in cases.items():
         node = parse_ios(base + f" {line}\n", "configs/r.cfg")
         assert node.bgp is not None
         assert (node.bgp.max_paths_ebgp, node.bgp.max_paths_ibgp) == expected, line
 
 
-def test_undeclared_peer_group_warns_and_is_recorded() -> None:
+def test_undeclared_peer_group_is_an_undefined_reference_not_a_warning() -> None:
+    # Batfish: both lines reference an undeclared ``bgp peer-group``; the GHOST settings go nowhere
     text = "hostname r\nrouter bgp 1\n neighbor 10.0.0.2 peer-group NOPE\n neighbor GHOST remote-as 3\n"
     node = parse_ios(text, "configs/r.cfg")
-    assert [(k, n) for k, n, _ in node.undefined_references] == [("bgp-peer-group", "NOPE")]
-    assert [w.line for w in node.warnings] == [4]
+    assert [(k, n, s.line) for k, n, s in node.undefined_references] == [
+        ("bgp peer-group", "NOPE", 3),
+        ("bgp peer-group", "GHOST", 4),
+    ]
+    assert node.warnings == ()
+    assert node.bgp is not None and [str(n.peer_ip) for n in node.bgp.neighbors] == ["10.0.0.2"]
 
 
 def test_example_border_route_reflector_inherits_af_settings() -> None:
@@ -155,3 +167,29 @@ def test_example_border_route_reflector_inherits_af_settings() -> None:
     assert node.bgp is not None
     clients = [n for n in node.bgp.neighbors if n.route_reflector_client]
     assert clients and all(n.peer_group == "as2" and n.send_community for n in clients)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["maximum-paths 99999", "maximum-paths 0", "maximum-paths 8 ecmp 4", "maximum-paths 4 ecmp", "maximum-paths x"],
+)
+def test_maximum_paths_out_of_range_or_malformed_warns(line: str) -> None:
+    node = parse_ios(f"hostname r\nrouter bgp 1\n {line}\n", "configs/r.cfg")
+    assert [w.line for w in node.warnings] == [3], line
+    assert node.bgp is not None and node.bgp.max_paths_ebgp == 1
+
+
+def test_router_id_forms_under_router_bgp() -> None:
+    for line in ("router-id 192.0.2.7", "bgp router-id 192.0.2.7"):
+        node = parse_ios(f"hostname r\nrouter bgp 1\n {line}\n", "configs/r.cfg")
+        assert node.warnings == ()
+        assert node.bgp is not None and str(node.bgp.router_id) == "192.0.2.7"
+    bad = parse_ios("hostname r\nrouter bgp 1\n router-id 999.1.1.1\n", "configs/r.cfg")
+    assert [w.line for w in bad.warnings] == [3]
+    assert bad.bgp is not None and bad.bgp.router_id is None
+
+
+def test_router_bgp_with_a_bad_as_number_warns() -> None:
+    node = parse_ios("hostname r\nrouter bgp notanumber\n neighbor 10.0.0.1 remote-as 2\n", "configs/r.cfg")
+    assert node.bgp is None
+    assert [w.line for w in node.warnings] == [2, 3]

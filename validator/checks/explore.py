@@ -17,8 +17,10 @@ from validator.checks.ipspace import Intervals
 from validator.checks.zones import Source
 from validator.engine.traceroute import trace
 from validator.engine.types import DataPlane
+from validator.engine.undecided import undecided_routes
 from validator.model.config import AclLine
 from validator.model.flow import SUCCESS_DISPOSITIONS, Flow, Trace
+from validator.model.source import SourceRef
 
 
 @dataclass
@@ -35,12 +37,37 @@ class ClassResult:
     # the no-failure class group (source, destination piece) a scenario's class was re-traced from
     group: tuple[Source, tuple[int, int]] | None = None
 
+    # The soundness rule: an undecided trace (it depends on unparsed config lines) is neither
+    # proof of delivery (``all_success`` is False) nor proof of denial (``any_success`` is True).
+
     def all_success(self, i: int) -> bool:
         ts = self.traces[i]
-        return bool(ts) and all(t.disposition in SUCCESS_DISPOSITIONS for t in ts)
+        return bool(ts) and all(t.disposition in SUCCESS_DISPOSITIONS and not t.undecided for t in ts)
 
     def any_success(self, i: int) -> bool:
-        return any(t.disposition in SUCCESS_DISPOSITIONS for t in self.traces[i])
+        return any(t.disposition in SUCCESS_DISPOSITIONS or t.undecided for t in self.traces[i])
+
+    def decided_failure(self, i: int) -> bool:
+        """Some decided branch fails (or there is no trace): an ``allow`` violation for sure."""
+        ts = self.traces[i]
+        return not ts or any(t.disposition not in SUCCESS_DISPOSITIONS and not t.undecided for t in ts)
+
+    def decided_success(self, i: int) -> bool:
+        """Some decided branch succeeds: a ``deny`` violation for sure."""
+        return any(t.disposition in SUCCESS_DISPOSITIONS and not t.undecided for t in self.traces[i])
+
+    def undecided(self, i: int) -> tuple[SourceRef, ...]:
+        """The unparsed lines the traces in data plane ``i`` depend on (empty: decided)."""
+        out: set[SourceRef] = set()
+        for t in self.traces[i]:
+            out.update(t.undecided)
+        return tuple(sorted(out))
+
+    def undefined_refs(self, i: int) -> tuple[SourceRef, ...]:
+        out: set[SourceRef] = set()
+        for t in self.traces[i]:
+            out.update(t.undefined_refs)
+        return tuple(sorted(out))
 
 
 def filters_met(dp: DataPlane, traces: Sequence[Trace]) -> set[tuple[str, str]]:
@@ -58,13 +85,26 @@ def filters_met(dp: DataPlane, traces: Sequence[Trace]) -> set[tuple[str, str]]:
     return out
 
 
-def _acl_lines(dps: Sequence[DataPlane], filters: set[tuple[str, str]]) -> list[AclLine]:
+def _acl_lines(dps: Sequence[DataPlane], filters: set[tuple[str, str]], dst: int | None = None) -> list[AclLine]:
+    """The lines of the filters met; with ``dst``, only those whose destination side contains it.
+
+    A destination piece is split at every ACL destination boundary (and grouped only with pieces
+    every ACL line treats alike), so a line whose destination misses ``dst`` matches no flow of
+    the piece: its source and port boundaries would only multiply classes that all behave the
+    same (a 100,000-line ACL about other hosts must not split a policy's flows 100,000 ways).
+    """
+    from validator.engine.acl import compile_acl
+    from validator.engine.acl_index import lines_matching_dst
+
     lines: list[AclLine] = []
     for dp in dps:
         for node, name in filters:
             n = dp.snapshot.nodes.get(node)
             if n is not None and name in n.acls:
-                lines.extend(n.acls[name].lines)
+                if dst is None:
+                    lines.extend(n.acls[name].lines)
+                else:
+                    lines.extend(lm.line for lm in lines_matching_dst(compile_acl(n.acls[name]), dst))
     return lines
 
 
@@ -98,6 +138,10 @@ def _cuts_of(dp: DataPlane) -> frozenset[int]:
                 cuts.update((lo, lo + 1, hi, hi + 1))
         for acl in node.acls.values():
             cuts |= acl_dst_cuts(acl.lines)
+    # undecided routes (present or denied) split destinations too: inside one, traces are undecided
+    for net in undecided_routes(dp).prefixes:
+        cuts.add(int(net.network_address))
+        cuts.add(int(net.broadcast_address) + 1)
     return frozenset(cuts)
 
 
@@ -166,7 +210,7 @@ class Explorer:
     ) -> Iterator[ClassResult]:
         seen: set[tuple[str, str]] = set()
         while True:
-            lines = _acl_lines(self.dps, seen)
+            lines = _acl_lines(self.dps, seen, lo)
             classes = header_classes(source.space, self.constraints, [*lines, *self.extra_lines])
             results: list[ClassResult] = []
             new: set[tuple[str, str]] = set()

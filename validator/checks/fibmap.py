@@ -15,6 +15,7 @@ from ipaddress import IPv4Address
 from validator.checks.headerspace import line_intervals
 from validator.checks.ipspace import MAX_IP, Intervals
 from validator.engine.types import DataPlane
+from validator.engine.undecided import undecided_routes
 from validator.model.config import AclLine
 from validator.model.dataplane import FibAction
 
@@ -177,6 +178,11 @@ class DstClassifier:
                     self.maps.append(fib_map(dp, node, vrf))
             sub, acl = _static_maps(dp)
             self.maps.extend((sub, acl))
+            undecided = undecided_routes(dp).prefixes
+            if undecided:  # soundness: a piece is either inside an undecided route or not
+                self.maps.append(
+                    painted((int(n.network_address), int(n.broadcast_address), n) for n in sorted(undecided))
+                )
         self.owned: set[int] = set()
         for dp in dps:
             self.owned.update(int(ip) for ip in dp.ip_owners)

@@ -13,7 +13,7 @@ from validator.engine.types import DataPlane
 from validator.model.flow import Flow
 from validator.model.verdict import Finding, Location
 
-REQUIREMENTS = ("no_parse_errors", "no_undefined_references", "bgp_sessions_up", "no_forwarding_loops")
+REQUIREMENTS = ("no_parse_errors", "no_undefined_references", "bgp_sessions_up", "no_forwarding_loops", "converges")
 MAX_LISTED = 20
 
 
@@ -82,7 +82,27 @@ def check_hygiene(*, policy: str, dp: DataPlane, require: Sequence[str]) -> list
             )
     if "no_forwarding_loops" in require:
         findings.extend(_loops(policy, dp))
+    if "converges" in require:
+        findings.extend(_converges(policy, dp))
     return findings
+
+
+def _converges(policy: str, dp: DataPlane) -> list[Finding]:
+    """Routing reached a fixed point (Batfish fails a snapshot whose data plane oscillates): a
+    non-converged data plane is one round of an oscillation, named by prefix and speaker."""
+    from validator.engine.convergence import oscillation_of
+
+    osc = oscillation_of(dp)
+    if osc is None:
+        return []
+    return [
+        Finding(
+            policy=policy,
+            check="hygiene",
+            message=f"routing does not converge: {osc.describe()}",
+            extra={"oscillating_prefixes": list(osc.prefixes), "oscillating_speakers": list(osc.speakers)},
+        )
+    ]
 
 
 def _ends_failed(dp: DataPlane, node: str, remote_node: str | None, remote_ip: object) -> bool:

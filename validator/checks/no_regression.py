@@ -13,6 +13,7 @@ from validator.checks.evidence import describe, trace_locations
 from validator.checks.explore import ClassResult, Explorer
 from validator.checks.headerspace import HeaderConstraints
 from validator.checks.ipspace import Intervals, to_networks
+from validator.checks.soundness import undecided_finding, undefined_filter_warnings
 from validator.checks.zones import Source, ZoneLike, sources_in_both, zone_destination, zone_sources
 from validator.engine.types import DataPlane
 from validator.model.config import AclLine, IpWildcard
@@ -90,6 +91,17 @@ def _outcome(r: ClassResult, i: int) -> str:
     return "partly delivered" if r.any_success(i) else "dropped"
 
 
+def _same_traces(r: ClassResult) -> bool:
+    """Base and head traces identical hop by hop (and so through the same unparsed lines)."""
+    a, b = r.traces[0], r.traces[1]
+    return len(a) == len(b) and all(x.to_json() == y.to_json() for x, y in zip(a, b, strict=True))
+
+
+def _only_undecided(r: ClassResult, expect: str) -> bool:
+    decided = r.decided_failure(0) if expect == "allow" else r.decided_success(0)
+    return not decided and bool(r.undecided(0))
+
+
 def check_no_regression(
     *,
     policy: str,
@@ -105,19 +117,48 @@ def check_no_regression(
     explorer = Explorer([base, head], constraints, extra_lines=[ln for sc in intent for ln in sc.boundary_lines()])
     groups: dict[tuple[str, str, str], tuple[ClassResult, int]] = {}
     classes = 0
+    undefined: set[SourceRef] = set()
     for r in explorer.explore(sources, space):
         classes += 1
+        undefined.update(r.undefined_refs(1))
         before, after = _outcome(r, 0), _outcome(r, 1)
-        if before == after:
+        undecided = bool(r.undecided(0) or r.undecided(1))
+        if undecided and _same_traces(r):
+            continue  # identical paths through the same unparsed lines: whatever they do, nothing changed
+        if before == after and not undecided:
             continue
         if any(scope.covers(r.flow) for scope in intent):
             continue  # the intent owns this flow; it is checked against the intent below
+        if undecided:
+            key = ("undecided", r.source.label, f"{before}->{after}")
+            first, n = groups.get(key, (r, 0))
+            groups[key] = (first, n + 1)
+            continue
         kind = "regression" if before == "delivered" or (before != "dropped" and after == "dropped") else "exposure"
         key = (kind, r.source.label, f"{before}->{after}")
         first, n = groups.get(key, (r, 0))
         groups[key] = (first, n + 1)
     findings: list[Finding] = []
     for (kind, label, change), (r, n) in sorted(groups.items())[:MAX_FINDINGS_PER_POLICY]:
+        if kind == "undecided":
+            findings.append(
+                undecided_finding(
+                    policy=policy,
+                    check="no_regression",
+                    dp=head,
+                    refs=tuple(sorted(set(r.undecided(0)) | set(r.undecided(1)))),
+                    what=(
+                        f"{src.name} -> {dst.name}: {r.flow} may have changed: base {describe(r.traces[0])}; "
+                        f"head {describe(r.traces[1])} ({n} header class{'es' if n != 1 else ''} from {label})"
+                    ),
+                    flow={"from": label, **r.flow.to_json()},
+                    trace=r.traces[1],
+                    base_trace=r.traces[0],
+                    locations=trace_locations(head, r.flow, r.traces[1]),
+                    extra={"kind": "undecided", "change": change, "classes_changed": n},
+                )
+            )
+            continue
         what = "newly dropped" if kind == "regression" else "newly delivered (unintended exposure)"
         findings.append(
             Finding(
@@ -141,11 +182,31 @@ def check_no_regression(
         for r in iexp.explore(scope.sources, scope.dst):
             ok = r.all_success(0) if scope.expect == "allow" else not r.any_success(0)
             if not ok:
-                bad = (bad[0], bad[1] + 1) if bad else (r, 1)
+                # report a decided failure over an undecided one when both exist
+                if bad is None:
+                    bad = (r, 1)
+                elif _only_undecided(bad[0], scope.expect) and not _only_undecided(r, scope.expect):
+                    bad = (r, bad[1] + 1)
+                else:
+                    bad = (bad[0], bad[1] + 1)
         if not scope.sources or not scope.dst:
             findings.append(
                 Finding(
                     policy=policy, check="no_regression", message=f"intent {scope.label}: no such flows in the head"
+                )
+            )
+        elif bad is not None and _only_undecided(bad[0], scope.expect):
+            r, n = bad
+            findings.append(
+                undecided_finding(
+                    policy=policy,
+                    check="no_regression",
+                    dp=head,
+                    refs=r.undecided(0),
+                    what=f"intent {scope.label} cannot be shown to hold in the head: {describe(r.traces[0])}",
+                    flow={"from": r.source.label, **r.flow.to_json()},
+                    trace=r.traces[0],
+                    extra={"kind": "intent"},
                 )
             )
         elif bad is not None:
@@ -165,4 +226,5 @@ def check_no_regression(
                     extra={"kind": "intent"},
                 )
             )
+    findings.extend(undefined_filter_warnings(policy=policy, check="no_regression", dp=head, refs=undefined))
     return RegressionOutcome(findings, classes)

@@ -41,6 +41,7 @@ class CheckContext:
     scenario_fn: Callable[[DataPlane, Any], DataPlane] | None = None  # override (benchmarks, tests)
     progress: Callable[[str, int, int], None] | None = None
     change: Any = None  # the ChangeSet (blast radius uses its stanza kinds)
+    impact: Any = None  # validator.diff.impact.ChangeImpact: the change's units and inert stanzas
     scenarios: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -64,7 +65,10 @@ def _severity(findings: list[Finding], severity: str) -> list[Finding]:
         return findings
     from dataclasses import replace
 
-    return [replace(f, severity="warning") if f.severity == "error" else f for f in findings]
+    # an undecided finding stays an error: the soundness rule lets no policy pass on it
+    return [
+        replace(f, severity="warning") if f.severity == "error" and f.status != "undecided" else f for f in findings
+    ]
 
 
 def run_reachability(ctx: CheckContext, p: Any) -> list[Finding]:

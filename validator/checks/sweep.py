@@ -24,6 +24,7 @@ from validator.checks.explore import ClassResult, Explorer
 from validator.checks.footprint import Footprint, footprint, merge, unchanged
 from validator.checks.headerspace import HeaderConstraints
 from validator.checks.ipspace import Intervals
+from validator.checks.soundness import undecided_finding
 from validator.checks.zones import Source, ZoneLike, zone_destination, zone_nodes, zone_sources
 from validator.engine.types import DataPlane, FailureSet
 from validator.model.verdict import Finding
@@ -234,8 +235,12 @@ class Sweeper:
         self.stats = SweepStats()
 
     def dataplane(self, failures: FailureSet) -> DataPlane:
+        from validator.engine.convergence import require_converged
+
         self.stats.dataplanes += 1
-        return self.scenario_fn(self.base, failures)
+        dp = self.scenario_fn(self.base, failures)
+        require_converged(dp, "failure scenario data plane")  # an oscillating scenario proves nothing
+        return dp
 
     def sweep(
         self,
@@ -253,6 +258,7 @@ class Sweeper:
         start = time.monotonic()
         found: list[Violation] = []
         failing: dict[int, list[frozenset[str]]] = {i: [] for i in range(len(pairs))}
+        max_failures = min(max_failures, len(elements))  # no set is larger than the elements
         total = sum(_n_choose(len(elements), k) for k in range(1, max_failures + 1))
         done = 0
         for k in range(1, max_failures + 1):
@@ -332,7 +338,9 @@ class Sweeper:
         try:
             ctx = multiprocessing.get_context("fork")
             chunk = max(1, len(batch) // (workers * 8))
-            with ctx.Pool(workers) as pool:
+            from validator.limits import worker_signals
+
+            with ctx.Pool(workers, initializer=worker_signals) as pool:
                 for n, (idx, hits, stats) in enumerate(
                     pool.imap(_evaluate_in_worker, range(len(batch)), chunksize=chunk), 1
                 ):
@@ -397,6 +405,18 @@ def judge_expect(expect: str) -> Callable[[PairBaseline, ClassResult], str | Non
     return judge
 
 
+def _undecided_only(v: Violation) -> bool:
+    """The scenario's result is a violation only through undecided traces (soundness rule)."""
+    r = v.result
+    if not r.undecided(1):
+        return False
+    if v.kind == "broken":
+        return not r.decided_failure(1)
+    if v.kind == "opened":
+        return not r.decided_success(1)
+    return not r.decided_failure(1) and not r.decided_success(1)
+
+
 def violation_finding(policy: str, check: str, v: Violation, dp: DataPlane) -> Finding:
     r = v.result
     specs = tuple(s for e in v.elements for s in e.fail_specs)
@@ -405,6 +425,23 @@ def violation_finding(policy: str, check: str, v: Violation, dp: DataPlane) -> F
         "opened": "is denied with no failure but delivered with",
         "violated": "breaks the policy with",
     }[v.kind]
+    if _undecided_only(v):
+        return undecided_finding(
+            policy=policy,
+            check=check,
+            dp=dp,
+            refs=r.undecided(1),
+            what=(
+                f"{v.pair.label}: {r.flow} cannot be judged with {', '.join(specs)} down: {describe(r.traces[1])}"
+                f" ({v.count} header class{'es' if v.count != 1 else ''})"
+            ),
+            failures=specs,
+            flow={"from": r.source.label, **r.flow.to_json()},
+            trace=r.traces[1],
+            base_trace=r.traces[0],
+            locations=trace_locations(dp, r.flow, r.traces[1]),
+            extra={"kind": v.kind, "pair": v.pair.label, "classes": v.count},
+        )
     return Finding(
         policy=policy,
         check=check,
@@ -462,6 +499,31 @@ def _baseline(
     return hit
 
 
+def undecided_baseline(policy: str, check: str, pb: PairBaseline, dp: DataPlane) -> list[Finding]:
+    """Classes whose no-failure delivery is undecided: the sweep cannot judge them (it never
+    counts them as delivered nor as denied), so the policy is undecided for them."""
+    bad = [r for r in pb.results if r.undecided(0)]
+    if not bad:
+        return []
+    refs = tuple(sorted({ref for r in bad for ref in r.undecided(0)}))
+    r = bad[0]
+    return [
+        undecided_finding(
+            policy=policy,
+            check=check,
+            dp=dp,
+            refs=refs,
+            what=(
+                f"{pb.label}: {r.flow} with no failure: {describe(r.traces[0])}"
+                f" ({len(bad)} header class{'es' if len(bad) != 1 else ''} cannot be judged under failures)"
+            ),
+            flow={"from": r.source.label, **r.flow.to_json()},
+            trace=r.traces[0],
+            extra={"pair": pb.label, "classes": len(bad)},
+        )
+    ]
+
+
 def _account(ctx: Any, sw: Sweeper, before: int) -> None:
     ctx.scenarios += sw.stats.scenarios - before
 
@@ -480,6 +542,7 @@ def run_redundancy(ctx: Any, p: Any) -> list[Finding]:
                     policy=p.name, check="redundancy", message=f"{pb.label}: the pair has no flows in this snapshot"
                 )
             )
+        findings.extend(undecided_baseline(p.name, "redundancy", pb, ctx.head))
     elements = enumerate_elements(ctx.head, p.elements, ctx.policies.risk_group_specs())
     before = sw.stats.scenarios
     violations = sw.sweep(pairs, elements, p.max_failures, judge_redundancy, label=p.name)
@@ -506,208 +569,16 @@ def reachability_under_failures(ctx: Any, p: Any) -> list[Finding]:
     return _findings(p.name, "reachability", violations, ctx.head)
 
 
-# --- blast radius and rollout waves ----------------------------------------------------------------
-
-
-def touched_units(ctx: Any) -> list[Element]:
-    """The change's units of failure: a device whose change is interface-level only fails those
-    interfaces; any other touched device fails whole (design.md §3 "finer, the interfaces")."""
-    touched = ctx.touched
-    if touched is None:
-        return []
-    per_device: dict[str, set[tuple[str, str]]] = {}
-    for node, iface in touched.interfaces:
-        per_device.setdefault(node, set()).add((node, iface))
-    process_nodes = {n for n, _ in touched.processes}
-    interface_only: set[str] = set()
-    change = getattr(ctx, "change", None)
-    if change is not None:
-        kinds: dict[str, set[str]] = {}
-        for st in change.stanzas:
-            kinds.setdefault(st.device, set()).add(st.kind)
-        interface_only = {d for d, ks in kinds.items() if ks <= {"interface", "acl"}}
-    units: list[Element] = []
-    for device in sorted(touched.devices):
-        if device not in ctx.head.snapshot.nodes:
-            continue  # removed devices cannot fail in the head
-        ifaces = per_device.get(device)
-        if ifaces and device in interface_only and device not in process_nodes:
-            label = ", ".join(f"{n}[{i}]" for n, i in sorted(ifaces))
-            specs = tuple(f"interface:{n}[{i}]" for n, i in sorted(ifaces))
-            units.append(
-                Element("interface", f"{device} ({label})", FailureSet(interfaces=frozenset(ifaces)), specs)
-            )
-        else:
-            units.append(Element("node", f"node:{device}", FailureSet(nodes=frozenset({device}))))
-    return units
-
-
-@dataclass
-class WavePlan:
-    units: list[Element]
-    waves: list[list[Element]]
-    # units that alone cut a protected pair: a single point of failure no staging can avoid
-    single_points: dict[str, list[Violation]]
-    cuts: list[Violation]  # what failing every unit together cuts, beyond the single points
-
-    @property
-    def safe_together(self) -> bool:
-        return not self.cuts
-
-    @property
-    def unstageable(self) -> list[Element]:
-        return [u for u in self.units if u.spec in self.single_points]
-
-
-ClassKey = tuple[str, object]  # (pair label, no-failure class group)
-
-
-class _GroupJudge:
-    """Which no-failure flow groups a set of touched units, failing together, cuts."""
-
-    def __init__(self, sw: Sweeper, pairs: Sequence[PairBaseline]) -> None:
-        self.sw = sw
-        self.pairs = list(pairs)
-        self.cache: dict[frozenset[str], list[tuple[ClassKey, PairBaseline, ClassResult]]] = {}
-
-    def broken(self, group: Sequence[Element]) -> list[tuple[ClassKey, PairBaseline, ClassResult]]:
-        key = frozenset(e.spec for e in group)
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = []
-            self.sw.stats.scenarios += 1
-            dp_s = self.sw.dataplane(union(group))
-            for pb in self.pairs:
-                for r in changed_classes(pb, self.sw.base, dp_s, self.sw.stats):
-                    if judge_redundancy(pb, r) == "broken":
-                        hit.append(((pb.label, r.group), pb, r))
-            self.cache[key] = hit
-        return hit
-
-    def cuts(self, group: Sequence[Element], ignore: frozenset[ClassKey] = frozenset()) -> list[Violation]:
-        """One violation per pair, over the flow groups not in ``ignore``."""
-        out: dict[str, Violation] = {}
-        for ck, pb, r in self.broken(group):
-            if ck in ignore:
-                continue
-            v = out.get(pb.label)
-            if v is None:
-                out[pb.label] = Violation(pb, tuple(group), "broken", r)
-            else:
-                v.count += 1
-        return list(out.values())
-
-
-def plan_waves(sw: Sweeper, pairs: Sequence[PairBaseline], units: Sequence[Element]) -> WavePlan:
-    """Order the touched units into the fewest waves such that no wave alone cuts a protected pair.
-
-    Flows that one unit alone already cuts have no redundancy at that unit (a single-homed host,
-    say): no staging can protect them, so they are reported apart and left out of the wave
-    search; the rest of the same zone pair still counts.
-    """
-    judge = _GroupJudge(sw, pairs)
-    units = list(units)
-    single: dict[str, list[Violation]] = {}
-    unavoidable_keys: set[ClassKey] = set()
-    for u in units:
-        alone = judge.cuts([u])
-        if alone:
-            single[u.spec] = alone
-            unavoidable_keys.update(ck for ck, _pb, _r in judge.broken([u]))
-    unavoidable = frozenset(unavoidable_keys)
-    cuts = judge.cuts(units, unavoidable) if units else []
-    if not cuts:
-        return WavePlan(units, [units] if units else [], single, [])
-    best: list[list[Element]] | None = None
-    for m in range(2, len(units) + 1):
-        groups: list[list[Element]] = [[] for _ in range(m)]
-
-        def place(i: int, groups: list[list[Element]] = groups) -> bool:
-            if i == len(units):
-                return all(g for g in groups)
-            for g in groups:
-                g.append(units[i])
-                if not judge.cuts(g, unavoidable) and place(i + 1):
-                    return True
-                g.pop()
-                if not g:
-                    break  # symmetric: the other empty groups are equivalent
-            return False
-
-        if place(0):
-            best = [sorted(g, key=lambda e: e.spec) for g in groups]
-            break
-    waves = best or [[u] for u in units]
-    waves.sort(key=lambda g: (-len(g), g[0].spec if g else ""))
-    return WavePlan(units, waves, single, cuts)
-
-
-def protected_baselines(ctx: Any, p: Any) -> list[PairBaseline]:
-    from validator.checks.headerspace import HeaderConstraints
-
-    pairs = ctx.policies.protected_pairs() if p is None or p.protect_all else p.pairs
-    return [_baseline(ctx, a, b, HeaderConstraints()) for a, b in pairs]
-
-
-def _unit_name(e: Element) -> str:
-    return e.spec.removeprefix("node:")
-
-
-def waves_text(plan: WavePlan) -> str:
-    return "; ".join(f"wave {i}: {', '.join(_unit_name(e) for e in w)}" for i, w in enumerate(plan.waves, 1))
+# --- blast radius and rollout waves: validator.checks.blast (units, no masking) and rollout -------
 
 
 def run_blast_radius(ctx: Any, p: Any) -> list[Finding]:
-    if ctx.base is None or ctx.touched is None:
-        ctx.notes.append(f"{p.name}: skipped, no base snapshot (no change to stage)")
-        return []
-    units = touched_units(ctx)
-    if not units:
-        return []
-    sw = _sweeper(ctx)
-    before = sw.stats.scenarios
-    plan = plan_waves(sw, protected_baselines(ctx, p), units)
-    _account(ctx, sw, before)
-    findings: list[Finding] = []
-    names = ", ".join(_unit_name(u) for u in plan.units)
-    waves = [[_unit_name(e) for e in w] for w in plan.waves]
-    for v in plan.cuts[:MAX_FINDINGS_PER_POLICY]:
-        f = violation_finding(p.name, "blast_radius", v, ctx.head)
-        findings.append(
-            Finding(
-                policy=f.policy,
-                check=f.check,
-                message=(
-                    f"the change touches {names}; failing them together cuts {v.pair.label}, "
-                    f"which each alone does not: {v.result.flow} {describe(v.result.traces[1])}. "
-                    f"Proposed rollout: {waves_text(plan)}"
-                ),
-                failures=f.failures,
-                flow=f.flow,
-                trace=f.trace,
-                base_trace=f.base_trace,
-                locations=f.locations,
-                extra={
-                    "pair": v.pair.label,
-                    "waves": waves,
-                    "unstageable": [_unit_name(u) for u in plan.unstageable],
-                },
-            )
-        )
-    for spec, vs in sorted(plan.single_points.items()):
-        unit = next(u for u in plan.units if u.spec == spec)
-        pairs = ", ".join(sorted({v.pair.label for v in vs}))
-        findings.append(
-            Finding(
-                policy=p.name,
-                check="blast_radius",
-                severity="warning",
-                message=(
-                    f"{_unit_name(unit)} alone cuts {pairs}: a single point of failure the change touches "
-                    "(no redundancy there, so no rollout order protects it; change it in a maintenance window)"
-                ),
-                failures=unit.fail_specs,
-                extra={"single_point_of_failure": _unit_name(unit), "pairs": sorted({v.pair.label for v in vs})},
-            )
-        )
-    return findings
+    from validator.checks.blast import run_blast_radius as run
+
+    return run(ctx, p)
+
+
+def protected_baselines(ctx: Any, p: Any) -> list[PairBaseline]:
+    from validator.checks.blast import protected_baselines as baselines
+
+    return baselines(ctx, p)

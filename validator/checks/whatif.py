@@ -39,8 +39,12 @@ def what_if(
     engine: str = "builtin",
     progress: Callable[[str, int, int], None] | None = None,
 ) -> WhatIfResult:
+    from validator.engine.convergence import require_converged
+
     inner = default_scenario_fn(compute, engine)
+    require_converged(base, "data plane")
     failed = inner(base, failures)
+    require_converged(failed, "data plane")
     out = WhatIfResult()
 
     # 1. protected pairs cut by the maintenance itself

@@ -47,20 +47,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code is the verdict's, whatever happens to stdout/stderr."""
+    from validator.cli._streams import safe_standard_streams
+    from validator.limits import signals_interrupt
+
+    with safe_standard_streams(), signals_interrupt():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from validator.limits import Interrupted, RunTimeout, deadline
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code: int = args.handler(args)
+        with deadline(getattr(args, "timeout", None)):
+            code: int = args.handler(args)
         return code
     except ValidatorError as exc:
         print(f"validator: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("validator: interrupted", file=sys.stderr)
+    except RunTimeout as exc:
+        print(f"validator: error: {exc}", file=sys.stderr)
         return 3
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:  # fail closed, never a traceback for users
+    except Interrupted as exc:
+        print(f"validator: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("validator: interrupted by SIGINT: no verdict", file=sys.stderr)
+        return 3
+    except Exception as exc:  # fail closed, never a traceback for users (BrokenPipeError included)
         print(f"validator: internal error: {type(exc).__name__}: {exc}".replace("\n", " "), file=sys.stderr)
         return 3
 

@@ -24,6 +24,63 @@ def add_input_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--intent", metavar="FILE", help="the change's declared intent (default: .validator/intent.yaml)")
     p.add_argument("--engine", choices=["builtin", "batfish"], default="builtin")
     p.add_argument("--batfish-host", metavar="HOST", help="Batfish service (default: $BATFISH_HOST)")
+    p.add_argument(
+        "--ignore-path",
+        metavar="GLOB",
+        action="append",
+        default=[],
+        help="snapshot files that are not network state (repeatable; fnmatch on the snapshot-relative path, "
+        "a folder covers its contents); any other changed file the gate does not read blocks as unread",
+    )
+    add_limit_args(p)
+
+
+def add_timeout_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--timeout",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="give up after SECONDS: the verdict is then error (exit 3), never a partial pass",
+    )
+
+
+def add_limit_args(p: argparse.ArgumentParser) -> None:
+    """Run limits shared by the commands that evaluate policies (check, plan, whatif)."""
+    from validator.checks.budget import DEFAULT_MAX_SCENARIOS
+
+    add_timeout_arg(p)
+    p.add_argument(
+        "--max-scenarios",
+        type=_positive_int,
+        default=DEFAULT_MAX_SCENARIOS,
+        metavar="N",
+        help=f"refuse (exit 2) a failure sweep of more than N scenarios (default {DEFAULT_MAX_SCENARIOS:,})",
+    )
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept a run that checks nothing (no policies, or every policy skipped); default: refuse",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 1e9:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
 
 
 def register(sub: Any) -> None:
@@ -32,6 +89,9 @@ def register(sub: Any) -> None:
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     p.add_argument("--plan-out", metavar="FILE", help="write a plan token bound to what was validated (git mode)")
+    p.add_argument(
+        "--strict", action="store_true", help="keep every finding an error (no pre-existing baseline in diff mode)"
+    )
     p.set_defaults(handler=_check)
 
 
@@ -47,7 +107,7 @@ def resolve_inputs(args: argparse.Namespace) -> Any:
                 policies = "policies"
             else:
                 raise InputError("no policies given: pass --policies PATH")
-        return resolve_folder_inputs(args.head_dir, args.base_dir, policies, args.intent)
+        return resolve_folder_inputs(args.head_dir, args.base_dir, policies, args.intent, args.ignore_path)
     if args.base_dir is not None:
         raise InputError("--base-dir needs --head-dir")
     return resolve_git_inputs(
@@ -57,6 +117,7 @@ def resolve_inputs(args: argparse.Namespace) -> Any:
         snapshot_path=args.snapshot,
         policies=args.policies or "policies",
         intent=args.intent,
+        ignore_paths=args.ignore_path,
     )
 
 
@@ -82,7 +143,14 @@ def _check(args: argparse.Namespace) -> int:
     try:
         from validator.cli.failures import progress_bar
 
-        verdict = run(inputs, backend, progress=progress_bar())
+        verdict = run(
+            inputs,
+            backend,
+            progress=progress_bar(),
+            allow_empty=args.allow_empty,
+            max_scenarios=args.max_scenarios,
+            strict=args.strict,
+        )
         version = backend.version
     finally:
         backend.close()

@@ -46,6 +46,8 @@ def register(sub: Any) -> None:
         "--max-age", default=None, metavar="AGE", help="oldest acceptable token, e.g. 30m, 2h, or 'none' (default 1h)"
     )
     v.add_argument("--owner", metavar="NAME", help="also require a live lease of NAME on every touched device")
+    v.add_argument("--wave", type=int, metavar="N", help="verify wave N of the plan's ordered waves (1-based)")
+    v.add_argument("--devices", metavar="A,B", help="with --wave: the devices about to be changed in that wave")
     v.add_argument("--format", choices=["text", "json"], default="text")
     v.set_defaults(handler=_verify_plan)
 
@@ -103,6 +105,7 @@ def write_check_plan(
     intent_file: str | os.PathLike[str] | None = None,
     intent_digest: str | None = None,
     target: str | None = None,
+    waves: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """``check --plan-out``: issue and write the token for a git-mode check; returns the token.
 
@@ -126,6 +129,8 @@ def write_check_plan(
         if devices is None and verdict.change is not None:
             devices = verdict.change.devices
         verdict_s: str = verdict.verdict
+        if waves is None:
+            waves = rollout_waves(verdict)
     else:
         verdict_s = verdict
     token = make_plan_token(
@@ -141,9 +146,22 @@ def write_check_plan(
         verdict=verdict_s,
         policies_path=policies_path,
         target=target,
+        waves=waves,
     )
     write_plan_token(token, path)
     return token
+
+
+def rollout_waves(verdict: Verdict) -> list[dict[str, Any]] | None:
+    """The ordered waves the blast radius's rollout search found (``ordered rollout required``)."""
+    for f in verdict.findings:
+        if (
+            f.check == "blast_radius"
+            and f.extra.get("ordered_rollout_required")
+            and isinstance(f.extra.get("rollout"), list)
+        ):
+            return list(f.extra["rollout"])
+    return None
 
 
 def _max_age(value: str | None) -> timedelta | None:
@@ -167,12 +185,32 @@ def _refused(kind: str, exc: PlanRefused | LeaseConflict) -> int:
 
 def _verify_plan(args: argparse.Namespace) -> int:
     max_age = _max_age(args.max_age)
+    if args.devices is not None and args.wave is None:
+        raise InputError("--devices needs --wave N")
+    wave_devices = [d.strip() for d in args.devices.split(",") if d.strip()] if args.devices is not None else None
     try:
         token = verify_plan(
-            args.token, repo=args.repo, target=args.target, head=args.head, max_age=max_age, lease_owner=args.owner
+            args.token,
+            repo=args.repo,
+            target=args.target,
+            head=args.head,
+            max_age=max_age,
+            lease_owner=args.owner,
+            wave=args.wave,
+            wave_devices=wave_devices,
         )
     except PlanRefused as exc:
         return _refused("plan", exc)
+    if args.wave is not None:
+        from validator.coord.plan import plan_waves_of
+
+        waves = plan_waves_of(token)
+        devices = waves[args.wave - 1]["devices"]
+        if args.format == "json":
+            print(json.dumps({"ok": True, "digest": token["digest"], "wave": args.wave, "devices": devices}))
+        else:
+            print(f"plan OK: wave {args.wave} of {len(waves)}: {', '.join(devices) or '(no device)'}")
+        return 0
     if args.format == "json":
         print(json.dumps({"ok": True, "digest": token["digest"], "devices": token["devices"]}))
     else:

@@ -9,6 +9,8 @@ import sys
 from ipaddress import IPv4Address
 from typing import Any
 
+from validator.cli.check import add_timeout_arg
+from validator.engine.types import DataPlane
 from validator.errors import InputError
 
 
@@ -17,6 +19,7 @@ def register(sub: Any) -> None:
     p.add_argument("--snapshot", required=True, metavar="DIR")
     p.add_argument("--node", metavar="NAME_OR_REGEX", help="a node name or /regex/")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    add_timeout_arg(p)
     p.set_defaults(handler=_routes)
 
     t = sub.add_parser("trace", help="trace flows from a location (Batfish traceroute)")
@@ -29,6 +32,7 @@ def register(sub: Any) -> None:
     t.add_argument("--dst-port", type=int, default=None)
     t.add_argument("--fail", action="append", default=[], metavar="SPEC")
     t.add_argument("--format", choices=["text", "json"], default="text")
+    add_timeout_arg(t)
     t.set_defaults(handler=_trace)
 
 
@@ -45,6 +49,15 @@ def _node_filter(spec: str | None) -> Any:
     return lambda n: n == name
 
 
+def warn_not_converged(dp: DataPlane) -> None:
+    """routes and trace show the state as computed, but never silently: one warning line."""
+    from validator.engine.convergence import describe
+
+    message = describe(dp, "data plane")
+    if message is not None:
+        print(f"validator: warning: {message}", file=sys.stderr)
+
+
 def _routes(args: argparse.Namespace) -> int:
     from validator.engine.dataplane import compute_dataplane
     from validator.snapshot.folder import load_snapshot
@@ -54,6 +67,7 @@ def _routes(args: argparse.Namespace) -> int:
     if args.node and not any(keep(n) for n in snapshot.nodes):
         raise InputError(f"--node {args.node!r} matches no node of the snapshot")
     dp = compute_dataplane(snapshot)
+    warn_not_converged(dp)
     routes = [r for r in dp.routes() if keep(r.node)]
     if args.format == "json":
         json.dump([r.to_json() for r in routes], sys.stdout, indent=1)
@@ -80,6 +94,7 @@ def _trace(args: argparse.Namespace) -> int:
     if args.fail:
         failures = parse_fail_specs(args.fail, snapshot, compute_dataplane(snapshot).edges)
     dp = compute_dataplane(snapshot, failures) if failures else compute_dataplane(snapshot)
+    warn_not_converged(dp)
     dst: IPv4Address | str
     try:
         dst = IPv4Address(args.dst)
@@ -95,7 +110,9 @@ def _trace(args: argparse.Namespace) -> int:
     for f, ts in results:
         print(f"Flow: {f}")
         for i, t in enumerate(ts, 1):
-            print(f"  Trace {i}: {t.disposition}")
+            lost = ", ".join(map(str, t.undecided))
+            undecided = f" (undecided: depends on unparsed lines {lost})" if lost else ""
+            print(f"  Trace {i}: {t.disposition}{undecided}")
             for hop in t.hops:
                 steps = ", ".join(_step_text(s.to_json()) for s in hop.steps)
                 print(f"    {hop.node}: {steps}")

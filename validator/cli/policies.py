@@ -20,6 +20,15 @@ def register(sub: Any) -> None:
     lint.add_argument("path", metavar="PATH", help="a policy file or a directory of *.yaml/*.yml")
     lint.add_argument("--snapshot", metavar="DIR", help="also check that nodes and interfaces exist in this snapshot")
     lint.add_argument("--intent", metavar="FILE", help="also lint a change intent file against the policies")
+    from validator.checks.budget import DEFAULT_MAX_SCENARIOS
+
+    lint.add_argument(
+        "--max-scenarios",
+        type=int,
+        default=DEFAULT_MAX_SCENARIOS,
+        metavar="N",
+        help="with --snapshot: a failure sweep of more than N scenarios is a problem (exit 2)",
+    )
     lint.set_defaults(handler=_lint)
 
 
@@ -54,7 +63,32 @@ def _lint(args: argparse.Namespace) -> int:
         for d in sorted(set(problems)):
             print(d)
         return 2
+    counts: list[str] = []
+    if snapshot is not None and not _sweep_counts(policies, snapshot, args.max_scenarios, counts):
+        return 2
     n, m = len(policies.policies), len(policies.zones)
     extra = f", intent with {len(intent.changes)} changes" if intent is not None else ""
     print(f"ok: {n} policies, {m} zones{extra}")  # fixed wording: scripts parse this line
+    for line in counts:
+        print(line)
     return 0
+
+
+def _sweep_counts(policies: Any, snapshot: Any, max_scenarios: int, lines: list[str]) -> bool:
+    """Each failure sweep's scenario count on this snapshot, as ``lines`` to print after the ok
+    line; False (counts and the refusal printed) if one is over budget: the run would refuse it,
+    better to learn it here than in CI."""
+    from validator.checks.budget import enforce, sweep_counts
+    from validator.engine.dataplane import compute_dataplane
+    from validator.errors import InputError
+
+    counts = sweep_counts(compute_dataplane(snapshot), policies)
+    lines.extend(f"sweep {c.text()}" for c in counts)
+    try:
+        enforce(counts, max_scenarios)
+    except InputError as exc:
+        for line in lines:
+            print(line)
+        print(f"{policies.file}: {exc.one_line()}")
+        return False
+    return True

@@ -99,13 +99,16 @@ def make_plan_token(
     policies_path: str | None = None,
     target: str | None = None,
     key: bytes | None = None,
+    waves: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Issue a plan token for a verdict on ``base_commit``..``head_commit`` (revisions accepted).
 
     Reads the snapshot trees and the current apply generation of every device from ``repo``.
     ``policies_path`` (inside the repository) lets :func:`verify_plan` recompute the policies
     digest at the target; ``target`` is the branch the change goes to (verify's default target).
-    Signed with ``key`` or ``VALIDATOR_PLAN_KEY`` when set.
+    Signed with ``key`` or ``VALIDATOR_PLAN_KEY`` when set. ``waves`` (ordered ``{"units": [...],
+    "devices": [...]}``, from the blast radius's rollout search) let ``verify_plan(wave=N)`` refuse a
+    wave applied out of order.
     """
     repo_s = os.fspath(repo)
     gitrefs.repo_root(repo_s)
@@ -133,6 +136,14 @@ def make_plan_token(
         "created_at": iso(utcnow(now)),
         "nonce": uuid.uuid4().hex,
     }
+    if waves is not None:
+        body["waves"] = [
+            {
+                "units": [str(u) for u in w.get("units", ())],
+                "devices": sorted({validate_device(d) for d in w["devices"]}),
+            }
+            for w in waves
+        ]
     return seal(body, key if key is not None else key_from_env())
 
 
@@ -174,6 +185,8 @@ def verify_plan(
     now: datetime | None = None,
     key: bytes | None = None,
     lease_owner: str | None = None,
+    wave: int | None = None,
+    wave_devices: list[str] | None = None,
 ) -> dict[str, Any]:
     """Refuse (PlanRefused, exit 1) a plan that no longer describes what would be pushed.
 
@@ -244,7 +257,12 @@ def verify_plan(
 
     devices = [validate_device(d) for d in data["devices"]]
     current = read_generations(repo_s, devices)
+    applied_before: set[str] = set()
+    if wave is not None:
+        applied_before = _check_wave(data, wave, wave_devices, current, reasons, remedies)
     for d in devices:
+        if d in applied_before:
+            continue  # an earlier wave: _check_wave required it to be applied already
         seen = data["generations"].get(d)
         if seen is None:
             reasons.append(f"token records no apply generation for device {d}")
@@ -270,6 +288,52 @@ def verify_plan(
         unique = list(dict.fromkeys(remedies)) or ["re-run the gate (validator check --plan-out) on the new base"]
         raise PlanRefused(reasons, remedy="; ".join(unique))
     return data
+
+
+def plan_waves_of(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The token's ordered waves; a token without waves is one wave of every touched device."""
+    waves = data.get("waves")
+    if isinstance(waves, list) and waves:
+        return [dict(w) for w in waves]
+    return [{"units": [], "devices": list(data["devices"])}]
+
+
+def _check_wave(
+    data: Mapping[str, Any],
+    wave: int,
+    wave_devices: list[str] | None,
+    current: Mapping[str, Any],
+    reasons: list[str],
+    remedies: list[str],
+) -> set[str]:
+    """Refuse wave ``wave`` (1-based) applied out of order; returns the earlier waves' devices."""
+    waves = plan_waves_of(data)
+    if not 1 <= wave <= len(waves):
+        reasons.append(f"the plan has {len(waves)} wave(s); there is no wave {wave}")
+        return set()
+    expected = sorted(waves[wave - 1]["devices"])
+    if wave_devices is not None:
+        given = sorted({validate_device(d) for d in wave_devices})
+        if given != expected:
+            owner = next((i for i, w in enumerate(waves, 1) if set(given) & set(w["devices"])), None)
+            hint = f" (those belong to wave {owner})" if owner is not None and owner != wave else ""
+            reasons.append(
+                f"out of order: wave {wave} of the plan changes {', '.join(expected) or '(no device)'}, "
+                f"not {', '.join(given) or '(no device)'}{hint}"
+            )
+            remedies.append("apply the plan's waves in order: validator verify-plan TOKEN --wave N --devices ...")
+    earlier: set[str] = set()
+    for i, w in enumerate(waves[: wave - 1], 1):
+        pending = [
+            d for d in w["devices"] if d not in current or current[d].generation == data["generations"].get(d)
+        ]
+        if pending:
+            reasons.append(
+                f"out of order: wave {i} ({', '.join(pending)}) has not been applied yet; wave {wave} must wait"
+            )
+            remedies.append(f"apply and record wave {i} first")
+        earlier.update(w["devices"])
+    return earlier
 
 
 def _age(delta: timedelta) -> str:

@@ -5,7 +5,6 @@ from validator.diff.changeset import (
     UNMODELLED_POLICY,
     ChangeResult,
     TouchedElements,
-    Unmodelled,
     changed_lines,
     compute_changeset,
     file_kind,
@@ -13,6 +12,7 @@ from validator.diff.changeset import (
     unmodelled_findings,
 )
 from validator.diff.stanzas import Stanza, canonical_interface_name, segment_ios
+from validator.diff.unmodelled import Unmodelled
 
 __all__ = [
     "UNMODELLED_CHECK",

@@ -8,17 +8,18 @@ silently lacks the change.
 
 from __future__ import annotations
 
-import difflib
 import json
 import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from validator.diff.linediff import opcodes
 from validator.diff.stanzas import Stanza, canonical_interface_name, normalise_line, segment_ios
+from validator.diff.unmodelled import Unmodelled, dedupe, management_changes, removed_unmodelled
 from validator.model.config import Node
 from validator.model.snapshot import Snapshot
-from validator.model.verdict import ChangedStanza, ChangeSet, Finding, Location
+from validator.model.verdict import ChangedStanza, ChangeSet, Finding
 
 Op = Literal["added", "removed", "modified"]
 
@@ -34,22 +35,6 @@ _SIDE_FILES: dict[str, str] = {
     "external_bgp_announcements.json": "runtime",
     "batfish/external_bgp_announcements.json": "runtime",
 }
-
-
-@dataclass(frozen=True)
-class Unmodelled:
-    """A changed line the head model does not represent (or a head file that did not parse)."""
-
-    file: str
-    line: int
-    text: str
-    reason: str = "unmodelled line"
-
-    def location(self) -> Location:
-        return Location(self.file, self.line, self.text)
-
-    def __str__(self) -> str:
-        return f"unmodelled change at {self.file}:{self.line}: {self.reason}: {self.text}"
 
 
 @dataclass(frozen=True)
@@ -86,7 +71,7 @@ def unmodelled_findings(result: ChangeResult) -> list[Finding]:
         Finding(
             policy=UNMODELLED_POLICY,
             check=UNMODELLED_CHECK,
-            message=f"unmodelled change at {u.file}:{u.line}: {u.reason}: {u.text}",
+            message=u.message(),
             locations=(u.location(),),
         )
         for u in result.unmodelled
@@ -110,8 +95,7 @@ def changed_lines(base_text: str | None, head_text: str | None) -> tuple[set[int
     head = _norm_lines(head_text or "")
     head_changed: set[int] = set()
     base_changed: set[int] = set()
-    matcher = difflib.SequenceMatcher(None, base, head, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes(base, head):
         if tag == "equal":
             continue
         head_changed.update(j + 1 for j in range(j1, j2) if head[j])
@@ -123,8 +107,7 @@ def _first_change(base_text: str | None, head_text: str | None) -> tuple[int, in
     """Head line of the first change (for a pure deletion: the head line where it happened), base line."""
     base = _norm_lines(base_text or "")
     head = _norm_lines(head_text or "")
-    matcher = difflib.SequenceMatcher(None, base, head, autojunk=False)
-    for tag, i1, _i2, j1, _j2 in matcher.get_opcodes():
+    for tag, i1, _i2, j1, _j2 in opcodes(base, head):
         if tag != "equal":
             return max(1, min(j1 + 1, len(head))) if head else 1, (i1 + 1 if base else None)
     return 1, None
@@ -226,6 +209,7 @@ def compute_changeset(base: Snapshot, head: Snapshot) -> ChangeResult:
     stanzas: list[ChangedStanza] = []
     files: list[str] = []
     head_changed_lines: dict[str, set[int]] = {}
+    base_changed_lines: dict[str, set[int]] = {}
     for path in sorted(set(base.files) | set(head.files)):
         b_text = base.files.get(path)
         h_text = head.files.get(path)
@@ -245,13 +229,20 @@ def compute_changeset(base: Snapshot, head: Snapshot) -> ChangeResult:
             found = [_whole_file_change("", path, kind, path, b_text, h_text)]
         stanzas.extend(found)
         files.append(path)
+        head_lines, base_lines = changed_lines(b_text, h_text)
         if h_text is not None:
-            head_changed_lines[path] = changed_lines(b_text, h_text)[0]
+            head_changed_lines[path] = head_lines
+        if b_text is not None:
+            base_changed_lines[path] = base_lines
 
     devices = sorted({s.device for s in stanzas if s.device})
     stanzas.sort(key=lambda s: (s.device, s.file, s.line, s.kind, s.name, s.op))
     changeset = ChangeSet(devices=tuple(devices), stanzas=tuple(stanzas), files=tuple(files))
-    return ChangeResult(changeset, _unmodelled(head, head_changed_lines))
+    unmodelled = _unmodelled(head, head_changed_lines)
+    unmodelled += removed_unmodelled(base, base_changed_lines)
+    unmodelled += management_changes(head, head_changed_lines, "head")
+    unmodelled += management_changes(base, base_changed_lines, "base")
+    return ChangeResult(changeset, dedupe(unmodelled))
 
 
 def _unmodelled(head: Snapshot, changed: dict[str, set[int]]) -> list[Unmodelled]:

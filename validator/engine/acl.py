@@ -8,12 +8,15 @@ representative flow per cell instead of sampling blindly.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import Literal
 
 from validator.model.config import Acl, AclLine, IpWildcard, PortRange
 from validator.model.flow import Flow
+from validator.model.source import SourceRef
 
 Verdict = Literal["permit", "deny"]
 
@@ -136,16 +139,83 @@ def _in_ranges(port: int, ranges: tuple[PortRange, ...]) -> bool:
     return any(lo <= port <= hi for lo, hi in ranges)
 
 
+def unparsed_positions(lines: tuple[AclLine, ...] | list[AclLine], unparsed: tuple[SourceRef, ...]) -> tuple[int, ...]:
+    """Where each unparsed line sits in the evaluation order: the index of the first parsed line
+    after it (``len(lines)`` = after every line).
+
+    Lines are evaluated in the order the parser kept them, which is file order; an unparsed line's
+    position is therefore recoverable from its file line, but only while the parsed lines are
+    themselves in file order within the same file. Otherwise every unparsed line is put first
+    (position 0): the whole filter is undecided (sound, not precise).
+    """
+    if not unparsed:
+        return ()
+    srcs = [ln.source for ln in lines]
+    files = {s.file for s in srcs} | {u.file for u in unparsed}
+    in_order = all(srcs[i].line < srcs[i + 1].line for i in range(len(srcs) - 1))
+    if len(files) > 1 or not in_order:
+        return tuple(0 for _ in unparsed)
+    nums = [s.line for s in srcs]
+    return tuple(bisect_left(nums, u.line) for u in unparsed)
+
+
+def reached_unparsed(
+    unparsed: tuple[SourceRef, ...], positions: tuple[int, ...], match_index: int
+) -> tuple[SourceRef, ...]:
+    """The unparsed lines an evaluation passed before deciding at ``match_index`` (the first
+    matching line's index, or the number of lines when the default action decided).
+
+    First match wins, so an unparsed line after the deciding line cannot change the result; one at
+    or before it could have matched first.
+    """
+    return tuple(u for u, pos in zip(unparsed, positions, strict=True) if pos <= match_index)
+
+
+_SEQ_WORDS = frozenset({"seq", "sequence"})
+
+
+def sequenced_unparsed(acl: Acl, files: Mapping[str, str]) -> tuple[SourceRef, ...]:
+    """Unparsed lines that carry their own sequence number (``15 permit ...``, ``seq 15 ...``):
+    IOS places them by that number, not by file order, and the number of a line the parser could
+    not read is not trusted, so such a line may come first: every evaluation reaches it."""
+    out: list[SourceRef] = []
+    for ref in acl.unparsed:
+        text = files.get(ref.file)
+        if text is None:
+            out.append(ref)  # no text to look at: assume the worst
+            continue
+        lines = text.splitlines()
+        words = lines[ref.line - 1].split() if 0 < ref.line <= len(lines) else []
+        if not words or words[0].isdigit() or words[0].lower() in _SEQ_WORDS:
+            out.append(ref)
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class CompiledAcl:
     acl: Acl
     lines: tuple[LineMatch, ...]
+    positions: tuple[int, ...] = ()  # of ``acl.unparsed``, see :func:`unparsed_positions`
 
     def evaluate(self, flow: Flow) -> tuple[Verdict, AclLine | None]:
+        from validator.engine.acl_index import first_match  # large ACLs: only lines that can match
+
+        lm = first_match(self, flow)
+        if lm is not None:
+            return lm.line.action, lm.line
+        return self.acl.default_action, None
+
+    def evaluate_sound(self, flow: Flow) -> tuple[Verdict, AclLine | None, tuple[SourceRef, ...]]:
+        """:meth:`evaluate` plus the unparsed lines the result depends on (empty = decided)."""
         for lm in self.lines:
             if lm.matches(flow):
-                return lm.line.action, lm.line
-        return self.acl.default_action, None
+                return lm.line.action, lm.line, self.reached(lm.index)
+        return self.acl.default_action, None, self.reached(len(self.lines))
+
+    def reached(self, match_index: int) -> tuple[SourceRef, ...]:
+        if not self.positions:
+            return ()
+        return reached_unparsed(self.acl.unparsed, self.positions, match_index)
 
 
 # Compiled ACLs keyed by id(); the Acl is kept in the value so its id cannot be reused while cached.
@@ -160,7 +230,11 @@ def compile_acl(acl: Acl) -> CompiledAcl:
         return hit
     if len(_COMPILED) >= _COMPILED_MAX:
         _COMPILED.clear()
-    compiled = CompiledAcl(acl, tuple(LineMatch.of(line, i) for i, line in enumerate(acl.lines)))
+    compiled = CompiledAcl(
+        acl,
+        tuple(LineMatch.of(line, i) for i, line in enumerate(acl.lines)),
+        unparsed_positions(acl.lines, acl.unparsed),
+    )
     _COMPILED[id(acl)] = compiled
     return compiled
 
@@ -168,6 +242,12 @@ def compile_acl(acl: Acl) -> CompiledAcl:
 def evaluate_acl(acl: Acl, flow: Flow) -> tuple[Verdict, AclLine | None]:
     """First matching line's action and the line; ``(default_action, None)`` when no line matches."""
     return compile_acl(acl).evaluate(flow)
+
+
+def evaluate_acl_sound(acl: Acl, flow: Flow) -> tuple[Verdict, AclLine | None, tuple[SourceRef, ...]]:
+    """:func:`evaluate_acl` plus the unparsed lines of a partial ACL that the evaluation reached:
+    non-empty means the verdict is undecided (the soundness rule)."""
+    return compile_acl(acl).evaluate_sound(flow)
 
 
 def acl_permits(acl: Acl, flow: Flow) -> bool:

@@ -581,6 +581,8 @@ class BgpResult:
     ribs: dict[SpeakerKey, SpeakerRib]
     main_routes: dict[str, list[Route]]  # node -> routes for the main RIB
     converged: bool
+    # when not converged: (speaker, prefix) whose best path or adj-in still changed in the last round
+    oscillating: tuple[tuple[SpeakerKey, IPv4Network], ...] = ()
 
 
 def speakers(snapshot: Snapshot) -> list[SpeakerKey]:
@@ -644,7 +646,9 @@ def run_bgp(
         edges_by_sender[(e.sender.node, e.sender.vrf)].append(e)
     ribs: dict[SpeakerKey, SpeakerRib] = {}
     converged = False
-    for _ in range(max_rounds):
+    oscillating: set[tuple[SpeakerKey, IPv4Network]] = set()
+    for round_no in range(max_rounds):
+        previous_ribs = ribs
         ribs = {}
         for key in spk:
             node = snapshot.nodes[key[0]]
@@ -705,8 +709,34 @@ def run_bgp(
         if new_adj == adj_in and not changed_main:
             converged = True
             break
+        if round_no == max_rounds - 1:
+            oscillating = _still_changing(previous_ribs, ribs, adj_in, new_adj)
         adj_in = new_adj
         if changed_main:
             main_routes = dict(new_main)
             main_ribs = rebuild_main_ribs(main_routes)
-    return BgpResult(ribs, main_routes, converged), main_ribs
+    order = sorted(oscillating, key=lambda kp: (kp[0], int(kp[1].network_address), kp[1].prefixlen))
+    return BgpResult(ribs, main_routes, converged, tuple(order)), main_ribs
+
+
+def _still_changing(
+    before: dict[SpeakerKey, SpeakerRib], after: dict[SpeakerKey, SpeakerRib], adj_in: AdjIn, new_adj: AdjIn
+) -> set[tuple[SpeakerKey, IPv4Network]]:
+    """(speaker, prefix) whose best path or received routes differ between the last two rounds:
+    what a non-converged BGP run names as oscillating (only computed when the round limit hits)."""
+    out: set[tuple[SpeakerKey, IPv4Network]] = set()
+    for key in set(before) | set(after):
+        b = before[key].best if key in before else {}
+        a = after[key].best if key in after else {}
+        out.update((key, net) for net in set(a) | set(b) if a.get(net) != b.get(net))
+    for key in set(adj_in) | set(new_adj):
+        old, new = adj_in.get(key, {}), new_adj.get(key, {})
+        for sender in set(old) | set(new):
+            o, n = old.get(sender, []), new.get(sender, [])
+            if o != n:
+                nets_o = {r.network for r in o}
+                nets_n = {r.network for r in n}
+                out.update((key, net) for net in nets_o ^ nets_n)
+                out.update((key, r.network) for r in o if r not in n)
+                out.update((key, r.network) for r in n if r not in o)
+    return out

@@ -9,8 +9,8 @@ Each step is its own function over explicit inputs, so a what-if run can reuse t
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from ipaddress import IPv4Address
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
 
 from validator.engine.bgp import (
     BgpTopology,
@@ -28,12 +28,13 @@ from validator.engine.topology import (
     compute_ip_owners,
 )
 from validator.engine.traceroute import Tracer
-from validator.engine.types import DataPlane, FailureSet, Fib
+from validator.engine.types import DataPlane, FailureSet, Fib, Oscillation
 from validator.model.dataplane import Edge, Route
 from validator.model.flow import Flow
 from validator.model.snapshot import Snapshot
 
 MAX_TOPOLOGY_ITERATIONS = 10
+IGP_MAX_ITERATIONS = 50
 BGP_PORT = 179
 EPHEMERAL_PORT = 49152
 
@@ -48,6 +49,8 @@ class _Context:
     ip_owners: dict[IPv4Address, frozenset[IfaceKey]]
     base_routes: dict[str, list[Route]]  # connected + local
     ospf: OspfDomain
+    # node -> prefixes whose static/OSPF routes still changed when the IGP fixed point gave up
+    igp_unstable: dict[str, set[str]] = field(default_factory=dict)
 
 
 _NO_FAILURES = FailureSet()
@@ -70,15 +73,29 @@ def compute_dataplane(snapshot: Snapshot, failures: FailureSet = _NO_FAILURES) -
     externals = external_routes(snapshot, snapshot.bgp_announcements)
     topology = bgp_topology(ctx, fibs, failures)
     converged = False
+    oscillation: Oscillation | None = None
+    flapping: set[tuple[str, str, IPv4Address, str, IPv4Address]] = set()
     for _ in range(MAX_TOPOLOGY_ITERATIONS):
         result, ribs = run_bgp(snapshot, topology, externals, lambda bgp: igp_fixpoint(ctx, bgp, igp_cache))
         fibs = build_fibs(ribs)
         new_topology = bgp_topology(ctx, fibs, failures)
         stable = new_topology.edge_keys() == topology.edge_keys()
+        flapping = set(new_topology.edge_keys()) ^ set(topology.edge_keys())
         topology = new_topology
         if stable:
             converged = result.converged
+            if not converged:
+                oscillation = _bgp_oscillation(result.oscillating)
             break
+    else:
+        oscillation = Oscillation("bgp topology", speakers=tuple(sorted({_edge_label(k) for k in flapping})))
+    if ctx.igp_unstable:
+        converged = False
+        oscillation = Oscillation(
+            "igp",
+            prefixes=tuple(sorted({p for ps in ctx.igp_unstable.values() for p in ps})),
+            speakers=tuple(sorted(ctx.igp_unstable)),
+        )
     return DataPlane(
         snapshot=snapshot,
         failures=failures,
@@ -89,7 +106,19 @@ def compute_dataplane(snapshot: Snapshot, failures: FailureSet = _NO_FAILURES) -
         bgp_sessions=tuple(topology.sessions),
         ip_owners=ctx.ip_owners,
         converged=converged,
+        oscillation=oscillation,
     )
+
+
+def _bgp_oscillation(oscillating: tuple[tuple[tuple[str, str], IPv4Network], ...]) -> Oscillation:
+    prefixes = dict.fromkeys(str(net) for _k, net in sorted(oscillating, key=lambda kp: kp[1]))
+    speakers = dict.fromkeys(node if vrf == "default" else f"{node}:{vrf}" for (node, vrf), _net in oscillating)
+    return Oscillation("bgp", prefixes=tuple(prefixes), speakers=tuple(sorted(speakers)))
+
+
+def _edge_label(key: tuple[str, str, IPv4Address, str, IPv4Address]) -> str:
+    """A BGP session that kept appearing and disappearing: sender[local ip] -> receiver[ip]."""
+    return f"{key[0]}[{key[2]}] -> {key[3]}[{key[4]}]"
 
 
 # --- IGP --------------------------------------------------------------------------------------
@@ -143,7 +172,7 @@ def igp_fixpoint(
     """Main RIBs with statics activated and OSPF converged, given the current BGP routes."""
     statics: dict[str, list[Route]] = {}
     ospf: dict[str, list[Route]] = cache.get("ospf_routes", {})  # type: ignore[assignment]
-    for _ in range(50):
+    for attempt in range(IGP_MAX_ITERATIONS):
         extra: dict[str, list[Route]] = defaultdict(list)
         for src in (statics, ospf, bgp_routes):
             for n, rs in src.items():
@@ -160,8 +189,23 @@ def igp_fixpoint(
             ospf_new = cache["ospf_routes"]  # type: ignore[assignment]
         if new_statics == statics and ospf_new == ospf:
             return ribs
+        if attempt == IGP_MAX_ITERATIONS - 1:
+            _record_igp_unstable(ctx, (statics, ospf), (new_statics, ospf_new))
         statics, ospf = new_statics, ospf_new
     return ribs
+
+
+def _record_igp_unstable(
+    ctx: _Context,
+    before: tuple[dict[str, list[Route]], ...],
+    after: tuple[dict[str, list[Route]], ...],
+) -> None:
+    """Name what the IGP fixed point left oscillating (statics resolving over redistributed routes)."""
+    for old, new in zip(before, after, strict=True):
+        for node in set(old) | set(new):
+            o, n = set(old.get(node, ())), set(new.get(node, ()))
+            for r in o ^ n:
+                ctx.igp_unstable.setdefault(node, set()).add(str(r.network))
 
 
 def build_fibs(ribs: dict[str, dict[str, MainRib]]) -> dict[str, dict[str, Fib]]:

@@ -14,7 +14,9 @@ from ipaddress import IPv4Address, IPv4Network
 from validator.model.config import (
     Acl,
     AclLine,
+    AsPathList,
     CommunityList,
+    MatchAsPath,
     MatchCommunity,
     MatchIpAddress,
     MatchPrefixList,
@@ -85,6 +87,9 @@ def _acl_line_matches_route(acl: Acl, line: AclLine, net: IPv4Network) -> bool:
     return False
 
 
+acl_line_matches_route = _acl_line_matches_route  # public name for the soundness pass
+
+
 def acl_permits_route(acl: Acl, net: IPv4Network) -> bool:
     """An ACL used as a route filter: standard = wildcard on the network address; extended = source
     gives the address, destination gives the length range [len(dst), len(dst | wildcard)]."""
@@ -122,6 +127,22 @@ def community_list_matches(cl: CommunityList, communities: frozenset[int]) -> bo
     return False
 
 
+def as_path_string(as_path: tuple[AsPathItem, ...]) -> str:
+    """The AS path as Batfish renders it for regex matching (AsPath.getAsPathString): ASNs
+    separated by single spaces, an AS_SET as ``{a,b}`` (sorted)."""
+    return " ".join(str(a) if isinstance(a, int) else "{" + ",".join(str(x) for x in sorted(a)) + "}" for a in as_path)
+
+
+def as_path_list_permits(apl: AsPathList, as_path: tuple[AsPathItem, ...]) -> bool:
+    """First line whose regex is *found* in the rendered path decides; no match denies (Batfish
+    AsPathAccessList.permits; Cisco ``_`` rewritten as for community lists, CCV.toJavaRegex)."""
+    rendered = as_path_string(as_path)
+    for line in apl.lines:
+        if _java_regex(line.regex).search(rendered) is not None:
+            return line.action == "permit"
+    return False
+
+
 # --- route-maps -------------------------------------------------------------------------------
 
 
@@ -138,6 +159,11 @@ def _clause_matches(node: Node, clause: RouteMapClause, route: PolicyRoute) -> b
         elif isinstance(m, MatchCommunity):
             cls = [node.community_lists[c] for c in m.community_lists if c in node.community_lists]
             if not any(community_list_matches(c, route.communities) for c in cls):
+                return False
+        elif isinstance(m, MatchAsPath):
+            # undefined lists match nothing, as for ``match community``
+            apls = [node.as_path_lists[a] for a in m.as_path_lists if a in node.as_path_lists]
+            if not any(as_path_list_permits(a, route.as_path) for a in apls):
                 return False
         elif isinstance(m, MatchTag) and route.tag not in m.tags:
             return False

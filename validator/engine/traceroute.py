@@ -20,13 +20,15 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import Any
 
-from validator.engine.acl import evaluate_acl
+from validator.engine.acl import evaluate_acl_sound, sequenced_unparsed
 from validator.engine.types import DataPlane, Fib
+from validator.engine.undecided import has_partial_objects, undecided_routes
 from validator.engine.zonefw import zone_filter
 from validator.errors import InputError
-from validator.model.config import Interface, Node
-from validator.model.dataplane import FibAction, FibEntry, Route
+from validator.model.config import Acl, Interface, Node
+from validator.model.dataplane import NO_UNDECIDED_ROUTES, FibAction, FibEntry, Route, UndecidedRoutes
 from validator.model.flow import Disposition, Flow, Hop, Step, Trace
+from validator.model.source import SourceRef
 
 _Key = tuple[str, str, str | None]  # breadcrumb: node, VRF, ingress interface (the flow is fixed per trace)
 _Suffix = tuple[Disposition, tuple[Hop, ...]]
@@ -91,6 +93,10 @@ def _merge(intervals: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
 class Tracer:
     """Traces flows on one data plane; keeps the flow-independent analysis between calls."""
 
+    # Soundness defaults, for subclasses that build their tables without ``__init__``
+    _undecided: UndecidedRoutes = NO_UNDECIDED_ROUTES
+    _sound_scan: bool = False
+
     def __init__(self, dp: DataPlane) -> None:
         self.dp = dp
         self.nodes: dict[str, Node] = dp.snapshot.nodes
@@ -116,6 +122,10 @@ class Tracer:
         self._forwarding: dict[tuple[str, str, int], list[_ActionGroup]] = {}
         self._accepting: dict[tuple[str, str, int], str | None] = {}
         self._enter_steps: dict[tuple[str, str], Step] = {}
+        # Soundness (issue 9): routes whose fate depends on unparsed policy lines, and whether any
+        # step can carry unparsed lines or undefined references at all (else traces skip the scan)
+        self._undecided = undecided_routes(dp)
+        self._sound_scan = bool(self._undecided) or has_partial_objects(dp.snapshot)
 
     # --- public -------------------------------------------------------------------------------
 
@@ -131,6 +141,8 @@ class Tracer:
             vrf = iface.vrf
         state = _FlowState(flow, int(flow.dst_ip), set(), {})
         suffixes, _ = self._explore(state, flow.ingress_node, vrf, flow.ingress_interface)
+        if self._sound_scan:
+            return [Trace.of_hops(d, hops) for d, hops in suffixes]
         return [Trace(d, hops) for d, hops in suffixes]
 
     # --- exploration --------------------------------------------------------------------------
@@ -178,7 +190,7 @@ class Tracer:
 
         groups = self._groups(node_name, vrf, st.dst, flow.dst_ip)
         if not groups:
-            steps.append(Step("Routing", "NO_ROUTE", {"vrf": vrf}))
+            steps.append(self._no_route_step(node_name, vrf, st.dst))
             return [("NO_ROUTE", (Hop(node_name, tuple(steps)),))], frozenset(checked)
 
         results: list[_Suffix] = []
@@ -207,6 +219,8 @@ class Tracer:
                             results.append(("DENIED_OUT", (Hop(node_name, tuple(hop_steps)),)))
                             continue
                 hop_steps.append(Step("ExitOutputInterface", "TRANSMITTED", {"output_interface": out_name}))
+                if self._sound_scan:  # partial interface, undefined egress filter
+                    hop_steps[-1] = self._exit_step(node_name, out_name)
                 arp_ip = action.arp_ip if action.arp_ip is not None else flow.dst_ip
                 repliers = [n for n in self._neighbours.get((node_name, out_name), ()) if self._replies(n, arp_ip)]
                 if not repliers:
@@ -230,19 +244,72 @@ class Tracer:
         k = (node, iface)
         step = self._enter_steps.get(k)
         if step is None:
-            step = Step("EnterInputInterface", "RECEIVED", {"input_interface": iface, "input_vrf": vrf})
+            cfg = self.nodes[node].interfaces.get(iface)
+            unparsed, undefined = self._interface_soundness(node, cfg, "in")
+            step = Step(
+                "EnterInputInterface",
+                "RECEIVED",
+                {"input_interface": iface, "input_vrf": vrf},
+                unparsed=unparsed,
+                undefined_refs=undefined,
+            )
             self._enter_steps[k] = step
         return step
 
-    @staticmethod
+    def _exit_step(self, node: str, iface: str) -> Step:
+        k = (node, iface)
+        cache: dict[tuple[str, str], Step] = self.__dict__.setdefault("_exit_steps", {})
+        step = cache.get(k)
+        if step is None:
+            cfg = self.nodes[node].interfaces.get(iface)
+            unparsed, undefined = self._interface_soundness(node, cfg, "out")
+            step = Step(
+                "ExitOutputInterface",
+                "TRANSMITTED",
+                {"output_interface": iface},
+                unparsed=unparsed,
+                undefined_refs=undefined,
+            )
+            cache[k] = step
+        return step
+
+    def _interface_soundness(
+        self, node: str, iface: Interface | None, direction: str
+    ) -> tuple[tuple[SourceRef, ...], tuple[SourceRef, ...]]:
+        """A partial interface's unparsed lines, and the reference line of an undefined filter
+        applied in ``direction`` (IOS and Batfish then filter nothing; verdicts get a warning)."""
+        if iface is None:
+            return (), ()
+        acls = self.nodes[node].acls
+        name, src = (iface.acl_in, iface.acl_in_source) if direction == "in" else (iface.acl_out, iface.acl_out_source)
+        undefined: tuple[SourceRef, ...] = ()
+        if name is not None and name not in acls:
+            undefined = (src if src is not None else iface.source,)
+        return iface.unparsed, undefined
+
+    def _no_route_step(self, node: str, vrf: str, dst: int) -> Step:
+        unparsed = self._undecided.lookup(dst, -1) if self._undecided else ()
+        return Step("Routing", "NO_ROUTE", {"vrf": vrf}, unparsed=unparsed)
+
+    def _always_reached(self, acl: Acl) -> tuple[SourceRef, ...]:
+        """A partial ACL's unparsed lines that any evaluation reaches (see ``sequenced_unparsed``)."""
+        cache: dict[int, tuple[Acl, tuple[SourceRef, ...]]] = self.__dict__.setdefault("_sequenced", {})
+        hit = cache.get(id(acl))
+        if hit is None or hit[0] is not acl:
+            hit = (acl, sequenced_unparsed(acl, self.dp.snapshot.files))
+            cache[id(acl)] = hit
+        return hit[1]
+
     def _filter_step(
-        node: Node, acl_name: str, flow: Flow, kind: str, in_iface: str | None, out_iface: str | None
+        self, node: Node, acl_name: str, flow: Flow, kind: str, in_iface: str | None, out_iface: str | None
     ) -> Step | None:
         """The Filter step, or None when the ACL is undefined (IOS then filters nothing, §1)."""
         acl = node.acls.get(acl_name)
         if acl is None:
             return None
-        verdict, line = evaluate_acl(acl, flow)
+        verdict, line, unparsed = evaluate_acl_sound(acl, flow)
+        if acl.unparsed:
+            unparsed = tuple(sorted(set(unparsed) | set(self._always_reached(acl))))
         src = line.source if line is not None else acl.source
         detail: dict[str, Any] = {
             "filter": acl.name,
@@ -258,7 +325,14 @@ class Tracer:
             detail["input_interface"] = in_iface
         if out_iface is not None:
             detail["output_interface"] = out_iface
-        return Step("Filter", "PERMITTED" if verdict == "permit" else "DENIED", detail, file=src.file, line=src.line)
+        return Step(
+            "Filter",
+            "PERMITTED" if verdict == "permit" else "DENIED",
+            detail,
+            file=src.file,
+            line=src.line,
+            unparsed=unparsed,
+        )
 
     @staticmethod
     def _zone_step(node: Node, in_iface: str | None, out_iface: Interface, flow: Flow) -> Step | None:
@@ -322,6 +396,7 @@ class Tracer:
         for e in entries:
             by_action.setdefault(e.action, []).append(e)
         groups: list[_ActionGroup] = []
+        unparsed = self._undecided.for_lookup(dst, entries) if self._undecided else ()
         for action in sorted(by_action, key=_fib_action_key):
             routes: list[Route] = []
             for e in by_action[action]:
@@ -329,12 +404,12 @@ class Tracer:
                     routes.append(e.route)
             detail: dict[str, Any] = {"vrf": vrf, "routes": [_route_json(r) for r in routes]}
             if action.null_route or action.interface is None:
-                step = Step("Routing", "NULL_ROUTED", detail)
+                step = Step("Routing", "NULL_ROUTED", detail, unparsed=unparsed)
             else:
                 detail["output_interface"] = action.interface
                 if action.arp_ip is not None:
                     detail["arp_ip"] = str(action.arp_ip)
-                step = Step("Routing", "FORWARDED", detail)
+                step = Step("Routing", "FORWARDED", detail, unparsed=unparsed)
             groups.append(_ActionGroup(action, step))
         self._store(self._forwarding, k, groups)
         return groups

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
-from validator.model.dataplane import BgpSession, Edge, FibEntry, Route
+from validator.model.dataplane import BgpSession, Edge, FibEntry, Route, UndecidedRoutes
 from validator.model.flow import Flow, Trace
 from validator.model.snapshot import Snapshot
 
@@ -27,6 +27,31 @@ class FailureSet:
 
     def union(self, other: FailureSet) -> FailureSet:
         return FailureSet(self.nodes | other.nodes, self.interfaces | other.interfaces)
+
+
+@dataclass(frozen=True)
+class Oscillation:
+    """Why a data plane is not a fixed point: what was still changing when the engine gave up.
+
+    A data plane that did not converge is a snapshot of some round, not an answer; every check
+    computed on it is meaningless, so the gate reports these names as an engine error.
+    """
+
+    phase: str  # "bgp" (route propagation), "bgp topology" (sessions), "igp" (static/OSPF redistribution)
+    prefixes: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()  # node or node:vrf, or node[peer ip] for sessions
+
+    def describe(self, limit: int = 5) -> str:
+        def some(items: tuple[str, ...]) -> str:
+            more = f" and {len(items) - limit} more" if len(items) > limit else ""
+            return ", ".join(items[:limit]) + more
+
+        bits = [f"{self.phase} did not converge"]
+        if self.prefixes:
+            bits.append(f"oscillating prefixes {some(self.prefixes)}")
+        if self.speakers:
+            bits.append(f"on {some(self.speakers)}")
+        return ": ".join(bits[:1]) + (": " + " ".join(bits[1:]) if len(bits) > 1 else "")
 
 
 class Fib:
@@ -73,9 +98,14 @@ class DataPlane:
     # False when BGP or the BGP topology hit the iteration limit (an oscillating configuration):
     # the routes are then a snapshot of the last round, not a fixed point
     converged: bool = True
+    # what did not converge, when the engine knows (the reference engine records it)
+    oscillation: Oscillation | None = None
     # how flows are traced on this data plane: None = the builtin traceroute; a backend (Batfish)
     # may install its own so every check runs unchanged on it
     tracer: Callable[[DataPlane, Flow], list[Trace]] | None = None
+    # routes whose fate depends on unparsed policy lines (soundness rule); None = not computed yet,
+    # see ``validator.engine.undecided.undecided_routes``
+    undecided_routes: UndecidedRoutes | None = None
 
     def routes(self) -> list[Route]:
         return [r for n in sorted(self.ribs) for v in sorted(self.ribs[n]) for r in self.ribs[n][v]]

@@ -331,6 +331,9 @@ class RouteMap:
     name: str
     clauses: tuple[RouteMapClause, ...]  # sorted by seq
     source: SourceRef
+    # Clause heads (``route-map NAME ...``) the parser could not read, with their child lines: a
+    # clause is missing, so every route this map is applied to has an undecided fate.
+    unparsed: tuple[SourceRef, ...] = ()
 
 
 # --- BGP --------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any, Literal
 
+from validator.model.source import SourceRef
+
 NextHopType = Literal["ip", "interface", "discard"]
 
 # IOS administrative distances (semantics §4a, §5, §6)
@@ -129,3 +131,59 @@ class BgpSession:
     session_type: Literal["EBGP_SINGLEHOP", "EBGP_MULTIHOP", "IBGP", "UNSET"]
     status: Literal["ESTABLISHED", "NOT_ESTABLISHED", "NOT_COMPATIBLE"]
     reason: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class UndecidedRoutes:
+    """Routes whose fate depends on config lines the parser could not read (the soundness rule).
+
+    ``by_node`` maps (node applying the policy, prefix) to the unparsed lines its evaluation
+    reached. A route's fate at one node propagates to every node that learns it, so lookups treat
+    the prefixes as undecided network-wide (sound; the per-node key is for reporting).
+    """
+
+    by_node: dict[tuple[str, IPv4Network], tuple[SourceRef, ...]]
+
+    def __post_init__(self) -> None:
+        index: dict[int, dict[int, set[SourceRef]]] = {}
+        for (_node, net), refs in self.by_node.items():
+            index.setdefault(net.prefixlen, {}).setdefault(int(net.network_address), set()).update(refs)
+        object.__setattr__(self, "_index", {n: {a: tuple(sorted(r)) for a, r in m.items()} for n, m in index.items()})
+
+    def __bool__(self) -> bool:
+        return bool(self.by_node)
+
+    @property
+    def prefixes(self) -> set[IPv4Network]:
+        return {net for _node, net in self.by_node}
+
+    def lookup(self, ip: int, min_len: int) -> tuple[SourceRef, ...]:
+        """Unparsed lines of every undecided prefix holding ``ip`` whose length is at least
+        ``min_len`` (such a route, present or absent, could change the longest-prefix match)."""
+        index: dict[int, dict[int, tuple[SourceRef, ...]]] = self.__dict__["_index"]
+        out: set[SourceRef] = set()
+        for plen, nets in index.items():
+            if plen < min_len:
+                continue
+            mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
+            hit = nets.get(ip & mask)
+            if hit:
+                out.update(hit)
+        return tuple(sorted(out))
+
+    def for_lookup(self, dst: int, entries: list[FibEntry]) -> tuple[SourceRef, ...]:
+        """What a FIB lookup of ``dst`` returning ``entries`` depends on: an undecided prefix at
+        least as specific as the match, or one that could change how a next hop resolves."""
+        plen = entries[0].route.network.prefixlen if entries else -1
+        out = set(self.lookup(dst, plen))
+        for e in entries:
+            chain = (e.route, *e.resolution)
+            for i, r in enumerate(chain):
+                if r.next_hop.ip is None:
+                    continue
+                resolver_len = chain[i + 1].network.prefixlen if i + 1 < len(chain) else -1
+                out.update(self.lookup(int(r.next_hop.ip), resolver_len))
+        return tuple(sorted(out))
+
+
+NO_UNDECIDED_ROUTES = UndecidedRoutes({})

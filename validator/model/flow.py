@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import Any, Literal
 
+from validator.model.source import SourceRef
+
 Disposition = Literal[
     "ACCEPTED",
     "DENIED_IN",
@@ -93,11 +95,22 @@ class Step:
     detail: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     file: str | None = None  # config line responsible (e.g. the ACL line that denied)
     line: int | None = None
+    # Soundness: lines the parser could not read that this step's outcome depends on (a partial
+    # filter whose evaluation reached them, a partial interface, an undecided route). Non-empty
+    # makes every trace through the step *undecided*.
+    unparsed: tuple[SourceRef, ...] = ()
+    # References to filters that do not exist (``ip access-group NAME`` with NAME undefined): the
+    # engine permits as Batfish does, but verdicts that depend on them carry a warning.
+    undefined_refs: tuple[SourceRef, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type, "action": self.action, **self.detail}
         if self.file is not None:
             out["location"] = {"file": self.file, "line": self.line}
+        if self.unparsed:
+            out["unparsed"] = [str(r) for r in self.unparsed]
+        if self.undefined_refs:
+            out["undefined_references"] = [str(r) for r in self.undefined_refs]
         return out
 
 
@@ -112,16 +125,44 @@ class Hop:
 
 @dataclass(frozen=True)
 class Trace:
+    """One path of a flow. ``undecided`` lists the unparsed config lines the path depends on: a
+    non-empty tuple means the disposition is what the engine computed *without* those lines, so no
+    check may take it as proof of delivery or of denial (the soundness rule)."""
+
     disposition: Disposition
     hops: tuple[Hop, ...]
+    undecided: tuple[SourceRef, ...] = ()
+    undefined_refs: tuple[SourceRef, ...] = ()  # undefined filters crossed (permitted, as Batfish does)
 
     @property
     def success(self) -> bool:
         return self.disposition in SUCCESS_DISPOSITIONS
 
     @property
+    def decided(self) -> bool:
+        return not self.undecided
+
+    @property
     def path(self) -> list[str]:
         return [h.node for h in self.hops]
 
     def to_json(self) -> dict[str, Any]:
-        return {"disposition": self.disposition, "hops": [h.to_json() for h in self.hops]}
+        out: dict[str, Any] = {"disposition": self.disposition, "hops": [h.to_json() for h in self.hops]}
+        if self.undecided:
+            out["undecided"] = [str(r) for r in self.undecided]
+        if self.undefined_refs:
+            out["undefined_references"] = [str(r) for r in self.undefined_refs]
+        return out
+
+    @staticmethod
+    def of_hops(disposition: Disposition, hops: tuple[Hop, ...]) -> Trace:
+        """A trace whose soundness fields are gathered from its steps."""
+        unparsed: dict[SourceRef, None] = {}
+        undefined: dict[SourceRef, None] = {}
+        for hop in hops:
+            for step in hop.steps:
+                for r in step.unparsed:
+                    unparsed[r] = None
+                for r in step.undefined_refs:
+                    undefined[r] = None
+        return Trace(disposition, hops, tuple(sorted(unparsed)), tuple(sorted(undefined)))

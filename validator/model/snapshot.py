@@ -66,6 +66,9 @@ class Snapshot:
     isp_config: dict[str, Any] | None = None
     file_errors: tuple[FileError, ...] = ()
     skipped_files: tuple[str, ...] = ()  # hidden files (".gitkeep", ".DS_Store"): not parsed, as in Batfish
+    # files of the snapshot folder the loader does not read at all (``aws_configs/x.json``, notes,
+    # an unreferenced iptables file, a second copy of a side file): a change to one is not analysed
+    unread_files: tuple[str, ...] = ()
     # the exact bytes of every file read (binary side files included), when the loader keeps them:
     # what a server-side engine (Batfish) is given when the snapshot has no folder on disk (git mode)
     raw_files: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)

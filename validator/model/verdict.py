@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
+# design.md §8: ``new`` (default), ``pre-existing``, ``waived``, ``undecided`` (depends on config
+# lines the gate could not read: never lets a policy pass)
+FindingStatus = Literal["new", "pre-existing", "waived", "undecided"]
 VerdictKind = Literal["pass", "block", "error"]
 SCHEMA = "validator.verdict/1"
 
@@ -38,12 +41,19 @@ class Finding:
     base_trace: tuple[dict[str, Any], ...] = ()  # traces in the base / no-failure snapshot
     locations: tuple[Location, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    status: FindingStatus = "new"
+
+    @property
+    def blocking(self) -> bool:
+        """An error blocks; an undecided finding blocks whatever its severity (fail closed)."""
+        return self.severity == "error" or self.status == "undecided"
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "policy": self.policy,
             "check": self.check,
             "severity": self.severity,
+            "status": self.status,
             "message": self.message,
             "failures": list(self.failures),
             "flow": self.flow,
@@ -65,6 +75,7 @@ class ChangedStanza:
     name: str
     op: Literal["added", "removed", "modified"]
     base_line: int | None = None
+    inert: bool = False  # cannot alter behaviour (validator.diff.inert): fails nothing in blast radius
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -77,6 +88,8 @@ class ChangedStanza:
         }
         if self.base_line is not None:
             out["base_line"] = self.base_line
+        if self.inert:
+            out["inert"] = True
         return out
 
 
@@ -86,6 +99,8 @@ class ChangeSet:
     stanzas: tuple[ChangedStanza, ...] = ()
     files: tuple[str, ...] = ()  # every changed snapshot file (configs, hosts, side files)
     policies_changed: bool = False
+    # changed files the loader does not read (not analysed; each one blocks unless --ignore-path)
+    unread: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,6 +108,7 @@ class ChangeSet:
             "stanzas": [s.to_json() for s in self.stanzas],
             "files": list(self.files),
             "policies_changed": self.policies_changed,
+            "unread": list(self.unread),
         }
 
 
@@ -123,7 +139,7 @@ class Verdict:
     def verdict(self) -> VerdictKind:
         if self.error is not None:
             return "error"
-        return "block" if any(f.severity == "error" for f in self.findings) else "pass"
+        return "block" if any(f.blocking for f in self.findings) else "pass"
 
     @property
     def passed(self) -> bool:
@@ -155,5 +171,5 @@ class Verdict:
         if self.error is not None:
             raise EngineError(self.error)
         if not self.passed:
-            first = next(f for f in self.findings if f.severity == "error")
+            first = next(f for f in self.findings if f.blocking)
             raise ChangeBlocked(f"change blocked by policy {first.policy!r}: {first.message}", verdict=self)

@@ -186,3 +186,94 @@ def parse_host(text: str, file: str, iptables: dict[str, str]) -> Node:
         static_routes=tuple(static_routes),
         warnings=tuple(warnings),
     )
+
+
+# --- overlay host files ------------------------------------------------------------------------
+
+_OVERLAY_CHAINS = {"mangle::PREROUTING": "ingress", "mangle::POSTROUTING": "egress"}
+
+
+def is_overlay(text: str) -> bool:
+    """True for a host file with ``"overlay": true``: it adds iptables to a device, it is no node."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and _get(data, "overlay") is True
+
+
+def overlay_hostname(text: str, file: str) -> str:
+    """The lower-cased hostname an overlay host file applies to."""
+    data = json.loads(text)
+    hostname = _get(data, "hostname")
+    if not isinstance(hostname, str) or not hostname.strip():
+        raise ConfigParseError('overlay host JSON has no "hostname"', file=file, line=1)
+    return hostname.strip().lower()
+
+
+def apply_overlay(node: Node, text: str, file: str, iptables: dict[str, str]) -> Node:
+    """``node`` with the overlay host file's iptables merged in, as Batfish merges them.
+
+    Batfish (``ConvertConfigurationJob`` and ``IptablesVendorConfiguration.applyAsOverlay``) adds
+    the overlay's iptables chains to the device, removes ``mangle::PREROUTING`` and
+    ``mangle::POSTROUTING``, and then requires the device to have no other ACL at all (its own or
+    another iptables table): otherwise conversion fails. Each interface then gets
+    ``iptables_<iface>_ingress`` (PREROUTING) as incoming and ``iptables_<iface>_egress``
+    (POSTROUTING) as outgoing filter, and an interface that already has a filter is an error.
+    Those failures are refused here naming the host file, rather than guessed around.
+
+    Batfish keeps a rule's ``-i``/``-o`` match to apply it on that interface only; the iptables
+    parser ignores those matches (with a warning), so such rules make the merged filters
+    *partial* (their lines are recorded as unparsed): the engine never decides on them.
+    """
+    data = json.loads(text)
+    ipt_ref = _get(data, "iptablesFile")
+    if ipt_ref is None:
+        return node  # Batfish: no iptables, nothing to merge
+    iline = _line_of(text, '"iptablesFile"')[0]
+    if not isinstance(ipt_ref, str):
+        raise ConfigParseError('"iptablesFile" must be a string', file=file, line=iline)
+    ipt_path = _snapshot_path(ipt_ref, file, iline)
+    if ipt_path not in iptables:
+        raise ConfigParseError(f"iptablesFile {ipt_ref!r} not found in the snapshot", file=file, line=iline)
+    result = parse_iptables(iptables[ipt_path], ipt_path)
+    others = sorted(set(result.acls) - set(_OVERLAY_CHAINS))
+    if others:
+        raise ConfigParseError(
+            f"overlay iptables for {node.name!r} has chains {', '.join(others)}: Batfish merges only "
+            "mangle PREROUTING/POSTROUTING into a device and fails on anything else",
+            file=file,
+            line=iline,
+        )
+    if node.acls:
+        raise ConfigParseError(
+            f"overlay iptables cannot be merged into {node.name!r}: the device already has ACLs "
+            f"({', '.join(sorted(node.acls)[:5])}), which Batfish refuses",
+            file=file,
+            line=iline,
+        )
+    lost: dict[str, tuple[SourceRef, ...]] = {}
+    for chain, ref, _text in result.interface_matches:
+        lost[chain] = (*lost.get(chain, ()), ref)
+    acls: dict[str, Acl] = {}
+    interfaces = dict(node.interfaces)
+    for chain, direction in _OVERLAY_CHAINS.items():
+        acl = result.acls.get(chain)
+        if acl is None:
+            continue
+        for name, iface in list(interfaces.items()):
+            current = iface.acl_in if direction == "ingress" else iface.acl_out
+            if current is not None:
+                raise ConfigParseError(
+                    f"overlay iptables: {node.name}[{name}] already has a filter ({current}), which Batfish "
+                    "cannot combine with iptables rules",
+                    file=file,
+                    line=iline,
+                )
+            acl_name = f"iptables_{name}_{direction}"
+            acls[acl_name] = replace(acl, name=acl_name, unparsed=acl.unparsed + lost.get(chain, ()))
+            if direction == "ingress":
+                interfaces[name] = replace(iface, acl_in=acl_name, acl_in_source=acl.source)
+            else:
+                interfaces[name] = replace(iface, acl_out=acl_name, acl_out_source=acl.source)
+    return replace(node, interfaces=interfaces, acls=acls, warnings=node.warnings + tuple(result.warnings))

@@ -48,7 +48,13 @@ class LocatedDocument:
         return Diagnostic(self.file, self.line_of(path), self.key(path), message)
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's C parser composes the node graph (with the same marks) about ten times faster than the
+# pure-Python one: a 27 MB policy file lints in seconds instead of a minute. The constructor and
+# resolver stay PyYAML's safe ones either way.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     """SafeLoader (no arbitrary tags); a subclass so nothing leaks into PyYAML's global registry."""
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.errors import PolicyError
+from validator.fileio import read_regular_file
 from validator.model.snapshot import Snapshot
 from validator.policy._build import Builder
 from validator.policy._schema import schema_diagnostics
@@ -58,12 +59,10 @@ def load_intent(source: str | os.PathLike[str] | bytes, *, file: str | None = No
         data, name = source, file or "<intent>"
     else:
         name = file or str(source)
-        try:
-            data = Path(source).read_bytes()
-        except FileNotFoundError:
-            raise PolicyError("no such intent file", file=name) from None
-        except OSError as exc:
-            raise PolicyError(f"cannot read intent file: {exc.strerror or exc}", file=name) from None
+        if not Path(source).exists() and not Path(source).is_symlink():
+            raise PolicyError("no such intent file", file=name)
+        # a regular file within the size cap only: a FIFO or a device must not hang or exhaust memory
+        data = read_regular_file(source, error=PolicyError)
     doc = load_yaml(data, name)
     found = schema_diagnostics(doc, "intent")
     if found:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from validator.errors import PolicyError
+from validator.fileio import check_size, read_regular_file
 from validator.policy._build import Builder
 from validator.policy._schema import schema_diagnostics
 from validator.policy._yaml import LocatedDocument, load_yaml
@@ -47,18 +48,26 @@ def digest_of(files: Mapping[str, bytes]) -> str:
     return hashlib.sha256(manifest.encode()).hexdigest()
 
 
+def _read_one(path: Path) -> bytes:
+    """One policy file: a regular file within the size cap (never a FIFO or a device). Binary or
+    non-UTF-8 content is reported by the YAML stage with its line ("unreadable")."""
+    return read_regular_file(path, error=PolicyError)
+
+
 def _read_files(path: Path) -> dict[str, bytes]:
-    try:
-        if path.is_dir():
-            names = sorted(p for p in path.iterdir() if p.suffix in POLICY_SUFFIXES and p.is_file())
-            if not names:
-                raise PolicyError(f"no policy files (*.yaml, *.yml) in {path}", file=str(path))
-            return {str(p): p.read_bytes() for p in names}
-        return {str(path): path.read_bytes()}
-    except FileNotFoundError:
-        raise PolicyError("no such policy file or directory", file=str(path)) from None
-    except OSError as exc:
-        raise PolicyError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    if not path.exists() and not path.is_symlink():
+        raise PolicyError("no such policy file or directory", file=str(path))
+    if path.is_dir():
+        try:
+            entries = sorted(p for p in path.iterdir() if p.suffix in POLICY_SUFFIXES)
+        except OSError as exc:
+            raise PolicyError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+        if not entries:
+            raise PolicyError(f"no policy files (*.yaml, *.yml) in {path}", file=str(path))
+        # every *.yaml entry must be a readable regular file: a FIFO or a folder named like a
+        # policy file is refused, not skipped (skipping would silently drop a policy)
+        return {str(p): _read_one(p) for p in entries}
+    return {str(path): _read_one(path)}
 
 
 def load_policies(path: str | os.PathLike[str]) -> PolicySet:
@@ -75,6 +84,8 @@ def load_policies_from_bytes(files: Mapping[str, bytes], *, name: str | None = N
     """
     if not files:
         raise PolicyError("no policy files given", file=name)
+    for file, data in files.items():
+        check_size(len(data), file, error=PolicyError)
     if name is None:
         name = next(iter(files)) if len(files) == 1 else os.path.commonpath([os.path.dirname(f) or "." for f in files])
     return _load(dict(files), name)

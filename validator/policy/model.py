@@ -22,7 +22,9 @@ from typing import ClassVar, Literal
 Expect = Literal["allow", "deny"]
 Severity = Literal["error", "warning"]
 ElementKind = Literal["link", "node", "risk_group", "interface"]
-HygieneRequirement = Literal["no_parse_errors", "no_undefined_references", "bgp_sessions_up", "no_forwarding_loops"]
+HygieneRequirement = Literal[
+    "no_parse_errors", "no_undefined_references", "bgp_sessions_up", "no_forwarding_loops", "converges"
+]
 RiskElementKind = Literal["link", "interface", "node"]
 PortRange = tuple[int, int]  # inclusive, like validator.model.config.PortRange
 ZonePair = tuple[str, str]

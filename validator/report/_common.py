@@ -227,6 +227,9 @@ def trace_lines(trace: Mapping[str, Any], label: str, indent: str = "", *, detai
             out.append([(f"{indent}  {mark}", "red" if fails_here else ""), (f"{i}. {_hop_text(hop)}", "")])
     if not ok:
         out.append([(f"{indent}  fails: ", "red"), (failure_reason(trace), "")])
+    if trace.get("undecided"):
+        lost = ", ".join(str(u) for u in trace["undecided"])
+        out.append([(f"{indent}  undecided: ", "red"), (f"depends on unparsed lines {lost}", "")])
     return out
 
 
@@ -245,6 +248,13 @@ def _traces_block(traces: Sequence[Mapping[str, Any]], label: str, indent: str) 
     return out
 
 
+def status_tag(f: Finding) -> list[tuple[str, str]]:
+    """`` [undecided]`` and the like: every status but the default ``new`` is shown."""
+    if f.status == "new":
+        return []
+    return [(" [", ""), (f.status, SEVERITY_STYLE.get("error", "") if f.status == "undecided" else ""), ("]", "")]
+
+
 def finding_lines(f: Finding, index: int | None = None, indent: str = "    ") -> list[Line]:
     """The full explanation of one finding; the header line is not indented."""
     num = f"[{index}] " if index is not None else ""
@@ -255,6 +265,7 @@ def finding_lines(f: Finding, index: int | None = None, indent: str = "    ") ->
             (" ", ""),
             (f.policy, "bold"),
             (f" ({f.check})", ""),
+            *status_tag(f),
         ],
         [(indent, ""), (f.message, "")],
     ]
@@ -305,7 +316,10 @@ def change_lines(change: ChangeSet | None, has_base: bool) -> list[Line]:
             where += f" (base line {st.base_line})"
         style = {"added": "green", "removed": "red", "modified": "yellow"}[st.op]
         dev = f"{st.device}: " if st.device else ""
-        out.append([("  ", ""), (f"{st.op:<8}", style), (f" {dev}{st.kind} {st.name}  ", ""), (where, "cyan")])
+        line: Line = [("  ", ""), (f"{st.op:<8}", style), (f" {dev}{st.kind} {st.name}  ", ""), (where, "cyan")]
+        if st.inert:
+            line.append(("  inert", "dim"))
+        out.append(line)
     if len(change.stanzas) > MAX_STANZAS:
         out.append([(f"  ... {len(change.stanzas) - MAX_STANZAS} more in the JSON report", "dim")])
     return out

@@ -74,8 +74,8 @@ def render_markdown(verdict: Verdict) -> str:
             out += ["| op | device | kind | name | location |", "|---|---|---|---|---|"]
             for st in list(change.stanzas)[:MAX_STANZAS]:
                 out.append(
-                    f"| {st.op} | {_cell(st.device)} | {_cell(st.kind)} | {_cell(st.name)} | "
-                    f"{_code(f'{st.file}:{st.line}')} |"
+                    f"| {st.op}{' (inert)' if st.inert else ''} | {_cell(st.device)} | {_cell(st.kind)} | "
+                    f"{_cell(st.name)} | {_code(f'{st.file}:{st.line}')} |"
                 )
             if len(change.stanzas) > MAX_STANZAS:
                 out.append(f"\n{len(change.stanzas) - MAX_STANZAS} more in the JSON report.")
@@ -99,12 +99,18 @@ def render_markdown(verdict: Verdict) -> str:
     if verdict.findings:
         out += ["### Findings", "", "| # | severity | policy | check | message | config |", "|---|---|---|---|---|---|"]
         for i, f in enumerate(verdict.findings, 1):
+            sev = f.severity if f.status == "new" else f"{f.severity} ({f.status})"
             out.append(
-                f"| {i} | {f.severity} | {_cell(f.policy)} | {_cell(f.check)} | {_cell(f.message)} | {_where(f)} |"
+                f"| {i} | {sev} | {_cell(f.policy)} | {_cell(f.check)} | {_cell(f.message)} | {_where(f)} |"
             )
         out.append("")
         for i, f in enumerate(verdict.findings, 1):
             summary = _cell(f"{i}. {f.policy} ({f.check}): {f.message}")
             out += [f"<details><summary>{summary}</summary>", "", _fence(lines_to_text(finding_lines(f, i))), ""]
             out += ["</details>", ""]
+    pre = [(i, f) for i, f in enumerate(verdict.findings, 1) if f.extra.get("status") == "pre-existing"]
+    if pre:
+        out += ["### Pre-existing", "", "Already in the base and not touched by this change (warnings):", ""]
+        out += [f"- {i}. {_cell(f.policy)} ({_cell(f.check)}): {_cell(f.message)}" for i, f in pre]
+        out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -62,7 +62,7 @@ def _result(f: Finding, rule_index: int, uri_base: str) -> dict[str, Any]:
             region["snippet"] = {"text": loc.text}
         uri = posixpath.join(uri_base, loc.file) if uri_base else loc.file
         locations.append({"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}})
-    props: dict[str, Any] = {"policy": f.policy, "severity": f.severity}
+    props: dict[str, Any] = {"policy": f.policy, "severity": f.severity, "status": f.status}
     if f.failures:
         props["failures"] = list(f.failures)
     if f.flow:

@@ -25,14 +25,19 @@ def _lines(verdict: Verdict) -> list[Line]:
         [],
     ]
     out.extend(change_lines(verdict.change, verdict.base is not None))
-    if verdict.findings:
+    pre = [f for f in verdict.findings if f.extra.get("status") == "pre-existing"]
+    current = [f for f in verdict.findings if f.extra.get("status") != "pre-existing"]
+    pre_title = "pre-existing (in the base already, not touched by the change):"
+    for title, group in (("findings:", current), (pre_title, pre)):
+        if not group:
+            continue
         out.append([])
-        out.append([("findings:", "bold")])
-        for i, f in enumerate(verdict.findings, 1):
+        out.append([(title, "bold")])
+        for i, f in enumerate(group, 1):
             out.extend(finding_lines(f, i))
             out.append([])
         out.pop()
-    elif verdict.error is None:
+    if not verdict.findings and verdict.error is None:
         out.append([])
         out.append([("no findings", "green")])
     return out

@@ -12,6 +12,7 @@ import stat
 from pathlib import Path
 
 from validator.errors import InputError
+from validator.fileio import check_size, read_regular_file
 from validator.model.snapshot import Snapshot
 from validator.snapshot.loader import load_snapshot_files
 
@@ -63,10 +64,11 @@ def read_folder_files(root: Path) -> tuple[dict[str, bytes], list[str]]:
                     raise InputError("symlink loop", file=rel_path)
                 walk(target, rel_path + "/", depth + 1, seen | {real})
             elif stat.S_ISREG(st.st_mode):
+                check_size(st.st_size, rel_path)
                 try:
-                    files[rel_path] = target.read_bytes()
-                except OSError as exc:
-                    raise InputError(f"cannot read file: {exc.strerror}", file=rel_path) from exc
+                    files[rel_path] = read_regular_file(target)
+                except InputError as exc:
+                    raise InputError(exc.message, file=rel_path) from None
             else:
                 raise InputError("not a regular file (device, FIFO or socket)", file=rel_path)
 

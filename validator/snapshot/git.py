@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.errors import InputError
+from validator.fileio import check_size
 from validator.model.snapshot import Snapshot
 from validator.snapshot.loader import load_snapshot_files
 
@@ -155,6 +156,12 @@ def read_file(repo: Any, commit: str, path_in_repo: str) -> bytes | None:
     obj = _object(repo, commit, path_in_repo)
     if obj is None or obj.type != "blob" or int(obj.mode) == _LINK_MODE:
         return None
+    return _blob_bytes(obj, path_in_repo)
+
+
+def _blob_bytes(obj: Any, path: str) -> bytes:
+    """A blob's content, refused before reading when its size (object header) is over the cap."""
+    check_size(int(obj.size), path)
     return bytes(obj.data_stream.read())
 
 
@@ -190,7 +197,7 @@ def read_tree_files(repo: Any, commit: str, path_in_repo: str, *, missing_ok: bo
     if obj.type == "blob":
         if int(obj.mode) == _LINK_MODE:
             raise InputError("a symlink cannot be read as a file or folder", file=path_in_repo)
-        return {"": bytes(obj.data_stream.read())}
+        return {"": _blob_bytes(obj, path_in_repo)}
     if obj.type != "tree":
         raise InputError("git submodule is not supported", file=path_in_repo)
     tree = obj
@@ -200,7 +207,7 @@ def read_tree_files(repo: Any, commit: str, path_in_repo: str, *, missing_ok: bo
     for rel, (mode, _sha, obj) in entries.items():
         if obj.type == "submodule" or obj.type == "commit":
             raise InputError("git submodule inside a snapshot folder is not supported", file=rel)
-        data = obj.data_stream.read()
+        data = _blob_bytes(obj, posixpath.join(tree.path, rel) if tree.path else rel)
         if mode == _LINK_MODE and not _is_hidden(rel):
             links[rel] = data.decode("utf-8", errors="replace")
         else:

@@ -9,6 +9,7 @@ JSON, and the side files give topology, blacklists, runtime data and external an
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network
@@ -18,7 +19,7 @@ from validator.errors import ConfigParseError, InputError
 from validator.model.config import Node
 from validator.model.snapshot import BgpAnnouncement, FileError, Layer1Edge, Snapshot
 from validator.parsers import canonical_interface_name, parse_config
-from validator.parsers.hosts import parse_host
+from validator.parsers.hosts import apply_overlay, is_overlay, overlay_hostname, parse_host
 
 CONFIGS = "configs/"
 HOSTS = "hosts/"
@@ -200,6 +201,33 @@ def _isp_config(path: str, text: str) -> dict[str, Any]:
     return data
 
 
+def _apply_overlay(nodes: dict[str, Node], path: str, texts: dict[str, str]) -> None:
+    """Merge an overlay host file into the device of the same hostname (Batfish: orphaned if none)."""
+    host = overlay_hostname(texts[path], path)
+    node = nodes.get(host)
+    if node is None:
+        # Batfish marks an overlay without a device ORPHANED and ignores it; the iptables it names
+        # then filter nothing, which is never what its author meant: refuse, naming the file
+        raise ConfigParseError(f"overlay host file names {host!r}, but no device has that hostname", file=path)
+    nodes[host] = apply_overlay(node, texts[path], path, texts)
+
+
+def _iptables_refs(host_paths: Iterable[str], texts: dict[str, str]) -> set[str]:
+    """Snapshot paths of the iptables files the host files point at (the only ones read)."""
+    out: set[str] = set()
+    for path in host_paths:
+        try:
+            doc = json.loads(texts[path])
+        except ValueError:
+            continue
+        if not isinstance(doc, dict):
+            continue
+        ref = next((v for k, v in doc.items() if k.lower() == "iptablesfile"), None)
+        if isinstance(ref, str):
+            out.add(posixpath.normpath(ref.replace("\\", "/").strip()))
+    return out
+
+
 def load_snapshot_files(
     files: dict[str, bytes],
     *,
@@ -258,13 +286,21 @@ def load_snapshot_files(
         if node.file != path:
             node = replace(node, file=path)
         add(node)
+    overlays = [p for p in host_paths if is_overlay(state.texts[p])]
     for path in host_paths:
+        if path in overlays:
+            continue
         try:
             node = parse_host(state.texts[path], path, state.texts)
         except ConfigParseError as exc:
             state.fail(exc, path)
             continue
         add(node)
+    for path in overlays:
+        try:
+            _apply_overlay(nodes, path, state.texts)
+        except ConfigParseError as exc:
+            state.fail(exc, path)
 
     readers: dict[str, tuple[tuple[str, ...], Callable[[str, str], Any]]] = {
         "layer1": (LAYER1, lambda p, t: _layer1(p, t, nodes)),
@@ -284,6 +320,10 @@ def load_snapshot_files(
         except InputError as exc:
             state.fail(exc, side_path)
 
+    read = set(config_paths) | set(host_paths) | _iptables_refs(host_paths, state.texts)
+    read |= {p for p in (state.first(c) for c, _r in readers.values()) if p is not None}
+    read |= {e.file for e in state.errors}
+    unread = tuple(sorted(p for p in files if not _is_hidden(p) and p not in read))
     return Snapshot(
         name=name,
         source=source,
@@ -297,5 +337,6 @@ def load_snapshot_files(
         isp_config=side_data.get("isp"),
         file_errors=tuple(state.errors),
         skipped_files=tuple(sorted(skipped)),
+        unread_files=unread,
         raw_files=dict(files),
     )

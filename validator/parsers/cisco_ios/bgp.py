@@ -7,6 +7,7 @@ is its own, else its peer-group's, else the master's, else the IOS default.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any, Literal
@@ -26,6 +27,9 @@ from validator.parsers.cisco_ios.common import (
     network,
 )
 from validator.parsers.cisco_ios.tables import IGNORED_BGP, IGNORED_NEIGHBOR, match_ignorable
+
+# Undefined-reference kind of a peer-group (Batfish CiscoStructureType.BGP_PEER_GROUP)
+PEER_GROUP_KIND = "bgp peer-group"
 
 # Effective defaults of every inheritable neighbor field (IOS / Batfish MasterBgpPeerGroup).
 NEIGHBOR_DEFAULTS: dict[str, Any] = {
@@ -70,7 +74,7 @@ class BgpDraft:
     max_paths_ebgp: int = 1
     max_paths_ibgp: int = 1
     master: Peer = field(default_factory=lambda: Peer(SourceRef("", 0)))
-    groups: dict[str, Peer] = field(default_factory=dict)
+    groups: dict[str, Peer] = field(default_factory=dict)  # declared with ``neighbor G peer-group``
     peers: dict[IPv4Address, Peer] = field(default_factory=dict)
     listens: list[tuple[IPv4Network, str, SourceRef]] = field(default_factory=list)
     networks: list[BgpNetwork] = field(default_factory=list)
@@ -132,7 +136,7 @@ def parse_router_bgp(stanza: Stanza, ctx: Context) -> BgpDraft | None:
             ctx.warn(child, "inside an unparsed router bgp")
         return None
     proc.master = Peer(ctx.src(head))
-    ctx.ok()
+    ctx.ok(head)
     af_indent: int | None = None  # indent of the current address-family line
     af_skipped: str | None = None  # an address family we do not model
     for line in stanza.children:
@@ -140,12 +144,12 @@ def parse_router_bgp(stanza: Stanza, ctx: Context) -> BgpDraft | None:
         if af_indent is not None and (line.indent <= af_indent or low[0] == "exit-address-family"):
             af_indent, af_skipped = None, None
             if low[0] == "exit-address-family":
-                ctx.ok()
+                ctx.ok(line)
                 continue
         if low[0] == "address-family":
             af_indent = line.indent
             if low[1:] in (["ipv4"], ["ipv4", "unicast"]):
-                ctx.ok()
+                ctx.ok(line)
             else:
                 af_skipped = " ".join(line.words[1:])
                 ctx.warn(line, f"address-family {af_skipped} not modelled")
@@ -164,8 +168,9 @@ def _bgp_line(p: BgpDraft, line: Line, low: list[str], ctx: Context) -> bool:
         return _neighbor_line(p, line, w[1], w[2:], negated=False, ctx=ctx)
     if low[:2] == ["no", "neighbor"] and n >= 4:
         return _neighbor_line(p, line, w[2], w[3:], negated=True, ctx=ctx)
-    if low[:2] == ["bgp", "router-id"] and n == 3:
-        p.router_id = ip(w[2])
+    if (low[:2] == ["bgp", "router-id"] and n == 3) or (low[0] == "router-id" and n == 2):
+        # ``router-id`` without ``bgp`` is Batfish's router_id_bgp_tail (EOS / NX-OS spelling)
+        p.router_id = ip(w[-1])
         return True
     if low[:2] == ["bgp", "cluster-id"] and n == 3:
         p.cluster_id = ip(w[2]) if is_ip(w[2]) else IPv4Address(integer(w[2]))
@@ -183,8 +188,7 @@ def _bgp_line(p: BgpDraft, line: Line, low: list[str], ctx: Context) -> bool:
         return _additional_paths(p.master, low[2:])
     if low[:3] == ["bgp", "listen", "range"] and n == 6 and low[4] == "peer-group":
         p.listens.append((network(w[3]), w[5], ctx.src(line)))
-        if w[5] not in p.groups:
-            ctx.ref("bgp-peer-group", w[5], line)
+        ctx.ref(PEER_GROUP_KIND, w[5], line)
         return True
     if low[0] == "network" and n >= 2:
         return _network(p, line, low, ctx)
@@ -192,18 +196,42 @@ def _bgp_line(p: BgpDraft, line: Line, low: list[str], ctx: Context) -> bool:
         return _aggregate(p, line, low, ctx)
     if low[0] == "redistribute" and n >= 2:
         return _redistribute(p, line, low, ctx)
-    if low[0] == "maximum-paths" and n in (2, 3):
-        value = integer(w[-1], 1)
-        if n == 2:
-            p.max_paths_ebgp = value
-        elif low[1] == "ibgp":
-            p.max_paths_ibgp = value
-        elif low[1] == "eibgp":
-            p.max_paths_ebgp = p.max_paths_ibgp = value
-        else:
-            return False
-        return True
+    if low[0] == "maximum-paths":
+        return _maximum_paths(p, line, low)
     return False
+
+
+# Cisco IOS XE "maximum-paths number-of-paths: the range is 1 to 32" (BGP configuration guide);
+# the Arista form ``maximum-paths N ecmp M`` (EOS, accepted by Batfish's Cisco grammar
+# ``maximum_paths_bgp_tail: MAXIMUM_PATHS (EBGP|IBGP|EIBGP)? paths (ECMP ecmp_paths)?``) allows
+# larger fabrics: EOS documents paths and ecmp up to the platform's ECMP width (at most 1024 here).
+IOS_MAX_PATHS = 32
+EOS_MAX_PATHS = 1024
+
+
+def _maximum_paths(p: BgpDraft, line: Line, low: list[str]) -> bool:
+    """``maximum-paths [ebgp|ibgp|eibgp] N [ecmp M] [selective]``: N paths (M only bounds the
+    hardware ECMP group, which the model does not have)."""
+    args = low[1:]
+    if args and args[-1] == "selective":
+        args = args[:-1]
+    kind = "ebgp"
+    if args and args[0] in ("ebgp", "ibgp", "eibgp"):
+        kind, args = args[0], args[1:]
+    if len(args) == 3 and args[1] == "ecmp":
+        value = integer(args[0], 1, EOS_MAX_PATHS)
+        ecmp = integer(args[2], 1, EOS_MAX_PATHS)
+        if ecmp < value:
+            raise LineError(f"ecmp {ecmp} is smaller than maximum-paths {value}")
+    elif len(args) == 1:
+        value = integer(args[0], 1, IOS_MAX_PATHS)
+    else:
+        raise LineError("expected maximum-paths [ebgp|ibgp|eibgp] N [ecmp M]")
+    if kind in ("ebgp", "eibgp"):
+        p.max_paths_ebgp = value
+    if kind in ("ibgp", "eibgp"):
+        p.max_paths_ibgp = value
+    return True
 
 
 def _additional_paths(peer: Peer, args: list[str]) -> bool:
@@ -226,6 +254,9 @@ def _neighbor_line(p: BgpDraft, line: Line, target: str, args: list[str], negate
     if low[:2] == ["peer", "group"]:  # Arista spelling
         low = ["peer-group", *low[2:]]
         args = ["peer-group", *args[2:]]
+    if not is_ip(target) and (":" in target or re.fullmatch(r"[0-9.]+", target)):
+        # an IPv6 neighbor (not modelled) or a malformed address: never a peer-group name
+        raise LineError(f"neighbor {target!r} is not an IPv4 address or a peer-group name")
     if is_ip(target):
         addr = ip(target)
         peer = p.peers.get(addr)
@@ -237,7 +268,10 @@ def _neighbor_line(p: BgpDraft, line: Line, target: str, args: list[str], negate
             return True
         group = p.groups.get(target)
         if group is None:
-            raise LineError(f"peer-group {target} is not declared (line dropped)")
+            # IOS refuses a setting for a peer-group that was never declared; Batfish records an
+            # undefined ``bgp peer-group`` reference and applies the line to a throwaway group.
+            ctx.ref(PEER_GROUP_KIND, target, line)
+            group = Peer(ctx.src(line))
         peer = group
     if match_ignorable(args, IGNORED_NEIGHBOR) is not None:
         return True
@@ -254,8 +288,7 @@ def _neighbor_line(p: BgpDraft, line: Line, target: str, args: list[str], negate
         return False
     if cmd == "peer-group" and n == 2 and is_ip(target):
         peer.peer_group = args[1]
-        if args[1] not in p.groups:
-            ctx.ref("bgp-peer-group", args[1], line)
+        ctx.ref(PEER_GROUP_KIND, args[1], line)  # resolved against the declared groups at the end
         return True
     if cmd == "remote-as" and n == 2:
         s["remote_as"] = asn(args[1])

@@ -49,6 +49,7 @@ class Context:
     # (kind, name, where): resolved against the definitions once the whole file is read
     references: list[tuple[str, str, SourceRef]] = field(default_factory=list)
     recognised: int = 0  # lines modelled or deliberately ignored
+    handled: set[int] = field(default_factory=set)  # their line numbers (the fuzz tests account for every line)
 
     def src(self, line: Line) -> SourceRef:
         return SourceRef(self.file, line.num)
@@ -56,28 +57,35 @@ class Context:
     def warn(self, line: Line, reason: str = "unmodelled line") -> None:
         self.warnings.append(ParseWarning(self.file, line.num, line.text, reason))
 
-    def ok(self) -> None:
+    def ok(self, line: Line) -> None:
+        """``line`` was modelled or deliberately ignored (tables.py says why)."""
         self.recognised += 1
+        self.handled.add(line.num)
 
     def ref(self, kind: str, name: str, line: Line) -> None:
         self.references.append((kind, name, self.src(line)))
 
     def ignorable(self, line: Line, table: tuple[Ignorable, ...]) -> bool:
         if match_ignorable(line.words, table) is not None:
-            self.ok()
+            self.ok(line)
             return True
         return False
 
-    def child(self, line: Line, handle: Callable[[Line], bool], table: tuple[Ignorable, ...]) -> None:
+    def child(self, line: Line, handle: Callable[[Line], bool], table: tuple[Ignorable, ...]) -> bool:
         """One child line of a stanza: modelled by ``handle``, deliberately ignored by ``table``,
-        or recorded as a warning (never silently dropped), also when it does not parse."""
+        or recorded as a warning (never silently dropped), also when it does not parse.
+
+        Returns False when the line was warned, so the caller can mark its object partial."""
         try:
             if handle(line):
-                self.ok()
-            elif not self.ignorable(line, table):
-                self.warn(line)
+                self.ok(line)
+                return True
+            if self.ignorable(line, table):
+                return True
+            self.warn(line)
         except LineError as e:
             self.warn(line, f"unparsable: {e}")
+        return False
 
 
 _CONTROL = re.compile(r"[\x00-\x02\x04-\x08\x0e-\x1a\x1c-\x1f]")  # \x03 (^C) may delimit banners; \x1b ANSI
@@ -200,19 +208,30 @@ def community(word: str) -> Community:
     return Community(value >> 16, value & 0xFFFF)
 
 
+# Batfish CiscoConfiguration.canonicalizeInterfaceName: the prefix is the first run of a letter,
+# letters/digits/hyphens, and a final letter (``Dot11Radio``, ``HundredGigE``, ``Port-channel``)
+_IFPREFIX = re.compile(r"[A-Za-z][-A-Za-z0-9]*[A-Za-z]")
 _IFNAME = re.compile(r"^([A-Za-z][A-Za-z\-]*?)\s*([0-9].*)?$")
 
 
 def canonical_interface(name: str) -> str:
-    """Expand an abbreviated interface name (``Gi0/0`` -> ``GigabitEthernet0/0``)."""
-    m = _IFNAME.match(name)
-    if m is None:
-        return name
-    prefix, rest = m.group(1), m.group(2) or ""
+    """Expand an abbreviated interface name (``Gi0/0`` -> ``GigabitEthernet0/0``) as Batfish does.
+
+    This is the one canonicaliser of the project (diff and the parser registry call it). A prefix
+    that no known name starts with is kept as written.
+    """
+    m = _IFPREFIX.match(name)
+    if m is not None:
+        prefix, rest = m.group(0), name[m.end() :].strip()
+    else:
+        m2 = _IFNAME.match(name)  # a single-letter prefix (``E0/0``)
+        if m2 is None:
+            return name
+        prefix, rest = m2.group(1), m2.group(2) or ""
     low = prefix.lower()
-    for full in INTERFACE_PREFIXES:
-        if full.lower().startswith(low):
-            return full + rest
+    for typed, canonical in INTERFACE_PREFIXES:
+        if typed.lower().startswith(low):
+            return canonical + rest
     return name
 
 

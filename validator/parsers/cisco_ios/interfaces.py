@@ -59,6 +59,8 @@ class InterfaceDraft:
     ospf_hello: int | None = None
     ospf_dead: int | None = None
     ospf_passive: bool = False
+    # lines that may govern forwarding but are not modelled: the interface is partial
+    unparsed: list[SourceRef] = field(default_factory=list)
 
     @property
     def kind(self) -> InterfaceKind:
@@ -108,7 +110,11 @@ _NETWORK_TYPES: dict[str, NetworkType] = {
 }
 
 
-def parse_interface(stanza: Stanza, ctx: Context) -> InterfaceDraft | None:
+def parse_interface(
+    stanza: Stanza, ctx: Context, known: dict[str, InterfaceDraft] | None = None
+) -> InterfaceDraft | None:
+    """One ``interface`` stanza. Re-entering an interface already in ``known`` continues that draft
+    (IOS re-enters the interface's sub-mode and applies the new lines to it, as Batfish does)."""
     head = stanza.head
     if len(head.words) < 2:
         ctx.warn(head, "interface without a name")
@@ -116,12 +122,16 @@ def parse_interface(stanza: Stanza, ctx: Context) -> InterfaceDraft | None:
             ctx.warn(child, "inside an unparsed interface")
         return None
     name, _ = interface_words(head.words, 1)  # trailing ``point-to-point``/``multipoint`` is layer 2 only
-    draft = InterfaceDraft(name=name, source=ctx.src(head))
-    ctx.ok()
+    draft = (known or {}).get(name) or InterfaceDraft(name=name, source=ctx.src(head))
+    ctx.ok(head)
     if name.startswith("Port-channel"):
         ctx.warn(head, "Port-channel bandwidth and state derive from members; not modelled")
     for line in stanza.children:
-        ctx.child(line, lambda ln: _interface_line(draft, ln, ctx), IGNORED_INTERFACE)
+        # IGNORED_INTERFACE lists the lines that cannot change forwarding; every other line not
+        # modelled (ip policy route-map, ip nat, ip verify unicast, zone-member, unknown commands)
+        # is warned and recorded so flows crossing this interface are undecided.
+        if not ctx.child(line, lambda ln: _interface_line(draft, ln, ctx), IGNORED_INTERFACE):
+            draft.unparsed.append(ctx.src(line))
     return draft
 
 

@@ -7,32 +7,28 @@ ParseWarning, so a change to anything the model does not understand makes the ga
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from validator.errors import ConfigParseError
 from validator.model.config import Interface, Node, StaticRoute
 from validator.model.source import SourceRef
-from validator.parsers.cisco_ios.bgp import BgpDraft, parse_router_bgp
+from validator.parsers.cisco_ios.bgp import PEER_GROUP_KIND, BgpDraft, parse_router_bgp
+from validator.parsers.cisco_ios.bgp_lists import parse_as_path_list, parse_community_list
 from validator.parsers.cisco_ios.common import Context, Line, Stanza, group_stanzas, split_lines
-from validator.parsers.cisco_ios.filters import (
-    Filters,
-    parse_community_list,
-    parse_named_acl,
-    parse_numbered_acl,
-    parse_prefix_list,
-    parse_route_map,
-)
+from validator.parsers.cisco_ios.filters import Filters, parse_named_acl, parse_numbered_acl, parse_prefix_list
 from validator.parsers.cisco_ios.interfaces import InterfaceDraft, parse_interface
+from validator.parsers.cisco_ios.route_maps import parse_route_map
 from validator.parsers.cisco_ios.routing import (
     OspfDraft,
     parse_router_ospf,
     parse_static_route,
     resolve_interface_ospf,
 )
-from validator.parsers.cisco_ios.tables import IGNORED_TOP, match_ignorable
+from validator.parsers.cisco_ios.tables import IGNORED_TOP, Ignorable, match_ignorable, submode_table
 from validator.parsers.cisco_ios.zones import ZoneDraft, finish_zones, parse_zone_stanza, take_zone_members
 
-__all__ = ["parse_ios"]
+__all__ = ["LineAccounting", "parse_ios", "parse_ios_accounted"]
 
 
 class _State:
@@ -46,6 +42,7 @@ class _State:
         self.ospf: list[OspfDraft] = []
         self.bgp: BgpDraft | None = None
         self.vrfs: set[str] = set()
+        self.depth = 0  # nesting of global-mode fallbacks (see _children_in_mode)
 
 
 def parse_ios(text: str, file: str) -> Node:
@@ -53,7 +50,23 @@ def parse_ios(text: str, file: str) -> Node:
 
     Raises ConfigParseError when the text is binary or contains nothing recognisable as IOS.
     """
+    return parse_ios_accounted(text, file)[0]
+
+
+@dataclass(frozen=True)
+class LineAccounting:
+    """Which configuration lines the parser read (non-blank, not a comment or ``exit``) and which of
+    them it modelled or deliberately ignored; every other content line must carry a warning."""
+
+    content: frozenset[int]
+    handled: frozenset[int]
+
+
+def parse_ios_accounted(text: str, file: str) -> tuple[Node, LineAccounting]:
+    """``parse_ios`` plus the per-line accounting the property tests check (no line is dropped
+    silently: modelled, ignored with a reason, or warned)."""
     lines = split_lines(text.removeprefix("\ufeff"), file)
+    content = frozenset(line.num for line in lines)
     st = _State(file)
     lines = _drop_banners(lines, st.ctx)
     for stanza in group_stanzas(lines):
@@ -61,7 +74,7 @@ def parse_ios(text: str, file: str) -> Node:
     if st.ctx.recognised == 0:
         first = lines[0].num if lines else 1
         raise ConfigParseError("no recognisable Cisco IOS configuration", file=file, line=first)
-    return _build(st)
+    return _build(st), LineAccounting(content, frozenset(st.ctx.handled))
 
 
 def _drop_banners(lines: list[Line], ctx: Context) -> list[Line]:
@@ -70,12 +83,12 @@ def _drop_banners(lines: list[Line], ctx: Context) -> list[Line]:
     delim: str | None = None
     for line in lines:
         if delim is not None:
-            ctx.ok()
+            ctx.ok(line)
             if delim in line.text:
                 delim = None
             continue
         if line.indent == 0 and line.words[0].lower() == "banner" and len(line.words) >= 3:
-            ctx.ok()
+            ctx.ok(line)
             body = line.text.split(None, 2)[2]
             d = "^C" if body.startswith("^C") else body[0]
             if d not in body[len(d) :]:
@@ -93,14 +106,12 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
     n = len(w)
     if low[0] == "hostname" and n == 2:
         st.hostname = w[1].strip('"')
-        ctx.ok()
-        _children_unexpected(stanza, ctx)
+        ctx.ok(head)
+        _children_in_mode(stanza, (), st)
     elif low[0] == "interface":
         take_zone_members(stanza, st.zones, ctx)
-        draft = parse_interface(stanza, ctx)
+        draft = parse_interface(stanza, ctx, st.interfaces)
         if draft is not None:
-            if draft.name in st.interfaces:
-                ctx.warn(head, "interface defined twice; the later stanza replaces the earlier one")
             st.interfaces[draft.name] = draft
     elif low[:2] == ["router", "ospf"]:
         proc = parse_router_ospf(stanza, ctx)
@@ -117,18 +128,21 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
         route = parse_static_route(head, ctx)
         if route is not None:
             st.statics.append(route)
-        _children_unexpected(stanza, ctx)
+        _children_in_mode(stanza, (), st)
     elif low[:2] == ["ip", "access-list"]:
         parse_named_acl(stanza, st.filters, ctx)
     elif low[0] == "access-list":
         parse_numbered_acl(head, st.filters, ctx)
-        _children_unexpected(stanza, ctx)
+        _children_in_mode(stanza, (), st)
     elif low[:2] == ["ip", "prefix-list"]:
         parse_prefix_list(head, st.filters, ctx)
-        _children_unexpected(stanza, ctx)
+        _children_in_mode(stanza, (), st)
     elif low[:2] == ["ip", "community-list"]:
         parse_community_list(head, st.filters, ctx)
-        _children_unexpected(stanza, ctx)
+        _children_in_mode(stanza, (), st)
+    elif low[:3] == ["ip", "as-path", "access-list"]:
+        parse_as_path_list(head, st.filters, ctx)
+        _children_in_mode(stanza, (), st)
     elif low[0] == "route-map":
         parse_route_map(stanza, st.filters, ctx)
     elif (low[:2] == ["vrf", "definition"] and n == 3) or (low[:2] == ["ip", "vrf"] and n == 3):
@@ -136,18 +150,43 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
     elif parse_zone_stanza(stanza, st.zones, ctx):
         pass
     elif match_ignorable(w, IGNORED_TOP) is not None:
-        ctx.ok()
-        for _ in stanza.children:
-            ctx.ok()
+        ctx.ok(head)
+        _children_in_mode(stanza, submode_table(w), st)
     else:
         ctx.warn(head)
         for child in stanza.children:
             ctx.warn(child, "inside an unmodelled stanza")
 
 
-def _children_unexpected(stanza: Stanza, ctx: Context) -> None:
-    for child in stanza.children:
-        ctx.warn(child, "unexpected indented line")
+_MAX_NESTING = 32  # global fallbacks nested deeper than this are warned, not parsed (no recursion bomb)
+
+
+def _children_in_mode(stanza: Stanza, submode: tuple[Ignorable, ...], st: _State) -> None:
+    """Children of a stanza the parser does not model line by line (a single-line command or an
+    ignored stanza). A child that is a known command of the stanza's sub-mode is ignored; any other
+    child is what IOS does with it: a global configuration command (the device falls back to
+    global mode), so it is dispatched as a top-level stanza with its deeper-indented followers."""
+    ctx = st.ctx
+    children = stanza.children
+    i = 0
+    while i < len(children):
+        child = children[i]
+        words = child.words[1:] if child.words[0].lower() == "no" and len(child.words) > 1 else child.words
+        if submode and match_ignorable(words, submode) is not None:
+            ctx.ok(child)
+            i += 1
+            continue
+        j = i + 1
+        while j < len(children) and children[j].indent > child.indent:
+            j += 1
+        if st.depth >= _MAX_NESTING:
+            for line in children[i:j]:
+                ctx.warn(line, "nested too deeply to be read")
+        else:
+            st.depth += 1
+            _dispatch(Stanza(child, children[i + 1 : j]), st)
+            st.depth -= 1
+        i = j
 
 
 _VRF_OK = (("rd",), ("description",), ("address-family", "ipv4"), ("exit-address-family",))
@@ -156,11 +195,11 @@ _VRF_OK = (("rd",), ("description",), ("address-family", "ipv4"), ("exit-address
 def _vrf(stanza: Stanza, st: _State) -> None:
     """VRF definitions only name the table; route-target leaking is not modelled."""
     st.vrfs.add(stanza.head.words[-1])
-    st.ctx.ok()
+    st.ctx.ok(stanza.head)
     for child in stanza.children:
         low = tuple(x.lower() for x in child.words)
         if any(low[: len(p)] == p for p in _VRF_OK):
-            st.ctx.ok()
+            st.ctx.ok(child)
         else:
             st.ctx.warn(child, "VRF option not modelled (route leaking)")
 
@@ -189,6 +228,7 @@ def _build(st: _State) -> Node:
             acl_out_source=d.acl_out_source,
             ospf=ospf,
             proxy_arp=d.proxy_arp,
+            unparsed=tuple(d.unparsed),
         )
     interfaces, security_zones, zone_pairs, zone_undefined = finish_zones(st.zones, interfaces)
     f = st.filters
@@ -197,8 +237,10 @@ def _build(st: _State) -> Node:
         "route-map": set(f.route_maps),
         "prefix-list": set(f.prefix_lists),
         "community-list": set(f.community_lists),
+        "as-path-list": set(f.as_path_lists),
         "interface": set(st.interfaces),
-        "bgp-peer-group": set(st.bgp.groups) if st.bgp is not None else set(),
+        "vrf": st.vrfs | {"default"},
+        PEER_GROUP_KIND: set(st.bgp.groups) if st.bgp is not None else set(),
     }
     undefined: list[tuple[str, str, SourceRef]] = [
         (kind, ref_name, src) for kind, ref_name, src in ctx.references if ref_name not in defined[kind]
@@ -214,6 +256,7 @@ def _build(st: _State) -> Node:
         route_maps=f.frozen_route_maps(),
         prefix_lists=f.frozen_prefix_lists(),
         community_lists=f.frozen_community_lists(),
+        as_path_lists=f.frozen_as_path_lists(),
         static_routes=tuple(st.statics),
         ospf=tuple(p.freeze() for p in st.ospf),
         bgp=st.bgp.freeze() if st.bgp is not None else None,

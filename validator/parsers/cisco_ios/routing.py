@@ -35,6 +35,7 @@ def parse_static_route(line: Line, ctx: Context) -> StaticRoute | None:
         vrf = "default"
         if len(w) > 3 and w[2].lower() == "vrf":
             vrf, i = w[3], 4
+            ctx.ref("vrf", vrf, line)  # IOS refuses a route into an undefined VRF
         if i + 2 >= len(w):
             raise LineError("expected prefix, mask and next hop")
         net = IPv4Network((ip(w[i]), mask_len(w[i + 1])), strict=False)
@@ -44,12 +45,17 @@ def parse_static_route(line: Line, ctx: Context) -> StaticRoute | None:
         discard = False
         if is_ip(w[i]):
             nh_ip, i = ip(w[i]), i + 1
+        elif not w[i][:1].isalpha():
+            # ``999.1.1.1`` is a bad address, never an interface name (interface names start with a letter)
+            raise LineError(f"bad next hop {w[i]!r}")
         else:
             nh_if, i = interface_words(w, i)
             if nh_if.lower().startswith("null"):
                 discard, nh_if = True, None
-            elif i < len(w) and is_ip(w[i]):
-                nh_ip, i = ip(w[i]), i + 1
+            else:
+                ctx.ref("interface", nh_if, line)  # Batfish references the next-hop interface too
+                if i < len(w) and is_ip(w[i]):
+                    nh_ip, i = ip(w[i]), i + 1
         distance = 1
         tag: int | None = None
         unmodelled: list[str] = []
@@ -77,7 +83,7 @@ def parse_static_route(line: Line, ctx: Context) -> StaticRoute | None:
     if unmodelled:
         ctx.warn(line, f"static route option not modelled: {' '.join(unmodelled)}")
     else:
-        ctx.ok()
+        ctx.ok(line)
     return StaticRoute(net, ctx.src(line), nh_ip, nh_if, discard, distance, tag, vrf)
 
 
@@ -141,7 +147,7 @@ def parse_router_ospf(stanza: Stanza, ctx: Context) -> OspfDraft | None:
         for child in stanza.children:
             ctx.warn(child, "inside an unparsed router ospf")
         return None
-    ctx.ok()
+    ctx.ok(head)
     for line in stanza.children:
         ctx.child(line, lambda ln: _ospf_line(proc, ln, ctx), IGNORED_OSPF)
     return proc

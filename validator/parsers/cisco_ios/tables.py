@@ -78,6 +78,130 @@ IGNORED_TOP: tuple[Ignorable, ...] = (
     _ig("no service", "management services: " + _MGMT),
 )
 
+# --- sub-modes of ignored top-level stanzas -------------------------------------------------------
+#
+# IOS falls back to global configuration mode when a line is not a command of the current sub-mode
+# (the device does not look at indentation). So an indented line under an ignored stanza is only
+# ignored when it is a known command of that stanza's sub-mode; anything else is parsed as a global
+# command (modelled or warned). Heads not listed here have no sub-mode at all (``service ...``,
+# ``ntp ...``, ``logging ...``): every indented line under them is a global command.
+# Sources: Cisco IOS Configuration Fundamentals / Terminal Services command references (line
+# configuration mode), IOS Security command reference (aaa server groups), IOS High Availability
+# (redundancy), IOS archive and control-plane configuration modes. Matching ignores a leading ``no``.
+
+_LINE_MODE = "line (console/aux/vty) sub-mode: " + _MGMT
+
+SUBMODES: dict[tuple[str, ...], tuple[Ignorable, ...]] = {
+    ("line",): tuple(
+        _ig(cmd, _LINE_MODE)
+        for cmd in (
+            "exec-timeout",
+            "session-timeout",
+            "absolute-timeout",
+            "logout-warning",
+            "password",
+            "login",
+            "logging synchronous",
+            "privilege level",
+            "stopbits",
+            "databits",
+            "parity",
+            "speed",
+            "rxspeed",
+            "txspeed",
+            "flowcontrol",
+            "transport",
+            "access-class",
+            "ipv6 access-class",
+            "exec",
+            "exec-banner",
+            "motd-banner",
+            "history",
+            "length",
+            "width",
+            "escape-character",
+            "autoselect",
+            "autocommand",
+            "modem",
+            "authorization",
+            "accounting",
+            "location",
+            "vacant-message",
+            "activation-character",
+            "session-disconnect-warning",
+            "timeout login response",
+            "terminal-type",
+            "notify",
+            "rotary",
+            "refuse-message",
+            "data-character-bits",
+            "exec-character-bits",
+            "special-character-bits",
+            "padding",
+            "hold-character",
+            "disconnect-character",
+            "start-character",
+            "stop-character",
+            "insecure",
+            "monitor",
+            "international",
+            "full-help",
+            "editing",
+            "lockable",
+            "password-encryption",
+            "domain-lookup",
+            "escape",
+            "transport preferred",
+            "cdp",
+            "media-type",
+            "physical-layer",
+        )
+    ),
+    ("aaa", "group", "server"): tuple(
+        _ig(cmd, "AAA server group sub-mode: " + _MGMT)
+        for cmd in (
+            "server",
+            "server-private",
+            "ip tacacs source-interface",
+            "ip radius source-interface",
+            "ip vrf forwarding",
+            "deadtime",
+            "load-balance",
+        )
+    ),
+    ("control-plane",): (_ig("service-policy", "control-plane policing applies to traffic to the router only"),),
+    ("redundancy",): tuple(
+        _ig(cmd, "supervisor redundancy sub-mode: " + _MGMT)
+        for cmd in ("mode", "main-cpu", "auto-sync", "maintenance-mode", "keepalive-enable")
+    ),
+    ("archive",): tuple(
+        _ig(cmd, "config archive sub-mode: " + _MGMT)
+        for cmd in (
+            "path",
+            "write-memory",
+            "maximum",
+            "time-period",
+            "log config",
+            "logging enable",
+            "logging size",
+            "notify syslog",
+            "hidekeys",
+            "rollback",
+        )
+    ),
+}
+
+
+def submode_table(head: list[str]) -> tuple[Ignorable, ...]:
+    """Known sub-mode commands of an ignored top-level stanza (longest head match; none = no sub-mode)."""
+    low = tuple(w.lower() for w in head)
+    best: tuple[str, ...] = ()
+    for key in SUBMODES:
+        if low[: len(key)] == key and len(key) > len(best):
+            best = key
+    return SUBMODES.get(best, ())
+
+
 IGNORED_INTERFACE: tuple[Ignorable, ...] = (
     _ig("duplex", "physical-layer setting; no layer-3 effect"),
     _ig("negotiation", "physical-layer autonegotiation; no layer-3 effect"),
@@ -149,37 +273,90 @@ def match_ignorable(words: list[str], table: tuple[Ignorable, ...]) -> Ignorable
 
 # --- interface names ------------------------------------------------------------------------
 
-# Ordered: a typed prefix resolves to the first entry whose lower-case form starts with it, as in
-# Batfish's CiscoConfiguration.getCanonicalInterfaceNamePrefix. Common names come first so the
-# documented abbreviations (Gi, Fa, E/Eth, Te, Lo, Po, Tu, Vl) resolve as on real devices.
-INTERFACE_PREFIXES: tuple[str, ...] = (
-    "Ethernet",
-    "FastEthernet",
-    "GigabitEthernet",
-    "TenGigabitEthernet",
-    "Loopback",
-    "Port-channel",
-    "Tunnel",
-    "Vlan",
-    "Null",
-    "Serial",
-    "TwentyFiveGigE",
-    "FortyGigabitEthernet",
-    "FiftyGigE",
-    "HundredGigE",
-    "TwoGigabitEthernet",
-    "FiveGigabitEthernet",
-    "Management",
-    "Dialer",
-    "BVI",
-    "BDI",
-    "ATM",
-    "POS",
-    "Virtual-Template",
-    "Virtual-Access",
-    "Async",
-    "Cellular",
-    "Embedded-Service-Engine",
+# Ordered (typed prefix -> canonical prefix): a typed prefix resolves to the first entry whose
+# lower-case key starts with it, exactly as Batfish's CiscoConfiguration.CISCO_INTERFACE_PREFIXES /
+# getCanonicalInterfaceNamePrefix (IOS, IOS-XE, and the IOS-XR / NX-OS / EOS spellings that the
+# Cisco grammar accepts): ``Gi`` -> GigabitEthernet, ``Te`` -> TenGigabitEthernet, ``Hu`` /
+# ``HundredGigE`` -> HundredGigabitEthernet, ``Fo`` -> FortyGigabitEthernet, ``Twe`` ->
+# TwentyFiveGigE, ``Tw`` -> TwoGigabitEthernet, ``Eth`` -> Ethernet, ``Po`` -> Port-channel, ``Lo``
+# -> Loopback, ``Vl`` -> Vlan, ``Tu`` -> Tunnel, ``Ma`` -> Management, ``mgmt``, ``BDI``, ... The
+# last entries are not in Batfish's table (it refuses those names): full names stay as written.
+INTERFACE_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("Async", "Async"),
+    ("ATM", "ATM"),
+    ("BDI", "BDI"),
+    ("BRI", "BRI"),
+    ("Bundle-Ether", "Bundle-Ethernet"),
+    ("Bundle-Ethernet", "Bundle-Ethernet"),
+    ("BVI", "BVI"),
+    ("Cable", "Cable"),
+    ("cable-downstream", "cable-downstream"),
+    ("cable-mac", "cable-mac"),
+    ("cable-upstream", "cable-upstream"),
+    ("Cellular", "Cellular"),
+    ("Crypto-Engine", "Crypto-Engine"),
+    ("cmp-mgmt", "cmp-mgmt"),
+    ("Dialer", "Dialer"),
+    ("Dot11Radio", "Dot11Radio"),
+    ("Ethernet", "Ethernet"),
+    ("Embedded-Service-Engine", "Embedded-Service-Engine"),
+    ("FastEthernet", "FastEthernet"),
+    ("fc", "fc"),
+    ("fe", "FastEthernet"),
+    ("fortyGigE", "FortyGigabitEthernet"),
+    ("FortyGigabitEthernet", "FortyGigabitEthernet"),
+    ("GigabitEthernet", "GigabitEthernet"),
+    ("ge", "GigabitEthernet"),
+    ("GMPLS", "GMPLS"),
+    ("HundredGigE", "HundredGigabitEthernet"),
+    ("HundredGigabitEthernet", "HundredGigabitEthernet"),
+    ("ip", "ip"),
+    ("Group-Async", "Group-Async"),
+    ("lo", "Loopback"),
+    ("LongReachEthernet", "LongReachEthernet"),
+    ("Loopback", "Loopback"),
+    ("ma", "Management"),
+    ("Management", "Management"),
+    ("ManagementEthernet", "ManagementEthernet"),
+    ("mfr", "mfr"),
+    ("mgmt", "mgmt"),
+    ("MgmtEth", "ManagementEthernet"),
+    ("Modular-Cable", "Modular-Cable"),
+    ("Multilink", "Multilink"),
+    ("Null", "Null"),
+    ("nve", "nve"),
+    ("Port-channel", "Port-channel"),
+    ("POS", "POS"),
+    ("PTP", "PTP"),
+    ("Redundant", "Redundant"),
+    ("Serial", "Serial"),
+    ("Service-Engine", "Service-Engine"),
+    ("TenGigabitEthernet", "TenGigabitEthernet"),
+    ("TenGigE", "TenGigabitEthernet"),
+    ("te", "TenGigabitEthernet"),
+    ("trunk", "trunk"),
+    ("Tunnel", "Tunnel"),
+    ("tunnel-ip", "tunnel-ip"),
+    ("tunnel-te", "tunnel-te"),
+    ("tw", "TwoGigabitEthernet"),
+    ("twe", "TwentyFiveGigE"),
+    ("TwentyFiveGigE", "TwentyFiveGigE"),
+    ("TwentyFiveGigabitEthernet", "TwentyFiveGigE"),
+    ("TwoGigabitEthernet", "TwoGigabitEthernet"),
+    ("vasileft", "vasileft"),
+    ("vasiright", "vasiright"),
+    ("ve", "VirtualEthernet"),
+    ("VirtualEthernet", "VirtualEthernet"),
+    ("Virtual-Template", "Virtual-Template"),
+    ("Vlan", "Vlan"),
+    ("Vxlan", "Vxlan"),
+    ("Wideband-Cable", "Wideband-Cable"),
+    ("Wlan-ap", "Wlan-ap"),
+    ("Wlan-GigabitEthernet", "Wlan-GigabitEthernet"),
+    # not in Batfish's table (kept so abbreviations of these IOS-XE names still resolve)
+    ("FiftyGigE", "FiftyGigE"),
+    ("FiveGigabitEthernet", "FiveGigabitEthernet"),
+    ("Virtual-Access", "Virtual-Access"),
 )
 
 PHYSICAL_PREFIXES: tuple[str, ...] = (
@@ -190,7 +367,7 @@ PHYSICAL_PREFIXES: tuple[str, ...] = (
     "TwentyFiveGigE",
     "FortyGigabitEthernet",
     "FiftyGigE",
-    "HundredGigE",
+    "HundredGigabitEthernet",
     "TwoGigabitEthernet",
     "FiveGigabitEthernet",
     "Serial",

@@ -113,7 +113,7 @@ def take_zone_members(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
         if low[:2] == ["zone-member", "security"]:
             if len(line.words) == 3:
                 draft.members[name] = (line.words[2], ctx.src(line))
-                ctx.ok()
+                ctx.ok(line)
             else:  # the interface's zone is unknown: it is partial (its egress filter is undecided)
                 draft.bad_members.setdefault(name, []).append(ctx.src(line))
                 ctx.warn(line, "expected zone-member security ZONE")
@@ -125,10 +125,10 @@ def take_zone_members(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
 def _zone(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
     name = stanza.head.words[2]
     draft.zones.setdefault(name, ctx.src(stanza.head))
-    ctx.ok()
+    ctx.ok(stanza.head)
     for line in stanza.children:
         if line.words[0].lower() == "description":
-            ctx.ok()
+            ctx.ok(line)
         else:
             ctx.warn(line, "zone option not modelled")
 
@@ -136,14 +136,14 @@ def _zone(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
 def _zone_pair(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
     w = stanza.head.words
     pair = _Pair(name=w[2], source_zone=w[4], destination_zone=w[6], source=ctx.src(stanza.head))
-    ctx.ok()
+    ctx.ok(stanza.head)
     for line in stanza.children:
         low = [x.lower() for x in line.words]
         if low[:3] == ["service-policy", "type", "inspect"] and len(low) == 4:
             pair.policy, pair.policy_source = line.words[3], ctx.src(line)
-            ctx.ok()
+            ctx.ok(line)
         elif low[0] == "description":
-            ctx.ok()
+            ctx.ok(line)
         else:
             pair.unparsed.append(ctx.src(line))
             ctx.warn(line, "zone-pair option not modelled (the zone-pair is undecided)")
@@ -156,23 +156,23 @@ def _class_map(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
     # re-entering a class-map adds its match lines to the existing one (IOS configuration mode)
     cm = draft.class_maps.get(w[-1]) or _ClassMap(name=w[-1], source=ctx.src(stanza.head), match_all=match_all)
     draft.class_maps[cm.name] = cm
-    ctx.ok()
+    ctx.ok(stanza.head)
     for line in stanza.children:
         low = [x.lower() for x in line.words]
         n = len(low)
         if low[:3] == ["match", "access-group", "name"] and n == 4:
             cm.acls.append(line.words[3])
             ctx.ref("acl", line.words[3], line)
-            ctx.ok()
+            ctx.ok(line)
         elif low[:2] == ["match", "access-group"] and n == 3 and low[2].isdigit():
             cm.acls.append(line.words[2])
             ctx.ref("acl", line.words[2], line)
-            ctx.ok()
+            ctx.ok(line)
         elif low[:2] == ["match", "protocol"] and n == 3 and low[2] in INSPECT_PROTOCOLS:
             cm.protocols.append(low[2])
-            ctx.ok()
+            ctx.ok(line)
         elif low[0] == "description":
-            ctx.ok()
+            ctx.ok(line)
         else:
             cm.unparsed.append(ctx.src(line))
             ctx.warn(line, "inspect class-map match not modelled (the class is undecided)")
@@ -182,7 +182,7 @@ def _policy_map(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
     name = stanza.head.words[3]
     pm = draft.policy_maps.get(name) or _PolicyMap(name=name, source=ctx.src(stanza.head))
     draft.policy_maps[name] = pm
-    ctx.ok()
+    ctx.ok(stanza.head)
     current: _PolicyClass | None = None
     class_indent = 0
     for line in stanza.children:
@@ -195,16 +195,16 @@ def _policy_map(stanza: Stanza, draft: ZoneDraft, ctx: Context) -> None:
         if low[:3] == ["class", "type", "inspect"] and n == 4:
             current = _PolicyClass(name=line.words[3], source=ctx.src(line))
             pm.classes = [c for c in pm.classes if c.name != current.name] + [current]
-            ctx.ok()
+            ctx.ok(line)
         elif low == ["class", "class-default"]:
             current = _PolicyClass(name="class-default", source=ctx.src(line))
             pm.default = current
-            ctx.ok()
+            ctx.ok(line)
         elif current is not None and low[0] in _ACTIONS and _action_ok(low):
             current.action, current.action_source = _ACTIONS[low[0]], ctx.src(line)
-            ctx.ok()
+            ctx.ok(line)
         elif low[0] == "description":
-            ctx.ok()
+            ctx.ok(line)
         else:
             (current.unparsed if current is not None else pm.unparsed).append(ctx.src(line))
             ctx.warn(line, "inspect policy-map line not modelled (the policy is undecided)")

@@ -1,0 +1,110 @@
+"""Run limits: a wall-clock deadline and signals that end a run, never with a partial pass.
+
+A CI job must not hang and must not pass because an analysis was cut short. The deadline is a
+``SIGALRM`` timer in the main thread; its exception derives from ``BaseException`` so no broad
+``except Exception`` in the analysis can swallow it and carry on with half an answer. Outside the
+main thread (no signals there) the deadline is checked cooperatively at phase boundaries
+(:func:`check_deadline`), and a run that finishes after its deadline is still an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from types import FrameType
+
+from validator.errors import InputError
+
+
+class RunTimeout(BaseException):
+    """The run exceeded its ``--timeout``: the verdict is ``error`` (exit 3), never a pass."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"timed out after {seconds:g} s (--timeout): no verdict")
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) ended the run: exit 3, workers ended, one line on stderr."""
+
+    def __init__(self, signame: str) -> None:
+        self.signame = signame
+        super().__init__(f"interrupted by {signame}: no verdict")
+
+
+_deadlines: list[tuple[float, float]] = []  # (monotonic end, seconds), innermost last
+
+
+def check_deadline() -> None:
+    """Raise :class:`RunTimeout` if any active deadline has passed (cooperative check)."""
+    now = time.monotonic()
+    for end, seconds in _deadlines:
+        if now >= end:
+            raise RunTimeout(seconds)
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`RunTimeout` in the body once ``seconds`` have passed (None: no limit)."""
+    if seconds is None:
+        yield
+        return
+    if not seconds > 0:
+        raise InputError(f"timeout must be a positive number of seconds, not {seconds!r}")
+    entry = (time.monotonic() + seconds, seconds)
+    _deadlines.append(entry)
+    use_alarm = _in_main_thread() and hasattr(signal, "setitimer")
+    previous: object = None
+    if use_alarm:
+        outer = signal.getitimer(signal.ITIMER_REAL)[0]
+
+        def on_alarm(signum: int, frame: FrameType | None) -> None:
+            check_deadline()  # the innermost expired deadline names itself; else an outer one
+            raise RunTimeout(seconds)
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        # an enclosing deadline that ends first keeps its own (earlier) alarm
+        signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer > 0 else seconds)
+    try:
+        yield
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)  # type: ignore[arg-type]
+        _deadlines.remove(entry)
+        if use_alarm and _deadlines:  # re-arm the enclosing deadline
+            remaining = min(end for end, _ in _deadlines) - time.monotonic()
+            signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001))
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """SIGTERM raises :class:`Interrupted` like Ctrl-C does, so ``finally`` blocks (worker pools)
+    run and the command leaves with exit 3 instead of dying silently or passing."""
+    if not _in_main_thread():
+        yield
+        return
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def worker_signals() -> None:
+    """In forked workers: die on SIGTERM (the pool's terminate), leave SIGINT to the parent,
+    which ends the pool; a worker must never outlive the command."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
