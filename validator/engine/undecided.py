@@ -61,13 +61,20 @@ def _node_partial(node: Node) -> bool:
             return True
         if any(a is not None and a not in node.acls for a in (i.acl_in, i.acl_out)):
             return True
-    return _policies_partial(node)
+    return _zones_partial(node) or _policies_partial(node)
+
+
+def _zones_partial(node: Node) -> bool:
+    """A zone-pair or inspect class with unreadable lines (the zone filter step carries them)."""
+    return any(p.unparsed or any(c.unparsed for c in p.classes) for p in node.zone_pairs)
 
 
 def _forwarding_partial(snapshot: Snapshot) -> bool:
     """Partial filters or interfaces: what can make a BGP session's TCP exchange undecided."""
     return any(
-        any(a.unparsed for a in n.acls.values()) or any(i.unparsed for i in n.interfaces.values())
+        any(a.unparsed for a in n.acls.values())
+        or any(i.unparsed for i in n.interfaces.values())
+        or _zones_partial(n)
         for n in snapshot.nodes.values()
     )
 
