@@ -76,3 +76,24 @@ def test_header_classes_split_at_the_zone_policy_acls(tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert code == 1 and _failing(doc) == {"web-closed"}
     assert {f["flow"]["dst_port"] for f in doc["findings"] if f.get("flow")} == {8443}
+
+
+def test_unreadable_line_in_a_consulted_zone_class_makes_the_policy_undecided(tmp_path: Path) -> None:
+    """The soundness rule for zone policies: web flows are decided by class-map WEB-CLASS, which
+    has a line the parser cannot read, so web-open cannot pass and names that line; the inside
+    flows never consult it (no zone-pair into inside) and stay decided."""
+    snap = tmp_path / "snap" / "configs"
+    snap.mkdir(parents=True)
+    text = (ZBF / "base" / "configs" / "fw1.cfg").read_text()
+    text = text.replace(" match access-group name WEB\n", " match access-group name WEB\n match protocol dns\n")
+    (snap / "fw1.cfg").write_text(text)
+    out = tmp_path / "v.json"
+    code = main(
+        ["check", "--head-dir", str(snap.parent), "--policies", str(POLICIES), "--format", "json", "--output", str(out)]
+    )
+    doc = json.loads(out.read_text())
+    assert code == 1
+    web = [f for f in doc["findings"] if f["policy"] == "web-open"]
+    assert web and all(f["status"] == "undecided" for f in web)
+    assert {"file": "configs/fw1.cfg", "line": 10, "text": "match protocol dns"} in web[0]["locations"]
+    assert not [f for f in doc["findings"] if f["policy"] == "inside-closed"]

@@ -148,3 +148,27 @@ def test_one_side_with_update_source_establishes_both() -> None:
     dp = dataplane(r1, r2)
     assert (_session(dp, "r1").status, str(_session(dp, "r1").local_ip)) == ("ESTABLISHED", "1.1.1.1")
     assert (_session(dp, "r2").status, str(_session(dp, "r2").local_ip)) == ("ESTABLISHED", "2.2.2.2")
+
+
+def test_shutdown_neighbor_shows_its_configured_local_ip_and_no_compatibility_reason() -> None:
+    r1 = ibgp("r1", "1.1.1.1", [("10.0.12.1", M24)], [], "10.0.12.2", " neighbor 10.0.12.2 shutdown\n")
+    r2 = ibgp("r2", "2.2.2.2", [("10.0.12.2", M24)], [], "10.0.12.1")
+    s = _session(dataplane(r1, r2), "r1")
+    assert (s.status, str(s.local_ip), s.reason) == ("NOT_COMPATIBLE", "10.0.12.1", "")
+
+
+def test_update_source_without_an_address_falls_back_to_the_fib() -> None:
+    """CiscoConfiguration.getUpdateSource gives no IP for an update-source interface without an
+    address, so Batfish infers the source from the FIB as for a neighbour without update-source."""
+    r1 = ibgp(
+        "r1",
+        "1.1.1.1",
+        [("10.0.12.1", M24)],
+        ["10.0.23.0 255.255.255.0 10.0.12.2"],
+        "10.0.23.3",
+        " neighbor 10.0.23.3 update-source Loopback9\n",
+    )
+    r2 = ibgp("r2", "2.2.2.2", [("10.0.12.2", M24), ("10.0.23.2", M24)], [], "9.9.9.9")
+    r3 = ibgp("r3", "3.3.3.3", [("10.0.23.3", M24)], ["10.0.12.0 255.255.255.0 10.0.23.2"], "10.0.12.1")
+    s1 = _session(dataplane(r1 + "interface Loopback9\n", r2, r3), "r1")
+    assert (s1.status, str(s1.local_ip)) == ("ESTABLISHED", "10.0.12.1")

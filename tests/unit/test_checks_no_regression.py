@@ -34,9 +34,10 @@ def intent(src: str, dst: Intervals, c: HeaderConstraints, expect: str = "allow"
     return IntentScope(f"{src} {expect}", (s,), dst, c, expect)
 
 
-# the LAN addresses in use that r2 does not null-route and r3 does not filter
+# the LAN addresses that r2 does not null-route and r3 does not filter; the /28's network and
+# broadcast addresses are delivered too (EXITS_NETWORK: Batfish's internal space is host IPs)
 LAN_SPACE = Intervals.of(
-    [(ip("10.3.0.1"), ip("10.3.0.5")), (ip("10.3.0.7"), ip("10.3.0.7")), (ip("10.3.0.12"), ip("10.3.0.14"))]
+    [(ip("10.3.0.0"), ip("10.3.0.5")), (ip("10.3.0.7"), ip("10.3.0.7")), (ip("10.3.0.12"), ip("10.3.0.15"))]
 )
 WEB = HeaderConstraints(frozenset({6}), Intervals.of([(80, 80), (443, 443)]))
 

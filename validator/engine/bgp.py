@@ -132,7 +132,7 @@ def _neighbors(proc: BgpProcess) -> Iterable[BgpNeighbor]:
     return (nb for nb in proc.neighbors if nb.active and not nb.shutdown and nb.remote_as is not None)
 
 
-def _static_local_ip(node: Node, nb: BgpNeighbor) -> IPv4Address | None:
+def static_local_ip(node: Node, nb: BgpNeighbor) -> IPv4Address | None:
     """The local IP Batfish's IOS conversion configures (CiscoConfiguration.getUpdateSource):
     the ``update-source`` interface's address, else the address of the last interface (in name
     order) whose subnet holds the peer, else none (the session's IP is then unknown statically)."""
@@ -199,13 +199,14 @@ def compute_bgp_topology(
             local_as = nb.local_as if nb.local_as is not None else proc.local_as
             stype = _session_type(nb, local_as) if nb.remote_as is not None else "UNSET"
             facts.peers[(name, id(nb))] = PeerInfo(name, nb.vrf, nb, local_as, stype)
+            if nb.peer_ip is not None:
+                facts.static_ip[(name, id(nb))] = static_local_ip(node, nb)
         for nb in _neighbors(proc):
             if nb.peer_ip is None:
                 continue  # passive listeners never initiate
             key = (name, id(nb))
             local_as = facts.peers[key].local_as
-            static = _static_local_ip(node, nb)
-            facts.static_ip[key] = static
+            static = facts.static_ip[key]
             lips = [static] if static is not None else _fib_local_ips(node, nb, fibs)
             if not lips:
                 continue

@@ -73,8 +73,8 @@ def _active_row(key: PeerKey, info: PeerInfo, facts: SessionFacts) -> BgpSession
     local_ip = static
     remote_node: str | None = None
     reason = ""
-    if nb.remote_as is None:
-        status = "NOT_COMPATIBLE"
+    if nb.remote_as is None or not nb.active or nb.shutdown:
+        status = "NOT_COMPATIBLE"  # Batfish does not convert such a neighbour at all
     elif len(established) == 1:
         status = "ESTABLISHED"
         ((remote, local_ip),) = established.items()

@@ -63,7 +63,12 @@ def _node_partial(node: Node) -> bool:
             return True
         if any(a is not None and a not in node.acls for a in (i.acl_in, i.acl_out)):
             return True
-    return _policies_partial(node)
+    return _zones_partial(node) or _policies_partial(node)
+
+
+def _zones_partial(node: Node) -> bool:
+    """A zone-pair or inspect class with unreadable lines (the zone filter step carries them)."""
+    return any(p.unparsed or any(c.unparsed for c in p.classes) for p in node.zone_pairs)
 
 
 def _forwarding_partial(snapshot: Snapshot) -> bool:
@@ -71,7 +76,7 @@ def _forwarding_partial(snapshot: Snapshot) -> bool:
     return any(
         any(a.unparsed for a in n.acls.values())
         or any(i.unparsed for i in n.interfaces.values())
-        or any(zp.unparsed or any(c.unparsed for c in zp.classes) for zp in n.zone_pairs)
+        or _zones_partial(n)
         for n in snapshot.nodes.values()
     )
 

@@ -15,6 +15,7 @@ from validator.engine.bgp import (
     SpeakerKey,
     compute_bgp_topology,
     external_routes,
+    static_local_ip,
 )
 from validator.engine.dataplane import MAX_TOPOLOGY_ITERATIONS, _Context, igp_fixpoint
 from validator.engine.incremental._bgp import PrefixBgp, PrefixState, Unsupported, _merged_at
@@ -661,11 +662,8 @@ def _fib_local_ips(snapshot: Snapshot) -> bool:
         if node.bgp is None:
             continue
         for nb in node.bgp.neighbors:
-            if nb.update_source is not None or nb.peer_ip is None:
-                continue
-            if not any(
-                i.vrf == nb.vrf and any(nb.peer_ip in a.network for a in i.addresses) for i in node.interfaces.values()
-            ):
+            # no static local IP (also an update-source without an address): the FIB chooses it
+            if nb.peer_ip is not None and static_local_ip(node, nb) is None:
                 return True
     return False
 
