@@ -18,7 +18,7 @@ from validator.model.config import Acl, Interface, Node, StaticRoute
 from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.iptables import parse_iptables
 
-_KNOWN_HOST_KEYS = {"hostname", "hostinterfaces", "iptablesfile"}
+_KNOWN_HOST_KEYS = {"hostname", "hostinterfaces", "iptablesfile", "overlay"}
 _KNOWN_IFACE_KEYS = {"name", "prefix", "gateway", "bandwidth", "otherprefixes", "shared"}
 
 
