@@ -69,7 +69,7 @@ def test_overlay_rule_with_an_interface_match_makes_the_filter_partial() -> None
 @pytest.mark.parametrize(
     ("files", "needle"),
     [
-        ({"hosts/r1.json": OVERLAY.replace(b'"R1"', b'"r9"')}, "no device has that hostname"),
+        ({"hosts/r1.json": OVERLAY.replace(b'"R1"', b'"r9"')}, "no device configuration has that hostname"),
         ({"iptables/r1.iptables": "*filter\n:INPUT DROP [0:0]\nCOMMIT\n"}, "only mangle"),
         ({"configs/r1.cfg": R1 + "ip access-list extended X\n permit ip any any\n!\n"}, "already has ACLs"),
     ],
