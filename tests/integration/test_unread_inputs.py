@@ -279,3 +279,14 @@ def test_git_blob_over_the_cap_is_refused_before_reading(
     monkeypatch.setenv("VALIDATOR_MAX_FILE_BYTES", "5000")
     run = run_cli(capsys, ["check", "--repo", str(repo.path), "--base", "main", "--snapshot", "network"])
     assert_one_line_error(run, "configs/big.cfg", "too large", "limit is 5000 bytes")
+
+
+def test_policies_kept_inside_the_head_folder_are_not_unread(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    head = copy_base(tmp_path / "head")
+    (head / "policies").mkdir()
+    inside = head / "policies" / "web-only.yaml"
+    inside.write_text(WEB_ONLY)
+    run, doc = _check(capsys, tmp_path, head, BASE, inside)
+    assert run.code == 0, (run.err, _errors(doc))
