@@ -252,3 +252,26 @@ def test_decode_text_refuses_binary_and_non_utf8() -> None:
         decode_text(b"ok\n\xff\n", "f")
     assert exc.value.line == 2
     assert decode_text("\ufeffhé".encode(), "f") == "hé"
+
+
+def test_overlay_fixture_filters_traffic_like_batfish() -> None:
+    """fixtures/unit/overlay: r1's overlay drops telnet from its LAN entering any interface."""
+    from ipaddress import IPv4Address
+
+    from validator.engine.dataplane import compute_dataplane
+    from validator.engine.traceroute import trace
+    from validator.model.flow import Flow
+    from validator.snapshot.folder import load_snapshot
+
+    snap = load_snapshot(Path(__file__).resolve().parents[2] / "fixtures" / "unit" / "overlay")
+    assert sorted(snap.nodes) == ["r1", "r2"] and snap.file_errors == ()
+    dp = compute_dataplane(snap)
+
+    def disposition(port: int) -> str:
+        flow = Flow(
+            "r1", IPv4Address("10.1.0.10"), IPv4Address("10.2.0.10"), "GigabitEthernet0/1", ip_protocol=6, dst_port=port
+        )
+        return str(trace(dp, flow)[0].disposition)
+
+    assert disposition(23) == "DENIED_IN"
+    assert disposition(22) == "DELIVERED_TO_SUBNET"
