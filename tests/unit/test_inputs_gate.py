@@ -275,3 +275,20 @@ def test_overlay_fixture_filters_traffic_like_batfish() -> None:
 
     assert disposition(23) == "DENIED_IN"
     assert disposition(22) == "DELIVERED_TO_SUBNET"
+
+
+@pytest.mark.parametrize(
+    ("snapshot_path", "policies", "want"),
+    [
+        (".", "policies", ["policies"]),
+        ("net", "net/policies", ["policies"]),
+        ("net", "policies", []),
+        ("", "p/", ["p"]),
+    ],
+)
+def test_git_mode_policies_inside_the_snapshot_are_not_unread(
+    snapshot_path: str, policies: str, want: list[str]
+) -> None:
+    from validator.api import _repo_own_paths
+
+    assert _repo_own_paths(snapshot_path, policies) == want
