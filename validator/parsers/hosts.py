@@ -276,4 +276,7 @@ def apply_overlay(node: Node, text: str, file: str, iptables: dict[str, str]) ->
                 interfaces[name] = replace(iface, acl_in=acl_name, acl_in_source=acl.source)
             else:
                 interfaces[name] = replace(iface, acl_out=acl_name, acl_out_source=acl.source)
-    return replace(node, interfaces=interfaces, acls=acls, warnings=node.warnings + tuple(result.warnings))
+    # "not simple" concerns host files only (whether Batfish filters a host); an overlay's chains
+    # are applied whatever they hold, so that warning does not apply here
+    kept = tuple(w for w in result.warnings if not w.reason.startswith("iptables not simple"))
+    return replace(node, interfaces=interfaces, acls=acls, warnings=node.warnings + kept)
