@@ -15,6 +15,11 @@ Cases:
 - ``diff-unique``: 30,000 distinct ACL lines, three edits;
 - ``policy-lint``: ``validator policies lint`` of a generated 27 MB policy file (was 69 s);
 - ``difflib-2500`` (``--compare``): the old algorithm on 2,500 repeated lines, for the ratio.
+
+Figures (2 shared cores, load average 10+, so absolute times are inflated; compare within a run):
+diff-repeated 0.03 s / 23 MB, diff-anchorless 0.09 s / 25 MB, diff-unique 0.11 s / 34 MB,
+difflib-2500 1.75 s; policy-lint of 27.0 MB 24.7 s / 196 MB, where the previous loader
+(pure-Python YAML composer, ``$ref`` lookups on every zone) took 108 s on the same file and load.
 """
 
 from __future__ import annotations

@@ -242,22 +242,20 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
         raise
     if inputs.intent is not None:
         validate_intent(inputs.intent, inputs.policies, inputs.head)
+    if inputs.base is None:
+        # state mode: every line the parser could not read blocks (never a silent pass)
+        verdict.findings.extend(state_findings(inputs.head))
     touched = None
     impact = None
     if inputs.base is not None:
         result = compute_changeset(inputs.base, inputs.head)
         cs: ChangeSet = replace(result.changeset, policies_changed=inputs.policies_changed)
         verdict.change = cs
-        unread = unread_changes(inputs.base, inputs.head, inputs.ignore_paths)
-        if unread:
-            cs = replace(cs, unread=tuple(unread))
-            verdict.change = cs
         touched = touched_elements(result.changeset, inputs.base, inputs.head)
         impact = analyse_change(result.changeset, inputs.base, inputs.head)
         cs = impact.mark(cs)
         verdict.change = cs
         verdict.findings.extend(unmodelled_findings(result))
-        verdict.findings.extend(unread_findings(unread, inputs.base, inputs.head))
         for path in result.changeset.files:
             if path in ENGINE_UNMODELLED_FILES:
                 verdict.findings.append(
@@ -268,6 +266,11 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
                         locations=(Location(path, 1),),
                     )
                 )
+        # changed files the loader never reads: listed and blocking unless declared not state
+        unread = unread_changes(inputs.base, inputs.head, inputs.ignore_paths)
+        if unread and verdict.change is not None:
+            verdict.change = replace(verdict.change, unread=tuple(unread))
+        verdict.findings.extend(unread_findings(unread, inputs.base, inputs.head))
         if inputs.policies_changed:
             verdict.findings.append(
                 Finding(
@@ -280,9 +283,6 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     elif inputs.head.file_errors:
         fe = inputs.head.file_errors[0]
         raise ConfigParseError(f"configuration does not parse: {fe.message}", file=fe.file, line=fe.line or None)
-    else:
-        # state mode: every line the parser could not read blocks (never a silent pass)
-        verdict.findings.extend(state_findings(inputs.head))
     head_dp = backend.dataplane(inputs.head)
     base_dp = backend.dataplane(inputs.base) if inputs.base is not None else None
     ctx = CheckContext(
@@ -407,12 +407,12 @@ def check(
     engine: str = "builtin",
     *,
     intent: str | Path | None = None,
+    ignore_paths: Sequence[str] = (),
     repo: str | Path | None = None,
     head_rev: str | None = None,
     base_rev: str | None = None,
     snapshot_path: str = ".",
     batfish_host: str | None = None,
-    ignore_paths: Sequence[str] = (),
     allow_empty: bool = False,
     max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
     timeout: float | None = None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -279,3 +280,42 @@ def test_git_blob_over_the_cap_is_refused_before_reading(
     monkeypatch.setenv("VALIDATOR_MAX_FILE_BYTES", "5000")
     run = run_cli(capsys, ["check", "--repo", str(repo.path), "--base", "main", "--snapshot", "network"])
     assert_one_line_error(run, "configs/big.cfg", "too large", "limit is 5000 bytes")
+
+
+def test_policies_kept_inside_the_head_folder_are_not_unread(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    head = copy_base(tmp_path / "head")
+    (head / "policies").mkdir()
+    inside = head / "policies" / "web-only.yaml"
+    inside.write_text(WEB_ONLY)
+    run, doc = _check(capsys, tmp_path, head, BASE, inside)
+    assert run.code == 0, (run.err, _errors(doc))
+
+
+# --- overlay host files -------------------------------------------------------------------------
+
+OVERLAY_POLICIES = """\
+version: 1
+zones:
+  lan1: {interfaces: ["r1[GigabitEthernet0/1]"]}
+  lan2: {prefixes: [10.2.0.0/24]}
+policies:
+  - {name: no-telnet, type: reachability, from: lan1, to: lan2, protocol: tcp, ports: [23], expect: deny}
+  - {name: ssh-open, type: reachability, from: lan1, to: lan2, protocol: tcp, ports: [22], expect: allow}
+"""
+
+
+def test_overlay_host_file_filters_the_router_end_to_end(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "unit" / "overlay"
+    policies = tmp_path / "overlay.yaml"
+    policies.write_text(OVERLAY_POLICIES)
+    run, doc = _check(capsys, tmp_path, fixture, None, policies)
+    assert run.code == 0, (run.err, _errors(doc))
+    # without the overlay, telnet gets through: the deny policy blocks
+    bare = tmp_path / "bare"
+    shutil.copytree(fixture, bare)
+    (bare / "hosts" / "r1-overlay.json").unlink()
+    run2, doc2 = _check(capsys, tmp_path, bare, None, policies)
+    assert run2.code == 1
+    assert {f["policy"] for f in _errors(doc2)} == {"no-telnet"}

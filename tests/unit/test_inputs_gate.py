@@ -69,7 +69,7 @@ def test_overlay_rule_with_an_interface_match_makes_the_filter_partial() -> None
 @pytest.mark.parametrize(
     ("files", "needle"),
     [
-        ({"hosts/r1.json": OVERLAY.replace(b'"R1"', b'"r9"')}, "no device has that hostname"),
+        ({"hosts/r1.json": OVERLAY.replace(b'"R1"', b'"r9"')}, "no device configuration has that hostname"),
         ({"iptables/r1.iptables": "*filter\n:INPUT DROP [0:0]\nCOMMIT\n"}, "only mangle"),
         ({"configs/r1.cfg": R1 + "ip access-list extended X\n permit ip any any\n!\n"}, "already has ACLs"),
     ],
@@ -252,3 +252,44 @@ def test_decode_text_refuses_binary_and_non_utf8() -> None:
         decode_text(b"ok\n\xff\n", "f")
     assert exc.value.line == 2
     assert decode_text("\ufeffhé".encode(), "f") == "hé"
+
+
+def test_overlay_fixture_filters_traffic_like_batfish() -> None:
+    """fixtures/unit/overlay: r1's overlay drops telnet from its LAN entering any interface."""
+    from ipaddress import IPv4Address
+
+    from validator.engine.dataplane import compute_dataplane
+    from validator.engine.traceroute import trace
+    from validator.model.flow import Flow
+    from validator.snapshot.folder import load_snapshot
+
+    snap = load_snapshot(Path(__file__).resolve().parents[2] / "fixtures" / "unit" / "overlay")
+    assert sorted(snap.nodes) == ["r1", "r2"] and snap.file_errors == ()
+    assert snap.warnings == []  # nothing the gate did not understand: a state check may pass
+    dp = compute_dataplane(snap)
+
+    def disposition(port: int) -> str:
+        flow = Flow(
+            "r1", IPv4Address("10.1.0.10"), IPv4Address("10.2.0.10"), "GigabitEthernet0/1", ip_protocol=6, dst_port=port
+        )
+        return str(trace(dp, flow)[0].disposition)
+
+    assert disposition(23) == "DENIED_IN"
+    assert disposition(22) == "DELIVERED_TO_SUBNET"
+
+
+@pytest.mark.parametrize(
+    ("snapshot_path", "policies", "want"),
+    [
+        (".", "policies", ["policies"]),
+        ("net", "net/policies", ["policies"]),
+        ("net", "policies", []),
+        ("", "p/", ["p"]),
+    ],
+)
+def test_git_mode_policies_inside_the_snapshot_are_not_unread(
+    snapshot_path: str, policies: str, want: list[str]
+) -> None:
+    from validator.api import _repo_own_paths
+
+    assert _repo_own_paths(snapshot_path, policies) == want

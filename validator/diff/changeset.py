@@ -16,7 +16,8 @@ from typing import Literal
 
 from validator.diff.linediff import opcodes
 from validator.diff.stanzas import Stanza, canonical_interface_name, normalise_line, segment_ios
-from validator.diff.unmodelled import Unmodelled, dedupe, management_changes, removed_unmodelled
+from validator.diff.unmodelled import Unmodelled as Unmodelled  # re-exported: it used to live here
+from validator.diff.unmodelled import dedupe, management_changes, removed_unmodelled
 from validator.model.config import Node
 from validator.model.snapshot import Snapshot
 from validator.model.verdict import ChangedStanza, ChangeSet, Finding

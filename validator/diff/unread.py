@@ -59,7 +59,8 @@ def unread_findings(paths: Iterable[str], base: Snapshot, head: Snapshot) -> lis
     """One blocking finding per unread changed file (pseudo-policy ``change``, check ``unread``)."""
     out: list[Finding] = []
     for path in paths:
-        op = "added" if path not in base.unread_files else "removed" if path not in head.unread_files else "modified"
+        before, after = _content(base, path), _content(head, path)
+        op = "added" if before is None else "removed" if after is None else "modified"
         out.append(
             Finding(
                 policy=UNREAD_POLICY,

@@ -18,7 +18,7 @@ from validator.model.config import Acl, Interface, Node, StaticRoute
 from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.iptables import parse_iptables
 
-_KNOWN_HOST_KEYS = {"hostname", "hostinterfaces", "iptablesfile"}
+_KNOWN_HOST_KEYS = {"hostname", "hostinterfaces", "iptablesfile", "overlay"}
 _KNOWN_IFACE_KEYS = {"name", "prefix", "gateway", "bandwidth", "otherprefixes", "shared"}
 
 
@@ -276,4 +276,7 @@ def apply_overlay(node: Node, text: str, file: str, iptables: dict[str, str]) ->
                 interfaces[name] = replace(iface, acl_in=acl_name, acl_in_source=acl.source)
             else:
                 interfaces[name] = replace(iface, acl_out=acl_name, acl_out_source=acl.source)
-    return replace(node, interfaces=interfaces, acls=acls, warnings=node.warnings + tuple(result.warnings))
+    # "not simple" concerns host files only (whether Batfish filters a host); an overlay's chains
+    # are applied whatever they hold, so that warning does not apply here
+    kept = tuple(w for w in result.warnings if not w.reason.startswith("iptables not simple"))
+    return replace(node, interfaces=interfaces, acls=acls, warnings=node.warnings + kept)

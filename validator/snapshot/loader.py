@@ -205,10 +205,12 @@ def _apply_overlay(nodes: dict[str, Node], path: str, texts: dict[str, str]) -> 
     """Merge an overlay host file into the device of the same hostname (Batfish: orphaned if none)."""
     host = overlay_hostname(texts[path], path)
     node = nodes.get(host)
-    if node is None:
+    if node is None or node.vendor == "host":  # Batfish overlays only devices of configs/
         # Batfish marks an overlay without a device ORPHANED and ignores it; the iptables it names
         # then filter nothing, which is never what its author meant: refuse, naming the file
-        raise ConfigParseError(f"overlay host file names {host!r}, but no device has that hostname", file=path)
+        raise ConfigParseError(
+            f"overlay host file names {host!r}, but no device configuration has that hostname", file=path
+        )
     nodes[host] = apply_overlay(node, texts[path], path, texts)
 
 
