@@ -122,7 +122,7 @@ def test_signal_ends_the_run_and_every_worker(ring: Path, sig: signal.Signals) -
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "VALIDATOR_WORKERS": "2"},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "VALIDATOR_WORKERS": "2", "VALIDATOR_PROGRESS": "0"},
     )
     try:
         workers: set[int] = set()
