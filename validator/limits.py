@@ -35,6 +35,7 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(f"interrupted by {signame}: no verdict")
 
 
+REARM_SECONDS = 0.2
 _deadlines: list[tuple[float, float]] = []  # (monotonic end, seconds), innermost last
 
 
@@ -66,6 +67,9 @@ def deadline(seconds: float | None) -> Iterator[None]:
         outer = signal.getitimer(signal.ITIMER_REAL)[0]
 
         def on_alarm(signum: int, frame: FrameType | None) -> None:
+            # an exception raised where Python cannot propagate it (a __del__, a gc callback) is
+            # lost: fire again shortly until one lands; the ``finally`` below disarms the timer
+            signal.setitimer(signal.ITIMER_REAL, REARM_SECONDS)
             check_deadline()  # the innermost expired deadline names itself; else an outer one
             raise RunTimeout(seconds)
 

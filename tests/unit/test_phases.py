@@ -54,3 +54,11 @@ def test_progress_can_be_switched_off_for_scripts() -> None:
         env={"PYTHONPATH": str(ROOT), "VALIDATOR_PROGRESS": "0", "PATH": "/usr/bin:/bin"},
     )
     assert proc.returncode == 0 and proc.stderr == ""
+
+
+def test_progress_in_logs_is_opt_in() -> None:
+    from validator.cli import _progress_wanted
+
+    assert _progress_wanted("1") and _progress_wanted("yes")
+    assert not _progress_wanted("0") and not _progress_wanted("off")
+    assert not _progress_wanted(None)  # pytest's stderr is not a terminal

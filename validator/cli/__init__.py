@@ -87,11 +87,22 @@ def run() -> None:
     from validator.phases import announced
 
     _tune_gc()
-    if os.environ.get("VALIDATOR_PROGRESS", "1") == "0":
+    if not _progress_wanted(os.environ.get("VALIDATOR_PROGRESS")):
         sys.exit(main())
     with announced():  # a phase that lasts more than ~2 s says so on stderr
         code = main()
     sys.exit(code)
+
+
+def _progress_wanted(setting: str | None) -> bool:
+    """Progress lines on a terminal by default; in logs (CI) with ``VALIDATOR_PROGRESS=1``, so
+    scripts that read stderr keep it to the one line of an error unless they ask for more."""
+    if setting is not None and setting.strip():
+        return setting.strip() not in ("0", "no", "false", "off")
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _tune_gc() -> None:
