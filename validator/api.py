@@ -21,7 +21,7 @@ from validator.checks.zones import zone_destination, zone_sources
 from validator.engine.convergence import require_converged
 from validator.engine.types import DataPlane
 from validator.errors import ConfigParseError, InputError, NotConverged, PolicyError
-from validator.limits import RunTimeout, check_deadline, deadline
+from validator.limits import RunTimeout, check_deadline, deadline, timeout_handled
 from validator.model.snapshot import Snapshot
 from validator.model.verdict import ChangeSet, Finding, Location, Side, Verdict
 from validator.phases import phase
@@ -305,6 +305,8 @@ def run(
                 policy_findings, ran = run_policies(ctx)
             check_deadline()
     except (NotConverged, RunTimeout) as exc:
+        if isinstance(exc, RunTimeout):
+            timeout_handled()  # the error verdict is the answer: no second alarm while it is rendered
         failed = verdict or Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
         failed.error = exc.one_line() if isinstance(exc, NotConverged) else str(exc)
         failed.seconds = time.monotonic() - start

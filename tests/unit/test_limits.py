@@ -8,7 +8,7 @@ import time
 import pytest
 
 from validator.errors import InputError
-from validator.limits import RunTimeout, check_deadline, deadline
+from validator.limits import RunTimeout, check_deadline, deadline, timeout_handled
 
 
 def _spin(guard: float = 30.0) -> None:
@@ -68,3 +68,15 @@ def test_outside_the_main_thread_the_deadline_is_cooperative() -> None:
     t.start()
     t.join(30)
     assert outcome == ["timeout"]
+
+
+def test_a_handled_timeout_stops_firing_until_the_deadline_ends() -> None:
+    with deadline(0.1):
+        try:
+            _spin()
+        except RunTimeout:
+            timeout_handled()  # the error verdict is the answer; rendering it must not be cut
+        time.sleep(0.6)  # past the re-fire interval: no second RunTimeout
+        check_deadline()
+    with pytest.raises(RunTimeout), deadline(0.1):  # the next run has its own deadline again
+        _spin()
