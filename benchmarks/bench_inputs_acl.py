@@ -107,10 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     seconds = time.monotonic() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kb = usage.ru_maxrss
     print(f"ACL lines        {args.lines}")
     print(f"exit code        {proc.returncode}")
-    print(f"seconds          {seconds:.2f}")
+    print(f"seconds          {seconds:.2f} wall, {usage.ru_utime + usage.ru_stime:.2f} CPU")
     print(f"peak RSS         {peak_kb / 1024:.0f} MB")
     if proc.returncode not in (0, 1):
         print(proc.stderr.strip()[-2000:], file=sys.stderr)

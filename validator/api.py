@@ -22,9 +22,10 @@ from validator.checks.zones import zone_destination, zone_sources
 from validator.engine.convergence import require_converged
 from validator.engine.types import DataPlane
 from validator.errors import ConfigParseError, InputError, NotConverged, PolicyError
-from validator.limits import RunTimeout, check_deadline, deadline
+from validator.limits import RunTimeout, check_deadline, deadline, timeout_handled
 from validator.model.snapshot import Snapshot
 from validator.model.verdict import ChangeSet, Finding, Location, Side, Verdict
+from validator.phases import phase
 
 INTENT_PATH = ".validator/intent.yaml"
 # snapshot files the builtin engine reads but does not model; a change to one is never analysed
@@ -81,11 +82,14 @@ def resolve_folder_inputs(
     intent: str | Path | None,
     ignore_paths: Sequence[str] = (),
 ) -> Inputs:
-    head_snap = head if isinstance(head, Snapshot) else _load_folder(head, strict=False)
+    with phase("parse head snapshot"):
+        head_snap = head if isinstance(head, Snapshot) else _load_folder(head, strict=False)
     base_snap = None
     if base is not None:
-        base_snap = base if isinstance(base, Snapshot) else _load_folder(base, strict=False)
-    pset = _load_policies_path(policies) if isinstance(policies, (str, Path)) else policies
+        with phase("parse base snapshot"):
+            base_snap = base if isinstance(base, Snapshot) else _load_folder(base, strict=False)
+    with phase("load policies"):
+        pset = _load_policies_path(policies) if isinstance(policies, (str, Path)) else policies
     intent_obj, intent_digest = None, None
     if intent is not None:
         intent_obj, intent_digest = _load_intent_file(intent)
@@ -146,8 +150,10 @@ def resolve_git_inputs(
         target = g.validate_rev(base)
         base_commit = g.resolve_commit(r, target)
     source = f"{Path(repo).resolve()}:{snapshot_path}"
-    head_snap = g.load_snapshot_at(r, head_commit, snapshot_path, strict=False)
-    base_snap = g.load_snapshot_at(r, base_commit, snapshot_path, strict=False)
+    with phase("parse head snapshot"):
+        head_snap = g.load_snapshot_at(r, head_commit, snapshot_path, strict=False)
+    with phase("parse base snapshot"):
+        base_snap = g.load_snapshot_at(r, base_commit, snapshot_path, strict=False)
     base_policy_files = g.read_tree_files(r, base_commit, policies, missing_ok=True)
     if not base_policy_files:
         raise PolicyError(f"no policies at {policies!r} in the base revision {base_commit[:12]}")
@@ -248,7 +254,8 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     touched = None
     impact = None
     if inputs.base is not None:
-        result = compute_changeset(inputs.base, inputs.head)
+        with phase("diff"):
+            result = compute_changeset(inputs.base, inputs.head)
         cs: ChangeSet = replace(result.changeset, policies_changed=inputs.policies_changed)
         verdict.change = cs
         touched = touched_elements(result.changeset, inputs.base, inputs.head)
@@ -283,8 +290,12 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     elif inputs.head.file_errors:
         fe = inputs.head.file_errors[0]
         raise ConfigParseError(f"configuration does not parse: {fe.message}", file=fe.file, line=fe.line or None)
-    head_dp = backend.dataplane(inputs.head)
-    base_dp = backend.dataplane(inputs.base) if inputs.base is not None else None
+    with phase("data plane (head)"):
+        head_dp = backend.dataplane(inputs.head)
+    base_dp = None
+    if inputs.base is not None:
+        with phase("data plane (base)"):
+            base_dp = backend.dataplane(inputs.base)
     ctx = CheckContext(
         head=head_dp,
         base=base_dp,
@@ -345,7 +356,8 @@ def run(
                 require_converged(ctx.base, "base data plane")
             check_budget(ctx.head, ctx.policies, max_scenarios)
             check_deadline()
-            policy_findings, ran = run_policies(ctx)
+            with phase(f"checking {len(ctx.policies.policies)} policies (header classes, sweeps)"):
+                policy_findings, ran = run_policies(ctx)
             check_deadline()
             if verdict.change is not None and not strict:
                 from validator.checks.baseline import label_pre_existing
@@ -353,6 +365,8 @@ def run(
                 policy_findings = label_pre_existing(ctx, policy_findings)
                 check_deadline()
     except (NotConverged, RunTimeout) as exc:
+        if isinstance(exc, RunTimeout):
+            timeout_handled()  # the error verdict is the answer: no second alarm while it is rendered
         failed = verdict or Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
         failed.error = exc.one_line() if isinstance(exc, NotConverged) else str(exc)
         failed.seconds = time.monotonic() - start

@@ -35,11 +35,26 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(f"interrupted by {signame}: no verdict")
 
 
+REARM_SECONDS = 0.2
 _deadlines: list[tuple[float, float]] = []  # (monotonic end, seconds), innermost last
+
+
+_handled = False  # a RunTimeout was caught and turned into an error verdict: stop firing
+
+
+def timeout_handled() -> None:
+    """The caller turned a :class:`RunTimeout` into its result (an error verdict): the alarm must
+    not fire again while that result is rendered. Reset when the outermost deadline ends."""
+    global _handled
+    _handled = True
+    if _in_main_thread() and hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def check_deadline() -> None:
     """Raise :class:`RunTimeout` if any active deadline has passed (cooperative check)."""
+    if _handled:
+        return
     now = time.monotonic()
     for end, seconds in _deadlines:
         if now >= end:
@@ -66,6 +81,11 @@ def deadline(seconds: float | None) -> Iterator[None]:
         outer = signal.getitimer(signal.ITIMER_REAL)[0]
 
         def on_alarm(signum: int, frame: FrameType | None) -> None:
+            if _handled:
+                return
+            # an exception raised where Python cannot propagate it (a __del__, a gc callback) is
+            # lost: fire again shortly until one lands; the ``finally`` below disarms the timer
+            signal.setitimer(signal.ITIMER_REAL, REARM_SECONDS)
             check_deadline()  # the innermost expired deadline names itself; else an outer one
             raise RunTimeout(seconds)
 
@@ -79,9 +99,16 @@ def deadline(seconds: float | None) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)  # type: ignore[arg-type]
         _deadlines.remove(entry)
-        if use_alarm and _deadlines:  # re-arm the enclosing deadline
+        if not _deadlines:
+            _reset_handled()
+        elif use_alarm and not _handled:  # re-arm the enclosing deadline
             remaining = min(end for end, _ in _deadlines) - time.monotonic()
             signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001))
+
+
+def _reset_handled() -> None:
+    global _handled
+    _handled = False
 
 
 @contextlib.contextmanager

@@ -40,7 +40,7 @@ def run_cli(
             stderr=w if "stderr" in close else subprocess.PIPE,
             cwd=cwd,
             timeout=timeout,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env={**os.environ, "PYTHONPATH": str(ROOT), "VALIDATOR_PROGRESS": "0"},
         )
     finally:
         os.close(w)

@@ -42,6 +42,14 @@ def test_sweep_over_budget_is_refused_with_its_count(ring: Path, capsys: pytest.
     assert main([*args, "--max-scenarios", "1000000", "--timeout", "0.5"]) == 3
 
 
+def test_plan_and_whatif_refuse_over_budget(ring: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snap, pol = str(ring / "snap"), str(ring / "k5.yaml")
+    assert main(["plan", "--base-dir", snap, "--head-dir", snap, "--policies", pol]) == 2
+    assert main(["whatif", "--snapshot", snap, "--fail", "node:r2", "--policies", pol]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all("760,098 failure scenarios" in line for line in err)
+
+
 def test_max_failures_a_million_is_refused(ring: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--head-dir", str(ring / "snap"), "--policies", str(ring / "k1000000.yaml")]) == 2
     assert "1,099,511,627,775 failure scenarios" in capsys.readouterr().err
@@ -122,7 +130,7 @@ def test_signal_ends_the_run_and_every_worker(ring: Path, sig: signal.Signals) -
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "VALIDATOR_WORKERS": "2"},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "VALIDATOR_WORKERS": "2", "VALIDATOR_PROGRESS": "0"},
     )
     try:
         workers: set[int] = set()

@@ -69,3 +69,15 @@ def test_head_one_with_pipefail_reports_the_block() -> None:
         [bash, "-c", cmd], cwd=ROOT, env={"PATH": f"{env_python}:/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     )
     assert proc.returncode == 1
+
+
+def test_closed_descriptors_keep_the_exit_code() -> None:
+    """``>&- 2>&-``: Python starts with sys.stdout/sys.stderr set to None; the block still exits 1."""
+    bash = shutil.which("bash")
+    assert bash is not None
+    env_python = Path(__import__("sys").executable).parent
+    cmd = f"python -m validator check --base-dir {BASE} --head-dir {BLOCKED} --policies {POL} >&- 2>&-"
+    proc = subprocess.run(
+        [bash, "-c", cmd], cwd=ROOT, env={"PATH": f"{env_python}:/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    )
+    assert proc.returncode == 1

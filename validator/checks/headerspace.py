@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from validator.checks.ipspace import Intervals, UnsupportedWildcard, wildcard_intervals
+from validator.checks.ipspace import MAX_IP, Intervals, UnsupportedWildcard, wildcard_intervals
 from validator.errors import EngineError
 from validator.model.config import AclLine
 
@@ -73,8 +73,14 @@ def _port_pieces(space: Intervals, ranges: Iterable[tuple[int, int]], *, src: bo
 
 def line_intervals(line: AclLine, side: str) -> Intervals:
     """The addresses one side of a line matches, exactly, or an EngineError naming the line."""
+    wildcards = line.src if side == "src" else line.dst
+    if len(wildcards) == 1:  # the common case (Cisco lines): one wildcard, usually a prefix
+        wild = int(wildcards[0].wildcard)
+        if (wild + 1) & wild == 0:
+            base = int(wildcards[0].ip) & ~wild & MAX_IP
+            return Intervals(((base, base | wild),))
     out = Intervals()
-    for w in line.src if side == "src" else line.dst:
+    for w in wildcards:
         try:
             out = out | wildcard_intervals(w)
         except UnsupportedWildcard as exc:

@@ -12,6 +12,7 @@ from typing import Any
 from validator.cli.check import add_timeout_arg
 from validator.engine.types import DataPlane
 from validator.errors import InputError
+from validator.phases import phase
 
 
 def register(sub: Any) -> None:
@@ -62,11 +63,13 @@ def _routes(args: argparse.Namespace) -> int:
     from validator.engine.dataplane import compute_dataplane
     from validator.snapshot.folder import load_snapshot
 
-    snapshot = load_snapshot(args.snapshot)
+    with phase("parse snapshot"):
+        snapshot = load_snapshot(args.snapshot)
     keep = _node_filter(args.node)
     if args.node and not any(keep(n) for n in snapshot.nodes):
         raise InputError(f"--node {args.node!r} matches no node of the snapshot")
-    dp = compute_dataplane(snapshot)
+    with phase("data plane"):
+        dp = compute_dataplane(snapshot)
     warn_not_converged(dp)
     routes = [r for r in dp.routes() if keep(r.node)]
     if args.format == "json":
@@ -89,11 +92,13 @@ def _trace(args: argparse.Namespace) -> int:
     from validator.engine.traceroute import trace
     from validator.snapshot.folder import load_snapshot
 
-    snapshot = load_snapshot(args.snapshot)
+    with phase("parse snapshot"):
+        snapshot = load_snapshot(args.snapshot)
     failures = None
-    if args.fail:
-        failures = parse_fail_specs(args.fail, snapshot, compute_dataplane(snapshot).edges)
-    dp = compute_dataplane(snapshot, failures) if failures else compute_dataplane(snapshot)
+    with phase("data plane"):
+        if args.fail:
+            failures = parse_fail_specs(args.fail, snapshot, compute_dataplane(snapshot).edges)
+        dp = compute_dataplane(snapshot, failures) if failures else compute_dataplane(snapshot)
     warn_not_converged(dp)
     dst: IPv4Address | str
     try:

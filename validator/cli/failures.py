@@ -88,6 +88,10 @@ def _whatif(args: argparse.Namespace) -> int:
             progress=progress_bar(),
         )
     except (NotConverged, RunTimeout) as exc:
+        if isinstance(exc, RunTimeout):
+            from validator.limits import timeout_handled
+
+            timeout_handled()
         verdict.error = exc.one_line() if isinstance(exc, NotConverged) else str(exc)
         verdict.seconds = time.monotonic() - start
         color = args.output is None and args.format == "text" and sys.stdout.isatty()
