@@ -1,6 +1,6 @@
 """Rollout search: intermediate states checked and seconds, on a generated network.
 
-A change touches ``--devices`` leaves (one per pod, AZ by AZ): a traffic-neutral inbound ACL on
+A change touches ``--devices`` leaves (leaf 1 of every pod, AZ by AZ, then leaf 2): a traffic-neutral inbound ACL on
 each leaf's first spine uplink. No subset of those interfaces cuts anything, so the blast radius
 proposes one wave; the rollout search then checks every partial state of that wave (any subset of
 its devices may have landed while it is pushed: 2^d - 2 states for d devices), each with every
@@ -28,7 +28,8 @@ NEUTRAL = "ip access-list extended NEUTRAL\n permit ip any any\n!\nend\n"
 def make_change(snapshot: Path, head: Path, devices: int, pods: int, azs: int) -> list[str]:
     """Copy ``snapshot`` to ``head`` and add the neutral ACL on ``devices`` leaves."""
     shutil.copytree(snapshot, head)
-    names = [f"az{a}-p{p}-leaf1" for a in range(1, azs + 1) for p in range(1, pods + 1)][:devices]
+    leaves = [f"az{a}-p{p}-leaf{lf}" for lf in (1, 2) for a in range(1, azs + 1) for p in range(1, pods + 1)]
+    names = leaves[:devices]
     for name in names:
         cfg = head / "configs" / f"{name}.cfg"
         text = cfg.read_text()

@@ -199,10 +199,17 @@ def test_full_policies_in_git_mode(repo_factory: Callable[..., GitRepo], capsys:
 def test_latent_fault_blocks_with_no_change(
     repo_factory: Callable[..., GitRepo], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """base = head = the latent-fault commit: nothing changed, the redundancy promise is still broken."""
+    """base = head = the latent-fault commit: nothing changed, the redundancy promise is still broken.
+
+    In diff mode the finding is pre-existing (a warning: the change touches nothing); ``--strict``
+    keeps it an error."""
     repo = repo_factory(LATENT, policies_text=REGION_POLICIES.read_text(), branch="latent")
-    code, doc = check_json(capsys, repo, "--base", "latent", "--head", "latent")
+    code, doc = check_json(capsys, repo, "--base", "latent", "--head", "latent", "--strict")
     assert code == 1
     assert doc["change"]["devices"] == [] and doc["change"]["stanzas"] == []
     assert error_policies(doc) == {"inter-az"}
     assert any(f["failures"] == ["link:az2-r1[GigabitEthernet1/3]"] for f in doc["findings"])
+    code, doc = check_json(capsys, repo, "--base", "latent", "--head", "latent")
+    assert code == 0 and error_policies(doc) == set()
+    pre = [f for f in doc["findings"] if f.get("status") == "pre-existing"]
+    assert any(f["failures"] == ["link:az2-r1[GigabitEthernet1/3]"] and f["severity"] == "warning" for f in pre)

@@ -94,6 +94,19 @@ CASES: list[tuple[str, list[tuple[str, str, str]], tuple[str, str], set[str], bo
         False,
     ),
     (
+        "OSPF network statement -> the process, not inert (the model keeps it on the interfaces)",
+        [
+            (
+                "az1-core.cfg",
+                "router bgp 65001\n",
+                "router ospf 1\n network 10.1.10.0 0.0.0.255 area 0\n!\nrouter bgp 65001\n",
+            )
+        ],
+        ("router ospf", "1"),
+        {"process:az1-core[ospf 1]"},
+        False,
+    ),
+    (
         "description -> inert",
         [("az1-core.cfg", " description LAN of az1-web\n", " description LAN of az1-web (CHG-7)\n")],
         ("interface", "GigabitEthernet3/0"),
@@ -166,3 +179,19 @@ def test_failing_a_session_or_process_removes_it_from_the_model() -> None:
     assert az1 is not None and [str(n.peer_ip) for n in az1.neighbors] == ["172.22.1.1"]
     assert out.nodes["plane-b"].bgp is None
     assert snap.nodes["plane-b"].bgp is not None  # the input is left alone
+
+
+def test_an_ospf_network_statement_is_judged_on_the_interfaces_it_places(tmp_path: Path) -> None:
+    region = PLANES.parent / "region" / "base"
+    head = tmp_path / "region"
+    shutil.copytree(region, head)
+    cfg = head / "configs" / "az1-r2.cfg"
+    text = cfg.read_text()
+    old = " network 172.18.1.0 0.0.0.3 area 0\n"
+    assert text.count(old) == 1
+    cfg.write_text(text.replace(old, " network 172.18.1.0 0.0.0.1 area 0\n"))  # Gi0/1 leaves OSPF
+    base, head_snap = load_snapshot(region), load_snapshot(head)
+    impact = analyse_change(compute_changeset(base, head_snap).changeset, base, head_snap)
+    [s] = impact.stanzas
+    assert (s.stanza.kind, s.inert) == ("router ospf", False)
+    assert [u.name for u in s.units] == ["process:az1-r2[ospf 1]"]

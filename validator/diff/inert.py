@@ -81,8 +81,14 @@ def _model_objects(node: Node | None, st: ChangedStanza) -> Any:
             return None
         return tuple(c for c in rm.clauses if str(c.seq) == seq)
     if st.kind == "router ospf":
+        # ``network`` and ``passive-interface`` lines live on the interfaces in the model
         pid = name.split()[0] if name else ""
-        return tuple(p for p in node.ospf if p.process_id == pid)
+        joined = tuple(
+            (i.name, i.ospf)
+            for i in sorted(node.interfaces.values(), key=lambda i: i.name)
+            if i.ospf is not None and i.ospf.process_id == pid
+        )
+        return (tuple(p for p in node.ospf if p.process_id == pid), joined)
     if node.bgp is None:
         return None if st.kind.startswith("bgp ") or st.kind == "router bgp" else _NO_MODEL
     bgp = node.bgp

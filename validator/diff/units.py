@@ -66,7 +66,7 @@ def _route_map_users(node: Node, rm: str) -> set[Unit]:
         bgp = node.bgp
         for n in bgp.neighbors:
             if rm in (n.route_map_in, n.route_map_out):
-                out |= _neighbor_units(node, n.peer_ip, n.peer_group, n.peer_prefix)
+                out |= _neighbor_units(node, n.peer_ip)
         if any(n.route_map == rm for n in bgp.networks) or any(r.route_map == rm for r in bgp.redistributions):
             out.add(Unit("process", node.name, f"bgp {bgp.local_as}"))
     for ospf in node.ospf:
@@ -75,7 +75,7 @@ def _route_map_users(node: Node, rm: str) -> set[Unit]:
     return out
 
 
-def _neighbor_units(node: Node, peer_ip: object, group: str | None, prefix: object) -> set[Unit]:
+def _neighbor_units(node: Node, peer_ip: object) -> set[Unit]:
     if peer_ip is not None:
         return {Unit("session", node.name, str(peer_ip))}
     # a peer-group template or a dynamic (listen range) neighbour: every session it may shape
@@ -109,7 +109,7 @@ def _policy_users(node: Node, kind: str, name: str) -> set[Unit]:
         if node.bgp is not None:
             for n in node.bgp.neighbors:
                 if name in (n.prefix_list_in, n.prefix_list_out):
-                    out |= _neighbor_units(node, n.peer_ip, n.peer_group, n.peer_prefix)
+                    out |= _neighbor_units(node, n.peer_ip)
     elif kind == "community-list":
         maps |= _maps_matching(node, "community_lists", name)
     for rm in maps:
@@ -154,9 +154,9 @@ def stanza_units(st: ChangedStanza, base: Snapshot, head: Snapshot) -> frozenset
                 continue
             members = [n for n in v.bgp.neighbors if n.peer_group == st.name]
             for n in members:
-                units |= _neighbor_units(v, n.peer_ip, None, n.peer_prefix)
+                units |= _neighbor_units(v, n.peer_ip)
             if not members:
-                units |= _neighbor_units(v, _ip_or_none(st.name), st.name, None)
+                units |= _neighbor_units(v, _ip_or_none(st.name))
         return frozenset(units or {Unit("node", st.device)})
     if st.kind in _PROCESS_KINDS:
         return frozenset(_process_units(views, st))
