@@ -73,7 +73,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         git(clone, "commit", "-q", "-a", "-m", f"{name}: {cfg}")
         code, out, err = cli(
             "check", "--repo", str(clone), "--base", "origin/main", "--head", "change", "--snapshot", "snap",
-            "--policies", "policies", "--plan-out", str(top / f"{name}.json"), "--registry", str(origin),
+            "--policies", "policies", "--plan-out", str(top / f"{name}.json"), env={"VALIDATOR_REGISTRY": str(origin)},
         )  # fmt: skip
         assert code == 0, (name, out, err)
     return top
