@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from validator.cli import main
 from validator.coord import LeaseConflict, acquire_lease, list_leases, read_events, release_lease
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -205,41 +206,55 @@ def _land(top: Path, name: str) -> None:
     git(top / name, "push", "-q", "origin", "change:main")
 
 
-def test_clone_and_push_layout_second_pipeline_refused(layout: Path) -> None:
-    """Pipeline 1 (plane A) and pipeline 3 (az1-core) validated on the same base; 1 lands first."""
+def test_clone_and_push_layout_second_pipeline_refused(
+    layout: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pipeline 1 (plane A) and pipeline 3 (az1-core) validated on the same base; 1 lands first.
+
+    In-process CLI calls (``validator.cli.main``) to keep the suite fast; the racing tests above
+    use separate processes.
+    """
     reg = str(layout / "origin.git")
-    env = {"VALIDATOR_REGISTRY": reg}
+    monkeypatch.setenv("VALIDATOR_REGISTRY", reg)
+    monkeypatch.delenv("VALIDATOR_PLAN_KEY", raising=False)
+
+    def cli(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err
+        return code, out, err
+
     c1, c3 = str(layout / "p1"), str(layout / "p3")
     t1, t3 = str(layout / "p1.json"), str(layout / "p3.json")
     # pipeline 1: lease, verify, push, record, release (the documented sequence)
-    assert cli("lease", "acquire", "--repo", c1, "--plan", t1, "--owner", "pipe1", env=env)[0] == 0
-    assert cli("lease", "acquire", "--repo", c3, "--plan", t3, "--owner", "pipe3", env=env)[0] == 0
-    code, out, err = cli("verify-plan", t1, "--repo", c1, "--target", "main", "--fetch", "--owner", "pipe1", env=env)
+    assert cli("lease", "acquire", "--repo", c1, "--plan", t1, "--owner", "pipe1")[0] == 0
+    assert cli("lease", "acquire", "--repo", c3, "--plan", t3, "--owner", "pipe3")[0] == 0
+    code, out, err = cli("verify-plan", t1, "--repo", c1, "--target", "main", "--fetch", "--owner", "pipe1")
     assert code == 0, err
     _land(layout, "p1")
-    code, out, err = cli("record-apply", t1, "--repo", c1, "--target", "origin/main", "--owner", "pipe1", env=env)
+    code, out, err = cli("record-apply", t1, "--repo", c1, "--target", "origin/main", "--owner", "pipe1")
     assert code == 0 and "plane-a -> generation 1" in out, err
-    assert cli("lease", "release", "--repo", c1, "--plan", t1, "--owner", "pipe1", env=env)[0] == 0
+    assert cli("lease", "release", "--repo", c1, "--plan", t1, "--owner", "pipe1")[0] == 0
 
     # pipeline 3's local main never moved, and it has not fetched: the registry still knows
     for extra in ([], ["--fetch"]):
         for target in ("main", "origin/main"):
-            code, out, err = cli("verify-plan", t3, "--repo", c3, "--target", target, *extra, env=env)
+            code, out, err = cli("verify-plan", t3, "--repo", c3, "--target", target, *extra)
             assert code == 1 and out == "", (target, extra, out, err)
             assert "plan refused: base moved:" in err, err
             assert "remedy: re-run the gate on the new base" in err
     # the registry also holds the apply record: the refusal says who applied what
-    code, _, err = cli("verify-plan", t3, "--repo", c3, "--target", "main", env=env)
+    code, _, err = cli("verify-plan", t3, "--repo", c3, "--target", "main")
     assert "was applied to main by pipe1" in err, err
     # with --fetch, the local branch is compared with its upstream, and says so
-    code, _, err = cli("verify-plan", t3, "--repo", c3, "--target", "main", "--fetch", env=env)
+    code, _, err = cli("verify-plan", t3, "--repo", c3, "--target", "main", "--fetch")
     assert "target main is behind its upstream origin/main by 1 commit(s)" in err, err
     assert "base moved: main (compared at origin/main)" in err, err
     # record-apply re-checks the base with the same texts
-    code, out, err = cli("record-apply", t3, "--repo", c3, "--owner", "pipe3", env=env)
+    code, out, err = cli("record-apply", t3, "--repo", c3, "--owner", "pipe3")
     assert code == 1 and "record-apply refused: base moved:" in err, err
     assert list(json.loads(cli("lease", "list", "--repo", reg, "--format", "json")[1])[0]["devices"]) == ["az1-core"]
-    gens = cli("record-apply", t3, "--repo", c3, "--owner", "pipe3", "--target", "origin/main", env=env)
+    gens = cli("record-apply", t3, "--repo", c3, "--owner", "pipe3", "--target", "origin/main")
     assert gens[0] == 1
     # and git's own fast-forward rule agrees: pipeline 3 must re-validate on the new base
     push = subprocess.run(["git", "-C", c3, "push", "-q", "origin", "change:main"], capture_output=True)
