@@ -138,7 +138,7 @@ def record_apply(
             if current[d].generation != expected[d]
         ]
         if moved or stale:
-            remedy = f"re-run the gate on the new base: validator check --base {tgt.ref} --head <your change>"
+            remedy = f"re-run the gate on the new base: validator check --base {tgt.short_ref} --head <your change>"
             raise PlanRefused([*moved, *stale], remedy=STALE_REMEDY if stale and not moved else remedy)
         leases = read_leases(reg, devices)
         foreign = [

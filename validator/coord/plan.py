@@ -223,7 +223,7 @@ def verify_plan(
     moved = target_reasons(repo_s, reg, data, snap, tgt, behind, head_ok=False)
     if moved:
         reasons.extend(moved)
-        remedies.append(f"re-run the gate on the new base: validator check --base {tgt.ref} --head <your change>")
+        remedies.append(f"re-run the gate on the new base: validator check --base {tgt.short_ref} --head <your change>")
 
     head_tree = data["head"].get("tree")
     head_rev = head or str(data["head"]["commit"])

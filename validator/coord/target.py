@@ -41,6 +41,11 @@ class Target:
     commit: str
     branch: str | None
 
+    @property
+    def short_ref(self) -> str:
+        """``ref`` as a person types it (origin/main, main)."""
+        return self.ref.removeprefix("refs/remotes/").removeprefix("refs/heads/")
+
 
 def short(oid: object) -> str:
     return str(oid)[:12] if oid else "(absent)"
