@@ -13,6 +13,7 @@ import pytest
 
 from validator.cli import main
 from validator.cli.coord import write_check_plan
+from validator.coord.plans import record_plan
 
 
 def git(repo: Path, *args: str) -> str:
@@ -117,7 +118,13 @@ def test_deployment_flow_touches_only_validator_refs(
     assert code == 0 and out.strip() == "no leases"
     assert state(repo) == before
     validator_refs = git(repo, "for-each-ref", "--format=%(refname)", "refs/validator/").splitlines()
-    assert validator_refs == ["refs/validator/generations/core1", "refs/validator/log"]
+    digest = json.loads(token.read_text())["digest"].removeprefix("sha256:")
+    assert validator_refs == [
+        "refs/validator/generations/core1",
+        "refs/validator/log",
+        f"refs/validator/plans/{digest}",  # recorded by check --plan-out
+        "refs/validator/targets/main",  # the tree the applied plan left on main
+    ]
     # run from inside the repository with the default --repo too
     os.chdir(repo)
     code, out, _ = run(capsys, "lease", "list")
@@ -152,6 +159,7 @@ def test_replayed_and_tampered_tokens_refused(
     plan(repo, old)
     plan(repo, new)
     assert run(capsys, "record-apply", str(new), "--repo", r)[0] == 0
+    git(repo, "merge", "-q", "--ff-only", "change")  # the applied change lands
     code, _, err = run(capsys, "verify-plan", str(old), "--repo", r)
     assert code == 1 and "superseded: core1 is at apply generation 1" in err
     code, _, err = run(capsys, "record-apply", str(old), "--repo", r)
@@ -190,7 +198,9 @@ def test_max_age_option(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     data["created_at"] = "2000-01-01T00:00:00Z"
     from validator.coord.token import seal
 
-    token.write_text(json.dumps(seal(data, None)))
+    resealed = seal(data, None)
+    record_plan(str(repo), resealed)  # an old plan the gate did issue
+    token.write_text(json.dumps(resealed))
     code, _, err = run(capsys, "verify-plan", str(token), "--repo", str(repo))
     assert code == 1 and "older than the allowed 1h" in err
     assert run(capsys, "verify-plan", str(token), "--repo", str(repo), "--max-age", "none")[0] == 0

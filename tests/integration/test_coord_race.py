@@ -24,6 +24,8 @@ from validator.coord import (
     record_apply,
     release_lease,
 )
+from validator.coord.common import CLOCK_SKEW
+from validator.coord.plans import record_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -191,6 +193,8 @@ def test_racing_applies_of_plans_from_the_same_generation(repo: Path) -> None:
             )
             for _ in range(3)
         ]
+        for t in tokens:
+            record_plan(str(repo), t)  # as check --plan-out does
         assert all(t["generations"] == {"core1": trial, "core2": trial} for t in tokens)
         barrier = ctx.Barrier(len(tokens))
         results = ctx.Queue()
@@ -234,7 +238,7 @@ def test_killed_holder_leaves_a_lease_that_expires(repo: Path) -> None:
     with pytest.raises(LeaseConflict, match="held by crasher"):
         acquire_lease(str(repo), ["core2"], "next", "10m")
     # ...but not forever: once expired it is taken over
-    after = leases["core1"].expires_at + timedelta(seconds=1)
+    after = leases["core1"].expires_at + CLOCK_SKEW + timedelta(seconds=1)
     taken = acquire_lease(str(repo), ["core1", "core2"], "next", "10m", now=after)
     assert {lz.lease_id for lz in list_leases(str(repo)).values()} == {taken.lease_id}
     assert {t["owner"] for t in read_events(str(repo))[0]["took_over"]} == {"crasher"}

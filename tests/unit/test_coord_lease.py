@@ -17,7 +17,7 @@ from validator.coord import (
     read_events,
     release_lease,
 )
-from validator.coord.common import iso, utcnow
+from validator.coord.common import CLOCK_SKEW, iso, utcnow
 from validator.errors import InputError
 
 
@@ -77,7 +77,10 @@ def test_expired_lease_is_taken_over_and_logged(repo: str) -> None:
     first = acquire_lease(repo, ["core1", "core2"], "alice", "1m")
     with pytest.raises(LeaseConflict):
         acquire_lease(repo, ["core1"], "bob", "5m", now=first.acquired_at + timedelta(seconds=59))
-    later = first.expires_at + timedelta(seconds=1)
+    # the clock-skew margin: just past the holder's expiry is not yet a takeover
+    with pytest.raises(LeaseConflict):
+        acquire_lease(repo, ["core1"], "bob", "5m", now=first.expires_at + timedelta(seconds=1))
+    later = first.expires_at + CLOCK_SKEW + timedelta(seconds=1)
     second = acquire_lease(repo, ["core1"], "bob", "5m", now=later)
     leases = list_leases(repo)
     assert leases["core1"].lease_id == second.lease_id
@@ -125,13 +128,15 @@ def test_context_manager_releases_on_error(repo: str) -> None:
 
 def test_context_manager_reports_a_lost_lease(repo: str) -> None:
     with pytest.raises(LeaseConflict, match="held by thief"), lease(repo, ["core1"], "slow", "1s") as held:
-        acquire_lease(repo, ["core1"], "thief", "10m", now=utcnow() + timedelta(seconds=5))
+        acquire_lease(repo, ["core1"], "thief", "10m", now=utcnow() + CLOCK_SKEW + timedelta(seconds=5))
         assert held.owner == "slow"
     assert list_leases(repo)["core1"].owner == "thief"
 
 
-def test_lease_records_plan_and_checks_coverage(repo: str) -> None:
+def test_lease_records_plan_and_checks_coverage(repo: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from validator.coord.token import seal
+
+    monkeypatch.setenv("VALIDATOR_PLAN_KEY", "k")  # a signed token is trusted without a record
 
     token = seal(
         {
@@ -146,7 +151,7 @@ def test_lease_records_plan_and_checks_coverage(repo: str) -> None:
             "generations": {"core1": 0, "core2": 0},
             "created_at": "2030-01-01T00:00:00Z",
         },
-        None,
+        b"k",
     )
     with pytest.raises(InputError, match="core2, which the lease does not cover"):
         acquire_lease(repo, ["core1"], "deploy", "10m", plan=token)

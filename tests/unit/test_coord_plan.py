@@ -24,6 +24,7 @@ from validator.coord import (
     write_plan_token,
 )
 from validator.coord.common import parse_iso
+from validator.coord.plans import record_plan
 from validator.coord.token import content_digest
 from validator.errors import InputError
 
@@ -66,7 +67,10 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return r
 
 
-def token_for(repo: Path, *, head: str = "change", devices: list[str] | None = None, **kw: Any) -> dict[str, Any]:
+def token_for(
+    repo: Path, *, head: str = "change", devices: list[str] | None = None, record: bool = True, **kw: Any
+) -> dict[str, Any]:
+    """A token as ``check --plan-out`` issues it: recorded in the registry unless ``record`` is off."""
     args: dict[str, Any] = {
         "repo": str(repo),
         "base_commit": "main",
@@ -82,7 +86,10 @@ def token_for(repo: Path, *, head: str = "change", devices: list[str] | None = N
         "target": "main",
     }
     args.update(kw)
-    return make_plan_token(**args)
+    token = make_plan_token(**args)
+    if record:
+        record_plan(str(repo), token)
+    return token
 
 
 def test_token_binds_commits_trees_and_generations(repo: Path) -> None:
@@ -201,6 +208,7 @@ def test_replay_after_newer_apply_is_refused(repo: Path) -> None:
     with pytest.raises(PlanRefused, match="this very plan"):
         record_apply(new, repo=str(repo))
     assert read_generations(str(repo), ["core1"])["core1"].generation == 1
+    git(repo, "merge", "-q", "--ff-only", "change")  # the applied change lands on the target
     # a plan issued now sees generation 1 and may be applied next
     fresh = token_for(repo)
     assert fresh["generations"] == {"core1": 1}
@@ -214,7 +222,14 @@ def test_generations_are_per_device(repo: Path) -> None:
     a = token_for(repo, devices=["core1"])
     b = token_for(repo, devices=["core2", "core3"])
     record_apply(a, repo=str(repo))
-    verify_plan(b, repo=str(repo))  # disjoint devices: no supersession
+    # disjoint devices: no supersession, but a's apply moved the target's state (issue 14)
+    with pytest.raises(PlanRefused) as info:
+        verify_plan(b, repo=str(repo))
+    assert not [r for r in info.value.reasons if r.startswith("superseded")]
+    assert [r for r in info.value.reasons if r.startswith(f"base moved: plan {a['digest'][:19]} was applied to main")]
+    git(repo, "merge", "-q", "--ff-only", "change")
+    b = token_for(repo, devices=["core2", "core3"])
+    verify_plan(b, repo=str(repo))
     record_apply(b, repo=str(repo))
     assert {d: g.generation for d, g in read_generations(str(repo), ["core1", "core2", "core3"]).items()} == {
         "core1": 1,

@@ -171,5 +171,6 @@ def _check(args: argparse.Namespace) -> int:
             policies_path=inputs.policies_path,
             intent_digest=inputs.intent_digest,
             target=inputs.target,
+            inputs=inputs,
         )
     return {"pass": 0, "block": 1}.get(verdict.verdict, 3)

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from validator.coord import (
@@ -32,6 +32,7 @@ from validator.coord import (
     write_plan_token,
 )
 from validator.coord.common import iso, utcnow
+from validator.coord.plans import REGISTRY_ENV, record_plan, registry_of
 from validator.errors import InputError
 from validator.model.verdict import Verdict
 
@@ -40,7 +41,13 @@ def register(sub: Any) -> None:
     v = sub.add_parser("verify-plan", help="refuse a stale, superseded or tampered plan token before pushing")
     v.add_argument("token", metavar="TOKEN", help="plan token written by check --plan-out")
     v.add_argument("--repo", default=".", metavar="DIR", help="the configuration repository (default: .)")
-    v.add_argument("--target", metavar="REF", help="the branch the change goes to (default: the token's target)")
+    v.add_argument(
+        "--target",
+        metavar="REF",
+        help="the branch the change goes to: a local branch (compared with its upstream when it has one) or a "
+        "remote-tracking ref such as origin/main (default: the token's target)",
+    )
+    v.add_argument("--fetch", action="store_true", help="fetch the target (or its upstream) from its remote first")
     v.add_argument("--head", metavar="REV", help="the commit about to be pushed (default: the validated head)")
     v.add_argument(
         "--max-age", default=None, metavar="AGE", help="oldest acceptable token, e.g. 30m, 2h, or 'none' (default 1h)"
@@ -49,6 +56,7 @@ def register(sub: Any) -> None:
     v.add_argument("--wave", type=int, metavar="N", help="verify wave N of the plan's ordered waves (1-based)")
     v.add_argument("--devices", metavar="A,B", help="with --wave: the devices about to be changed in that wave")
     v.add_argument("--format", choices=["text", "json"], default="text")
+    _registry_arg(v)
     v.set_defaults(handler=_verify_plan)
 
     le = sub.add_parser("lease", help="hold devices exclusively while a change is applied")
@@ -61,6 +69,7 @@ def register(sub: Any) -> None:
     a.add_argument("--plan", metavar="TOKEN", help="record this plan in the lease (its devices must be covered)")
     a.add_argument("--repo", default=".", metavar="DIR")
     a.add_argument("--format", choices=["text", "json"], default="text")
+    _registry_arg(a)
     a.set_defaults(handler=_lease_acquire)
     r = lsub.add_parser("release", help="release devices held by OWNER")
     r.add_argument("--devices", metavar="A,B", help="devices to release (default: the plan's devices)")
@@ -68,18 +77,33 @@ def register(sub: Any) -> None:
     r.add_argument("--owner", required=True, metavar="NAME")
     r.add_argument("--lease-id", metavar="ID", help="release only this lease")
     r.add_argument("--repo", default=".", metavar="DIR")
+    r.add_argument("--force", action="store_true", help="also release leases held by others (logged)")
+    _registry_arg(r)
     r.set_defaults(handler=_lease_release)
     li = lsub.add_parser("list", help="current leases (expired ones marked)")
     li.add_argument("--repo", default=".", metavar="DIR")
     li.add_argument("--format", choices=["text", "json"], default="text")
+    _registry_arg(li)
     li.set_defaults(handler=_lease_list)
 
     ra = sub.add_parser("record-apply", help="record that a plan was applied (monotonic generations)")
     ra.add_argument("token", metavar="TOKEN")
     ra.add_argument("--repo", default=".", metavar="DIR")
     ra.add_argument("--owner", default="validator", metavar="NAME", help="who applied it (for the log)")
+    ra.add_argument("--target", metavar="REF", help="the branch the plan landed on (as for verify-plan)")
+    ra.add_argument("--fetch", action="store_true", help="fetch the target (or its upstream) from its remote first")
     ra.add_argument("--format", choices=["text", "json"], default="text")
+    _registry_arg(ra)
     ra.set_defaults(handler=_record_apply)
+
+
+def _registry_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--registry",
+        metavar="DIR",
+        help=f"the repository holding leases, plans and generations, shared by every pipeline "
+        f"(default: ${REGISTRY_ENV}, else --repo)",
+    )
 
 
 def add_plan_out_option(parser: argparse.ArgumentParser) -> None:
@@ -106,8 +130,14 @@ def write_check_plan(
     intent_digest: str | None = None,
     target: str | None = None,
     waves: list[dict[str, Any]] | None = None,
+    inputs: Any = None,
+    registry: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """``check --plan-out``: issue and write the token for a git-mode check; returns the token.
+    """``check --plan-out``: issue, record and write the token for a git-mode check; returns it.
+
+    The token is recorded under ``refs/validator/plans/<digest>`` in the registry (``registry``,
+    ``$VALIDATOR_REGISTRY`` or ``repo``): only recorded (or signed) tokens are accepted later.
+    ``inputs`` (the run's resolved inputs) gives the change units the lease will record.
 
     ``policies_path`` is the policies folder or file *inside the repository* (read at the base,
     as check does); its digest is computed here unless ``policies_digest`` is given. Policies
@@ -133,7 +163,10 @@ def write_check_plan(
             waves = rollout_waves(verdict)
     else:
         verdict_s = verdict
+    reg = registry_of(repo_s, registry)
     token = make_plan_token(
+        registry=reg,
+        units=_units(verdict, inputs),
         repo=repo_s,
         base_commit=base_commit,
         head_commit=head_commit,
@@ -148,8 +181,20 @@ def write_check_plan(
         target=target,
         waves=waves,
     )
+    record_plan(repo_s, token, registry=reg)
     write_plan_token(token, path)
     return token
+
+
+def _units(verdict: Verdict | str, inputs: Any) -> list[str] | None:
+    """The change units as the blast radius computes them (None when the inputs are not at hand)."""
+    if not isinstance(verdict, Verdict) or verdict.change is None or inputs is None:
+        return None
+    if getattr(inputs, "base", None) is None or getattr(inputs, "head", None) is None:
+        return None
+    from validator.diff.impact import analyse_change
+
+    return [u.name for u in analyse_change(verdict.change, inputs.base, inputs.head).units]
 
 
 def rollout_waves(verdict: Verdict) -> list[dict[str, Any]] | None:
@@ -198,6 +243,8 @@ def _verify_plan(args: argparse.Namespace) -> int:
             lease_owner=args.owner,
             wave=args.wave,
             wave_devices=wave_devices,
+            registry=args.registry,
+            fetch=args.fetch,
         )
     except PlanRefused as exc:
         return _refused("plan", exc)
@@ -236,7 +283,7 @@ def _devices_arg(args: argparse.Namespace, action: str) -> str | list[str]:
 def _lease_acquire(args: argparse.Namespace) -> int:
     devices = _devices_arg(args, "acquire")
     try:
-        held = acquire_lease(args.repo, devices, args.owner, args.ttl, plan=args.plan)
+        held = acquire_lease(args.repo, devices, args.owner, args.ttl, plan=args.plan, registry=args.registry)
     except LeaseConflict as exc:
         return _refused("lease", exc)
     if args.format == "json":
@@ -251,7 +298,14 @@ def _lease_acquire(args: argparse.Namespace) -> int:
 
 def _lease_release(args: argparse.Namespace) -> int:
     try:
-        released = release_lease(args.repo, _devices_arg(args, "release"), args.owner, lease_id=args.lease_id)
+        released = release_lease(
+            args.repo,
+            _devices_arg(args, "release"),
+            args.owner,
+            lease_id=args.lease_id,
+            force=args.force,
+            registry=args.registry,
+        )
     except LeaseConflict as exc:
         return _refused("release", exc)
     if released:
@@ -262,7 +316,7 @@ def _lease_release(args: argparse.Namespace) -> int:
 
 
 def _lease_list(args: argparse.Namespace) -> int:
-    leases = list_leases(args.repo)
+    leases = list_leases(registry_of(args.repo, args.registry))
     now = utcnow()
     if args.format == "json":
         out = [{"device": d, **lz.to_json(), "expired": lz.expired(now)} for d, lz in leases.items()]
@@ -274,13 +328,26 @@ def _lease_list(args: argparse.Namespace) -> int:
     for d, lz in leases.items():
         state = "EXPIRED" if lz.expired(now) else "held"
         plan = f" plan {lz.plan_digest[:19]}" if lz.plan_digest else ""
-        print(f"{d:<20} {state:<8} {lz.owner:<20} until {iso(lz.expires_at)}  lease {lz.lease_id[:8]}{plan}")
+        print(
+            f"{d:<20} {state:<8} {lz.owner:<20} until {iso(lz.expires_at)}  lease {lz.lease_id[:8]}{plan}  "
+            f"host {lz.host or '?'} clock {iso(lz.acquired_at)} at acquire{_skew(lz.acquired_at, now)}"
+        )
     return 0
+
+
+def _skew(clock: datetime, now: datetime) -> str:
+    """The holder's clock against ours, when it was ahead of ours at acquire time (skew shows)."""
+    ahead = clock - now
+    if ahead > timedelta(seconds=60):
+        return f" (holder clock {int(ahead.total_seconds()) // 60}m ahead of this host)"
+    return ""
 
 
 def _record_apply(args: argparse.Namespace) -> int:
     try:
-        gens = record_apply(args.token, repo=args.repo, owner=args.owner)
+        gens = record_apply(
+            args.token, repo=args.repo, owner=args.owner, registry=args.registry, target=args.target, fetch=args.fetch
+        )
     except PlanRefused as exc:
         return _refused("record-apply", exc)
     if args.format == "json":

@@ -20,6 +20,9 @@ _OWNER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+:=-]{0,127}$")
 _DURATION = re.compile(r"^([0-9]{1,9})([smhd])$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_DEVICE_LEN = 253
+# how far two hosts' clocks may disagree: tokens issued "in the future" beyond it are refused, and
+# a lease is taken over only this long after its holder's expiry time
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class PlanRefused(ValidatorError):
@@ -118,6 +121,7 @@ def canonical_json(obj: Any) -> bytes:
 
 
 __all__ = [
+    "CLOCK_SKEW",
     "LeaseConflict",
     "PlanRefused",
     "canonical_json",

@@ -21,12 +21,20 @@ from validator.snapshot import gitrefs
 
 LOG_REF = "refs/validator/log"
 EVENT_SCHEMA = "validator.event/1"
+CURRENT_TIP = "current"  # log_update's default: append after whatever the tip is now
 T = TypeVar("T")
 
 
-def log_update(repo: str, event: dict[str, Any], *, who: str, at: datetime) -> gitrefs.RefUpdate:
-    """A ref update appending ``event`` after the current tip (compare-and-swap on the tip)."""
-    tip = gitrefs.read_ref(repo, LOG_REF)
+def log_update(
+    repo: str, event: dict[str, Any], *, who: str, at: datetime, tip: str | None = CURRENT_TIP
+) -> gitrefs.RefUpdate:
+    """A ref update appending ``event`` after the tip (compare-and-swap on the tip).
+
+    ``tip``: the tip the caller's decision was based on (read before the state it looked at);
+    by default the current one.
+    """
+    if tip == CURRENT_TIP:
+        tip = gitrefs.read_ref(repo, LOG_REF)
     body = {"schema": EVENT_SCHEMA, **event}
     devices = ",".join(event.get("devices", [])) or "-"
     subject = f"{event.get('event', 'event')} {devices} by {who}"

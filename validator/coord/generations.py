@@ -19,7 +19,9 @@ from typing import Any
 from validator.coord.common import PlanRefused, iso, parse_iso, utcnow, validate_device, validate_owner
 from validator.coord.eventlog import log_update, retry_cas
 from validator.coord.lease import lease_ref, read_leases
-from validator.coord.token import check_integrity, key_from_env, load_plan_token
+from validator.coord.plans import check_trusted, registry_of
+from validator.coord.target import applied_update, default_target, resolve_target, target_reasons
+from validator.coord.token import load_plan_token
 from validator.errors import EngineError
 from validator.snapshot import gitrefs
 
@@ -95,31 +97,39 @@ def record_apply(
     owner: str = "validator",
     now: datetime | None = None,
     key: bytes | None = None,
+    registry: str | os.PathLike[str] | None = None,
+    target: str | None = None,
+    fetch: bool = False,
 ) -> dict[str, Generation]:
     """Record that the plan was applied: each touched device moves to the next generation.
 
-    Refuses (PlanRefused, exit 1) a tampered or non-pass token; a stale one: a device whose
-    generation is no longer the one the plan was validated at (a newer plan, or this very plan,
-    was applied since); and one whose devices are under another ``owner``'s live lease. All
-    devices move in one transaction, logged in the same transaction.
+    Refuses (PlanRefused, exit 1) a token the gate did not issue (not recorded in the registry
+    and not signed), a tampered, non-pass or device-less one; one whose base is gone: the
+    target's snapshot is neither the plan's base tree nor (after the merge) its head tree, with
+    the same texts as ``verify-plan``; a stale one: a device whose generation is no longer the one
+    the plan was validated at (a newer plan, or this very plan, was applied since); and one whose
+    devices are under another ``owner``'s live lease. All devices, and the target's apply record
+    (``refs/validator/targets/<branch>``), move in one transaction, logged in the same transaction.
     """
     repo_s = os.fspath(repo)
     gitrefs.repo_root(repo_s)
+    reg = registry_of(repo_s, registry)
     validate_owner(owner)
     data = load_plan_token(token)
-    check_integrity(data, key if key is not None else key_from_env())
-    if data["verdict"] != "pass":
-        raise PlanRefused([f"the gate's verdict for this plan was {data['verdict']!r}, not 'pass'"])
+    check_trusted(data, reg, key)
     devices = sorted({validate_device(d) for d in data["devices"]})
     expected: dict[str, int] = {}
     for d in devices:
         if d not in data["generations"]:
             raise PlanRefused([f"token records no generation for device {d}"], remedy=STALE_REMEDY)
         expected[d] = int(data["generations"][d])
+    snap = str(data["snapshot_path"])
+    tgt, behind = resolve_target(repo_s, target or default_target(repo_s, data), fetch=fetch)
 
     def attempt() -> tuple[bool, dict[str, Generation] | None, str]:
         at = utcnow(now)
-        current = read_generations(repo_s, devices)
+        moved = target_reasons(repo_s, reg, data, snap, tgt, behind, head_ok=True)
+        current = read_generations(reg, devices)
         stale = [
             f"{d} is at generation {current[d].generation} (plan {current[d].plan_digest or '?'}"
             f"{', this very plan: already recorded' if current[d].plan_digest == data['digest'] else ''}), "
@@ -127,13 +137,14 @@ def record_apply(
             for d in devices
             if current[d].generation != expected[d]
         ]
-        if stale:
-            raise PlanRefused(stale, remedy=STALE_REMEDY)
-        leases = read_leases(repo_s, devices)
+        if moved or stale:
+            remedy = f"re-run the gate on the new base: validator check --base {tgt.short_ref} --head <your change>"
+            raise PlanRefused([*moved, *stale], remedy=STALE_REMEDY if stale and not moved else remedy)
+        leases = read_leases(reg, devices)
         foreign = [
             f"{d} is leased by {lz.owner} until {iso(lz.expires_at)}, not by {owner}"
             for d, lz in leases.items()
-            if lz.owner != owner and not lz.expired(at)
+            if lz.owner != owner and not lz.takeover_allowed(at)
         ]
         if foreign:
             raise PlanRefused(foreign, remedy=f"apply under your own lease and pass its owner (--owner); not {owner!r}")
@@ -152,7 +163,7 @@ def record_apply(
                 "base_commit": data["base"]["commit"],
                 "applied_at": iso(at),
             }
-            oid = gitrefs.write_blob(repo_s, json.dumps(record, sort_keys=True, indent=1).encode() + b"\n")
+            oid = gitrefs.write_blob(reg, json.dumps(record, sort_keys=True, indent=1).encode() + b"\n")
             updates.append(gitrefs.RefUpdate(generation_ref(d), oid, current[d].oid))
             result[d] = Generation(
                 device=d,
@@ -163,7 +174,7 @@ def record_apply(
                 applied_at=at,
                 oid=oid,
             )
-        event = {
+        event: dict[str, Any] = {
             "event": "apply",
             "owner": owner,
             "devices": devices,
@@ -173,8 +184,11 @@ def record_apply(
             "base_commit": data["base"]["commit"],
             "at": iso(at),
         }
-        updates.append(log_update(repo_s, event, who=owner, at=at))
-        ok, why = gitrefs.transaction(repo_s, updates)
+        if tgt.branch is not None:
+            updates.append(applied_update(reg, data, tgt.branch, owner, at))
+            event["target"] = tgt.branch
+        updates.append(log_update(reg, event, who=owner, at=at))
+        ok, why = gitrefs.transaction(reg, updates)
         return ok, (result if ok else None), why
 
     return retry_cas(attempt, what="record-apply")

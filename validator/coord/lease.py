@@ -20,7 +20,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from validator.coord import inflight
 from validator.coord.common import (
+    CLOCK_SKEW,
     LeaseConflict,
     iso,
     parse_devices,
@@ -30,8 +32,10 @@ from validator.coord.common import (
     validate_device,
     validate_owner,
 )
-from validator.coord.eventlog import log_update, retry_cas
-from validator.coord.token import check_integrity, key_from_env, load_plan_token
+from validator.coord.eventlog import LOG_REF, log_update, retry_cas
+from validator.coord.inflight import Checker, Other
+from validator.coord.plans import check_trusted, recorded_plan, registry_of
+from validator.coord.token import load_plan_token
 from validator.errors import InputError, ValidatorError
 from validator.snapshot import gitrefs
 
@@ -52,9 +56,19 @@ class Lease:
     host: str | None = None
     pid: int | None = None
     oid: str | None = None  # the blob the device refs point at (the CAS value for release)
+    units: tuple[str, ...] = ()  # the plan's change units (its devices when the token has none)
 
     def expired(self, now: datetime | None = None) -> bool:
+        """Past its expiry on *this* clock: no longer counts as held by its owner."""
         return utcnow(now) >= self.expires_at
+
+    def takeover_allowed(self, now: datetime | None = None) -> bool:
+        """Expired by more than the clock-skew margin: only then may another holder take it over.
+
+        The expiry was computed on the holder's clock; a taker whose clock runs up to
+        ``CLOCK_SKEW`` ahead must not end a lease that is still live for its holder.
+        """
+        return utcnow(now) >= self.expires_at + CLOCK_SKEW
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +81,8 @@ class Lease:
             "plan_digest": self.plan_digest,
             "host": self.host,
             "pid": self.pid,
+            "clock": iso(self.acquired_at),
+            "units": list(self.units),
         }
 
 
@@ -88,6 +104,7 @@ def _load(repo: str, device: str, oid: str) -> Lease:
             host=data.get("host"),
             pid=data.get("pid"),
             oid=oid,
+            units=tuple(str(u) for u in data.get("units") or ()),
         )
     except (ValueError, KeyError, TypeError, InputError):
         raise LeaseConflict(
@@ -101,15 +118,31 @@ def _held(repo: str) -> dict[str, str]:
     return {ref[len(LEASE_PREFIX) :]: oid for ref, oid in gitrefs.list_refs(repo, LEASE_PREFIX).items()}
 
 
-def _plan_digest(plan: str | os.PathLike[str] | Mapping[str, Any] | None, devices: list[str]) -> str | None:
+def _plan(
+    plan: str | os.PathLike[str] | Mapping[str, Any] | None, devices: list[str], registry: str
+) -> dict[str, Any] | None:
     if plan is None:
         return None
     data = load_plan_token(plan)
-    check_integrity(data, key_from_env())
+    check_trusted(data, registry)
     uncovered = sorted(set(data["devices"]) - set(devices))
     if uncovered:
         raise InputError(f"the plan touches {', '.join(uncovered)}, which the lease does not cover")
-    return str(data["digest"])
+    return data
+
+
+def _others(repo: str, held: Mapping[str, str], names: list[str], at: datetime) -> list[Other]:
+    """Live leases on devices other than ``names``, one entry per lease, with their recorded plans."""
+    seen: dict[str, Other] = {}
+    for d, oid in sorted(held.items()):
+        if d in names:
+            continue
+        cur = _load(repo, d, oid)
+        if cur.takeover_allowed(at) or cur.lease_id in seen:
+            continue
+        token = recorded_plan(repo, cur.plan_digest) if cur.plan_digest else None
+        seen[cur.lease_id] = Other(cur.owner, cur.lease_id, cur.devices, cur.plan_digest, token)
+    return list(seen.values())
 
 
 def acquire_lease(
@@ -120,32 +153,45 @@ def acquire_lease(
     *,
     plan: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     now: datetime | None = None,
+    registry: str | os.PathLike[str] | None = None,
+    checker: Checker | None = None,
 ) -> Lease:
-    """Take every device or none; LeaseConflict (exit 1) when a live lease holds any of them.
+    """Take every device or none; LeaseConflict (exit 1) when a live lease holds any of them, or
+    when the plan's change, combined with every other live lease's change, breaks a policy.
 
-    Expired leases are taken over (CAS from the expired value) and the takeover is logged. A live
-    lease is a conflict whoever holds it, the same owner included: owner names are labels, not
-    identities, and two runs of one automation must not overlap either.
+    Expired leases are taken over (CAS from the expired value, only ``CLOCK_SKEW`` after their
+    expiry) and the takeover is logged. A live lease is a conflict whoever holds it, the same
+    owner included: owner names are labels, not identities, and two runs of one automation must
+    not overlap either. With ``plan`` (a token the gate issued: recorded in the registry or
+    signed), the in-flight check (``validator.coord.inflight``) runs on the union of this change
+    and the other live leases' changes. The log tip read *before* the leases is the CAS value of
+    the log update, so the registry state the check saw is part of the transaction: if anything
+    was acquired, released or applied meanwhile, the transaction fails and the check is redone.
     """
-    repo_s = os.fspath(repo)
-    gitrefs.repo_root(repo_s)
+    reg = registry_of(repo, registry)
     names = parse_devices(devices)
     validate_owner(owner)
     duration = parse_duration(ttl)
-    digest = _plan_digest(plan, names)
+    data = _plan(plan, names, reg)
+    digest = str(data["digest"]) if data is not None else None
+    units = tuple(str(u) for u in (data or {}).get("units") or (data or {}).get("devices") or ())
     lease_id = uuid.uuid4().hex
+    checked: dict[frozenset[str], list[str]] = {}  # memo across CAS retries: lease ids -> reasons
 
     def attempt() -> tuple[bool, Lease | None, str]:
         at = utcnow(now)
-        held = _held(repo_s)
+        tip = gitrefs.read_ref(reg, LOG_REF)
+        held = _held(reg)
+        if gitrefs.read_ref(reg, LOG_REF) != tip:
+            return False, None, "the registry moved while it was read"
         conflicts: list[str] = []
         taken_over: list[dict[str, Any]] = []
         for d in names:
             oid = held.get(d)
             if oid is None:
                 continue
-            old = _load(repo_s, d, oid)
-            if old.expired(at):
+            old = _load(reg, d, oid)
+            if old.takeover_allowed(at):
                 taken_over.append(
                     {"device": d, "owner": old.owner, "lease_id": old.lease_id, "expired_at": iso(old.expires_at)}
                 )
@@ -153,6 +199,14 @@ def acquire_lease(
                 conflicts.append(f"{d} is held by {old.owner} until {iso(old.expires_at)} (lease {old.lease_id[:8]})")
         if conflicts:
             raise LeaseConflict("lease refused: " + "; ".join(conflicts))
+        others: list[Other] = []
+        if data is not None:
+            others = _others(reg, held, names, at)
+            key = frozenset(o.lease_id for o in others)
+            if key not in checked:
+                checked[key] = inflight.conflicts(reg, data, others, checker)
+            if checked[key]:
+                raise LeaseConflict("lease refused: " + "; ".join(checked[key]))
         lease = Lease(
             owner=owner,
             devices=tuple(names),
@@ -162,9 +216,17 @@ def acquire_lease(
             plan_digest=digest,
             host=socket.gethostname(),
             pid=os.getpid(),
+            units=units,
         )
-        oid = gitrefs.write_blob(repo_s, json.dumps(lease.to_json(), sort_keys=True, indent=1).encode() + b"\n")
+        oid = gitrefs.write_blob(reg, json.dumps(lease.to_json(), sort_keys=True, indent=1).encode() + b"\n")
         updates = [gitrefs.RefUpdate(lease_ref(d), oid, held.get(d)) for d in names]
+        # the leases the in-flight check combined with must still be exactly those
+        updates += [
+            gitrefs.RefUpdate(lease_ref(d), None, held[d], verify_only=True)
+            for o in others
+            for d in o.devices
+            if d in held and d not in names
+        ]
         event: dict[str, Any] = {
             "event": "acquire",
             "owner": owner,
@@ -173,11 +235,14 @@ def acquire_lease(
             "plan_digest": digest,
             "at": iso(at),
             "expires_at": iso(lease.expires_at),
+            "host": lease.host,
         }
+        if others:
+            event["checked_with"] = sorted(o.lease_id for o in others)
         if taken_over:
             event["took_over"] = taken_over
-        updates.append(log_update(repo_s, event, who=owner, at=at))
-        ok, why = gitrefs.transaction(repo_s, updates)
+        updates.append(log_update(reg, event, who=owner, at=at, tip=tip))
+        ok, why = gitrefs.transaction(reg, updates)
         if not ok:
             return False, None, why
         return True, replace(lease, oid=oid), ""
@@ -192,36 +257,41 @@ def release_lease(
     *,
     lease_id: str | None = None,
     now: datetime | None = None,
+    force: bool = False,
+    registry: str | os.PathLike[str] | None = None,
 ) -> list[str]:
     """Release the named devices held by ``owner`` (and ``lease_id``, when given); all or none.
 
     Devices nobody holds are skipped (release is idempotent). A device held by someone else,
     e.g. because our lease expired and was taken over, is a LeaseConflict and nothing is
-    released. Returns the devices released.
+    released, unless ``force``: then the other holders' leases are released too, and the log
+    event (``force-release``) names every lease removed and its owner. Returns the devices released.
     """
-    repo_s = os.fspath(repo)
-    gitrefs.repo_root(repo_s)
+    reg = registry_of(repo, registry)
     names = parse_devices(devices)
     validate_owner(owner)
 
     def attempt() -> tuple[bool, list[str] | None, str]:
         at = utcnow(now)
-        held = _held(repo_s)
+        held = _held(reg)
         conflicts: list[str] = []
         updates: list[gitrefs.RefUpdate] = []
         released: list[str] = []
         ids: set[str] = set()
+        forced: list[dict[str, Any]] = []
         for d in names:
             oid = held.get(d)
             if oid is None:
                 continue
-            cur = _load(repo_s, d, oid)
+            cur = _load(reg, d, oid)
             if cur.owner != owner or (lease_id is not None and cur.lease_id != lease_id):
-                conflicts.append(
-                    f"{d} is held by {cur.owner} (lease {cur.lease_id[:8]}, until {iso(cur.expires_at)}), "
-                    "not by this lease"
-                )
-                continue
+                if not force:
+                    conflicts.append(
+                        f"{d} is held by {cur.owner} (lease {cur.lease_id[:8]}, until {iso(cur.expires_at)}), "
+                        "not by this lease; only its owner may release it (--force overrides, and is logged)"
+                    )
+                    continue
+                forced.append({"device": d, "owner": cur.owner, "lease_id": cur.lease_id})
             updates.append(gitrefs.RefUpdate(lease_ref(d), None, oid))
             released.append(d)
             ids.add(cur.lease_id)
@@ -229,9 +299,17 @@ def release_lease(
             raise LeaseConflict("release refused: " + "; ".join(conflicts))
         if not updates:
             return True, [], ""
-        event = {"event": "release", "owner": owner, "devices": released, "lease_ids": sorted(ids), "at": iso(at)}
-        updates.append(log_update(repo_s, event, who=owner, at=at))
-        ok, why = gitrefs.transaction(repo_s, updates)
+        event: dict[str, Any] = {
+            "event": "force-release" if forced else "release",
+            "owner": owner,
+            "devices": released,
+            "lease_ids": sorted(ids),
+            "at": iso(at),
+        }
+        if forced:
+            event["forced"] = forced
+        updates.append(log_update(reg, event, who=owner, at=at))
+        ok, why = gitrefs.transaction(reg, updates)
         return ok, (released if ok else None), why
 
     return retry_cas(attempt, what="lease release")
@@ -260,6 +338,7 @@ def lease(
     ttl: str | timedelta,
     *,
     plan: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    registry: str | os.PathLike[str] | None = None,
 ) -> Iterator[Lease]:
     """``with lease(repo, ["core1"], "deploy-42", "30m") as held:`` ... released on exit.
 
@@ -267,14 +346,14 @@ def lease(
     exit raises LeaseConflict: the work may have overlapped another holder's and must be checked.
     If the body raised, release is attempted and the body's exception propagates.
     """
-    held = acquire_lease(repo, devices, owner, ttl, plan=plan)
+    held = acquire_lease(repo, devices, owner, ttl, plan=plan, registry=registry)
     try:
         yield held
     except BaseException:
         with suppress(ValidatorError):  # the body's exception is the news; the lease will expire
-            release_lease(repo, held.devices, owner, lease_id=held.lease_id)
+            release_lease(repo, held.devices, owner, lease_id=held.lease_id, registry=registry)
         raise
-    released = release_lease(repo, held.devices, owner, lease_id=held.lease_id)
+    released = release_lease(repo, held.devices, owner, lease_id=held.lease_id, registry=registry)
     lost = sorted(set(held.devices) - set(released))
     if lost:
         raise LeaseConflict(

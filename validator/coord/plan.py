@@ -20,17 +20,26 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from validator.coord.common import PlanRefused, iso, parse_duration, parse_iso, utcnow, validate_device, validate_owner
+from validator.coord.common import (
+    CLOCK_SKEW,
+    PlanRefused,
+    iso,
+    parse_duration,
+    parse_iso,
+    utcnow,
+    validate_device,
+    validate_owner,
+)
 from validator.coord.generations import read_generations
 from validator.coord.lease import list_leases
-from validator.coord.token import TOKEN_SCHEMA, check_integrity, key_from_env, load_plan_token, seal
+from validator.coord.plans import check_origin, pass_reasons, registry_of
+from validator.coord.target import default_target, resolve_target, short, target_reasons
+from validator.coord.token import TOKEN_SCHEMA, key_from_env, load_plan_token, seal
 from validator.errors import InputError
 from validator.snapshot import gitrefs
 
 DEFAULT_MAX_AGE = timedelta(hours=1)
-CLOCK_SKEW = timedelta(minutes=5)
 _VERDICTS = ("pass", "block", "error")
-_DEFAULT_TARGETS = ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master")
 
 
 def _digest_entries(entries: list[tuple[str, str]]) -> str:
@@ -100,6 +109,8 @@ def make_plan_token(
     target: str | None = None,
     key: bytes | None = None,
     waves: list[dict[str, Any]] | None = None,
+    registry: str | os.PathLike[str] | None = None,
+    units: list[str] | None = None,
 ) -> dict[str, Any]:
     """Issue a plan token for a verdict on ``base_commit``..``head_commit`` (revisions accepted).
 
@@ -120,7 +131,7 @@ def make_plan_token(
     names = sorted({validate_device(d) for d in devices})
     if target is not None:
         gitrefs.check_rev(target)
-    gens = read_generations(repo_s, names) if names else {}
+    gens = read_generations(os.fspath(registry) if registry is not None else repo_s, names) if names else {}
     body: dict[str, Any] = {
         "schema": TOKEN_SCHEMA,
         "verdict": verdict,
@@ -136,6 +147,8 @@ def make_plan_token(
         "created_at": iso(utcnow(now)),
         "nonce": uuid.uuid4().hex,
     }
+    if units is not None:
+        body["units"] = sorted({str(u) for u in units})
     if waves is not None:
         body["waves"] = [
             {
@@ -160,21 +173,6 @@ def write_plan_token(token: Mapping[str, Any], path: str | os.PathLike[str]) -> 
         raise InputError(f"cannot write plan token: {exc.strerror or exc}", file=str(target)) from None
 
 
-def _default_target(repo: str, token: Mapping[str, Any]) -> str:
-    if isinstance(token.get("target"), str):
-        return str(token["target"])
-    for ref in _DEFAULT_TARGETS:
-        if gitrefs.resolve_commit(repo, ref) is not None:
-            return ref
-    raise InputError(
-        "no target branch: the token names none and there is no origin/HEAD, main or master; pass --target"
-    )
-
-
-def _short(oid: object) -> str:
-    return str(oid)[:12] if oid else "(absent)"
-
-
 def verify_plan(
     token: str | os.PathLike[str] | Mapping[str, Any],
     *,
@@ -187,28 +185,31 @@ def verify_plan(
     lease_owner: str | None = None,
     wave: int | None = None,
     wave_devices: list[str] | None = None,
+    registry: str | os.PathLike[str] | None = None,
+    fetch: bool = False,
 ) -> dict[str, Any]:
     """Refuse (PlanRefused, exit 1) a plan that no longer describes what would be pushed.
 
-    Checked: integrity and signature; the verdict was pass; age within ``max_age``; the snapshot
+    Checked: integrity, and that the gate issued it (recorded in the registry or signed); the
+    verdict was pass and it names devices; age within ``max_age``; the snapshot
     tree of ``target`` is still the token's base tree; the head (``head`` if given: the commit
     about to be pushed, e.g. after a rebase) has the validated head tree; the policies at the
     target digest as at check time; no touched device was applied past the generation the plan
     saw; with ``lease_owner``, every touched device is under a live lease of that owner. Every
-    reason is reported, not just the first. Returns the token on success.
+    reason is reported, not just the first. The target is resolved by
+    :func:`validator.coord.target.resolve_target` (upstreams, ``fetch``), and also checked in the
+    registry (its branch, and the tree the last applied plan left). Returns the token on success.
     """
     repo_s = os.fspath(repo)
     gitrefs.repo_root(repo_s)
+    reg = registry_of(repo_s, registry)
     data = load_plan_token(token)
-    check_integrity(data, key if key is not None else key_from_env())
+    check_origin(data, reg, key)
     at = utcnow(now)
     age_limit = parse_duration(max_age, what="max age") if max_age is not None else None
 
-    reasons: list[str] = []
-    remedies: list[str] = []
-    if data["verdict"] != "pass":
-        reasons.append(f"the gate's verdict was {data['verdict']!r}, not 'pass'")
-        remedies.append("fix the change until the gate passes")
+    reasons: list[str] = pass_reasons(data)
+    remedies: list[str] = ["fix the change until the gate passes"] if reasons else []
     created = parse_iso(data["created_at"], what="plan token created_at")
     if created > at + CLOCK_SKEW:
         reasons.append(f"token was issued in the future ({iso(created)}, now {iso(at)})")
@@ -217,24 +218,14 @@ def verify_plan(
         remedies.append("re-run the gate for a fresh plan")
 
     snap = _snapshot_path(data["snapshot_path"])
-    target_ref = target or _default_target(repo_s, data)
-    target_commit = _commit(repo_s, target_ref, "target")
-    target_tree = gitrefs.tree_at(repo_s, target_commit, snap)
-    base_tree = data["base"].get("tree")
-    head_tree = data["head"].get("tree")
-    if target_tree != base_tree:
-        already = (
-            " (it already has the plan's head tree: was this plan applied already?)"
-            if (target_tree == head_tree and head_tree is not None)
-            else ""
-        )
-        reasons.append(
-            f"base moved: {target_ref} ({_short(target_commit)}) has snapshot tree {_short(target_tree)} at "
-            f"{snap or '/'!r}, the plan was validated on base tree {_short(base_tree)} "
-            f"({_short(data['base']['commit'])}){already}"
-        )
-        remedies.append(f"re-run the gate on the new base: validator check --base {target_ref} --head <your change>")
+    tgt, behind = resolve_target(repo_s, target or default_target(repo_s, data), fetch=fetch)
+    target_ref, target_commit = tgt.name, tgt.commit
+    moved = target_reasons(repo_s, reg, data, snap, tgt, behind, head_ok=False)
+    if moved:
+        reasons.extend(moved)
+        remedies.append(f"re-run the gate on the new base: validator check --base {tgt.short_ref} --head <your change>")
 
+    head_tree = data["head"].get("tree")
     head_rev = head or str(data["head"]["commit"])
     head_commit = gitrefs.resolve_commit(repo_s, head_rev)
     if head_commit is None:
@@ -243,8 +234,8 @@ def verify_plan(
         now_head_tree = gitrefs.tree_at(repo_s, head_commit, snap)
         if now_head_tree != head_tree:
             reasons.append(
-                f"head changed: {_short(head_commit)} has snapshot tree {_short(now_head_tree)}, "
-                f"the plan validated head tree {_short(head_tree)}"
+                f"head changed: {short(head_commit)} has snapshot tree {short(now_head_tree)}, "
+                f"the plan validated head tree {short(head_tree)}"
             )
             remedies.append("re-run the gate on the head you are pushing")
 
@@ -256,7 +247,7 @@ def verify_plan(
             remedies.append("re-run the gate against the current policies")
 
     devices = [validate_device(d) for d in data["devices"]]
-    current = read_generations(repo_s, devices)
+    current = read_generations(reg, devices)
     applied_before: set[str] = set()
     if wave is not None:
         applied_before = _check_wave(data, wave, wave_devices, current, reasons, remedies)
@@ -276,7 +267,7 @@ def verify_plan(
 
     if lease_owner is not None:
         validate_owner(lease_owner)
-        leases = list_leases(repo_s)
+        leases = list_leases(reg)
         for d in devices:
             held = leases.get(d)
             if held is None or held.owner != lease_owner or held.expired(at):
@@ -324,9 +315,7 @@ def _check_wave(
             remedies.append("apply the plan's waves in order: validator verify-plan TOKEN --wave N --devices ...")
     earlier: set[str] = set()
     for i, w in enumerate(waves[: wave - 1], 1):
-        pending = [
-            d for d in w["devices"] if d not in current or current[d].generation == data["generations"].get(d)
-        ]
+        pending = [d for d in w["devices"] if d not in current or current[d].generation == data["generations"].get(d)]
         if pending:
             reasons.append(
                 f"out of order: wave {i} ({', '.join(pending)}) has not been applied yet; wave {wave} must wait"

@@ -15,6 +15,7 @@ import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from validator.errors import EngineError, InputError
 
@@ -51,10 +52,11 @@ class RefUpdate:
 
 
 class _GitFailed(Exception):
-    def __init__(self, args: Sequence[str], code: int, stderr: str) -> None:
+    def __init__(self, args: Sequence[str], code: int, stderr: str, stdout: bytes = b"") -> None:
         self.args_ = list(args)
         self.code = code
         self.stderr = stderr
+        self.stdout = stdout
         super().__init__(stderr)
 
 
@@ -75,7 +77,7 @@ def _git(repo: str, args: Sequence[str], *, input: bytes | None = None, env: Map
     except FileNotFoundError:
         raise EngineError("git is not installed or not on PATH") from None
     if proc.returncode != 0:
-        raise _GitFailed(args, proc.returncode, proc.stderr.decode("utf-8", "replace").strip())
+        raise _GitFailed(args, proc.returncode, proc.stderr.decode("utf-8", "replace").strip(), proc.stdout)
     return proc.stdout
 
 
@@ -254,8 +256,38 @@ def write_commit(repo: str, message: str, parent: str | None, *, author: str, da
     The identity is given explicitly so the log works in repositories without user.name.
     ``date`` is a git date (e.g. ISO 8601).
     """
-    args = ["commit-tree", empty_tree(repo)]
-    if parent is not None:
+    return commit_tree(repo, empty_tree(repo), [parent] if parent else [], message, author=author, date=date)
+
+
+def write_file_tree(repo: str, files: Mapping[str, bytes]) -> str:
+    """A tree of flat files (name -> content), written to the object store."""
+    entries = []
+    for name, data in sorted(files.items()):
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", name):
+            raise InputError(f"not a plain file name: {name!r}")
+        entries.append(f"100644 blob {write_blob(repo, data)}\t{name}")
+    try:
+        return _git(repo, ["mktree"], input=("\n".join(entries) + "\n").encode()).decode().strip()
+    except _GitFailed as exc:
+        raise EngineError(f"git mktree failed: {_first_line(exc.stderr)}") from None
+
+
+def read_path(repo: str, rev: str, path: str) -> bytes | None:
+    """Content of file ``path`` at commit or tree ``rev``; None when absent."""
+    _check_oid(rev)
+    rel = _check_path(path)
+    try:
+        if _git(repo, ["cat-file", "-t", f"{rev}:{rel}"]).decode().strip() != "blob":
+            return None
+        return _git(repo, ["cat-file", "blob", f"{rev}:{rel}"])
+    except _GitFailed:
+        return None
+
+
+def commit_tree(repo: str, tree: str, parents: Sequence[str], message: str, *, author: str, date: str) -> str:
+    """A commit of ``tree`` with ``parents``, with an explicit identity (no user.name needed)."""
+    args = ["commit-tree", _check_oid(tree)]
+    for parent in parents:
         args += ["-p", _check_oid(parent)]
     ident = re.sub(r"[<>\n\r\0]", "", author)[:128] or "validator"
     env = {
@@ -311,9 +343,67 @@ def transaction(repo: str, updates: Sequence[RefUpdate]) -> tuple[bool, str]:
     except _GitFailed as exc:
         msg = _first_line(exc.stderr)
         if "cannot lock ref" in msg or "but expected" in msg or "already exists" in msg:
+            recover_stale_lock(repo, exc.stderr)
             return False, msg.removeprefix("fatal: ")
         raise EngineError(f"git update-ref failed: {msg}") from None
     return True, ""
+
+
+# git holds a ref's lock file for the milliseconds of one transaction; one this old was left by a
+# killed process and would otherwise make every transaction on that ref fail until removed by hand
+STALE_LOCK_SECONDS = 10.0
+_LOCK_IN_MESSAGE = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+
+
+def recover_stale_lock(repo: str, stderr: str, *, min_age: float = STALE_LOCK_SECONDS) -> str | None:
+    """Remove a stale ``refs/validator/**.lock`` named in a failed transaction's message.
+
+    Only lock files under ``<git dir>/refs/validator/`` older than ``min_age`` seconds are touched.
+    Safety against removing a live writer's lock: the file is first *renamed* to a unique name
+    (atomic), then its inode is compared with the one judged stale; if it is not the same file (a
+    live writer re-created the lock meanwhile) it is linked back, where ``link`` never replaces
+    anything. Returns the path removed, or None. The caller simply retries its transaction.
+    """
+    import time
+    import uuid
+
+    m = _LOCK_IN_MESSAGE.search(stderr)
+    if not m:
+        return None
+    path = os.path.realpath(m.group(1))
+    try:
+        gitdir = os.path.realpath(repo_root(repo))
+    except InputError:
+        return None
+    if not path.startswith(os.path.join(gitdir, "refs", "validator") + os.sep):
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # already gone: the retry will succeed
+    if time.time() - st.st_mtime < min_age:
+        return None  # a live writer, or too young to tell: let the caller back off and retry
+    aside = f"{path}.stale-{uuid.uuid4().hex}"
+    try:
+        os.rename(path, aside)
+    except OSError:
+        return None
+    try:
+        moved = os.stat(aside)
+        if (moved.st_ino, moved.st_dev) != (st.st_ino, st.st_dev):
+            with _suppress_os():
+                os.link(aside, path)  # not ours to remove: put it back unless a new one exists
+            return None
+    finally:
+        with _suppress_os():
+            os.unlink(aside)
+    return path
+
+
+def _suppress_os() -> Any:
+    from contextlib import suppress
+
+    return suppress(OSError)
 
 
 def git_blob_id(data: bytes) -> str:
@@ -338,23 +428,142 @@ def log_commits(repo: str, ref: str, limit: int | None = None) -> list[str]:
     return out.decode().split()
 
 
+def merge_change(repo: str, merge_base: str, ours: str, theirs: str) -> tuple[str | None, list[str]]:
+    """Apply the change ``merge_base``..``theirs`` on top of ``ours``: (tree, []) or (None, conflicts).
+
+    A three-way merge of trees (``git merge-tree --write-tree``), nothing checked out. A conflict
+    is returned, never resolved: two in-flight changes to the same file cannot be combined blind.
+    """
+    args = ["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z"]
+    args += [f"--merge-base={_check_oid(merge_base)}", _check_oid(ours), _check_oid(theirs)]
+    try:
+        out = _git(repo, args)
+    except _GitFailed as exc:
+        if exc.code == 1:  # conflicts: first the tree, then the conflicted paths
+            parts = [p for p in exc.stdout.decode("utf-8", "replace").split("\0") if p.strip()]
+            return None, sorted(set(parts[1:])) or ["(conflict)"]
+        raise EngineError(f"git merge-tree failed: {_first_line(exc.stderr)}") from None
+    return out.decode().split("\0")[0].strip(), []
+
+
+def is_ancestor(repo: str, older: str, newer: str) -> bool:
+    try:
+        _git(repo, ["merge-base", "--is-ancestor", _check_oid(older), _check_oid(newer)])
+    except _GitFailed as exc:
+        if exc.code == 1:
+            return False
+        raise EngineError(f"git merge-base failed: {_first_line(exc.stderr)}") from None
+    return True
+
+
+def count_commits(repo: str, exclude: str, include: str) -> int:
+    """Commits reachable from ``include`` and not from ``exclude``."""
+    try:
+        out = _git(repo, ["rev-list", "--count", f"{_check_oid(exclude)}..{_check_oid(include)}", "--"])
+    except _GitFailed as exc:
+        raise EngineError(f"git rev-list failed: {_first_line(exc.stderr)}") from None
+    return int(out.decode().strip() or 0)
+
+
+def upstream_of(repo: str, branch: str) -> str | None:
+    """Full name of the upstream of local branch ``branch`` (e.g. refs/remotes/origin/main), or None."""
+    check_rev(branch)
+    name = branch.removeprefix("refs/heads/")
+    try:
+        out = _git(repo, ["rev-parse", "--symbolic-full-name", f"{name}@{{upstream}}"])
+    except _GitFailed:
+        return None
+    ref = out.decode().strip()
+    return ref or None
+
+
+def full_ref(repo: str, rev: str) -> str | None:
+    """The full ref name ``rev`` abbreviates (refs/heads/main, refs/remotes/origin/main), None if none."""
+    check_rev(rev)
+    try:
+        out = _git(repo, ["rev-parse", "--symbolic-full-name", rev])  # check_rev: never an option
+    except _GitFailed:
+        return None
+    ref = out.decode().strip()
+    return ref if ref.startswith("refs/") else None
+
+
+def remote_branch(repo: str, tracking_ref: str) -> tuple[str, str] | None:
+    """(remote, branch) a remote-tracking ref such as refs/remotes/origin/main stands for."""
+    if not tracking_ref.startswith("refs/remotes/"):
+        return None
+    rest = tracking_ref.removeprefix("refs/remotes/")
+    try:
+        remotes = _git(repo, ["remote"]).decode().split()
+    except _GitFailed:
+        return None
+    for remote in sorted(remotes, key=len, reverse=True):
+        if rest.startswith(remote + "/"):
+            return remote, rest[len(remote) + 1 :]
+    return None
+
+
+def fetch_branch(repo: str, remote: str, branch: str) -> None:
+    """Update ``refs/remotes/<remote>/<branch>`` from the remote (network access: only when asked)."""
+    check_rev(remote)
+    check_rev(branch)
+    spec = f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}"
+    try:
+        _git(repo, ["fetch", "--quiet", "--no-tags", "--end-of-options", remote, spec])
+    except _GitFailed as exc:
+        raise InputError(f"cannot fetch {branch} from {remote}: {_first_line(exc.stderr)}") from None
+
+
+def same_repository(a: str, b: str) -> bool:
+    return os.path.realpath(repo_root(a)) == os.path.realpath(repo_root(b))
+
+
+def push_create(repo: str, registry: str, oid: str, ref: str) -> tuple[bool, str]:
+    """Create ``ref`` in ``registry`` pointing at ``oid`` from ``repo``, carrying its objects.
+
+    Compare-and-swap on the registry: the push is refused when the ref already exists
+    (``--force-with-lease=REF:`` with an empty expectation). (True, "") or (False, why).
+    """
+    _check_ref(ref)
+    _check_oid(oid)
+    args = ["push", "--quiet", "--porcelain", "--atomic", f"--force-with-lease={ref}:", registry, f"{oid}:{ref}"]
+    try:
+        _git(repo, args)
+    except _GitFailed as exc:
+        return False, _first_line(exc.stderr) or "push refused"
+    return True, ""
+
+
 __all__ = [
     "REF_PREFIX",
     "RefUpdate",
     "check_rev",
+    "commit_tree",
+    "count_commits",
     "empty_tree",
+    "fetch_branch",
+    "full_ref",
     "git_blob_id",
+    "is_ancestor",
     "list_blobs",
     "list_refs",
     "log_commits",
+    "merge_change",
     "object_type",
+    "push_create",
     "read_blob",
     "read_commit_message",
+    "read_path",
     "read_ref",
+    "recover_stale_lock",
+    "remote_branch",
     "repo_root",
     "resolve_commit",
+    "same_repository",
     "transaction",
     "tree_at",
+    "upstream_of",
     "write_blob",
     "write_commit",
+    "write_file_tree",
 ]
