@@ -449,3 +449,81 @@ def check(
         )
     finally:
         backend.close()
+
+
+def _snapshot_arg(snapshot: str | Path | Snapshot) -> Snapshot:
+    return snapshot if isinstance(snapshot, Snapshot) else _load_folder(snapshot, strict=False)
+
+
+def whatif(
+    snapshot: str | Path | Snapshot,
+    *,
+    fail: Sequence[str] = (),
+    drain: Sequence[str] = (),
+    policies: str | Path | Any = "policies",
+    engine: str = "builtin",
+    batfish_host: str | None = None,
+    allow_empty: bool = False,
+    max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
+    timeout: float | None = None,
+    strict: bool = False,
+) -> Verdict:
+    """Before maintenance: is it safe to take ``fail`` (failure specs) and ``drain`` (``NODE``,
+    ``NODE[IFACE]`` or a failure spec) down? ``verdict.passed`` is the answer; ``verdict.whatif``
+    holds the pairs that break and the single points of failure the maintenance creates, apart
+    from those that existed before (:mod:`validator.maintenance`)."""
+    from validator.maintenance import run_whatif
+
+    snap = _snapshot_arg(snapshot)
+    pset = _load_policies_path(policies) if isinstance(policies, (str, Path)) else policies
+    backend = get_backend(engine, batfish_host=batfish_host)
+    try:
+        return run_whatif(
+            snap,
+            backend,
+            policies=pset,
+            fail=fail,
+            drain=drain,
+            allow_empty=allow_empty,
+            max_scenarios=max_scenarios,
+            timeout=timeout,
+            strict=strict,
+        )
+    finally:
+        backend.close()
+
+
+def routes(
+    snapshot: str | Path | Snapshot, *, node: str | None = None, engine: str = "builtin", batfish_host: str | None = None
+) -> list[Any]:
+    """Main-RIB routes (Batfish's routes question) of the nodes ``node`` selects (name or /regex/)."""
+    from validator.lookup import routes as lookup_routes
+
+    backend = get_backend(engine, batfish_host=batfish_host)
+    try:
+        return lookup_routes(_snapshot_arg(snapshot), backend, node)[1]
+    finally:
+        backend.close()
+
+
+def trace(
+    snapshot: str | Path | Snapshot,
+    *,
+    src: str,
+    dst: str,
+    protocol: str = "udp",
+    dst_port: int | None = None,
+    fail: Sequence[str] = (),
+    engine: str = "builtin",
+    batfish_host: str | None = None,
+) -> list[tuple[Any, list[Any]]]:
+    """Batfish-style traceroute: ``(flow, traces)`` per start location of ``src``."""
+    from validator.lookup import traces
+
+    backend = get_backend(engine, batfish_host=batfish_host)
+    try:
+        return traces(
+            _snapshot_arg(snapshot), backend, src=src, dst=dst, protocol=protocol, dst_port=dst_port, fail=fail
+        )[1]
+    finally:
+        backend.close()

@@ -111,7 +111,7 @@ def _plan(args: argparse.Namespace) -> int:
     from validator.api import prepare, require_policies
     from validator.backends import get_backend
     from validator.checks.budget import check_budget
-    from validator.cli.failures import progress_bar
+    from validator.cli.progress import progress_bar
     from validator.engine.convergence import require_converged
     from validator.errors import InputError
 
