@@ -494,7 +494,11 @@ def whatif(
 
 
 def routes(
-    snapshot: str | Path | Snapshot, *, node: str | None = None, engine: str = "builtin", batfish_host: str | None = None
+    snapshot: str | Path | Snapshot,
+    *,
+    node: str | None = None,
+    engine: str = "builtin",
+    batfish_host: str | None = None,
 ) -> list[Any]:
     """Main-RIB routes (Batfish's routes question) of the nodes ``node`` selects (name or /regex/)."""
     from validator.lookup import routes as lookup_routes

@@ -151,7 +151,7 @@ def _cut_findings(
             )
             extra["pre_existing_single_points_of_failure"] = spofs
         sev = "warning" if severity.get(pb.label) == "warning" and f.status != "undecided" else f.severity
-        out.append(dataclasses.replace(f, message=message, failures=tuple(specs), severity=sev, extra=extra))  # type: ignore[arg-type]
+        out.append(dataclasses.replace(f, message=message, failures=tuple(specs), severity=sev, extra=extra))
     return out
 
 
@@ -182,9 +182,11 @@ def _state_findings(
     for p in state:
         found.extend(with_severity(CHECKS[p.type](ctx, p), p.severity))
         ran.append((p.name, p.type))
-    from validator.checks.baseline import DIFF_CHECKS, label
+    from validator.checks.baseline import DIFF_CHECKS, PRE_EXISTING, label
 
-    wanted = {f.policy for f in found if f.severity == "error" and f.check not in DIFF_CHECKS}
+    # warnings (``severity: warning`` policies) are labelled too: a warning the network already
+    # had is no news about this maintenance
+    wanted = {f.policy for f in found if f.severity in ("error", "warning") and f.check not in DIFF_CHECKS}
     if strict or not wanted:
         return found, ran
     from validator.diff.units import Unit
@@ -198,7 +200,14 @@ def _state_findings(
     units = [Unit("node", n) for n in sorted(failures.nodes)]
     units += [Unit("iface", n, i) for n, i in sorted(failures.interfaces)]
     files = {n: node.file for n, node in base.snapshot.nodes.items()}
-    return label(found, before, units, files), ran
+    promoted = [dataclasses.replace(f, severity="error") if f.severity == "warning" else f for f in found]
+    before = [dataclasses.replace(f, severity="error") if f.severity == "warning" else f for f in before]
+    labelled = label(promoted, before, units, files)
+    out = [
+        dataclasses.replace(new, severity="warning") if new.extra.get("status") == PRE_EXISTING else old
+        for old, new in zip(found, labelled, strict=True)
+    ]
+    return out, ran
 
 
 def what_if(

@@ -18,9 +18,7 @@ from validator.cli.inspect import add_engine_args
 
 
 def register(sub: Any) -> None:
-    w = sub.add_parser(
-        "whatif", help="before maintenance: is it safe to take these elements down? (exit 0 yes, 1 no)"
-    )
+    w = sub.add_parser("whatif", help="before maintenance: is it safe to take these elements down? (exit 0 yes, 1 no)")
     w.add_argument("--snapshot", required=True, metavar="DIR")
     w.add_argument(
         "--fail",
@@ -40,12 +38,8 @@ def register(sub: Any) -> None:
     w.add_argument("--policies", metavar="PATH", default="policies")
     w.add_argument("--format", choices=FORMATS, default="text")
     w.add_argument("--output", metavar="FILE")
-    w.add_argument(
-        "--strict", action="store_true", help="keep every finding an error (no pre-existing labelling)"
-    )
-    w.add_argument(
-        "-v", "--verbose", action="store_true", help="list every pre-existing single point of failure"
-    )
+    w.add_argument("--strict", action="store_true", help="keep every finding an error (no pre-existing labelling)")
+    w.add_argument("-v", "--verbose", action="store_true", help="list every pre-existing single point of failure")
     add_engine_args(w)
     add_limit_args(w)
     w.set_defaults(handler=_whatif)

@@ -20,6 +20,22 @@ def _spof_line(f: Finding) -> str:
     return f"{f.extra.get('pair')}: {', '.join(f.extra.get('single_points_of_failure', ()))}"
 
 
+def _grouped(findings: list[Finding]) -> list[str]:
+    """One line per cut pair, one per other policy (its first finding and how many more): the
+    causes stay readable when one cut shows up from every source of a zone."""
+    firsts: dict[str, Finding] = {}
+    counts: dict[str, int] = {}
+    for f in findings:
+        key = f"{f.policy}\0{f.extra.get('pair', '')}" if f.check == "whatif" else f.policy
+        firsts.setdefault(key, f)
+        counts[key] = counts.get(key, 0) + 1
+    out = []
+    for key, f in firsts.items():
+        more = counts[key] - 1
+        out.append(f"{f.policy}: {f.message}" + (f" (and {more} more)" if more else ""))
+    return out
+
+
 def whatif_lines(verdict: Verdict, *, verbose: bool = False) -> list[Line]:
     info = verdict.whatif or {}
     subject = info.get("subject", "the elements")
@@ -43,7 +59,7 @@ def whatif_lines(verdict: Verdict, *, verbose: bool = False) -> list[Line]:
 
     out.append([("causes:", "bold")])
     if blocking:
-        out.extend([[("  - ", ""), (f"{f.policy}: {f.message}", "red")] for f in blocking])
+        out.extend([[("  - ", ""), (text, "red")] for text in _grouped(blocking)])
     else:
         out.append([("  none: no protected pair breaks and every state policy holds with it down", "")])
     if warnings:
