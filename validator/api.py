@@ -531,3 +531,44 @@ def trace(
         )[1]
     finally:
         backend.close()
+
+
+def plan(
+    head: str | Path | Snapshot | None = None,
+    base: str | Path | Snapshot | None = None,
+    policies: str | Path | Any = "policies",
+    engine: str = "builtin",
+    *,
+    intent: str | Path | None = None,
+    repo: str | Path | None = None,
+    head_rev: str | None = None,
+    base_rev: str | None = None,
+    snapshot_path: str = ".",
+    batfish_host: str | None = None,
+    ignore_paths: Sequence[str] = (),
+    allow_empty: bool = False,
+    max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
+) -> dict[str, Any]:
+    """The rollout plan of a change (``validator plan``): waves, single points of failure, the
+    order of waves (``ordered_rollout_required``) and ``safe``; same inputs as :func:`check`."""
+    from validator.planning import run_plan
+
+    backend = get_backend(engine, batfish_host=batfish_host)
+    try:
+        if repo is not None:
+            inputs = resolve_git_inputs(
+                repo=repo,
+                base=base_rev,
+                head=head_rev,
+                snapshot_path=snapshot_path,
+                policies=str(policies),
+                intent=intent,
+                ignore_paths=ignore_paths,
+            )
+        else:
+            if head is None:
+                raise InputError("no head snapshot given")
+            inputs = resolve_folder_inputs(head, base, policies, intent, ignore_paths)
+        return run_plan(inputs, backend, allow_empty=allow_empty, max_scenarios=max_scenarios)
+    finally:
+        backend.close()

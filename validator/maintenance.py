@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from validator import limits
 from validator.backends.base import Backend
 from validator.checks.budget import DEFAULT_MAX_SCENARIOS, check_budget
 from validator.checks.drain import DRAIN_MODEL, drain_label, drain_specs
@@ -85,6 +86,12 @@ def run_whatif(
                 strict=strict,
             )
     except (NotConverged, RunTimeout) as exc:
+        if isinstance(exc, RunTimeout):
+            # the error verdict is the answer: no second alarm while it is rendered (where the
+            # limits module offers it)
+            handled = getattr(limits, "timeout_handled", None)
+            if handled is not None:
+                handled()
         verdict.error = exc.one_line() if isinstance(exc, NotConverged) else str(exc)
         verdict.seconds = time.monotonic() - start
         verdict.whatif = {**summary, "safe": None, "answer": "unknown"}

@@ -139,3 +139,22 @@ def test_routes_and_trace_take_the_engine_option(capsys: pytest.CaptureFixture[s
     for cmd in (["routes", "--snapshot", str(BASE)], argv):
         assert main([*cmd, "--engine", "batfish", "--batfish-host", "127.0.0.1:1"]) == 3
         assert "127.0.0.1:1" in capsys.readouterr().err
+
+
+def test_library_routes_trace_and_plan_go_through_the_api() -> None:
+    from validator import api
+    from validator.errors import BackendUnavailable
+
+    routes = api.routes(BASE, node="/^az1-r[12]$/")
+    assert {r.node for r in routes} == {"az1-r1", "az1-r2"}
+    results = api.trace(BASE, src="az1-r1", dst="10.2.255.1", fail=["node:az1-r2"])
+    assert results and all(str(flow.dst_ip) == "10.2.255.1" for flow, _ in results)
+    assert all(t.disposition == "ACCEPTED" for _, traces in results for t in traces)
+    with pytest.raises(BackendUnavailable, match=r"127\.0\.0\.1:1"):
+        api.routes(BASE, engine="batfish", batfish_host="127.0.0.1:1")
+    doc = api.plan(head=REGION / "changes" / "both-paths-bad-edit", base=BASE, policies=REGION_POLICIES)
+    assert doc["safe"] and not doc["safe_together"]
+    assert [w["units"] for w in doc["waves"]] == [
+        ["iface:az1-r1[GigabitEthernet1/2]"],
+        ["iface:az1-r2[GigabitEthernet1/2]"],
+    ]
