@@ -9,8 +9,11 @@ Library entry points (the CLI and CI use the same core)::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from validator.checks.budget import DEFAULT_MAX_SCENARIOS
 from validator.errors import (
     BackendUnavailable,
     ChangeBlocked,
@@ -41,6 +44,7 @@ __all__ = [
     "lease",
     "record_apply",
     "verify_plan",
+    "whatif",
 ]
 
 
@@ -70,3 +74,33 @@ def record_apply(*args: Any, **kwargs: Any) -> Any:
     from validator.coord import record_apply as _record
 
     return _record(*args, **kwargs)
+
+
+def whatif(
+    snapshot: str | Path | Any,
+    *,
+    fail: Sequence[str] = (),
+    drain: Sequence[str] = (),
+    policies: str | Path | Any = "policies",
+    engine: str = "builtin",
+    batfish_host: str | None = None,
+    allow_empty: bool = False,
+    max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
+    timeout: float | None = None,
+    strict: bool = False,
+) -> Verdict:
+    """Before maintenance: is it safe to take these elements down? See :func:`validator.api.whatif`."""
+    from validator.api import whatif as _whatif
+
+    return _whatif(
+        snapshot,
+        fail=fail,
+        drain=drain,
+        policies=policies,
+        engine=engine,
+        batfish_host=batfish_host,
+        allow_empty=allow_empty,
+        max_scenarios=max_scenarios,
+        timeout=timeout,
+        strict=strict,
+    )

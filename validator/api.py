@@ -463,3 +463,126 @@ def check(
         )
     finally:
         backend.close()
+
+
+def _snapshot_arg(snapshot: str | Path | Snapshot) -> Snapshot:
+    return snapshot if isinstance(snapshot, Snapshot) else _load_folder(snapshot, strict=False)
+
+
+def whatif(
+    snapshot: str | Path | Snapshot,
+    *,
+    fail: Sequence[str] = (),
+    drain: Sequence[str] = (),
+    policies: str | Path | Any = "policies",
+    engine: str = "builtin",
+    batfish_host: str | None = None,
+    allow_empty: bool = False,
+    max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
+    timeout: float | None = None,
+    strict: bool = False,
+) -> Verdict:
+    """Before maintenance: is it safe to take ``fail`` (failure specs) and ``drain`` (``NODE``,
+    ``NODE[IFACE]`` or a failure spec) down? ``verdict.passed`` is the answer; ``verdict.whatif``
+    holds the pairs that break and the single points of failure the maintenance creates, apart
+    from those that existed before (:mod:`validator.maintenance`)."""
+    from validator.maintenance import run_whatif
+
+    snap = _snapshot_arg(snapshot)
+    pset = _load_policies_path(policies) if isinstance(policies, (str, Path)) else policies
+    backend = get_backend(engine, batfish_host=batfish_host)
+    try:
+        return run_whatif(
+            snap,
+            backend,
+            policies=pset,
+            fail=fail,
+            drain=drain,
+            allow_empty=allow_empty,
+            max_scenarios=max_scenarios,
+            timeout=timeout,
+            strict=strict,
+        )
+    finally:
+        backend.close()
+
+
+def routes(
+    snapshot: str | Path | Snapshot,
+    *,
+    node: str | None = None,
+    engine: str = "builtin",
+    batfish_host: str | None = None,
+) -> list[Any]:
+    """Main-RIB routes (Batfish's routes question) of the nodes ``node`` selects (name or /regex/)."""
+    from validator.lookup import routes as lookup_routes
+
+    backend = get_backend(engine, batfish_host=batfish_host)
+    try:
+        return lookup_routes(_snapshot_arg(snapshot), backend, node)[1]
+    finally:
+        backend.close()
+
+
+def trace(
+    snapshot: str | Path | Snapshot,
+    *,
+    src: str,
+    dst: str,
+    protocol: str = "udp",
+    dst_port: int | None = None,
+    fail: Sequence[str] = (),
+    engine: str = "builtin",
+    batfish_host: str | None = None,
+) -> list[tuple[Any, list[Any]]]:
+    """Batfish-style traceroute: ``(flow, traces)`` per start location of ``src``."""
+    from validator.lookup import traces
+
+    backend = get_backend(engine, batfish_host=batfish_host)
+    try:
+        return traces(
+            _snapshot_arg(snapshot), backend, src=src, dst=dst, protocol=protocol, dst_port=dst_port, fail=fail
+        )[1]
+    finally:
+        backend.close()
+
+
+def plan(
+    head: str | Path | Snapshot | None = None,
+    base: str | Path | Snapshot | None = None,
+    policies: str | Path | Any = "policies",
+    engine: str = "builtin",
+    *,
+    intent: str | Path | None = None,
+    repo: str | Path | None = None,
+    head_rev: str | None = None,
+    base_rev: str | None = None,
+    snapshot_path: str = ".",
+    batfish_host: str | None = None,
+    ignore_paths: Sequence[str] = (),
+    allow_empty: bool = False,
+    max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
+) -> dict[str, Any]:
+    """The rollout plan of a change (``validator plan``): waves, single points of failure, the
+    order of waves (``ordered_rollout_required``) and ``safe``; same inputs as :func:`check`."""
+    from validator.planning import run_plan
+
+    backend = get_backend(engine, batfish_host=batfish_host)
+    try:
+        if repo is not None:
+            inputs = resolve_git_inputs(
+                repo=repo,
+                base=base_rev,
+                head=head_rev,
+                snapshot_path=snapshot_path,
+                policies=str(policies),
+                intent=intent,
+                ignore_paths=ignore_paths,
+            )
+        else:
+            if head is None:
+                raise InputError("no head snapshot given")
+            inputs = resolve_folder_inputs(head, base, policies, intent, ignore_paths)
+        return run_plan(inputs, backend, allow_empty=allow_empty, max_scenarios=max_scenarios)
+    finally:
+        backend.close()

@@ -31,6 +31,7 @@ SNAPSHOT_DIRS = ("configs", "hosts", "batfish", "iptables")
 EXPECTED_SNAPSHOTS = {
     "base",
     "latent-fault",
+    "primary-down",
     "changes/benign",
     "changes/break-required-flow",
     "changes/open-forbidden-flow",
@@ -207,6 +208,7 @@ def test_build_script_reproduces_committed_fixtures() -> None:
     base = build.base_files()
     assert _snapshot_files(REGION / "base") == base
     assert _snapshot_files(REGION / "latent-fault") == build.apply(base, build.LATENT_FAULT)
+    assert _snapshot_files(REGION / "primary-down") == build.apply(base, build.PRIMARY_DOWN)
     for name, edits in build.CHANGES.items():
         assert _snapshot_files(REGION / "changes" / name) == build.apply(base, edits), name
     for name, text in build.INTENTS.items():

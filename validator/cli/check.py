@@ -141,7 +141,7 @@ def _check(args: argparse.Namespace) -> int:
         raise InputError("--plan-out needs git mode (--repo/--base/--head): a plan binds to commits")
     backend = get_backend(args.engine, batfish_host=args.batfish_host)
     try:
-        from validator.cli.failures import progress_bar
+        from validator.cli.progress import progress_bar
 
         verdict = run(
             inputs,

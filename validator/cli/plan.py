@@ -12,6 +12,9 @@ import json
 from typing import Any
 
 from validator.cli.check import add_input_args, emit, resolve_inputs
+from validator.planning import plan_document
+
+__all__ = ["plan_document", "register"]
 
 
 def register(sub: Any) -> None:
@@ -22,58 +25,6 @@ def register(sub: Any) -> None:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--output", metavar="FILE")
     p.set_defaults(handler=_plan)
-
-
-def plan_document(ctx: Any) -> dict[str, Any]:
-    """The plan of the change in ``ctx``: waves, single points of failure, ordered rollout."""
-    from validator.checks.blast import plan_for
-    from validator.checks.rollout import search_order, wave_docs
-
-    plan, units = plan_for(ctx, None)
-    unit_map = {u.name: u for u in units}
-    result = search_order(ctx, plan.waves, unit_map) if len({u.node for u in units}) > 1 else None
-    doc: dict[str, Any] = {
-        "units": [u.name for u in units],
-        "devices": sorted({u.node for u in units}),
-        "inert": [
-            {"device": st.device, "kind": st.kind, "name": st.name, "file": st.file, "line": st.line}
-            for st in (ctx.impact.inert if ctx.impact is not None else [])
-        ],
-        "safe_together": plan.safe_together,
-        "unstageable": [u.spec for u in plan.unstageable],
-        "cuts_if_together": [
-            {
-                "pair": v.pair.label,
-                "units": [e.spec for e in v.elements],
-                "flow": v.result.flow.to_json(),
-                "classes": v.count,
-            }
-            for v in plan.cuts
-        ],
-    }
-    if result is None:
-        doc.update(
-            safe=True,
-            ordered_rollout_required=False,
-            states_checked=0,
-            waves=[
-                {"units": [e.spec for e in w], "devices": sorted({unit_map[e.spec].node for e in w})}
-                for w in plan.waves
-            ],
-        )
-        return doc
-    doc.update(
-        safe=result.safe,
-        ordered_rollout_required=result.safe and result.ordered,
-        states_checked=result.states,
-        seconds=round(result.seconds, 3),
-        waves=wave_docs(result, unit_map),
-    )
-    if not result.safe:
-        failing = result.failing
-        doc["failing_state"] = sorted(failing.devices) if failing else None
-        doc["failing_finding"] = failing.findings[0].to_json() if failing and failing.findings else None
-    return doc
 
 
 def _text(doc: dict[str, Any]) -> str:
@@ -108,25 +59,16 @@ def _text(doc: dict[str, Any]) -> str:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from validator.api import prepare, require_policies
     from validator.backends import get_backend
-    from validator.checks.budget import check_budget
-    from validator.cli.failures import progress_bar
-    from validator.engine.convergence import require_converged
-    from validator.errors import InputError
+    from validator.cli.progress import progress_bar
+    from validator.planning import run_plan
 
     inputs = resolve_inputs(args)
-    require_policies(inputs.policies, args.allow_empty)
-    if inputs.base is None:
-        raise InputError("plan needs a change: give --base-dir/--head-dir or git revisions")
     backend = get_backend(args.engine, batfish_host=args.batfish_host)
     try:
-        ctx, _verdict = prepare(inputs, backend, progress=progress_bar())
-        require_converged(ctx.head, "head data plane")  # NotConverged: exit 3 naming the prefixes
-        if ctx.base is not None:
-            require_converged(ctx.base, "base data plane")
-        check_budget(ctx.head, ctx.policies, args.max_scenarios)
-        doc = plan_document(ctx)
+        doc = run_plan(
+            inputs, backend, progress=progress_bar(), allow_empty=args.allow_empty, max_scenarios=args.max_scenarios
+        )
     finally:
         backend.close()
     emit(json.dumps(doc, indent=2) if args.format == "json" else _text(doc), args.output)

@@ -134,6 +134,8 @@ class Verdict:
     scenarios: int = 0
     seconds: float = 0.0
     error: str | None = None  # set when the gate itself failed (verdict "error")
+    # ``whatif``: the operator's answer (subject, safe, broken pairs, single points of failure)
+    whatif: dict[str, Any] | None = None
 
     @property
     def verdict(self) -> VerdictKind:
@@ -159,6 +161,8 @@ class Verdict:
         }
         if self.error is not None:
             out["error"] = self.error
+        if self.whatif is not None:
+            out["whatif"] = self.whatif
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
