@@ -46,6 +46,8 @@ def timeout_handled() -> None:
     """The caller turned a :class:`RunTimeout` into its result (an error verdict): the alarm must
     not fire again while that result is rendered. Reset when the outermost deadline ends."""
     global _handled
+    if not _deadlines:
+        return  # the deadline already ended (and disarmed its alarm): nothing left to quiet
     _handled = True
     if _in_main_thread() and hasattr(signal, "setitimer"):
         signal.setitimer(signal.ITIMER_REAL, 0)

@@ -32,7 +32,7 @@ def test_every_seed_loads() -> None:
         load_policies_from_bytes({name: text.encode()})
 
 
-@settings(max_examples=150, **COMMON)
+@settings(max_examples=100, **COMMON)
 @given(mutated_policy_text())
 def test_mutated_policy_files(case: tuple[str, str]) -> None:
     name, text = case

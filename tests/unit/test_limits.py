@@ -80,3 +80,13 @@ def test_a_handled_timeout_stops_firing_until_the_deadline_ends() -> None:
         check_deadline()
     with pytest.raises(RunTimeout), deadline(0.1):  # the next run has its own deadline again
         _spin()
+
+
+def test_handling_a_timeout_after_its_deadline_ended_leaves_no_trace() -> None:
+    try:
+        with deadline(0.1):
+            _spin()
+    except RunTimeout:
+        timeout_handled()  # what api.run does: the deadline is already gone
+    with pytest.raises(RunTimeout), deadline(0.1):
+        _spin()
