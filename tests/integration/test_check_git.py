@@ -143,7 +143,11 @@ def test_plan_out_writes_a_token_bound_to_the_commits(
     before = repo.state()
     run = run_cli(capsys, ["check", "--repo", str(repo.path), *GIT_ARGS, "--plan-out", str(token_file)])
     assert run.code == 0, run.err
-    assert repo.state() == before
+    after = repo.state()
+    refs = after["refs"].splitlines()
+    after["refs"] = "\n".join(line for line in refs if not line.startswith("refs/validator/plans/"))
+    assert after == before  # the only change: the plan recorded under refs/validator/plans/ (issue 14)
+    assert len(refs) == len(before["refs"].splitlines()) + 1
     token = json.loads(token_file.read_text())
     assert token["verdict"] == "pass"
     assert token["base"]["commit"] == repo.base_sha

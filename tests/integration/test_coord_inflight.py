@@ -178,6 +178,10 @@ def test_cli_refusal_names_owner_plan_and_pair(layout: Path) -> None:
     code, out, _ = cli("lease", "acquire", "--repo", str(layout / "p1"), "--plan", p1, "--owner", "pipe1",
                        env={"VALIDATOR_REGISTRY": reg})  # fmt: skip
     assert code == 0 and "lease acquired: plane-a by pipe1" in out
+    # the lease records the change's units (as the blast radius computes them) and its plan
+    held = list_leases(reg)["plane-a"]
+    assert held.units == tuple(f"iface:plane-a[GigabitEthernet0/{i}]" for i in (1, 2, 3))
+    assert held.plan_digest == plan(layout, "p1")["digest"]
     code, out, err = cli("lease", "acquire", "--repo", str(layout / "p2"), "--plan", p2, "--owner", "pipe2",
                          "--registry", reg)  # fmt: skip
     assert code == 1 and out == ""

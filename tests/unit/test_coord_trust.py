@@ -230,3 +230,15 @@ def test_inflight_union_merges_the_other_change_and_fails_closed(repo: Path) -> 
     clash = token_for(repo, "core1", head_commit="clash")
     clashing = Other("carol", "n" * 32, ("core9",), clash["digest"], clash)
     assert "changes the same files (snap/configs/core1.cfg)" in conflicts(str(repo), same, [clashing], checker)[0]
+
+
+def test_registry_that_is_not_a_repository_is_bad_input(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("VALIDATOR_REGISTRY", str(tmp_path / "nowhere"))
+    assert main(["lease", "list", "--repo", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "$VALIDATOR_REGISTRY" in err and "not a git repository" in err
+    monkeypatch.delenv("VALIDATOR_REGISTRY")
+    assert main(["lease", "list", "--repo", str(repo), "--registry", str(tmp_path)]) == 2
+    assert "--registry" in capsys.readouterr().err

@@ -1,8 +1,9 @@
 """Coordination between automations: plan tokens, device leases, monotonic apply generations.
 
-All state lives in the configuration repository under ``refs/validator/`` and changes only by
-git ref transactions with compare-and-swap, so it is shared, atomic and auditable
-(``git log refs/validator/log``) without a lock server.
+All state lives in the registry (the configuration repository every automation shares) under
+``refs/validator/`` and changes only by git ref transactions with compare-and-swap, so it is
+shared, atomic and auditable (``git log refs/validator/log``) without a lock server. A lease taken
+with a plan is also checked together with every other in-flight change (``inflight``).
 """
 
 from __future__ import annotations
@@ -19,18 +20,21 @@ from validator.coord.plan import (
     verify_plan,
     write_plan_token,
 )
+from validator.coord.plans import REGISTRY_ENV, check_trusted, record_plan, registry_of
 from validator.coord.token import KEY_ENV, TOKEN_SCHEMA, load_plan_token
 
 __all__ = [
     "DEFAULT_MAX_AGE",
     "KEY_ENV",
     "LOG_REF",
+    "REGISTRY_ENV",
     "TOKEN_SCHEMA",
     "Generation",
     "Lease",
     "LeaseConflict",
     "PlanRefused",
     "acquire_lease",
+    "check_trusted",
     "lease",
     "list_leases",
     "load_plan_token",
@@ -42,6 +46,8 @@ __all__ = [
     "read_events",
     "read_generations",
     "record_apply",
+    "record_plan",
+    "registry_of",
     "release_lease",
     "verify_plan",
     "write_plan_token",

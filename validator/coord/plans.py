@@ -38,8 +38,16 @@ def registry_of(repo: str | os.PathLike[str], registry: str | os.PathLike[str] |
     points at); in the shared-clone layout that is the clone itself.
     """
     chosen = registry if registry is not None else (os.environ.get(REGISTRY_ENV) or None)
-    path = os.fspath(chosen) if chosen is not None else os.fspath(repo)
-    gitrefs.repo_root(path)
+    if chosen is None:
+        path = os.fspath(repo)
+        gitrefs.repo_root(path)
+        return path
+    path = os.fspath(chosen)
+    try:
+        gitrefs.repo_root(path)
+    except InputError:
+        where = "--registry" if registry is not None else f"${REGISTRY_ENV}"
+        raise InputError(f"{where} {path}: not a git repository (the registry every pipeline shares)") from None
     return path
 
 
