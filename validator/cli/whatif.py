@@ -32,7 +32,7 @@ def register(sub: Any) -> None:
         action="append",
         default=[],
         metavar="ELEMENT",
-        help="NODE, NODE[IFACE], interface:NODE[IFACE] or link:NODE[IFACE] to drain (repeatable); "
+        help="NODE, NODE[IFACE], interface:NODE[IFACE], link:NODE[IFACE] or group:NAME to drain (repeatable); "
         "modelled as failed, the state a working cost-out or BGP shutdown ends in",
     )
     w.add_argument("--policies", metavar="PATH", default="policies")
