@@ -115,7 +115,9 @@ def run_management(ctx: Any, p: ManagementPolicy) -> list[Finding]:
     zone = ctx.zone(p.from_zone)
     problems = management_problems(ctx.head, p, zone)
     findings = [_finding(p.name, ctx.head, prob, ()) for prob in problems]
-    if p.max_failures > 0:
+    if p.max_failures > 0 and not ctx.head.failures:
+        # a what-if data plane (elements already down) is judged as it stands: "one more
+        # failure" is the what-if's own analysis
         findings.extend(_under_failures(ctx, p, zone, {prob.key for prob in problems}))
     return findings[:MAX_FINDINGS] if len(findings) > MAX_FINDINGS else findings
 
