@@ -165,3 +165,11 @@ def test_policies_lint_reports_management_mistakes_with_lines(
     text = run.out + run.err
     assert ":8:" in text and "rdp" in text
     assert ":10:" in text
+
+
+def test_a_device_list_that_names_no_device_is_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    policies = tmp_path / "typo.yaml"
+    policies.write_text(POLICIES.read_text().replace("devices: all", "devices: [core-1]"))
+    run = run_cli(capsys, ["check", "--head-dir", str(BASE), "--policies", str(policies)])
+    assert run.code == 2
+    assert "unknown node 'core-1'" in run.err and "typo.yaml:" in run.err
