@@ -171,6 +171,14 @@ def test_modelled_removal_is_not_unmodelled() -> None:
         ("aaa new-model\n", "no aaa new-model\n", False),
         ("username admin secret 5 x\n", "", True),
         ("enable secret 5 x\n", "enable secret 5 y\n", True),
+        # shared secrets with servers outside the snapshot stay unmodelled
+        (
+            "tacacs server T\n address ipv4 10.8.0.10\n key 0 a\n",
+            "tacacs server T\n address ipv4 10.8.0.10\n key 0 b\n",
+            True,
+        ),
+        ("tacacs-server host 10.8.0.10 key a\n", "tacacs-server host 10.8.0.10 key b\n", True),
+        ("ntp authentication-key 1 md5 a\n", "ntp authentication-key 1 md5 b\n", True),
         ("service timestamps debug uptime\n", "", False),
         ("banner motd ^C hi ^C\n", "", False),
         ("ip domain name example.net\n", "ip domain name example.org\n", False),
@@ -178,7 +186,7 @@ def test_modelled_removal_is_not_unmodelled() -> None:
 )
 def test_management_plane_changes_block(base_extra: str, head_extra: str, blocks: bool) -> None:
     msgs = _change(R1 + base_extra, R1 + head_extra)
-    assert any("management-plane line" in m for m in msgs) is blocks, msgs
+    assert any("management-plane line" in m or "shared secret" in m for m in msgs) is blocks, msgs
 
 
 @pytest.mark.parametrize(

@@ -144,6 +144,25 @@ _SWITCHPORT_REASON = (
 )
 
 
+_SECRET_REASON = (
+    "a shared secret with a management server (TACACS+/RADIUS key, NTP authentication key) is not "
+    "modelled: the server's side is outside the snapshot, and a mismatch breaks AAA or time sync; "
+    "a change to it is not analysed"
+)
+
+
+def _shared_secret(head: list[str], low: list[str]) -> bool:
+    """``key`` under ``tacacs server``/``radius server`` (and ``server-private ... key`` in a
+    group), ``tacacs-server [host X] key``, ``radius-server [host X] key``, NTP keys."""
+    if head in (["tacacs", "server"], ["radius", "server"]) and low[:1] == ["key"]:
+        return True
+    if head[:1] == ["aaa"] and low[:1] == ["server-private"] and "key" in low:
+        return True
+    if low[:1] in (["tacacs-server"], ["radius-server"]) and "key" in low:
+        return True
+    return low[:2] in (["ntp", "authentication-key"], ["ntp", "trusted-key"])
+
+
 def relevant_ignored_reason(head_words: list[str], line_words: list[str]) -> str | None:
     """Why a changed line the parser ignores can still change behaviour, or None if it cannot.
 
@@ -156,6 +175,8 @@ def relevant_ignored_reason(head_words: list[str], line_words: list[str]) -> str
     low = [w.lower() for w in line_words]
     if head[:1] == ["control-plane"]:
         return _CONTROL_PLANE_REASON
+    if _shared_secret(head, low):
+        return _SECRET_REASON
     if head[:1] == ["interface"] and low[:2] == ["no", "switchport"]:
         return _SWITCHPORT_REASON
     return None
