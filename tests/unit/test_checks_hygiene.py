@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from test_checks_helpers import dataplane, load
 
-from validator.checks.hygiene import REQUIREMENTS, check_hygiene
+from validator.checks.hygiene import REQUIREMENTS as ALL_REQUIREMENTS
+from validator.checks.hygiene import check_hygiene
+from validator.checks.mgmt_hygiene import MGMT_REQUIREMENTS
 from validator.engine.dataplane import compute_dataplane
 
 R1, R2 = "configs/r1.cfg", "configs/r2.cfg"
@@ -23,6 +25,9 @@ BGP1 = ("error", "r1: BGP session to 10.0.12.2 (AS 65099) is NOT_COMPATIBLE", (R
 BGP2 = ("error", "r2: BGP session to 10.0.12.1 (AS 65001) is NOT_COMPATIBLE", (R2, 11))
 LOOP = ("error", "forwarding loop for 10.9.0.0 among r1, r2", None)
 WARN = ("warning", "1 configuration line(s) not modelled by the parser", (R1, 10))
+
+# the management-plane requirements have their own tests (test_mgmt_hygiene.py)
+REQUIREMENTS = tuple(r for r in ALL_REQUIREMENTS if r not in MGMT_REQUIREMENTS)
 
 CASES: list[tuple[str, Any, tuple[str, ...], list[tuple[str, str, tuple[str, int] | None]]]] = [
     ("everything wrong", {}, REQUIREMENTS, [WARN, UNDEF, BGP1, BGP2, LOOP]),

@@ -128,6 +128,16 @@ CASES: list[tuple[str, list[tuple[str, str, str]], tuple[str, str], set[str], bo
         False,
     ),
     (
+        "an ACL on an interface and on the vty lines -> the interface and the node (management plane)",
+        [
+            ("az2-core.cfg", "!\nend\n", "!\nline vty 0 4\n access-class LAN-IN in\n!\nend\n"),
+            ("az2-core.cfg", " deny   ip any any\n", " permit ip any any\n"),
+        ],
+        ("acl", "LAN-IN"),
+        {"iface:az2-core[GigabitEthernet3/0]", "node:az2-core"},
+        False,
+    ),
+    (
         "an ACL line written differently with the same meaning -> inert",
         [("az2-core.cfg", " deny   ip any any\n", " deny ip 0.0.0.0 255.255.255.255 any\n")],
         ("acl", "LAN-IN"),

@@ -162,12 +162,23 @@ def test_modelled_removal_is_not_unmodelled() -> None:
 @pytest.mark.parametrize(
     ("base_extra", "head_extra", "blocks"),
     [
-        ("logging host 10.9.9.1\n", "logging host 10.9.9.2\n", True),
-        ("ntp server 10.9.9.1\n", "", True),
-        ("", "snmp-server community public RO\n", True),
-        ("line vty 0 4\n transport input ssh\n", "line vty 0 4\n transport input all\n", True),
-        ("aaa new-model\n", "no aaa new-model\n", True),
+        # modelled since the management plane is (validator.model.management): real changes,
+        # analysed by the management policy, not unmodelled ones
+        ("logging host 10.9.9.1\n", "logging host 10.9.9.2\n", False),
+        ("ntp server 10.9.9.1\n", "", False),
+        ("", "snmp-server community public RO\n", False),
+        ("line vty 0 4\n transport input ssh\n", "line vty 0 4\n transport input all\n", False),
+        ("aaa new-model\n", "no aaa new-model\n", False),
         ("username admin secret 5 x\n", "", True),
+        ("enable secret 5 x\n", "enable secret 5 y\n", True),
+        # shared secrets with servers outside the snapshot stay unmodelled
+        (
+            "tacacs server T\n address ipv4 10.8.0.10\n key 0 a\n",
+            "tacacs server T\n address ipv4 10.8.0.10\n key 0 b\n",
+            True,
+        ),
+        ("tacacs-server host 10.8.0.10 key a\n", "tacacs-server host 10.8.0.10 key b\n", True),
+        ("ntp authentication-key 1 md5 a\n", "ntp authentication-key 1 md5 b\n", True),
         ("service timestamps debug uptime\n", "", False),
         ("banner motd ^C hi ^C\n", "", False),
         ("ip domain name example.net\n", "ip domain name example.org\n", False),
@@ -175,7 +186,7 @@ def test_modelled_removal_is_not_unmodelled() -> None:
 )
 def test_management_plane_changes_block(base_extra: str, head_extra: str, blocks: bool) -> None:
     msgs = _change(R1 + base_extra, R1 + head_extra)
-    assert any("management-plane line" in m for m in msgs) is blocks, msgs
+    assert any("management-plane line" in m or "shared secret" in m for m in msgs) is blocks, msgs
 
 
 @pytest.mark.parametrize(
@@ -183,20 +194,21 @@ def test_management_plane_changes_block(base_extra: str, head_extra: str, blocks
     [
         (R1 + "control-plane\n service-policy input COPP\n", R1 + "control-plane\n", "control-plane policing"),
         (R1.replace(" ip address 10.0.0.1", " no switchport\n ip address 10.0.0.1"), R1, "port mode"),
-        (
-            R1 + "router bgp 65001\n neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 password a\n",
-            R1 + "router bgp 65001\n neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 password b\n",
-            "session authentication",
-        ),
     ],
 )
 def test_ignored_lines_that_can_change_behaviour_block(base_cfg: str, head_cfg: str, needle: str) -> None:
     assert any(needle in m for m in _change(base_cfg, head_cfg))
 
 
+def test_bgp_password_change_is_modelled_not_unmodelled() -> None:
+    base = R1 + "router bgp 65001\n neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 password a\n"
+    assert _change(base, base.replace("password a", "password b")) == []
+
+
 def test_management_head_words() -> None:
-    assert management_head(["ip", "tacacs", "source-interface", "Loopback0"]) == "ip tacacs"
-    assert management_head(["no", "logging", "console"]) == "logging"
+    assert management_head(["username", "admin", "secret", "5", "x"]) == "username"
+    assert management_head(["no", "enable", "password"]) == "enable"
+    assert management_head(["ip", "tacacs", "source-interface", "Loopback0"]) is None  # modelled
     assert management_head(["lineage", "3"]) is None
     assert management_head(["ip", "route", "0.0.0.0", "0.0.0.0", "10.0.0.1"]) is None
 

@@ -8,12 +8,20 @@ from ipaddress import IPv4Address, IPv4Network
 
 from validator.checks.evidence import loc
 from validator.checks.explore import forwarding_cuts
+from validator.checks.mgmt_hygiene import MGMT_REQUIREMENTS, check_mgmt_hygiene
 from validator.engine.traceroute import trace
 from validator.engine.types import DataPlane
 from validator.model.flow import Flow
 from validator.model.verdict import Finding, Location
 
-REQUIREMENTS = ("no_parse_errors", "no_undefined_references", "bgp_sessions_up", "no_forwarding_loops", "converges")
+REQUIREMENTS = (
+    "no_parse_errors",
+    "no_undefined_references",
+    "bgp_sessions_up",
+    "no_forwarding_loops",
+    "converges",
+    *MGMT_REQUIREMENTS,
+)
 MAX_LISTED = 20
 
 
@@ -84,6 +92,8 @@ def check_hygiene(*, policy: str, dp: DataPlane, require: Sequence[str]) -> list
         findings.extend(_loops(policy, dp))
     if "converges" in require:
         findings.extend(_converges(policy, dp))
+    if any(r in MGMT_REQUIREMENTS for r in require):
+        findings.extend(check_mgmt_hygiene(policy, dp, require))
     return findings
 
 

@@ -127,7 +127,14 @@ CHECKS: dict[str, Callable[[CheckContext, Any], list[Finding]]] = {
     "hygiene": run_hygiene,
     "redundancy": _load_sweep("run_redundancy"),
     "blast_radius": _load_sweep("run_blast_radius"),
+    "management": lambda ctx, p: _run_management(ctx, p),
 }
+
+
+def _run_management(ctx: CheckContext, p: Any) -> list[Finding]:
+    from validator.checks.management import run_management
+
+    return run_management(ctx, p)
 
 
 def run_policies(ctx: CheckContext) -> tuple[list[Finding], list[tuple[str, str]]]:

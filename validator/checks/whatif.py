@@ -41,7 +41,7 @@ from validator.model.verdict import Finding
 POLICY = "maintenance"
 CHECK = "whatif"
 SWEEP_KINDS = ("link", "node", "risk_group")
-STATE_TYPES = ("reachability", "hygiene")
+STATE_TYPES = ("reachability", "hygiene", "management")  # management: the way back in (checks/management.py)
 
 
 @dataclass

@@ -93,6 +93,17 @@ def _maps_matching(node: Node, attr: str, name: str) -> set[str]:
     }
 
 
+def management_acls(node: Node) -> set[str]:
+    """ACLs the management plane applies (vty ``access-class``, SNMP community, NTP, HTTP)."""
+    m = node.management
+    out = {n for ln in m.lines for n in (ln.access_class_in, ln.access_class_out) if n}
+    out |= {c.acl for c in m.snmp_communities if c.acl}
+    out |= {a.acl for a in m.ntp_access_groups}
+    if m.http_access_class:
+        out.add(m.http_access_class)
+    return out
+
+
 def _policy_users(node: Node, kind: str, name: str) -> set[Unit]:
     """Units that apply policy object ``kind``/``name`` on ``node`` (one view: base or head)."""
     out: set[Unit] = set()
@@ -103,6 +114,8 @@ def _policy_users(node: Node, kind: str, name: str) -> set[Unit]:
         for i in node.interfaces.values():
             if name in (i.acl_in, i.acl_out):
                 out.add(Unit("iface", node.name, i.name))
+        if name in management_acls(node):
+            out.add(Unit("node", node.name))  # vty/SNMP/NTP/HTTP filter: the device's management plane
         maps |= _maps_matching(node, "acls", name)
     elif kind == "prefix-list":
         maps |= _maps_matching(node, "prefix_lists", name)

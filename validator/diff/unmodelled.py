@@ -8,13 +8,16 @@ it does), so the base side's warnings and partial objects count on the removed l
 Lines the IOS parser ignores *with a reason* (``parsers/cisco_ios/tables.py``) are not unmodelled,
 except those that can still change behaviour (:func:`relevant_ignored_reason`):
 
-- the management plane: ``aaa``, ``line``, ``ip tacacs``/``tacacs-server``, ``radius``,
-  ``snmp-server``, ``logging``, ``ntp``, ``username``, ``enable``, ``ip ssh`` decide whether
-  operators can still reach and log in to a device, and are about to be modelled (the
-  ``management`` policy, design §8). Until they are, a change to one blocks, saying so;
-- ``control-plane`` (policing can drop routing-protocol traffic to the device);
-- an interface's ``no switchport`` (without it a switch port is layer 2);
-- ``neighbor X password`` (a mismatch takes the BGP session down; Batfish does not check it).
+- local credentials: ``username`` and ``enable`` decide whether the local fallback of a login
+  method list can still log anyone in; they are not modelled, so a change to one blocks, saying so
+  (``line``, ``aaa``, TACACS/RADIUS, ``snmp-server``, ``logging``, ``ntp``, ``ip ssh`` are modelled
+  in ``validator.model.management`` and proven by the ``management`` policy: real changes, no
+  longer unmodelled);
+- ``control-plane`` (policing can drop routing-protocol traffic to the device; the model only
+  records that the stanza is present and what it says, so a change to it still blocks);
+- an interface's ``no switchport`` (without it a switch port is layer 2).
+
+``neighbor X password`` is modelled (a mismatch takes the session down in the builtin engine).
 """
 
 from __future__ import annotations
@@ -112,28 +115,10 @@ def removed_unmodelled(base: Snapshot, changed: dict[str, set[int]]) -> list[Unm
 
 # --- management plane --------------------------------------------------------------------------
 
-_MANAGEMENT: tuple[tuple[str, ...], ...] = tuple(
-    tuple(words.split())
-    for words in (
-        "aaa",
-        "line",
-        "ip tacacs",
-        "tacacs-server",
-        "tacacs",
-        "ip radius",
-        "radius-server",
-        "radius",
-        "snmp-server",
-        "logging",
-        "ntp",
-        "username",
-        "enable",
-        "ip ssh",
-    )
-)
+_MANAGEMENT: tuple[tuple[str, ...], ...] = tuple(tuple(words.split()) for words in ("username", "enable"))
 MANAGEMENT_REASON = (
-    "management-plane line ({what}) is not modelled yet (AAA, line, TACACS/RADIUS, SNMP, logging, NTP "
-    "and local users decide who can reach and log in to the device): a change to it is not analysed"
+    "management-plane line ({what}) is not modelled (local users and the enable secret decide "
+    "whether the local login fallback still works): a change to it is not analysed"
 )
 
 
@@ -157,10 +142,25 @@ _SWITCHPORT_REASON = (
     "layer-2/layer-3 port mode is not modelled (every interface is taken as routed): removing or "
     "changing 'no switchport' can turn the port into a switch port; a change to it is not analysed"
 )
-_BGP_PASSWORD_REASON = (
-    "BGP session authentication is not modelled (Batfish does not check it) but a mismatch takes the "
-    "session down: a change to it is not analysed"
+
+
+_SECRET_REASON = (
+    "a shared secret with a management server (TACACS+/RADIUS key, NTP authentication key) is not "
+    "modelled: the server's side is outside the snapshot, and a mismatch breaks AAA or time sync; "
+    "a change to it is not analysed"
 )
+
+
+def _shared_secret(head: list[str], low: list[str]) -> bool:
+    """``key`` under ``tacacs server``/``radius server`` (and ``server-private ... key`` in a
+    group), ``tacacs-server [host X] key``, ``radius-server [host X] key``, NTP keys."""
+    if head in (["tacacs", "server"], ["radius", "server"]) and low[:1] == ["key"]:
+        return True
+    if head[:1] == ["aaa"] and low[:1] == ["server-private"] and "key" in low:
+        return True
+    if low[:1] in (["tacacs-server"], ["radius-server"]) and "key" in low:
+        return True
+    return low[:2] in (["ntp", "authentication-key"], ["ntp", "trusted-key"])
 
 
 def relevant_ignored_reason(head_words: list[str], line_words: list[str]) -> str | None:
@@ -175,10 +175,10 @@ def relevant_ignored_reason(head_words: list[str], line_words: list[str]) -> str
     low = [w.lower() for w in line_words]
     if head[:1] == ["control-plane"]:
         return _CONTROL_PLANE_REASON
+    if _shared_secret(head, low):
+        return _SECRET_REASON
     if head[:1] == ["interface"] and low[:2] == ["no", "switchport"]:
         return _SWITCHPORT_REASON
-    if head == ["router", "bgp"] and len(low) >= 3 and low[0] == "neighbor" and low[2] == "password":
-        return _BGP_PASSWORD_REASON
     return None
 
 
@@ -194,8 +194,8 @@ def _stanza_heads(lines: list[str]) -> list[int]:
 
 
 def management_changes(snap: Snapshot, changed: dict[str, set[int]], side: Literal["head", "base"]) -> list[Unmodelled]:
-    """Changed config lines that the parser ignores but that can still change behaviour: the
-    management plane (line or stanza), control-plane policing, ``no switchport``, BGP passwords."""
+    """Changed config lines that the parser ignores but that can still change behaviour: local
+    credentials (``username``, ``enable``), control-plane policing, ``no switchport``."""
     out: list[Unmodelled] = []
     for file in sorted(changed):
         if not file.startswith("configs/") or not changed[file]:

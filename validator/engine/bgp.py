@@ -233,6 +233,13 @@ def compute_bgp_topology(
                     rkey = (owner_node, id(rnb))
                     if static is not None:
                         facts.add_configured(key, rkey)
+                    if nb.password != rnb.password:
+                        # TCP MD5 (RFC 2385): one end signs and the other does not, or the keys
+                        # differ, so segments are dropped and the session never comes up (Cisco
+                        # IOS "neighbor password"). Batfish does not model it; the gate is
+                        # stricter on purpose (policies/README.md, management).
+                        facts.auth_mismatch.update((key, rkey))
+                        continue
                     stype = _session_type(nb, local_as)
                     lip = next(
                         (ip for ip in feasible if reachable(name, nb.vrf, ip, nb.peer_ip, stype == "EBGP_SINGLEHOP")),

@@ -48,6 +48,8 @@ class SessionFacts:
     configured: dict[PeerKey, set[PeerKey]] = field(default_factory=dict)
     # established topology: remote -> the local IP this side used
     established: dict[PeerKey, dict[PeerKey, IPv4Address]] = field(default_factory=dict)
+    # compatible remotes whose ``neighbor password`` disagrees with this end (never established)
+    auth_mismatch: set[PeerKey] = field(default_factory=set)
 
     def add_configured(self, a: PeerKey, b: PeerKey) -> None:
         self.configured.setdefault(a, set()).add(b)
@@ -82,6 +84,8 @@ def _active_row(key: PeerKey, info: PeerInfo, facts: SessionFacts) -> BgpSession
     elif static is not None and len(configured) == 1:
         status = "NOT_ESTABLISHED"
         remote_node = next(iter(configured))[0]
+        if key in facts.auth_mismatch:
+            reason = "AUTHENTICATION_MISMATCH"  # neighbor password differs (not a Batfish status)
     else:
         status = "NOT_COMPATIBLE"
         if static is None:

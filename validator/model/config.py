@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Literal
 
+from validator.model.management import ManagementPlane
 from validator.model.source import ParseWarning, SourceRef
 from validator.model.zones import ZonePair
 
@@ -372,6 +373,11 @@ class BgpNeighbor:
     additional_paths_select_all: bool = False
     default_originate: bool = False
     vrf: str = "default"
+    # ``neighbor X password [0|7] KEY`` as written (encryption type and key): TCP MD5. Two ends
+    # that disagree (one set, or different keys) never establish, as on real routers; Batfish
+    # does not model it (design: the builtin engine is stricter here, on purpose).
+    password: str | None = None
+    maximum_prefix: int | None = None  # ``neighbor X maximum-prefix N``
 
 
 @dataclass(frozen=True)
@@ -440,3 +446,5 @@ class Node:
     warnings: tuple[ParseWarning, ...] = ()
     # names referenced but not defined, with where they were referenced: (kind, name, source)
     undefined_references: tuple[tuple[str, str, SourceRef], ...] = ()
+    # operator access, AAA, syslog, NTP, SNMP (validator.model.management)
+    management: ManagementPlane = field(default_factory=ManagementPlane)

@@ -26,6 +26,9 @@ from validator.policy.model import (
     ElementKind,
     HygienePolicy,
     HygieneRequirement,
+    ManagementPolicy,
+    MgmtAccess,
+    MgmtService,
     NoRegressionPolicy,
     Policy,
     PolicySet,
@@ -143,6 +146,26 @@ class _SetBuilder:
             b.error((*path, raw.index("risk_group")), "risk_group failures asked for, but no risk_groups are defined")
         return tuple(cast(ElementKind, e) for e in raw)
 
+    def _management(self, b: Builder, path: KeyPath, d: dict[str, Any], common: dict[str, Any]) -> ManagementPolicy:
+        devices = d.get("devices", "all")
+        max_failures = d.get("max_failures", 0)
+        address = d.get("address", "loopback")
+        if address != "loopback":
+            b.name_spec((*path, "address"), address)
+        return ManagementPolicy(
+            **common,
+            from_zone=self._zone(b, (*path, "from"), d["from"]),
+            devices=() if devices == "all" else b.node_specs((*path, "devices"), devices),
+            address=address,
+            access=tuple(cast(MgmtAccess, a) for a in d.get("access", ("ssh",))),
+            services=tuple(cast(MgmtService, x) for x in d.get("services", ())),
+            require_local_fallback=bool(d.get("require_local_fallback", False)),
+            max_failures=max_failures,
+            elements=self._elements(
+                b, (*path, "elements"), d.get("elements"), DEFAULT_FAILURE_ELEMENTS if max_failures else ()
+            ),
+        )
+
     def policy(self, b: Builder, index: int, d: dict[str, Any]) -> None:
         path: KeyPath = ("policies", index)
         name = d["name"]
@@ -195,6 +218,8 @@ class _SetBuilder:
                 to_zone=self._zone(b, (*path, "to"), d["to"]),
                 headers=b.headers(path, d),
             )
+        elif kind == "management":
+            policy = self._management(b, path, d, common)
         else:  # hygiene; the schema admits no other type
             policy = HygienePolicy(**common, require=tuple(cast(HygieneRequirement, r) for r in d["require"]))
         self.policies.append(policy)

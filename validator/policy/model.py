@@ -23,7 +23,16 @@ Expect = Literal["allow", "deny"]
 Severity = Literal["error", "warning"]
 ElementKind = Literal["link", "node", "risk_group", "interface"]
 HygieneRequirement = Literal[
-    "no_parse_errors", "no_undefined_references", "bgp_sessions_up", "no_forwarding_loops", "converges"
+    "no_parse_errors",
+    "no_undefined_references",
+    "bgp_sessions_up",
+    "no_forwarding_loops",
+    "converges",
+    "aaa_fallback_local",
+    "logging_configured",
+    "ntp_configured",
+    "ssh_only",
+    "ebgp_max_prefix",
 ]
 RiskElementKind = Literal["link", "interface", "node"]
 PortRange = tuple[int, int]  # inclusive, like validator.model.config.PortRange
@@ -247,10 +256,42 @@ class HygienePolicy(PolicyBase):
     require: tuple[HygieneRequirement, ...]
 
 
-Policy = ReachabilityPolicy | RedundancyPolicy | BlastRadiusPolicy | NoRegressionPolicy | HygienePolicy
+MgmtAccess = Literal["ssh", "telnet", "snmp", "https", "http"]
+MgmtService = Literal["aaa", "logging", "ntp", "snmp-trap"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ManagementPolicy(PolicyBase):
+    """The way back in: from ``from_zone`` every device in ``devices`` (empty = all routers) is
+    reachable on its management ``address`` with each ``access`` protocol *and* its vty/SNMP
+    filters admit it; each ``services`` server it has configured is reachable from its configured
+    source interface with a return path; with ``require_local_fallback`` its login method list
+    ends in a server-less method. All of it also under ``max_failures`` failed ``elements``."""
+
+    type: ClassVar[str] = "management"
+    from_zone: str
+    devices: tuple[NodeSpec, ...] = ()
+    address: str = "loopback"
+    access: tuple[MgmtAccess, ...] = ("ssh",)
+    services: tuple[MgmtService, ...] = ()
+    require_local_fallback: bool = False
+    max_failures: int = 0
+    elements: tuple[ElementKind, ...] = ()
+
+
+Policy = (
+    ReachabilityPolicy | RedundancyPolicy | BlastRadiusPolicy | NoRegressionPolicy | HygienePolicy | ManagementPolicy
+)
 POLICY_TYPES: dict[str, type[PolicyBase]] = {
     cls.type: cls
-    for cls in (ReachabilityPolicy, RedundancyPolicy, BlastRadiusPolicy, NoRegressionPolicy, HygienePolicy)
+    for cls in (
+        ReachabilityPolicy,
+        RedundancyPolicy,
+        BlastRadiusPolicy,
+        NoRegressionPolicy,
+        HygienePolicy,
+        ManagementPolicy,
+    )
 }
 
 

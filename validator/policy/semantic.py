@@ -84,6 +84,16 @@ def semantic_diagnostics(policies: PolicySet, snapshot: Snapshot) -> list[Diagno
     for group in policies.risk_groups.values():
         for element in group.elements:
             out.extend(_element_diagnostics(element, snapshot))
+    for p in policies.policies:
+        # a ``management`` device list that names no device would prove nothing: refuse it
+        for ns in getattr(p, "devices", ()):
+            if not resolve_nodes(ns, snapshot):
+                what = (
+                    f"node regex {ns.text} matches no node of the snapshot"
+                    if ns.name.is_regex
+                    else (f"unknown node {ns.text!r}{_hint(ns.text.lower(), snapshot.nodes)}")
+                )
+                out.append(_diag(ns.source, what))
     return sorted(set(out))
 
 

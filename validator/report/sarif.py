@@ -23,6 +23,7 @@ _RULES: dict[str, tuple[str, str]] = {
     "blast_radius": ("BlastRadius", "The devices a change touches, failing together, cut no protected pair."),
     "no_regression": ("NoRegression", "Nothing that worked before the change breaks; nothing unintended opens."),
     "hygiene": ("Hygiene", "Configs parse, references resolve, BGP sessions come up, no forwarding loops."),
+    "management": ("Management", "Operators reach every device, devices reach AAA/syslog/NTP/SNMP servers."),
     "unmodelled": ("UnmodelledChange", "Every changed line is understood by the model, else the gate fails closed."),
     "policies": ("PoliciesChanged", "A change that edits the policies is checked against the base's policies."),
 }

@@ -53,6 +53,8 @@ NEIGHBOR_DEFAULTS: dict[str, Any] = {
     "additional_paths_receive": False,
     "additional_paths_select_all": False,
     "default_originate": False,
+    "password": None,
+    "maximum_prefix": None,
 }
 
 
@@ -285,6 +287,9 @@ def _neighbor_line(p: BgpDraft, line: Line, target: str, args: list[str], negate
         if low == ["shutdown"]:
             s["shutdown"] = False
             return True
+        if low[:1] in (["password"], ["maximum-prefix"]):
+            s[low[0].replace("-", "_")] = None
+            return True
         return False
     if cmd == "peer-group" and n == 2 and is_ip(target):
         peer.peer_group = args[1]
@@ -345,6 +350,44 @@ def _neighbor_line(p: BgpDraft, line: Line, target: str, args: list[str], negate
     if low == ["default-originate"]:
         s["default_originate"] = True
         return True
+    return _auth_and_limits(s, args, low)
+
+
+_TYPE7_KEY = "dsfd;kfoA,.iyewrkldJKDHSUBsgvca69834ncxv9873254k;fg87"
+
+
+def _type7_plain(text: str) -> str:
+    """Cisco type-7 obfuscation undone (the published XOR scheme), so ``password 7 ...`` on one
+    end and the same key in clear on the other compare equal; an undecodable value stays as is."""
+    try:
+        seed = int(text[:2])
+        raw = bytes.fromhex(text[2:])
+        return "".join(chr(b ^ ord(_TYPE7_KEY[(seed + i) % len(_TYPE7_KEY)])) for i, b in enumerate(raw))
+    except (ValueError, IndexError):
+        return "7 " + text
+
+
+def _auth_and_limits(s: dict[str, Any], args: list[str], low: list[str]) -> bool:
+    """``password [0|7] KEY`` (TCP MD5: ends that disagree never establish, see engine/bgp.py)
+    and ``maximum-prefix N [THRESHOLD] [warning-only | restart MIN]``."""
+    n = len(args)
+    if low[0] == "password" and n >= 2:
+        if n >= 3 and low[1] in ("0", "7"):
+            key = " ".join(args[2:])
+            s["password"] = _type7_plain(key) if low[1] == "7" else key
+        else:
+            s["password"] = " ".join(args[1:])
+        return True
+    if low[0] == "maximum-prefix" and n >= 2:
+        s["maximum_prefix"] = integer(args[1], 1, 2**32 - 1)
+        rest = low[2:]
+        if rest and rest[0].isdigit():
+            integer(rest[0], 1, 100)
+            rest = rest[1:]
+        if rest in ([], ["warning-only"]) or (len(rest) == 2 and rest[0] == "restart" and rest[1].isdigit()):
+            return True
+        s["maximum_prefix"] = None
+        return False
     return False
 
 

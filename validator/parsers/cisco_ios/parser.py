@@ -19,6 +19,7 @@ from validator.parsers.cisco_ios.bgp_lists import parse_as_path_list, parse_comm
 from validator.parsers.cisco_ios.common import Context, Line, Stanza, group_stanzas, split_lines
 from validator.parsers.cisco_ios.filters import Filters, parse_named_acl, parse_numbered_acl, parse_prefix_list
 from validator.parsers.cisco_ios.interfaces import InterfaceDraft, parse_interface
+from validator.parsers.cisco_ios.management import MgmtDraft, parse_management_stanza
 from validator.parsers.cisco_ios.route_maps import parse_route_map
 from validator.parsers.cisco_ios.routing import (
     OspfDraft,
@@ -39,6 +40,7 @@ class _State:
         self.interfaces: dict[str, InterfaceDraft] = {}
         self.filters = Filters()
         self.zones = ZoneDraft()  # zone-based firewall (zones.py)
+        self.mgmt = MgmtDraft()  # management plane (management.py)
         self.statics: list[StaticRoute] = []
         self.ospf: list[OspfDraft] = []
         self.bgp: BgpDraft | None = None
@@ -148,7 +150,9 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
         parse_route_map(_own_mode(stanza, _is_route_map_mode, st), st.filters, ctx)
     elif (low[:2] == ["vrf", "definition"] and n == 3) or (low[:2] == ["ip", "vrf"] and n == 3):
         _vrf(stanza, st)
-    elif parse_zone_stanza(stanza, st.zones, ctx):
+    elif parse_zone_stanza(stanza, st.zones, ctx) or parse_management_stanza(
+        stanza, st.mgmt, ctx, lambda children, i: _global_fallback(children, i, st)
+    ):
         pass
     elif match_ignorable(w, IGNORED_TOP) is not None:
         ctx.ok(head)
@@ -306,4 +310,5 @@ def _build(st: _State) -> Node:
         undefined_references=tuple(undefined),
         security_zones=security_zones,
         zone_pairs=zone_pairs,
+        management=st.mgmt.freeze(),
     )

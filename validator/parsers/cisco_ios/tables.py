@@ -27,6 +27,8 @@ def _ig(words: str, reason: str) -> Ignorable:
 
 _MGMT = "management-plane only; no effect on forwarding or routing"
 
+# ``line``, ``aaa``, ``snmp-server``, ``logging``, ``ntp``, ``ip ssh``, ``ip http``, TACACS/RADIUS and
+# ``control-plane`` are modelled (parsers/cisco_ios/management.py), not ignored.
 IGNORED_TOP: tuple[Ignorable, ...] = (
     _ig("end", "end of configuration marker"),
     _ig("version", "software version banner"),
@@ -34,11 +36,6 @@ IGNORED_TOP: tuple[Ignorable, ...] = (
     _ig("boot-start-marker", "boot image markers"),
     _ig("boot-end-marker", "boot image markers"),
     _ig("boot", "boot image selection"),
-    _ig("line", "console/aux/vty lines: " + _MGMT),
-    _ig("ntp", "time synchronisation: " + _MGMT),
-    _ig("logging", "syslog: " + _MGMT),
-    _ig("aaa", "authentication/authorisation: " + _MGMT),
-    _ig("no aaa new-model", "authentication model: " + _MGMT),
     _ig("no ip domain lookup", "DNS resolution of CLI names: " + _MGMT),
     _ig("no ip domain-lookup", "DNS resolution of CLI names: " + _MGMT),
     _ig("ip domain name", "DNS domain name: " + _MGMT),
@@ -50,10 +47,7 @@ IGNORED_TOP: tuple[Ignorable, ...] = (
     _ig("ipv6 cef", "IPv6 switching; the model is IPv4 only"),
     _ig("multilink", "PPP multilink bundle naming; no layer-3 effect"),
     _ig("ip tcp synwait-time", "TCP timer for router-terminated sessions; " + _MGMT),
-    _ig("control-plane", "control-plane policing applies to traffic to the router only"),
     _ig("ip forward-protocol nd", "UDP broadcast forwarding default; no unicast routing effect"),
-    _ig("no ip http", "HTTP management server: " + _MGMT),
-    _ig("ip http", "HTTP management server: " + _MGMT),
     _ig("ip bgp-community new-format", "display format of communities only"),
     _ig("no ip icmp rate-limit", "ICMP unreachable rate limiting; no routing effect"),
     _ig("ip icmp rate-limit", "ICMP unreachable rate limiting; no routing effect"),
@@ -61,8 +55,6 @@ IGNORED_TOP: tuple[Ignorable, ...] = (
     _ig("enable", "enable password: " + _MGMT),
     _ig("username", "local users: " + _MGMT),
     _ig("clock", "clock settings: " + _MGMT),
-    _ig("snmp-server", "SNMP: " + _MGMT),
-    _ig("ip ssh", "SSH server: " + _MGMT),
     _ig("archive", "config archive: " + _MGMT),
     _ig("memory-size", "memory tuning: " + _MGMT),
     _ig("redundancy", "supervisor redundancy: " + _MGMT),
@@ -260,7 +252,6 @@ IGNORED_BGP: tuple[Ignorable, ...] = (
 # Neighbor sub-commands (after ``neighbor X``) that are read and dropped.
 IGNORED_NEIGHBOR: tuple[Ignorable, ...] = (
     _ig("advertise additional-paths", "Batfish does not handle it (semantics section 4f)"),
-    _ig("password", "TCP MD5 authentication: Batfish does not check it"),
     _ig("timers", "keepalive/hold timers; no effect on the converged state"),
     _ig("soft-reconfiguration", "stores received routes for refresh; no policy effect"),
     _ig("version", "BGP version 4 (the only one)"),
