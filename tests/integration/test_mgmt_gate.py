@@ -92,8 +92,12 @@ def test_bgp_password_on_one_side_only_takes_the_session_down(
     head = _head(tmp_path, " neighbor 10.255.0.2 password 0 Core-Peering-Key\n", "")
     code, errors = _check(capsys, tmp_path, head)
     assert code == 1
-    assert sorted(f["message"].split(":")[0] for f in errors) == ["core1", "core2"]
-    assert all("NOT_ESTABLISHED: AUTHENTICATION_MISMATCH" in f["message"] for f in errors)
+    sessions = [f for f in errors if f["check"] == "hygiene"]
+    assert sorted(f["message"].split(":")[0] for f in sessions) == ["core1", "core2"]
+    assert all("NOT_ESTABLISHED: AUTHENTICATION_MISMATCH" in f["message"] for f in sessions)
+    # the affected flows: core2 learned the service prefix through that session only
+    (flows,) = [f for f in errors if f["check"] == "reachability"]
+    assert flows["policy"] == "core2-reaches-service" and "NO_ROUTE at core2" in flows["message"]
 
 
 def test_snmp_community_acl_that_excludes_the_noc_blocks(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

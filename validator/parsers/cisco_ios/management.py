@@ -31,6 +31,14 @@ from validator.model.management import (
 )
 from validator.model.source import SourceRef
 from validator.parsers.cisco_ios.common import Context, Line, LineError, Stanza, integer, interface_words, ip, is_ip
+from validator.parsers.cisco_ios.management_tables import (
+    DROPPED,
+    LINE_KINDS,
+    LIST_TYPES,
+    RECORD_TYPES,
+    SERVER_MODE,
+    SERVER_MODEDROPPED,
+)
 from validator.parsers.cisco_ios.tables import SUBMODES, match_ignorable
 
 __all__ = ["MgmtDraft", "is_management_head", "parse_management_stanza"]
@@ -53,103 +61,6 @@ _FAMILIES: tuple[tuple[str, ...], ...] = (
     ("ip", "http"),
     ("control-plane",),
 )
-
-# read and dropped: they tune, label or log, but decide neither access nor reachability
-_DROPPED: tuple[tuple[str, ...], ...] = tuple(
-    tuple(s.split())
-    for s in (
-        "aaa session-id",
-        "aaa authentication password-prompt",
-        "aaa authentication username-prompt",
-        "aaa authentication banner",
-        "aaa authentication fail-message",
-        "aaa authentication attempts",
-        "aaa authentication login privilege-mode",
-        "aaa authorization console",
-        "aaa authorization config-commands",
-        "aaa accounting update",
-        "aaa accounting delay-start",
-        "aaa accounting send",
-        "tacacs-server key",
-        "tacacs-server timeout",
-        "tacacs-server directed-request",
-        "radius-server key",
-        "radius-server timeout",
-        "radius-server retransmit",
-        "radius-server deadtime",
-        "radius-server attribute",
-        "radius-server dead-criteria",
-        "ip tacacs timeout",
-        "ip radius timeout",
-        "snmp-server location",
-        "snmp-server contact",
-        "snmp-server chassis-id",
-        "snmp-server ifindex",
-        "snmp-server enable",
-        "snmp-server trap",
-        "snmp-server queue-length",
-        "snmp-server packetsize",
-        "snmp-server system-shutdown",
-        "snmp-server view",
-        "snmp-server engineid",
-        "snmp-server manager",
-        "logging buffered",
-        "logging console",
-        "logging monitor",
-        "logging trap",
-        "logging facility",
-        "logging origin-id",
-        "logging on",
-        "logging rate-limit",
-        "logging queue-limit",
-        "logging history",
-        "logging event",
-        "logging userinfo",
-        "logging count",
-        "logging snmp-trap",
-        "logging discriminator",
-        "ntp authenticate",
-        "ntp authentication-key",
-        "ntp trusted-key",
-        "ntp update-calendar",
-        "ntp logging",
-        "ntp master",
-        "ntp max-associations",
-        "ip ssh time-out",
-        "ip ssh authentication-retries",
-        "ip ssh logging",
-        "ip ssh rsa",
-        "ip ssh pubkey-chain",
-        "ip ssh server",
-        "ip ssh dh",
-        "ip ssh maxstartups",
-        "ip ssh dscp",
-        "ip ssh precedence",
-        "ip ssh window-size",
-        "ip http authentication",
-        "ip http max-connections",
-        "ip http timeout-policy",
-        "ip http port",
-        "ip http secure-port",
-        "ip http secure-trustpoint",
-        "ip http secure-ciphersuite",
-        "ip http path",
-        "ip http client",
-        "ip http session-module-list",
-        "ip http active-session-modules",
-        "ip http secure-active-session-modules",
-    )
-)
-
-_LIST_TYPES = {
-    "authentication": ("login", "enable", "ppp", "dot1x", "arap", "nasi", "sgbp", "eou"),
-    "authorization": ("exec", "commands", "network", "configuration", "reverse-access", "auth-proxy", "ipmobile"),
-    "accounting": ("exec", "commands", "network", "connection", "system", "resource", "auth-proxy", "dot1x"),
-}
-_RECORD_TYPES = ("start-stop", "stop-only", "none")
-_LINE_KINDS: dict[str, LineKind] = {"vty": "vty", "con": "con", "console": "con", "aux": "aux"}
-_SERVER_MODE = ("address", "key", "timeout", "port", "single-connection", "send-nat-address", "auth-port", "acct-port")
-_SERVER_MODE_DROPPED = ("key", "timeout", "single-connection", "send-nat-address", "retransmit", "automate-tester")
 
 
 @dataclass
@@ -287,7 +198,7 @@ def _lost(line: Line, draft: MgmtDraft, ctx: Context, reason: str) -> None:
 
 
 def _dropped(low: list[str]) -> bool:
-    return any(tuple(low[: len(d)]) == d for d in _DROPPED)
+    return any(tuple(low[: len(d)]) == d for d in DROPPED)
 
 
 # --- single-line global commands ---------------------------------------------------------------
@@ -330,7 +241,7 @@ def _positive(w: list[str], low: list[str], d: MgmtDraft, line: Line, ctx: Conte
     if low == ["aaa", "new-model"]:
         d.aaa_new_model, d.aaa_new_model_source = True, src
         return True
-    if low[0] == "aaa" and n >= 2 and low[1] in _LIST_TYPES:
+    if low[0] == "aaa" and n >= 2 and low[1] in LIST_TYPES:
         return _method_list(w, low, d, src)
     if low[0] in ("tacacs-server", "radius-server") and n >= 3 and low[1] == "host":
         protocol: Literal["tacacs", "radius"] = "tacacs" if low[0] == "tacacs-server" else "radius"
@@ -388,7 +299,7 @@ def _methods(words: list[str]) -> tuple[str, ...]:
 
 def _method_list(w: list[str], low: list[str], d: MgmtDraft, src: SourceRef) -> bool:
     verb = low[1]
-    if len(low) < 4 or low[2] not in _LIST_TYPES[verb]:
+    if len(low) < 4 or low[2] not in LIST_TYPES[verb]:
         return False
     i = 3
     kind = f"{verb} {low[2]}"
@@ -401,8 +312,8 @@ def _method_list(w: list[str], low: list[str], d: MgmtDraft, src: SourceRef) -> 
     name = w[i]
     rest = low[i + 1 :]
     if verb == "accounting":
-        if not rest or rest[0] not in _RECORD_TYPES:
-            if rest[:1] == ["broadcast"] and len(rest) > 1 and rest[1] in _RECORD_TYPES:
+        if not rest or rest[0] not in RECORD_TYPES:
+            if rest[:1] == ["broadcast"] and len(rest) > 1 and rest[1] in RECORD_TYPES:
                 rest = rest[1:]
             else:
                 return False
@@ -512,7 +423,7 @@ def _ntp(w: list[str], low: list[str], d: MgmtDraft, src: SourceRef, line: Line,
 
 def _line_stanza(head: Line, d: MgmtDraft, ctx: Context) -> Callable[[Line], bool]:
     low = [x.lower() for x in head.words]
-    kind = _LINE_KINDS.get(low[1], "other") if len(low) >= 2 else "other"
+    kind = LINE_KINDS.get(low[1], "other") if len(low) >= 2 else "other"
     nums = [integer(x, 0, 65535) for x in head.words[2:]] if len(low) >= 3 else []
     if len(low) < 2 or len(nums) > 2 or (kind != "other" and not nums):
         raise LineError("expected line vty|con|aux FIRST [LAST]")
@@ -643,12 +554,12 @@ def _server_stanza(head: Line, d: MgmtDraft, ctx: Context) -> Callable[[Line], b
 
     def child(line: Line) -> bool:
         cl = [x.lower() for x in line.words]
-        if cl[0] not in _SERVER_MODE and cl[0] not in _SERVER_MODE_DROPPED:
+        if cl[0] not in SERVER_MODE and cl[0] not in SERVER_MODEDROPPED:
             return False
         if cl[:2] == ["address", "ipv4"] and len(cl) >= 3 and is_ip(line.words[2]):
             d.servers[index] = AaaServer(protocol, ip(line.words[2]), ctx.src(head), name)
             ctx.ok(line)
-        elif cl[0] in _SERVER_MODE_DROPPED or cl[0] in ("port", "auth-port", "acct-port"):
+        elif cl[0] in SERVER_MODEDROPPED or cl[0] in ("port", "auth-port", "acct-port"):
             ctx.ok(line)
         else:
             _lost(line, d, ctx, "server line not understood")
