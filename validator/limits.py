@@ -79,11 +79,12 @@ def deadline(seconds: float | None) -> Iterator[None]:
     _deadlines.append(entry)
     use_alarm = _in_main_thread() and hasattr(signal, "setitimer")
     previous: object = None
+    closing = [False]  # set first thing on the way out: from then on this alarm raises nothing
     if use_alarm:
         outer = signal.getitimer(signal.ITIMER_REAL)[0]
 
         def on_alarm(signum: int, frame: FrameType | None) -> None:
-            if _handled:
+            if _handled or closing[0]:
                 return
             # an exception raised where Python cannot propagate it (a __del__, a gc callback) is
             # lost: fire again shortly until one lands; the ``finally`` below disarms the timer
@@ -97,15 +98,34 @@ def deadline(seconds: float | None) -> Iterator[None]:
     try:
         yield
     finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)  # type: ignore[arg-type]
+        # An alarm due just as the body ends (a slow machine, a pool that takes seconds to stop)
+        # runs its handler inside this cleanup: its RunTimeout must not skip the rest, or the
+        # handler stays installed with its timer re-armed and the expired entry stays listed, and
+        # the deadline of this run goes on firing into the next run. So: finish, then raise it.
+        late: RunTimeout | None = None
+        for _ in range(3):
+            try:
+                closing[0] = True
+                _end_deadline(entry, use_alarm, previous)
+                break
+            except RunTimeout as exc:
+                late = late or exc
+        if late is not None:
+            raise late
+
+
+def _end_deadline(entry: tuple[float, float], use_alarm: bool, previous: object) -> None:
+    """Disarm, restore the enclosing handler, unlist ``entry``; safe to run again if cut short."""
+    if use_alarm:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)  # type: ignore[arg-type]
+    if entry in _deadlines:
         _deadlines.remove(entry)
-        if not _deadlines:
-            _reset_handled()
-        elif use_alarm and not _handled:  # re-arm the enclosing deadline
-            remaining = min(end for end, _ in _deadlines) - time.monotonic()
-            signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001))
+    if not _deadlines:
+        _reset_handled()
+    elif use_alarm and not _handled:  # re-arm the enclosing deadline
+        remaining = min(end for end, _ in _deadlines) - time.monotonic()
+        signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001))
 
 
 def _reset_handled() -> None:
