@@ -174,3 +174,30 @@ def test_a_timeout_raised_inside_the_cleanup_is_raised_after_it(monkeypatch: pyt
         pass
     assert len(calls) == 2
     _assert_nothing_left(before)
+
+
+@pytest.mark.usefixtures("alarm_state_restored")
+def test_an_alarm_as_soon_as_it_is_armed_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tiny ``--timeout`` (or a stalled process) fires right after ``setitimer`` returns, before
+    the body is entered: the cleanup must run all the same."""
+    import signal
+
+    real_setitimer = signal.setitimer
+    fired: list[bool] = []
+
+    def immediate(which: int, seconds: float, interval: float = 0.0) -> tuple[float, float]:
+        out = real_setitimer(which, seconds, interval)
+        if seconds > 0 and not fired:  # the arming call: the alarm is due at once
+            fired.append(True)
+            handler = signal.getsignal(signal.SIGALRM)
+            assert callable(handler)
+            handler(signal.SIGALRM, None)
+        return out
+
+    before = signal.getsignal(signal.SIGALRM)
+    monkeypatch.setattr(signal, "setitimer", immediate)
+    with pytest.raises(RunTimeout), deadline(30):
+        pytest.fail("the body must not run: the deadline fired first")
+    monkeypatch.undo()
+    assert fired == [True]
+    _assert_nothing_left(before)
