@@ -174,6 +174,7 @@ def resolve_git_inputs(
         if blob is not None:
             intent_obj = load_intent(blob, file=f"{INTENT_PATH}@{head_commit[:12]}")
             intent_digest = intent_obj.digest
+    r.close()  # its `git cat-file` readers end here, not at some later GC (or in a forked worker)
     return Inputs(
         head=head_snap,
         head_side=Side(source, head_commit),

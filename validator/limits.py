@@ -76,36 +76,57 @@ def deadline(seconds: float | None) -> Iterator[None]:
     if not seconds > 0:
         raise InputError(f"timeout must be a positive number of seconds, not {seconds!r}")
     entry = (time.monotonic() + seconds, seconds)
-    _deadlines.append(entry)
     use_alarm = _in_main_thread() and hasattr(signal, "setitimer")
-    previous: object = None
-    if use_alarm:
-        outer = signal.getitimer(signal.ITIMER_REAL)[0]
+    closing = [False]  # set first thing on the way out: from then on this alarm raises nothing
+    # read before anything is installed, so the cleanup restores it however early it runs
+    previous: object = signal.getsignal(signal.SIGALRM) if use_alarm else None
 
-        def on_alarm(signum: int, frame: FrameType | None) -> None:
-            if _handled:
-                return
-            # an exception raised where Python cannot propagate it (a __del__, a gc callback) is
-            # lost: fire again shortly until one lands; the ``finally`` below disarms the timer
-            signal.setitimer(signal.ITIMER_REAL, REARM_SECONDS)
-            check_deadline()  # the innermost expired deadline names itself; else an outer one
-            raise RunTimeout(seconds)
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        if _handled or closing[0]:
+            return
+        # an exception raised where Python cannot propagate it (a __del__, a gc callback) is
+        # lost: fire again shortly until one lands; the ``finally`` below disarms the timer
+        signal.setitimer(signal.ITIMER_REAL, REARM_SECONDS)
+        check_deadline()  # the innermost expired deadline names itself; else an outer one
+        raise RunTimeout(seconds)
 
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-        # an enclosing deadline that ends first keeps its own (earlier) alarm
-        signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer > 0 else seconds)
-    try:
+    try:  # the setup too: an alarm as soon as it is armed (a tiny timeout) must not skip cleanup
+        _deadlines.append(entry)
+        if use_alarm:
+            outer = signal.getitimer(signal.ITIMER_REAL)[0]
+            signal.signal(signal.SIGALRM, on_alarm)
+            # an enclosing deadline that ends first keeps its own (earlier) alarm
+            signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer > 0 else seconds)
         yield
     finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)  # type: ignore[arg-type]
+        # An alarm due just as the body ends (a slow machine, a pool that takes seconds to stop)
+        # runs its handler inside this cleanup: its RunTimeout must not skip the rest, or the
+        # handler stays installed with its timer re-armed and the expired entry stays listed, and
+        # the deadline of this run goes on firing into the next run. So: finish, then raise it.
+        late: RunTimeout | None = None
+        for _ in range(3):
+            try:
+                closing[0] = True
+                _end_deadline(entry, use_alarm, previous)
+                break
+            except RunTimeout as exc:
+                late = late or exc
+        if late is not None:
+            raise late
+
+
+def _end_deadline(entry: tuple[float, float], use_alarm: bool, previous: object) -> None:
+    """Disarm, restore the enclosing handler, unlist ``entry``; safe to run again if cut short."""
+    if use_alarm:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)  # type: ignore[arg-type]
+    if entry in _deadlines:
         _deadlines.remove(entry)
-        if not _deadlines:
-            _reset_handled()
-        elif use_alarm and not _handled:  # re-arm the enclosing deadline
-            remaining = min(end for end, _ in _deadlines) - time.monotonic()
-            signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001))
+    if not _deadlines:
+        _reset_handled()
+    elif use_alarm and not _handled:  # re-arm the enclosing deadline
+        remaining = min(end for end, _ in _deadlines) - time.monotonic()
+        signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001))
 
 
 def _reset_handled() -> None:

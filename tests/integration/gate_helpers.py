@@ -188,10 +188,29 @@ def make_repo(
         shutil.copy2(intent, root / ".validator" / "intent.yaml")
     if head_policies_text is not None:
         (root / "policies" / "region.yaml").write_text(head_policies_text)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "--allow-empty", "-m", f"change {change.name}")
+    commit_all(root, f"change {change.name}")
     head_sha = git(root, "rev-parse", "HEAD")
     return GitRepo(root, branch, base_sha, head_sha)
+
+
+def commit_all(root: Path, message: str) -> None:
+    """Commit the work tree exactly as it is, whatever git's stat cache believes.
+
+    ``copy_snapshot`` replaces files with ``copy2`` (the fixture's mtime is kept). A changed
+    config of the same size (``deny   ip`` -> ``permit ip``), on an inode the removed file freed,
+    within the same second as the base's entry, matches the index's stat data, and ``git add -A``
+    then keeps the *base* blob: the change branch silently held no change, and the gate rightly
+    passed it (``test_check_git``'s open-forbidden-flow, about 1 build in 8). Rebuilding the index
+    from nothing makes git hash every file.
+    """
+    git(root, "rm", "-r", "-q", "--cached", "--ignore-unmatch", ".")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--allow-empty", "-m", message)
+    listed = git(root, "ls-files", "-s").splitlines()
+    paths = [line.split("\t", 1)[1] for line in listed]
+    on_disk = git(root, "hash-object", "--", *paths).splitlines() if paths else []
+    committed = [line.split()[1] for line in listed]
+    assert on_disk == committed, f"{root}: the commit does not hold the work tree"
 
 
 def change_dir(name: str) -> Path:

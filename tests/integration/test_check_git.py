@@ -7,6 +7,7 @@ checked out. The gate must read git objects only: the work tree, index and refs 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from gate_helpers import (
     REGION_POLICIES,
     GitRepo,
     change_dir,
+    commit_all,
     error_policies,
     git,
     run_cli,
@@ -54,6 +56,31 @@ def test_default_base_is_the_merge_base_and_verdicts_match_folder_mode(
     assert doc["head"]["rev"] == repo.head_sha
     assert doc["change"]["policies_changed"] is False
     assert doc["change"]["devices"]  # every fixture change touches a device
+
+
+def test_fixture_commits_hold_a_same_size_same_mtime_edit(tmp_path: Path) -> None:
+    """The flaky ``pass`` of open-forbidden-flow: ``deny   ip`` -> ``permit ip`` keeps the size,
+    ``copy2`` keeps the fixture's mtime, and when the inode and the ctime second match too, git's
+    stat cache says "unchanged" and ``git add -A`` commits the base blob. Forced here: an in-place
+    edit (same inode), the old mtime restored, ctime not trusted."""
+    root = tmp_path / "r"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "gate@example.com")
+    git(root, "config", "user.name", "gate tests")
+    git(root, "config", "core.trustctime", "false")
+    cfg = root / "edge1.cfg"
+    cfg.write_text(" deny   ip any 10.2.20.0 0.0.0.255\n")
+    old = 1_600_000_000 * 10**9  # the fixture's mtime, long before the index was written
+    os.utime(cfg, ns=(old, old))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    with cfg.open("r+") as fh:  # the same inode, the same size
+        fh.write(" permit ip any 10.2.20.0 0.0.0.255\n")
+    os.utime(cfg, ns=(old, old))
+    commit_all(root, "change")
+    assert git(root, "show", "HEAD:edge1.cfg").startswith("permit")
+    assert git(root, "diff", "--name-only", "HEAD~1", "HEAD") == "edge1.cfg"
 
 
 def test_explicit_base_and_head_revisions(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from snapshot_helpers import SMALL, fake_parser  # noqa: F401  (fixture)
 
-from validator.errors import InputError
+from validator.errors import EngineError, InputError
 from validator.snapshot import git as gitsnap
 
 pytestmark = [
@@ -218,3 +218,42 @@ def test_locate_folder_in_repo(repo: Path) -> None:
     r, rel = gitsnap.locate(repo / "net" / "prod")
     assert rel == "net/prod"
     assert Path(r.working_tree_dir).resolve() == repo.resolve()
+
+
+def _leave_reader_one_answer_behind(r: object, hexsha: str) -> None:
+    """What a signal between GitPython's request and its read of the answer leaves behind: a
+    ``git cat-file --batch`` with one unread answer, which every later read would get instead."""
+    cmd = r.git._get_persistent_cmd("cat_file_all", "cat_file", batch=True)  # type: ignore[attr-defined]
+    cmd.stdin.write(f"{hexsha}\n".encode())
+    cmd.stdin.flush()
+
+
+def test_a_reader_out_of_step_is_an_engine_error_never_another_objects_bytes(repo: Path) -> None:
+    """Found chasing a gate that passed a change it had blocked before: one unread answer shifts
+    every later read by one object, so a config is read with the bytes of the file read before it."""
+    r = gitsnap.open_repo(repo)
+    head = gitsnap.resolve_commit(r, "HEAD")
+    r1 = git(repo, "rev-parse", "HEAD:net/prod/configs/r1.cfg")
+    tree = gitsnap._object(r, head, "net/prod/configs")  # trees already read: only blobs come after
+    entries = gitsnap._entries(tree)
+    _leave_reader_one_answer_behind(r, r1)
+    with pytest.raises(EngineError, match="out of step"):
+        for rel, (_mode, _sha, obj) in entries.items():
+            gitsnap._blob_bytes(obj, rel)
+    r2 = gitsnap.open_repo(repo)  # a fresh reader, and a whole snapshot read through a shifted one
+    _leave_reader_one_answer_behind(r2, r1)
+    with pytest.raises(EngineError, match="out of step"):
+        gitsnap.load_snapshot_at(r2, head, "net/prod")
+    # an intact reader reads the same objects
+    assert gitsnap.load_snapshot_at(gitsnap.open_repo(repo), head, "net/prod").nodes
+
+
+def test_blob_content_must_hash_to_its_object_id() -> None:
+    data = b"hostname r1\n"
+    sha1 = "8b3d7a0b1e8a1df9bfe4d7e43b3bb4ae0d2f8e1c"  # not git's id of ``data``
+    with pytest.raises(EngineError, match="does not hash to its id"):
+        gitsnap._check_content(sha1, "blob", data, "configs/r1.cfg")
+    import hashlib
+
+    good = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    assert gitsnap._check_content(good, "blob", data, "configs/r1.cfg") == data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -90,3 +91,113 @@ def test_handling_a_timeout_after_its_deadline_ended_leaves_no_trace() -> None:
         timeout_handled()  # what api.run does: the deadline is already gone
     with pytest.raises(RunTimeout), deadline(0.1):
         _spin()
+
+
+@pytest.fixture
+def alarm_state_restored() -> Iterator[None]:
+    """A failing test here would leave a live alarm firing into the rest of the suite: undo it."""
+    import signal
+
+    import validator.limits as limits
+
+    before = signal.getsignal(signal.SIGALRM)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, before)
+    limits._deadlines.clear()
+    limits._reset_handled()
+
+
+def _assert_nothing_left(before: object) -> None:
+    import signal
+
+    import validator.limits as limits
+
+    assert signal.getsignal(signal.SIGALRM) == before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert limits._deadlines == [] and limits._handled is False
+
+
+@pytest.mark.usefixtures("alarm_state_restored")
+def test_an_alarm_landing_in_the_cleanup_leaves_no_handler_timer_or_deadline_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a loaded machine the alarm can come due just as the body ends: its handler then runs at
+    the first call of the cleanup. Its RunTimeout must not cut the cleanup short, or the expired
+    deadline goes on firing (every 0.2 s) into whatever runs next."""
+    import signal
+
+    real_setitimer = signal.setitimer
+    fired: list[bool] = []
+
+    def late_alarm(which: int, seconds: float, interval: float = 0.0) -> tuple[float, float]:
+        out = real_setitimer(which, seconds, interval)
+        if seconds == 0 and not fired:  # the disarm: the alarm was already pending
+            fired.append(True)
+            handler = signal.getsignal(signal.SIGALRM)
+            assert callable(handler)
+            handler(signal.SIGALRM, None)
+        return out
+
+    before = signal.getsignal(signal.SIGALRM)
+    monkeypatch.setattr(signal, "setitimer", late_alarm)
+    try:
+        with deadline(30):
+            pass  # the body is done; only the cleanup remains
+    except RunTimeout:
+        pass  # raising it is fine (the deadline was due); leaving it armed is not
+    monkeypatch.undo()
+    assert fired == [True]
+    _assert_nothing_left(before)
+    with pytest.raises(RunTimeout), deadline(0.1):  # the next run has a working deadline
+        _spin()
+
+
+@pytest.mark.usefixtures("alarm_state_restored")
+def test_a_timeout_raised_inside_the_cleanup_is_raised_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    import validator.limits as limits
+
+    real_end = limits._end_deadline
+    calls: list[int] = []
+
+    def cut_short(*args: object) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RunTimeout(30)  # the handler ran before the cleanup's first line
+        real_end(*args)  # type: ignore[arg-type]
+
+    before = signal.getsignal(signal.SIGALRM)
+    monkeypatch.setattr(limits, "_end_deadline", cut_short)
+    with pytest.raises(RunTimeout, match="after 30 s"), deadline(30):
+        pass
+    assert len(calls) == 2
+    _assert_nothing_left(before)
+
+
+@pytest.mark.usefixtures("alarm_state_restored")
+def test_an_alarm_as_soon_as_it_is_armed_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tiny ``--timeout`` (or a stalled process) fires right after ``setitimer`` returns, before
+    the body is entered: the cleanup must run all the same."""
+    import signal
+
+    real_setitimer = signal.setitimer
+    fired: list[bool] = []
+
+    def immediate(which: int, seconds: float, interval: float = 0.0) -> tuple[float, float]:
+        out = real_setitimer(which, seconds, interval)
+        if seconds > 0 and not fired:  # the arming call: the alarm is due at once
+            fired.append(True)
+            handler = signal.getsignal(signal.SIGALRM)
+            assert callable(handler)
+            handler(signal.SIGALRM, None)
+        return out
+
+    before = signal.getsignal(signal.SIGALRM)
+    monkeypatch.setattr(signal, "setitimer", immediate)
+    with pytest.raises(RunTimeout), deadline(30):
+        pytest.fail("the body must not run: the deadline fired first")
+    monkeypatch.undo()
+    assert fired == [True]
+    _assert_nothing_left(before)

@@ -8,12 +8,13 @@ the snapshot folder only; one pointing outside it is an error, as for folders on
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from pathlib import Path
 from typing import Any
 
-from validator.errors import InputError
+from validator.errors import EngineError, InputError
 from validator.fileio import check_size
 from validator.model.snapshot import Snapshot
 from validator.snapshot.loader import load_snapshot_files
@@ -31,6 +32,53 @@ def _git_module() -> Any:
     except ImportError as exc:  # pragma: no cover - dependency of the package
         raise InputError("GitPython is required to read snapshots from git") from exc
     return git
+
+
+_CHECKED_ODB: Any = None
+
+
+def _checked_odb() -> Any:
+    """GitPython's object database with every answer checked against the object asked for.
+
+    GitPython reads objects through one long-lived ``git cat-file --batch`` per repository and
+    does not compare the id in an answer with the id it asked for. A request whose answer was
+    never read (a signal such as ``--timeout``'s SIGALRM or SIGTERM landing between the write and
+    the read, an exception in a reader) leaves that process one answer behind: every later read
+    then gets the *previous* object's header and bytes, silently. Read as a snapshot, a change's
+    ``permit`` line can come back as the base's ``deny`` and the gate would pass what it must
+    block. An answer for another object is an :class:`EngineError` (exit 3), never data.
+    """
+    global _CHECKED_ODB
+    if _CHECKED_ODB is None:
+        git = _git_module()
+
+        class CheckedGitCmdObjectDB(git.db.GitCmdObjectDB):  # type: ignore[misc, name-defined]
+            def info(self, binsha: bytes) -> Any:
+                return _same_object(binsha, super().info(binsha))
+
+            def stream(self, binsha: bytes) -> Any:
+                return _same_object(binsha, super().stream(binsha))
+
+        _CHECKED_ODB = CheckedGitCmdObjectDB
+    return _CHECKED_ODB
+
+
+def _same_object(asked: bytes, answer: Any) -> Any:
+    if answer.binsha != asked:
+        raise EngineError(
+            f"git answered a read of object {asked.hex()} with object {bytes(answer.binsha).hex()}: "
+            "the repository reader is out of step, refusing to use what it returned"
+        )
+    return answer
+
+
+def _check_content(hexsha: str, kind: str, data: bytes, path: str) -> bytes:
+    """``data`` must hash to the object id it was read as (git's own object naming)."""
+    algo = "sha256" if len(hexsha) == 64 else "sha1"
+    digest = hashlib.new(algo, b"%s %d\0" % (kind.encode(), len(data)) + data).hexdigest()
+    if digest != hexsha:
+        raise EngineError(f"git object {hexsha} read for {path!r} does not hash to its id: refusing its content")
+    return data
 
 
 def validate_rev(rev: str) -> str:
@@ -69,7 +117,7 @@ def open_repo(path: str | Path) -> Any:
     """The git repository at ``path`` (its work tree root or .git dir)."""
     git = _git_module()
     try:
-        repo = git.Repo(str(path))
+        repo = git.Repo(str(path), odbt=_checked_odb())
     except (git.NoSuchPathError, git.InvalidGitRepositoryError) as exc:
         raise InputError("not a git repository", file=str(path)) from exc
     # pin the repository for the git subprocesses GitPython runs (a hook's inherited GIT_DIR must
@@ -83,7 +131,9 @@ def locate(path: str | Path) -> tuple[Any, str]:
     git = _git_module()
     target = Path(path).resolve()
     try:
-        repo = git.Repo(str(target if target.is_dir() else target.parent), search_parent_directories=True)
+        repo = git.Repo(
+            str(target if target.is_dir() else target.parent), search_parent_directories=True, odbt=_checked_odb()
+        )
     except (git.NoSuchPathError, git.InvalidGitRepositoryError) as exc:
         raise InputError("not inside a git repository", file=str(path)) from exc
     if repo.working_tree_dir is None:
@@ -162,7 +212,7 @@ def read_file(repo: Any, commit: str, path_in_repo: str) -> bytes | None:
 def _blob_bytes(obj: Any, path: str) -> bytes:
     """A blob's content, refused before reading when its size (object header) is over the cap."""
     check_size(int(obj.size), path)
-    return bytes(obj.data_stream.read())
+    return _check_content(str(obj.hexsha), "blob", bytes(obj.data_stream.read()), path)
 
 
 def _entries(tree: Any) -> dict[str, tuple[int, str, Any]]:
