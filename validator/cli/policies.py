@@ -17,7 +17,9 @@ def register(sub: Any) -> None:
     psub = p.add_subparsers(dest="policies_command", metavar="ACTION", parser_class=type(p))
     psub.required = True
     lint = psub.add_parser("lint", help="validate policy files (schema, names, zones; with --snapshot, names)")
-    lint.add_argument("path", metavar="PATH", help="a policy file or a directory of *.yaml/*.yml")
+    lint.add_argument(
+        "path", metavar="PATH", nargs="+", help="policy files or directories of *.yaml/*.yml (each linted on its own)"
+    )
     lint.add_argument("--snapshot", metavar="DIR", help="also check that nodes and interfaces exist in this snapshot")
     lint.add_argument("--intent", metavar="FILE", help="also lint a change intent file against the policies")
     from validator.checks.budget import DEFAULT_MAX_SCENARIOS
@@ -33,6 +35,11 @@ def register(sub: Any) -> None:
 
 
 def _lint(args: argparse.Namespace) -> int:
+    """Several paths (pre-commit passes the changed files): each is linted; the worst exit wins."""
+    return max(_lint_one(args, path) for path in args.path)
+
+
+def _lint_one(args: argparse.Namespace, path: str) -> int:
     from validator.policy import (
         PolicyValidationError,
         intent_diagnostics,
@@ -42,7 +49,7 @@ def _lint(args: argparse.Namespace) -> int:
     )
 
     try:
-        policies = load_policies(args.path)
+        policies = load_policies(path)
         intent = load_intent(args.intent) if args.intent else None
     except PolicyValidationError as exc:
         for d in exc.diagnostics:
