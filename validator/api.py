@@ -383,6 +383,7 @@ def run(
     if ran and {name for name, _ in ran} <= set(skipped):
         verdict.findings.append(nothing_checked(ran, allow_empty))
     verdict.policies_run = ran
+    verdict.policy_seconds = dict(ctx.policy_seconds)
     verdict.scenarios = ctx.scenarios
     verdict.seconds = time.monotonic() - start
     return verdict

@@ -118,8 +118,33 @@ def test_action_blocks_writes_reports_summary_and_annotations(blocked_repo: GitR
         assert m, line
         assert m.group(1).startswith("network/configs/") and (blocked_repo.path / m.group(1)).is_file()
         assert int(m.group(2)) >= 1
+    # SARIF: repository-relative URIs under SRCROOT, some region on a line the change touched
     sarif = json.loads((res["out_dir"] / "validator.sarif").read_text())
-    assert sarif["runs"][0]["results"]
+    changed = _changed_lines(blocked_repo.path)
+    hits = []
+    for result in sarif["runs"][0]["results"]:
+        for loc in result.get("locations", []):
+            art, line = loc["physicalLocation"]["artifactLocation"], loc["physicalLocation"]["region"]["startLine"]
+            assert art["uriBaseId"] == "SRCROOT" and art["uri"].startswith("network/configs/"), art
+            hits.append((art["uri"], line) in changed)
+    assert any(hits), changed
+
+
+def _changed_lines(repo: Path) -> set[tuple[str, int]]:
+    """(path, head line) of every added line between main and HEAD."""
+    out: set[tuple[str, int]] = set()
+    diff = subprocess.run(
+        ["git", "-C", str(repo), "diff", "-U0", "main", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout
+    path = ""
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            path = line[6:] if line.startswith("+++ b/") else ""
+        m = re.match(r"@@ -\S+ \+(\d+)(?:,(\d+))? @@", line)
+        if m and path:
+            start, count = int(m.group(1)), int(m.group(2) or "1")
+            out.update((path, n) for n in range(start, start + max(count, 1)))
+    return out
 
 
 def test_action_fail_on_never_still_reports(blocked_repo: GitRepo, tmp_path: Path) -> None:

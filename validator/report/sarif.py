@@ -1,7 +1,9 @@
 """SARIF 2.1.0 for code-scanning UIs: one rule per check type, one result per finding.
 
 Finding locations are snapshot-relative (``configs/r1.cfg``); code scanning wants repo-relative
-URIs, so the caller passes the snapshot's path inside the repository as ``uri_base``.
+URIs, so the caller passes the snapshot's path inside the repository as ``uri_base`` and every URI
+is relative to ``uriBaseId`` ``SRCROOT`` (the repository root, declared in ``originalUriBaseIds``):
+GitHub code scanning resolves SRCROOT to the checkout, so alerts attach to the files.
 """
 
 from __future__ import annotations
@@ -48,8 +50,14 @@ def _rule(check: str) -> dict[str, Any]:
     }
 
 
+SRCROOT = "SRCROOT"
+
+
 def _fingerprint(f: Finding) -> str:
-    where = f"{f.locations[0].file}:{f.locations[0].line}" if f.locations else ""
+    """Stable across runs and across unrelated edits: the first location's file and line *text*,
+    not its number (a line added above must not make code scanning see a new alert)."""
+    first = f.locations[0] if f.locations else None
+    where = f"{first.file}:{(first.text or str(first.line)).strip()}" if first is not None else ""
     key = "\x1f".join([f.check, f.policy, f.message, ",".join(f.failures), where])
     return hashlib.sha1(key.encode()).hexdigest()
 
@@ -60,8 +68,9 @@ def _result(f: Finding, rule_index: int, uri_base: str) -> dict[str, Any]:
         region: dict[str, Any] = {"startLine": max(1, loc.line)}
         if loc.text is not None:
             region["snippet"] = {"text": loc.text}
-        uri = posixpath.join(uri_base, loc.file) if uri_base else loc.file
-        locations.append({"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}})
+        uri = posixpath.normpath(posixpath.join(uri_base, loc.file)) if uri_base else loc.file
+        artifact = {"uri": uri.removeprefix("./"), "uriBaseId": SRCROOT}
+        locations.append({"physicalLocation": {"artifactLocation": artifact, "region": region}})
     props: dict[str, Any] = {"policy": f.policy, "severity": f.severity, "status": f.status}
     if f.failures:
         props["failures"] = list(f.failures)
@@ -100,6 +109,7 @@ def render_sarif(verdict: Verdict, *, uri_base: str = "") -> str:
                 "rules": [_rule(c) for c in checks],
             }
         },
+        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The root of the repository under check."}}},
         "invocations": [invocation],
         "results": [_result(f, index[f.check], uri_base) for f in verdict.findings],
         "properties": {"verdict": verdict.verdict, "engine": verdict.engine},
