@@ -8,13 +8,13 @@ GitHub code scanning resolves SRCROOT to the checkout, so alerts attach to the f
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import posixpath
 from typing import Any
 
 from validator.model.verdict import Finding, Verdict
+from validator.policy.waivers import finding_fingerprint
 from validator.report._common import finding_text, flow_text, policy_results
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -54,12 +54,8 @@ SRCROOT = "SRCROOT"
 
 
 def _fingerprint(f: Finding) -> str:
-    """Stable across runs and across unrelated edits: the first location's file and line *text*,
-    not its number (a line added above must not make code scanning see a new alert)."""
-    first = f.locations[0] if f.locations else None
-    where = f"{first.file}:{(first.text or str(first.line)).strip()}" if first is not None else ""
-    key = "\x1f".join([f.check, f.policy, f.message, ",".join(f.failures), where])
-    return hashlib.sha1(key.encode()).hexdigest()
+    """Shared with waivers (``match: {fingerprint: ...}``), so a SARIF alert can be waived."""
+    return finding_fingerprint(f)
 
 
 def _result(f: Finding, rule_index: int, uri_base: str) -> dict[str, Any]:
