@@ -117,3 +117,16 @@ def test_match_keys_and_fingerprint() -> None:
         assert out.status == "waived" and not out.blocking, match
     (out,) = apply_waivers([f], load_waivers(_waivers(future, "{policy: web-open, check: hygiene}")))
     assert out.blocking
+
+
+def test_policies_lint_checks_a_waivers_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "ok" / "waivers.yaml"
+    good.parent.mkdir()
+    good.write_text(_waivers("2020-01-01"))
+    run = run_cli(capsys, ["policies", "lint", str(good)])
+    assert run.code == 0 and "ok: 1 waivers, 1 expired" in run.out and "expired on 2020-01-01" in run.out
+    bad = tmp_path / "bad" / "waivers.yaml"
+    bad.parent.mkdir()
+    bad.write_text(_waivers("someday"))
+    run = run_cli(capsys, ["policies", "lint", str(bad)])
+    assert run.code == 2 and "expires" in run.out

@@ -7,6 +7,7 @@ annotations can jump to it; exit 0 when clean, 2 otherwise.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from validator.errors import PolicyError
@@ -40,6 +41,8 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _lint_one(args: argparse.Namespace, path: str) -> int:
+    if Path(path).name == "waivers.yaml":
+        return _lint_waivers(path)
     from validator.policy import (
         PolicyValidationError,
         intent_diagnostics,
@@ -99,3 +102,24 @@ def _sweep_counts(policies: Any, snapshot: Any, max_scenarios: int, lines: list[
         print(f"{policies.file}: {exc.one_line()}")
         return False
     return True
+
+
+def _lint_waivers(path: str) -> int:
+    """``.validator/waivers.yaml`` (validator.policy.waivers): schema, dates; expired ones named."""
+    import datetime as dt
+
+    from validator.policy.waivers import load_waivers
+
+    try:
+        waivers = load_waivers(Path(path).read_bytes(), file=path)
+    except OSError as exc:
+        print(f"{path}: cannot read: {exc.strerror}")
+        return 2
+    except PolicyError as exc:
+        print(exc.one_line())
+        return 2
+    expired = [w for w in waivers if w.expired(dt.date.today())]
+    print(f"ok: {len(waivers)} waivers, {len(expired)} expired")
+    for w in expired:
+        print(f"{w.source}: expired on {w.expires.isoformat()} (owner {w.owner}): no longer applied")
+    return 0
