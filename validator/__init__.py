@@ -25,7 +25,18 @@ from validator.errors import (
 )
 from validator.model.verdict import ChangeSet, Finding, Location, Verdict
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """The installed distribution's version (one source of truth: pyproject.toml)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("netchange-validator")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0+unknown"
+
+
+__version__ = _version()
 
 __all__ = [
     "BackendUnavailable",
@@ -48,11 +59,50 @@ __all__ = [
 ]
 
 
-def check(*args: Any, **kwargs: Any) -> Verdict:
-    """Run the gate; see :func:`validator.api.check` for the parameters."""
+def check(
+    *,
+    head: str | Path | Any | None = None,
+    base: str | Path | Any | None = None,
+    policies: str | Path | Any = "policies",
+    engine: str = "builtin",
+    intent: str | Path | None = None,
+    ignore_paths: Sequence[str] = (),
+    repo: str | Path | None = None,
+    head_rev: str | None = None,
+    base_rev: str | None = None,
+    snapshot_path: str = ".",
+    batfish_host: str | None = None,
+    allow_empty: bool = False,
+    max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
+    timeout: float | None = None,
+    strict: bool = False,
+) -> Verdict:
+    """Run the gate; see :func:`validator.api.check` for the parameters.
+
+    Keyword-only and fully typed (not ``*args, **kwargs``) so that a type checker catches a
+    misspelt parameter in a deployment script before the gate runs (tests/unit/test_public_api.py).
+    ``head``/``base`` are snapshot folders or loaded ``Snapshot`` objects; ``policies`` a path or a
+    loaded policy set.
+    """
     from validator.api import check as _check
 
-    return _check(*args, **kwargs)
+    return _check(
+        head,
+        base,
+        policies,
+        engine,
+        intent=intent,
+        ignore_paths=ignore_paths,
+        repo=repo,
+        head_rev=head_rev,
+        base_rev=base_rev,
+        snapshot_path=snapshot_path,
+        batfish_host=batfish_host,
+        allow_empty=allow_empty,
+        max_scenarios=max_scenarios,
+        timeout=timeout,
+        strict=strict,
+    )
 
 
 def verify_plan(*args: Any, **kwargs: Any) -> dict[str, Any]:

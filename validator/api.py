@@ -28,6 +28,7 @@ from validator.model.verdict import ChangeSet, Finding, Location, Side, Verdict
 from validator.phases import phase
 
 INTENT_PATH = ".validator/intent.yaml"
+WAIVERS_PATH = ".validator/waivers.yaml"  # = validator.policy.waivers.WAIVERS_PATH
 # snapshot files the builtin engine reads but does not model; a change to one is never analysed
 ENGINE_UNMODELLED_FILES = {
     "batfish/isp_config.json": "ISP modelling (Batfish isp_config) is not modelled by the builtin engine",
@@ -54,6 +55,8 @@ class Inputs:
     target: str | None = None  # the branch the change lands on (default branch, or --base as given)
     # globs of snapshot files that are not network state (--ignore-path): their changes do not block
     ignore_paths: tuple[str, ...] = ()
+    # .validator/waivers.yaml of the base side (validator.policy.waivers): never the change's own
+    waivers: tuple[Any, ...] = ()
 
 
 def _load_folder(path: str | Path, *, strict: bool) -> Snapshot:
@@ -104,7 +107,14 @@ def resolve_folder_inputs(
             rel = _inside(Path(head), extra)
             if rel is not None:
                 own.append(rel)
+    waivers: tuple[Any, ...] = ()
+    if base is not None and not isinstance(base, Snapshot) and (Path(base) / WAIVERS_PATH).is_file():
+        from validator.policy.waivers import load_waivers
+
+        waiver_file = Path(base) / WAIVERS_PATH
+        waivers = load_waivers(waiver_file.read_bytes(), file=str(waiver_file))
     return Inputs(
+        waivers=waivers,
         head=head_snap,
         head_side=Side(head_snap.source),
         base=base_snap,
@@ -174,8 +184,13 @@ def resolve_git_inputs(
         if blob is not None:
             intent_obj = load_intent(blob, file=f"{INTENT_PATH}@{head_commit[:12]}")
             intent_digest = intent_obj.digest
+    from validator.policy.waivers import load_waivers
+
+    waiver_blob = g.read_file(r, base_commit, WAIVERS_PATH)  # the base's: a change cannot waive itself
+    waivers = load_waivers(waiver_blob, file=f"{WAIVERS_PATH}@{base_commit[:12]}") if waiver_blob else ()
     r.close()  # its `git cat-file` readers end here, not at some later GC (or in a forked worker)
     return Inputs(
+        waivers=waivers,
         head=head_snap,
         head_side=Side(source, head_commit),
         base=base_snap,
@@ -383,7 +398,12 @@ def run(
         verdict.findings.append(Finding(policy=name, check="note", severity="info", message=text or note))
     if ran and {name for name, _ in ran} <= set(skipped):
         verdict.findings.append(nothing_checked(ran, allow_empty))
+    if inputs.waivers:
+        from validator.policy.waivers import apply_waivers
+
+        verdict.findings[:] = apply_waivers(verdict.findings, inputs.waivers)
     verdict.policies_run = ran
+    verdict.policy_seconds = dict(ctx.policy_seconds)
     verdict.scenarios = ctx.scenarios
     verdict.seconds = time.monotonic() - start
     return verdict

@@ -98,13 +98,22 @@ def probe(host: str, port: int, timeout: float = PROBE_TIMEOUT) -> None:
         raise BackendUnavailable(f"Batfish is not reachable at {host}:{port}: {reason}") from None
 
 
+BATFISH_EXTRA = "netchange-validator[batfish]"
+
+
 def default_session_factory(host: str, port: int) -> Any:
-    """Probe the port, then open a pybatfish Session (which loads the question templates)."""
-    probe(host, port)
+    """Open a pybatfish Session (which loads the question templates) after probing the port.
+
+    pybatfish (with pandas and numpy) is the optional extra ``[batfish]``: the builtin engine does
+    not need it, so its absence is checked first and named with the command that installs it."""
     try:
         from pybatfish.client.session import Session
-    except ImportError as exc:  # pragma: no cover - pybatfish is a dependency
-        raise BackendUnavailable(f"pybatfish is not installed ({exc}); cannot use Batfish at {host}:{port}") from None
+    except ImportError as exc:
+        raise BackendUnavailable(
+            f"the Batfish engine needs pybatfish, which is not installed ({exc}): "
+            f"pip install '{BATFISH_EXTRA}'"
+        ) from None
+    probe(host, port)
     return Session(host=host, port=port)
 
 

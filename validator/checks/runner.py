@@ -5,6 +5,7 @@ Checks never know which backend computed the data planes; they only see ``DataPl
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,8 @@ class CheckContext:
     impact: Any = None  # validator.diff.impact.ChangeImpact: the change's units and inert stanzas
     scenarios: int = 0
     notes: list[str] = field(default_factory=list)
+    # wall-clock seconds per (policy name, check type): the JUnit report's real test-case times
+    policy_seconds: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def zone(self, name: str) -> Zone:
         try:
@@ -142,6 +145,8 @@ def run_policies(ctx: CheckContext) -> tuple[list[Finding], list[tuple[str, str]
     ran: list[tuple[str, str]] = []
     for p in ctx.policies.policies:
         fn = CHECKS[p.type]
+        start = time.monotonic()
         findings.extend(_severity(fn(ctx, p), p.severity))
+        ctx.policy_seconds[(p.name, p.type)] = time.monotonic() - start
         ran.append((p.name, p.type))
     return findings, ran

@@ -33,6 +33,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="validator", description="Gate for automated network changes.")
+    from validator import __version__
+
+    parser.add_argument("--version", action="version", version=f"validator {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for mod_name in _COMMAND_MODULES:

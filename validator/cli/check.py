@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--strict", action="store_true", help="keep every finding an error (no pre-existing baseline in diff mode)"
     )
-    p.set_defaults(handler=_check)
+    p.set_defaults(handler=check_with_error_report)
 
 
 def resolve_inputs(args: argparse.Namespace) -> Any:
@@ -155,7 +156,8 @@ def _check(args: argparse.Namespace) -> int:
     finally:
         backend.close()
     color = args.output is None and args.format == "text" and sys.stdout.isatty()
-    emit(render(verdict, args.format, color=color), args.output)
+    emit(render(verdict, args.format, color=color, uri_base=report_uri_base(args, inputs)), args.output)
+    args.report_written = True
     if args.plan_out:
         from validator.cli.coord import write_check_plan
 
@@ -174,3 +176,43 @@ def _check(args: argparse.Namespace) -> int:
             inputs=inputs,
         )
     return {"pass": 0, "block": 1}.get(verdict.verdict, 3)
+
+
+def report_uri_base(args: argparse.Namespace, inputs: Any) -> str:
+    """Where the snapshot is, relative to the repository root (SARIF URIs): the snapshot path in
+    git mode; in folder mode the head folder relative to the working directory, if inside it."""
+    if getattr(inputs, "repo", None) is not None:
+        return str(inputs.snapshot_path)
+    if not args.head_dir:
+        return ""
+    try:
+        rel = Path(args.head_dir).resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return ""
+    return rel.as_posix()
+
+
+def check_with_error_report(args: argparse.Namespace) -> int:
+    """``_check``, but a run that fails with exit 2 or 3 still writes its report to ``--output``
+    (SARIF ``executionSuccessful: false``, JUnit ``<error>``, Markdown, JSON; not text): a CI step
+    that uploads the report must not fail on a missing file. The error itself still goes to stderr as one line."""
+    try:
+        return _check(args)
+    except BaseException as exc:
+        written = getattr(args, "report_written", False)  # a later step (--plan-out) failed: keep the verdict
+        machine = args.format != "text"  # a text report of an error is the stderr line itself
+        if args.output is not None and machine and not written and not isinstance(exc, KeyboardInterrupt):
+            _write_error_report(args, exc)
+        raise
+
+
+def _write_error_report(args: argparse.Namespace, exc: BaseException) -> None:
+    from validator.errors import ValidatorError
+    from validator.model.verdict import Side, Verdict
+    from validator.report import render
+
+    message = exc.one_line() if isinstance(exc, ValidatorError) else f"{type(exc).__name__}: {exc}"
+    verdict = Verdict(head=Side(source=str(args.head_dir or args.repo or "."), rev=args.head), engine=args.engine)
+    verdict.error = message.replace("\n", " ")
+    with contextlib.suppress(OSError):  # the original error is the one to report
+        Path(args.output).write_text(render(verdict, args.format), encoding="utf-8")

@@ -136,6 +136,8 @@ class Verdict:
     error: str | None = None  # set when the gate itself failed (verdict "error")
     # ``whatif``: the operator's answer (subject, safe, broken pairs, single points of failure)
     whatif: dict[str, Any] | None = None
+    # wall-clock seconds per (policy name, check type) that ran (JUnit test-case times)
+    policy_seconds: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @property
     def verdict(self) -> VerdictKind:

@@ -92,6 +92,20 @@ def policy_results(verdict: Verdict) -> list[tuple[str, str, list[Finding]]]:
     return [(n, c, [f for f in verdict.findings if finding_key(f) == (n, c)]) for n, c in order]
 
 
+def skipped_reasons(verdict: Verdict) -> dict[str, str]:
+    """Policies that did not run (``NAME: skipped, no base snapshot ...`` notes of the runner):
+    reports must show them as skipped, never as passed."""
+    out: dict[str, str] = {}
+    for f in verdict.findings:
+        if f.check == "note" and f.severity == "info" and f.message.startswith("skipped"):
+            out.setdefault(f.policy, f.message)
+    return out
+
+
+def is_skip_note(f: Finding) -> bool:
+    return f.check == "note" and f.severity == "info" and f.message.startswith("skipped")
+
+
 # --- flows and traces -------------------------------------------------------------------------
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from validator.model.verdict import Finding, Verdict
-from validator.report._common import finding_text, policy_results, run_summary, side_text
+from validator.report._common import (
+    finding_text,
+    is_skip_note,
+    policy_results,
+    run_summary,
+    side_text,
+    skipped_reasons,
+)
 
 CHANGE_POLICY = "change"  # pseudo-policy of the change gate's own findings (unmodelled lines, ...)
 
@@ -41,10 +48,14 @@ def render_junit(verdict: Verdict) -> str:
 
     tests = failures = errors = skipped = 0
     declared = set(verdict.policies_run)
+    skips = skipped_reasons(verdict)
     for name, check, findings in results:
+        if findings and all(is_skip_note(f) for f in findings) and name in skips and (name, check) not in declared:
+            continue  # the runner's "skipped" note: shown as <skipped> on the policy's own case
         tests += 1
         classname, case_name, ident = _case_names(name, check, (name, check) in declared)
-        case = ET.SubElement(suite, "testcase", classname=classname, name=case_name, id=ident, time="0")
+        seconds = verdict.policy_seconds.get((name, check), 0.0)
+        case = ET.SubElement(suite, "testcase", classname=classname, name=case_name, id=ident, time=f"{seconds:.3f}")
         blocking = [f for f in findings if f.severity == "error"]
         others = [f for f in findings if f.severity != "error"]
         if blocking:
@@ -56,6 +67,9 @@ def render_junit(verdict: Verdict) -> str:
         elif verdict.error is not None:
             skipped += 1
             ET.SubElement(case, "skipped", message="result unknown: the gate failed before deciding")
+        elif name in skips and (name, check) in declared:
+            skipped += 1
+            ET.SubElement(case, "skipped", message=skips[name])
         if others:
             ET.SubElement(case, "system-out").text = _body(others)
     if verdict.error is not None:

@@ -13,7 +13,11 @@ from validator.report._common import (
     policy_results,
     run_summary,
     side_text,
+    skipped_reasons,
 )
+
+# GitHub refuses a comment (and a step summary part) over 65,536 characters; stay well below.
+MAX_CHARS = 60_000
 
 _ICON = {"pass": ":white_check_mark:", "block": ":x:", "error": ":warning:"}
 
@@ -82,6 +86,7 @@ def render_markdown(verdict: Verdict) -> str:
             out += ["", "</details>", ""]
 
     results = policy_results(verdict)
+    skips = skipped_reasons(verdict)
     if results:
         out += ["<details><summary>Policies</summary>", "", "| policy | check | result |", "|---|---|---|"]
         for name, check, findings in results:
@@ -89,6 +94,8 @@ def render_markdown(verdict: Verdict) -> str:
                 status = f":x: {plural(sum(f.severity == 'error' for f in findings), 'error')}"
             elif verdict.error is not None:
                 status = ":grey_question: not decided"
+            elif name in skips and check != "note":
+                status = f":fast_forward: {_cell(skips[name])}"
             elif findings:
                 status = f":warning: {plural(len(findings), 'note')}"
             else:
@@ -100,9 +107,7 @@ def render_markdown(verdict: Verdict) -> str:
         out += ["### Findings", "", "| # | severity | policy | check | message | config |", "|---|---|---|---|---|---|"]
         for i, f in enumerate(verdict.findings, 1):
             sev = f.severity if f.status == "new" else f"{f.severity} ({f.status})"
-            out.append(
-                f"| {i} | {sev} | {_cell(f.policy)} | {_cell(f.check)} | {_cell(f.message)} | {_where(f)} |"
-            )
+            out.append(f"| {i} | {sev} | {_cell(f.policy)} | {_cell(f.check)} | {_cell(f.message)} | {_where(f)} |")
         out.append("")
         for i, f in enumerate(verdict.findings, 1):
             summary = _cell(f"{i}. {f.policy} ({f.check}): {f.message}")
@@ -113,4 +118,30 @@ def render_markdown(verdict: Verdict) -> str:
         out += ["### Pre-existing", "", "Already in the base and not touched by this change (warnings):", ""]
         out += [f"- {i}. {_cell(f.policy)} ({_cell(f.check)}): {_cell(f.message)}" for i, f in pre]
         out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    return _capped("\n".join(out).rstrip() + "\n")
+
+
+def _capped(text: str, limit: int = MAX_CHARS) -> str:
+    """Under ``limit`` characters: the heading, counts, change and the findings table come first;
+    what does not fit goes, shortened, into one collapsed ``<details>`` naming the full reports."""
+    if len(text) <= limit:
+        return text
+    note = (
+        "\n\n*This report was shortened to fit a pull-request comment; the JSON and SARIF reports have everything.*\n"
+    )
+    head_budget = limit // 2
+    # cut where a block starts (a finding's <details>, else a blank line), never inside one
+    cut = text.rfind("\n<details>", 0, head_budget)
+    if cut <= 0:
+        cut = text.rfind("\n\n", 0, head_budget)
+    head, rest = text[: cut if cut > 0 else head_budget], text[cut if cut > 0 else head_budget :]
+    room = limit - len(head) - len(note) - 200
+    if len(rest) > room:
+        rest = rest[:room] + "\n... (truncated)"
+    fence = "```"
+    while fence in rest:
+        fence += "`"
+    return (
+        f"{head}\n\n<details><summary>The rest of the report ({len(text) - len(head):,} characters, shortened)"
+        f"</summary>\n\n{fence}text\n{rest}\n{fence}\n\n</details>{note}"
+    )

@@ -1,18 +1,20 @@
 """SARIF 2.1.0 for code-scanning UIs: one rule per check type, one result per finding.
 
 Finding locations are snapshot-relative (``configs/r1.cfg``); code scanning wants repo-relative
-URIs, so the caller passes the snapshot's path inside the repository as ``uri_base``.
+URIs, so the caller passes the snapshot's path inside the repository as ``uri_base`` and every URI
+is relative to ``uriBaseId`` ``SRCROOT`` (the repository root, declared in ``originalUriBaseIds``):
+GitHub code scanning resolves SRCROOT to the checkout, so alerts attach to the files.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import posixpath
 from typing import Any
 
 from validator.model.verdict import Finding, Verdict
+from validator.policy.waivers import finding_fingerprint
 from validator.report._common import finding_text, flow_text, policy_results
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -49,10 +51,12 @@ def _rule(check: str) -> dict[str, Any]:
     }
 
 
+SRCROOT = "SRCROOT"
+
+
 def _fingerprint(f: Finding) -> str:
-    where = f"{f.locations[0].file}:{f.locations[0].line}" if f.locations else ""
-    key = "\x1f".join([f.check, f.policy, f.message, ",".join(f.failures), where])
-    return hashlib.sha1(key.encode()).hexdigest()
+    """Shared with waivers (``match: {fingerprint: ...}``), so a SARIF alert can be waived."""
+    return finding_fingerprint(f)
 
 
 def _result(f: Finding, rule_index: int, uri_base: str) -> dict[str, Any]:
@@ -61,8 +65,9 @@ def _result(f: Finding, rule_index: int, uri_base: str) -> dict[str, Any]:
         region: dict[str, Any] = {"startLine": max(1, loc.line)}
         if loc.text is not None:
             region["snippet"] = {"text": loc.text}
-        uri = posixpath.join(uri_base, loc.file) if uri_base else loc.file
-        locations.append({"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}})
+        uri = posixpath.normpath(posixpath.join(uri_base, loc.file)) if uri_base else loc.file
+        artifact = {"uri": uri.removeprefix("./"), "uriBaseId": SRCROOT}
+        locations.append({"physicalLocation": {"artifactLocation": artifact, "region": region}})
     props: dict[str, Any] = {"policy": f.policy, "severity": f.severity, "status": f.status}
     if f.failures:
         props["failures"] = list(f.failures)
@@ -101,6 +106,7 @@ def render_sarif(verdict: Verdict, *, uri_base: str = "") -> str:
                 "rules": [_rule(c) for c in checks],
             }
         },
+        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The root of the repository under check."}}},
         "invocations": [invocation],
         "results": [_result(f, index[f.check], uri_base) for f in verdict.findings],
         "properties": {"verdict": verdict.verdict, "engine": verdict.engine},
