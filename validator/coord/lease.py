@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from validator.coord import inflight
 from validator.coord.common import (
     CLOCK_SKEW,
     LeaseConflict,
@@ -34,6 +33,7 @@ from validator.coord.common import (
 )
 from validator.coord.eventlog import LOG_REF, log_update, retry_cas
 from validator.coord.inflight import Checker, Other
+from validator.coord.inflight import conflicts as inflight_conflicts
 from validator.coord.plans import check_trusted, recorded_plan, registry_of
 from validator.coord.token import load_plan_token
 from validator.errors import InputError, ValidatorError
@@ -204,7 +204,7 @@ def acquire_lease(
             others = _others(reg, held, names, at)
             key = frozenset(o.lease_id for o in others)
             if key not in checked:
-                checked[key] = inflight.conflicts(reg, data, others, checker)
+                checked[key] = inflight_conflicts(reg, data, others, checker)
             if checked[key]:
                 raise LeaseConflict("lease refused: " + "; ".join(checked[key]))
         lease = Lease(
