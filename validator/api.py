@@ -343,6 +343,20 @@ def _with_changed_lines(f: Finding, change: ChangeSet, head: Snapshot) -> Findin
     return replace(f, locations=tuple(locs)) if locs else f
 
 
+def _edited_lines(inputs: Inputs) -> dict[str, set[int]]:
+    """The head lines the change edits, per snapshot file (empty in state mode)."""
+    from validator.diff import changed_lines
+
+    if inputs.base is None:
+        return {}
+    out: dict[str, set[int]] = {}
+    for path in set(inputs.base.files) | set(inputs.head.files):
+        b, h = inputs.base.files.get(path), inputs.head.files.get(path)
+        if b != h and h is not None:
+            out[path] = changed_lines(b, h)[0]
+    return out
+
+
 def run(
     inputs: Inputs,
     backend: Backend,
@@ -398,10 +412,10 @@ def run(
         verdict.findings.append(Finding(policy=name, check="note", severity="info", message=text or note))
     if ran and {name for name, _ in ran} <= set(skipped):
         verdict.findings.append(nothing_checked(ran, allow_empty))
-    if inputs.waivers:
+    if inputs.waivers and not strict:  # --strict: every finding an error, waived or not
         from validator.policy.waivers import apply_waivers
 
-        verdict.findings[:] = apply_waivers(verdict.findings, inputs.waivers)
+        verdict.findings[:] = apply_waivers(verdict.findings, inputs.waivers, changed=_edited_lines(inputs))
     verdict.policies_run = ran
     verdict.policy_seconds = dict(ctx.policy_seconds)
     verdict.scenarios = ctx.scenarios

@@ -130,3 +130,33 @@ def test_policies_lint_checks_a_waivers_file(tmp_path: Path, capsys: pytest.Capt
     bad.write_text(_waivers("someday"))
     run = run_cli(capsys, ["policies", "lint", str(bad)])
     assert run.code == 2 and "expires" in run.out
+
+
+def test_waivers_never_accept_what_the_gate_could_not_read_or_what_the_change_wrote() -> None:
+    """Fail closed: an undecided or unmodelled finding is never waived, and a ``location`` or
+    ``device`` waiver does not follow a line the change rewrote (only a ``policy`` waiver does)."""
+    far = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    text = (
+        "version: 1\nwaivers:\n"
+        + "".join(
+            f"  - match: {m}\n    reason: r\n    owner: o@example.com\n    expires: {far}\n"
+            for m in ("{device: edge1}", "{location: configs/edge1.cfg:44}")
+        )
+    )
+    rules = load_waivers(text)
+    loc = (Location("configs/edge1.cfg", 44),)
+    undecided = Finding(policy="p", check="reachability", message="m", locations=loc, status="undecided")
+    unmodelled = Finding(policy="change", check="unmodelled", message="m", locations=loc)
+    decided = Finding(policy="db-closed", check="reachability", message="m", locations=loc)
+    edited = {"configs/edge1.cfg": {44}}
+    out = apply_waivers([undecided, unmodelled, decided], rules, changed=edited)
+    assert [f.status for f in out] == ["undecided", "new", "new"]
+    assert all(f.severity == "error" for f in out)
+    # the same finding on a line the change did not edit is waived by the location waiver
+    assert apply_waivers([decided], rules, changed={})[0].status == "waived"
+    # an explicit policy waiver accepts it even on an edited line (an owner's decision)
+    by_policy = load_waivers(
+        f"version: 1\nwaivers:\n  - match: {{policy: db-closed}}\n    reason: r\n    owner: o\n    expires: {far}\n"
+    )
+    assert apply_waivers([decided], by_policy, changed=edited)[0].status == "waived"
+    assert apply_waivers([undecided], by_policy, changed=edited)[0].status == "undecided"

@@ -45,6 +45,16 @@ def test_drain_backup_router_with_healthy_primary_is_safe(capsys: pytest.Capture
     assert "not with  down" not in out and "ERROR" not in out
 
 
+@pytest.mark.parametrize("spec", ["az1-r2[GigabitEthernet1/2]", "link:az1-r2[GigabitEthernet1/2]"])
+def test_draining_one_interface_does_not_blame_its_own_session(capsys: pytest.CaptureFixture[str], spec: str) -> None:
+    """The BGP session that runs over the drained interface is expected down from both ends; the
+    interface drain answers like the link drain."""
+    code, out, _err = _run(capsys, "--snapshot", str(BASE), "--drain", spec, "--policies", str(REGION_POLICIES))
+    assert code == 0, out
+    assert out.splitlines()[0] == f"safe to take {spec} down: yes"
+    assert "NOT_ESTABLISHED" not in out.split("pre-existing", 1)[0]
+
+
 def test_drain_backup_router_with_primary_already_broken_blocks(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _err = _run(
         capsys, "--snapshot", str(PRIMARY_DOWN), "--drain", "az1-r2", "--policies", str(REGION_POLICIES), "-v"
@@ -158,3 +168,11 @@ def test_library_routes_trace_and_plan_go_through_the_api() -> None:
         ["iface:az1-r1[GigabitEthernet1/2]"],
         ["iface:az1-r2[GigabitEthernet1/2]"],
     ]
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_trace_refuses_a_port_out_of_range(capsys: pytest.CaptureFixture[str], port: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["trace", "--snapshot", str(BASE), "--from", "az1-r1", "--dst", "10.2.255.1", "--dst-port", port])
+    assert exc.value.code == 2
+    assert "--dst-port" in capsys.readouterr().err

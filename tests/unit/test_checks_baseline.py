@@ -48,3 +48,23 @@ def test_label_only_identical_untouched_state_findings() -> None:
     assert label([REDUNDANCY], [HYGIENE], [], FILES)[0].severity == "error"
     # touched: stays an error
     assert label([REDUNDANCY], [REDUNDANCY], [Unit("iface", "r1", "Gi0/1")], FILES)[0].severity == "error"
+
+
+def test_another_port_of_the_same_group_is_a_new_finding() -> None:
+    """A change that breaks another port of the same group must not hide behind the base's old
+    finding (fail closed)."""
+    import dataclasses
+
+    base = Finding(
+        policy="web",
+        check="reachability",
+        message="internet -> web: flow is not delivered (1 header class from edge1)",
+        flow={"src_ip": "1.1.1.1", "dst_ip": "10.0.0.2", "protocol": "TCP", "dst_port": 80},
+        trace=({"disposition": "DENIED_IN", "hops": [HOPS[1]]},),
+    )
+    other_port = dataclasses.replace(base, flow={**(base.flow or {}), "dst_port": 443})
+    assert label([base], [base], [], FILES)[0].status == PRE_EXISTING
+    assert label([other_port], [base], [], FILES)[0].severity == "error"
+    # a base finding the engine could not decide proves nothing about the head's decided one
+    undecided = dataclasses.replace(base, status="undecided")
+    assert label([base], [undecided], [], FILES)[0].severity == "error"

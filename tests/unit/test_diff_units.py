@@ -205,3 +205,19 @@ def test_an_ospf_network_statement_is_judged_on_the_interfaces_it_places(tmp_pat
     [s] = impact.stanzas
     assert (s.stanza.kind, s.inert) == ("router ospf", False)
     assert [u.name for u in s.units] == ["process:az1-r2[ospf 1]"]
+
+
+def test_update_source_is_behaviour_not_documentation() -> None:
+    """Only source references are ignored when deciding inertness: ``update_source`` (a field
+    whose name ends in ``_source``) changes which address a session uses."""
+    from ipaddress import IPv4Address
+
+    from validator.diff.inert import semantic
+    from validator.model.config import BgpNeighbor
+    from validator.model.source import SourceRef
+
+    a = BgpNeighbor(source=SourceRef("configs/r1.cfg", 10), peer_ip=IPv4Address("10.0.0.2"), update_source="Loopback0")
+    b = BgpNeighbor(source=SourceRef("configs/r1.cfg", 12), peer_ip=IPv4Address("10.0.0.2"), update_source=None)
+    c = BgpNeighbor(source=SourceRef("configs/r1.cfg", 14), peer_ip=IPv4Address("10.0.0.2"), update_source="Loopback0")
+    assert semantic(a) != semantic(b)
+    assert semantic(a) == semantic(c)  # the line moved: still inert

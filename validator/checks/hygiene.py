@@ -67,7 +67,7 @@ def check_hygiene(*, policy: str, dp: DataPlane, require: Sequence[str]) -> list
                 continue
             if isinstance(s.remote_ip, IPv4Network):
                 continue  # a listen range with no compatible peer in the snapshot: nothing to be up
-            if failed and _ends_failed(dp, s.node, s.remote_node, s.remote_ip):
+            if failed and _ends_failed(dp, s.node, s.remote_node, s.remote_ip, s.local_ip):
                 continue  # a session to or from a failed element is expected down in a what-if
             node = snap.nodes.get(s.node)
             where: tuple[Location, ...] = ()
@@ -115,15 +115,31 @@ def _converges(policy: str, dp: DataPlane) -> list[Finding]:
     ]
 
 
-def _ends_failed(dp: DataPlane, node: str, remote_node: str | None, remote_ip: object) -> bool:
+def _ends_failed(
+    dp: DataPlane, node: str, remote_node: str | None, remote_ip: object, local_ip: object = None
+) -> bool:
+    """The session runs to or from a failed element: either end's node, the interface owning
+    either end's address, or (single hop) a failed local interface whose subnet holds the peer."""
     failed = dp.failures
     if node in failed.nodes or (remote_node is not None and remote_node in failed.nodes):
         return True
     try:
-        owners = dp.ip_owners.get(IPv4Address(str(remote_ip)), frozenset())
+        remote = IPv4Address(str(remote_ip))
     except ValueError:
         return False
-    return bool(owners) and all(n in failed.nodes or (n, i) in failed.interfaces for n, i in owners)
+    for ip in (remote, local_ip):
+        if not isinstance(ip, IPv4Address):
+            continue
+        owners = dp.ip_owners.get(ip, frozenset())
+        if owners and all(n in failed.nodes or (n, i) in failed.interfaces for n, i in owners):
+            return True
+    local = dp.snapshot.nodes.get(node)
+    if local is None:
+        return False
+    return any(
+        (node, name) in failed.interfaces and any(remote in a.network for a in intf.addresses)
+        for name, intf in local.interfaces.items()
+    )
 
 
 def _loops(policy: str, dp: DataPlane) -> list[Finding]:

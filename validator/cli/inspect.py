@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
     )
     t.add_argument("--dst", required=True, metavar="IP", help="destination IP or node name")
     t.add_argument("--protocol", default="udp", choices=["udp", "tcp", "icmp"])
-    t.add_argument("--dst-port", type=int, default=None)
+    t.add_argument("--dst-port", type=_port, default=None, metavar="0-65535")
     t.add_argument("--fail", action="append", default=[], metavar="SPEC")
     t.add_argument("--format", choices=["text", "json"], default="text")
     add_engine_args(t)
@@ -125,3 +125,14 @@ def _step_text(step: dict[str, Any]) -> str:
     if loc:
         bits.append(f" @{loc['file']}:{loc['line']}")
     return "".join(bits) + ")"
+
+
+def _port(text: str) -> int:
+    """A TCP/UDP port: out of range is a usage error (exit 2), never a flow to port 99999."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, not {value}")
+    return value

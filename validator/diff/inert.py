@@ -38,6 +38,14 @@ _DOC_WORDS = ("description", "remark")
 _IGNORED = IGNORED_TOP + IGNORED_INTERFACE + IGNORED_OSPF + IGNORED_BGP
 
 
+def _is_source_ref(value: Any) -> bool:
+    from validator.model.source import SourceRef
+
+    return isinstance(value, SourceRef) or (
+        isinstance(value, tuple) and bool(value) and all(isinstance(v, SourceRef) for v in value)
+    )
+
+
 def semantic(obj: Any) -> Any:
     """A comparable form of a model object without documentation and source references."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -47,7 +55,11 @@ def semantic(obj: Any) -> Any:
             tuple(
                 (f.name, semantic(getattr(obj, f.name)))
                 for f in dataclasses.fields(obj)
-                if f.name not in skip and f.name not in ("source", "description") and not f.name.endswith("_source")
+                if f.name not in skip
+                and f.name not in ("source", "description")
+                # a field named ``*_source`` may be behaviour (``update_source``): only source
+                # references are documentation
+                and not _is_source_ref(getattr(obj, f.name))
             ),
         )
     if isinstance(obj, (tuple, list)):

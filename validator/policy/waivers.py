@@ -19,7 +19,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,18 +133,43 @@ def _entry(e: Any, index: int, file: str) -> Waiver:
     return Waiver(pairs, e["reason"].strip(), e["owner"].strip(), expires, where)
 
 
+# Findings about what the gate could not read or about the change itself: a waiver written
+# before the change cannot vouch for them (fail closed), whatever it matches.
+UNWAIVABLE_CHECKS = frozenset(
+    {"unmodelled", "unread", "not_understood", "nothing_checked", "no_regression", "blast_radius", "rollout"}
+)
+
+
+def waivable(f: Finding, w: Waiver, changed: Mapping[str, AbstractSet[int]]) -> bool:
+    """A waiver may only accept a known, understood problem: never an undecided result, never a
+    finding about the change itself. A finding located on a line the change edits is new: only a
+    waiver that names its policy explicitly accepts it (a ``location``/``device``/fingerprint
+    waiver named the old line or device state, not what the change wrote there)."""
+    if f.status == "undecided" or f.check in UNWAIVABLE_CHECKS:
+        return False
+    if any(key == "policy" for key, _ in w.match):
+        return True
+    return not any(loc.line in changed.get(loc.file, ()) for loc in f.locations)
+
+
 def apply_waivers(
-    findings: Sequence[Finding], waivers: Iterable[Waiver], today: dt.date | None = None
+    findings: Sequence[Finding],
+    waivers: Iterable[Waiver],
+    today: dt.date | None = None,
+    changed: Mapping[str, AbstractSet[int]] | None = None,
 ) -> list[Finding]:
     """Waive each blocking finding a live waiver matches; a matching expired waiver is named on
-    the finding (which keeps blocking). Non-blocking findings are left as they are."""
+    the finding (which keeps blocking). Non-blocking findings are left as they are, and so are
+    findings no waiver may accept (``waivable``; ``changed``: the head lines the change edits,
+    per snapshot file)."""
     today = today or dt.date.today()
     rules = list(waivers)
     if not rules:
         return list(findings)
+    edited: Mapping[str, AbstractSet[int]] = changed or {}
     out: list[Finding] = []
     for f in findings:
-        hits = [w for w in rules if f.blocking and w.matches(f)]
+        hits = [w for w in rules if f.blocking and waivable(f, w, edited) and w.matches(f)]
         live = [w for w in hits if not w.expired(today)]
         if live:
             w = live[0]
