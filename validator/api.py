@@ -449,6 +449,35 @@ def nothing_checked(ran: list[tuple[str, str]], allow_empty: bool) -> Finding:
     )
 
 
+def resolve_inputs(
+    *,
+    head: str | Path | Snapshot | None,
+    base: str | Path | Snapshot | None,
+    policies: str | Path | Any,
+    intent: str | Path | None,
+    ignore_paths: Sequence[str],
+    repo: str | Path | None,
+    head_rev: str | None,
+    base_rev: str | None,
+    snapshot_path: str,
+) -> Inputs:
+    """Git mode when ``repo`` is given, folder mode otherwise: the one place the library's entry
+    points (``check``, ``plan``) pick how to read their inputs."""
+    if repo is not None:
+        return resolve_git_inputs(
+            repo=repo,
+            base=base_rev,
+            head=head_rev,
+            snapshot_path=snapshot_path,
+            policies=str(policies),
+            intent=intent,
+            ignore_paths=ignore_paths,
+        )
+    if head is None:
+        raise InputError("no head snapshot given")
+    return resolve_folder_inputs(head, base, policies, intent, ignore_paths)
+
+
 def check(
     head: str | Path | Snapshot | None = None,
     base: str | Path | Snapshot | None = None,
@@ -479,20 +508,17 @@ def check(
     """
     backend = get_backend(engine, batfish_host=batfish_host)
     try:
-        if repo is not None:
-            inputs = resolve_git_inputs(
-                repo=repo,
-                base=base_rev,
-                head=head_rev,
-                snapshot_path=snapshot_path,
-                policies=str(policies),
-                intent=intent,
-                ignore_paths=ignore_paths,
-            )
-        else:
-            if head is None:
-                raise InputError("no head snapshot given")
-            inputs = resolve_folder_inputs(head, base, policies, intent, ignore_paths)
+        inputs = resolve_inputs(
+            head=head,
+            base=base,
+            policies=policies,
+            intent=intent,
+            ignore_paths=ignore_paths,
+            repo=repo,
+            head_rev=head_rev,
+            base_rev=base_rev,
+            snapshot_path=snapshot_path,
+        )
         return run(
             inputs, backend, allow_empty=allow_empty, max_scenarios=max_scenarios, timeout=timeout, strict=strict
         )
@@ -604,20 +630,17 @@ def plan(
 
     backend = get_backend(engine, batfish_host=batfish_host)
     try:
-        if repo is not None:
-            inputs = resolve_git_inputs(
-                repo=repo,
-                base=base_rev,
-                head=head_rev,
-                snapshot_path=snapshot_path,
-                policies=str(policies),
-                intent=intent,
-                ignore_paths=ignore_paths,
-            )
-        else:
-            if head is None:
-                raise InputError("no head snapshot given")
-            inputs = resolve_folder_inputs(head, base, policies, intent, ignore_paths)
+        inputs = resolve_inputs(
+            head=head,
+            base=base,
+            policies=policies,
+            intent=intent,
+            ignore_paths=ignore_paths,
+            repo=repo,
+            head_rev=head_rev,
+            base_rev=base_rev,
+            snapshot_path=snapshot_path,
+        )
         return run_plan(inputs, backend, allow_empty=allow_empty, max_scenarios=max_scenarios)
     finally:
         backend.close()
