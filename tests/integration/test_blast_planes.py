@@ -186,8 +186,8 @@ def test_plan_orders_the_migration_and_prints_it(capsys: pytest.CaptureFixture[s
     run = run_cli(capsys, [*argv, "--head-dir", str(PLANES / "changes/community-migration")])
     assert run.code == 0
     assert "ordered rollout required" in run.out
-    waves = [line for line in run.out.splitlines() if line.startswith("wave ")]
-    assert waves[-1].endswith("(devices: plane-a)")
+    rollout = [line for line in run.out.splitlines() if line.startswith("rollout: wave 1: ")]
+    assert len(rollout) == 1 and rollout[0].endswith("(devices: plane-a)")  # one line: wave 1: ...; wave 2: ...
 
 
 def test_plan_splits_the_two_uplinks_of_one_router(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from validator.cli.check import add_input_args, emit, resolve_inputs
 from validator.planning import plan_document
+from validator.report._common import waves_text
 
 __all__ = ["plan_document", "register"]
 
@@ -47,8 +48,8 @@ def _text(doc: dict[str, Any]) -> str:
             lines.append(f"  {f['policy']} ({f['check']}): {f['message']}")
     elif doc["ordered_rollout_required"]:
         lines.append("ordered rollout required: apply the waves in this order (another order fails):")
-    for i, w in enumerate(doc["waves"], 1):
-        lines.append(f"wave {i}: {', '.join(w['units'])}  (devices: {', '.join(w['devices'])})")
+    if doc["waves"]:
+        lines.append(f"rollout: {waves_text(doc['waves'])}")
     if doc["unstageable"]:
         lines.append(
             "single points of failure (unavoidable: each alone cuts a protected pair, whatever the order): "

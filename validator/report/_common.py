@@ -298,9 +298,30 @@ def finding_lines(f: Finding, index: int | None = None, indent: str = "    ") ->
             text = f"  {loc.text.strip()}" if loc.text else ""
             out.append([(f"{indent}  ", ""), (f"{loc.file}:{loc.line}", "cyan"), (text, "")])
     for key, value in sorted(f.extra.items()):
-        rendered = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-        out.append([(f"{indent}{key.replace('_', ' ')}: ", "bold"), (str(rendered), "")])
+        out.append([(f"{indent}{key.replace('_', ' ')}: ", "bold"), (_extra_text(key, value), "")])
     return out
+
+
+def waves_text(waves: Sequence[Any]) -> str:
+    """Rollout waves on one line, ``wave 1: iface:r1[Gi0/1]; wave 2: ...``: a wave is a list of
+    units or a ``{"units": [...], "devices": [...]}`` document (the devices are then named)."""
+    parts = []
+    for i, wave in enumerate(waves, 1):
+        if isinstance(wave, Mapping):
+            units = ", ".join(str(u) for u in wave.get("units") or ()) or "(no unit)"
+            devices = wave.get("devices")
+            parts.append(f"wave {i}: {units}" + (f" (devices: {', '.join(devices)})" if devices else ""))
+        elif isinstance(wave, (list, tuple)):
+            parts.append(f"wave {i}: {', '.join(str(u) for u in wave) or '(no unit)'}")
+        else:
+            parts.append(f"wave {i}: {wave}")
+    return "; ".join(parts)
+
+
+def _extra_text(key: str, value: Any) -> str:
+    if key in ("waves", "rollout") and isinstance(value, (list, tuple)):
+        return waves_text(value)
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
 
 
 def finding_text(f: Finding) -> str:
