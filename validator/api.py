@@ -401,8 +401,14 @@ def run(
         failed.error = exc.one_line() if isinstance(exc, NotConverged) else str(exc)
         failed.seconds = time.monotonic() - start
         return failed
+    edited = _edited_lines(inputs)
     if verdict.change is not None:
+        from validator.checks.cause_evidence import cite_changed_lines
+
         policy_findings = [_with_changed_lines(f, verdict.change, inputs.head) for f in policy_findings]
+        policy_findings = cite_changed_lines(
+            policy_findings, change=verdict.change, head=inputs.head, edited=edited, impact=ctx.impact
+        )
     verdict.findings.extend(policy_findings)
     skipped: list[str] = []
     for note in ctx.notes:
@@ -415,7 +421,10 @@ def run(
     if inputs.waivers and not strict:  # --strict: every finding an error, waived or not
         from validator.policy.waivers import apply_waivers
 
-        verdict.findings[:] = apply_waivers(verdict.findings, inputs.waivers, changed=_edited_lines(inputs))
+        verdict.findings[:] = apply_waivers(verdict.findings, inputs.waivers, changed=edited)
+    from validator.checks.grouping import group_findings
+
+    verdict.findings[:], verdict.groups = group_findings(verdict.findings, edited)  # one group per root cause
     verdict.policies_run = ran
     verdict.policy_seconds = dict(ctx.policy_seconds)
     verdict.scenarios = ctx.scenarios

@@ -200,7 +200,7 @@ def test_sarif_rules_results_and_locations() -> None:
     phys = first["locations"][0]["physicalLocation"]
     assert phys["artifactLocation"]["uri"] == "configs/core1.cfg"
     assert phys["region"]["startLine"] == 40
-    assert [r["level"] for r in results] == ["error", "warning", "error"]
+    assert [r["level"] for r in results] == ["error", "error", "warning"]  # one per cause, blocking ones first
     assert run["invocations"][0]["executionSuccessful"] is True
     fingerprints = {r["partialFingerprints"]["validatorFinding/v1"] for r in results}
     assert len(fingerprints) == 3

@@ -60,20 +60,27 @@ def _level(f: Finding) -> str | None:
 
 
 def workflow_annotations(verdict: Verdict, snapshot_path: str) -> list[str]:
-    """One workflow command per blocking finding location (or one without a file when it has none)."""
+    """One workflow command per root cause and line it spans (GitHub shows only the first ten
+    error annotations of a step, so twenty findings of one ACL line must not crowd out the rest);
+    a cause without a config line gets one annotation without a file."""
+    from validator.report._common import pairs_text, verdict_groups
+
     out: list[str] = []
     if verdict.error is not None:
         out.append(f"::error title=validator::{_escape_data('the gate could not decide: ' + verdict.error)}")
-    for f in verdict.findings:
-        level = _level(f)
+    for g in verdict_groups(verdict):
+        lead = verdict.findings[g.findings[0]]
+        level = _level(lead) if len(g.findings) == 1 else ("error" if g.blocking else _level(lead))
         if level is None:
             continue
-        title = _escape_prop(f"{f.policy} ({f.check})")
-        message = _escape_data(f.message)
-        if not f.locations:
+        title = _escape_prop(f"{g.id} {lead.policy} ({lead.check})")
+        text = lead.message if len(g.findings) == 1 else f"{g.fix}; breaks: {pairs_text(g)}"
+        message = _escape_data(text)
+        locations = g.locations or lead.locations
+        if not locations:
             out.append(f"::{level} title={title}::{message}")
             continue
-        for loc in f.locations:
+        for loc in locations:
             path = _escape_prop(repo_path(snapshot_path, loc.file))
             out.append(f"::{level} file={path},line={max(1, loc.line)},title={title}::{message}")
     return out

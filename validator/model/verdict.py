@@ -42,6 +42,8 @@ class Finding:
     locations: tuple[Location, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     status: FindingStatus = "new"
+    # the root-cause group (``FindingGroup.id``) this finding belongs to; set once the run is over
+    group: str | None = field(default=None, compare=False, hash=False)
 
     @property
     def blocking(self) -> bool:
@@ -62,8 +64,50 @@ class Finding:
         }
         if self.base_trace:
             out["base_trace"] = list(self.base_trace)
+        out["group"] = self.group
         out.update(self.extra)
         return out
+
+
+@dataclass(frozen=True)
+class GroupPair:
+    """One (source -> destination) pair a root cause breaks, the policies that saw it, how many flows."""
+
+    pair: str
+    policies: tuple[str, ...]
+    flows: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pair": self.pair, "policies": list(self.policies), "flows": self.flows}
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """Findings that share one root cause (the same changed lines, or the same minimal failure set):
+    one thing to fix, however many flows it breaks. ``fix`` reads ``fix: FILE:LINE — ...``."""
+
+    id: str
+    fix: str
+    findings: tuple[int, ...]  # indexes into ``Verdict.findings``
+    severity: Severity = "error"
+    status: FindingStatus = "new"
+    blocking: bool = True
+    location: Location | None = None  # the line to fix first
+    locations: tuple[Location, ...] = ()  # the cause's lines, on every device it spans
+    pairs: tuple[GroupPair, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "fix": self.fix,
+            "severity": self.severity,
+            "status": self.status,
+            "blocking": self.blocking,
+            "location": self.location.to_json() if self.location else None,
+            "locations": [loc.to_json() for loc in self.locations],
+            "pairs": [p.to_json() for p in self.pairs],
+            "findings": list(self.findings),
+        }
 
 
 @dataclass(frozen=True)
@@ -138,6 +182,8 @@ class Verdict:
     whatif: dict[str, Any] | None = None
     # wall-clock seconds per (policy name, check type) that ran (JUnit test-case times)
     policy_seconds: dict[tuple[str, str], float] = field(default_factory=dict)
+    # root-cause groups of ``findings`` (validator.checks.grouping); empty until grouped
+    groups: list[FindingGroup] = field(default_factory=list)
 
     @property
     def verdict(self) -> VerdictKind:
@@ -159,6 +205,7 @@ class Verdict:
             "change": self.change.to_json() if self.change else None,
             "policies": [{"name": n, "check": c} for n, c in self.policies_run],
             "findings": [f.to_json() for f in self.findings],
+            "groups": [g.to_json() for g in self.groups],
             "stats": {"scenarios": self.scenarios, "seconds": round(self.seconds, 3)},
         }
         if self.error is not None:

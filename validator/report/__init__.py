@@ -23,10 +23,11 @@ __all__ = [
 ]
 
 
-def render(verdict: Verdict, fmt: str, *, color: bool = False, uri_base: str = "") -> str:
-    """Render ``verdict`` as ``fmt``; ``color`` only affects text, ``uri_base`` only SARIF URIs."""
+def render(verdict: Verdict, fmt: str, *, color: bool = False, uri_base: str = "", verbosity: int = 0) -> str:
+    """Render ``verdict`` as ``fmt``; ``color`` and ``verbosity`` (-1 quiet, 0, 1 verbose) only
+    affect text, ``uri_base`` only SARIF URIs."""
     if fmt == "text":
-        return render_text(verdict, color=color)
+        return render_text(verdict, color=color, verbosity=verbosity)
     if fmt == "json":
         return render_json(verdict)
     if fmt == "junit":

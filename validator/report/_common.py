@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from validator.model.flow import SUCCESS_DISPOSITIONS
-from validator.model.verdict import ChangeSet, Finding, Verdict
+from validator.model.verdict import ChangeSet, Finding, FindingGroup, Location, Verdict
 
 Segment = tuple[str, str]  # (text, rich style; "" for none)
 Line = list[Segment]
@@ -362,3 +362,76 @@ def change_lines(change: ChangeSet | None, has_base: bool) -> list[Line]:
 
 def lines_to_text(lines: Iterable[Line]) -> str:
     return "\n".join(plain(line) for line in lines)
+
+
+# --- root-cause groups --------------------------------------------------------------------------
+
+MAX_PAIRS = 6  # pairs named on a cause's line; the JSON report has all of them
+MAX_CAUSES = 8  # causes listed before the details
+
+
+def verdict_groups(verdict: Verdict) -> list[FindingGroup]:
+    """The verdict's root-cause groups (computed here for a verdict built without them)."""
+    from validator.checks.grouping import ensure_groups
+
+    return ensure_groups(verdict.findings, verdict.groups)
+
+
+def lines_text(locs: Sequence[Location]) -> str:
+    """``configs/r1.cfg:18,79-81; configs/r2.cfg:18``: a cause's lines, per file, ranges folded."""
+    by_file: dict[str, list[int]] = {}
+    for loc in locs:
+        by_file.setdefault(loc.file, []).append(loc.line)
+    parts = []
+    for file, numbers in by_file.items():
+        runs: list[str] = []
+        ordered = sorted(set(numbers))
+        start = prev = ordered[0]
+        for n in [*ordered[1:], None]:
+            if n is not None and n == prev + 1:
+                prev = n
+                continue
+            runs.append(f"{start}" if start == prev else f"{start}-{prev}")
+            if n is not None:
+                start = prev = n
+        parts.append(f"{file}:{','.join(runs)}")
+    return "; ".join(parts)
+
+
+def pairs_text(group: FindingGroup, limit: int = MAX_PAIRS) -> str:
+    shown = [f"{p.pair} ({', '.join(p.policies)}: {plural(p.flows, 'finding')})" for p in group.pairs[:limit]]
+    more = f"; +{len(group.pairs) - limit} more pairs" if len(group.pairs) > limit else ""
+    return "; ".join(shown) + more
+
+
+def group_tag(group: FindingGroup) -> str:
+    """`` [warning]``, `` [waived]``...: nothing for a new blocking error."""
+    tags = [t for t in (group.severity if group.severity != "error" else "", group.status) if t and t != "new"]
+    if group.status == "undecided" and "undecided" not in tags:
+        tags.append("undecided")
+    return f" [{', '.join(tags)}]" if tags else ""
+
+
+def cause_lines(group: FindingGroup, indent: str = "  ") -> list[Line]:
+    """A cause as the reader acts on it: the fix line, every line it spans, the pairs it breaks."""
+    style = "bold red" if group.blocking else SEVERITY_STYLE.get(group.severity, "")
+    out: list[Line] = [[(f"{indent}{group.id}{group_tag(group)} ", style), (group.fix, "bold")]]
+    pad = indent + " " * (len(group.id) + 1)
+    if len(group.locations) > 1:
+        out.append([(f"{pad}lines: ", "dim"), (lines_text(group.locations), "cyan")])
+    if group.pairs:
+        out.append([(f"{pad}breaks: ", "dim"), (pairs_text(group), "")])
+    return out
+
+
+def finding_summary(f: Finding, index: int) -> Line:
+    """One line for a finding whose cause was already explained by its group's first finding."""
+    return [
+        (f"[{index}] ", ""),
+        (f.severity.upper(), SEVERITY_STYLE.get(f.severity, "")),
+        (" ", ""),
+        (f.policy, "bold"),
+        (f" ({f.check})", ""),
+        *status_tag(f),
+        (f": {' '.join(f.message.split())}", ""),
+    ]

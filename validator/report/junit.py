@@ -7,15 +7,20 @@ finding -> ``<failure>``, a gate that could not decide -> ``<error>`` (never a g
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from validator.model.verdict import Finding, Verdict
 from validator.report._common import (
+    finding_summary,
     finding_text,
     is_skip_note,
+    pairs_text,
+    plain,
     policy_results,
     run_summary,
     side_text,
     skipped_reasons,
+    verdict_groups,
 )
 
 CHANGE_POLICY = "change"  # pseudo-policy of the change gate's own findings (unmodelled lines, ...)
@@ -45,6 +50,9 @@ def render_junit(verdict: Verdict) -> str:
         ("summary", run_summary(verdict)),
     ):
         ET.SubElement(props, "property", name=key, value=value)
+    groups = {g.id: g for g in verdict_groups(verdict)}
+    for g in groups.values():  # one property per root cause: dashboards show the causes once
+        ET.SubElement(props, "property", name=f"cause {g.id}", value=f"{g.fix}; breaks: {pairs_text(g)}")
 
     tests = failures = errors = skipped = 0
     declared = set(verdict.policies_run)
@@ -63,7 +71,7 @@ def render_junit(verdict: Verdict) -> str:
             first = blocking[0].message
             more = f" (+{len(blocking) - 1} more)" if len(blocking) > 1 else ""
             fail = ET.SubElement(case, "failure", message=f"{first}{more}", type=check)
-            fail.text = _body(blocking)
+            fail.text = _body(blocking, groups)
         elif verdict.error is not None:
             skipped += 1
             ET.SubElement(case, "skipped", message="result unknown: the gate failed before deciding")
@@ -71,7 +79,7 @@ def render_junit(verdict: Verdict) -> str:
             skipped += 1
             ET.SubElement(case, "skipped", message=skips[name])
         if others:
-            ET.SubElement(case, "system-out").text = _body(others)
+            ET.SubElement(case, "system-out").text = _body(others, groups)
     if verdict.error is not None:
         tests += 1
         errors += 1
@@ -93,5 +101,16 @@ def render_junit(verdict: Verdict) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
-def _body(findings: list[Finding]) -> str:
-    return "\n\n".join(finding_text(f) for f in findings)
+def _body(findings: list[Finding], groups: dict[str, Any]) -> str:
+    """Per cause: its fix line, then its first finding here in full and the others one line each."""
+    out: list[str] = []
+    seen: set[str | None] = set()
+    for n, f in enumerate(findings, 1):
+        g = groups.get(f.group) if f.group else None
+        if f.group is not None and f.group in seen:
+            out.append(plain(finding_summary(f, n)))
+            continue
+        seen.add(f.group)
+        head = f"cause {g.id}: {g.fix}\n" if g is not None else ""
+        out.append(("\n" if out else "") + head + finding_text(f))
+    return "\n".join(out)

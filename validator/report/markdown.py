@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from validator.model.verdict import Finding, Verdict
+from validator.model.verdict import Finding, FindingGroup, Verdict
 from validator.report._common import (
     MAX_STANZAS,
     change_lines,
     counts_text,
     finding_lines,
+    finding_summary,
+    group_tag,
+    lines_text,
     lines_to_text,
+    pairs_text,
+    plain,
     plural,
     policy_results,
     run_summary,
     side_text,
     skipped_reasons,
+    verdict_groups,
 )
 
 # GitHub refuses a comment (and a step summary part) over 65,536 characters; stay well below.
@@ -58,7 +64,11 @@ def render_markdown(verdict: Verdict) -> str:
             "",
         ]
     else:
-        out += [f"**{counts_text(verdict)}**", ""]
+        groups = verdict_groups(verdict)
+        blocking = sum(g.blocking for g in groups)
+        causes = f": {plural(blocking, 'blocking cause')}, {len(groups)} in all" if groups else ""
+        out += [f"**{counts_text(verdict)}{causes}**", ""]
+        out += _causes(groups)
     out += [f"<sub>{_cell(run_summary(verdict))}; {_cell(side_text(verdict))}</sub>", ""]
 
     change = verdict.change
@@ -107,9 +117,18 @@ def render_markdown(verdict: Verdict) -> str:
         out += ["### Findings", "", "| # | severity | policy | check | message | config |", "|---|---|---|---|---|---|"]
         for i, f in enumerate(verdict.findings, 1):
             sev = f.severity if f.status == "new" else f"{f.severity} ({f.status})"
-            out.append(f"| {i} | {sev} | {_cell(f.policy)} | {_cell(f.check)} | {_cell(f.message)} | {_where(f)} |")
+            cause = f"**{f.group}** " if f.group else ""
+            out.append(
+                f"| {i} | {sev} | {_cell(f.policy)} | {_cell(f.check)} | {cause}{_cell(f.message)} | {_where(f)} |"
+            )
         out.append("")
+        grouped: set[int] = set()
+        for g in verdict_groups(verdict):
+            grouped.update(g.findings)
+            out += _group_details(verdict, g)
         for i, f in enumerate(verdict.findings, 1):
+            if i - 1 in grouped:
+                continue
             summary = _cell(f"{i}. {f.policy} ({f.check}): {f.message}")
             out += [f"<details><summary>{summary}</summary>", "", _fence(lines_to_text(finding_lines(f, i))), ""]
             out += ["</details>", ""]
@@ -119,6 +138,33 @@ def render_markdown(verdict: Verdict) -> str:
         out += [f"- {i}. {_cell(f.policy)} ({_cell(f.check)}): {_cell(f.message)}" for i, f in pre]
         out.append("")
     return _capped("\n".join(out).rstrip() + "\n")
+
+
+def _causes(groups: list[FindingGroup]) -> list[str]:
+    """The causes, first thing after the verdict: one bullet per group, fix line first."""
+    if not groups:
+        return []
+    out = ["### Causes", ""]
+    for g in groups:
+        out.append(f"- **{g.id}**{_cell(group_tag(g))} {_code(g.fix)}")
+        if len(g.locations) > 1:
+            out.append(f"  <br>lines: {_code(lines_text(g.locations))}")
+        if g.pairs:
+            out.append(f"  <br>breaks: {_cell(pairs_text(g))}")
+    return [*out, ""]
+
+
+def _group_details(verdict: Verdict, g: FindingGroup) -> list[str]:
+    """One folded block per cause: its first finding in full, the others one line each."""
+    first, rest = g.findings[0], g.findings[1:]
+    body = lines_to_text(finding_lines(verdict.findings[first], first + 1))
+    if rest:
+        body += "\n\n" + "\n".join(plain(finding_summary(verdict.findings[i], i + 1)) for i in rest)
+    lead = verdict.findings[first]
+    label = f"{first + 1}. {lead.policy} ({lead.check}): {lead.message}"
+    if rest:
+        label = f"{g.id} ({plural(len(g.findings), 'finding')}): {g.fix}"
+    return [f"<details><summary>{_cell(label)}</summary>", "", _fence(body), "", "</details>", ""]
 
 
 def _capped(text: str, limit: int = MAX_CHARS) -> str:

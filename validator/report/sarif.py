@@ -1,4 +1,8 @@
-"""SARIF 2.1.0 for code-scanning UIs: one rule per check type, one result per finding.
+"""SARIF 2.1.0 for code-scanning UIs: one rule per check type, one result per root cause.
+
+A one-line mistake that breaks twenty flows is one alert, not twenty on the same line: each result
+is a finding group (``validator.checks.grouping``), located on the cause's lines on every device,
+its message the group's ``fix:`` line, the grouped findings listed in its properties.
 
 Finding locations are snapshot-relative (``configs/r1.cfg``); code scanning wants repo-relative
 URIs, so the caller passes the snapshot's path inside the repository as ``uri_base`` and every URI
@@ -13,9 +17,17 @@ import json
 import posixpath
 from typing import Any
 
-from validator.model.verdict import Finding, Verdict
+from validator.model.verdict import Finding, FindingGroup, Location, Verdict
 from validator.policy.waivers import finding_fingerprint
-from validator.report._common import finding_text, flow_text, policy_results
+from validator.report._common import (
+    finding_summary,
+    finding_text,
+    flow_text,
+    pairs_text,
+    plain,
+    policy_results,
+    verdict_groups,
+)
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -59,15 +71,42 @@ def _fingerprint(f: Finding) -> str:
     return finding_fingerprint(f)
 
 
-def _result(f: Finding, rule_index: int, uri_base: str) -> dict[str, Any]:
-    locations = []
-    for loc in f.locations:
+def _group_result(verdict: Verdict, g: FindingGroup, index: dict[str, int], uri_base: str) -> dict[str, Any]:
+    members = [verdict.findings[i] for i in g.findings]
+    lead = members[0]
+    if len(members) == 1:
+        out = _result(lead, index[lead.check], uri_base)
+        out["properties"]["group"] = g.id
+        out["properties"]["fix"] = g.fix
+        return out
+    out = _result(lead, index[lead.check], uri_base, locations=g.locations)
+    out["level"] = _LEVEL.get(g.severity, "warning")
+    text = f"{g.fix}; breaks: {pairs_text(g)}"
+    body = [finding_text(lead), *(plain(finding_summary(f, g.findings[k] + 1)) for k, f in enumerate(members) if k)]
+    out["message"] = {"text": text, "markdown": "```text\n" + g.fix + "\n\n" + "\n".join(body) + "\n```"}
+    out["properties"].update(
+        group=g.id,
+        fix=g.fix,
+        pairs=[p.to_json() for p in g.pairs],
+        findings=[
+            {"policy": f.policy, "check": f.check, "message": f.message, "flow": f.flow, "fingerprint": _fingerprint(f)}
+            for f in members
+        ],
+    )
+    return out
+
+
+def _result(
+    f: Finding, rule_index: int, uri_base: str, locations: tuple[Location, ...] | None = None
+) -> dict[str, Any]:
+    located = []
+    for loc in f.locations if locations is None else locations:
         region: dict[str, Any] = {"startLine": max(1, loc.line)}
         if loc.text is not None:
             region["snippet"] = {"text": loc.text}
         uri = posixpath.normpath(posixpath.join(uri_base, loc.file)) if uri_base else loc.file
         artifact = {"uri": uri.removeprefix("./"), "uriBaseId": SRCROOT}
-        locations.append({"physicalLocation": {"artifactLocation": artifact, "region": region}})
+        located.append({"physicalLocation": {"artifactLocation": artifact, "region": region}})
     props: dict[str, Any] = {"policy": f.policy, "severity": f.severity, "status": f.status}
     if f.failures:
         props["failures"] = list(f.failures)
@@ -84,8 +123,8 @@ def _result(f: Finding, rule_index: int, uri_base: str) -> dict[str, Any]:
         "partialFingerprints": {"validatorFinding/v1": _fingerprint(f)},
         "properties": props,
     }
-    if locations:
-        out["locations"] = locations
+    if located:
+        out["locations"] = located
     return out
 
 
@@ -108,8 +147,17 @@ def render_sarif(verdict: Verdict, *, uri_base: str = "") -> str:
         },
         "originalUriBaseIds": {SRCROOT: {"description": {"text": "The root of the repository under check."}}},
         "invocations": [invocation],
-        "results": [_result(f, index[f.check], uri_base) for f in verdict.findings],
+        "results": _results(verdict, index, uri_base),
         "properties": {"verdict": verdict.verdict, "engine": verdict.engine},
     }
     doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(doc, indent=2) + "\n"
+
+
+def _results(verdict: Verdict, index: dict[str, int], uri_base: str) -> list[dict[str, Any]]:
+    """One result per group, then one per ungrouped finding (the runner's notes)."""
+    groups = verdict_groups(verdict)
+    grouped = {i for g in groups for i in g.findings}
+    out = [_group_result(verdict, g, index, uri_base) for g in groups]
+    out += [_result(f, index[f.check], uri_base) for i, f in enumerate(verdict.findings) if i not in grouped]
+    return out
