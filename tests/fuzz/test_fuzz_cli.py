@@ -157,7 +157,7 @@ def test_mutated_policies_through_check(
     policy = in_tmp / "p.yaml"
     policy.write_text(case[1])
     head = PAIR / ("blocked" if blocked else "base")
-    _check_run(["policies", "lint", str(policy), "--snapshot", str(PAIR / "base")], capsys)
+    _check_run(["policies", "lint", str(policy), "--snapshot-dir", str(PAIR / "base")], capsys)
     _check_run(
         [
             "check",

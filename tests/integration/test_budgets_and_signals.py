@@ -45,7 +45,7 @@ def test_sweep_over_budget_is_refused_with_its_count(ring: Path, capsys: pytest.
 def test_plan_and_whatif_refuse_over_budget(ring: Path, capsys: pytest.CaptureFixture[str]) -> None:
     snap, pol = str(ring / "snap"), str(ring / "k5.yaml")
     assert main(["plan", "--base-dir", snap, "--head-dir", snap, "--policies", pol]) == 2
-    assert main(["whatif", "--snapshot", snap, "--fail", "node:r2", "--policies", pol]) == 2
+    assert main(["whatif", "--snapshot-dir", snap, "--fail", "node:r2", "--policies", pol]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and all("760,098 failure scenarios" in line for line in err)
 
@@ -61,13 +61,13 @@ def test_max_failures_a_million_is_refused(ring: Path, capsys: pytest.CaptureFix
 
 def test_lint_prints_scenario_counts(ring: Path, capsys: pytest.CaptureFixture[str]) -> None:
     snap = str(ring / "snap")
-    assert main(["policies", "lint", str(ring / "k1.yaml"), "--snapshot", snap]) == 0
+    assert main(["policies", "lint", str(ring / "k1.yaml"), "--snapshot-dir", snap]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [
         "ok: 1 policies, 2 zones",
         "sweep ring-redundant: 40 failure scenarios (40 elements, max_failures 1)",
     ]
-    assert main(["policies", "lint", str(ring / "k5.yaml"), "--snapshot", snap]) == 2
+    assert main(["policies", "lint", str(ring / "k5.yaml"), "--snapshot-dir", snap]) == 2
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "sweep ring-redundant: 760,098 failure scenarios (40 elements, max_failures 5)"
     assert "exceed the budget of 50,000" in out[1]
@@ -86,7 +86,7 @@ def test_timeout_is_an_error_verdict(ring: Path, capsys: pytest.CaptureFixture[s
     v = validator.check(head=str(ring / "snap"), policies=str(ring / "k3.yaml"), max_scenarios=None, timeout=1)
     assert v.verdict == "error" and v.error is not None and "timed out" in v.error
     with pytest.raises(SystemExit) as usage:
-        main(["routes", "--snapshot", str(ring / "snap"), "--timeout", "0"])
+        main(["routes", "--snapshot-dir", str(ring / "snap"), "--timeout", "0"])
     assert usage.value.code == 2
 
 

@@ -115,17 +115,17 @@ def test_cli_plan_and_whatif_are_errors(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["plan", "--base-dir", d, "--head-dir", d, "--policies", pol]) == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "192.168.1.0/24" in err[0] and "did not converge" in err[0]
-    assert main(["whatif", "--snapshot", d, "--fail", "node:leaf", "--policies", pol, "--format", "json"]) == 3
+    assert main(["whatif", "--snapshot-dir", d, "--fail", "node:leaf", "--policies", pol, "--format", "json"]) == 3
     doc = json.loads(capsys.readouterr().out)
     assert doc["verdict"] == "error" and "192.168.1.0/24" in doc["error"]
 
 
 def test_routes_and_trace_warn_and_keep_their_output(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["routes", "--snapshot", str(OSCILLATION)]) == 0
+    assert main(["routes", "--snapshot-dir", str(OSCILLATION)]) == 0
     out, err = capsys.readouterr()
     assert "192.168.1.0/24" in out
     assert err.startswith("validator: warning: data plane: bgp did not converge") and len(err.splitlines()) == 1
-    assert main(["trace", "--snapshot", str(OSCILLATION), "--from", "c1", "--dst", "192.168.1.10"]) == 0
+    assert main(["trace", "--snapshot-dir", str(OSCILLATION), "--from", "c1", "--dst", "192.168.1.10"]) == 0
     out, err = capsys.readouterr()
     assert "Flow:" in out and "oscillating prefixes 192.168.1.0/24" in err
 

@@ -21,11 +21,11 @@ COMMANDS = [
     ("check-bad-input", ["check", "--head-dir", BASE, "--policies", str(PAIR / "missing.yaml")], 2),
     ("check-not-converged", ["check", "--head-dir", str(OSCILLATION), "--policies", str(OSCILLATION_POLICIES)], 3),
     ("plan", ["plan", "--base-dir", BASE, "--head-dir", BLOCKED, "--policies", POL], 0),
-    ("whatif-blocked", ["whatif", "--snapshot", BASE, "--fail", "link:a[GigabitEthernet0/1]", "--policies", POL], 1),
-    ("routes", ["routes", "--snapshot", BASE], 0),
-    ("trace", ["trace", "--snapshot", BASE, "--from", "a", "--dst", "10.255.0.2"], 0),
+    ("whatif-blocked", ["whatif", "--snapshot-dir", BASE, "--fail", "link:a[GigabitEthernet0/1]", "--policies", POL], 1),
+    ("routes", ["routes", "--snapshot-dir", BASE], 0),
+    ("trace", ["trace", "--snapshot-dir", BASE, "--from", "a", "--dst", "10.255.0.2"], 0),
     ("lint-bad", ["policies", "lint", str(PAIR / "base" / "configs" / "a.cfg")], 2),
-    ("compare-engines-no-batfish", ["compare-engines", "--snapshot", BASE, "--batfish-host", "127.0.0.1:9"], 3),
+    ("compare-engines-no-batfish", ["compare-engines", "--snapshot-dir", BASE, "--batfish-host", "127.0.0.1:9"], 3),
 ]
 
 

@@ -193,7 +193,7 @@ def test_trace_to_broadcast_address_exits_the_network(
     """Batfish's internal space is the interfaces' host IPs (network and broadcast addresses
     excluded below /31), so a flow to a subnet's broadcast address leaves the network; with
     whole prefixes as the internal space it ended INSUFFICIENT_INFO."""
-    argv = ["trace", "--snapshot", str(LAN / "base"), "--from", "r1", "--dst", dst, "--format", "json"]
+    argv = ["trace", "--snapshot-dir", str(LAN / "base"), "--from", "r1", "--dst", dst, "--format", "json"]
     run = run_cli(capsys, argv)
     assert run.code == 0, run.err
     items = json.loads(run.out)  # one per source address of r1

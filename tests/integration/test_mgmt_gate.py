@@ -139,7 +139,7 @@ def test_unparsable_management_line_is_undecided(capsys: pytest.CaptureFixture[s
 
 
 def test_whatif_that_cuts_a_device_off_from_the_noc_exits_1_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["whatif", "--snapshot", str(BASE), "--policies", str(POLICIES), "--format", "json"]
+    argv = ["whatif", "--snapshot-dir", str(BASE), "--policies", str(POLICIES), "--format", "json"]
     argv += ["--fail", "link:mon[GigabitEthernet0/1]", "--fail", "link:mon[GigabitEthernet0/2]"]
     run = run_cli(capsys, argv)
     assert run.code == 1

@@ -21,7 +21,7 @@ def test_nxos_and_iosxr_files_are_refused(
     snap = tmp_path / "snap"
     copy_snapshot(BASE, snap)
     (snap / "configs" / "az1-r1.cfg").write_text(text)
-    run = run_cli(capsys, ["routes", "--snapshot", str(snap)])
+    run = run_cli(capsys, ["routes", "--snapshot-dir", str(snap)])
     assert_one_line_error(run, "az1-r1.cfg", flavour)
 
 
@@ -54,6 +54,6 @@ def test_static_route_under_line_vty_is_installed(capsys: pytest.CaptureFixture[
     copy_snapshot(BASE, snap)
     cfg = snap / "configs" / "az1-r1.cfg"
     cfg.write_text(cfg.read_text() + "line vty 0 4\n ip route 10.99.0.0 255.255.0.0 Null0\n")
-    run = run_cli(capsys, ["routes", "--snapshot", str(snap), "--node", "az1-r1"])
+    run = run_cli(capsys, ["routes", "--snapshot-dir", str(snap), "--node", "az1-r1"])
     assert run.code == 0, run.err
     assert any("10.99.0.0/16" in line and "static" in line for line in run.out.splitlines()), run.out

@@ -126,7 +126,7 @@ def test_snapshot_names_checked(tmp_path: Path, snapshot_dir: Path, capsys: pyte
         """,
     )
     assert run(capsys, str(path))[0] == 0  # names are only checked with --snapshot
-    code, out, err = run(capsys, str(path), "--snapshot", str(snapshot_dir))
+    code, out, err = run(capsys, str(path), "--snapshot-dir", str(snapshot_dir))
     assert code == 2 and err == ""
     assert [line.split(": ")[0:2] for line in out] == [
         [f"{path}:4", "zones.b.nodes[0]"],
@@ -137,12 +137,12 @@ def test_snapshot_names_checked(tmp_path: Path, snapshot_dir: Path, capsys: pyte
 
 def test_snapshot_clean(tmp_path: Path, snapshot_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path / "p.yaml", "version: 1\nzones:\n  a: {nodes: ['/CORE/']}\n")
-    assert run(capsys, str(path), "--snapshot", str(snapshot_dir)) == (0, ["ok: 0 policies, 1 zones"], "")
+    assert run(capsys, str(path), "--snapshot-dir", str(snapshot_dir)) == (0, ["ok: 0 policies, 1 zones"], "")
 
 
 def test_bad_snapshot_is_exit_2_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path / "p.yaml", "version: 1\n")
-    code, out, err = run(capsys, str(path), "--snapshot", str(tmp_path / "no-snapshot"))
+    code, out, err = run(capsys, str(path), "--snapshot-dir", str(tmp_path / "no-snapshot"))
     assert code == 2 and out == [] and len(err.splitlines()) == 1 and "Traceback" not in err
 
 
@@ -178,6 +178,6 @@ REGION = REPO / "fixtures" / "region"
 def test_policies_name_only_what_the_region_fixture_has(policies: Path, capsys: pytest.CaptureFixture[str]) -> None:
     if not (REGION / "base" / "configs").is_dir() or not policies.is_dir():
         pytest.skip(f"region fixture not present: {REGION / 'base'} or {policies}")
-    code, out, err = run(capsys, str(policies), "--snapshot", str(REGION / "base"))
+    code, out, err = run(capsys, str(policies), "--snapshot-dir", str(REGION / "base"))
     assert (code, err) == (0, ""), out
     assert out[0].startswith("ok: ")

@@ -109,7 +109,7 @@ def test_real_entry_point_exit_code() -> None:
 
 
 def test_trace_command_says_a_trace_is_undecided(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["trace", "--snapshot", str(SOUND / "acl-bad-first"), "--from", "@enter(edge[GigabitEthernet0/0])"]
+    argv = ["trace", "--snapshot-dir", str(SOUND / "acl-bad-first"), "--from", "@enter(edge[GigabitEthernet0/0])"]
     run = run_cli(capsys, [*argv, "--dst", "10.1.0.5", "--protocol", "tcp", "--dst-port", "22"])
     bad_line = line_of(SOUND / "acl-bad-first" / "configs" / "core.cfg", BAD)
     assert run.code == 0

@@ -28,7 +28,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_drain_backup_router_with_healthy_primary_is_safe(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _err = _run(capsys, "--snapshot", str(BASE), "--drain", "az1-r2", "--policies", str(REGION_POLICIES))
+    code, out, _err = _run(capsys, "--snapshot-dir", str(BASE), "--drain", "az1-r2", "--policies", str(REGION_POLICIES))
     lines = out.splitlines()
     assert code == 0, out
     assert lines[0] == "safe to take az1-r2 down: yes"
@@ -49,7 +49,7 @@ def test_drain_backup_router_with_healthy_primary_is_safe(capsys: pytest.Capture
 def test_draining_one_interface_does_not_blame_its_own_session(capsys: pytest.CaptureFixture[str], spec: str) -> None:
     """The BGP session that runs over the drained interface is expected down from both ends; the
     interface drain answers like the link drain."""
-    code, out, _err = _run(capsys, "--snapshot", str(BASE), "--drain", spec, "--policies", str(REGION_POLICIES))
+    code, out, _err = _run(capsys, "--snapshot-dir", str(BASE), "--drain", spec, "--policies", str(REGION_POLICIES))
     assert code == 0, out
     assert out.splitlines()[0] == f"safe to take {spec} down: yes"
     assert "NOT_ESTABLISHED" not in out.split("pre-existing", 1)[0]
@@ -57,7 +57,7 @@ def test_draining_one_interface_does_not_blame_its_own_session(capsys: pytest.Ca
 
 def test_drain_backup_router_with_primary_already_broken_blocks(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _err = _run(
-        capsys, "--snapshot", str(PRIMARY_DOWN), "--drain", "az1-r2", "--policies", str(REGION_POLICIES), "-v"
+        capsys, "--snapshot-dir", str(PRIMARY_DOWN), "--drain", "az1-r2", "--policies", str(REGION_POLICIES), "-v"
     )
     lines = out.splitlines()
     assert code == 1, out
@@ -108,7 +108,7 @@ def test_healthy_drain_on_batfish_example_is_safe(tmp_path: Path, capsys: pytest
         pytest.skip(f"Batfish example not found at {live}")
     pol = tmp_path / "p.yaml"
     pol.write_text(EXAMPLE_POLICIES)
-    code, out, _err = _run(capsys, "--snapshot", str(live), "--drain", "as2core1", "--policies", str(pol))
+    code, out, _err = _run(capsys, "--snapshot-dir", str(live), "--drain", "as2core1", "--policies", str(pol))
     assert code == 0, out
     assert out.splitlines()[0] == "safe to take as2core1 down: yes"
     # the example's broken BGP sessions were there before: pre-existing, not warnings about the drain
@@ -120,7 +120,7 @@ def test_healthy_drain_on_batfish_example_is_safe(tmp_path: Path, capsys: pytest
 def test_unreachable_batfish_exits_3_naming_the_host(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _run(
         capsys,
-        "--snapshot", str(BASE), "--drain", "az1-r2", "--policies", str(REGION_POLICIES),
+        "--snapshot-dir", str(BASE), "--drain", "az1-r2", "--policies", str(REGION_POLICIES),
         "--engine", "batfish", "--batfish-host", "127.0.0.1:1",
     )  # fmt: skip
     assert code == 3
@@ -136,17 +136,17 @@ def test_unreachable_batfish_exits_3_naming_the_host(capsys: pytest.CaptureFixtu
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
-    code, _out, err = _run(capsys, "--snapshot", str(BASE), "--policies", str(REGION_POLICIES), *argv)
+    code, _out, err = _run(capsys, "--snapshot-dir", str(BASE), "--policies", str(REGION_POLICIES), *argv)
     assert code == 2 and needle in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_routes_and_trace_take_the_engine_option(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["routes", "--snapshot", str(BASE), "--node", "az1-r2", "--engine", "builtin"]) == 0
+    assert main(["routes", "--snapshot-dir", str(BASE), "--node", "az1-r2", "--engine", "builtin"]) == 0
     assert "az1-r2" in capsys.readouterr().out
-    argv = ["trace", "--snapshot", str(BASE), "--from", "az1-r1", "--dst", "10.2.255.1", "--fail", "node:az1-r2"]
+    argv = ["trace", "--snapshot-dir", str(BASE), "--from", "az1-r1", "--dst", "10.2.255.1", "--fail", "node:az1-r2"]
     assert main([*argv, "--engine", "builtin"]) == 0
     assert "ACCEPTED" in capsys.readouterr().out
-    for cmd in (["routes", "--snapshot", str(BASE)], argv):
+    for cmd in (["routes", "--snapshot-dir", str(BASE)], argv):
         assert main([*cmd, "--engine", "batfish", "--batfish-host", "127.0.0.1:1"]) == 3
         assert "127.0.0.1:1" in capsys.readouterr().err
 
@@ -173,6 +173,6 @@ def test_library_routes_trace_and_plan_go_through_the_api() -> None:
 @pytest.mark.parametrize("port", ["99999", "-1", "http"])
 def test_trace_refuses_a_port_out_of_range(capsys: pytest.CaptureFixture[str], port: str) -> None:
     with pytest.raises(SystemExit) as exc:
-        main(["trace", "--snapshot", str(BASE), "--from", "az1-r1", "--dst", "10.2.255.1", "--dst-port", port])
+        main(["trace", "--snapshot-dir", str(BASE), "--from", "az1-r1", "--dst", "10.2.255.1", "--dst-port", port])
     assert exc.value.code == 2
     assert "--dst-port" in capsys.readouterr().err

@@ -58,7 +58,7 @@ def test_check_with_no_batfish_listening_exits_3(
 def test_compare_engines_with_no_batfish_exits_3(
     live_dir: Path, closed_port: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["compare-engines", "--snapshot", str(live_dir), "--batfish-host", f"127.0.0.1:{closed_port}"])
+    code = main(["compare-engines", "--snapshot-dir", str(live_dir), "--batfish-host", f"127.0.0.1:{closed_port}"])
     assert code == 3
     assert f"127.0.0.1:{closed_port}" in capsys.readouterr().err
 
@@ -74,11 +74,11 @@ def test_compare_engines_agree_on_recorded_answers(
 ) -> None:
     session = RecordedSession()
     _use(monkeypatch, session)
-    assert main(["compare-engines", "--snapshot", str(live_dir), "--batfish-host", "bf.test"]) == 0
+    assert main(["compare-engines", "--snapshot-dir", str(live_dir), "--batfish-host", "bf.test"]) == 0
     out = capsys.readouterr().out
     assert "routes: 315 builtin, 315 Batfish, 0 different" in out and "engines agree" in out
     assert session.deleted, "the uploaded snapshot is deleted afterwards"
-    assert main(["compare-engines", "--snapshot", str(live_dir), "--batfish-host", "bf.test", "--format", "json"]) == 0
+    assert main(["compare-engines", "--snapshot-dir", str(live_dir), "--batfish-host", "bf.test", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["schema"] == "validator.compare-engines/1" and doc["differences"] == 0
     assert doc["batfish"] == {"host": "bf.test:9996", "version": "0.36.0"}
@@ -100,7 +100,7 @@ def test_compare_engines_lists_every_difference(
             return table(rows, element["metadata"])
 
     _use(monkeypatch, Doctored())
-    code = main(["compare-engines", "--snapshot", str(live_dir), "--batfish-host", "bf.test", "--format", "json"])
+    code = main(["compare-engines", "--snapshot-dir", str(live_dir), "--batfish-host", "bf.test", "--format", "json"])
     assert code == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["differences"] == 3

@@ -26,7 +26,7 @@ def test_fabric_configs_parse_without_warnings() -> None:
 
 
 def test_routes_json_lists_every_ecmp_path(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["routes", "--snapshot", str(FABRIC), "--format", "json"])
+    code = main(["routes", "--snapshot-dir", str(FABRIC), "--format", "json"])
     assert code == 0
     rows = json.loads(capsys.readouterr().out)
     hops: dict[tuple[str, str], set[str]] = {}

@@ -43,7 +43,7 @@ def test_fast_phases_and_the_library_print_nothing(capsys: pytest.CaptureFixture
 
 def test_progress_can_be_switched_off_for_scripts() -> None:
     code = (
-        "import sys, time; sys.argv = ['validator', 'routes', '--snapshot', 'fixtures/unit/harden/pair/base'];"
+        "import sys, time; sys.argv = ['validator', 'routes', '--snapshot-dir', 'fixtures/unit/harden/pair/base'];"
         "from validator.cli import run; run()"
     )
     proc = subprocess.run(
@@ -56,9 +56,14 @@ def test_progress_can_be_switched_off_for_scripts() -> None:
     assert proc.returncode == 0 and proc.stderr == ""
 
 
-def test_progress_in_logs_is_opt_in() -> None:
-    from validator.cli import _progress_wanted
+def test_progress_in_logs_is_periodic_and_can_be_silenced(monkeypatch: pytest.MonkeyPatch) -> None:
+    from validator.cli import _phase_timing, _quiet
 
-    assert _progress_wanted("1") and _progress_wanted("yes")
-    assert not _progress_wanted("0") and not _progress_wanted("off")
-    assert not _progress_wanted(None)  # pytest's stderr is not a terminal
+    monkeypatch.delenv("VALIDATOR_PROGRESS_EVERY", raising=False)
+    assert _phase_timing("1") == (2.0, 10.0) and _phase_timing(None, tty=True) == (2.0, 10.0)
+    assert _phase_timing(None, tty=False) == (30.0, 30.0)  # a CI log: a line every 30 s
+    monkeypatch.setenv("VALIDATOR_PROGRESS_EVERY", "5")
+    assert _phase_timing(None, tty=False) == (5.0, 5.0)
+    assert _phase_timing("0") is None and _phase_timing("off", tty=True) is None
+    assert _phase_timing(None, quiet=True, tty=True) is None
+    assert _quiet(["check", "-q"]) and _quiet(["--quiet"]) and not _quiet(["check", "--", "-q"])

@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         mod.register(sub)
+    from validator.cli.common import polish
+
+    polish(parser)  # every subcommand: description, defaults, exit codes, example, -q/-v/--color
     return parser
 
 
@@ -90,22 +93,47 @@ def run() -> None:
     from validator.phases import announced
 
     _tune_gc()
-    if not _progress_wanted(os.environ.get("VALIDATOR_PROGRESS")):
+    timing = _phase_timing(os.environ.get("VALIDATOR_PROGRESS"), quiet=_quiet(sys.argv[1:]))
+    if timing is None:
         sys.exit(main())
-    with announced():  # a phase that lasts more than ~2 s says so on stderr
+    with announced(*timing):  # a slow phase says so on stderr
         code = main()
     sys.exit(code)
 
 
-def _progress_wanted(setting: str | None) -> bool:
-    """Progress lines on a terminal by default; in logs (CI) with ``VALIDATOR_PROGRESS=1``, so
-    scripts that read stderr keep it to the one line of an error unless they ask for more."""
-    if setting is not None and setting.strip():
-        return setting.strip() not in ("0", "no", "false", "off")
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
+def _quiet(argv: Sequence[str]) -> bool:
+    """``-q``/``--quiet`` anywhere before ``--`` (phases are announced before the options are parsed)."""
+    for arg in argv:
+        if arg == "--":
+            return False
+        if arg in ("-q", "--quiet"):
+            return True
+    return False
+
+
+def _phase_timing(setting: str | None, *, quiet: bool = False, tty: bool | None = None) -> tuple[float, float] | None:
+    """(first announcement after, then every) seconds, or None for silence.
+
+    On a terminal a phase is announced after ~2 s and every 10 s; in a log (CI, where stderr is not
+    a terminal) every ``VALIDATOR_PROGRESS_EVERY`` seconds (default 30), so a long run shows it is
+    alive without burying a fast run's one error line. ``-q`` or ``VALIDATOR_PROGRESS=0`` silences
+    it; ``VALIDATOR_PROGRESS=1`` asks for the terminal's pace in a log."""
+    from validator.cli.progress import log_interval
+
+    value = (setting or "").strip().lower()
+    if quiet or value in ("0", "no", "false", "off"):
+        return None
+    if value:
+        return (2.0, 10.0)
+    if tty is None:
+        try:
+            tty = sys.stderr.isatty()
+        except (AttributeError, ValueError, OSError):
+            tty = False
+    if tty:
+        return (2.0, 10.0)
+    every = log_interval()
+    return None if every is None else (every, every)
 
 
 def _tune_gc() -> None:

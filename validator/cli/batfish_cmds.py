@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from validator.cli.common import add_snapshot_dir
 from validator.engine.types import DataPlane
 from validator.model.dataplane import Edge, Route
 from validator.model.flow import Flow, Trace
@@ -27,7 +28,7 @@ def register(sub: Any) -> None:
         "compare-engines",
         help="compare the builtin engine with Batfish on one snapshot (exit 0 same, 1 different, 3 Batfish unusable)",
     )
-    p.add_argument("--snapshot", required=True, metavar="DIR")
+    add_snapshot_dir(p)
     p.add_argument("--batfish-host", metavar="HOST", help="Batfish service HOST[:PORT] (default: $BATFISH_HOST)")
     p.add_argument("--policies", metavar="PATH", help="also compare the traces of these policies' flows")
     p.add_argument(

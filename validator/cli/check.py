@@ -147,7 +147,7 @@ def _check(args: argparse.Namespace) -> int:
         verdict = run(
             inputs,
             backend,
-            progress=progress_bar(),
+            progress=progress_bar(quiet=getattr(args, "quiet", False)),
             allow_empty=args.allow_empty,
             max_scenarios=args.max_scenarios,
             strict=args.strict,
@@ -155,8 +155,13 @@ def _check(args: argparse.Namespace) -> int:
         version = backend.version
     finally:
         backend.close()
-    color = args.output is None and args.format == "text" and sys.stdout.isatty()
-    emit(render(verdict, args.format, color=color, uri_base=report_uri_base(args, inputs)), args.output)
+    from validator.cli.common import use_color, verbosity
+
+    color = args.output is None and args.format == "text" and use_color(args)
+    report = render(
+        verdict, args.format, color=color, uri_base=report_uri_base(args, inputs), verbosity=verbosity(args)
+    )
+    emit(report, args.output)
     args.report_written = True
     if args.plan_out:
         from validator.cli.coord import write_check_plan

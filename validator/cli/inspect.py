@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from validator.cli.check import add_timeout_arg
+from validator.cli.common import add_snapshot_dir
 from validator.engine.types import DataPlane
 from validator.phases import phase
 
@@ -21,7 +22,7 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
 
 def register(sub: Any) -> None:
     p = sub.add_parser("routes", help="main RIB routes of a snapshot (Batfish routes question)")
-    p.add_argument("--snapshot", required=True, metavar="DIR")
+    add_snapshot_dir(p)
     p.add_argument("--node", metavar="NAME_OR_REGEX", help="a node name or /regex/")
     p.add_argument("--format", choices=["text", "json"], default="text")
     add_engine_args(p)
@@ -29,7 +30,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=_routes)
 
     t = sub.add_parser("trace", help="trace flows from a location (Batfish traceroute)")
-    t.add_argument("--snapshot", required=True, metavar="DIR")
+    add_snapshot_dir(t)
     t.add_argument(
         "--from", dest="src", required=True, metavar="LOCATION", help="node, node[iface], @enter(node[iface])"
     )

@@ -68,7 +68,11 @@ def _plan(args: argparse.Namespace) -> int:
     backend = get_backend(args.engine, batfish_host=args.batfish_host)
     try:
         doc = run_plan(
-            inputs, backend, progress=progress_bar(), allow_empty=args.allow_empty, max_scenarios=args.max_scenarios
+            inputs,
+            backend,
+            progress=progress_bar(quiet=getattr(args, "quiet", False)),
+            allow_empty=args.allow_empty,
+            max_scenarios=args.max_scenarios,
         )
     finally:
         backend.close()

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from validator.cli.common import add_snapshot_dir
 from validator.errors import PolicyError
 
 
@@ -17,11 +18,11 @@ def register(sub: Any) -> None:
     p = sub.add_parser("policies", help="policy files: lint")
     psub = p.add_subparsers(dest="policies_command", metavar="ACTION", parser_class=type(p))
     psub.required = True
-    lint = psub.add_parser("lint", help="validate policy files (schema, names, zones; with --snapshot, names)")
+    lint = psub.add_parser("lint", help="validate policy files (schema, names, zones; with --snapshot-dir, names)")
     lint.add_argument(
         "path", metavar="PATH", nargs="+", help="policy files or directories of *.yaml/*.yml (each linted on its own)"
     )
-    lint.add_argument("--snapshot", metavar="DIR", help="also check that nodes and interfaces exist in this snapshot")
+    add_snapshot_dir(lint, required=False, help="also check that nodes and interfaces exist in this snapshot folder")
     lint.add_argument("--intent", metavar="FILE", help="also lint a change intent file against the policies")
     from validator.checks.budget import DEFAULT_MAX_SCENARIOS
 

@@ -10,16 +10,16 @@ like ``check``.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from validator.cli.check import FORMATS, add_limit_args, emit
+from validator.cli.common import add_snapshot_dir
 from validator.cli.inspect import add_engine_args
 
 
 def register(sub: Any) -> None:
     w = sub.add_parser("whatif", help="before maintenance: is it safe to take these elements down? (exit 0 yes, 1 no)")
-    w.add_argument("--snapshot", required=True, metavar="DIR")
+    add_snapshot_dir(w)
     w.add_argument(
         "--fail",
         action="append",
@@ -67,14 +67,16 @@ def _whatif(args: argparse.Namespace) -> int:
             policies=policies,
             fail=args.fail,
             drain=args.drain,
-            progress=progress_bar(),
+            progress=progress_bar(quiet=getattr(args, "quiet", False)),
             allow_empty=args.allow_empty,
             max_scenarios=args.max_scenarios,
             strict=args.strict,
         )
     finally:
         backend.close()
-    color = args.output is None and args.format == "text" and sys.stdout.isatty()
+    from validator.cli.common import use_color
+
+    color = args.output is None and args.format == "text" and use_color(args)
     if args.format == "text":
         text = render_whatif_text(verdict, verbose=args.verbose, color=color)
     else:
