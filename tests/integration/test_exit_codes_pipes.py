@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from harden_helpers import OSCILLATION, OSCILLATION_POLICIES, PAIR, ROOT, run_cli
 
+LINK_A = "link:a[GigabitEthernet0/1]"
 POL = str(PAIR / "policies.yaml")
 BASE = str(PAIR / "base")
 BLOCKED = str(PAIR / "blocked")
@@ -21,7 +22,7 @@ COMMANDS = [
     ("check-bad-input", ["check", "--head-dir", BASE, "--policies", str(PAIR / "missing.yaml")], 2),
     ("check-not-converged", ["check", "--head-dir", str(OSCILLATION), "--policies", str(OSCILLATION_POLICIES)], 3),
     ("plan", ["plan", "--base-dir", BASE, "--head-dir", BLOCKED, "--policies", POL], 0),
-    ("whatif-blocked", ["whatif", "--snapshot-dir", BASE, "--fail", "link:a[GigabitEthernet0/1]", "--policies", POL], 1),
+    ("whatif-blocked", ["whatif", "--snapshot-dir", BASE, "--fail", LINK_A, "--policies", POL], 1),
     ("routes", ["routes", "--snapshot-dir", BASE], 0),
     ("trace", ["trace", "--snapshot-dir", BASE, "--from", "a", "--dst", "10.255.0.2"], 0),
     ("lint-bad", ["policies", "lint", str(PAIR / "base" / "configs" / "a.cfg")], 2),

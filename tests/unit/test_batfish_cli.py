@@ -78,7 +78,8 @@ def test_compare_engines_agree_on_recorded_answers(
     out = capsys.readouterr().out
     assert "routes: 315 builtin, 315 Batfish, 0 different" in out and "engines agree" in out
     assert session.deleted, "the uploaded snapshot is deleted afterwards"
-    assert main(["compare-engines", "--snapshot-dir", str(live_dir), "--batfish-host", "bf.test", "--format", "json"]) == 0
+    argv = ["compare-engines", "--snapshot-dir", str(live_dir), "--batfish-host", "bf.test", "--format", "json"]
+    assert main(argv) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["schema"] == "validator.compare-engines/1" and doc["differences"] == 0
     assert doc["batfish"] == {"host": "bf.test:9996", "version": "0.36.0"}
