@@ -28,10 +28,6 @@ from validator.model.verdict import Finding, Side, Verdict
 
 REPORT_FILES = {"sarif": "validator.sarif", "junit": "validator.junit.xml", "markdown": "validator.md"}
 STICKY_MARKER = "<!-- validator:sticky-comment -->"
-SHALLOW_HINT = (
-    "hint: the repository is a shallow clone; check out with `actions/checkout` and `fetch-depth: 0` "
-    "so that the base revision and the merge-base exist"
-)
 FAIL_ON = ("block", "error", "never")
 
 
@@ -86,18 +82,6 @@ def workflow_annotations(verdict: Verdict, snapshot_path: str) -> list[str]:
     return out
 
 
-def _is_shallow(repo: str) -> bool:
-    import subprocess
-
-    try:
-        done = subprocess.run(
-            ["git", "-C", repo, "rev-parse", "--is-shallow-repository"], capture_output=True, text=True, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.stdout.strip() == "true"
-
-
 def _gate(args: argparse.Namespace) -> tuple[Verdict, int]:
     """Run the gate once; an input or engine failure becomes an ``error`` verdict (never lost)."""
     from validator.api import resolve_git_inputs, run
@@ -120,9 +104,9 @@ def _gate(args: argparse.Namespace) -> tuple[Verdict, int]:
         finally:
             backend.close()
     except ValidatorError as exc:
-        message = exc.one_line()
-        if _is_shallow(args.repo):
-            message += f" ({SHALLOW_HINT})"
+        from validator.cli.shallow import with_shallow_hint
+
+        message = (with_shallow_hint(exc, args.repo) if isinstance(exc, InputError) else exc).one_line()
         verdict = Verdict(head=Side(source=args.repo, rev=args.head or "HEAD"), error=message)
         return verdict, (2 if isinstance(exc, InputError) else exc.exit_code)
     return verdict, {"pass": 0, "block": 1}.get(verdict.verdict, 3)

@@ -111,15 +111,23 @@ def resolve_inputs(args: argparse.Namespace) -> Any:
         return resolve_folder_inputs(args.head_dir, args.base_dir, policies, args.intent, args.ignore_path)
     if args.base_dir is not None:
         raise InputError("--base-dir needs --head-dir")
-    return resolve_git_inputs(
-        repo=args.repo or ".",
-        base=args.base,
-        head=args.head,
-        snapshot_path=args.snapshot,
-        policies=args.policies or "policies",
-        intent=args.intent,
-        ignore_paths=args.ignore_path,
-    )
+    try:
+        return resolve_git_inputs(
+            repo=args.repo or ".",
+            base=args.base,
+            head=args.head,
+            snapshot_path=args.snapshot,
+            policies=args.policies or "policies",
+            intent=args.intent,
+            ignore_paths=args.ignore_path,
+        )
+    except InputError as exc:
+        from validator.cli.shallow import with_shallow_hint
+
+        hinted = with_shallow_hint(exc, args.repo or ".")
+        if hinted is exc:
+            raise
+        raise hinted from exc
 
 
 def emit(text: str, output: str | None) -> None:

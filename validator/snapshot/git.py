@@ -334,3 +334,15 @@ def load_snapshot_at(repo: Any, rev: str, snapshot_path: str, *, strict: bool = 
     if not any(k.startswith("configs/") for k in files):
         raise InputError(f"snapshot folder {path or '.'!r} has no configs/ folder at revision {rev}")
     return load_snapshot_files(files, name=name, source=f"git:{rev}:{path or '.'}", strict=strict)
+
+
+def is_shallow(path: str | Path) -> bool:
+    """Whether the repository at ``path`` is a shallow clone (``shallow`` in its git directory, as
+    ``git rev-parse --is-shallow-repository`` checks): its history stops short, so a base revision
+    or merge-base may be missing from it. False when ``path`` is no repository."""
+    try:
+        repo = open_repo(path)
+    except InputError:
+        return False
+    dirs = {getattr(repo, "common_dir", None), repo.git_dir}
+    return any(d is not None and Path(d, "shallow").is_file() for d in dirs)
