@@ -110,13 +110,18 @@ def test_action_blocks_writes_reports_summary_and_annotations(blocked_repo: GitR
     assert res["code"] == 1
     assert res["ran"] == ["Check the change"]  # no token: no comment step, no network
     assert "validator: BLOCK" in res["summary"]
+    causes = res["summary"].index("### Causes")
+    assert causes < res["summary"].index("### Findings") and "fix: network/configs/" not in res["summary"]
+    assert "`fix: configs/az2-r1.cfg:" in res["summary"]  # the cause, first thing after the verdict
     assert res["outputs"]["verdict"] == "block" and res["outputs"]["exit-code"] == "1"
     for name in ("validator.sarif", "validator.junit.xml", "validator.md"):
         assert (res["out_dir"] / name).is_file(), name
     notes = [line for line in res["stdout"].splitlines() if line.startswith("::error file=")]
     assert notes, res["stdout"]
+    # one annotation per cause and line it spans, not one per finding (21 findings, one cause)
+    assert len(notes) == len(set(notes)) <= 4, notes
     for line in notes:
-        m = re.match(r"::error file=([^,]+),line=(\d+),title=[^:]+::.+", line)
+        m = re.match(r"::error file=([^,]+),line=(\d+),title=G\d+ [^:]+::fix: .+", line)
         assert m, line
         assert m.group(1).startswith("network/configs/") and (blocked_repo.path / m.group(1)).is_file()
         assert int(m.group(2)) >= 1
@@ -195,3 +200,87 @@ def test_repo_path_joins_the_snapshot_folder() -> None:
     assert repo_path("network", "configs/r1.cfg") == "network/configs/r1.cfg"
     assert repo_path(".", "configs/r1.cfg") == "configs/r1.cfg"
     assert repo_path("a/b/", "configs/r1.cfg") == "a/b/configs/r1.cfg"
+
+
+class _FakeGitHub:
+    """A loopback stand-in for the three REST calls of the sticky comment (list, create, update)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.comments: list[dict[str, Any]] = [{"id": 1, "body": "an unrelated comment"}]
+        self.calls: list[tuple[str, str, str]] = []
+        self.fail = False
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _reply(self, code: int, doc: Any) -> None:
+                data = json.dumps(doc).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _body(self) -> dict[str, Any]:
+                doc: dict[str, Any] = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                return doc
+
+            def do_GET(self) -> None:
+                fake.calls.append(("GET", self.path, self.headers["Authorization"]))
+                if fake.fail:
+                    self._reply(403, {"message": "Resource not accessible by integration"})
+                    return
+                self._reply(200, fake.comments)
+
+            def do_POST(self) -> None:
+                fake.calls.append(("POST", self.path, self.headers["Authorization"]))
+                fake.comments.append({"id": 2, "body": self._body()["body"]})
+                self._reply(201, fake.comments[-1])
+
+            def do_PATCH(self) -> None:
+                fake.calls.append(("PATCH", self.path, self.headers["Authorization"]))
+                fake.comments[-1]["body"] = self._body()["body"]
+                self._reply(200, fake.comments[-1])
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_sticky_comment_is_posted_once_then_updated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = _FakeGitHub()
+    try:
+        event = tmp_path / "event.json"
+        event.write_text(json.dumps({"pull_request": {"number": 7}}))
+        monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+        monkeypatch.setenv("GITHUB_REPOSITORY", "example/network")
+        monkeypatch.setenv("GITHUB_API_URL", fake.url)
+        md = tmp_path / "validator.md"
+        for text in ("## first run\n", "## second run\n"):
+            md.write_text(text)
+            assert action_main(["comment", "--markdown", str(md), "--token", "t0ken"]) == 0
+        assert [c[0] for c in fake.calls] == ["GET", "POST", "GET", "PATCH"]
+        assert fake.calls[1][1] == "/repos/example/network/issues/7/comments"
+        assert fake.calls[3][1] == "/repos/example/network/issues/comments/2"
+        assert all(c[2] == "Bearer t0ken" for c in fake.calls)
+        assert len(fake.comments) == 2 and "## second run" in fake.comments[1]["body"]
+        assert fake.comments[0]["body"] == "an unrelated comment"
+        # a read-only token (a fork's pull request): a warning, never a failed step
+        fake.fail = True
+        capsys.readouterr()
+        assert action_main(["comment", "--markdown", str(md), "--token", "t0ken"]) == 0
+        assert capsys.readouterr().out.startswith("::warning title=validator::no pull-request comment: ")
+    finally:
+        fake.close()
