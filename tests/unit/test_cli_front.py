@@ -5,6 +5,7 @@ lines in logs."""
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from pathlib import Path
 
@@ -114,3 +115,13 @@ def test_progress_lines_in_a_log(capsys: pytest.CaptureFixture[str], monkeypatch
     assert progress_bar() is None
     monkeypatch.delenv("VALIDATOR_PROGRESS")
     assert progress_bar() is not None  # stderr is not a terminal here: periodic lines
+
+
+def test_whatif_json_carries_the_root_cause_groups(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["whatif", "--snapshot-dir", str(PAIR / "base"), "--fail", "link:a[GigabitEthernet0/1]"]
+    assert main([*argv, "--policies", str(PAIR / "policies.yaml"), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["groups"]
+    grouped = sorted(i for g in doc["groups"] for i in g["findings"])
+    assert grouped == [i for i, f in enumerate(doc["findings"]) if f["check"] != "note"]
+    assert all(doc["findings"][i]["group"] == g["id"] for g in doc["groups"] for i in g["findings"])

@@ -74,8 +74,11 @@ def _whatif(args: argparse.Namespace) -> int:
         )
     finally:
         backend.close()
+    from validator.checks.grouping import group_findings
     from validator.cli.common import use_color
 
+    if not verdict.groups:  # the machine formats carry the root-cause groups, as check's do
+        verdict.findings[:], verdict.groups = group_findings(verdict.findings)
     color = args.output is None and args.format == "text" and use_color(args)
     if args.format == "text":
         text = render_whatif_text(verdict, verbose=args.verbose, color=color)
