@@ -12,7 +12,15 @@ from collections.abc import Iterable
 
 from validator.model.snapshot import Snapshot
 from validator.policy.diagnostics import Diagnostic, PolicyValidationError
-from validator.policy.model import InterfaceSpec, NodeSpec, PolicySet, PolicySource, RiskElement, Zone
+from validator.policy.model import (
+    InterfaceSpec,
+    NodeSpec,
+    PolicySet,
+    PolicySource,
+    RiskElement,
+    RoutingPolicy,
+    Zone,
+)
 
 
 def resolve_nodes(spec: NodeSpec, snapshot: Snapshot) -> list[str]:
@@ -94,7 +102,24 @@ def semantic_diagnostics(policies: PolicySet, snapshot: Snapshot) -> list[Diagno
                     else (f"unknown node {ns.text!r}{_hint(ns.text.lower(), snapshot.nodes)}")
                 )
                 out.append(_diag(ns.source, what))
+        if isinstance(p, RoutingPolicy):
+            out.extend(_peer_diagnostics(p, snapshot))
     return sorted(set(out))
+
+
+def _peer_diagnostics(p: RoutingPolicy, snapshot: Snapshot) -> list[Diagnostic]:
+    """A ``routing`` policy whose peers select no BGP neighbour outside the snapshot would guard
+    nothing (and pass): refuse it, as a zone that matches no node is refused."""
+    owned = {a.ip for node in snapshot.nodes.values() for i in node.interfaces.values() for a in i.addresses}
+    for name, node in snapshot.nodes.items():
+        if node.bgp is None:
+            continue
+        for nb in node.bgp.neighbors:
+            if nb.peer_ip is None or nb.peer_ip in owned:
+                continue
+            if p.peers.matches(name, nb.peer_ip, nb.remote_as, nb.peer_group):
+                return []
+    return [_diag(p.peers.source, f"peers ({p.peers.describe()}) select no BGP neighbour outside the snapshot")]
 
 
 def validate_against(policies: PolicySet, snapshot: Snapshot) -> None:

@@ -1,0 +1,197 @@
+"""What each device announces to its BGP peers outside the snapshot, from the converged data plane.
+
+An *external peer* is a configured, active BGP neighbour whose address no snapshot device owns
+(an ISP, a transit provider, a customer, a cloud gateway). Batfish does not establish such
+sessions without ISP modelling, but what would cross them is exactly what its
+``testRoutePolicies`` computes: each best path of the device's BGP RIB through the same export
+transformation an established session applies (engine/bgp.py ``export_route``: route-map or
+prefix-list out, eBGP AS prepend and next-hop self, MED reset for learned routes, communities
+stripped unless ``send-community``, which IOS leaves off by default), plus ``default-originate``.
+
+The deciding route-map clause (or prefix-list line) is kept with every announcement so findings
+and the differential can name the line that lets a route through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
+
+from validator.engine.bgp import (
+    DEFAULT_ORIGINATE,
+    BgpRoute,
+    PeerEnd,
+    SessionEdge,
+    SpeakerRib,
+    bgp_router_id,
+    export_route,
+    static_local_ip,
+)
+from validator.engine.routing_policy import PolicyRoute, apply_route_map_traced
+from validator.engine.types import DataPlane
+from validator.model.config import BgpNeighbor, Node, RouteMapClause
+from validator.model.source import SourceRef
+
+
+@dataclass(frozen=True)
+class ExternalPeer:
+    """One neighbour statement of ``node`` towards an address outside the snapshot."""
+
+    node: str
+    vrf: str
+    neighbor: BgpNeighbor
+    local_as: int
+    local_ip: IPv4Address | None  # statically known session source (update-source / connected subnet)
+
+    @property
+    def peer_ip(self) -> IPv4Address:
+        assert self.neighbor.peer_ip is not None
+        return self.neighbor.peer_ip
+
+    @property
+    def remote_as(self) -> int:
+        assert self.neighbor.remote_as is not None
+        return self.neighbor.remote_as
+
+    @property
+    def label(self) -> str:
+        return f"{self.node}[{self.peer_ip}]"
+
+    @property
+    def ibgp(self) -> bool:
+        return self.remote_as == self.local_as
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A route ``peer`` receives, as sent, with where it comes from and what let it through."""
+
+    peer: ExternalPeer
+    route: BgpRoute  # as exported (next hop, AS path, communities rewritten)
+    clauses: tuple[RouteMapClause, ...]  # the export route-map clauses that matched
+    line: SourceRef | None  # the deciding clause / prefix-list line / default-originate; None = no filter
+    origin: tuple[SourceRef, ...] = ()  # the network/aggregate/redistribute statement of a local route
+
+    @property
+    def network(self) -> IPv4Network:
+        return self.route.network
+
+
+def external_peers(dp: DataPlane) -> list[ExternalPeer]:
+    """Active neighbours (with a remote AS, not shut down) whose address no snapshot device owns."""
+    out: list[ExternalPeer] = []
+    for name in sorted(dp.snapshot.nodes):
+        node = dp.snapshot.nodes[name]
+        proc = node.bgp
+        if proc is None:
+            continue
+        for nb in proc.neighbors:
+            if nb.peer_ip is None or nb.remote_as is None or not nb.active or nb.shutdown:
+                continue
+            if nb.peer_ip in dp.ip_owners:
+                continue
+            local_as = nb.local_as if nb.local_as is not None else proc.local_as
+            out.append(ExternalPeer(name, nb.vrf, nb, local_as, static_local_ip(node, nb)))
+    return out
+
+
+def bgp_ribs(dp: DataPlane) -> dict[tuple[str, str], SpeakerRib]:
+    """The per-speaker BGP RIBs of ``dp``: kept by the reference engine, recomputed with it for a
+    data plane from another engine (the incremental engine is tested equal to it)."""
+    if dp.bgp_ribs is not None:
+        return dp.bgp_ribs
+    from validator.engine.dataplane import compute_dataplane
+
+    ref = compute_dataplane(dp.snapshot, dp.failures)
+    dp.bgp_ribs = ref.bgp_ribs or {}
+    return dp.bgp_ribs
+
+
+def _edge(node: Node, peer: ExternalPeer) -> SessionEdge:
+    local_ip = peer.local_ip if peer.local_ip is not None else IPv4Address(0)
+    me = PeerEnd(peer.node, peer.vrf, peer.neighbor, local_ip, peer.peer_ip, peer.local_as, bgp_router_id(node))
+    stub = BgpNeighbor(source=peer.neighbor.source, peer_ip=local_ip, remote_as=peer.local_as, vrf=peer.vrf)
+    them = PeerEnd("(external)", peer.vrf, stub, peer.peer_ip, local_ip, peer.remote_as, peer.peer_ip)
+    return SessionEdge(me, them, peer.ibgp, False)
+
+
+def export_decision(
+    node: Node, peer: ExternalPeer, route: BgpRoute
+) -> tuple[BgpRoute | None, tuple[RouteMapClause, ...], SourceRef | None]:
+    """The route as ``peer`` would receive it (None: not announced), the matched clauses and the
+    deciding line. The transformation is engine/bgp.py's; the trace only explains it."""
+    proc = node.bgp
+    assert proc is not None
+    sent = export_route(node, proc, _edge(node, peer), route)
+    nb = peer.neighbor
+    clauses: tuple[RouteMapClause, ...] = ()
+    line: SourceRef | None = None
+    if nb.route_map_out is not None:
+        rm = node.route_maps.get(nb.route_map_out)
+        if rm is not None:
+            pr = PolicyRoute(
+                network=route.network,
+                protocol=route.protocol,
+                metric=route.med,
+                tag=route.tag,
+                local_pref=route.local_pref,
+                weight=route.weight,
+                communities=route.communities,
+                as_path=route.as_path,
+                origin=route.origin,
+                next_hop_ip=route.next_hop_ip,
+            )
+            _, clauses = apply_route_map_traced(node, rm, pr)
+            line = clauses[-1].source if clauses else rm.source
+    elif nb.prefix_list_out is not None:
+        pl = node.prefix_lists.get(nb.prefix_list_out)
+        if pl is not None:
+            line = next(
+                (ln.source for ln in pl.lines if _in_line(ln.prefix, ln.min_len, ln.max_len, route.network)), None
+            )
+    return sent, clauses, line
+
+
+def _in_line(prefix: IPv4Network, lo: int, hi: int, net: IPv4Network) -> bool:
+    mask = (0xFFFFFFFF << (32 - prefix.prefixlen)) & 0xFFFFFFFF if prefix.prefixlen else 0
+    return (int(net.network_address) & mask) == int(prefix.network_address) and lo <= net.prefixlen <= hi
+
+
+def origin_lines(node: Node, route: BgpRoute) -> tuple[SourceRef, ...]:
+    """The statements that put a locally originated route into BGP (network, aggregate, redistribute)."""
+    proc = node.bgp
+    if proc is None:
+        return ()
+    if route.protocol == "aggregate":
+        return tuple(a.source for a in proc.aggregates if a.prefix == route.network)
+    if route.protocol != "local":
+        return ()
+    nets = tuple(n.source for n in proc.networks if n.prefix == route.network)
+    return nets or tuple(r.source for r in proc.redistributions)
+
+
+def announcements(dp: DataPlane) -> dict[str, list[Announcement]]:
+    """Per external peer (``node[peer ip]``), the routes it is sent, sorted by prefix."""
+    peers = external_peers(dp)
+    if not peers:
+        return {}  # nothing to export to: no need for the BGP RIBs
+    ribs = bgp_ribs(dp)
+    out: dict[str, list[Announcement]] = {}
+    for peer in peers:
+        node = dp.snapshot.nodes[peer.node]
+        srib = ribs.get((peer.node, peer.vrf), SpeakerRib())
+        sent: list[Announcement] = []
+        if peer.neighbor.default_originate:
+            proc = node.bgp
+            assert proc is not None
+            ex = export_route(node, proc, _edge(node, peer), DEFAULT_ORIGINATE, bypass_policy=True)
+            if ex is not None:
+                sent.append(Announcement(peer, ex, (), peer.neighbor.source))
+        for net in sorted(srib.best, key=lambda n: (int(n.network_address), n.prefixlen)):
+            best = srib.best[net]
+            ex, clauses, line = export_decision(node, peer, best)
+            if ex is None or any(a.network == net for a in sent):
+                continue
+            sent.append(Announcement(peer, ex, clauses, line, origin_lines(node, best)))
+        out[peer.label] = sent
+    return out

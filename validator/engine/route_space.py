@@ -1,0 +1,598 @@
+"""Symbolic route search: is there *any* route an export/import policy permits inside a region?
+
+Batfish answers this with ``searchRoutePolicies`` over BDDs. Here the prefix dimension is exact
+and the attribute dimensions are enumerated:
+
+* A route's prefix is (address, length). For a fixed length every route filter the model can
+  express (prefix-list lines with ge/le, ACL lines used as route filters, the policy's own
+  ``P le N ge M`` ranges) is a *cube* on the 32 address bits (some bits fixed, the rest free), and
+  a first-match list is a union of "cube minus earlier cubes" terms. A term's satisfiability is
+  decided exactly by :func:`witness` (it escapes each excluded cube on one of its fixed bits), so
+  the search over prefixes misses nothing.
+* Communities, AS paths and tags are enumerated over the values the policy itself tests (every
+  community of a standard list, every ``N:M`` / ``N`` that an expanded regex spells out, every tag)
+  plus one value no list names. For standard lists this is exact (the decision depends only on
+  which named communities are present; all subsets are tried up to :data:`MAX_COMMUNITY_ATOMS`).
+  For regexes it is a bounded search: a regex none of whose candidates it matches, or too many
+  atoms, makes a negative answer *unsure* (the caller reports undecided, never a pass).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Network
+
+from validator.engine.routing_policy import (
+    AsPathItem,
+    PolicyRoute,
+    apply_route_map_traced,
+    as_path_list_permits,
+    community_list_matches,
+)
+from validator.engine.routing_policy import apply_clause_sets as _apply_sets
+from validator.model.config import (
+    Acl,
+    MatchAsPath,
+    MatchCommunity,
+    MatchIpAddress,
+    MatchPrefixList,
+    MatchTag,
+    Node,
+    PrefixList,
+    RouteMap,
+    RouteMapClause,
+    SetAsPathPrepend,
+)
+from validator.model.source import SourceRef
+
+FULL = 0xFFFFFFFF
+MAX_COMMUNITY_ATOMS = 8
+MAX_FREE_LISTS = 8
+MAX_TERMS = 4000  # a DNF larger than this makes the search unsure (never a silent pass)
+MAX_STEPS = 200_000
+
+Cube = tuple[int, int]  # (mask, value): the address bits in ``mask`` equal ``value``
+TRUE: Cube = (0, 0)
+
+
+class Unsure(Exception):
+    """The bounded parts of the search (DNF size, witness steps) ran out: no answer."""
+
+
+def _mask(plen: int) -> int:
+    return (FULL << (32 - plen)) & FULL if plen else 0
+
+
+@dataclass(frozen=True)
+class Term:
+    """Addresses in ``pos`` and in none of ``negs``."""
+
+    pos: Cube
+    negs: tuple[Cube, ...] = ()
+
+
+Dnf = list[Term]
+RegionAt = Callable[[int], Dnf]
+Truth = dict[tuple[str, str], bool]  # free booleans of regex lists  # the searched region at one prefix length
+
+
+def _meet(a: Cube, b: Cube) -> Cube | None:
+    if (a[1] ^ b[1]) & a[0] & b[0]:
+        return None
+    return (a[0] | b[0], a[1] | b[1])
+
+
+def _contains(outer: Cube, inner: Cube) -> bool:
+    """Every address of ``inner`` is in ``outer``."""
+    return outer[0] & ~inner[0] & FULL == 0 and (outer[1] ^ inner[1]) & outer[0] == 0
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise Unsure("witness search budget exhausted")
+
+
+def witness(term: Term, budget: _Budget | None = None) -> int | None:
+    """An address in ``term`` (free bits zero where possible), or None when the term is empty."""
+    b = budget or _Budget()
+    return _witness(term.pos, [n for n in term.negs if _meet(term.pos, n) is not None], b)
+
+
+def _witness(pos: Cube, negs: list[Cube], budget: _Budget) -> int | None:
+    budget.tick()
+    if not negs:
+        return pos[1]
+    n = negs[0]
+    if _meet(pos, n) is None:
+        return _witness(pos, negs[1:], budget)
+    free = n[0] & ~pos[0] & FULL
+    if not free:
+        return None  # pos lies inside n
+    m, v = pos
+    bit = 1 << 31
+    while bit:
+        if free & bit:
+            # differ from n on this bit (so the address escapes n), agree on the earlier free bits
+            found = _witness((m | bit, v | ((~n[1]) & bit)), negs[1:], budget)
+            if found is not None:
+                return found
+            m, v = m | bit, v | (n[1] & bit)
+        bit >>= 1
+    return None
+
+
+def _term_and(a: Term, b: Term) -> Term | None:
+    pos = _meet(a.pos, b.pos)
+    if pos is None:
+        return None
+    negs: list[Cube] = []
+    for n in (*a.negs, *b.negs):
+        if _meet(pos, n) is None:
+            continue
+        if _contains(n, pos):
+            return None
+        if n not in negs:
+            negs.append(n)
+    return Term(pos, tuple(negs))
+
+
+def dnf_and(a: Dnf, b: Dnf, budget: _Budget) -> Dnf:
+    out: Dnf = []
+    for x in a:
+        for y in b:
+            t = _term_and(x, y)
+            if t is not None and witness(t, budget) is not None:
+                out.append(t)
+                if len(out) > MAX_TERMS:
+                    raise Unsure("too many prefix regions")
+    return out
+
+
+def first_match(lines: Sequence[tuple[bool, Sequence[Cube]]]) -> tuple[Dnf, Dnf]:
+    """(permitted, denied) regions of a first-match list: ``lines`` are (permit?, cubes) in order,
+    a line matching when any of its cubes does; no match denies."""
+    permit: Dnf = []
+    deny: Dnf = []
+    prior: list[Cube] = []
+    for is_permit, cubes in lines:
+        for c in cubes:
+            (permit if is_permit else deny).append(Term(c, tuple(prior)))
+        prior.extend(cubes)
+    deny.append(Term(TRUE, tuple(prior)))
+    return permit, deny
+
+
+# --- prefix ranges ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrefixRange:
+    """``P le N ge M``: routes inside P whose length is in [lo, hi] (prefix-list semantics)."""
+
+    prefix: IPv4Network
+    lo: int
+    hi: int
+
+    def cube(self, length: int) -> Cube | None:
+        if not self.lo <= length <= self.hi:
+            return None
+        return (_mask(self.prefix.prefixlen), int(self.prefix.network_address))
+
+    def contains(self, net: IPv4Network) -> bool:
+        return (
+            self.lo <= net.prefixlen <= self.hi
+            and net.prefixlen >= self.prefix.prefixlen
+            and net.subnet_of(self.prefix)
+        )
+
+    def __str__(self) -> str:
+        plen = self.prefix.prefixlen
+        if self.lo == self.hi == plen:
+            return str(self.prefix)
+        parts = [str(self.prefix)]
+        if self.hi != plen:
+            parts.append(f"le {self.hi}")
+        if self.lo != plen:
+            parts.append(f"ge {self.lo}")
+        return " ".join(parts)
+
+
+_RANGE = re.compile(r"^\s*(\S+)((?:\s+(?:le|ge)\s+\d+)*)\s*$")
+
+
+def parse_range(text: str) -> PrefixRange:
+    """``P``, ``P le N``, ``P ge M``, ``P le N ge M`` (either order); raises ValueError."""
+    m = _RANGE.match(text)
+    if m is None:
+        raise ValueError(f"expected 'PREFIX [le N] [ge M]', got {text!r}")
+    prefix = IPv4Network(m.group(1), strict=True)
+    plen = prefix.prefixlen
+    words = m.group(2).split()
+    opts: dict[str, int] = {}
+    for key, val in zip(words[::2], words[1::2], strict=True):
+        if key in opts:
+            raise ValueError(f"{key} given twice in {text!r}")
+        opts[key] = int(val)
+    lo = opts.get("ge", plen)
+    hi = opts.get("le", 32 if "ge" in opts else plen)
+    if not plen <= lo <= hi <= 32:
+        raise ValueError(f"need {plen} <= ge <= le <= 32 in {text!r}")
+    return PrefixRange(prefix, lo, hi)
+
+
+def ranges_region(ranges: Sequence[PrefixRange], length: int, inside: bool) -> Dnf:
+    """Routes of this length inside any range (``inside``) or outside all of them."""
+    cubes = [c for r in ranges if (c := r.cube(length)) is not None]
+    if inside:
+        return [Term(c) for c in cubes]
+    return [Term(TRUE, tuple(cubes))]
+
+
+# --- filters as cubes ------------------------------------------------------------------------------
+
+
+def prefix_list_lines(pl: PrefixList, length: int) -> list[tuple[bool, list[Cube]]]:
+    out: list[tuple[bool, list[Cube]]] = []
+    for line in pl.lines:
+        if line.min_len <= length <= line.max_len:
+            out.append((line.action == "permit", [(_mask(line.prefix.prefixlen), int(line.prefix.network_address))]))
+    return out
+
+
+def acl_lines(acl: Acl, length: int) -> list[tuple[bool, list[Cube]]]:
+    """An ACL as a route filter (routing_policy.acl_permits_route): the source wildcard tests the
+    network address; an extended line's destination gives the length range."""
+    out: list[tuple[bool, list[Cube]]] = []
+    for line in acl.lines:
+        if acl.kind != "standard":
+            ok = False
+            for d in line.dst:
+                lo = bin(int(d.ip)).count("1")
+                hi = bin(int(d.ip) | int(d.wildcard)).count("1")
+                ok = ok or lo <= length <= hi
+            if not ok:
+                continue
+        cubes = []
+        for w in line.src:
+            care = ~int(w.wildcard) & FULL
+            cubes.append((care, int(w.ip) & care))
+        out.append((line.action == "permit", cubes))
+    return out
+
+
+# --- candidates for the enumerated dimensions -------------------------------------------------------
+
+_COMMUNITY_TOKEN = re.compile(r"(\d+):(\d+)")
+_NUMBER = re.compile(r"\d+")
+FRESH_COMMUNITY = (65535 << 16) | 65280  # 65535:65280, named by no list we know of
+FRESH_ASN = 64999
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What the search enumerates besides prefixes.
+
+    ``community_sets``: every subset of the communities standard lists name (plus one no list
+    names); ``free_lists``: as-path lists and community lists with regex lines, whose answers are
+    free booleans in the search (an over-approximation: every combination is tried), so a "no" is
+    exact; a "yes" is then *realized* with a concrete route from ``as_paths`` and
+    ``regex_communities`` checked by the concrete evaluator (routing_policy), or reported unsure.
+    """
+
+    community_sets: tuple[frozenset[int], ...]
+    as_paths: tuple[tuple[AsPathItem, ...], ...]
+    tags: tuple[int | None, ...]
+    exact: bool  # False: a bounded enumeration (a "no" answer is unsure)
+    why_inexact: str = ""
+    free_lists: tuple[tuple[str, str], ...] = ()  # ("as-path" | "community", list name)
+    regex_communities: tuple[int, ...] = ()
+
+
+def _clauses_lists(node: Node, rm: RouteMap) -> tuple[set[str], set[str], set[int]]:
+    comms: set[str] = set()
+    aspaths: set[str] = set()
+    tags: set[int] = set()
+    for c in rm.clauses:
+        for m in c.matches:
+            if isinstance(m, MatchCommunity):
+                comms.update(m.community_lists)
+            elif isinstance(m, MatchAsPath):
+                aspaths.update(m.as_path_lists)
+            elif isinstance(m, MatchTag):
+                tags.update(m.tags)
+    return comms, aspaths, tags
+
+
+def _prepend_then_retest(rm: RouteMap) -> bool:
+    """A ``continue`` after ``set as-path prepend`` may test the changed path again: the free
+    boolean of an as-path list would then stand for two different paths."""
+    return any(
+        c.continue_seq is not None and any(isinstance(x, SetAsPathPrepend) for x in c.sets) for c in rm.clauses
+    ) and any(isinstance(m, MatchAsPath) for c in rm.clauses for m in c.matches)
+
+
+def candidates(node: Node, rm: RouteMap | None, local_as: int | None = None) -> Candidates:
+    """The attribute values worth trying against ``rm`` (see the module docstring)."""
+    if rm is None:
+        return Candidates((frozenset(),), ((),), (None,), True)
+    comm_names, as_names, tag_values = _clauses_lists(node, rm)
+    atoms: set[int] = set()
+    regex_comms: set[int] = set()
+    free: list[tuple[str, str]] = []
+    exact = True
+    why = ""
+    for name in sorted(comm_names):
+        cl = node.community_lists.get(name)
+        if cl is None:
+            continue
+        for line in cl.lines:
+            if line.regex is None:
+                atoms.update((c.high << 16) | c.low for c in line.communities)
+            else:
+                toks = [(int(a) << 16) | int(b) for a, b in _COMMUNITY_TOKEN.findall(line.regex)]
+                regex_comms.update(c for c in toks if c <= FULL)
+        if any(line.regex is not None for line in cl.lines):
+            free.append(("community", name))
+    atoms.add(FRESH_COMMUNITY)
+    ordered = sorted(atoms)
+    if len(ordered) <= MAX_COMMUNITY_ATOMS:
+        sets = [frozenset(s) for k in range(len(ordered) + 1) for s in itertools.combinations(ordered, k)]
+    else:
+        exact, why = False, f"{len(ordered)} communities tested (only singletons, pairs and all are tried)"
+        sets = [frozenset()] + [frozenset({c}) for c in ordered]
+        sets += [frozenset(p) for p in itertools.combinations(ordered, 2)] + [frozenset(ordered)]
+    paths: list[tuple[AsPathItem, ...]] = [(), (FRESH_ASN,)]
+    for name in sorted(as_names):
+        apl = node.as_path_lists.get(name)
+        if apl is None:
+            continue
+        free.append(("as-path", name))
+        for aline in apl.lines:
+            nums = [int(x) for x in _NUMBER.findall(aline.regex) if 0 < int(x) <= FULL]
+            for cand in ([*nums], nums[:1], nums[-1:], [FRESH_ASN, *nums], [*nums, FRESH_ASN]):
+                path = tuple(cand)
+                if path not in paths:
+                    paths.append(path)
+    if local_as is not None:
+        paths = [p for p in paths if local_as not in p] or [()]
+    if len(free) > MAX_FREE_LISTS:
+        exact, why = False, f"{len(free)} regex lists tested (more than {MAX_FREE_LISTS})"
+        free = free[:MAX_FREE_LISTS]
+    if _prepend_then_retest(rm):
+        exact, why = False, "an as-path prepend followed by continue and as-path matches"
+    tags: list[int | None] = [None, *sorted(tag_values)]
+    return Candidates(tuple(sets), tuple(paths), tuple(tags), exact, why, tuple(free), tuple(sorted(regex_comms)))
+
+
+# --- route-map walk ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Example:
+    """A concrete route the policy permits inside the searched region, and why."""
+
+    network: IPv4Network
+    communities: frozenset[int]
+    as_path: tuple[AsPathItem, ...]
+    tag: int | None
+    clauses: tuple[RouteMapClause, ...]  # the route-map clauses that matched, last = the deciding one
+    line: SourceRef | None  # the deciding clause or filter line
+    result: PolicyRoute | None = None  # the route after the policy's sets
+
+
+def _clause_regions(
+    node: Node, clause: RouteMapClause, route: PolicyRoute, length: int, truth: Truth
+) -> tuple[Dnf, Dnf]:
+    """(matches, does not match) for this clause at this length, the attributes being concrete;
+    mirrors routing_policy._clause_matches."""
+    ip_permit: Dnf = []
+    ip_deny: list[Dnf] = []
+    has_ip = False
+    for m in clause.matches:
+        if isinstance(m, MatchIpAddress):
+            acls = [node.acls[a] for a in m.acls if a in node.acls]
+            if acls:
+                has_ip = True
+                for a in acls:
+                    p, d = first_match(acl_lines(a, length))
+                    ip_permit.extend(p)
+                    ip_deny.append(d)
+        elif isinstance(m, MatchPrefixList):
+            has_ip = True
+            for name in m.prefix_lists:
+                pl = node.prefix_lists.get(name)
+                if pl is not None:
+                    p, d = first_match(prefix_list_lines(pl, length))
+                    ip_permit.extend(p)
+                    ip_deny.append(d)
+        elif isinstance(m, MatchCommunity):
+            cls = [node.community_lists[c] for c in m.community_lists if c in node.community_lists]
+            if not any(
+                truth[("community", c.name)]
+                if ("community", c.name) in truth
+                else community_list_matches(c, route.communities)
+                for c in cls
+            ):
+                return [], [Term(TRUE)]
+        elif isinstance(m, MatchAsPath):
+            apls = [node.as_path_lists[a] for a in m.as_path_lists if a in node.as_path_lists]
+            if not any(
+                truth[("as-path", a.name)] if ("as-path", a.name) in truth else as_path_list_permits(a, route.as_path)
+                for a in apls
+            ):
+                return [], [Term(TRUE)]
+        elif isinstance(m, MatchTag) and route.tag not in m.tags:
+            return [], [Term(TRUE)]
+    if not has_ip:
+        return [Term(TRUE)], []
+    budget = _Budget()
+    neg: Dnf = [Term(TRUE)]
+    for d in ip_deny:
+        neg = dnf_and(neg, d, budget)
+    return ip_permit, neg
+
+
+def _walk_from(
+    node: Node,
+    clauses: list[RouteMapClause],
+    start: int,
+    route: PolicyRoute,
+    cond: Dnf,
+    length: int,
+    budget: _Budget,
+    matched: tuple[RouteMapClause, ...],
+    truth: Truth,
+) -> Iterator[tuple[Dnf, PolicyRoute, tuple[RouteMapClause, ...]]]:
+    cur = cond
+    i = start
+    while i < len(clauses) and cur:
+        clause = clauses[i]
+        yes, no = _clause_regions(node, clause, route, length, truth)
+        hit = dnf_and(cur, yes, budget) if yes else []
+        if hit and clause.action == "permit":
+            after = _apply_sets(clause, route)
+            now = (*matched, clause)
+            if clause.continue_seq is None:
+                yield hit, after, now
+            else:
+                nxt = i + 1
+                if clause.continue_seq != -1:
+                    while nxt < len(clauses) and clauses[nxt].seq < clause.continue_seq:
+                        nxt += 1
+                yield from _walk_from(node, clauses, nxt, after, hit, length, budget, now, truth)
+        cur = dnf_and(cur, no, budget) if no else []
+        i += 1
+    if cur and matched:
+        yield cur, route, matched  # permitted earlier (continue), nothing later matched
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The outcome of one symbolic search: an example, or none; ``exact`` False means "none found
+    within the bounded candidates" (the caller must treat a miss as undecided)."""
+
+    example: Example | None
+    exact: bool
+    why_inexact: str = ""
+
+
+def search_route_map(node: Node, rm: RouteMap, target_at: RegionAt, cands: Candidates) -> SearchResult:
+    """The first route (shortest prefix first) that ``rm`` permits inside the target region.
+
+    ``target_at(length)`` gives the region (a DNF) at each length, or [] when empty. A symbolic
+    hit is realized as a concrete route and re-checked with the concrete evaluator; a hit that no
+    candidate realizes leaves the answer unsure.
+    """
+    clauses = sorted(rm.clauses, key=lambda c: c.seq)
+    budget = _Budget()
+    unrealized = ""
+    assignments = [
+        dict(zip(cands.free_lists, values, strict=True))
+        for values in itertools.product((False, True), repeat=len(cands.free_lists))
+    ]
+    for length in range(33):
+        target = target_at(length)
+        host = Term((~_mask(length) & FULL, 0))
+        region = dnf_and([host], target, budget)
+        if not region:
+            continue
+        for comms, tag, truth in itertools.product(cands.community_sets, cands.tags, assignments):
+            route = PolicyRoute(IPv4Network(0), communities=comms, tag=tag)
+            for hit, _after, matched in _walk_from(node, clauses, 0, route, region, length, budget, (), truth):
+                addr = witness(hit[0], budget)
+                assert addr is not None
+                net = IPv4Network((addr, length))
+                example = _realize(node, rm, net, comms, tag, cands)
+                if example is not None:
+                    return SearchResult(example, True)
+                if not unrealized:
+                    lists = ", ".join(f"{k} {n} {'matching' if v else 'not matching'}" for (k, n), v in truth.items())
+                    unrealized = (
+                        f"{net} with {lists} would pass {matched[-1].source}, but no concrete route "
+                        "realizing it was found"
+                    )
+    if unrealized:
+        return SearchResult(None, False, unrealized)
+    return SearchResult(None, cands.exact, cands.why_inexact)
+
+
+def _realize(
+    node: Node, rm: RouteMap, net: IPv4Network, comms: frozenset[int], tag: int | None, cands: Candidates
+) -> Example | None:
+    """A concrete route with this prefix the concrete evaluator permits (the example a finding shows)."""
+    extras = [frozenset(s) for k in range(3) for s in itertools.combinations(cands.regex_communities, k)]
+    for extra, path in itertools.product(extras, cands.as_paths):
+        pr = PolicyRoute(net, communities=comms | extra, as_path=path, tag=tag)
+        result, matched = apply_route_map_traced(node, rm, pr)
+        if result is not None and matched:
+            return Example(net, comms | extra, path, tag, matched, matched[-1].source, result)
+    return None
+
+
+def search_prefix_list(pl: PrefixList, target_at: RegionAt) -> Example | None:
+    """The first route the prefix list permits inside the target region, with its permitting line."""
+    budget = _Budget()
+    for length in range(33):
+        target = target_at(length)
+        host = Term((~_mask(length) & FULL, 0))
+        region = dnf_and([host], target, budget)
+        if not region:
+            continue
+        prior: list[Cube] = []
+        for line in pl.lines:
+            if not line.min_len <= length <= line.max_len:
+                continue
+            c = (_mask(line.prefix.prefixlen), int(line.prefix.network_address))
+            if line.action == "permit":
+                hit = dnf_and(region, [Term(c, tuple(prior))], budget)
+                if hit:
+                    addr = witness(hit[0], budget)
+                    assert addr is not None
+                    net = IPv4Network((addr, length))
+                    return Example(net, frozenset(), (), None, (), line.source, PolicyRoute(net))
+            prior.append(c)
+    return None
+
+
+def search_any(target_at: RegionAt) -> Example | None:
+    """No filter at all: the first route of the region."""
+    budget = _Budget()
+    for length in range(33):
+        target = target_at(length)
+        region = dnf_and([Term((~_mask(length) & FULL, 0))], target, budget)
+        if region:
+            addr = witness(region[0], budget)
+            assert addr is not None
+            net = IPv4Network((addr, length))
+            return Example(net, frozenset(), (), None, (), None, PolicyRoute(net))
+    return None
+
+
+def search_policy(
+    node: Node,
+    route_map: str | None,
+    prefix_list: str | None,
+    target_at: RegionAt,
+    loop_as: int | None = None,
+) -> SearchResult:
+    """A route inside the target region that a BGP neighbour's policy permits: its route-map, else
+    its prefix-list, else (no filter) any route (engine/bgp.py ``_outbound_policy`` / import order).
+    ``loop_as``: paths holding this AS are never tried (eBGP loop prevention drops them on import).
+    Undefined names must be ruled out by the caller (they make the answer undecided)."""
+    try:
+        if route_map is not None:
+            rm = node.route_maps[route_map]
+            return search_route_map(node, rm, target_at, candidates(node, rm, loop_as))
+        if prefix_list is not None:
+            return SearchResult(search_prefix_list(node.prefix_lists[prefix_list], target_at), True)
+        return SearchResult(search_any(target_at), True)
+    except Unsure as exc:
+        return SearchResult(None, False, str(exc))
