@@ -307,41 +307,39 @@ def differential(policy: str, base: DataPlane, head: DataPlane, check: str = "no
         old = {a.network: a for a in before.get(label, [])}
         new = {a.network: a for a in after.get(label, [])}
         for net in sorted(set(new) - set(old), key=lambda n: (int(n.network_address), n.prefixlen)):
-            out.append(_diff_finding(policy, check, head, new[net], "newly announced", new[net].line))
+            line = new[net].line
+            why = f"{_clause_text(head, line)} ({line})" if line is not None else "no export filter"
+            out.append(_diff_finding(policy, check, head, new[net], "newly announced", line, why))
         for net in sorted(set(old) - set(new), key=lambda n: (int(n.network_address), n.prefixlen)):
-            out.append(_diff_finding(policy, check, head, old[net], "withdrawn", _stopper(head, old[net])))
+            stop, why = _stopper(head, old[net])
+            out.append(_diff_finding(policy, check, head, old[net], "withdrawn", stop, why))
     return out
 
 
-def _stopper(head: DataPlane, a: Announcement) -> SourceRef | None:
-    """The head line that stops a route the base announced: the export clause that now denies it
-    (when the route is still in the head's BGP RIB), else None (it left the RIB)."""
+def _stopper(head: DataPlane, a: Announcement) -> tuple[SourceRef | None, str]:
+    """Why the head no longer sends a route the base announced: the export clause that now denies
+    it, the export policy's implicit deny, or the route having left the head's BGP RIB."""
     from validator.engine.announce import bgp_ribs, export_decision
 
     node = head.snapshot.nodes.get(a.peer.node)
-    if node is None or node.bgp is None:
-        return None
+    peer = next((q for q in external_peers(head) if q.label == a.peer.label), None)
+    if node is None or node.bgp is None or peer is None:
+        return None, "the peer is no longer configured"
     rib = bgp_ribs(head).get((a.peer.node, a.peer.vrf))
     best = rib.best.get(a.network) if rib is not None else None
     if best is None:
-        return None
-    peer = next((q for q in external_peers(head) if q.label == a.peer.label), None)
-    if peer is None:
-        return None
+        return None, "the route is no longer in its BGP RIB"
     _sent, _clauses, line = export_decision(node, peer, best)
-    return line
+    if line is not None:
+        return line, f"{_clause_text(head, line)} ({line})"
+    policy = peer.neighbor.route_map_out or peer.neighbor.prefix_list_out or "its export policy"
+    return peer.neighbor.source, f"nothing in {policy} permits it any more (implicit deny)"
 
 
 def _diff_finding(
-    policy: str, check: str, side: DataPlane, a: Announcement, what: str, line: SourceRef | None
+    policy: str, check: str, side: DataPlane, a: Announcement, what: str, line: SourceRef | None, why: str
 ) -> Finding:
     peer = a.peer
-    if line is not None:
-        why = f"{_clause_text(side, line)} ({line})"
-    elif what == "withdrawn":
-        why = "the route is no longer in its BGP RIB"
-    else:
-        why = "no export policy filters it"
     return Finding(
         policy=policy,
         check=check,

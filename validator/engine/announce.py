@@ -142,7 +142,7 @@ def export_decision(
                 next_hop_ip=route.next_hop_ip,
             )
             _, clauses = apply_route_map_traced(node, rm, pr)
-            line = clauses[-1].source if clauses else rm.source
+            line = clauses[-1].source if clauses else None  # None: no clause matched (implicit deny)
     elif nb.prefix_list_out is not None:
         pl = node.prefix_lists.get(nb.prefix_list_out)
         if pl is not None:
