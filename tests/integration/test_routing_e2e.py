@@ -122,7 +122,8 @@ def test_only_list_violated_by_a_new_network_statement_blocks(
             ),
             (
                 "ip prefix-list DEFAULT-AND-OURS seq 10 permit 203.0.113.0/24\n",
-                "ip prefix-list DEFAULT-AND-OURS seq 10 permit 203.0.113.0/24\nip prefix-list DEFAULT-AND-OURS seq 15 permit 100.64.10.0/24\n",
+                "ip prefix-list DEFAULT-AND-OURS seq 10 permit 203.0.113.0/24\n"
+                "ip prefix-list DEFAULT-AND-OURS seq 15 permit 100.64.10.0/24\n",
             ),
         ],
         only=("border1",),
@@ -146,7 +147,8 @@ def test_customer_import_accepting_a_default_route_blocks(capsys: pytest.Capture
         [
             (
                 "ip prefix-list CUSTOMER-NETS seq 5 permit 198.18.0.0/15 le 24\n",
-                "ip prefix-list CUSTOMER-NETS seq 5 permit 198.18.0.0/15 le 24\nip prefix-list CUSTOMER-NETS seq 10 permit 0.0.0.0/0\n",
+                "ip prefix-list CUSTOMER-NETS seq 5 permit 198.18.0.0/15 le 24\n"
+                "ip prefix-list CUSTOMER-NETS seq 10 permit 0.0.0.0/0\n",
             )
         ],
         only=("border1",),
