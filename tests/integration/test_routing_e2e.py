@@ -205,6 +205,11 @@ def test_withdrawn_routes_are_listed_with_what_stops_them(capsys: pytest.Capture
             "community-list NO-SUCH-LIST is not defined",
         ),
         ("route-map TO-ISP out\n", "route-map TO-ISP-V2 out\n", "route-map TO-ISP-V2 is not defined"),
+        (
+            " neighbor 198.51.100.2 route-map TO-ISP out\n",
+            " neighbor 198.51.100.2 route-map TO-ISP out\n neighbor 198.51.100.2 filter-list 1 out\n",
+            "neighbor 198.51.100.2 has lines the parser could not read",
+        ),
     ],
 )
 def test_partial_export_policy_is_undecided_never_a_pass(
