@@ -265,3 +265,14 @@ def test_symbolic_search_agrees_with_brute_force(seed: int) -> None:
 def test_candidates_without_a_route_map_are_trivial() -> None:
     node = _node(RouteMap("X", (), S))
     assert candidates(node, None) == Candidates((frozenset(),), ((),), (None,), True)
+
+
+def test_partial_community_regex_is_realized() -> None:
+    """``_4:`` (any community of AS 4, as in Batfish's example network) spells no full community:
+    the search completes it and the concrete evaluator confirms the example."""
+    cl = CommunityList("AS4", "expanded", (CommunityListLine("permit", S, regex="_4:"),), S)
+    rm = RouteMap("IN", (_clause(100, "permit", (MatchCommunity(("AS4",), S),)),), S)
+    node = _node(rm, community_lists={"AS4": cl})
+    res = search_route_map(node, rm, _inside(PRIVATE), candidates(node, rm))
+    assert res.example is not None and res.exact
+    assert any(c >> 16 == 4 for c in res.example.communities)

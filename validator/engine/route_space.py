@@ -271,6 +271,8 @@ def acl_lines(acl: Acl, length: int) -> list[tuple[bool, list[Cube]]]:
 # --- candidates for the enumerated dimensions -------------------------------------------------------
 
 _COMMUNITY_TOKEN = re.compile(r"(\d+):(\d+)")
+_HIGH_TOKEN = re.compile(r"(\d+):(?!\d)")
+_LOW_TOKEN = re.compile(r"(?<!\d):(\d+)")
 _NUMBER = re.compile(r"\d+")
 FRESH_COMMUNITY = (65535 << 16) | 65280  # 65535:65280, named by no list we know of
 FRESH_ASN = 64999
@@ -319,6 +321,21 @@ def _prepend_then_retest(rm: RouteMap) -> bool:
     ) and any(isinstance(m, MatchAsPath) for c in rm.clauses for m in c.matches)
 
 
+def _regex_communities(regex: str) -> set[int]:
+    """Communities an expanded-list regex spells: ``A:B`` as is, ``A:`` / ``:B`` completed with 0
+    and 1, a bare number on either side (the realization step keeps only those that match)."""
+    out: set[int] = set()
+    for a, b in _COMMUNITY_TOKEN.findall(regex):
+        out.add((int(a) << 16) | int(b))
+    for a in _HIGH_TOKEN.findall(regex):
+        out.update({int(a) << 16, (int(a) << 16) | 1})
+    for b in _LOW_TOKEN.findall(regex):
+        out.update({int(b), (1 << 16) | int(b)})
+    for n in _NUMBER.findall(regex):
+        out.update({int(n) << 16, int(n)})
+    return {c for c in out if c <= FULL}
+
+
 def candidates(node: Node, rm: RouteMap | None, local_as: int | None = None) -> Candidates:
     """The attribute values worth trying against ``rm`` (see the module docstring)."""
     if rm is None:
@@ -337,8 +354,7 @@ def candidates(node: Node, rm: RouteMap | None, local_as: int | None = None) -> 
             if line.regex is None:
                 atoms.update((c.high << 16) | c.low for c in line.communities)
             else:
-                toks = [(int(a) << 16) | int(b) for a, b in _COMMUNITY_TOKEN.findall(line.regex)]
-                regex_comms.update(c for c in toks if c <= FULL)
+                regex_comms.update(_regex_communities(line.regex))
         if any(line.regex is not None for line in cl.lines):
             free.append(("community", name))
     atoms.add(FRESH_COMMUNITY)
