@@ -229,3 +229,34 @@ def test_library_check_blocks_the_leak(tmp_path: Path) -> None:
     verdict = validator.check(head=head, base=BASE, policies=POLICIES)
     assert not verdict.passed
     assert {f.extra.get("device") for f in verdict.findings if f.policy == "no-private-leaks"} == {"border1", "border2"}
+
+
+def test_listen_range_peers_are_searched_symbolically(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Dynamic (``bgp listen range``) neighbours have no fixed address, so nothing concrete is
+    computed for them, but their policies are still searched: no export filter leaks everything."""
+    head = _head(
+        tmp_path,
+        [
+            (
+                " neighbor 198.51.100.6 remote-as 65200\n",
+                " bgp listen range 100.100.0.0/16 peer-group CLOUD\n neighbor CLOUD peer-group\n"
+                " neighbor CLOUD remote-as 65400\n neighbor 198.51.100.6 remote-as 65200\n",
+            )
+        ],
+        only=("border2",),
+    )
+    policies = tmp_path / "cloud.yaml"
+    policies.write_text(
+        "version: 1\npolicies:\n  - name: cloud-no-private\n    type: routing\n    peers: {groups: [CLOUD]}\n"
+        "    export: {never: [10.0.0.0/8 le 32]}\n"
+    )
+    out = tmp_path / "verdict.json"
+    run = run_cli(
+        capsys,
+        ["check", "--head-dir", str(head), "--policies", str(policies), "--format", "json", "--output", str(out)],
+    )
+    assert run.code == 1
+    findings = json.loads(out.read_text())["findings"]
+    leaks = [f for f in findings if f["policy"] == "cloud-no-private"]
+    assert [(f["device"], f["peer"], f["kind"]) for f in leaks] == [("border2", "100.100.0.0/16", "could-announce")]
+    assert "no export policy filters it" in leaks[0]["message"]

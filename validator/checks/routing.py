@@ -46,7 +46,7 @@ _ANY = IPv4Network("0.0.0.0/0")
 def selected_peers(dp: DataPlane, p: RoutingPolicy) -> list[ExternalPeer]:
     return [
         peer
-        for peer in external_peers(dp)
+        for peer in external_peers(dp, dynamic=True)
         if p.peers.matches(peer.node, peer.peer_ip, peer.remote_as, peer.neighbor.peer_group)
     ]
 
@@ -69,7 +69,7 @@ def _comm_text(comms: frozenset[int]) -> str:
 
 def _peer_text(peer: ExternalPeer) -> str:
     desc = f" {peer.neighbor.description}" if peer.neighbor.description else ""
-    return f"{peer.peer_ip} (AS {peer.remote_as}{desc})"
+    return f"{peer.address} (AS {peer.remote_as}{desc})"
 
 
 def _locs(dp: DataPlane, refs: Sequence[SourceRef | None]) -> tuple[Location, ...]:
@@ -85,7 +85,7 @@ def _locs(dp: DataPlane, refs: Sequence[SourceRef | None]) -> tuple[Location, ..
 def _peer_extra(peer: ExternalPeer, direction: str, kind: str) -> dict[str, Any]:
     return {
         "device": peer.node,
-        "peer": str(peer.peer_ip),
+        "peer": peer.address,
         "peer_as": peer.remote_as,
         "direction": direction,
         "kind": kind,

@@ -45,8 +45,20 @@ class ExternalPeer:
 
     @property
     def peer_ip(self) -> IPv4Address:
-        assert self.neighbor.peer_ip is not None
-        return self.neighbor.peer_ip
+        """The peer's address (a ``bgp listen range`` peer: the range's network address)."""
+        if self.neighbor.peer_ip is not None:
+            return self.neighbor.peer_ip
+        assert self.neighbor.peer_prefix is not None
+        return self.neighbor.peer_prefix.network_address
+
+    @property
+    def dynamic(self) -> bool:
+        """A ``bgp listen range`` neighbour: any address of the range may connect."""
+        return self.neighbor.peer_ip is None
+
+    @property
+    def address(self) -> str:
+        return str(self.neighbor.peer_ip if self.neighbor.peer_ip is not None else self.neighbor.peer_prefix)
 
     @property
     def remote_as(self) -> int:
@@ -55,7 +67,7 @@ class ExternalPeer:
 
     @property
     def label(self) -> str:
-        return f"{self.node}[{self.peer_ip}]"
+        return f"{self.node}[{self.address}]"
 
     @property
     def ibgp(self) -> bool:
@@ -77,8 +89,10 @@ class Announcement:
         return self.route.network
 
 
-def external_peers(dp: DataPlane) -> list[ExternalPeer]:
-    """Active neighbours (with a remote AS, not shut down) whose address no snapshot device owns."""
+def external_peers(dp: DataPlane, dynamic: bool = False) -> list[ExternalPeer]:
+    """Active neighbours (with a remote AS, not shut down) whose address no snapshot device owns;
+    with ``dynamic`` also ``bgp listen range`` neighbours (their policies can be searched, but
+    what they are sent is not computed: no session address is known)."""
     out: list[ExternalPeer] = []
     for name in sorted(dp.snapshot.nodes):
         node = dp.snapshot.nodes[name]
@@ -86,11 +100,15 @@ def external_peers(dp: DataPlane) -> list[ExternalPeer]:
         if proc is None:
             continue
         for nb in proc.neighbors:
-            if nb.peer_ip is None or nb.remote_as is None or not nb.active or nb.shutdown:
+            if nb.remote_as is None or not nb.active or nb.shutdown:
+                continue
+            local_as = nb.local_as if nb.local_as is not None else proc.local_as
+            if nb.peer_ip is None:
+                if dynamic and nb.peer_prefix is not None:
+                    out.append(ExternalPeer(name, nb.vrf, nb, local_as, None))
                 continue
             if nb.peer_ip in dp.ip_owners:
                 continue
-            local_as = nb.local_as if nb.local_as is not None else proc.local_as
             out.append(ExternalPeer(name, nb.vrf, nb, local_as, static_local_ip(node, nb)))
     return out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from ipaddress import IPv4Address
 
 from validator.model.snapshot import Snapshot
 from validator.policy.diagnostics import Diagnostic, PolicyValidationError
@@ -115,9 +116,13 @@ def _peer_diagnostics(p: RoutingPolicy, snapshot: Snapshot) -> list[Diagnostic]:
         if node.bgp is None:
             continue
         for nb in node.bgp.neighbors:
-            if nb.peer_ip is None or nb.peer_ip in owned:
+            if nb.peer_ip is not None and nb.peer_ip in owned:
                 continue
-            if p.peers.matches(name, nb.peer_ip, nb.remote_as, nb.peer_group):
+            address = nb.peer_ip if nb.peer_ip is not None else nb.peer_prefix
+            if address is None:
+                continue
+            ip = address if isinstance(address, IPv4Address) else address.network_address
+            if p.peers.matches(name, ip, nb.remote_as, nb.peer_group):
                 return []
     return [_diag(p.peers.source, f"peers ({p.peers.describe()}) select no BGP neighbour outside the snapshot")]
 
