@@ -260,3 +260,34 @@ def test_listen_range_peers_are_searched_symbolically(capsys: pytest.CaptureFixt
     leaks = [f for f in findings if f["policy"] == "cloud-no-private"]
     assert [(f["device"], f["peer"], f["kind"]) for f in leaks] == [("border2", "100.100.0.0/16", "could-announce")]
     assert "no export policy filters it" in leaks[0]["message"]
+
+
+def test_inactive_network_statement_that_would_violate_only_is_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # no route for 100.64.20.0/24 exists yet, so nothing is announced today; the statement and
+    # the prefix-list line are ready to announce it the moment the route appears
+    head = _head(
+        tmp_path,
+        [
+            (
+                " network 203.0.113.0 mask 255.255.255.0\n",
+                " network 203.0.113.0 mask 255.255.255.0\n network 100.64.20.0 mask 255.255.255.0\n",
+            ),
+            (
+                "ip prefix-list DEFAULT-AND-OURS seq 10 permit 203.0.113.0/24\n",
+                "ip prefix-list DEFAULT-AND-OURS seq 10 permit 203.0.113.0/24\n"
+                "ip prefix-list DEFAULT-AND-OURS seq 15 permit 100.64.20.0/24\n",
+            ),
+        ],
+        only=("border1",),
+    )
+    code, findings = _check(capsys, tmp_path, head)
+    assert code == 1
+    errors = _errors(findings)
+    assert not [f for f in errors if f["kind"] == "announced"]
+    pending = [f for f in errors if f["kind"] == "would-announce"]
+    assert [(f["device"], f["peer"], f["route"]["prefix"]) for f in pending] == [
+        ("border1", "192.0.2.2", "100.64.20.0/24")
+    ]
+    assert _texts(pending[0])[:2] == ["network 100.64.20.0 mask 255.255.255.0", "route-map TO-CUSTOMER permit 10"]

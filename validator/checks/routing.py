@@ -17,13 +17,13 @@ Per selected external peer (engine/announce.py):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from ipaddress import IPv4Network
 from typing import Any
 
 from validator.checks.evidence import loc
 from validator.checks.routing_partial import Direction, Gap, neighbor_policy, policy_gaps
-from validator.engine.announce import Announcement, ExternalPeer, announcements, external_peers
+from validator.engine.announce import Announcement, ExternalPeer, announcements, export_decision, external_peers
 from validator.engine.bgp import BgpRoute
 from validator.engine.route_space import (
     Dnf,
@@ -154,16 +154,21 @@ def _export_findings(dp: DataPlane, p: RoutingPolicy, peer: ExternalPeer, sent: 
     never = _ranges(p.export_never)
     only = _ranges(p.export_only) if p.export_only is not None else None
     concrete_lines: set[SourceRef | None] = set()
-    for a in sent:
-        bad = [written for r, written in zip(never, p.export_never, strict=True) if r.contains(a.network)]
+
+    def violated(net: IPv4Network) -> str | None:
+        bad = [written for r, written in zip(never, p.export_never, strict=True) if r.contains(net)]
         if bad:
-            rule = f"never: {bad[0].text}"
-        elif only is not None and not any(r.contains(a.network) for r in only):
-            rule = f"only: {_texts(p.export_only or ())}" if p.export_only else "only: nothing"
-        else:
-            continue
-        concrete_lines.add(a.line)
-        out.append(_announced_finding(dp, p, peer, a, rule))
+            return f"never: {bad[0].text}"
+        if only is not None and not any(r.contains(net) for r in only):
+            return f"only: {_texts(p.export_only or ())}" if p.export_only else "only: nothing"
+        return None
+
+    for a in sent:
+        rule = violated(a.network)
+        if rule is not None:
+            concrete_lines.add(a.line)
+            out.append(_announced_finding(dp, p, peer, a, rule))
+    out.extend(_statement_findings(dp, p, peer, {a.network for a in sent}, violated))
     rm_name, pl_name = neighbor_policy(peer.neighbor, "export")
     searches: list[tuple[str, Any]] = []
     if never:
@@ -178,6 +183,51 @@ def _export_findings(dp: DataPlane, p: RoutingPolicy, peer: ExternalPeer, sent: 
             out.append(_could_finding(dp, p, peer, "export", result.example, rule))
         elif not result.exact:
             out.append(_unsure(dp, p, peer, "export", result, rule))
+    return out
+
+
+def _statement_findings(
+    dp: DataPlane,
+    p: RoutingPolicy,
+    peer: ExternalPeer,
+    sent: set[IPv4Network],
+    violated: Callable[[IPv4Network], str | None],
+) -> list[Finding]:
+    """``network`` and ``aggregate-address`` statements of the device whose route is not in its BGP
+    RIB today (no matching IGP route, no contributor) but that the export policy would announce,
+    against the rule: named by the statement, so the finding says what to fix."""
+    node = dp.snapshot.nodes[peer.node]
+    proc = node.bgp
+    if proc is None:
+        return []
+    out: list[Finding] = []
+    statements = [(n.prefix, n.source, "local") for n in proc.networks]
+    statements += [(a.prefix, a.source, "aggregate") for a in proc.aggregates]
+    for prefix, source, protocol in statements:
+        rule = violated(prefix)
+        if rule is None or prefix in sent:
+            continue
+        route = BgpRoute(network=prefix, protocol=protocol, weight=32768, origin="igp")
+        exported, _clauses, line = export_decision(node, peer, route)
+        if exported is None:
+            continue
+        why = f"{_clause_text(dp, line)} ({line}) would let it through" if line else "no export policy filters it"
+        out.append(
+            Finding(
+                policy=p.name,
+                check=CHECK,
+                message=(
+                    f"{peer.node} would announce {prefix} to {_peer_text(peer)} ({rule}) as soon as "
+                    f"{_clause_text(dp, source)} ({source}) originates it (not in the BGP RIB today): {why}"
+                ),
+                locations=_locs(dp, [source, line]),
+                extra={
+                    **_peer_extra(peer, "export", "would-announce"),
+                    "route": _route_json(str(prefix), frozenset(), ()),
+                    "clause": str(line) if line is not None else None,
+                },
+            )
+        )
     return out
 
 
@@ -319,7 +369,7 @@ def differential(policy: str, base: DataPlane, head: DataPlane, check: str = "no
 def _stopper(head: DataPlane, a: Announcement) -> tuple[SourceRef | None, str]:
     """Why the head no longer sends a route the base announced: the export clause that now denies
     it, the export policy's implicit deny, or the route having left the head's BGP RIB."""
-    from validator.engine.announce import bgp_ribs, export_decision
+    from validator.engine.announce import bgp_ribs
 
     node = head.snapshot.nodes.get(a.peer.node)
     peer = next((q for q in external_peers(head) if q.label == a.peer.label), None)
