@@ -103,16 +103,20 @@ class _Budget:
 def witness(term: Term, budget: _Budget | None = None) -> int | None:
     """An address in ``term`` (free bits zero where possible), or None when the term is empty."""
     b = budget or _Budget()
-    return _witness(term.pos, [n for n in term.negs if _meet(term.pos, n) is not None], b)
+    try:
+        return _witness(term.pos, [n for n in term.negs if _meet(term.pos, n) is not None], b)
+    except RecursionError:
+        raise Unsure("prefix search too deep") from None
 
 
-def _witness(pos: Cube, negs: list[Cube], budget: _Budget) -> int | None:
+def _witness(pos: Cube, negs: list[Cube], budget: _Budget, start: int = 0) -> int | None:
     budget.tick()
-    if not negs:
+    i = start
+    while i < len(negs) and _meet(pos, negs[i]) is None:
+        i += 1  # already escaped (disjoint): no branching, no recursion
+    if i == len(negs):
         return pos[1]
-    n = negs[0]
-    if _meet(pos, n) is None:
-        return _witness(pos, negs[1:], budget)
+    n = negs[i]
     free = n[0] & ~pos[0] & FULL
     if not free:
         return None  # pos lies inside n
@@ -121,7 +125,7 @@ def _witness(pos: Cube, negs: list[Cube], budget: _Budget) -> int | None:
     while bit:
         if free & bit:
             # differ from n on this bit (so the address escapes n), agree on the earlier free bits
-            found = _witness((m | bit, v | ((~n[1]) & bit)), negs[1:], budget)
+            found = _witness((m | bit, v | ((~n[1]) & bit)), negs, budget, i + 1)
             if found is not None:
                 return found
             m, v = m | bit, v | (n[1] & bit)
@@ -133,14 +137,13 @@ def _term_and(a: Term, b: Term) -> Term | None:
     pos = _meet(a.pos, b.pos)
     if pos is None:
         return None
-    negs: list[Cube] = []
+    negs: dict[Cube, None] = {}
     for n in (*a.negs, *b.negs):
-        if _meet(pos, n) is None:
-            continue
-        if _contains(n, pos):
-            return None
-        if n not in negs:
-            negs.append(n)
+        if (n[1] ^ pos[1]) & n[0] & pos[0]:
+            continue  # disjoint from pos: already escaped
+        if n[0] & ~pos[0] & FULL == 0:
+            return None  # pos lies inside n
+        negs[n] = None
     return Term(pos, tuple(negs))
 
 
@@ -472,7 +475,7 @@ def _walk_from(
     while i < len(clauses) and cur:
         clause = clauses[i]
         yes, no = _clause_regions(node, clause, route, length, truth)
-        hit = dnf_and(cur, yes, budget) if yes else []
+        hit = dnf_and(cur, yes, budget) if yes and clause.action == "permit" else []
         if hit and clause.action == "permit":
             after = _apply_sets(clause, route)
             now = (*matched, clause)
