@@ -18,7 +18,8 @@ import statistics
 import time
 from ipaddress import IPv4Network
 
-from validator.engine.route_space import parse_range, ranges_region, search_policy
+from validator.engine.prefix_space import parse_range, ranges_region
+from validator.engine.route_space import search_policy
 from validator.model.config import MatchPrefixList, Node, PrefixList, PrefixListLine, RouteMap, RouteMapClause
 from validator.model.source import SourceRef
 

@@ -8,18 +8,8 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from validator.engine.route_space import (
-    FULL,
-    Candidates,
-    PrefixRange,
-    Term,
-    candidates,
-    parse_range,
-    ranges_region,
-    search_policy,
-    search_route_map,
-    witness,
-)
+from validator.engine.prefix_space import FULL, PrefixRange, Term, parse_range, ranges_region, witness
+from validator.engine.route_space import Candidates, candidates, search_policy, search_route_map
 from validator.engine.routing_policy import PolicyRoute, apply_route_map
 from validator.model.config import (
     Acl,

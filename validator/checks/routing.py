@@ -25,14 +25,8 @@ from validator.checks.evidence import loc
 from validator.checks.routing_partial import Direction, Gap, neighbor_policy, policy_gaps
 from validator.engine.announce import Announcement, ExternalPeer, announcements, export_decision, external_peers
 from validator.engine.bgp import BgpRoute
-from validator.engine.route_space import (
-    Dnf,
-    Example,
-    PrefixRange,
-    SearchResult,
-    ranges_region,
-    search_policy,
-)
+from validator.engine.prefix_space import Dnf, PrefixRange, ranges_region
+from validator.engine.route_space import Example, SearchResult, search_policy
 from validator.engine.routing_policy import AsPathItem, as_path_string, community_str
 from validator.engine.types import DataPlane
 from validator.model.source import SourceRef
@@ -101,7 +95,7 @@ def _route_json(network: str, comms: frozenset[int], path: tuple[AsPathItem, ...
 
 
 def run_routing(ctx: Any, p: Any) -> list[Finding]:
-    """The check entry (checks/runner.py): head guarantees, then the differential against the base."""
+    """The check entry (checks/runner.py): the export and import guarantees of every selected peer."""
     assert isinstance(p, RoutingPolicy)
     dp: DataPlane = ctx.head
     peers = selected_peers(dp, p)

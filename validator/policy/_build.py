@@ -151,7 +151,7 @@ class Builder:
 
     def prefix_ranges(self, path: KeyPath, items: Sequence[str]) -> tuple[PolicyPrefixRange, ...]:
         """``P [le N] [ge M]`` items (prefix-list semantics; host bits set are an error)."""
-        from validator.engine.route_space import parse_range
+        from validator.engine.prefix_space import parse_range
 
         out: list[PolicyPrefixRange] = []
         for i, text in enumerate(items):
