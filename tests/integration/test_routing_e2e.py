@@ -222,6 +222,8 @@ def test_partial_export_policy_is_undecided_never_a_pass(
     assert [(f["device"], f["direction"]) for f in undecided] == [("border1", "export")]
     assert reason in undecided[0]["message"]
     assert undecided[0]["locations"]
+    if "TO-ISP-V2" in reason:  # the line that names the missing route-map
+        assert _texts(undecided[0]) == ["neighbor 198.51.100.2 route-map TO-ISP-V2 out"]
 
 
 def test_library_check_blocks_the_leak(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def test_announcements_follow_the_export_transformation(dp: DataPlane) -> None:
     assert [o.line for o in own.origin] == [26]  # the network statement
     customer = {str(a.network): a for a in sent["border1[192.0.2.2]"]}
     assert sorted(customer) == ["0.0.0.0/0", "203.0.113.0/24"]
-    assert customer["0.0.0.0/0"].line is not None and customer["0.0.0.0/0"].line.line == 31  # default-originate
+    assert customer["0.0.0.0/0"].line is not None and customer["0.0.0.0/0"].line.line == 33  # default-originate
 
 
 def test_send_community_keeps_the_communities(tmp_path: Path) -> None:

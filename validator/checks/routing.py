@@ -23,7 +23,14 @@ from typing import Any
 
 from validator.checks.evidence import loc
 from validator.checks.routing_partial import Direction, Gap, neighbor_policy, policy_gaps
-from validator.engine.announce import Announcement, ExternalPeer, announcements, export_decision, external_peers
+from validator.engine.announce import (
+    Announcement,
+    ExternalPeer,
+    announcements,
+    export_decision,
+    external_peers,
+    neighbor_line,
+)
 from validator.engine.bgp import BgpRoute
 from validator.engine.prefix_space import Dnf, PrefixRange, ranges_region
 from validator.engine.route_space import Example, SearchResult, search_policy
@@ -141,7 +148,7 @@ def _undecided(dp: DataPlane, p: RoutingPolicy, peer: ExternalPeer, direction: D
 
 def _export_findings(dp: DataPlane, p: RoutingPolicy, peer: ExternalPeer, sent: list[Announcement]) -> list[Finding]:
     node = dp.snapshot.nodes[peer.node]
-    gaps = policy_gaps(node, peer.neighbor, "export")
+    gaps = policy_gaps(node, peer.neighbor, "export", lambda kw: neighbor_line(dp, node, peer.neighbor, kw, "out"))
     if gaps:
         return [_undecided(dp, p, peer, "export", gaps)]
     out: list[Finding] = []
@@ -310,7 +317,7 @@ def _unsure(
 
 def _import_findings(dp: DataPlane, p: RoutingPolicy, peer: ExternalPeer) -> list[Finding]:
     node = dp.snapshot.nodes[peer.node]
-    gaps = policy_gaps(node, peer.neighbor, "import")
+    gaps = policy_gaps(node, peer.neighbor, "import", lambda kw: neighbor_line(dp, node, peer.neighbor, kw, "in"))
     if gaps:
         return [_undecided(dp, p, peer, "import", gaps)]
     rm_name, pl_name = neighbor_policy(peer.neighbor, "import")

@@ -8,7 +8,7 @@ undecided, never a pass. Each gap is named with the line that references or hold
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,14 +45,18 @@ def neighbor_policy(nb: BgpNeighbor, direction: Direction) -> tuple[str | None, 
     return nb.route_map_in, nb.prefix_list_in
 
 
-def policy_gaps(node: Node, nb: BgpNeighbor, direction: Direction) -> list[Gap]:
-    """Every gap of the neighbour's policy in ``direction`` (empty: fully understood)."""
+def policy_gaps(
+    node: Node, nb: BgpNeighbor, direction: Direction, where: Callable[[str], SourceRef | None] | None = None
+) -> list[Gap]:
+    """Every gap of the neighbour's policy in ``direction`` (empty: fully understood).
+    ``where(keyword)`` finds the ``neighbor ... KEYWORD`` line that names the policy."""
     gaps = _neighbor_line_gaps(node, nb)
     rm_name, pl_name = neighbor_policy(nb, direction)
     if rm_name is not None:
         rm = node.route_maps.get(rm_name)
         if rm is None:
-            return [*gaps, Gap(f"route-map {rm_name} is not defined", (nb.source,))]
+            ref = (where("route-map") if where else None) or nb.source
+            return [*gaps, Gap(f"route-map {rm_name} is not defined", (ref,))]
         if rm.unparsed:
             gaps.append(Gap(f"route-map {rm_name} has clauses the parser could not read", rm.unparsed))
         for clause in rm.clauses:
@@ -61,7 +65,8 @@ def policy_gaps(node: Node, nb: BgpNeighbor, direction: Direction) -> list[Gap]:
             for m in clause.matches:
                 gaps.extend(_match_gaps(node, m))
     elif pl_name is not None:
-        gaps.extend(_list_gaps(node, "prefix-list", pl_name, nb.source))
+        ref = (where("prefix-list") if where else None) or nb.source
+        gaps.extend(_list_gaps(node, "prefix-list", pl_name, ref))
     return gaps
 
 

@@ -188,6 +188,26 @@ def origin_lines(node: Node, route: BgpRoute) -> tuple[SourceRef, ...]:
     return nets or tuple(r.source for r in proc.redistributions)
 
 
+def neighbor_line(dp: DataPlane, node: Node, nb: BgpNeighbor, keyword: str, last: str = "") -> SourceRef | None:
+    """The config line ``neighbor PEER|GROUP KEYWORD ... [LAST]`` that set a neighbour option (the
+    model keeps only the neighbour's first line): what a finding should point at."""
+    text = dp.snapshot.files.get(node.file)
+    if text is None:
+        return None
+    names = {str(nb.peer_ip), (nb.peer_group or "").lower()} - {"", "None"}
+    for i, raw in enumerate(text.splitlines(), start=1):
+        words = raw.split()
+        if (
+            len(words) >= 3
+            and words[0] == "neighbor"
+            and words[1].lower() in names
+            and words[2] == keyword
+            and (not last or words[-1] == last)
+        ):
+            return SourceRef(node.file, i)
+    return None
+
+
 def announcements(dp: DataPlane) -> dict[str, list[Announcement]]:
     """Per external peer (``node[peer ip]``), the routes it is sent, sorted by prefix."""
     peers = external_peers(dp)
@@ -204,7 +224,8 @@ def announcements(dp: DataPlane) -> dict[str, list[Announcement]]:
             assert proc is not None
             ex = export_route(node, proc, _edge(node, peer), DEFAULT_ORIGINATE, bypass_policy=True)
             if ex is not None:
-                sent.append(Announcement(peer, ex, (), peer.neighbor.source))
+                where = neighbor_line(dp, node, peer.neighbor, "default-originate") or peer.neighbor.source
+                sent.append(Announcement(peer, ex, (), where))
         for net in sorted(srib.best, key=lambda n: (int(n.network_address), n.prefixlen)):
             best = srib.best[net]
             ex, clauses, line = export_decision(node, peer, best)
