@@ -293,3 +293,35 @@ def test_inactive_network_statement_that_would_violate_only_is_named(
         ("border1", "192.0.2.2", "100.64.20.0/24")
     ]
     assert _texts(pending[0])[:2] == ["network 100.64.20.0 mask 255.255.255.0", "route-map TO-CUSTOMER permit 10"]
+
+
+def test_import_of_a_real_announcement_names_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """isp1 announces our own block (a hijack) and border1 no longer filters it: the finding is
+    about that announcement, with the clause that accepts it."""
+    head = _head(tmp_path, [("ip prefix-list BOGONS seq 25 permit 203.0.113.0/24 le 32\n", "")], only=("border1",))
+    ann_file = head / "external_bgp_announcements.json"
+    doc = json.loads(ann_file.read_text())
+    doc["Announcements"].append(
+        {
+            "type": "ebgp_sent",
+            "network": "203.0.113.0/24",
+            "nextHopIp": "198.51.100.2",
+            "srcIp": "198.51.100.2",
+            "dstNode": "border1",
+            "dstIp": "198.51.100.1",
+            "originType": "igp",
+            "localPreference": 0,
+            "med": 0,
+            "asPath": [[65100], [64666]],
+            "communities": [],
+        }
+    )
+    ann_file.write_text(json.dumps(doc))
+    code, findings = _check(capsys, tmp_path, head)
+    assert code == 1
+    accepted = [f for f in _errors(findings) if f["kind"] == "accepted"]
+    assert [(f["policy"], f["device"], f["peer"], f["route"]["prefix"], f["route"]["as_path"]) for f in accepted] == [
+        ("isp-imports", "border1", "198.51.100.2", "203.0.113.0/24", "65100 64666")
+    ]
+    assert _texts(accepted[0]) == ["route-map FROM-ISP permit 20"]
+    assert "reject: 203.0.113.0/24 le 32" in accepted[0]["message"]

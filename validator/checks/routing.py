@@ -26,10 +26,12 @@ from validator.checks.routing_partial import Direction, Gap, neighbor_policy, po
 from validator.engine.announce import (
     Announcement,
     ExternalPeer,
+    Received,
     announcements,
     export_decision,
     external_peers,
     neighbor_line,
+    received,
 )
 from validator.engine.bgp import BgpRoute
 from validator.engine.prefix_space import Dnf, PrefixRange, ranges_region
@@ -118,12 +120,13 @@ def run_routing(ctx: Any, p: Any) -> list[Finding]:
             )
         ]
     sent = announcements(dp) if (p.export_never or p.export_only is not None) else {}
+    heard = received(dp) if (p.import_reject or p.import_max_prefix_length is not None) else {}
     findings: list[Finding] = []
     for peer in peers:
         if p.export_never or p.export_only is not None:
             findings.extend(_export_findings(dp, p, peer, sent.get(peer.label, [])))
         if p.import_reject or p.import_max_prefix_length is not None:
-            findings.extend(_import_findings(dp, p, peer))
+            findings.extend(_import_findings(dp, p, peer, heard.get(peer.label, [])))
     return findings
 
 
@@ -315,7 +318,37 @@ def _unsure(
 # --- import ------------------------------------------------------------------------------------
 
 
-def _import_findings(dp: DataPlane, p: RoutingPolicy, peer: ExternalPeer) -> list[Finding]:
+def _import_violation(p: RoutingPolicy, net: IPv4Network) -> str | None:
+    bad = [r for r in p.import_reject if PrefixRange(r.prefix, r.lo, r.hi).contains(net)]
+    if bad:
+        return f"reject: {bad[0].text}"
+    limit = p.import_max_prefix_length
+    if limit is not None and net.prefixlen > limit:
+        return f"max_prefix_length: {limit}"
+    return None
+
+
+def _accepted_finding(dp: DataPlane, p: RoutingPolicy, peer: ExternalPeer, r: Received, rule: str) -> Finding:
+    a = r.announced
+    why = f"{_clause_text(dp, r.line)} ({r.line}) accepts it" if r.line is not None else "no import policy filters it"
+    return Finding(
+        policy=p.name,
+        check=CHECK,
+        message=(
+            f"{peer.node} accepts {a.network} from {_peer_text(peer)} ({rule}): {why}; announced in the "
+            f"snapshot's external BGP announcements with as-path {_path_text(a.as_path)}, "
+            f"communities {_comm_text(a.communities)}"
+        ),
+        locations=_locs(dp, [r.line]),
+        extra={
+            **_peer_extra(peer, "import", "accepted"),
+            "route": _route_json(str(a.network), a.communities, a.as_path),
+            "clause": str(r.line) if r.line is not None else None,
+        },
+    )
+
+
+def _import_findings(dp: DataPlane, p: RoutingPolicy, peer: ExternalPeer, got: list[Received]) -> list[Finding]:
     node = dp.snapshot.nodes[peer.node]
     gaps = policy_gaps(node, peer.neighbor, "import", lambda kw: neighbor_line(dp, node, peer.neighbor, kw, "in"))
     if gaps:
@@ -335,9 +368,19 @@ def _import_findings(dp: DataPlane, p: RoutingPolicy, peer: ExternalPeer) -> lis
 
         searches.append((f"max_prefix_length: {limit}", too_long))
     out: list[Finding] = []
+    accepted_lines: set[SourceRef | None] = set()
+    for r in got:
+        if r.accepted is None:
+            continue
+        rule = _import_violation(p, r.announced.network)
+        if rule is not None:
+            accepted_lines.add(r.line)
+            out.append(_accepted_finding(dp, p, peer, r, rule))
     for rule, region in searches:
         result = search_policy(node, rm_name, pl_name, region, loop_as)
         if result.example is not None:
+            if result.example.line is not None and result.example.line in accepted_lines:
+                continue  # the same clause already accepts a real announcement
             out.append(_could_finding(dp, p, peer, "import", result.example, rule))
         elif not result.exact:
             out.append(_unsure(dp, p, peer, "import", result, rule))

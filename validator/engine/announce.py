@@ -25,6 +25,7 @@ from validator.engine.bgp import (
     SpeakerRib,
     bgp_router_id,
     export_route,
+    import_route,
     static_local_ip,
 )
 from validator.engine.routing_policy import PolicyRoute, apply_route_map_traced
@@ -233,4 +234,55 @@ def announcements(dp: DataPlane) -> dict[str, list[Announcement]]:
                 continue
             sent.append(Announcement(peer, ex, clauses, line, origin_lines(node, best)))
         out[peer.label] = sent
+    return out
+
+
+@dataclass(frozen=True)
+class Received:
+    """An announcement of the snapshot's ``external_bgp_announcements.json`` from an external
+    peer, with the import decision (``accepted`` None: refused) and the deciding line."""
+
+    peer: ExternalPeer
+    announced: BgpRoute  # as the peer sent it
+    accepted: BgpRoute | None  # after the import policy
+    line: SourceRef | None
+
+
+def received(dp: DataPlane) -> dict[str, list[Received]]:
+    """Per external peer, the snapshot's announcements from it and what the import policy does
+    with each (engine/bgp.py ``import_route``: loop check, route-map in, else prefix-list in)."""
+    peers = {(p.node, p.vrf, p.peer_ip): p for p in external_peers(dp)}
+    out: dict[str, list[Received]] = {}
+    for ann in dp.snapshot.bgp_announcements:
+        peer = peers.get((ann.dst_node.lower(), ann.dst_vrf, ann.src_ip))
+        if peer is None:
+            continue
+        node = dp.snapshot.nodes[peer.node]
+        proc = node.bgp
+        assert proc is not None
+        path = tuple(seg[0] if len(seg) == 1 else frozenset(seg) for seg in ann.as_path if seg)
+        route = BgpRoute(
+            network=ann.network,
+            protocol="ibgp" if peer.ibgp else "bgp",
+            next_hop_ip=ann.next_hop_ip,
+            as_path=path,
+            local_pref=ann.local_preference,
+            med=ann.med,
+            origin=ann.origin.lower(),
+            communities=frozenset(ann.communities),
+            received_from=ann.src_ip,
+        )
+        accepted = import_route(node, proc, peer.neighbor, peer.local_as, route)
+        line: SourceRef | None = None
+        nb = peer.neighbor
+        if nb.route_map_in is not None and nb.route_map_in in node.route_maps:
+            pr = PolicyRoute(ann.network, communities=route.communities, as_path=path, metric=ann.med)
+            _, clauses = apply_route_map_traced(node, node.route_maps[nb.route_map_in], pr)
+            line = clauses[-1].source if clauses else None
+        elif nb.prefix_list_in is not None and nb.prefix_list_in in node.prefix_lists:
+            pl = node.prefix_lists[nb.prefix_list_in]
+            line = next(
+                (ln.source for ln in pl.lines if _in_line(ln.prefix, ln.min_len, ln.max_len, ann.network)), None
+            )
+        out.setdefault(peer.label, []).append(Received(peer, route, accepted, line))
     return out
