@@ -325,3 +325,15 @@ def test_import_of_a_real_announcement_names_it(capsys: pytest.CaptureFixture[st
     ]
     assert _texts(accepted[0]) == ["route-map FROM-ISP permit 20"]
     assert "reject: 203.0.113.0/24 le 32" in accepted[0]["message"]
+
+
+def test_peers_that_select_nothing_are_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    policies = tmp_path / "typo.yaml"
+    policies.write_text(
+        "version: 1\npolicies:\n  - name: typo\n    type: routing\n    peers: {remote_as: [65101]}\n"
+        "    export: {never: [10.0.0.0/8 le 32]}\n"
+    )
+    run = run_cli(capsys, ["check", "--head-dir", str(BASE), "--policies", str(policies)])
+    assert run.code == 2
+    assert f"{policies}:5" in run.err and "select no BGP neighbour outside the snapshot" in run.err
+    assert "Traceback" not in run.err
