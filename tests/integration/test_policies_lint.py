@@ -80,7 +80,7 @@ def test_schema_errors_one_line_each(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert out == [
         f"{path}:3: zones.a.colour: unknown key (expected one of: description, interfaces, nodes, prefixes)",
         f"{path}:6: policies[y].type: must be one of reachability, redundancy, blast_radius, no_regression, "
-        "hygiene, management (got 'teleport')",
+        "hygiene, management, routing (got 'teleport')",
     ]
 
 

@@ -106,7 +106,10 @@ def run_no_regression(ctx: CheckContext, p: Any) -> list[Finding]:
         constraints=constraints_of(p.headers),
         intent=ctx.intent,
     )
-    return out.findings
+    from validator.checks.routing import differential
+
+    # routes newly announced to / withdrawn from BGP peers outside the snapshot (issue 18)
+    return out.findings + differential(p.name, ctx.base, ctx.head)
 
 
 def run_hygiene(ctx: CheckContext, p: Any) -> list[Finding]:
@@ -131,7 +134,14 @@ CHECKS: dict[str, Callable[[CheckContext, Any], list[Finding]]] = {
     "redundancy": _load_sweep("run_redundancy"),
     "blast_radius": _load_sweep("run_blast_radius"),
     "management": lambda ctx, p: _run_management(ctx, p),
+    "routing": lambda ctx, p: _run_routing(ctx, p),
 }
+
+
+def _run_routing(ctx: CheckContext, p: Any) -> list[Finding]:
+    from validator.checks.routing import run_routing
+
+    return run_routing(ctx, p)
 
 
 def _run_management(ctx: CheckContext, p: Any) -> list[Finding]:

@@ -107,6 +107,7 @@ def compute_dataplane(snapshot: Snapshot, failures: FailureSet = _NO_FAILURES) -
         ip_owners=ctx.ip_owners,
         converged=converged,
         oscillation=oscillation,
+        bgp_ribs=dict(result.ribs),
     )
 
 

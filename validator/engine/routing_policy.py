@@ -193,6 +193,38 @@ def _apply_sets(clause: RouteMapClause, route: PolicyRoute) -> PolicyRoute:
     return route
 
 
+# public names for the route-policy analyses (engine/announce.py, engine/route_space.py)
+clause_matches = _clause_matches
+apply_clause_sets = _apply_sets
+
+
+def apply_route_map_traced(
+    node: Node, rm: RouteMap, route: PolicyRoute
+) -> tuple[PolicyRoute | None, tuple[RouteMapClause, ...]]:
+    """:func:`apply_route_map` that also returns the clauses that matched (the last one decided):
+    what a finding names as the clause that let a route through or stopped it."""
+    clauses = sorted(rm.clauses, key=lambda c: c.seq)
+    matched: list[RouteMapClause] = []
+    i = 0
+    while i < len(clauses):
+        clause = clauses[i]
+        if not _clause_matches(node, clause, route):
+            i += 1
+            continue
+        matched.append(clause)
+        if clause.action == "deny":
+            return None, tuple(matched)
+        route = _apply_sets(clause, route)
+        if clause.continue_seq is None:
+            return route, tuple(matched)
+        nxt = i + 1
+        if clause.continue_seq != -1:
+            while nxt < len(clauses) and clauses[nxt].seq < clause.continue_seq:
+                nxt += 1
+        i = nxt
+    return (route if matched else None), tuple(matched)
+
+
 def apply_route_map(node: Node, rm: RouteMap, route: PolicyRoute) -> PolicyRoute | None:
     """Clauses in sequence order; the first match applies its sets and permits or denies; ``continue``
     carries a permitted route on to a later clause; no match at all denies."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
+from typing import Any
 
 from validator.model.dataplane import BgpSession, Edge, FibEntry, Route, UndecidedRoutes
 from validator.model.flow import Flow, Trace
@@ -106,6 +107,10 @@ class DataPlane:
     # routes whose fate depends on unparsed policy lines (soundness rule); None = not computed yet,
     # see ``validator.engine.undecided.undecided_routes``
     undecided_routes: UndecidedRoutes | None = None
+    # the reference engine's per-speaker BGP RIBs ((node, vrf) -> engine.bgp.SpeakerRib): what
+    # engine/announce.py exports to external peers; None when the engine that computed this data
+    # plane does not keep them (announce.py then recomputes them with the reference engine)
+    bgp_ribs: dict[tuple[str, str], Any] | None = field(default=None, compare=False, repr=False)
 
     def routes(self) -> list[Route]:
         return [r for n in sorted(self.ribs) for v in sorted(self.ribs[n]) for r in self.ribs[n][v]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from typing import Any, cast
 
 from validator.policy._yaml import LocatedDocument
@@ -16,6 +16,8 @@ from validator.policy.model import (
     InterfaceSpec,
     NameSpec,
     NodeSpec,
+    PeerSelector,
+    PolicyPrefixRange,
     PolicySource,
     PortRange,
     RiskElement,
@@ -144,3 +146,50 @@ class Builder:
             key = "ports" if "ports" in data else "src_ports"
             self.error((*path, key), "ports apply to tcp and udp only, and no protocol here is tcp or udp")
         return HeaderSpec(protocols=protocols, dst_ports=dst, src_ports=src)
+
+    # --- routing policies -----------------------------------------------------------------------
+
+    def prefix_ranges(self, path: KeyPath, items: Sequence[str]) -> tuple[PolicyPrefixRange, ...]:
+        """``P [le N] [ge M]`` items (prefix-list semantics; host bits set are an error)."""
+        from validator.engine.prefix_space import parse_range
+
+        out: list[PolicyPrefixRange] = []
+        for i, text in enumerate(items):
+            try:
+                r = parse_range(text)
+            except ValueError as exc:
+                self.error((*path, i), f"bad prefix range {text!r}: {exc}")
+                continue
+            out.append(PolicyPrefixRange(r.prefix, r.lo, r.hi, " ".join(text.split())))
+        return tuple(out)
+
+    def peer_selector(self, path: KeyPath, data: Any) -> PeerSelector:
+        src = self.source(path)
+        if data == "all":
+            return PeerSelector(src, all_peers=True)
+        neighbors: list[IPv4Address] = []
+        for i, text in enumerate(data.get("neighbors", ())):
+            try:
+                neighbors.append(IPv4Address(text))
+            except ValueError:
+                self.error((*path, "neighbors", i), f"not an IPv4 address: {text!r}")
+        sessions: list[tuple[NameSpec, IPv4Address]] = []
+        for i, text in enumerate(data.get("sessions", ())):
+            node, _, rest = text.rpartition("[")
+            spec = self.name_spec((*path, "sessions", i), node)
+            try:
+                ip = IPv4Address(rest.rstrip("]"))
+            except ValueError:
+                self.error((*path, "sessions", i), f"a session is DEVICE[PEER_IP] (got {text!r})")
+                continue
+            if spec is not None:
+                sessions.append((spec, ip))
+        return PeerSelector(
+            src,
+            remote_as=tuple(data.get("remote_as", ())),
+            neighbors=tuple(neighbors),
+            sessions=tuple(sessions),
+            groups=tuple(data.get("groups", ())),
+            nodes=self.node_specs((*path, "nodes"), data.get("nodes", ())),
+        )
+

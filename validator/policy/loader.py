@@ -36,6 +36,7 @@ from validator.policy.model import (
     ReachabilityPolicy,
     RedundancyPolicy,
     RiskGroup,
+    RoutingPolicy,
     Zone,
     ZonePair,
 )
@@ -220,9 +221,24 @@ class _SetBuilder:
             )
         elif kind == "management":
             policy = self._management(b, path, d, common)
+        elif kind == "routing":
+            policy = _routing(b, path, d, common)
         else:  # hygiene; the schema admits no other type
             policy = HygienePolicy(**common, require=tuple(cast(HygieneRequirement, r) for r in d["require"]))
         self.policies.append(policy)
+
+
+def _routing(b: Builder, path: KeyPath, d: dict[str, Any], common: dict[str, Any]) -> RoutingPolicy:
+    export = d.get("export", {})
+    imp = d.get("import", {})
+    return RoutingPolicy(
+        **common,
+        peers=b.peer_selector((*path, "peers"), d["peers"]),
+        export_never=b.prefix_ranges((*path, "export", "never"), export.get("never", ())),
+        export_only=b.prefix_ranges((*path, "export", "only"), export["only"]) if "only" in export else None,
+        import_reject=b.prefix_ranges((*path, "import", "reject"), imp.get("reject", ())),
+        import_max_prefix_length=imp.get("max_prefix_length"),
+    )
 
 
 def parse_documents(files: Mapping[str, bytes]) -> list[LocatedDocument]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from typing import ClassVar, Literal
 
 Expect = Literal["allow", "deny"]
@@ -279,8 +279,85 @@ class ManagementPolicy(PolicyBase):
     elements: tuple[ElementKind, ...] = ()
 
 
+@dataclass(frozen=True)
+class PolicyPrefixRange:
+    """``P [le N] [ge M]`` as written in a routing policy: routes inside ``prefix`` whose length is
+    in [``lo``, ``hi``] (without le/ge: exactly P)."""
+
+    prefix: IPv4Network
+    lo: int
+    hi: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PeerSelector:
+    """Which BGP peers outside the snapshot a ``routing`` policy guards.
+
+    ``all_peers`` selects every external peer. Otherwise a peer is selected when it matches *any*
+    of ``remote_as``, ``neighbors`` (peer addresses), ``sessions`` (``device[peer address]``) or
+    ``groups`` (IOS peer-group names); ``nodes``, when given, narrows the selection to those
+    devices (alone it selects every external peer of them).
+    """
+
+    source: PolicySource
+    all_peers: bool = False
+    remote_as: tuple[int, ...] = ()
+    neighbors: tuple[IPv4Address, ...] = ()
+    sessions: tuple[tuple[NameSpec, IPv4Address], ...] = ()
+    groups: tuple[str, ...] = ()
+    nodes: tuple[NodeSpec, ...] = ()
+
+    def matches(self, node: str, peer_ip: IPv4Address, remote_as: int | None, group: str | None) -> bool:
+        if self.nodes and not any(ns.matches(node) for ns in self.nodes):
+            return False
+        if self.all_peers:
+            return True
+        if not (self.remote_as or self.neighbors or self.sessions or self.groups):
+            return bool(self.nodes)
+        return (
+            (remote_as is not None and remote_as in self.remote_as)
+            or peer_ip in self.neighbors
+            or any(spec.matches(node) and ip == peer_ip for spec, ip in self.sessions)
+            or (group is not None and group.lower() in {g.lower() for g in self.groups})
+        )
+
+    def describe(self) -> str:
+        if self.all_peers:
+            return "all external peers"
+        parts = [f"remote_as {a}" for a in self.remote_as]
+        parts += [str(ip) for ip in self.neighbors]
+        parts += [f"{spec}[{ip}]" for spec, ip in self.sessions]
+        parts += [f"peer-group {g}" for g in self.groups]
+        text = ", ".join(parts) or "every external peer"
+        if self.nodes:
+            text += " of " + ", ".join(ns.text for ns in self.nodes)
+        return text
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoutingPolicy(PolicyBase):
+    """What the network announces to and accepts from BGP peers outside the snapshot (issue 18).
+
+    ``export_never``: no route inside these ranges may be announced; ``export_only``: nothing
+    outside these ranges may be announced (None = not checked); ``import_reject``: announcements
+    inside these ranges must be refused whatever their attributes; ``import_max_prefix_length``:
+    nothing longer may be accepted. Ranges are ``(prefix, min_len, max_len)`` as written
+    ``P [le N] [ge M]`` (prefix-list semantics). Export is checked on the routes actually
+    announced and symbolically over every route the export policy permits; import symbolically.
+    """
+
+    type: ClassVar[str] = "routing"
+    peers: PeerSelector
+    export_never: tuple[PolicyPrefixRange, ...] = ()
+    export_only: tuple[PolicyPrefixRange, ...] | None = None
+    import_reject: tuple[PolicyPrefixRange, ...] = ()
+    import_max_prefix_length: int | None = None
+
+
 Policy = (
     ReachabilityPolicy | RedundancyPolicy | BlastRadiusPolicy | NoRegressionPolicy | HygienePolicy | ManagementPolicy
+    | RoutingPolicy
 )
 POLICY_TYPES: dict[str, type[PolicyBase]] = {
     cls.type: cls
@@ -291,6 +368,7 @@ POLICY_TYPES: dict[str, type[PolicyBase]] = {
         NoRegressionPolicy,
         HygienePolicy,
         ManagementPolicy,
+        RoutingPolicy,
     )
 }
 

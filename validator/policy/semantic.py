@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from ipaddress import IPv4Address
 
 from validator.model.snapshot import Snapshot
 from validator.policy.diagnostics import Diagnostic, PolicyValidationError
-from validator.policy.model import InterfaceSpec, NodeSpec, PolicySet, PolicySource, RiskElement, Zone
+from validator.policy.model import (
+    InterfaceSpec,
+    NodeSpec,
+    PolicySet,
+    PolicySource,
+    RiskElement,
+    RoutingPolicy,
+    Zone,
+)
 
 
 def resolve_nodes(spec: NodeSpec, snapshot: Snapshot) -> list[str]:
@@ -94,7 +103,28 @@ def semantic_diagnostics(policies: PolicySet, snapshot: Snapshot) -> list[Diagno
                     else (f"unknown node {ns.text!r}{_hint(ns.text.lower(), snapshot.nodes)}")
                 )
                 out.append(_diag(ns.source, what))
+        if isinstance(p, RoutingPolicy):
+            out.extend(_peer_diagnostics(p, snapshot))
     return sorted(set(out))
+
+
+def _peer_diagnostics(p: RoutingPolicy, snapshot: Snapshot) -> list[Diagnostic]:
+    """A ``routing`` policy whose peers select no BGP neighbour outside the snapshot would guard
+    nothing (and pass): refuse it, as a zone that matches no node is refused."""
+    owned = {a.ip for node in snapshot.nodes.values() for i in node.interfaces.values() for a in i.addresses}
+    for name, node in snapshot.nodes.items():
+        if node.bgp is None:
+            continue
+        for nb in node.bgp.neighbors:
+            if nb.peer_ip is not None and nb.peer_ip in owned:
+                continue
+            address = nb.peer_ip if nb.peer_ip is not None else nb.peer_prefix
+            if address is None:
+                continue
+            ip = address if isinstance(address, IPv4Address) else address.network_address
+            if p.peers.matches(name, ip, nb.remote_as, nb.peer_group):
+                return []
+    return [_diag(p.peers.source, f"peers ({p.peers.describe()}) select no BGP neighbour outside the snapshot")]
 
 
 def validate_against(policies: PolicySet, snapshot: Snapshot) -> None:
