@@ -19,7 +19,7 @@ from validator.engine.bgp import (
 )
 from validator.engine.dataplane import MAX_TOPOLOGY_ITERATIONS, _Context, igp_fixpoint
 from validator.engine.incremental._bgp import History, PrefixBgp, PrefixState, Unsupported, _merged_at
-from validator.engine.incremental._delta import delta_run
+from validator.engine.incremental._delta import DeltaResult, GiveUp, delta_run
 from validator.engine.incremental._fib import (
     DepIndex,
     LazyFib,
@@ -494,11 +494,16 @@ def scenario_bgp(
     main: dict[SpeakerKey, dict[IPv4Network, list[Route]]] = dict(bst.main)
     changed: set[tuple[SpeakerKey, IPv4Network]] = set()
     converged = bst.converged
-    if dirty and brun.history is not None and bst.converged and not brun.engine.has_aggregates:
-        stats.bgp = "delta"
+    res: DeltaResult | None = None
+    if dirty and brun.history is not None and bst.converged:
         delta_engine = copy.copy(brun.engine)
         delta_engine.igp = igp.igp
-        res = delta_run(delta_engine, brun.history, bst.main, pert | first, first, lost, alone)
+        try:
+            res = delta_run(delta_engine, brun.history, bst.main, pert | first, first, lost, alone)
+        except GiveUp:
+            res = None
+    if res is not None:
+        stats.bgp = "delta"
         stats.bgp_evaluations = res.evaluated
         main = res.main
         changed = res.changed

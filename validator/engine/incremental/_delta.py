@@ -33,6 +33,16 @@ from validator.model.dataplane import Route
 Pair = tuple[SpeakerKey, IPv4Network]
 
 
+class GiveUp(Unsupported):
+    """Delta BGP does not apply to this scenario (an aggregate group would be evaluated): the caller
+    re-runs the affected prefixes from round one instead."""
+
+
+def _coupled(engine: PrefixBgp, k: SpeakerKey, p: IPv4Network) -> bool:
+    """``p`` is an aggregate of ``k`` or inside one: its selection also depends on other prefixes."""
+    return any(p == a or p.subnet_of(a) for a in engine.spk[k].aggregates)
+
+
 def _at(entries: list[tuple[int, Value, list[Route]]] | None, r: int) -> tuple[Value, list[Route]]:
     """The recorded (selection, main routes) after round ``r`` (None, [] before the first entry)."""
     if entries:
@@ -126,6 +136,8 @@ def delta_run(
             k, p = kp
             if k in skip:
                 continue
+            if spk[k].aggregates and _coupled(engine, k, p):
+                raise GiveUp("an aggregate group is involved")
             evaluated += 1
             touch(kp, r)
             rounds_of[kp].add(r)
