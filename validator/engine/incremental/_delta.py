@@ -202,6 +202,7 @@ def delta_run(
                 hist_i = inbox_hist.get(rk, {}).get(p, {}).get(i)
                 cur = o_in.get(rkp)
                 prev_in = cur[i] if cur is not None and i in cur else _in_at(hist_i, r - 1)
+                specific = True  # the receiver's adj-in changes otherwise than the base's
                 if is_over:
                     rec = engine._received(sp, e, p, new)
                     if cur is None:
@@ -214,10 +215,14 @@ def delta_run(
                         del cur[i]
                         if not cur:
                             del o_in[rkp]
+                    else:
+                        specific = False  # the same change as the base's: a touched receiver is
+                        # scheduled for the base's next evaluation anyway, the others follow the base
                 if rec != prev_in:
                     any_change = True
-                    nxt.add(rkp)
-                    touch(rkp, r)
+                    if specific:
+                        nxt.add(rkp)
+                        touch(rkp, r)
         if not any_change and r <= len(hist.changers):
             # pairs following the base changed what the base changed (over-approximated by changes
             # carried only by lost sessions: at worst one more round, never another result)
