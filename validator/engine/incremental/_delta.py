@@ -272,4 +272,3 @@ def delta_run(
         dict(bgp_prefixes),
         dict(replaced),
     )
-
