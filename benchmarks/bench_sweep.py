@@ -1,12 +1,24 @@
 """Failure sweeps: incremental scenarios against from-scratch recomputation, side by side.
 
+One command per network, figures as ratios (the machine is shared, so CPU seconds of this process
+are printed next to wall seconds, and the sweep runs serially unless ``--workers`` says otherwise):
+
+    python benchmarks/bench_sweep.py live|tiny|small|medium|large [--k K] [--sample N] [--workers W]
+
+prints the base data plane's seconds, the k-failure redundancy sweep's seconds and their ratio,
+scenarios enumerated / data planes computed / pruned (proven safe without a data plane) / reused
+(an equivalent scenario computed once), per-scenario from-scratch recompute seconds for a sample
+of scenarios against the incremental engine on the same sample (their ratio), and peak RSS.
+``live`` is the Batfish example (k=2 link failures by default), the others gen_network presets
+(k=1 link and node failures). The older, longer forms below still work:
+
 For one network this times (i) the no-failure data plane, (ii) a redundancy sweep with the
 incremental engine (``validator.engine.incremental.scenario_dataplane`` plus the sweep's own
 footprint reuse), and (iii) the same sweep recomputing every scenario from scratch the way
 Batfish does (one ``compute_dataplane`` per scenario, every header class re-traced), then prints
 the ratio, the peak memory, and whether both found the same minimal failing sets.
 
-    python benchmarks/bench_sweep.py live [--example DIR] [--k 2]
+    python benchmarks/bench_sweep.py live --full [--example DIR] [--k 2]
     python benchmarks/bench_sweep.py generated [--preset large] [--k 1] [--scratch-sample 20] [--keep DIR]
 
 ``live``: the Batfish example, redundancy between the outside (nodes /^as1/, /^as3/) and the hosts
@@ -217,8 +229,109 @@ def bench_generated(args: argparse.Namespace) -> None:
     say(f"  peak memory (RSS): {peak_mib():.0f} MiB")
 
 
+def cpu() -> float:
+    return time.process_time()
+
+
+def summary_line(name: str, value: str) -> None:
+    say(f"  {name:<58} {value}")
+
+
+def bench_preset(args: argparse.Namespace) -> None:
+    """The one-command benchmark: base, sweep, ratio, counts, sampled recompute ratio, peak RSS."""
+    import os
+
+    if args.workers is not None:
+        os.environ["VALIDATOR_WORKERS"] = str(args.workers)
+    if args.which == "live":
+        say(f"== live: Batfish example ({args.example}), k={args.k} link failures, outside <-> hosts both ways")
+        snap = load_snapshot(str(args.example))
+        kinds = ["link"]
+        a: BenchZone = BenchZone("outside", nodes=("/^as1/", "/^as3/"))
+        b: BenchZone = BenchZone("hosts", nodes=("/host/",))
+    else:
+        from gen_network import PRESETS, generate
+
+        out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-sweep-"))
+        summary = generate(str(out), **PRESETS[args.which])
+        say(
+            f"== {args.which}: generated, {summary['routers']} routers, {summary['links']} links, k={args.k}"
+            f" link and node failures, AZ1 hosts <-> AZ2 hosts both ways ({out})"
+        )
+        snap = load_snapshot(str(out / "snapshot"))
+        kinds = ["link", "node"]
+        a = BenchZone("az1-hosts", nodes=("/^az1-.*-host$/",))
+        b = BenchZone("az2-hosts", nodes=("/^az2-.*-host$/",))
+    w0, c0 = time.perf_counter(), cpu()
+    base = fast_dataplane(snap)
+    base_wall, base_cpu = time.perf_counter() - w0, cpu() - c0
+    routes = sum(len(rs) for vrfs in base.ribs.values() for rs in vrfs.values())
+    summary_line("base data plane (s, wall / CPU)", f"{base_wall:.3f} / {base_cpu:.3f}  ({routes} routes)")
+    gc.collect()
+    gc.freeze()
+    hc = HeaderConstraints()
+    w0, c0 = time.perf_counter(), cpu()
+    pairs = [pair_baseline(base, a, b, hc), pair_baseline(base, b, a, hc)]
+    summary_line("pair baselines (s, wall / CPU)", f"{time.perf_counter() - w0:.3f} / {cpu() - c0:.3f}")
+    elements = enumerate_elements(base, kinds)
+    combos = [c for n in range(1, args.k + 1) for c in itertools.combinations(elements, n)]
+    sw = Sweeper(base, sweep_mod.default_scenario_fn(None))
+    w0, c0 = time.perf_counter(), cpu()
+    found = sw.sweep(pairs, elements, args.k, judge_redundancy, label="bench")
+    sweep_wall, sweep_cpu = time.perf_counter() - w0, cpu() - c0
+    st = sw.stats
+    workers = os.environ.get("VALIDATOR_WORKERS", "auto")
+    summary_line(
+        f"sweep (s, wall / CPU of this process; workers {workers})", f"{sweep_wall:.3f} / {sweep_cpu:.3f}"
+    )
+    summary_line("ratio sweep / base (wall; CPU)", f"{sweep_wall / base_wall:.1f}x; {sweep_cpu / base_cpu:.1f}x")
+    pruned = getattr(st, "pruned", 0)
+    reused_sc = getattr(st, "equivalent", 0)
+    summary_line(
+        "scenarios / data planes / pruned / reused",
+        f"{st.scenarios} / {st.dataplanes} / {pruned} / {reused_sc}  ({len(found)} minimal failing sets)",
+    )
+    summary_line("header classes reused / re-traced", f"{st.reused} / {st.retraced}")
+    rng = random.Random(7)
+    sample = rng.sample(combos, min(args.sample, len(combos))) if args.sample else []
+    if sample:
+        ref = compute_dataplane if args.recompute == "reference" else fast_dataplane
+        c0 = cpu()
+        for combo in sample:
+            ref(snap, union(combo))
+        rec = (cpu() - c0) / len(sample)
+        c0 = cpu()
+        for combo in sample:
+            scenario_with_stats(base, union(combo))
+        inc = (cpu() - c0) / len(sample)
+        summary_line(
+            f"per scenario, {len(sample)} sampled (CPU s): recompute ({args.recompute}) / incremental",
+            f"{rec:.4f} / {inc:.4f}  ratio {rec / inc:.1f}x",
+        )
+    summary_line("peak RSS (MiB)", f"{peak_mib():.0f}")
+
+
+PRESET_NAMES = ("tiny", "small", "medium", "large")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and (argv[0] in PRESET_NAMES or (argv[0] == "live" and "--full" not in argv)):
+        ap.add_argument("which", choices=("live", *PRESET_NAMES))
+        ap.add_argument("--example", type=Path, default=EXAMPLE)
+        ap.add_argument("--k", type=int, default=None)
+        ap.add_argument("--sample", type=int, default=10, help="scenarios timed both ways (0: none)")
+        ap.add_argument("--recompute", choices=["reference", "fast"], default="fast")
+        ap.add_argument("--workers", type=int, default=1, help="sweep workers (default 1: serial)")
+        ap.add_argument("--keep", help="write the generated network here")
+        args = ap.parse_args(argv)
+        if args.k is None:
+            args.k = 2 if args.which == "live" else 1
+        bench_preset(args)
+        return
+    if "--full" in argv:
+        argv.remove("--full")
     sub = ap.add_subparsers(dest="which", required=True)
     live = sub.add_parser("live")
     live.add_argument("--example", type=Path, default=EXAMPLE)

@@ -108,7 +108,7 @@ def test_igp_path_change_keeps_bgp_when_next_hop_cost_is_unchanged_per_prefix() 
     # changes, so its prefix is re-run, and sessions over the failed link are traced again
     stats = check(snap, link(base, "r1", "GigabitEthernet0/0"))
     assert stats is not None
-    assert stats.bgp == "partial" and stats.dirty_prefixes == 1
+    assert stats.bgp == "delta" and stats.dirty_prefixes == 1
     assert stats.sessions_traced > 0
 
 
@@ -119,7 +119,7 @@ def test_lost_ebgp_session_reruns_only_the_prefixes_it_carried() -> None:
     got = scenario_dataplane(base, fs)
     assert not any(r.network == IPv4Network("203.0.113.0/24") for r in got.ribs["r1"]["default"])
     stats = check(snap, fs)
-    assert stats is not None and stats.bgp == "partial" and stats.dirty_prefixes == 1
+    assert stats is not None and stats.bgp == "delta" and stats.dirty_prefixes == 1
 
 
 def test_node_failure_isolates_its_speaker() -> None:

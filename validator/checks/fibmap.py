@@ -23,6 +23,7 @@ _ACTION_IDS: dict[frozenset[FibAction], int] = {frozenset(): 0}
 _LABEL_IDS: dict[frozenset[Hashable], int] = {frozenset(): 0}
 
 IntervalMap = tuple[list[int], list[int]]  # starts (sorted, starting at 0), ids
+_FIB_ATTR = "_validator_fibmap"
 
 
 def _intern(table: dict[frozenset[Hashable], int], key: frozenset[Hashable]) -> int:
@@ -48,6 +49,13 @@ def fib_map(dp: DataPlane, node: str, vrf: str = "default") -> IntervalMap:
     if hit is not None:
         return hit  # type: ignore[return-value]
     fib = dp.fibs.get(node, {}).get(vrf)
+    if fib is not None:
+        # a failure scenario shares the base's Fib objects for the nodes it did not change: their
+        # maps are computed once per Fib, not once per scenario (a built Fib is never mutated)
+        shared = fib.__dict__.get(_FIB_ATTR)
+        if shared is not None:
+            cache[key] = shared
+            return shared  # type: ignore[no-any-return]
     bounds = {0}
     if fib is not None:
         for e in fib.entries():
@@ -73,6 +81,8 @@ def fib_map(dp: DataPlane, node: str, vrf: str = "default") -> IntervalMap:
         m_ids.append(i)
     result = (m_starts, m_ids)
     cache[key] = result
+    if fib is not None:
+        fib.__dict__[_FIB_ATTR] = result
     return result
 
 
@@ -88,6 +98,11 @@ def changed_space(base: DataPlane, scenario: DataPlane, node: str, vrf: str = "d
     hit = cache.get(key)
     if hit is not None:
         return hit  # type: ignore[return-value]
+    fa = base.fibs.get(node, {}).get(vrf)
+    if fa is scenario.fibs.get(node, {}).get(vrf):
+        out = Intervals()  # the same Fib object: nothing changed at this node (or absent in both)
+        cache[key] = out
+        return out
     a_starts, a_ids = fib_map(base, node, vrf)
     b_starts, b_ids = fib_map(scenario, node, vrf)
     if a_starts == b_starts and a_ids == b_ids:
@@ -141,6 +156,12 @@ def _static_maps(dp: DataPlane) -> tuple[IntervalMap, IntervalMap]:
     hit = cache.get("static")
     if hit is not None:
         return hit  # type: ignore[return-value]
+    # a function of the snapshot alone: shared by every scenario data plane of one snapshot
+    snap_cache = getattr(dp.snapshot, "__dict__", None)
+    if snap_cache is not None and "_validator_static_maps" in snap_cache:
+        hit = snap_cache["_validator_static_maps"]
+        cache["static"] = hit
+        return hit  # type: ignore[no-any-return]
     subnets: list[tuple[int, int, Hashable]] = []
     acl_items: list[tuple[int, int, Hashable]] = []
     for name, node in dp.snapshot.nodes.items():
@@ -156,6 +177,8 @@ def _static_maps(dp: DataPlane) -> tuple[IntervalMap, IntervalMap]:
                     acl_items.append((lo, hi, (name, aname, idx)))
     result = (painted(subnets), painted(acl_items))
     cache["static"] = result
+    if snap_cache is not None:
+        snap_cache["_validator_static_maps"] = result
     return result
 
 
@@ -164,6 +187,7 @@ class DstClassifier:
 
     def __init__(self, dps: Sequence[DataPlane], extra_lines: Sequence[AclLine] = ()) -> None:
         self.maps: list[IntervalMap] = []
+        seen: set[int] = set()  # a map shared by several data planes tells no more pieces apart
         if extra_lines:
             self.maps.append(
                 painted(
@@ -175,7 +199,10 @@ class DstClassifier:
         for dp in dps:
             for node in sorted(dp.fibs):
                 for vrf in sorted(dp.fibs[node]):
-                    self.maps.append(fib_map(dp, node, vrf))
+                    m = fib_map(dp, node, vrf)
+                    if id(m) not in seen:
+                        seen.add(id(m))
+                        self.maps.append(m)
             sub, acl = _static_maps(dp)
             self.maps.extend((sub, acl))
             undecided = undecided_routes(dp).prefixes

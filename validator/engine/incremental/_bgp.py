@@ -84,6 +84,48 @@ class PrefixState:
     bgp_prefixes: dict[SpeakerKey, set[IPv4Network]]  # prefixes ever in the speaker's main routes
 
 
+Value = tuple[BgpRoute, list[BgpRoute]] | None  # a (speaker, prefix)'s selection: (best, multipath)
+
+
+@dataclass
+class History:
+    """A run's trajectory: per (speaker, prefix) the rounds where its selection, main-RIB routes and
+    adj-in changed, the pairs each round evaluated and the pairs that made it change something."""
+
+    evals: list[dict[SpeakerKey, set[IPv4Network]]] = field(default_factory=list)  # [r-1]: round r
+    changers: list[set[tuple[SpeakerKey, IPv4Network]]] = field(default_factory=list)  # [r-1]: round r
+    values: dict[SpeakerKey, dict[IPv4Network, list[tuple[int, Value, list[Route]]]]] = field(default_factory=dict)
+    # receiver -> prefix -> edge index -> [(round, imported routes)]
+    inbox: dict[SpeakerKey, dict[IPv4Network, dict[int, list[tuple[int, list[BgpRoute]]]]]] = field(
+        default_factory=dict
+    )
+
+    _rounds: dict[tuple[SpeakerKey, IPv4Network], list[int]] | None = None
+
+    def rounds_of(self) -> dict[tuple[SpeakerKey, IPv4Network], list[int]]:
+        """Per (speaker, prefix), the rounds the run evaluated it in (built once)."""
+        if self._rounds is None:
+            out: dict[tuple[SpeakerKey, IPv4Network], list[int]] = defaultdict(list)
+            for r, ev in enumerate(self.evals, 1):
+                for k, ps in ev.items():
+                    for p in ps:
+                        out[(k, p)].append(r)
+            self._rounds = dict(out)
+        return self._rounds
+
+    def value(self, k: SpeakerKey, p: IPv4Network, r: int, v: Value, main: list[Route]) -> None:
+        self.values.setdefault(k, {}).setdefault(p, []).append((r, v, main))
+
+    def changer(self, r: int, k: SpeakerKey, p: IPv4Network) -> None:
+        while len(self.changers) < r:
+            self.changers.append(set())
+        self.changers[r - 1].add((k, p))
+
+    def delivered(self, r: int, k: SpeakerKey, rk: SpeakerKey, p: IPv4Network, i: int, rec: list[BgpRoute]) -> None:
+        self.changer(r, k, p)
+        self.inbox.setdefault(rk, {}).setdefault(p, {}).setdefault(i, []).append((r, rec))
+
+
 class PrefixBgp:
     """One BGP topology with its speakers, reusable across prefix-restricted runs."""
 
@@ -219,9 +261,11 @@ class PrefixBgp:
         only: set[IPv4Network] | None = None,
         max_rounds: int = 200,
         keys: set[SpeakerKey] | None = None,
+        record: History | None = None,
     ) -> PrefixState:
         """The reference rounds over every prefix, or over the prefix groups ``only`` (closed under
-        aggregate groups by the caller), or for the speakers ``keys`` alone (sessionless speakers)."""
+        aggregate groups by the caller), or for the speakers ``keys`` alone (sessionless speakers).
+        ``record`` keeps the run's trajectory for :mod:`._delta` (scenarios replay only what differs)."""
         spk = self.spk
         edges = self.edges
         igp = self.igp
@@ -245,6 +289,8 @@ class PrefixBgp:
         converged = False
         while rounds < max_rounds:
             rounds += 1
+            if record is not None:
+                record.evals.append(dirty)
             changed_ribs: dict[SpeakerKey, set[IPv4Network]] = defaultdict(set)
             next_dirty: dict[SpeakerKey, set[IPv4Network]] = defaultdict(set)
             any_change = False
@@ -289,8 +335,12 @@ class PrefixBgp:
                         ribs[k][p] = new
                     changed_ribs[k].add(p)
                     new_main = _main_routes(k, p, new)
+                    if record is not None:
+                        record.value(k, p, rounds, new, new_main)
                     if new_main != main[k].get(p, []):
                         any_change = True
+                        if record is not None:
+                            record.changer(rounds, k, p)
                         if new_main:
                             main[k][p] = new_main
                             bgp_prefixes[k].add(p)
@@ -306,6 +356,8 @@ class PrefixBgp:
                     for p in ps:
                         rec = self._received(sp, e, p, ribs[k].get(p))
                         if self._deliver(inbox[rkey], i, p, rec):
+                            if record is not None:
+                                record.delivered(rounds, k, rkey, p, i, rec)
                             any_change = True
                             next_dirty[rkey].add(p)
                             if rec:
@@ -325,6 +377,8 @@ class PrefixBgp:
                         rkey = (e.receiver.node, e.receiver.vrf)
                         rec = self._received(sp, e, DEFAULT_NET, ribs[k].get(DEFAULT_NET))
                         if self._deliver(inbox[rkey], i, DEFAULT_NET, rec):
+                            if record is not None:
+                                record.delivered(rounds, k, rkey, DEFAULT_NET, i, rec)
                             any_change = True
                             next_dirty[rkey].add(DEFAULT_NET)
                             if rec:

@@ -18,7 +18,8 @@ from validator.engine.bgp import (
     static_local_ip,
 )
 from validator.engine.dataplane import MAX_TOPOLOGY_ITERATIONS, _Context, igp_fixpoint
-from validator.engine.incremental._bgp import PrefixBgp, PrefixState, Unsupported, _merged_at
+from validator.engine.incremental._bgp import History, PrefixBgp, PrefixState, Unsupported, _merged_at
+from validator.engine.incremental._delta import DeltaResult, GiveUp, delta_run
 from validator.engine.incremental._fib import (
     DepIndex,
     LazyFib,
@@ -55,7 +56,8 @@ class Stats:
     igp: str = "incremental"  # incremental | reference
     igp_changed_nodes: int = 0
     dirty_prefixes: int = 0
-    bgp: str = "reused"  # reused | partial | full
+    bgp: str = "reused"  # reused | delta | partial | full
+    bgp_evaluations: int = 0  # (speaker, prefix) selections evaluated by delta BGP
     sessions_reused: int = 0
     sessions_traced: int = 0
     topology_rounds: int = 0
@@ -66,6 +68,7 @@ class BgpRun:
     edges: list[SessionEdge]
     engine: PrefixBgp
     state: PrefixState
+    history: History | None = None  # the run's trajectory (delta BGP replays scenarios against it)
 
 
 @dataclass
@@ -259,9 +262,10 @@ def build_state(snapshot: Snapshot, failures: FailureSet, fibs: FibMap | None = 
     last = first
     for _ in range(MAX_TOPOLOGY_ITERATIONS):
         engine = PrefixBgp(snapshot, topology.edges, externals, igp)
-        st = engine.run()
+        hist = History()
+        st = engine.run(record=hist)
         check_bgp_reads(igp, strict, st.nh_users, st.bgp_prefixes)
-        run = BgpRun(topology.edges, engine, st)
+        run = BgpRun(topology.edges, engine, st, hist)
         merged = merge_bgp(igp, st.main)
         final_fibs = lazy_fibs(merged)
         tracer = RecordingTracer(interim(shell, final_fibs))
@@ -432,16 +436,22 @@ def scenario_bgp(
         connected.add((e.receiver.node, e.receiver.vrf))
     alone: set[SpeakerKey] = set()  # speakers without sessions whose state may differ from the base's
     dirty: set[IPv4Network] = set()
+    pert: set[tuple[SpeakerKey, IPv4Network]] = set()  # pairs whose selection function changed
+    first: set[tuple[SpeakerKey, IPv4Network]] = set()  # ... of which originations (round 1)
+    lost: set[int] = set()
     for eid, i in old_ids.items():
         if eid in new_ids:
             continue
+        lost.add(i)
         e = brun.edges[i]
         sender, receiver = (e.sender.node, e.sender.vrf), (e.receiver.node, e.receiver.vrf)
         for k in (sender, receiver):
             if k not in connected:
                 alone.add(k)
         if receiver in connected:
-            dirty |= bst.exported.get(i, set())
+            carried = bst.exported.get(i, set())
+            dirty |= carried
+            pert.update((receiver, p) for p in carried)
     recheck: set[SpeakerKey] = set()
     for (node, vrf), nets in igp.changed.items():
         k = (node, vrf)
@@ -458,13 +468,16 @@ def scenario_bgp(
         for q in _within(nets, users):
             if _igp_answer(old_rib, q) != _igp_answer(new_rib, q):
                 dirty |= users[q]
+                pert.update((k, p) for p in users[q])
         if sp.main_vrf:
-            dirty |= nets & sp.networks
+            orig = nets & sp.networks
             if sp.redist_protos:
                 for net in nets:
                     for rib in (old_rib, new_rib):
                         if rib is not None and any(r.protocol in sp.redist_protos for r in rib.by_prefix.get(net, [])):
-                            dirty.add(net)
+                            orig.add(net)
+            dirty |= orig
+            first.update((k, p) for p in orig)
     if brun.engine.has_aggregates and dirty:
         dirty = _aggregate_closure(brun.engine, dirty, {p for m in bst.ribs.values() for p in m})
     stats.dirty_prefixes = len(dirty)
@@ -481,7 +494,27 @@ def scenario_bgp(
     main: dict[SpeakerKey, dict[IPv4Network, list[Route]]] = dict(bst.main)
     changed: set[tuple[SpeakerKey, IPv4Network]] = set()
     converged = bst.converged
-    if dirty:
+    res: DeltaResult | None = None
+    if dirty and brun.history is not None and bst.converged:
+        delta_engine = copy.copy(brun.engine)
+        delta_engine.igp = igp.igp
+        try:
+            res = delta_run(delta_engine, brun.history, bst.main, pert | first, first, lost, alone)
+        except GiveUp:
+            res = None
+    if res is not None:
+        stats.bgp = "delta"
+        stats.bgp_evaluations = res.evaluated
+        main = res.main
+        changed = res.changed
+        for k in spk:
+            if k in alone:
+                continue
+            new_qs = res.nh_users.get(k, {})
+            new_ps = res.bgp_prefixes.get(k, set())
+            if new_qs or new_ps or k in recheck:
+                check.speaker(k, new_qs, new_ps, igp.changed.get(k, set()), res.replaced.get(k))
+    elif dirty:
         st = engine.run(only=dirty)
         converged = converged and st.converged
         for k in spk:
