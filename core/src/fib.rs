@@ -30,7 +30,11 @@ fn resolve(
         return;
     }
     if route.nh_type == NH_INTERFACE {
-        let arp = if route.nh_ip.is_some() { route.nh_ip } else { last_ip };
+        let arp = if route.nh_ip.is_some() {
+            route.nh_ip
+        } else {
+            last_ip
+        };
         out.push(((route.nh_iface, arp, false), chain.clone()));
         return;
     }
@@ -46,7 +50,11 @@ fn resolve(
         if !chain.iter().any(|c| rib.slots[c.0].0 == p) {
             break;
         }
-        m = if p.1 > 0 { rib.lpm_slot(ip, p.1 - 1) } else { None };
+        m = if p.1 > 0 {
+            rib.lpm_slot(ip, p.1 - 1)
+        } else {
+            None
+        };
     }
     let Some(s) = m else {
         out.push((NULL, chain.clone()));
@@ -74,7 +82,11 @@ pub fn build_fib(rib: &MainRib) -> Vec<Vec<FibEntry>> {
                     continue;
                 }
                 seen.push(action);
-                entries.push(FibEntry { route: (s, k), action, chain: ch[1..].to_vec() });
+                entries.push(FibEntry {
+                    route: (s, k),
+                    action,
+                    chain: ch[1..].to_vec(),
+                });
             }
         }
         all.push(entries);

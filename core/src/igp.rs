@@ -69,8 +69,12 @@ fn static_routes(node: &NodeIn, ribs: &NodeRibs) -> Vec<Route> {
             1 => (NH_INTERFACE, sr.iface, sr.ip),
             _ => {
                 let ip = sr.ip.expect("ip static without ip");
-                let Some(rib) = ribs.ribs.get(&sr.vrf) else { continue };
-                let Some(slot) = rib.lpm_slot(ip, 32) else { continue };
+                let Some(rib) = ribs.ribs.get(&sr.vrf) else {
+                    continue;
+                };
+                let Some(slot) = rib.lpm_slot(ip, 32) else {
+                    continue;
+                };
                 if contains((sr.net, sr.plen), ip) && rib.slots[slot].0 .1 <= sr.plen {
                     continue;
                 }
@@ -108,7 +112,11 @@ pub fn igp_fixpoint(nodes: &[NodeIn], dom: &Domain, names: &[String]) -> IgpResu
     let mut ribs = Vec::new();
     for attempt in 0..IGP_MAX_ITERATIONS {
         ribs = assemble(nodes, &[&statics, &ospf]);
-        let new_statics: Vec<Vec<Route>> = nodes.iter().zip(&ribs).map(|(nd, r)| static_routes(nd, r)).collect();
+        let new_statics: Vec<Vec<Route>> = nodes
+            .iter()
+            .zip(&ribs)
+            .map(|(nd, r)| static_routes(nd, r))
+            .collect();
         let ospf_new = ospf_routes(dom, &spf, &ribs, names);
         if new_statics == statics && ospf_new == ospf {
             return IgpResult { ribs, unstable };
@@ -116,7 +124,11 @@ pub fn igp_fixpoint(nodes: &[NodeIn], dom: &Domain, names: &[String]) -> IgpResu
         if attempt == IGP_MAX_ITERATIONS - 1 {
             for (old, new) in [(&statics, &new_statics), (&ospf, &ospf_new)] {
                 for i in 0..n {
-                    for r in old[i].iter().filter(|r| !new[i].contains(r)).chain(new[i].iter().filter(|r| !old[i].contains(r))) {
+                    for r in old[i]
+                        .iter()
+                        .filter(|r| !new[i].contains(r))
+                        .chain(new[i].iter().filter(|r| !old[i].contains(r)))
+                    {
                         unstable.push((i, r.net, r.plen));
                     }
                 }

@@ -18,34 +18,82 @@ use rib::{Route, NH_DISCARD, NH_INTERFACE, NO_IFACE, PROTOCOLS};
 const ABI_VERSION: u32 = 2;
 
 /// Base route: (vrf, net, plen, proto, nh_type, iface, nh_ip, ad, metric, tag)
-type BaseIn = (u32, u32, u8, u8, u8, u32, Option<u32>, i64, i64, Option<i64>);
+type BaseIn = (
+    u32,
+    u32,
+    u8,
+    u8,
+    u8,
+    u32,
+    Option<u32>,
+    i64,
+    i64,
+    Option<i64>,
+);
 /// Static: (vrf, net, plen, kind, iface, ip, ad, tag)
 type StaticIn = (u32, u32, u8, u8, u32, Option<u32>, i64, Option<i64>);
 /// Node: (vrfs, base routes, statics)
 type NodeTuple = (Vec<u32>, Vec<BaseIn>, Vec<StaticIn>);
 /// OSPF proc: (node, vrf, rank, default_metric, [(proto, subnets, metric, metric_type)])
-type ProcIn = (usize, u32, usize, Option<i64>, Vec<(u8, bool, Option<i64>, u8)>);
-type OspfIn = (Vec<ProcIn>, Vec<(usize, i64, i64, Vec<(u32, u8)>)>, Vec<(usize, usize, i64, u32, u32, i64)>);
+type ProcIn = (
+    usize,
+    u32,
+    usize,
+    Option<i64>,
+    Vec<(u8, bool, Option<i64>, u8)>,
+);
+type OspfIn = (
+    Vec<ProcIn>,
+    Vec<(usize, i64, i64, Vec<(u32, u8)>)>,
+    Vec<(usize, usize, i64, u32, u32, i64)>,
+);
 
 /// Route out: (net, plen, proto, nh_type, iface, nh_ip, ad, metric, tag)
-type RouteOut = (u32, u8, u8, u8, Option<u32>, Option<u32>, i64, i64, Option<i64>);
+type RouteOut = (
+    u32,
+    u8,
+    u8,
+    u8,
+    Option<u32>,
+    Option<u32>,
+    i64,
+    i64,
+    Option<i64>,
+);
 /// FIB entry out: (route index in the VRF's sorted routes, iface, arp ip, null route, chain)
 type EntryOut = (usize, Option<u32>, Option<u32>, bool, Vec<usize>);
 /// VRF out: (vrf, routes in Batfish order, FIB as [(plen, net, entries)] in RIB insertion order)
 type VrfOut = (u32, Vec<RouteOut>, Vec<(u8, u32, Vec<EntryOut>)>);
 
-fn sort_key<'a>(r: &Route, names: &'a [String]) -> (u32, u8, u8, u8, u32, &'a str, &'static str, i64, i64) {
+fn sort_key<'a>(
+    r: &Route,
+    names: &'a [String],
+) -> (u32, u8, u8, u8, u32, &'a str, &'static str, i64, i64) {
     // validator/engine/rib.py route_sort_key
     let (a, b, c): (u8, u32, &str) = match r.nh_type {
         NH_DISCARD => (0, 0, ""),
         NH_INTERFACE => (
             u8::from(r.nh_ip.is_some()),
             r.nh_ip.unwrap_or(0),
-            if r.nh_iface == NO_IFACE { "" } else { names[r.nh_iface as usize].as_str() },
+            if r.nh_iface == NO_IFACE {
+                ""
+            } else {
+                names[r.nh_iface as usize].as_str()
+            },
         ),
         _ => (0, r.nh_ip.unwrap_or(0), ""),
     };
-    (r.net, r.plen, r.nh_type, a, b, c, PROTOCOLS[r.proto as usize], r.ad, r.metric)
+    (
+        r.net,
+        r.plen,
+        r.nh_type,
+        a,
+        b,
+        c,
+        PROTOCOLS[r.proto as usize],
+        r.ad,
+        r.metric,
+    )
 }
 
 fn opt_iface(i: u32) -> Option<u32> {
@@ -72,22 +120,33 @@ fn igp_dataplane(
             vrfs,
             base: base
                 .into_iter()
-                .map(|(vrf, net, plen, proto, nh_type, nh_iface, nh_ip, ad, metric, tag)| Route {
-                    vrf,
-                    net,
-                    plen,
-                    proto,
-                    nh_type,
-                    nh_iface,
-                    nh_ip,
-                    ad,
-                    metric,
-                    tag,
-                })
+                .map(
+                    |(vrf, net, plen, proto, nh_type, nh_iface, nh_ip, ad, metric, tag)| Route {
+                        vrf,
+                        net,
+                        plen,
+                        proto,
+                        nh_type,
+                        nh_iface,
+                        nh_ip,
+                        ad,
+                        metric,
+                        tag,
+                    },
+                )
                 .collect(),
             statics: statics
                 .into_iter()
-                .map(|(vrf, net, plen, kind, iface, ip, ad, tag)| Static { vrf, net, plen, kind, iface, ip, ad, tag })
+                .map(|(vrf, net, plen, kind, iface, ip, ad, tag)| Static {
+                    vrf,
+                    net,
+                    plen,
+                    kind,
+                    iface,
+                    ip,
+                    ad,
+                    tag,
+                })
                 .collect(),
         })
         .collect();
@@ -102,14 +161,29 @@ fn igp_dataplane(
                 default_metric,
                 redists: rs
                     .into_iter()
-                    .map(|(proto, subnets, metric, metric_type)| Redist { proto, subnets, metric, metric_type })
+                    .map(|(proto, subnets, metric, metric_type)| Redist {
+                        proto,
+                        subnets,
+                        metric,
+                        metric_type,
+                    })
                     .collect(),
             })
             .collect(),
-        ifaces: ifaces.into_iter().map(|(p, a, c, pf)| (p, a, c, pf)).collect(),
+        ifaces: ifaces
+            .into_iter()
+            .map(|(p, a, c, pf)| (p, a, c, pf))
+            .collect(),
         adjs: adjs
             .into_iter()
-            .map(|(src, dst, area, iface, nbr_ip, cost)| Adj { src, dst, area, iface, nbr_ip, cost })
+            .map(|(src, dst, area, iface, nbr_ip, cost)| Adj {
+                src,
+                dst,
+                area,
+                iface,
+                nbr_ip,
+                cost,
+            })
             .collect(),
     };
     let result = py.allow_threads(|| {
@@ -117,7 +191,12 @@ fn igp_dataplane(
         let out: Vec<Vec<VrfOut>> = res
             .ribs
             .iter()
-            .map(|nr| nr.order.iter().map(|v| export_vrf(*v, &nr.ribs[v], &names)).collect())
+            .map(|nr| {
+                nr.order
+                    .iter()
+                    .map(|v| export_vrf(*v, &nr.ribs[v], &names))
+                    .collect()
+            })
             .collect();
         (out, res.unstable)
     });
@@ -125,8 +204,12 @@ fn igp_dataplane(
 }
 
 fn export_vrf(vrf: u32, rib: &rib::MainRib, names: &[String]) -> VrfOut {
-    let mut refs: Vec<(usize, usize)> =
-        rib.slots.iter().enumerate().flat_map(|(s, (_p, rs))| (0..rs.len()).map(move |k| (s, k))).collect();
+    let mut refs: Vec<(usize, usize)> = rib
+        .slots
+        .iter()
+        .enumerate()
+        .flat_map(|(s, (_p, rs))| (0..rs.len()).map(move |k| (s, k)))
+        .collect();
     refs.sort_by(|x, y| {
         let rx = &rib.slots[x.0].1[x.1];
         let ry = &rib.slots[y.0].1[y.1];
@@ -140,7 +223,17 @@ fn export_vrf(vrf: u32, rib: &rib::MainRib, names: &[String]) -> VrfOut {
         .iter()
         .map(|(s, k)| {
             let r = &rib.slots[*s].1[*k];
-            (r.net, r.plen, r.proto, r.nh_type, opt_iface(r.nh_iface), r.nh_ip, r.ad, r.metric, r.tag)
+            (
+                r.net,
+                r.plen,
+                r.proto,
+                r.nh_type,
+                opt_iface(r.nh_iface),
+                r.nh_ip,
+                r.ad,
+                r.metric,
+                r.tag,
+            )
         })
         .collect();
     let fib = fib::build_fib(rib);

@@ -50,7 +50,12 @@ pub struct Domain {
 
 type Sp = HashMap<usize, (i64, Hops)>;
 
-fn shortest_paths(src: usize, graph: &HashMap<usize, Vec<usize>>, adjs: &[Adj], rank: &[usize]) -> Sp {
+fn shortest_paths(
+    src: usize,
+    graph: &HashMap<usize, Vec<usize>>,
+    adjs: &[Adj],
+    rank: &[usize],
+) -> Sp {
     let mut dist: HashMap<usize, i64> = HashMap::new();
     let mut hops: HashMap<usize, Hops> = HashMap::new();
     let mut done: HashSet<usize> = HashSet::new();
@@ -66,7 +71,11 @@ fn shortest_paths(src: usize, graph: &HashMap<usize, Vec<usize>>, adjs: &[Adj], 
         for &ai in out {
             let adj = &adjs[ai];
             let nd = d + adj.cost;
-            let first: Hops = if u == src { vec![(adj.iface, adj.nbr_ip)] } else { hops[&u].clone() };
+            let first: Hops = if u == src {
+                vec![(adj.iface, adj.nbr_ip)]
+            } else {
+                hops[&u].clone()
+            };
             match dist.get(&adj.dst) {
                 Some(&cur) if nd > cur => {}
                 Some(&cur) if nd == cur => {
@@ -82,7 +91,9 @@ fn shortest_paths(src: usize, graph: &HashMap<usize, Vec<usize>>, adjs: &[Adj], 
             }
         }
     }
-    dist.into_iter().map(|(k, d)| (k, (d, hops.remove(&k).unwrap()))).collect()
+    dist.into_iter()
+        .map(|(k, d)| (k, (d, hops.remove(&k).unwrap())))
+        .collect()
 }
 
 /// What the domain yields before redistribution: per proc, the chosen intra/inter-area routes in
@@ -99,7 +110,10 @@ struct OMap<V> {
 }
 impl<V> OMap<V> {
     fn new() -> Self {
-        OMap { keys: Vec::new(), map: HashMap::new() }
+        OMap {
+            keys: Vec::new(),
+            map: HashMap::new(),
+        }
     }
     fn insert(&mut self, k: Prefix, v: V) {
         if self.map.insert(k, v).is_none() {
@@ -114,7 +128,12 @@ pub fn compute_spf(dom: &Domain) -> Spf {
     let mut graph_by_area: BTreeMap<i64, HashMap<usize, Vec<usize>>> = BTreeMap::new();
     let mut graph_all: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, a) in dom.adjs.iter().enumerate() {
-        graph_by_area.entry(a.area).or_default().entry(a.src).or_default().push(i);
+        graph_by_area
+            .entry(a.area)
+            .or_default()
+            .entry(a.src)
+            .or_default()
+            .push(i);
         graph_all.entry(a.src).or_default().push(i);
     }
     let mut areas_of: Vec<Vec<i64>> = vec![Vec::new(); n];
@@ -158,9 +177,13 @@ pub fn compute_spf(dom: &Domain) -> Spf {
         let mut where_: HashMap<Prefix, i64> = HashMap::new();
         for &area in &areas_of[key] {
             let sp = sp_area.get(&(area, key)).unwrap_or(&empty_sp);
-            let Some(advs) = adverts.get(&area) else { continue };
+            let Some(advs) = adverts.get(&area) else {
+                continue;
+            };
             for (adv, plist) in advs {
-                let Some((d, hops)) = sp.get(adv) else { continue };
+                let Some((d, hops)) = sp.get(adv) else {
+                    continue;
+                };
                 for (p, cost) in plist {
                     let m = d + cost;
                     let own = *adv == key;
@@ -182,7 +205,9 @@ pub fn compute_spf(dom: &Domain) -> Spf {
         intra_area.push(where_);
     }
     let inter = inter_area(n, &areas_of, &sp_area, &intra, &intra_area);
-    let sp_all: Vec<Sp> = (0..n).map(|k| shortest_paths(k, &graph_all, &dom.adjs, &rank)).collect();
+    let sp_all: Vec<Sp> = (0..n)
+        .map(|k| shortest_paths(k, &graph_all, &dom.adjs, &rank))
+        .collect();
     let mut chosen = Vec::with_capacity(n);
     for key in 0..n {
         let mut c: OMap<(u8, i64, Hops)> = OMap::new();
@@ -202,10 +227,15 @@ pub fn compute_spf(dom: &Domain) -> Spf {
                 }
             }
         }
-        chosen.push(c.keys.iter().map(|p| {
-            let (proto, m, h) = c.map[p].clone();
-            (*p, proto, m, h)
-        }).collect());
+        chosen.push(
+            c.keys
+                .iter()
+                .map(|p| {
+                    let (proto, m, h) = c.map[p].clone();
+                    (*p, proto, m, h)
+                })
+                .collect(),
+        );
     }
     Spf { chosen, sp_all }
 }
@@ -217,13 +247,17 @@ fn inter_area(
     intra: &[OMap<(i64, Hops, bool)>],
     intra_area: &[HashMap<Prefix, i64>],
 ) -> Vec<OMap<(i64, Hops)>> {
-    let abrs: Vec<usize> = (0..n).filter(|&k| areas_of[k].contains(&0) && areas_of[k].len() > 1).collect();
+    let abrs: Vec<usize> = (0..n)
+        .filter(|&k| areas_of[k].contains(&0) && areas_of[k].len() > 1)
+        .collect();
     let mut result: Vec<OMap<(i64, Hops)>> = (0..n).map(|_| OMap::new()).collect();
     if abrs.is_empty() {
         return result;
     }
     let empty_sp: Sp = HashMap::new();
-    let absorb = |area: i64, sums: &Vec<(usize, Vec<(Prefix, i64)>)>, result: &mut Vec<OMap<(i64, Hops)>>| {
+    let absorb = |area: i64,
+                  sums: &Vec<(usize, Vec<(Prefix, i64)>)>,
+                  result: &mut Vec<OMap<(i64, Hops)>>| {
         for key in 0..n {
             if !areas_of[key].contains(&area) {
                 continue;
@@ -233,7 +267,9 @@ fn inter_area(
                 if *abr == key {
                     continue;
                 }
-                let Some((d, hops)) = sp.get(abr) else { continue };
+                let Some((d, hops)) = sp.get(abr) else {
+                    continue;
+                };
                 for (p, m0) in s {
                     if intra[key].map.contains_key(p) {
                         continue;
@@ -251,12 +287,21 @@ fn inter_area(
     let backbone: Vec<(usize, Vec<(Prefix, i64)>)> = abrs
         .iter()
         .map(|&a| {
-            let s = intra[a].keys.iter().filter(|p| intra_area[a][*p] != 0).map(|p| (*p, intra[a].map[p].0)).collect();
+            let s = intra[a]
+                .keys
+                .iter()
+                .filter(|p| intra_area[a][*p] != 0)
+                .map(|p| (*p, intra[a].map[p].0))
+                .collect();
             (a, s)
         })
         .collect();
     absorb(0, &backbone, &mut result);
-    let mut other: Vec<i64> = abrs.iter().flat_map(|&a| areas_of[a].iter().copied()).filter(|&a| a != 0).collect();
+    let mut other: Vec<i64> = abrs
+        .iter()
+        .flat_map(|&a| areas_of[a].iter().copied())
+        .filter(|&a| a != 0)
+        .collect();
     other.sort_unstable();
     other.dedup();
     for area in other {
@@ -316,7 +361,10 @@ fn externals(proc: &Proc, rib: Option<&MainRib>) -> Vec<External> {
             1 => &[crate::rib::P_STATIC],
             _ => &[7, 8],
         };
-        let metric = rd.metric.or(proc.default_metric).unwrap_or(if rd.proto == 2 { 1 } else { 20 });
+        let metric = rd
+            .metric
+            .or(proc.default_metric)
+            .unwrap_or(if rd.proto == 2 { 1 } else { 20 });
         for (p, routes) in &rib.slots {
             if p.1 == 0 || seen.contains(p) || !routes.iter().any(|r| protos.contains(&r.proto)) {
                 continue;
@@ -325,21 +373,33 @@ fn externals(proc: &Proc, rib: Option<&MainRib>) -> Vec<External> {
                 continue;
             }
             seen.insert(*p);
-            out.push(External { prefix: *p, metric, metric_type: rd.metric_type });
+            out.push(External {
+                prefix: *p,
+                metric,
+                metric_type: rd.metric_type,
+            });
         }
     }
     out
 }
 
 /// OSPF main-RIB candidates per node, given the current main RIBs (node -> vrf id -> rib).
-pub fn ospf_routes(dom: &Domain, spf: &Spf, ribs: &[NodeRibs], names: &[String]) -> Vec<Vec<Route>> {
+pub fn ospf_routes(
+    dom: &Domain,
+    spf: &Spf,
+    ribs: &[NodeRibs],
+    names: &[String],
+) -> Vec<Vec<Route>> {
     let n = dom.procs.len();
     let mut out: Vec<Vec<Route>> = vec![Vec::new(); ribs.len()];
     if n == 0 {
         return out;
     }
-    let exts: Vec<Vec<External>> =
-        dom.procs.iter().map(|p| externals(p, ribs.get(p.node).and_then(|v| v.ribs.get(&p.vrf)))).collect();
+    let exts: Vec<Vec<External>> = dom
+        .procs
+        .iter()
+        .map(|p| externals(p, ribs.get(p.node).and_then(|v| v.ribs.get(&p.vrf))))
+        .collect();
     for key in 0..n {
         let proc = &dom.procs[key];
         let mut chosen: OMap<(u8, i64, Hops)> = OMap::new();
@@ -353,7 +413,9 @@ pub fn ospf_routes(dom: &Domain, spf: &Spf, ribs: &[NodeRibs], names: &[String])
             if adv == key {
                 continue;
             }
-            let Some((d, adv_hops)) = spf.sp_all[key].get(&adv) else { continue };
+            let Some((d, adv_hops)) = spf.sp_all[key].get(&adv) else {
+                continue;
+            };
             for ext in ext_list {
                 if ext.metric_type == 1 {
                     let m = ext.metric + d;
@@ -389,7 +451,10 @@ pub fn ospf_routes(dom: &Domain, spf: &Spf, ribs: &[NodeRibs], names: &[String])
             if *proto == 0 {
                 continue;
             }
-            let mut hs: Vec<(String, u32, u32)> = hops.iter().map(|(i, ip)| (names[*i as usize].clone(), *ip, *i)).collect();
+            let mut hs: Vec<(String, u32, u32)> = hops
+                .iter()
+                .map(|(i, ip)| (names[*i as usize].clone(), *ip, *i))
+                .collect();
             hs.sort();
             for (_name, ip, iface) in hs {
                 dst.push(Route {

@@ -9,7 +9,16 @@ pub const NO_IFACE: u32 = u32::MAX;
 
 /// Protocol codes shared with native.py (PROTOCOLS there): index = code.
 pub const PROTOCOLS: [&str; 10] = [
-    "connected", "local", "static", "ospf", "ospfIA", "ospfE1", "ospfE2", "bgp", "ibgp", "aggregate",
+    "connected",
+    "local",
+    "static",
+    "ospf",
+    "ospfIA",
+    "ospfE1",
+    "ospfE2",
+    "bgp",
+    "ibgp",
+    "aggregate",
 ];
 pub const P_CONNECTED: u8 = 0;
 pub const P_STATIC: u8 = 2;
