@@ -5,8 +5,6 @@ use std::collections::HashMap;
 use crate::ospf::{compute_spf, ospf_routes, Domain};
 use crate::rib::{contains, MainRib, Route, NH_DISCARD, NH_INTERFACE, NH_IP, NO_IFACE, P_STATIC};
 
-pub const IGP_MAX_ITERATIONS: usize = 50;
-
 /// A static route as Python's feature pass hands it over (inactive/invalid ones already dropped:
 /// they never install, whatever the RIBs say).
 pub struct Static {
@@ -103,25 +101,57 @@ pub struct IgpResult {
     pub unstable: Vec<(usize, u32, u8)>,
 }
 
-pub fn igp_fixpoint(nodes: &[NodeIn], dom: &Domain, names: &[String]) -> IgpResult {
+/// dataplane.py without BGP calls igp_fixpoint twice (once before the BGP topology, once from
+/// run_bgp), the second call starting from the OSPF routes the first one cached, and records what
+/// either left unstable; reproduced exactly, since a fixed point cut short depends on the start.
+pub fn igp_dataplane(
+    nodes: &[NodeIn],
+    dom: &Domain,
+    names: &[String],
+    max_iterations: usize,
+) -> IgpResult {
     let spf = compute_spf(dom);
+    let mut unstable = Vec::new();
+    let (_first, cached) =
+        igp_fixpoint(nodes, dom, &spf, names, max_iterations, None, &mut unstable);
+    let (ribs, _) = igp_fixpoint(
+        nodes,
+        dom,
+        &spf,
+        names,
+        max_iterations,
+        Some(cached),
+        &mut unstable,
+    );
+    IgpResult { ribs, unstable }
+}
+
+/// One igp_fixpoint call; returns the RIBs and the OSPF routes last computed (Python's cache).
+fn igp_fixpoint(
+    nodes: &[NodeIn],
+    dom: &Domain,
+    spf: &crate::ospf::Spf,
+    names: &[String],
+    max_iterations: usize,
+    cached_ospf: Option<Vec<Vec<Route>>>,
+    unstable: &mut Vec<(usize, u32, u8)>,
+) -> (Vec<NodeRibs>, Vec<Vec<Route>>) {
     let n = nodes.len();
     let mut statics: Vec<Vec<Route>> = vec![Vec::new(); n];
-    let mut ospf: Vec<Vec<Route>> = vec![Vec::new(); n];
-    let mut unstable = Vec::new();
+    let mut ospf: Vec<Vec<Route>> = cached_ospf.unwrap_or_else(|| vec![Vec::new(); n]);
     let mut ribs = Vec::new();
-    for attempt in 0..IGP_MAX_ITERATIONS {
+    for attempt in 0..max_iterations {
         ribs = assemble(nodes, &[&statics, &ospf]);
         let new_statics: Vec<Vec<Route>> = nodes
             .iter()
             .zip(&ribs)
             .map(|(nd, r)| static_routes(nd, r))
             .collect();
-        let ospf_new = ospf_routes(dom, &spf, &ribs, names);
+        let ospf_new = ospf_routes(dom, spf, &ribs, names);
         if new_statics == statics && ospf_new == ospf {
-            return IgpResult { ribs, unstable };
+            return (ribs, ospf_new);
         }
-        if attempt == IGP_MAX_ITERATIONS - 1 {
+        if attempt + 1 == max_iterations {
             for (old, new) in [(&statics, &new_statics), (&ospf, &ospf_new)] {
                 for i in 0..n {
                     for r in old[i]
@@ -137,5 +167,5 @@ pub fn igp_fixpoint(nodes: &[NodeIn], dom: &Domain, names: &[String]) -> IgpResu
         statics = new_statics;
         ospf = ospf_new;
     }
-    IgpResult { ribs, unstable }
+    (ribs, ospf)
 }

@@ -15,7 +15,7 @@ use ospf::{Adj, Domain, Proc, Redist};
 use rib::{Route, NH_DISCARD, NH_INTERFACE, NO_IFACE, PROTOCOLS};
 
 /// Version of the serialised contract with native.py; it refuses a core whose version differs.
-const ABI_VERSION: u32 = 2;
+const ABI_VERSION: u32 = 3;
 
 /// Base route: (vrf, net, plen, proto, nh_type, iface, nh_ip, ad, metric, tag)
 type BaseIn = (
@@ -113,6 +113,7 @@ fn igp_dataplane(
     names: Vec<String>,
     nodes: Vec<NodeTuple>,
     ospf: OspfIn,
+    max_iterations: usize,
 ) -> PyResult<(Vec<Vec<VrfOut>>, Vec<(usize, u32, u8)>)> {
     let nodes_in: Vec<NodeIn> = nodes
         .into_iter()
@@ -187,7 +188,7 @@ fn igp_dataplane(
             .collect(),
     };
     let result = py.allow_threads(|| {
-        let res = igp::igp_fixpoint(&nodes_in, &dom, &names);
+        let res = igp::igp_dataplane(&nodes_in, &dom, &names, max_iterations);
         let out: Vec<Vec<VrfOut>> = res
             .ribs
             .iter()

@@ -18,13 +18,14 @@ from native_helpers import (
     FIXTURES,
     REFERENCE,
     assert_equal_dataplanes,
+    first_difference,
     generated,
     require_core,
     snapshot_dirs,
     strip_bgp,
 )
 
-from validator.engine.native import native_dataplane, unsupported_features
+from validator.engine.native import compute_native, native_dataplane, unsupported_features
 from validator.engine.types import FailureSet
 from validator.snapshot.folder import load_snapshot
 
@@ -109,3 +110,16 @@ def test_property_random_networks_and_failures(
     failed_nodes = data.draw(st.frozensets(st.sampled_from(nodes), max_size=2), label="nodes")
     failed_ifaces = data.draw(st.frozensets(st.sampled_from(ifaces), max_size=4), label="interfaces")
     assert_equal_dataplanes(snapshot, FailureSet(nodes=failed_nodes, interfaces=failed_ifaces))
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_igp_iteration_limit_equal(limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut short, both engines give up on the same round and name the same unstable prefixes."""
+    import validator.engine.dataplane as dataplane_mod
+
+    monkeypatch.setattr(dataplane_mod, "IGP_MAX_ITERATIONS", limit)
+    snapshot = load_snapshot(FIXTURES / "native" / "ospf-areas")
+    py = dataplane_mod.compute_dataplane_python(snapshot)
+    nat = compute_native(snapshot, FailureSet(), igp_max_iterations=limit)
+    assert not py.converged and py.oscillation is not None
+    assert first_difference(py, nat) is None, first_difference(py, nat)

@@ -30,7 +30,7 @@ def test_supported_snapshot_goes_native(mode: str, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv(native.ENV, mode)
     calls: list[str] = []
     real = native.compute_native
-    monkeypatch.setattr(native, "compute_native", lambda s, f, c=None: calls.append(s.name) or real(s, f, c))
+    monkeypatch.setattr(native, "compute_native", lambda s, f, c=None, n=50: calls.append(s.name) or real(s, f, c, n))
     dp = compute_dataplane(load_snapshot(OSPF_ONLY))
     assert calls and dp.ribs["r1"]["default"]
 

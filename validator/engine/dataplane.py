@@ -59,7 +59,7 @@ _NO_FAILURES = FailureSet()
 
 def compute_dataplane(snapshot: Snapshot, failures: FailureSet = _NO_FAILURES) -> DataPlane:
     # the compiled core, when VALIDATOR_ENGINE_CORE and its feature check allow (engine/native.py)
-    native = native_dataplane(snapshot, failures)
+    native = native_dataplane(snapshot, failures, IGP_MAX_ITERATIONS)
     if native is not None:
         return native
     return compute_dataplane_python(snapshot, failures)

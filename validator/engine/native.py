@@ -35,7 +35,7 @@ from validator.model.snapshot import Snapshot
 
 ENV = "VALIDATOR_ENGINE_CORE"
 MODES = ("python", "native", "auto")
-ABI_VERSION = 2  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
+ABI_VERSION = 3  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
 _NH_TYPES = ("discard", "interface", "ip")
 _REDIST = {"connected": 0, "static": 1, "bgp": 2}
 _ADMIN_LOCAL = 0
@@ -79,7 +79,12 @@ def unsupported_features(snapshot: Snapshot) -> list[str]:
     return reasons
 
 
-def native_dataplane(snapshot: Snapshot, failures: FailureSet) -> DataPlane | None:
+IGP_MAX_ITERATIONS = 50  # as engine/dataplane.py, whose hook passes its own value
+
+
+def native_dataplane(
+    snapshot: Snapshot, failures: FailureSet, igp_max_iterations: int = IGP_MAX_ITERATIONS
+) -> DataPlane | None:
     """The data plane from the native core when the mode and the feature check allow it, else None
     (the caller then runs the Python engine)."""
     mode = core_mode()
@@ -95,7 +100,7 @@ def native_dataplane(snapshot: Snapshot, failures: FailureSet) -> DataPlane | No
         return None
     if unsupported_features(snapshot):
         return None
-    return compute_native(snapshot, failures, core)
+    return compute_native(snapshot, failures, core, igp_max_iterations)
 
 
 class _Interner:
@@ -115,7 +120,12 @@ def _net(n: IPv4Network) -> tuple[int, int]:
     return int(n.network_address), n.prefixlen
 
 
-def compute_native(snapshot: Snapshot, failures: FailureSet, core: ModuleType | None = None) -> DataPlane:
+def compute_native(
+    snapshot: Snapshot,
+    failures: FailureSet,
+    core: ModuleType | None = None,
+    igp_max_iterations: int = IGP_MAX_ITERATIONS,
+) -> DataPlane:
     """``compute_dataplane`` on the native core; the snapshot must pass :func:`unsupported_features`."""
     core = core or load_core()
     if core is None:
@@ -189,7 +199,9 @@ def compute_native(snapshot: Snapshot, failures: FailureSet, core: ModuleType | 
         (proc_index[a.src], proc_index[a.dst], a.area, intern(a.iface), int(a.nbr_ip), a.cost)
         for a in domain.adjacencies
     ]
-    out, unstable = core.igp_dataplane(intern.names, nodes_in, (procs_in, ifaces_in, adjs_in))
+    out, unstable = core.igp_dataplane(
+        intern.names, nodes_in, (procs_in, ifaces_in, adjs_in), igp_max_iterations
+    )
     return _to_dataplane(
         snapshot, failures, active, edges, ip_owners, node_names, intern.names, core.PROTOCOLS, out, unstable
     )
