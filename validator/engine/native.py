@@ -199,9 +199,7 @@ def compute_native(
         (proc_index[a.src], proc_index[a.dst], a.area, intern(a.iface), int(a.nbr_ip), a.cost)
         for a in domain.adjacencies
     ]
-    out, unstable = core.igp_dataplane(
-        intern.names, nodes_in, (procs_in, ifaces_in, adjs_in), igp_max_iterations
-    )
+    out, unstable = core.igp_dataplane(intern.names, nodes_in, (procs_in, ifaces_in, adjs_in), igp_max_iterations)
     return _to_dataplane(
         snapshot, failures, active, edges, ip_owners, node_names, intern.names, core.PROTOCOLS, out, unstable
     )
