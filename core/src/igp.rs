@@ -90,6 +90,7 @@ fn static_routes(node: &NodeIn, ribs: &NodeRibs) -> Vec<Route> {
             ad: sr.ad,
             metric: 0,
             tag: sr.tag,
+            bgp: None,
         });
     }
     out
@@ -112,44 +113,59 @@ pub fn igp_dataplane(
 ) -> IgpResult {
     let spf = compute_spf(dom);
     let mut unstable = Vec::new();
-    let (_first, cached) =
-        igp_fixpoint(nodes, dom, &spf, names, max_iterations, None, &mut unstable);
-    let (ribs, _) = igp_fixpoint(
+    let none: Vec<Vec<Route>> = vec![Vec::new(); nodes.len()];
+    let mut cache = None;
+    igp_fixpoint(
         nodes,
         dom,
         &spf,
         names,
         max_iterations,
-        Some(cached),
+        &none,
+        &mut cache,
+        &mut unstable,
+    );
+    let ribs = igp_fixpoint(
+        nodes,
+        dom,
+        &spf,
+        names,
+        max_iterations,
+        &none,
+        &mut cache,
         &mut unstable,
     );
     IgpResult { ribs, unstable }
 }
 
-/// One igp_fixpoint call; returns the RIBs and the OSPF routes last computed (Python's cache).
-fn igp_fixpoint(
+/// One dataplane.py igp_fixpoint call given the current BGP main-RIB routes; ``cache`` holds the
+/// OSPF routes last computed (Python's igp_cache), which the next call starts from.
+#[allow(clippy::too_many_arguments)]
+pub fn igp_fixpoint(
     nodes: &[NodeIn],
     dom: &Domain,
     spf: &crate::ospf::Spf,
     names: &[String],
     max_iterations: usize,
-    cached_ospf: Option<Vec<Vec<Route>>>,
+    bgp: &[Vec<Route>],
+    cache: &mut Option<Vec<Vec<Route>>>,
     unstable: &mut Vec<(usize, u32, u8)>,
-) -> (Vec<NodeRibs>, Vec<Vec<Route>>) {
+) -> Vec<NodeRibs> {
     let n = nodes.len();
     let mut statics: Vec<Vec<Route>> = vec![Vec::new(); n];
-    let mut ospf: Vec<Vec<Route>> = cached_ospf.unwrap_or_else(|| vec![Vec::new(); n]);
+    let mut ospf: Vec<Vec<Route>> = cache.clone().unwrap_or_else(|| vec![Vec::new(); n]);
     let mut ribs = Vec::new();
     for attempt in 0..max_iterations {
-        ribs = assemble(nodes, &[&statics, &ospf]);
+        ribs = assemble(nodes, &[&statics, &ospf, bgp]);
         let new_statics: Vec<Vec<Route>> = nodes
             .iter()
             .zip(&ribs)
             .map(|(nd, r)| static_routes(nd, r))
             .collect();
         let ospf_new = ospf_routes(dom, spf, &ribs, names);
+        *cache = Some(ospf_new.clone());
         if new_statics == statics && ospf_new == ospf {
-            return (ribs, ospf_new);
+            return ribs;
         }
         if attempt + 1 == max_iterations {
             for (old, new) in [(&statics, &new_statics), (&ospf, &ospf_new)] {
@@ -167,5 +183,5 @@ fn igp_fixpoint(
         statics = new_statics;
         ospf = ospf_new;
     }
-    (ribs, ospf)
+    ribs
 }

@@ -468,6 +468,7 @@ pub fn ospf_routes(
                     ad: 110,
                     metric: *m,
                     tag: None,
+                    bgp: None,
                 });
             }
         }

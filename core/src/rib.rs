@@ -29,6 +29,14 @@ pub const P_OSPF_E2: u8 = 6;
 
 pub type Prefix = (u32, u8);
 
+/// BGP attributes a main-RIB route carries (Route.as_path, local_preference, communities).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BgpAttrs {
+    pub as_path: Vec<u32>,
+    pub local_pref: i64,
+    pub communities: Vec<u32>, // sorted
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Route {
     pub vrf: u32, // interned VRF name
@@ -41,6 +49,7 @@ pub struct Route {
     pub ad: i64,
     pub metric: i64,
     pub tag: Option<i64>,
+    pub bgp: Option<std::sync::Arc<BgpAttrs>>,
 }
 
 impl Route {
@@ -91,6 +100,11 @@ impl MainRib {
                 }
             }
         }
+    }
+
+    /// Slot of exactly this prefix.
+    pub fn lpm_exact(&self, p: Prefix) -> Option<usize> {
+        self.index.get(&p).copied()
     }
 
     /// Slot of the longest prefix of length <= max_len containing ip.

@@ -2,8 +2,8 @@
 
 Differential: every fixture, every snapshot under ../shared/reference, generated networks of 12
 and 42 routers with failures, and a Hypothesis property over generator sizes and failure sets.
-Snapshots with BGP (which the core does not implement) are compared with BGP stripped, and must
-never be computed natively as they are.
+Snapshots with a feature the core does not implement (the feature check names it) must never be
+computed natively as they are; they are compared with BGP stripped, so their IGP and FIBs still are.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def test_fixture_equal(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert native_dataplane(snapshot, FailureSet()) is None
         # ... but its IGP and FIBs are still compared
         snapshot = strip_bgp(snapshot)
+    else:
+        assert_equal_dataplanes(strip_bgp(snapshot), label=f"{path} without BGP")
     assert_equal_dataplanes(snapshot, label=str(path))
 
 
@@ -83,13 +85,15 @@ SMALL = {"azs": 3, "pods": 2, "leaves": 4, "spines": 2, "cores": 2}  # 42 router
 @pytest.mark.parametrize("params", [TINY, SMALL], ids=["12-routers", "42-routers"])
 def test_generated_network_equal(params: dict[str, int]) -> None:
     snapshot = generated(**params)
-    assert unsupported_features(snapshot)  # generated networks run BGP
-    stripped = strip_bgp(snapshot)
-    assert_equal_dataplanes(stripped)
-    spine = next(n for n in sorted(stripped.nodes) if "spine" in n)
-    core = next(n for n in sorted(stripped.nodes) if "core" in n)
-    link = next(i for i in sorted(stripped.nodes[core].interfaces) if i.startswith("GigabitEthernet"))
-    assert_equal_dataplanes(stripped, FailureSet(nodes=frozenset({spine}), interfaces=frozenset({(core, link)})))
+    assert unsupported_features(snapshot) == []  # iBGP with reflectors, eBGP, route-maps: all native
+    dp = assert_equal_dataplanes(snapshot)
+    assert any(r.protocol == "ibgp" for r in dp.routes()) and any(r.protocol == "bgp" for r in dp.routes())
+    spine = next(n for n in sorted(snapshot.nodes) if "spine" in n)
+    core = next(n for n in sorted(snapshot.nodes) if "core" in n)
+    link = next(i for i in sorted(snapshot.nodes[core].interfaces) if i.startswith("GigabitEthernet"))
+    failures = FailureSet(nodes=frozenset({spine}), interfaces=frozenset({(core, link)}))
+    assert_equal_dataplanes(snapshot, failures)
+    assert_equal_dataplanes(strip_bgp(snapshot), failures)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -104,7 +108,7 @@ def test_generated_network_equal(params: dict[str, int]) -> None:
 def test_property_random_networks_and_failures(
     azs: int, pods: int, leaves: int, spines: int, cores: int, data: st.DataObject
 ) -> None:
-    snapshot = strip_bgp(generated(azs=azs, pods=pods, leaves=leaves, spines=spines, cores=cores))
+    snapshot = generated(azs=azs, pods=pods, leaves=leaves, spines=spines, cores=cores)
     nodes = sorted(snapshot.nodes)
     ifaces = sorted((n, i) for n in nodes for i in snapshot.nodes[n].interfaces)
     failed_nodes = data.draw(st.frozensets(st.sampled_from(nodes), max_size=2), label="nodes")

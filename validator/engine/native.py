@@ -27,7 +27,9 @@ from ipaddress import IPv4Address, IPv4Network
 from types import ModuleType
 from typing import Any
 
+from validator.engine.native_bgp import BgpInput, bgp_unsupported, run_topology_loop
 from validator.engine.ospf import build_domain
+from validator.engine.routing_policy import community_str
 from validator.engine.topology import compute_active_interfaces, compute_edges, compute_ip_owners
 from validator.engine.types import DataPlane, FailureSet, Fib, Oscillation
 from validator.errors import EngineError, InputError
@@ -36,7 +38,7 @@ from validator.model.snapshot import Snapshot
 
 ENV = "VALIDATOR_ENGINE_CORE"
 MODES = ("python", "native", "auto")
-ABI_VERSION = 3  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
+ABI_VERSION = 4  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
 _NH_TYPES = ("discard", "interface", "ip")
 _REDIST = {"connected": 0, "static": 1, "bgp": 2}
 _ADMIN_LOCAL = 0
@@ -64,12 +66,8 @@ def load_core() -> ModuleType | None:
 
 def unsupported_features(snapshot: Snapshot) -> list[str]:
     """What in this snapshot the native core does not implement (empty = it computes exactly Python's answer)."""
-    reasons: list[str] = []
-    if snapshot.bgp_announcements:
-        reasons.append("BGP announcements")
+    reasons = bgp_unsupported(snapshot)
     for name, node in snapshot.nodes.items():
-        if node.bgp is not None:
-            reasons.append(f"{name}: BGP")
         for proc in node.ospf:
             for rd in proc.redistributions:
                 if rd.protocol not in _REDIST:
@@ -126,8 +124,9 @@ def compute_native(
     failures: FailureSet,
     core: ModuleType | None = None,
     igp_max_iterations: int = IGP_MAX_ITERATIONS,
-) -> DataPlane:
-    """``compute_dataplane`` on the native core; the snapshot must pass :func:`unsupported_features`."""
+) -> DataPlane | None:
+    """``compute_dataplane`` on the native core; the snapshot must pass :func:`unsupported_features`.
+    None when a BGP snapshot did not converge (the Python engine then computes and explains it)."""
     core = core or load_core()
     if core is None:
         raise EngineError(f"the extension validator._core (ABI {ABI_VERSION}) is not built")
@@ -146,7 +145,9 @@ def compute_native(
             gc.enable()
 
 
-def _compute_native(snapshot: Snapshot, failures: FailureSet, core: ModuleType, igp_max_iterations: int) -> DataPlane:
+def _compute_native(
+    snapshot: Snapshot, failures: FailureSet, core: ModuleType, igp_max_iterations: int
+) -> DataPlane | None:
     active = compute_active_interfaces(snapshot, failures)
     edges = compute_edges(snapshot, active)
     ip_owners = compute_ip_owners(snapshot)
@@ -213,82 +214,137 @@ def _compute_native(snapshot: Snapshot, failures: FailureSet, core: ModuleType, 
         (proc_index[a.src], proc_index[a.dst], a.area, intern(a.iface), int(a.nbr_ip), a.cost)
         for a in domain.adjacencies
     ]
-    out, unstable = core.igp_dataplane(intern.names, nodes_in, (procs_in, ifaces_in, adjs_in), igp_max_iterations)
-    return _to_dataplane(
-        snapshot, failures, active, edges, ip_owners, node_names, intern.names, core.PROTOCOLS, out, unstable
-    )
+    ospf_in = (procs_in, ifaces_in, adjs_in)
+    convert = _Converter(node_names, intern.names, core.PROTOCOLS)
+    if any(node.bgp is not None for node in snapshot.nodes.values()):
+        from validator.engine import dataplane  # the topology loop's pieces (dataplane imports this module)
 
-
-def _to_dataplane(
-    snapshot: Snapshot,
-    failures: FailureSet,
-    active: frozenset[tuple[str, str]],
-    edges: tuple[Any, ...],
-    ip_owners: dict[IPv4Address, frozenset[tuple[str, str]]],
-    node_names: list[str],
-    names: list[str],
-    protocols: list[str],
-    out: list[list[tuple[Any, ...]]],
-    unstable: list[tuple[int, int, int]],
-) -> DataPlane:
-    """Rebuild the Python types, sharing equal networks, next hops and actions (as the Python engine's
-    results share little, this also keeps the native data plane's memory smaller)."""
-    nets: dict[tuple[int, int], IPv4Network] = {}
-    hops: dict[tuple[int, int | None, int | None], NextHop] = {}
-    actions: dict[tuple[int | None, int | None, bool], FibAction] = {}
-    ips: dict[int, IPv4Address] = {}
-
-    def ip(v: int | None) -> IPv4Address | None:
-        if v is None:
+        bgp = BgpInput(snapshot, node_index, intern)
+        engine = core.Engine(intern.names, nodes_in, ospf_in, igp_max_iterations, bgp.nodes, bgp.nbrs, bgp.speakers)
+        ctx = dataplane._Context(snapshot, active, edges, ip_owners, {}, domain)
+        done = run_topology_loop(
+            engine,
+            bgp,
+            lambda fibs: dataplane.bgp_topology(ctx, fibs, failures),
+            convert,
+            dataplane.MAX_TOPOLOGY_ITERATIONS,
+        )
+        if done is None:
             return None
-        a = ips.get(v)
-        if a is None:
-            a = ips[v] = IPv4Address(v)
-        return a
-
-    ribs: dict[str, dict[str, list[Route]]] = {}
-    fibs: dict[str, dict[str, Fib]] = {}
-    for node, vrfs in zip(node_names, out, strict=True):
-        node_ribs: dict[str, list[Route]] = {}
-        node_fibs: dict[str, Fib] = {}
-        for vrf_id, routes_in, fib_in in vrfs:
-            vrf = names[vrf_id]
-            routes: list[Route] = []
-            for net, plen, proto, nht, iface, nh_ip, ad, metric, tag in routes_in:
-                network = nets.get((net, plen))
-                if network is None:
-                    network = nets[(net, plen)] = IPv4Network((net, plen))
-                hk = (nht, iface, nh_ip)
-                hop = hops.get(hk)
-                if hop is None:
-                    hop = hops[hk] = NextHop(_NH_TYPES[nht], None if iface is None else names[iface], ip(nh_ip))  # type: ignore[arg-type]
-                routes.append(Route(node, vrf, network, protocols[proto], hop, ad, metric, tag))
-            fib = Fib()
-            for plen, net, entries in fib_in:
-                for ridx, iface, arp, null, chain in entries:
-                    ak = (iface, arp, null)
-                    action = actions.get(ak)
-                    if action is None:
-                        action = actions[ak] = FibAction(None if iface is None else names[iface], ip(arp), null)
-                    fib.add(plen, net, FibEntry(routes[ridx], action, tuple(routes[c] for c in chain)))
-            node_ribs[vrf] = routes
-            node_fibs[vrf] = fib
-        ribs[node] = dict(sorted(node_ribs.items()))
-        fibs[node] = node_fibs
+        ribs, fibs, topology = done
+        return DataPlane(
+            snapshot=snapshot,
+            failures=failures,
+            active_interfaces=active,
+            edges=edges,
+            ribs=ribs,
+            fibs=fibs,
+            bgp_sessions=tuple(topology.sessions),
+            ip_owners=ip_owners,
+        )
+    out, unstable = core.igp_dataplane(intern.names, nodes_in, ospf_in, igp_max_iterations)
+    ribs, fibs = convert(out)
     oscillation = None
     if unstable:
         by_node = sorted({node_names[n] for n, _net, _plen in unstable})
-        prefixes = sorted({str(IPv4Network((net, plen))) for _n, net, plen in unstable})
-        oscillation = Oscillation("igp", prefixes=tuple(prefixes), speakers=tuple(by_node))
+        unstable_nets = sorted({str(IPv4Network((net, plen))) for _n, net, plen in unstable})
+        oscillation = Oscillation("igp", prefixes=tuple(unstable_nets), speakers=tuple(by_node))
     return DataPlane(
         snapshot=snapshot,
         failures=failures,
         active_interfaces=active,
         edges=edges,
-        ribs=dict(sorted(ribs.items())),
+        ribs=ribs,
         fibs=fibs,
         bgp_sessions=(),
         ip_owners=ip_owners,
         converged=not unstable,
         oscillation=oscillation,
     )
+
+
+class _Converter:
+    """Rebuilds the Python types from the core's output, sharing equal networks, next hops, actions
+    and addresses across calls (the Python engine's results share little, so this also keeps the
+    native data plane's memory smaller)."""
+
+    def __init__(self, node_names: list[str], names: list[str], protocols: list[str]) -> None:
+        self.node_names = node_names
+        self.names = names
+        self.protocols = protocols
+        self.nets: dict[tuple[int, int], IPv4Network] = {}
+        self.hops: dict[tuple[int, int | None, int | None], NextHop] = {}
+        self.actions: dict[tuple[int | None, int | None, bool], FibAction] = {}
+        self.ips: dict[int, IPv4Address] = {}
+
+    def ip(self, v: int | None) -> IPv4Address | None:
+        if v is None:
+            return None
+        a = self.ips.get(v)
+        if a is None:
+            a = self.ips[v] = IPv4Address(v)
+        return a
+
+    def __call__(
+        self, out: list[list[tuple[Any, ...]]]
+    ) -> tuple[dict[str, dict[str, list[Route]]], dict[str, dict[str, Fib]]]:
+        names, protocols, nets, hops, actions, ip = (
+            self.names,
+            self.protocols,
+            self.nets,
+            self.hops,
+            self.actions,
+            self.ip,
+        )
+        ribs: dict[str, dict[str, list[Route]]] = {}
+        fibs: dict[str, dict[str, Fib]] = {}
+        for node, vrfs in zip(self.node_names, out, strict=True):
+            node_ribs: dict[str, list[Route]] = {}
+            node_fibs: dict[str, Fib] = {}
+            for vrf_id, routes_in, fib_in, attrs in vrfs:
+                vrf = names[vrf_id]
+                routes: list[Route] = []
+                for net, plen, proto, nht, iface, nh_ip, ad, metric, tag, attr in routes_in:
+                    network = nets.get((net, plen))
+                    if network is None:
+                        network = nets[(net, plen)] = IPv4Network((net, plen))
+                    hk = (nht, iface, nh_ip)
+                    hop = hops.get(hk)
+                    if hop is None:
+                        hop = hops[hk] = NextHop(
+                            _NH_TYPES[nht],  # type: ignore[arg-type]
+                            None if iface is None else names[iface],
+                            ip(nh_ip),
+                        )
+                    if attr is None:
+                        routes.append(Route(node, vrf, network, protocols[proto], hop, ad, metric, tag))
+                    else:
+                        as_path, local_pref, communities = attrs[attr]
+                        routes.append(
+                            Route(
+                                node,
+                                vrf,
+                                network,
+                                protocols[proto],
+                                hop,
+                                ad,
+                                metric,
+                                tag,
+                                as_path=tuple(as_path),
+                                local_preference=local_pref,
+                                communities=tuple(community_str(c) for c in communities),
+                            )
+                        )
+                fib = Fib()
+                for plen, net, entries in fib_in:
+                    for ridx, iface, arp, null, chain in entries:
+                        ak = (iface, arp, null)
+                        action = actions.get(ak)
+                        if action is None:
+                            action = actions[ak] = FibAction(None if iface is None else names[iface], ip(arp), null)
+                        fib.add(plen, net, FibEntry(routes[ridx], action, tuple(routes[c] for c in chain)))
+                node_ribs[vrf] = routes
+                node_fibs[vrf] = fib
+            ribs[node] = dict(sorted(node_ribs.items()))
+            fibs[node] = node_fibs
+        return dict(sorted(ribs.items())), fibs
