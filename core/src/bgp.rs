@@ -447,7 +447,7 @@ pub fn run_bgp(
     cfg: &BgpConfig,
     edges: &[Edge],
     igp: &Igp<'_>,
-    cache: &mut Option<Vec<Vec<Route>>>,
+    cache: &mut Option<crate::ospf::OspfCache>,
     unstable: &mut Vec<(usize, u32, u8)>,
 ) -> (Vec<NodeRibs>, bool) {
     let n = igp.nodes.len();

@@ -2,7 +2,7 @@
 //! BGP: connected/local routes, statics activated against the current RIBs, OSPF, until stable.
 use std::collections::HashMap;
 
-use crate::ospf::{compute_spf, ospf_routes, Domain};
+use crate::ospf::{compute_spf, ospf_routes_cached, Domain, OspfCache};
 use crate::rib::{contains, MainRib, Route, NH_DISCARD, NH_INTERFACE, NH_IP, NO_IFACE, P_STATIC};
 
 /// A static route as Python's feature pass hands it over (inactive/invalid ones already dropped:
@@ -148,12 +148,15 @@ pub fn igp_fixpoint(
     names: &[String],
     max_iterations: usize,
     bgp: &[Vec<Route>],
-    cache: &mut Option<Vec<Vec<Route>>>,
+    cache: &mut Option<OspfCache>,
     unstable: &mut Vec<(usize, u32, u8)>,
 ) -> Vec<NodeRibs> {
     let n = nodes.len();
     let mut statics: Vec<Vec<Route>> = vec![Vec::new(); n];
-    let mut ospf: Vec<Vec<Route>> = cache.clone().unwrap_or_else(|| vec![Vec::new(); n]);
+    let mut ospf: Vec<Vec<Route>> = cache
+        .as_ref()
+        .map(|c| c.routes.clone())
+        .unwrap_or_else(|| vec![Vec::new(); n]);
     let mut ribs = Vec::new();
     for attempt in 0..max_iterations {
         ribs = assemble(nodes, &[&statics, &ospf, bgp]);
@@ -162,8 +165,7 @@ pub fn igp_fixpoint(
             .zip(&ribs)
             .map(|(nd, r)| static_routes(nd, r))
             .collect();
-        let ospf_new = ospf_routes(dom, spf, &ribs, names);
-        *cache = Some(ospf_new.clone());
+        let ospf_new = ospf_routes_cached(dom, spf, &ribs, names, cache);
         if new_statics == statics && ospf_new == ospf {
             return ribs;
         }

@@ -361,7 +361,7 @@ struct Engine {
     dom: Domain,
     spf: ospf::Spf,
     max_iterations: usize,
-    cache: Option<Vec<Vec<Route>>>,
+    cache: Option<ospf::OspfCache>,
     unstable: Vec<(usize, u32, u8)>,
     bgp: bgp::BgpConfig,
 }

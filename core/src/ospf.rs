@@ -384,22 +384,57 @@ fn externals(proc: &Proc, rib: Option<&MainRib>) -> Vec<External> {
 }
 
 /// OSPF main-RIB candidates per node, given the current main RIBs (node -> vrf id -> rib).
-pub fn ospf_routes(
+/// What an IGP round's OSPF computation depends on besides the domain: the redistributed externals.
+/// dataplane.py keeps the OSPF routes while its redistribution signature is unchanged; equal
+/// externals give equal routes, so the core keeps them the same way.
+#[derive(Clone)]
+pub struct OspfCache {
+    pub exts: Vec<Vec<External>>,
+    pub routes: Vec<Vec<Route>>,
+}
+
+pub fn externals_of(dom: &Domain, ribs: &[NodeRibs]) -> Vec<Vec<External>> {
+    dom.procs
+        .iter()
+        .map(|p| externals(p, ribs.get(p.node).and_then(|v| v.ribs.get(&p.vrf))))
+        .collect()
+}
+
+/// OSPF main-RIB candidates per node, reusing the cache when the externals did not change.
+pub fn ospf_routes_cached(
     dom: &Domain,
     spf: &Spf,
     ribs: &[NodeRibs],
     names: &[String],
+    cache: &mut Option<OspfCache>,
+) -> Vec<Vec<Route>> {
+    let exts = externals_of(dom, ribs);
+    if let Some(c) = cache.as_ref() {
+        if c.exts == exts && c.routes.len() == ribs.len() {
+            return c.routes.clone();
+        }
+    }
+    let routes = ospf_routes(dom, spf, &exts, ribs.len(), names);
+    *cache = Some(OspfCache {
+        exts,
+        routes: routes.clone(),
+    });
+    routes
+}
+
+/// OSPF main-RIB candidates per node given every proc's externals.
+pub fn ospf_routes(
+    dom: &Domain,
+    spf: &Spf,
+    exts: &[Vec<External>],
+    n_nodes: usize,
+    names: &[String],
 ) -> Vec<Vec<Route>> {
     let n = dom.procs.len();
-    let mut out: Vec<Vec<Route>> = vec![Vec::new(); ribs.len()];
+    let mut out: Vec<Vec<Route>> = vec![Vec::new(); n_nodes];
     if n == 0 {
         return out;
     }
-    let exts: Vec<Vec<External>> = dom
-        .procs
-        .iter()
-        .map(|p| externals(p, ribs.get(p.node).and_then(|v| v.ribs.get(&p.vrf))))
-        .collect();
     for key in 0..n {
         let proc = &dom.procs[key];
         let mut chosen: OMap<(u8, i64, Hops)> = OMap::new();

@@ -335,14 +335,21 @@ class _Converter:
                                 communities=tuple(community_str(c) for c in communities),
                             )
                         )
-                fib = Fib()
+                # Fib's own layout (prefix length -> network -> entries), filled directly
+                by_len: dict[int, dict[int, list[FibEntry]]] = {}
                 for plen, net, entries in fib_in:
+                    row: list[FibEntry] = []
                     for ridx, iface, arp, null, chain in entries:
                         ak = (iface, arp, null)
                         action = actions.get(ak)
                         if action is None:
                             action = actions[ak] = FibAction(None if iface is None else names[iface], ip(arp), null)
-                        fib.add(plen, net, FibEntry(routes[ridx], action, tuple(routes[c] for c in chain)))
+                        row.append(FibEntry(routes[ridx], action, tuple(routes[c] for c in chain) if chain else ()))
+                    level = by_len.get(plen)
+                    if level is None:
+                        level = by_len[plen] = {}
+                    level[net] = row
+                fib = Fib(by_len)
                 node_ribs[vrf] = routes
                 node_fibs[vrf] = fib
             ribs[node] = dict(sorted(node_ribs.items()))
