@@ -1,6 +1,6 @@
 //! BGP propagation exactly as validator/engine/bgp.py's run_bgp (origination by network
-//! statements, best path and multipath, route reflection, import/export policy), over the session
-//! edges Python's compute_bgp_topology found. Aggregates, redistribution into BGP, external
+//! statements, aggregates, best path and multipath, route reflection, import/export policy), over
+//! the session edges Python's compute_bgp_topology found. Redistribution into BGP, external
 //! announcements, default-originate and add-path are not ported: the feature check keeps such
 //! snapshots on the Python engine.
 use std::collections::HashMap;
@@ -17,6 +17,8 @@ const IBGP_AD: i64 = 200;
 const LOCAL_WEIGHT: i64 = 32768;
 const P_BGP: u8 = 7;
 const P_IBGP: u8 = 8;
+const P_AGGREGATE: u8 = 9;
+const AGGREGATE_AD: i64 = 200;
 
 // BgpRoute.protocol
 const LOCAL: u8 = 0;
@@ -53,6 +55,8 @@ pub struct BgpNode {
     pub multipath_relax: bool,
     pub vrf: u32,
     pub networks: Vec<(Prefix, PolicyRef)>,
+    /// aggregate-address (prefix, summary-only), sorted longest first as bgp.py visits them
+    pub aggregates: Vec<(Prefix, bool)>,
     pub maps: Vec<RouteMap>,
     pub lists: Vec<PrefixList>,
 }
@@ -255,6 +259,50 @@ fn originate(node: &BgpNode, rib: Option<&MainRib>) -> Vec<BRoute> {
     out
 }
 
+fn subnet_of(net: Prefix, p: Prefix) -> bool {
+    net != p && net.1 >= p.1 && net.0 & crate::rib::mask(p.1) == p.0
+}
+
+/// bgp.py _aggregate_routes: active when the candidates hold a strictly more specific prefix.
+fn aggregate_routes(node: &BgpNode, cands: &Cands) -> Vec<BRoute> {
+    let mut present: Vec<Prefix> = cands
+        .order
+        .iter()
+        .filter(|(_, rs)| !rs.is_empty())
+        .map(|(p, _)| *p)
+        .collect();
+    let mut out = Vec::new();
+    for &(p, _summary) in &node.aggregates {
+        if present.iter().any(|&net| subnet_of(net, p)) {
+            out.push(BRoute {
+                net: p.0,
+                plen: p.1,
+                proto: AGGREGATE,
+                nh: None,
+                as_path: Vec::new(),
+                local_pref: 100,
+                med: 0,
+                weight: LOCAL_WEIGHT,
+                origin: 0,
+                communities: Vec::new(),
+                received_from: None,
+                originator_id: None,
+                cluster_list: Vec::new(),
+                from_client: false,
+                tag: None,
+            });
+            present.push(p);
+        }
+    }
+    out
+}
+
+fn suppressed(node: &BgpNode, p: Prefix) -> bool {
+    node.aggregates
+        .iter()
+        .any(|&(a, summary)| summary && subnet_of(p, a))
+}
+
 fn prefix_list_ok(node: &BgpNode, pl: PolicyRef, r: &PRoute) -> bool {
     match pl {
         None => true,
@@ -278,6 +326,9 @@ fn export_route(node: &BgpNode, nb: &Nbr, e: &Edge, r: &BRoute) -> Option<BRoute
         if r.originator_id == Some(e.r_router_id) {
             return None;
         }
+    }
+    if suppressed(node, (r.net, r.plen)) {
+        return None;
     }
     let mut pr = to_policy(r);
     let locally_originated = r.proto == LOCAL || r.proto == AGGREGATE;
@@ -393,7 +444,22 @@ fn main_rib_routes(vrf: u32, rib: &SpeakerRib, out: &mut Vec<Route>) {
         if best.proto == LOCAL {
             continue;
         }
-        // aggregates are not ported (feature check)
+        if best.proto == AGGREGATE {
+            out.push(Route {
+                vrf,
+                net: p.0,
+                plen: p.1,
+                proto: P_AGGREGATE,
+                nh_type: crate::rib::NH_DISCARD,
+                nh_iface: NO_IFACE,
+                nh_ip: None,
+                ad: AGGREGATE_AD,
+                metric: best.med,
+                tag: None,
+                bgp: None,
+            });
+            continue;
+        }
         let mut seen: Vec<Option<u32>> = Vec::new();
         for r in paths {
             if !(r.proto == EBGP || r.proto == IBGP) || seen.contains(&r.nh) {
@@ -493,6 +559,11 @@ pub fn run_bgp(
                     if ok {
                         cands.push(r.clone());
                     }
+                }
+            }
+            if vrf == node.vrf {
+                for agg in aggregate_routes(node, &cands) {
+                    cands.push(agg);
                 }
             }
             ribs.push(select_paths(cands, mrib, node));

@@ -17,7 +17,7 @@ use ospf::{Adj, Domain, Proc, Redist};
 use rib::{Route, NH_DISCARD, NH_INTERFACE, NO_IFACE, PROTOCOLS};
 
 /// Version of the serialised contract with native.py; it refuses a core whose version differs.
-const ABI_VERSION: u32 = 4;
+const ABI_VERSION: u32 = 5;
 
 /// Base route: (vrf, net, plen, proto, nh_type, iface, nh_ip, ad, metric, tag)
 type BaseIn = (
@@ -313,6 +313,7 @@ type BgpNodeIn = (
     bool,
     u32,
     Vec<(u32, u8, i64)>,
+    Vec<(u32, u8, bool)>,
     Vec<Vec<ClauseIn>>,
     Vec<Vec<policy::PrefixLine>>,
 );
@@ -394,6 +395,7 @@ impl Engine {
                         relax,
                         vrf,
                         networks,
+                        aggregates,
                         maps,
                         lists,
                     )| {
@@ -409,6 +411,10 @@ impl Engine {
                             networks: networks
                                 .into_iter()
                                 .map(|(n, l, p)| ((n, l), pref(p)))
+                                .collect(),
+                            aggregates: aggregates
+                                .into_iter()
+                                .map(|(n, l, summary)| ((n, l), summary))
                                 .collect(),
                             maps: maps
                                 .into_iter()

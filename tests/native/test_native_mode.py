@@ -15,7 +15,7 @@ from validator.errors import EngineError, InputError
 from validator.snapshot.folder import load_snapshot
 
 OSPF_ONLY = FIXTURES / "native" / "ospf-areas"
-WITH_BGP = FIXTURES / "region" / "base"
+WITH_BGP = FIXTURES / "fidelity" / "bgp" / "open"  # an as-path list match: not ported
 
 
 def test_python_mode_never_uses_the_core(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,8 +38,8 @@ def test_supported_snapshot_goes_native(mode: str, monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize("mode", ["auto", "native"])
 def test_unsupported_bgp_snapshot_goes_to_python(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(native.ENV, mode)
-    snapshot = load_snapshot(WITH_BGP)  # aggregate-address is not ported
-    assert any("aggregate-address" in r for r in native.unsupported_features(snapshot))
+    snapshot = load_snapshot(WITH_BGP)
+    assert any("MatchAsPath" in r for r in native.unsupported_features(snapshot))
     if native.load_core() is not None:
         assert native.native_dataplane(snapshot, FailureSet()) is None
     with pytest.raises(EngineError, match="does not support"):

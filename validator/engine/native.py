@@ -38,7 +38,7 @@ from validator.model.snapshot import Snapshot
 
 ENV = "VALIDATOR_ENGINE_CORE"
 MODES = ("python", "native", "auto")
-ABI_VERSION = 4  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
+ABI_VERSION = 5  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
 _NH_TYPES = ("discard", "interface", "ip")
 _REDIST = {"connected": 0, "static": 1, "bgp": 2}
 _ADMIN_LOCAL = 0

@@ -3,7 +3,7 @@ topology loop of ``engine/dataplane.py`` with the native core doing the routing.
 
 Python keeps the BGP session topology (``dataplane.bgp_topology``: sessions checked with the real
 flow tracer over the current FIBs, filters included); the core runs ``run_bgp`` with its IGP
-fixed points in between. Whatever the core does not port (aggregates, redistribution into BGP,
+fixed points in between. Whatever the core does not port (redistribution into BGP,
 external announcements, default-originate, add-path, route-maps matching ACLs, community or
 as-path lists) is named by :func:`bgp_unsupported`, which sends the whole snapshot to Python.
 A run that does not converge is not answered natively either: the Python engine then computes it
@@ -71,8 +71,6 @@ def bgp_unsupported(snapshot: Snapshot) -> list[str]:
         proc = node.bgp
         if proc is None:
             continue
-        if proc.aggregates:
-            reasons.append(f"{name}: BGP aggregate-address")
         if proc.redistributions:
             reasons.append(f"{name}: redistribution into BGP")
         for nb in proc.neighbors:
@@ -147,6 +145,11 @@ class BgpInput:
             networks = [
                 (int(n.prefix.network_address), n.prefix.prefixlen, _ref(n.route_map, maps)) for n in proc.networks
             ]
+            # bgp.py _aggregate_routes visits them longest first (a stable sort)
+            aggregates = [
+                (int(a.prefix.network_address), a.prefix.prefixlen, a.summary_only)
+                for a in sorted(proc.aggregates, key=lambda a: -a.prefix.prefixlen)
+            ]
             self.nodes.append(
                 (
                     proc.local_as,
@@ -158,6 +161,7 @@ class BgpInput:
                     proc.multipath_relax,
                     intern(proc.vrf),
                     networks,
+                    aggregates,
                     compiled_maps,
                     compiled_lists,
                 )
