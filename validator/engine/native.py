@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network
 from types import ModuleType
 from typing import Any
@@ -263,6 +264,69 @@ def _compute_native(
     )
 
 
+class _LazyFib(Fib):
+    """A FIB whose entries are built from the core's output on first use: a lookup builds the
+    entries of the one prefix it hits; anything touching the whole table (``entries``, ``add``,
+    the ``_by_len``/``_lens`` attributes the incremental engine reads) builds all of it first.
+    Tracing a few flows (the BGP session checks, most policies) then never pays for the rest."""
+
+    def __init__(self, raw: list[tuple[Any, ...]], make: Callable[[list[tuple[Any, ...]]], list[FibEntry]]) -> None:
+        # Fib.__init__ is not called: its attributes are the properties below
+        self._raw = raw
+        self._make = make
+        self._index: dict[tuple[int, int], int] | None = None
+        self._rows: dict[int, list[FibEntry]] = {}
+        self._raw_lens = sorted({plen for plen, _net, _entries in raw}, reverse=True)
+        self._full: tuple[dict[int, dict[int, list[FibEntry]]], list[int]] | None = None
+
+    def _row(self, i: int) -> list[FibEntry]:
+        row = self._rows.get(i)
+        if row is None:
+            row = self._rows[i] = self._make(self._raw[i][2])
+        return row
+
+    def _materialize(self) -> tuple[dict[int, dict[int, list[FibEntry]]], list[int]]:
+        if self._full is None:
+            by_len: dict[int, dict[int, list[FibEntry]]] = {}
+            for i, (plen, net, _entries) in enumerate(self._raw):
+                level = by_len.get(plen)
+                if level is None:
+                    level = by_len[plen] = {}
+                level[net] = self._row(i)
+            self._full = (by_len, sorted(by_len, reverse=True))
+        return self._full
+
+    @property
+    def _by_len(self) -> dict[int, dict[int, list[FibEntry]]]:
+        return self._materialize()[0]
+
+    @_by_len.setter
+    def _by_len(self, value: dict[int, dict[int, list[FibEntry]]]) -> None:
+        self._full = (value, self._materialize()[1])
+
+    @property
+    def _lens(self) -> list[int]:
+        return self._materialize()[1]
+
+    @_lens.setter
+    def _lens(self, value: list[int]) -> None:
+        self._full = (self._materialize()[0], value)
+
+    def lookup(self, ip: IPv4Address) -> list[FibEntry]:
+        if self._full is not None:
+            return super().lookup(ip)
+        index = self._index
+        if index is None:
+            index = self._index = {(plen, net): i for i, (plen, net, _e) in enumerate(self._raw)}
+        addr = int(ip)
+        for plen in self._raw_lens:
+            mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
+            i = index.get((plen, addr & mask))
+            if i is not None:
+                return self._row(i)
+        return []
+
+
 class _Converter:
     """Rebuilds the Python types from the core's output, sharing equal networks, next hops, actions
     and addresses across calls (the Python engine's results share little, so this also keeps the
@@ -276,6 +340,7 @@ class _Converter:
         self.hops: dict[tuple[int, int | None, int | None], NextHop] = {}
         self.actions: dict[tuple[int | None, int | None, bool], FibAction] = {}
         self.ips: dict[int, IPv4Address] = {}
+        self.routes: dict[tuple[Any, ...], Route] = {}
 
     def ip(self, v: int | None) -> IPv4Address | None:
         if v is None:
@@ -296,6 +361,7 @@ class _Converter:
             self.actions,
             self.ip,
         )
+        known = self.routes
         ribs: dict[str, dict[str, list[Route]]] = {}
         fibs: dict[str, dict[str, Fib]] = {}
         for node, vrfs in zip(self.node_names, out, strict=True):
@@ -304,24 +370,32 @@ class _Converter:
             for vrf_id, routes_in, fib_in, attrs in vrfs:
                 vrf = names[vrf_id]
                 routes: list[Route] = []
-                for net, plen, proto, nht, iface, nh_ip, ad, metric, tag, attr in routes_in:
-                    network = nets.get((net, plen))
-                    if network is None:
-                        network = nets[(net, plen)] = IPv4Network((net, plen))
-                    hk = (nht, iface, nh_ip)
-                    hop = hops.get(hk)
-                    if hop is None:
-                        hop = hops[hk] = NextHop(
-                            _NH_TYPES[nht],  # type: ignore[arg-type]
-                            None if iface is None else names[iface],
-                            ip(nh_ip),
-                        )
+                for t in routes_in:
+                    # the same route in an earlier conversion of this run (the IGP routes, between
+                    # the topology rounds) is the same object: looking it up is cheaper than building it
+                    net, plen, proto, nht, iface, nh_ip, ad, metric, tag, attr = t
                     if attr is None:
-                        routes.append(Route(node, vrf, network, protocols[proto], hop, ad, metric, tag))
+                        key: tuple[Any, ...] = (node, vrf_id, t)
                     else:
                         as_path, local_pref, communities = attrs[attr]
-                        routes.append(
-                            Route(
+                        key = (node, vrf_id, t[:9], tuple(as_path), local_pref, tuple(communities))
+                    route = known.get(key)
+                    if route is None:
+                        network = nets.get((net, plen))
+                        if network is None:
+                            network = nets[(net, plen)] = IPv4Network((net, plen))
+                        hk = (nht, iface, nh_ip)
+                        hop = hops.get(hk)
+                        if hop is None:
+                            hop = hops[hk] = NextHop(
+                                _NH_TYPES[nht],  # type: ignore[arg-type]
+                                None if iface is None else names[iface],
+                                ip(nh_ip),
+                            )
+                        if attr is None:
+                            route = Route(node, vrf, network, protocols[proto], hop, ad, metric, tag)
+                        else:
+                            route = Route(
                                 node,
                                 vrf,
                                 network,
@@ -334,10 +408,10 @@ class _Converter:
                                 local_preference=local_pref,
                                 communities=tuple(community_str(c) for c in communities),
                             )
-                        )
-                # Fib's own layout (prefix length -> network -> entries), filled directly
-                by_len: dict[int, dict[int, list[FibEntry]]] = {}
-                for plen, net, entries in fib_in:
+                        known[key] = route
+                    routes.append(route)
+
+                def make(entries: list[tuple[Any, ...]], routes: list[Route] = routes) -> list[FibEntry]:
                     row: list[FibEntry] = []
                     for ridx, iface, arp, null, chain in entries:
                         ak = (iface, arp, null)
@@ -345,11 +419,9 @@ class _Converter:
                         if action is None:
                             action = actions[ak] = FibAction(None if iface is None else names[iface], ip(arp), null)
                         row.append(FibEntry(routes[ridx], action, tuple(routes[c] for c in chain) if chain else ()))
-                    level = by_len.get(plen)
-                    if level is None:
-                        level = by_len[plen] = {}
-                    level[net] = row
-                fib = Fib(by_len)
+                    return row
+
+                fib: Fib = _LazyFib(fib_in, make)
                 node_ribs[vrf] = routes
                 node_fibs[vrf] = fib
             ribs[node] = dict(sorted(node_ribs.items()))
