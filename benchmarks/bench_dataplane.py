@@ -6,6 +6,14 @@ peak memory) are what benchmarks/README.md records per engine version.
 
     python benchmarks/bench_dataplane.py SNAPSHOT [--runs 3] [--reachability] [--profile OUT.prof]
     python benchmarks/bench_dataplane.py --preset large [--keep DIR]   # generate, then measure
+    python benchmarks/bench_dataplane.py SNAPSHOT --core native [--igp-only]
+    python benchmarks/bench_dataplane.py --compare [--sizes tiny,small,medium,large] [--igp-only]
+
+``--core`` picks the data-plane core (VALIDATOR_ENGINE_CORE); the result names the core that
+actually ran, since ``auto``/``native`` send snapshots with unsupported features (BGP) to Python.
+``--igp-only`` strips BGP first (what the native core implements today). ``--compare`` runs Python
+and native side by side per size, each in its own process so peak RSS is per core, and prints
+the ratio of CPU seconds (wall time on a shared machine measures the neighbours).
 
 ``SNAPSHOT`` is a snapshot folder, or a gen_network.py output folder (its ``snapshot/`` is used).
 """
@@ -16,16 +24,18 @@ import argparse
 import cProfile
 import gc
 import json
+import os
 import pstats
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Any
@@ -35,6 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_network import PRESETS, generate
 
 from validator.engine.dataplane import compute_dataplane
+from validator.engine.native import ENV as CORE_ENV
+from validator.engine.native import core_mode, load_core, unsupported_features
 from validator.engine.traceroute import trace
 from validator.engine.types import DataPlane
 from validator.model.flow import Flow
@@ -49,6 +61,8 @@ class BenchResult:
     parse_warnings: int
     load_seconds: float
     runs: list[float]
+    cpu_runs: list[float]
+    core: str  # the core that computed the data plane: "native", or "python" (with why)
     routes: int
     fib_entries: int
     bgp_sessions: dict[str, int]
@@ -61,8 +75,35 @@ class BenchResult:
     def median(self) -> float:
         return statistics.median(self.runs)
 
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_runs)
+
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "median_seconds": self.median}
+        return {**asdict(self), "median_seconds": self.median, "median_cpu_seconds": self.cpu_median}
+
+
+def strip_bgp(snapshot: Snapshot) -> Snapshot:
+    """The snapshot without BGP and OSPF redistribution route-maps: what the native core computes today."""
+    nodes = {}
+    for name, node in snapshot.nodes.items():
+        procs = tuple(
+            replace(p, redistributions=tuple(replace(r, route_map=None) for r in p.redistributions)) for p in node.ospf
+        )
+        nodes[name] = replace(node, bgp=None, ospf=procs)
+    return replace(snapshot, nodes=nodes, bgp_announcements=())
+
+
+def core_used(snapshot: Snapshot) -> str:
+    """Which core compute_dataplane runs on this snapshot under the current VALIDATOR_ENGINE_CORE."""
+    if core_mode() == "python":
+        return "python"
+    if load_core() is None:
+        return "python (extension not built)"
+    reasons = unsupported_features(snapshot)
+    if reasons:
+        return f"python (native unsupported: {reasons[0]}{' ...' if len(reasons) > 1 else ''})"
+    return "native"
 
 
 def resolve_snapshot_dir(path: str | Path) -> Path:
@@ -145,19 +186,24 @@ def bench(
     reachability: bool = False,
     measure_tracemalloc: bool = False,
     profile_out: str | None = None,
+    igp_only: bool = False,
 ) -> BenchResult:
     snap_dir = resolve_snapshot_dir(path)
     t0 = time.perf_counter()
     snapshot = load_snapshot(snap_dir)
+    if igp_only:
+        snapshot = strip_bgp(snapshot)
     load_s = time.perf_counter() - t0
     times: list[float] = []
+    cpu_times: list[float] = []
     dp: DataPlane | None = None
     for _ in range(runs):
         dp = None
         gc.collect()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         dp = compute_dataplane(snapshot)
         times.append(time.perf_counter() - t0)
+        cpu_times.append(time.process_time() - c0)
     assert dp is not None
     peak_rss = _peak_rss_mib()
     tm_peak: float | None = None
@@ -181,6 +227,8 @@ def bench(
         parse_warnings=len(snapshot.warnings),
         load_seconds=load_s,
         runs=times,
+        cpu_runs=cpu_times,
+        core=core_used(snapshot) + (" [igp-only]" if igp_only else ""),
         routes=len(dp.routes()),
         fib_entries=fib_entry_count(dp),
         bgp_sessions=dict(Counter(s.status for s in dp.bgp_sessions)),
@@ -200,8 +248,9 @@ def _report(r: BenchResult) -> str:
         f"snapshot          {r.snapshot}",
         f"nodes             {r.nodes} (parse warnings: {r.parse_warnings})",
         f"load              {r.load_seconds:.2f} s",
+        f"core              {r.core}",
         f"compute_dataplane median {r.median:.2f} s over {len(r.runs)} run(s) "
-        f"(min {min(r.runs):.2f}, max {max(r.runs):.2f})",
+        f"(min {min(r.runs):.2f}, max {max(r.runs):.2f}); CPU median {r.cpu_median:.2f} s",
         f"routes            {r.routes}",
         f"FIB entries       {r.fib_entries}",
         f"BGP sessions      {r.bgp_sessions}",
@@ -220,11 +269,72 @@ def _report(r: BenchResult) -> str:
     return "\n".join(lines)
 
 
+# --- Python and native side by side ------------------------------------------------------------------
+
+COMPARE_SIZES = ("tiny", "small", "medium", "large")  # 12 / 42 / 150 / 510 routers
+
+
+def _run_child(path: str, core: str, runs: int, igp_only: bool) -> dict[str, Any]:
+    """One core on one snapshot in a fresh process, so ru_maxrss is that core's own peak."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), path, "--core", core, "--runs", str(runs), "--json"]
+    if igp_only:
+        cmd.append("--igp-only")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, CORE_ENV: core}, check=False)
+    if proc.returncode not in (0, 1) or not proc.stdout.strip():
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def compare(sizes: list[str], runs: int, igp_only: bool, keep: str | None = None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-compare-") as tmp:
+        for size in sizes:
+            out = Path(keep or tmp) / size
+            summary = generate(out, **PRESETS[size])
+            py = _run_child(summary["snapshot"], "python", runs, igp_only)
+            nat = _run_child(summary["snapshot"], "native", runs, igp_only)
+            row = {
+                "size": size,
+                "routers": summary["routers"],
+                "routes": py["routes"],
+                "same_counts": (py["routes"], py["fib_entries"]) == (nat["routes"], nat["fib_entries"]),
+                "python": py,
+                "native": nat,
+                "cpu_ratio": py["median_cpu_seconds"] / max(nat["median_cpu_seconds"], 1e-9),
+                "wall_ratio": py["median_seconds"] / max(nat["median_seconds"], 1e-9),
+            }
+            rows.append(row)
+            print(_compare_line(row), file=sys.stderr, flush=True)
+    return rows
+
+
+def _compare_header() -> str:
+    return (
+        f"{'size':7} {'routers':>7} {'routes':>8} | {'python cpu s':>12} {'RSS MiB':>8} | "
+        f"{'native cpu s':>12} {'RSS MiB':>8} | {'ratio':>6} | core that ran"
+    )
+
+
+def _compare_line(row: dict[str, Any]) -> str:
+    py, nat = row["python"], row["native"]
+    flag = "" if row["same_counts"] else "  ROUTE/FIB COUNTS DIFFER"
+    return (
+        f"{row['size']:7} {row['routers']:>7} {row['routes']:>8} | {py['median_cpu_seconds']:>12.2f} "
+        f"{py['peak_rss_mib']:>8.0f} | {nat['median_cpu_seconds']:>12.2f} {nat['peak_rss_mib']:>8.0f} | "
+        f"{row['cpu_ratio']:>5.1f}x | {nat['core']}{flag}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument("snapshot", nargs="?", help="snapshot folder (or gen_network.py output folder)")
     src.add_argument("--preset", choices=sorted(PRESETS), help="generate a network of this size first")
+    src.add_argument("--compare", action="store_true", help="Python and native side by side per size")
+    parser.add_argument("--sizes", default=",".join(COMPARE_SIZES), help="with --compare: presets, comma-separated")
+    parser.add_argument("--core", choices=["python", "native", "auto"], help="set VALIDATOR_ENGINE_CORE")
+    parser.add_argument("--igp-only", action="store_true", help="strip BGP first (what the native core covers)")
     parser.add_argument("--keep", help="with --preset: generate into this folder (default: a temporary one)")
     parser.add_argument("--runs", type=int, default=3, help="timed compute_dataplane runs (median reported)")
     parser.add_argument("--reachability", action="store_true", help="trace host flows between every AZ pair")
@@ -234,6 +344,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be >= 1")
+    if args.core:
+        os.environ[CORE_ENV] = args.core
+    if args.compare:
+        sizes = [x.strip() for x in args.sizes.split(",") if x.strip()]
+        unknown = [x for x in sizes if x not in PRESETS]
+        if unknown:
+            parser.error(f"--sizes: unknown preset(s) {unknown}; known: {sorted(PRESETS)}")
+        print(_compare_header(), file=sys.stderr)
+        rows = compare(sizes, args.runs, args.igp_only, args.keep)
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            print(_compare_header())
+            print("\n".join(_compare_line(r) for r in rows))
+        return 0 if all(r["same_counts"] for r in rows) else 1
     tmp: tempfile.TemporaryDirectory[str] | None = None
     if args.preset:
         out = args.keep
@@ -254,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
             reachability=args.reachability,
             measure_tracemalloc=args.tracemalloc,
             profile_out=args.profile,
+            igp_only=args.igp_only,
         )
     finally:
         if tmp is not None:

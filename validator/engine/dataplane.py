@@ -19,6 +19,7 @@ from validator.engine.bgp import (
     run_bgp,
 )
 from validator.engine.fib import build_fib
+from validator.engine.native import native_dataplane
 from validator.engine.ospf import OspfDomain, build_domain, compute_ospf_routes
 from validator.engine.rib import MainRib, connected_and_local_routes, static_routes
 from validator.engine.topology import (
@@ -57,6 +58,15 @@ _NO_FAILURES = FailureSet()
 
 
 def compute_dataplane(snapshot: Snapshot, failures: FailureSet = _NO_FAILURES) -> DataPlane:
+    # the compiled core, when VALIDATOR_ENGINE_CORE and its feature check allow (engine/native.py)
+    native = native_dataplane(snapshot, failures, IGP_MAX_ITERATIONS)
+    if native is not None:
+        return native
+    return compute_dataplane_python(snapshot, failures)
+
+
+def compute_dataplane_python(snapshot: Snapshot, failures: FailureSet = _NO_FAILURES) -> DataPlane:
+    """The reference engine: the specification the native core is tested equal to."""
     active = compute_active_interfaces(snapshot, failures)
     edges = compute_edges(snapshot, active)
     ctx = _Context(

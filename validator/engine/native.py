@@ -1,0 +1,429 @@
+"""Choosing and driving the compiled data-plane core (``validator._core``, the Rust crate in ``core/``).
+
+The Python engine (``engine/dataplane.py`` and the modules it calls) is the specification and the
+fallback; the native core is an implementation of the same functions over compact integer data.
+``VALIDATOR_ENGINE_CORE`` picks it:
+
+- ``python``: never touch the extension;
+- ``native``: the extension must import (else an engine error, exit 3); a snapshot using a feature
+  the core does not implement still goes to Python, since a wrong answer is never an option;
+- ``auto`` (default): native when the extension imports and the snapshot passes the feature check.
+
+The feature check (:func:`unsupported_features`) is explicit and per snapshot: anything the core
+does not port (today: BGP of any kind, OSPF redistribution through a defined route-map) sends the
+whole snapshot to Python, so an unsupported feature can never produce a native answer.
+
+The model is serialised once into tuples of integers (IPv4 addresses and networks as ints) and
+indices into one table of interned strings (interface and VRF names); the core returns RIBs and
+FIBs in the same shape, which :func:`_to_dataplane` rebuilds as the Python ``DataPlane`` types so
+every check, trace and report runs unchanged.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Callable
+from ipaddress import IPv4Address, IPv4Network
+from types import ModuleType
+from typing import Any
+
+from validator.engine.native_bgp import BgpInput, bgp_unsupported, run_topology_loop
+from validator.engine.ospf import build_domain
+from validator.engine.routing_policy import community_str
+from validator.engine.topology import compute_active_interfaces, compute_edges, compute_ip_owners
+from validator.engine.types import DataPlane, FailureSet, Fib, Oscillation
+from validator.errors import EngineError, InputError
+from validator.model.dataplane import FibAction, FibEntry, NextHop, Route
+from validator.model.snapshot import Snapshot
+
+ENV = "VALIDATOR_ENGINE_CORE"
+MODES = ("python", "native", "auto")
+ABI_VERSION = 5  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
+_NH_TYPES = ("discard", "interface", "ip")
+_REDIST = {"connected": 0, "static": 1, "bgp": 2}
+_ADMIN_LOCAL = 0
+
+
+def core_mode() -> str:
+    """The requested core; a misspelt value is bad input, not a silent fallback."""
+    mode = os.environ.get(ENV, "auto").strip().lower() or "auto"
+    if mode not in MODES:
+        raise InputError(f"{ENV}={os.environ.get(ENV)!r}: expected one of {', '.join(MODES)}")
+    return mode
+
+
+def load_core() -> ModuleType | None:
+    """The extension module, or None when it is not built (or built from another contract version)."""
+    try:
+        from validator import _core  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    core: ModuleType = _core
+    if getattr(core, "ABI_VERSION", None) != ABI_VERSION:
+        return None
+    return core
+
+
+def unsupported_features(snapshot: Snapshot) -> list[str]:
+    """What in this snapshot the native core does not implement (empty = it computes exactly Python's answer)."""
+    reasons = bgp_unsupported(snapshot)
+    for name, node in snapshot.nodes.items():
+        for proc in node.ospf:
+            for rd in proc.redistributions:
+                if rd.protocol not in _REDIST:
+                    reasons.append(f"{name}: OSPF redistribution of {rd.protocol}")
+                # an undefined route-map permits unchanged (run_policy, undefined_denies=False)
+                if rd.route_map is not None and rd.route_map in node.route_maps:
+                    reasons.append(f"{name}: OSPF redistribution route-map {rd.route_map}")
+    return reasons
+
+
+IGP_MAX_ITERATIONS = 50  # as engine/dataplane.py, whose hook passes its own value
+
+
+def native_dataplane(
+    snapshot: Snapshot, failures: FailureSet, igp_max_iterations: int = IGP_MAX_ITERATIONS
+) -> DataPlane | None:
+    """The data plane from the native core when the mode and the feature check allow it, else None
+    (the caller then runs the Python engine)."""
+    mode = core_mode()
+    if mode == "python":
+        return None
+    core = load_core()
+    if core is None:
+        if mode == "native":
+            raise EngineError(
+                f"{ENV}=native but the extension validator._core (ABI {ABI_VERSION}) is not built: "
+                "reinstall with `pip install -e .` (needs cargo) or use a prebuilt wheel"
+            )
+        return None
+    if unsupported_features(snapshot):
+        return None
+    return compute_native(snapshot, failures, core, igp_max_iterations)
+
+
+class _Interner:
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.ids: dict[str, int] = {}
+
+    def __call__(self, name: str) -> int:
+        i = self.ids.get(name)
+        if i is None:
+            i = self.ids[name] = len(self.names)
+            self.names.append(name)
+        return i
+
+
+def _net(n: IPv4Network) -> tuple[int, int]:
+    return int(n.network_address), n.prefixlen
+
+
+def compute_native(
+    snapshot: Snapshot,
+    failures: FailureSet,
+    core: ModuleType | None = None,
+    igp_max_iterations: int = IGP_MAX_ITERATIONS,
+) -> DataPlane | None:
+    """``compute_dataplane`` on the native core; the snapshot must pass :func:`unsupported_features`.
+    None when a BGP snapshot did not converge (the Python engine then computes and explains it)."""
+    core = core or load_core()
+    if core is None:
+        raise EngineError(f"the extension validator._core (ABI {ABI_VERSION}) is not built")
+    reasons = unsupported_features(snapshot)
+    if reasons:
+        raise EngineError(f"native core does not support: {'; '.join(reasons[:3])}")
+    # the core's results become hundreds of thousands of Python objects and no reference cycles:
+    # with the cyclic collector on, its repeated full passes over the growing heap cost more than
+    # building the objects (measured: over a third of the time at 150 routers)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _compute_native(snapshot, failures, core, igp_max_iterations)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _compute_native(
+    snapshot: Snapshot, failures: FailureSet, core: ModuleType, igp_max_iterations: int
+) -> DataPlane | None:
+    active = compute_active_interfaces(snapshot, failures)
+    edges = compute_edges(snapshot, active)
+    ip_owners = compute_ip_owners(snapshot)
+    domain = build_domain(snapshot, active, edges)
+    intern = _Interner()
+    intern("default")
+    node_names = list(snapshot.nodes)
+    node_index = {n: i for i, n in enumerate(node_names)}
+    nodes_in: list[tuple[list[int], list[tuple[Any, ...]], list[tuple[Any, ...]]]] = []
+    for name, node in snapshot.nodes.items():
+        vrfs = [intern("default")]
+        base: list[tuple[Any, ...]] = []
+        for iface in node.interfaces.values():
+            v = intern(iface.vrf)
+            if v not in vrfs:
+                vrfs.append(v)
+            # rib.py connected_and_local_routes
+            if (name, iface.name) not in active:
+                continue
+            i = intern(iface.name)
+            for addr in iface.addresses:
+                net, plen = _net(addr.network)
+                base.append((v, net, plen, 0, 1, i, None, 0, 0, None))
+                if plen < 32:
+                    base.append((v, int(addr.ip), 32, 1, 1, i, None, _ADMIN_LOCAL, 0, None))
+        statics: list[tuple[Any, ...]] = []
+        for sr in node.static_routes:
+            # rib.py static_routes: what never installs is dropped here, what depends on the RIB is kind 2
+            net, plen = _net(sr.network)
+            head = (intern(sr.vrf), net, plen)
+            tail = (sr.admin_distance, sr.tag)
+            ip = int(sr.next_hop_ip) if sr.next_hop_ip is not None else None
+            if sr.discard or (sr.next_hop_interface is not None and sr.next_hop_interface.lower().startswith("null")):
+                statics.append((*head, 0, 0, None, *tail))
+            elif sr.next_hop_interface is not None:
+                if (name, sr.next_hop_interface) in active:
+                    statics.append((*head, 1, intern(sr.next_hop_interface), ip, *tail))
+            elif ip is not None:
+                statics.append((*head, 2, 0, ip, *tail))
+        nodes_in.append((vrfs, base, statics))
+    proc_keys = list(domain.procs)
+    proc_index = {k: i for i, k in enumerate(proc_keys)}
+    rank = {k: i for i, k in enumerate(sorted(proc_keys))}
+    procs_in = [
+        (
+            node_index[k[0]],
+            intern(k[1]),
+            rank[k],
+            p.default_metric,
+            [(_REDIST[r.protocol], r.subnets, r.metric, r.metric_type) for r in p.redistributions],
+        )
+        for k, p in domain.procs.items()
+    ]
+    ifaces_in: list[tuple[int, int, int, list[tuple[int, int]]]] = []
+    for key, ois in domain.ifaces.items():
+        for oi in ois:
+            assert oi.iface.ospf is not None
+            if oi.iface.kind == "loopback" and oi.iface.ospf.network_type != "point-to-point":
+                prefixes = [(int(a.ip), 32) for a in oi.iface.addresses]  # ospf.py _advertised_prefixes
+            else:
+                prefixes = [_net(a.network) for a in oi.iface.addresses]
+            ifaces_in.append((proc_index[key], oi.area, oi.cost, prefixes))
+    adjs_in = [
+        (proc_index[a.src], proc_index[a.dst], a.area, intern(a.iface), int(a.nbr_ip), a.cost)
+        for a in domain.adjacencies
+    ]
+    ospf_in = (procs_in, ifaces_in, adjs_in)
+    convert = _Converter(node_names, intern.names, core.PROTOCOLS)
+    if any(node.bgp is not None for node in snapshot.nodes.values()):
+        from validator.engine import dataplane  # the topology loop's pieces (dataplane imports this module)
+
+        bgp = BgpInput(snapshot, node_index, intern)
+        engine = core.Engine(intern.names, nodes_in, ospf_in, igp_max_iterations, bgp.nodes, bgp.nbrs, bgp.speakers)
+        ctx = dataplane._Context(snapshot, active, edges, ip_owners, {}, domain)
+        done = run_topology_loop(
+            engine,
+            bgp,
+            lambda fibs: dataplane.bgp_topology(ctx, fibs, failures),
+            convert,
+            dataplane.MAX_TOPOLOGY_ITERATIONS,
+        )
+        if done is None:
+            return None
+        ribs, fibs, topology = done
+        return DataPlane(
+            snapshot=snapshot,
+            failures=failures,
+            active_interfaces=active,
+            edges=edges,
+            ribs=ribs,
+            fibs=fibs,
+            bgp_sessions=tuple(topology.sessions),
+            ip_owners=ip_owners,
+        )
+    out, unstable = core.igp_dataplane(intern.names, nodes_in, ospf_in, igp_max_iterations)
+    ribs, fibs = convert(out)
+    oscillation = None
+    if unstable:
+        by_node = sorted({node_names[n] for n, _net, _plen in unstable})
+        unstable_nets = sorted({str(IPv4Network((net, plen))) for _n, net, plen in unstable})
+        oscillation = Oscillation("igp", prefixes=tuple(unstable_nets), speakers=tuple(by_node))
+    return DataPlane(
+        snapshot=snapshot,
+        failures=failures,
+        active_interfaces=active,
+        edges=edges,
+        ribs=ribs,
+        fibs=fibs,
+        bgp_sessions=(),
+        ip_owners=ip_owners,
+        converged=not unstable,
+        oscillation=oscillation,
+    )
+
+
+class _LazyFib(Fib):
+    """A FIB whose entries are built from the core's output on first use: a lookup builds the
+    entries of the one prefix it hits; anything touching the whole table (``entries``, ``add``,
+    the ``_by_len``/``_lens`` attributes the incremental engine reads) builds all of it first.
+    Tracing a few flows (the BGP session checks, most policies) then never pays for the rest."""
+
+    def __init__(self, raw: list[tuple[Any, ...]], make: Callable[[list[tuple[Any, ...]]], list[FibEntry]]) -> None:
+        # Fib.__init__ is not called: its attributes are the properties below
+        self._raw = raw
+        self._make = make
+        self._index: dict[tuple[int, int], int] | None = None
+        self._rows: dict[int, list[FibEntry]] = {}
+        self._raw_lens = sorted({plen for plen, _net, _entries in raw}, reverse=True)
+        self._full: tuple[dict[int, dict[int, list[FibEntry]]], list[int]] | None = None
+
+    def _row(self, i: int) -> list[FibEntry]:
+        row = self._rows.get(i)
+        if row is None:
+            row = self._rows[i] = self._make(self._raw[i][2])
+        return row
+
+    def _materialize(self) -> tuple[dict[int, dict[int, list[FibEntry]]], list[int]]:
+        if self._full is None:
+            by_len: dict[int, dict[int, list[FibEntry]]] = {}
+            for i, (plen, net, _entries) in enumerate(self._raw):
+                level = by_len.get(plen)
+                if level is None:
+                    level = by_len[plen] = {}
+                level[net] = self._row(i)
+            self._full = (by_len, sorted(by_len, reverse=True))
+        return self._full
+
+    @property
+    def _by_len(self) -> dict[int, dict[int, list[FibEntry]]]:
+        return self._materialize()[0]
+
+    @_by_len.setter
+    def _by_len(self, value: dict[int, dict[int, list[FibEntry]]]) -> None:
+        self._full = (value, self._materialize()[1])
+
+    @property
+    def _lens(self) -> list[int]:
+        return self._materialize()[1]
+
+    @_lens.setter
+    def _lens(self, value: list[int]) -> None:
+        self._full = (self._materialize()[0], value)
+
+    def lookup(self, ip: IPv4Address) -> list[FibEntry]:
+        if self._full is not None:
+            return super().lookup(ip)
+        index = self._index
+        if index is None:
+            index = self._index = {(plen, net): i for i, (plen, net, _e) in enumerate(self._raw)}
+        addr = int(ip)
+        for plen in self._raw_lens:
+            mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
+            i = index.get((plen, addr & mask))
+            if i is not None:
+                return self._row(i)
+        return []
+
+
+class _Converter:
+    """Rebuilds the Python types from the core's output, sharing equal networks, next hops, actions
+    and addresses across calls (the Python engine's results share little, so this also keeps the
+    native data plane's memory smaller)."""
+
+    def __init__(self, node_names: list[str], names: list[str], protocols: list[str]) -> None:
+        self.node_names = node_names
+        self.names = names
+        self.protocols = protocols
+        self.nets: dict[tuple[int, int], IPv4Network] = {}
+        self.hops: dict[tuple[int, int | None, int | None], NextHop] = {}
+        self.actions: dict[tuple[int | None, int | None, bool], FibAction] = {}
+        self.ips: dict[int, IPv4Address] = {}
+        self.routes: dict[tuple[Any, ...], Route] = {}
+
+    def ip(self, v: int | None) -> IPv4Address | None:
+        if v is None:
+            return None
+        a = self.ips.get(v)
+        if a is None:
+            a = self.ips[v] = IPv4Address(v)
+        return a
+
+    def __call__(
+        self, out: list[list[tuple[Any, ...]]]
+    ) -> tuple[dict[str, dict[str, list[Route]]], dict[str, dict[str, Fib]]]:
+        names, protocols, nets, hops, actions, ip = (
+            self.names,
+            self.protocols,
+            self.nets,
+            self.hops,
+            self.actions,
+            self.ip,
+        )
+        known = self.routes
+        ribs: dict[str, dict[str, list[Route]]] = {}
+        fibs: dict[str, dict[str, Fib]] = {}
+        for node, vrfs in zip(self.node_names, out, strict=True):
+            node_ribs: dict[str, list[Route]] = {}
+            node_fibs: dict[str, Fib] = {}
+            for vrf_id, routes_in, fib_in, attrs in vrfs:
+                vrf = names[vrf_id]
+                routes: list[Route] = []
+                for t in routes_in:
+                    # the same route in an earlier conversion of this run (the IGP routes, between
+                    # the topology rounds) is the same object: looking it up is cheaper than building it
+                    net, plen, proto, nht, iface, nh_ip, ad, metric, tag, attr = t
+                    if attr is None:
+                        key: tuple[Any, ...] = (node, vrf_id, t)
+                    else:
+                        as_path, local_pref, communities = attrs[attr]
+                        key = (node, vrf_id, t[:9], tuple(as_path), local_pref, tuple(communities))
+                    route = known.get(key)
+                    if route is None:
+                        network = nets.get((net, plen))
+                        if network is None:
+                            network = nets[(net, plen)] = IPv4Network((net, plen))
+                        hk = (nht, iface, nh_ip)
+                        hop = hops.get(hk)
+                        if hop is None:
+                            hop = hops[hk] = NextHop(
+                                _NH_TYPES[nht],  # type: ignore[arg-type]
+                                None if iface is None else names[iface],
+                                ip(nh_ip),
+                            )
+                        if attr is None:
+                            route = Route(node, vrf, network, protocols[proto], hop, ad, metric, tag)
+                        else:
+                            route = Route(
+                                node,
+                                vrf,
+                                network,
+                                protocols[proto],
+                                hop,
+                                ad,
+                                metric,
+                                tag,
+                                as_path=tuple(as_path),
+                                local_preference=local_pref,
+                                communities=tuple(community_str(c) for c in communities),
+                            )
+                        known[key] = route
+                    routes.append(route)
+
+                def make(entries: list[tuple[Any, ...]], routes: list[Route] = routes) -> list[FibEntry]:
+                    row: list[FibEntry] = []
+                    for ridx, iface, arp, null, chain in entries:
+                        ak = (iface, arp, null)
+                        action = actions.get(ak)
+                        if action is None:
+                            action = actions[ak] = FibAction(None if iface is None else names[iface], ip(arp), null)
+                        row.append(FibEntry(routes[ridx], action, tuple(routes[c] for c in chain) if chain else ()))
+                    return row
+
+                fib: Fib = _LazyFib(fib_in, make)
+                node_ribs[vrf] = routes
+                node_fibs[vrf] = fib
+            ribs[node] = dict(sorted(node_ribs.items()))
+            fibs[node] = node_fibs
+        return dict(sorted(ribs.items())), fibs
