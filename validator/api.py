@@ -247,6 +247,7 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
 
     Findings that need no policy (unmodelled changes, edited policies) are already on the verdict.
     """
+    from validator.checks.soundness import foreign_vendor_findings
     from validator.diff import compute_changeset, touched_elements, unmodelled_findings
     from validator.diff.impact import analyse_change
     from validator.diff.unmodelled import state_findings
@@ -303,9 +304,10 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
                     message="the change edits the policies; it was checked against the base revision's policies",
                 )
             )
-    elif inputs.head.file_errors:
-        fe = inputs.head.file_errors[0]
+    elif any(fe.vendor is None for fe in inputs.head.file_errors):
+        fe = next(fe for fe in inputs.head.file_errors if fe.vendor is None)
         raise ConfigParseError(f"configuration does not parse: {fe.message}", file=fe.file, line=fe.line or None)
+    verdict.findings.extend(foreign_vendor_findings(inputs.head))
     with phase("data plane (head)"):
         head_dp = backend.dataplane(inputs.head)
     base_dp = None
