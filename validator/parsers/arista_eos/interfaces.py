@@ -30,8 +30,13 @@ _SPEED = re.compile(r"^(\d+)(g|m)?(full|half)?$")
 
 
 def canonical_eos_interface(name: str) -> str:
-    """``Et1`` -> ``Ethernet1``, ``Po1``/``Port-channel1`` -> ``Port-Channel1`` (EOS spelling, as
-    Batfish's Arista grammar prints it); an unknown prefix stays as written."""
+    """``Et1`` -> ``Ethernet1``, ``Po1``/``Port-Channel1`` -> ``Port-channel1``; an unknown prefix stays
+    as written.
+
+    EOS and Batfish print ``Port-Channel1``; the model keeps the project's one canonical spelling
+    ``Port-channel1`` (the IOS rule), because the diff's stanza names, failure specs, locations and
+    side files all canonicalise with that rule without knowing the vendor: a second spelling would
+    make a changed port-channel stanza name no model interface (and read as inert)."""
     m = _NAME.match(name.strip())
     if m is None:
         return name
@@ -52,7 +57,7 @@ def eos_interface_words(words: list[str], i: int) -> tuple[str, int]:
 
 def default_switchport(name: str) -> bool:
     """Batfish Arista ``Interface``: Ethernet and Port-Channel default to switchport mode access."""
-    return name.startswith(("Ethernet", "Port-Channel"))
+    return name.startswith(("Ethernet", "Port-channel"))
 
 
 @dataclass

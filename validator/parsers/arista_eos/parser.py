@@ -209,7 +209,7 @@ def _build(st: _State, first_line: int) -> Node:
         if d.vrf in bgp_vrfs:
             unparsed.append(bgp_vrfs[d.vrf])
         admin_up, bandwidth = d.admin_up, eos.bandwidth
-        if d.name.startswith("Port-Channel") and d.bandwidth_kbps is None:
+        if d.name.startswith("Port-channel") and d.bandwidth_kbps is None:
             admin_up, bandwidth = _port_channel(eos, st)
         interfaces[d.name] = Interface(
             node=name,
@@ -290,7 +290,7 @@ def _resolve_ospf_areas(st: _State) -> None:
 def _port_channel(eos: EosInterface, st: _State) -> tuple[bool, float]:
     """A Port-Channel is up with the summed bandwidth of its up members (``channel-group N``);
     without one it is down, as Batfish computes aggregated interfaces."""
-    number = eos.draft.name.removeprefix("Port-Channel")
+    number = eos.draft.name.removeprefix("Port-channel")
     members = [m for m in st.interfaces.values() if m.channel_group == number and m.draft.admin_up]
     return eos.draft.admin_up and bool(members), float(sum(m.bandwidth for m in members))
 

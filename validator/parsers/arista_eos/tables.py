@@ -153,7 +153,7 @@ INTERFACE_PREFIXES: tuple[str, ...] = (
     "Ethernet",
     "Loopback",
     "Management",
-    "Port-Channel",
+    "Port-channel",  # EOS prints Port-Channel: see interfaces.canonical_eos_interface
     "Vlan",
     "Vxlan",
     "Tunnel",
