@@ -202,7 +202,8 @@ def test_static_routes_acls_prefix_lists_route_maps() -> None:
 
 def test_management_is_partial_and_unknown_lines_are_warned() -> None:
     n = parse_eos(
-        eos("username admin secret sha512 x\nmanagement api http-commands\n   no shutdown\nip virtual-router mac 1\n"), F
+        eos("username admin secret sha512 x\nmanagement api http-commands\n   no shutdown\nip virtual-router mac 1\n"),
+        F,
     )
     assert n.management.unparsed
     assert {w.line for w in n.warnings} == {3, 4, 5, 6}
@@ -227,4 +228,6 @@ def test_eos_detection(text: str) -> None:
 
 
 def test_eos_like_text_without_tells_stays_ios_as_in_batfish() -> None:
-    assert detect_vendor("hostname r1\ninterface Ethernet1\n no switchport\n ip address 10.0.0.1/31\n", F) == "cisco_ios"
+    assert (
+        detect_vendor("hostname r1\ninterface Ethernet1\n no switchport\n ip address 10.0.0.1/31\n", F) == "cisco_ios"
+    )

@@ -10,8 +10,8 @@ import pytest
 
 import validator
 from validator.engine.dataplane import compute_dataplane
-from validator.engine.types import FailureSet
 from validator.engine.incremental import scenario_dataplane
+from validator.engine.types import FailureSet
 from validator.errors import ConfigParseError
 from validator.snapshot.loader import load_snapshot_files
 
