@@ -231,3 +231,15 @@ def test_eos_like_text_without_tells_stays_ios_as_in_batfish() -> None:
     assert (
         detect_vendor("hostname r1\ninterface Ethernet1\n no switchport\n ip address 10.0.0.1/31\n", F) == "cisco_ios"
     )
+
+
+def test_interfaces_of_an_unmodelled_bgp_vrf_are_partial() -> None:
+    n = parse_eos(
+        eos(
+            "vrf instance RED\ninterface Ethernet1\n   no switchport\n   vrf RED\n   ip address 10.0.0.0/31\n"
+            "interface Ethernet2\n   no switchport\n   ip address 10.0.1.0/31\n"
+            "router bgp 1\n   vrf RED\n      neighbor 10.0.0.1 remote-as 2\n"
+        ),
+        F,
+    )
+    assert n.interfaces["Ethernet1"].unparsed and not n.interfaces["Ethernet2"].unparsed
