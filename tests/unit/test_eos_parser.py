@@ -243,3 +243,36 @@ def test_interfaces_of_an_unmodelled_bgp_vrf_are_partial() -> None:
         F,
     )
     assert n.interfaces["Ethernet1"].unparsed and not n.interfaces["Ethernet2"].unparsed
+
+
+def test_vlan_interface_is_up_only_while_an_up_switchport_carries_its_vlan() -> None:
+    n = parse_eos(
+        eos(
+            "interface Ethernet1\n   switchport access vlan 10\n"
+            "interface Ethernet2\n   switchport mode trunk\n   switchport trunk allowed vlan 20-21,30\n   shutdown\n"
+            "interface Ethernet3\n   switchport mode trunk\n   switchport trunk allowed vlan 40\n"
+            "interface Ethernet4\n   switchport trunk group MLAG\n"
+            "interface Vlan10\n   ip address 10.10.0.1/24\n"
+            "interface Vlan20\n   ip address 10.20.0.1/24\n"
+            "interface Vlan30\n   no autostate\n   ip address 10.30.0.1/24\n"
+            "interface Vlan40\n   ip address 10.40.0.1/24\n"
+        ),
+        F,
+    )
+    up = {name: i.admin_up for name, i in n.interfaces.items() if name.startswith("Vlan")}
+    assert up == {"Vlan10": True, "Vlan20": False, "Vlan30": True, "Vlan40": True}
+    # a trunk group may change the VLANs a port carries: warned, every SVI partial
+    assert any(w.line == 13 for w in n.warnings)
+    assert all(n.interfaces[v].unparsed for v in ("Vlan10", "Vlan20", "Vlan40"))
+
+
+def test_counters_per_entry_and_undeclared_peer_group() -> None:
+    n = parse_eos(
+        eos(
+            "ip access-list A\n   counters per-entry\n   10 permit ip any any\n"
+            "router bgp 1\n   neighbor G send-community\n"
+        ),
+        F,
+    )
+    assert not n.acls["A"].unparsed and not n.warnings
+    assert ("bgp peer-group", "G") in {(k, r) for k, r, _ in n.undefined_references}

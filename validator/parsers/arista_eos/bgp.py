@@ -24,7 +24,7 @@ from typing import Literal
 from validator.model.config import BgpProcess, BgpRedistribution
 from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.arista_eos.tables import IGNORED_BGP, IGNORED_NEIGHBOR
-from validator.parsers.cisco_ios.bgp import BgpDraft, Peer, bgp_line
+from validator.parsers.cisco_ios.bgp import PEER_GROUP_KIND, BgpDraft, Peer, bgp_line
 from validator.parsers.cisco_ios.common import Context, Line, LineError, Stanza, asn, integer, ip, is_ip
 from validator.parsers.cisco_ios.tables import match_ignorable
 
@@ -171,7 +171,8 @@ def _target(p: EosBgp, target: str, line: Line, ctx: Context) -> Peer:
         return peer
     group = d.groups.get(target)
     if group is None:
-        return Peer(ctx.src(line))  # undefined group: the IOS handler records the reference
+        ctx.ref(PEER_GROUP_KIND, target, line)  # undefined group: a throwaway, as in the IOS parser
+        return Peer(ctx.src(line))
     return group
 
 

@@ -69,6 +69,12 @@ class EosInterface:
     address_lines: list[Line] = field(default_factory=list)
     channel_group: str | None = None
     ospf_area_without_process: bool = False
+    # layer 2, only to decide whether a VLAN interface is up (autostate, see parser._vlan_state)
+    trunk: bool = False
+    access_vlan: int = 1
+    allowed_vlans: frozenset[int] | None = None  # None: all VLANs (the trunk default)
+    vlan_unknown: list[Line] = field(default_factory=list)  # switchport lines not understood
+    autostate: bool = True
 
     @property
     def bandwidth(self) -> float:
@@ -129,7 +135,13 @@ def _eos_line(e: EosInterface, line: Line, ctx: Context) -> bool:
         e.switchport = True
         return True
     if low[0] == "switchport":
-        return True  # access / trunk VLAN settings: layer 2 only
+        # layer 2 only; VLAN membership feeds the SVI state. A form we cannot read is warned
+        # (a change to it blocks) and makes the SVIs partial (parser._vlan_state).
+        _switchport(e, line, low)
+        return line not in e.vlan_unknown
+    if low == ["no", "autostate"]:
+        e.autostate = False
+        return True
     if low[0] == "channel-group" and n >= 2:
         e.channel_group = w[1]
         return True
@@ -158,3 +170,52 @@ def _eos_line(e: EosInterface, line: Line, ctx: Context) -> bool:
         e.address_lines.append(line)
         return True
     return interface_line(d, line, ctx)
+
+
+_MAX_VLAN = 4094
+
+
+def _vlans(text: str) -> frozenset[int]:
+    """``10,20-30`` -> the VLAN ids; LineError on anything else."""
+    out: set[int] = set()
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        if not lo.isdigit() or (hi and not hi.isdigit()):
+            raise LineError(f"bad VLAN list {text!r}")
+        first, last = int(lo), int(hi or lo)
+        if not 1 <= first <= last <= _MAX_VLAN:
+            raise LineError(f"bad VLAN range {part!r}")
+        out.update(range(first, last + 1))
+    return frozenset(out)
+
+
+def _switchport(e: EosInterface, line: Line, low: list[str]) -> None:
+    """VLAN membership: ``switchport mode access|trunk``, ``switchport access vlan N``,
+    ``switchport trunk allowed vlan LIST|all|none``. Other forms that change membership (trunk
+    groups, ``add``/``remove``/``except``) are recorded as not understood: the SVIs become partial."""
+    rest = low[1:]
+    if rest in (["mode", "access"], ["mode", "trunk"]):
+        e.trunk = rest[1] == "trunk"
+    elif rest[:2] == ["access", "vlan"] and len(rest) == 3 and rest[2].isdigit():
+        e.access_vlan = int(rest[2])
+    elif rest[:3] == ["trunk", "allowed", "vlan"] and len(rest) == 4:
+        if rest[3] == "all":
+            e.allowed_vlans = None
+        elif rest[3] == "none":
+            e.allowed_vlans = frozenset()
+        else:
+            try:
+                e.allowed_vlans = _vlans(rest[3])
+            except LineError:
+                e.vlan_unknown.append(line)
+    elif rest[:2] == ["trunk", "native"] or rest[:1] in (["portfast"], ["port-security"], ["backup-link"]):
+        pass  # does not change which VLANs the port carries
+    else:
+        e.vlan_unknown.append(line)
+
+
+def carries(e: EosInterface, vlan: int) -> bool:
+    """Whether the switchport carries ``vlan`` (access: its access VLAN; trunk: its allowed list)."""
+    if not e.trunk:
+        return e.access_vlan == vlan
+    return e.allowed_vlans is None or vlan in e.allowed_vlans

@@ -19,7 +19,12 @@ from validator.model.config import BgpProcess, Interface, Node, StaticRoute
 from validator.model.management import ManagementPlane
 from validator.model.source import SourceRef
 from validator.parsers.arista_eos.bgp import EosBgp, parse_eos_router_bgp
-from validator.parsers.arista_eos.interfaces import EosInterface, canonical_eos_interface, parse_eos_interface
+from validator.parsers.arista_eos.interfaces import (
+    EosInterface,
+    canonical_eos_interface,
+    carries,
+    parse_eos_interface,
+)
 from validator.parsers.arista_eos.tables import (
     IGNORED_OSPF,
     IGNORED_TOP,
@@ -95,7 +100,13 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
             st.statics.append(route)
         _warn_children(stanza, ctx)
     elif low[:2] == ["ip", "access-list"]:
-        parse_named_acl(stanza, st.filters, ctx)
+        kept = []
+        for child in stanza.children:
+            if [x.lower() for x in child.words] == ["counters", "per-entry"]:
+                ctx.ok(child)  # hit counters only
+            else:
+                kept.append(child)
+        parse_named_acl(Stanza(head, kept), st.filters, ctx)
     elif low[:2] == ["ip", "prefix-list"]:
         _prefix_list(stanza, st)
     elif low[:2] == ["ip", "community-list"]:
@@ -211,6 +222,8 @@ def _build(st: _State, first_line: int) -> Node:
         admin_up, bandwidth = d.admin_up, eos.bandwidth
         if d.name.startswith("Port-channel") and d.bandwidth_kbps is None:
             admin_up, bandwidth = _port_channel(eos, st)
+        if d.kind == "vlan":
+            admin_up = admin_up and _vlan_state(eos, st, unparsed)
         interfaces[d.name] = Interface(
             node=name,
             name=d.name,
@@ -285,6 +298,29 @@ def _resolve_ospf_areas(st: _State) -> None:
             st.ctx.warn(d.ospf_area_line, f"ip ospf area: {reason}")
             d.unparsed.append(st.ctx.src(d.ospf_area_line))
             d.ospf_area = None
+
+
+def _vlan_state(svi: EosInterface, st: _State, unparsed: list[SourceRef]) -> bool:
+    """Autostate: a VLAN interface is up only while an up switchport carries its VLAN (Batfish
+    deactivates VLAN interfaces without active members; ``no autostate`` keeps it up). Switchport
+    lines we could not read may change membership: they make the SVI partial."""
+    if not svi.autostate:
+        return True
+    number = svi.draft.name.removeprefix("Vlan")
+    if not number.isdigit():
+        return True
+    vlan = int(number)
+    members = [
+        e
+        for e in st.interfaces.values()
+        if e.switchport and e.channel_group is None and e.draft.name.startswith(("Ethernet", "Port-channel"))
+    ]
+    for e in members:
+        unparsed.extend(st.ctx.src(line) for line in e.vlan_unknown)
+    return any(
+        carries(e, vlan) and (_port_channel(e, st)[0] if e.draft.name.startswith("Port-channel") else e.draft.admin_up)
+        for e in members
+    )
 
 
 def _port_channel(eos: EosInterface, st: _State) -> tuple[bool, float]:
