@@ -136,3 +136,25 @@ def test_changing_a_foreign_file_blocks_and_an_unchanged_one_does_not(tmp_path: 
     verdict = validator.check(head=str(changed), base=str(b), policies=str(policy))
     assert not verdict.passed
     assert any("configs/fw1.cfg" in f.message and f.severity == "error" for f in verdict.findings)
+
+
+def _both_engines(snap: validator.Snapshot) -> list[set[tuple[str, IPv4Network, str]]]:
+    dp = compute_dataplane(snap)
+    return [{(r.node, r.network, r.protocol) for r in d.routes()} for d in (dp, scenario_dataplane(dp, FailureSet()))]
+
+
+DEFAULT = IPv4Network("0.0.0.0/0")
+
+
+def test_eos_local_routes_and_default_route_redistribution_follow_batfish() -> None:
+    ios_default = IOS_R1 + b" redistribute static\nip route 0.0.0.0 0.0.0.0 Null0\n"
+    eos_default = EOS_SW1 + b"   redistribute static\nip route 0.0.0.0/0 Null0\n"
+    for protos in _both_engines(load({"configs/r1.cfg": IOS_R1, "configs/sw1.cfg": eos_default})):
+        # Arista addresses make no local /32 route (Batfish generateLocalRoute(false)); IOS ones do
+        assert ("r1", IPv4Network("10.0.0.0/32"), "local") in protos
+        assert not any(n == "sw1" and p == "local" for n, _, p in protos)
+        # EOS redistributes its static default into BGP (Batfish's Arista policy does not exclude it)
+        assert ("r1", DEFAULT, "bgp") in protos
+    for protos in _both_engines(load({"configs/r1.cfg": ios_default, "configs/sw1.cfg": EOS_SW1})):
+        # IOS does not without ``default-information originate``
+        assert ("r1", DEFAULT, "static") in protos and ("sw1", DEFAULT, "bgp") not in protos

@@ -362,7 +362,7 @@ def originate(node: Node, proc: BgpProcess, rib: MainRib | None) -> list[BgpRout
         if redist.include_external:
             protos = (*protos, "ospfE1", "ospfE2")
         for net, routes in rib.by_prefix.items():
-            if net.prefixlen == 0:
+            if net.prefixlen == 0 and not redist.include_default:
                 continue
             matching = [r for r in routes if r.protocol in protos]
             if not matching:

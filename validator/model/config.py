@@ -107,6 +107,9 @@ class Interface:
     acl_out_source: SourceRef | None = None
     ospf: InterfaceOspf | None = None
     proxy_arp: bool = True
+    # a /32 "local" route per address in the main RIB: IOS yes; Arista EOS no (Batfish marks
+    # Arista addresses ``generateLocalRoute(false)`` in AristaConfiguration.toInterface)
+    local_route: bool = True
     security_zone: str | None = None  # ``zone-member security Z`` (IOS zone-based firewall)
     security_zone_source: SourceRef | None = None
     # Forwarding-relevant lines of this interface the parser could not read (``ip policy
@@ -409,6 +412,9 @@ class BgpRedistribution:
     # ``redistribute ospf`` takes OSPF external routes too: not on IOS (``match external`` needed),
     # always on Arista EOS (Batfish AristaRedistributeType.OSPF matches OSPF, IA, E1 and E2).
     include_external: bool = False
+    # the default route 0.0.0.0/0 is redistributed too: not on IOS (``default-information
+    # originate`` needed); Batfish's Arista conversion matches it like any other route
+    include_default: bool = False
 
 
 @dataclass(frozen=True)

@@ -197,9 +197,9 @@ class PrefixBgp:
             )
             if pr is not None:
                 out.append(_local_route(pr, src, "igp"))
-        if p.prefixlen == 0:
-            return out
         for redist in proc.redistributions:
+            if p.prefixlen == 0 and not redist.include_default:
+                continue
             protos = _REDIST[redist.protocol]
             if redist.include_external:
                 protos = (*protos, "ospfE1", "ospfE2")

@@ -11,6 +11,8 @@ Where EOS differs (Batfish ``AristaConfiguration.toEosBgpProcess``, ``AristaConv
   ``bgp bestpath as-path multipath-relax`` is on by default;
 - eBGP, iBGP and local routes all have administrative distance 200 (``distance bgp`` overrides);
 - redistributed connected routes get origin IGP; ``redistribute ospf`` includes external routes;
+  a redistributed default route is not filtered out (Batfish leaves ``redistributeDefaultRoute``
+  a TODO: its Arista redistribution policy matches 0.0.0.0/0 like any route);
 - a neighbor with both a route-map and a prefix-list in one direction uses the route-map only.
 Only the default VRF is modelled: a ``vrf NAME`` block is warned line by line and the parser
 marks the VRF's interfaces partial (fail closed).
@@ -223,6 +225,7 @@ def _redistribute(p: EosBgp, line: Line, low: list[str], ctx: Context) -> bool:
             None,
             origin="igp" if protocol == "connected" else "incomplete",
             include_external=protocol == "ospf",
+            include_default=True,
         )
     )
     return True

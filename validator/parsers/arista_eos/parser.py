@@ -241,6 +241,7 @@ def _build(st: _State, first_line: int) -> Node:
             acl_out_source=d.acl_out_source,
             ospf=resolve_interface_ospf(st.ospf, d, ctx),
             proxy_arp=d.proxy_arp,
+            local_route=False,  # Batfish: Arista addresses generate no local /32 route
             unparsed=tuple(unparsed),
         )
     f = st.filters
