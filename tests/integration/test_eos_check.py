@@ -58,5 +58,20 @@ def test_eos_base_snapshot_is_fully_understood() -> None:
     snap = load_snapshot(ROOT / "base")
     assert {n.vendor for n in snap.nodes.values()} == {"arista_eos"}
     assert not snap.file_errors
-    # only the management plane (usernames, ``no aaa root``) is warned: it is not modelled on EOS
-    assert all("management plane" in w.reason for w in snap.warnings)
+    assert not snap.warnings  # every line modelled or ignored with a reason
+
+
+def test_eos_snapshot_checked_on_its_own_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "--head-dir", str(ROOT / "base"), "--policies", str(POLICIES), "--format", "json"])
+    assert code == 0, capsys.readouterr().out
+
+
+def test_a_changed_eos_username_blocks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    head = tmp_path / "head"
+    shutil.copytree(ROOT / "base", head)
+    leaf = head / "configs" / "leaf1.cfg"
+    leaf.write_text(leaf.read_text().replace("notarealhash", "another"))
+    code = main(["check", "--base-dir", str(ROOT / "base"), "--head-dir", str(head), "--policies", str(POLICIES)])
+    assert code == 1 and "username" in capsys.readouterr().out

@@ -122,11 +122,12 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
     elif low[:3] == ["ip", "routing", "vrf"] and n == 4:
         ctx.ok(head)  # routing on in that VRF (see IGNORED_TOP ``ip routing``)
     elif any(tuple(low[: len(h)]) == h for h in MANAGEMENT_HEADS):
-        st.mgmt.append(ctx.src(head))
-        ctx.warn(head, "EOS management plane is not modelled")
-        for child in stanza.children:
-            st.mgmt.append(ctx.src(child))
-            ctx.warn(child, "EOS management plane is not modelled")
+        # read, not modelled: no effect on forwarding; the management plane is partial (a
+        # ``management`` policy on this device is undecided) and a changed ``username`` /
+        # ``enable`` line blocks through the diff's management rule, as on IOS
+        for line in (head, *stanza.children):
+            st.mgmt.append(ctx.src(line))
+            ctx.ok(line)
     elif match_ignorable(w, IGNORED_TOP) is not None:
         ctx.ok(head)
         for child in stanza.children:

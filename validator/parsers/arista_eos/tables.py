@@ -53,8 +53,9 @@ IGNORED_TOP: tuple[Ignorable, ...] = (
 )
 
 # Top-level heads of the management plane (AAA, users, API, SSH, SNMP, NTP, syslog). EOS syntax
-# differs from IOS here and the management model is IOS-shaped, so on EOS these lines are warned
-# and make the device's management plane partial: a ``management`` policy on it is undecided.
+# differs from IOS here and the management model is IOS-shaped, so on EOS these lines are read
+# but not modelled: the device's management plane is partial, a ``management`` policy on it is
+# undecided (they cannot change forwarding, so no other check depends on them).
 MANAGEMENT_HEADS: tuple[tuple[str, ...], ...] = (
     ("username",),
     ("enable",),
