@@ -190,6 +190,8 @@ def _bgp_units(block: _Block) -> list[tuple[str, str, str, list[StanzaLine]]]:
             process.append(child)
             continue
         line = StanzaLine(child.line, child.text, " | ".join(x for x in (vrf, af) if x))
+        if head == "no" and len(words) >= 3 and words[1] == "neighbor":  # ``no neighbor X activate``
+            head, words = "neighbor", words[1:]
         if head == "neighbor" and len(words) >= 2 and vrf:
             units.append(("bgp neighbor", words[1], f"{vrf} {words[1]}", [line]))
         elif head == "neighbor" and len(words) >= 2:
