@@ -158,3 +158,16 @@ def test_eos_local_routes_and_default_route_redistribution_follow_batfish() -> N
     for protos in _both_engines(load({"configs/r1.cfg": ios_default, "configs/sw1.cfg": EOS_SW1})):
         # IOS does not without ``default-information originate``
         assert ("r1", DEFAULT, "static") in protos and ("sw1", DEFAULT, "bgp") not in protos
+
+
+def test_a_policy_naming_a_device_of_an_unsupported_vendor_says_which_files_were_not_read(tmp_path: Path) -> None:
+    from validator.errors import PolicyError
+
+    head = _write(tmp_path / "head", {"configs/r1.cfg": IOS_R1, "configs/lb1.cfg": F5})
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        "version: 1\nzones:\n  lb: {nodes: [lb1]}\n  r1: {nodes: [r1]}\n"
+        "policies:\n  - {name: x, type: reachability, from: r1, to: lb, expect: allow}\n"
+    )
+    with pytest.raises(PolicyError, match=r"unsupported vendor: configs/lb1\.cfg"):
+        validator.check(head=str(head), policies=str(policy))
