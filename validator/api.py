@@ -247,6 +247,7 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
 
     Findings that need no policy (unmodelled changes, edited policies) are already on the verdict.
     """
+    from validator.checks.soundness import foreign_vendor_findings
     from validator.diff import compute_changeset, touched_elements, unmodelled_findings
     from validator.diff.impact import analyse_change
     from validator.diff.unmodelled import state_findings
@@ -256,11 +257,17 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
     verdict = Verdict(head=inputs.head_side, base=inputs.base_side, engine=backend.name)
     try:
         validate_against(inputs.policies, inputs.head)
-    except PolicyError:
-        if inputs.head.file_errors:
+    except PolicyError as exc:
+        malformed = [fe for fe in inputs.head.file_errors if fe.vendor is None]
+        if malformed:
             # the policies name a device whose configuration did not parse: that is the real error
-            fe = inputs.head.file_errors[0]
+            fe = malformed[0]
             raise ConfigParseError(fe.message, file=fe.file, line=fe.line or None) from None
+        foreign = [fe.file for fe in inputs.head.file_errors if fe.vendor is not None]
+        if foreign:  # the policies may name a device of an unsupported vendor: say which files
+            raise PolicyError(
+                f"{exc.message} (not read, unsupported vendor: {', '.join(foreign)})", file=exc.file, line=exc.line
+            ) from None
         raise
     if inputs.intent is not None:
         validate_intent(inputs.intent, inputs.policies, inputs.head)
@@ -303,9 +310,10 @@ def prepare(inputs: Inputs, backend: Backend, progress: Any = None) -> tuple[Che
                     message="the change edits the policies; it was checked against the base revision's policies",
                 )
             )
-    elif inputs.head.file_errors:
-        fe = inputs.head.file_errors[0]
+    elif any(fe.vendor is None for fe in inputs.head.file_errors):
+        fe = next(fe for fe in inputs.head.file_errors if fe.vendor is None)
         raise ConfigParseError(f"configuration does not parse: {fe.message}", file=fe.file, line=fe.line or None)
+    verdict.findings.extend(foreign_vendor_findings(inputs.head))
     with phase("data plane (head)"):
         head_dp = backend.dataplane(inputs.head)
     base_dp = None

@@ -34,6 +34,16 @@ class ConfigParseError(InputError):
     """A configuration file could not be parsed at all (binary, truncated, not a config)."""
 
 
+class UnsupportedVendorError(ConfigParseError):
+    """A whole configuration file of a vendor the builtin engine does not read (``vendor`` names
+    it). Mixed snapshots report such a file on its own and analyse the rest (design: fail closed
+    on any change to it or any path through the device it would be)."""
+
+    def __init__(self, message: str, *, vendor: str, file: str | None = None, line: int | None = None) -> None:
+        self.vendor = vendor
+        super().__init__(message, file=file, line=line)
+
+
 class PolicyError(InputError):
     """A policy or intent file is malformed or does not fit the snapshot."""
 

@@ -53,4 +53,4 @@ def test_ios_files_are_ios(text: str) -> None:
 
 def test_batfish_format_header_other_than_ios_is_refused() -> None:
     with pytest.raises(ConfigParseError, match="BATFISH_FORMAT"):
-        detect_vendor("!BATFISH_FORMAT: arista\nhostname a\n", "configs/a.cfg")
+        detect_vendor("!BATFISH_FORMAT: paloalto\nhostname a\n", "configs/a.cfg")  # arista is parsed now

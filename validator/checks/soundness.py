@@ -15,6 +15,7 @@ from typing import Any
 from validator.checks.evidence import dedupe, loc
 from validator.engine.types import DataPlane
 from validator.model.flow import Trace
+from validator.model.snapshot import Snapshot
 from validator.model.source import SourceRef
 from validator.model.verdict import Finding, Location
 
@@ -96,3 +97,23 @@ def undefined_filter_warnings(
             )
         )
     return out
+
+
+def foreign_vendor_findings(snapshot: Snapshot) -> list[Finding]:
+    """One warning per configuration file of an unsupported vendor (mixed snapshots): the file is
+    not analysed; the loader made every interface next to the device it would be partial, so a
+    verdict that depends on that device is undecided, and a change to the file blocks."""
+    return [
+        Finding(
+            policy="change",
+            check="unsupported_vendor",
+            severity="warning",
+            message=(
+                f"unsupported vendor at {fe.file}: {fe.message}; the device is not analysed, "
+                "flows through it are undecided and a change to the file blocks"
+            ),
+            locations=(Location(fe.file, fe.line or 1),),
+        )
+        for fe in snapshot.file_errors
+        if fe.vendor is not None
+    ]

@@ -254,6 +254,8 @@ def _unmodelled(head: Snapshot, changed: dict[str, set[int]]) -> list[Unmodelled
                 found.setdefault((w.file, w.line), Unmodelled(w.file, w.line, w.text.strip(), w.reason))
     # a head file that did not parse is unmodelled whether or not it changed: the model lacks it
     for err in head.file_errors:
+        if err.vendor is not None and err.file not in changed:
+            continue  # an unchanged file of an unsupported vendor: reported alone, paths through it undecided
         found.setdefault((err.file, err.line), Unmodelled(err.file, err.line, err.message, "file not parsed"))
     return [found[k] for k in sorted(found)]
 

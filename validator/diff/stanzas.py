@@ -164,21 +164,37 @@ def _bgp_units(block: _Block) -> list[tuple[str, str, str, list[StanzaLine]]]:
     process: list[StanzaLine] = [block.header]
     units: list[tuple[str, str, str, list[StanzaLine]]] = []
     af = ""
+    # EOS nests ``vrf NAME`` and ``address-family`` blocks by indentation alone (no
+    # ``exit-address-family``): a line indented no deeper than the block's head closes it
+    vrf, vrf_indent, af_indent = "", -1, -1
     for child in block.children:
         words = child.text.split()
         if not words:
             continue
         head = words[0]
-        if head == "address-family":
-            af = normalise_line(child.text)
+        indent = len(child.text) - len(child.text.lstrip())
+        if af and indent <= af_indent:
+            af, af_indent = "", -1
+        if vrf and indent <= vrf_indent:
+            vrf, vrf_indent = "", -1
+        if head == "vrf" and len(words) == 2:
+            vrf, vrf_indent = normalise_line(child.text), indent
             process.append(child)
+            continue
+        if head == "address-family":
+            af, af_indent = normalise_line(child.text), indent
+            process.append(StanzaLine(child.line, child.text, vrf))
             continue
         if head == "exit-address-family":
-            af = ""
+            af, af_indent = "", -1
             process.append(child)
             continue
-        line = StanzaLine(child.line, child.text, af)
-        if head == "neighbor" and len(words) >= 2:
+        line = StanzaLine(child.line, child.text, " | ".join(x for x in (vrf, af) if x))
+        if head == "no" and len(words) >= 3 and words[1] == "neighbor":  # ``no neighbor X activate``
+            head, words = "neighbor", words[1:]
+        if head == "neighbor" and len(words) >= 2 and vrf:
+            units.append(("bgp neighbor", words[1], f"{vrf} {words[1]}", [line]))
+        elif head == "neighbor" and len(words) >= 2:
             units.append(("bgp neighbor", words[1], words[1], [line]))
         elif head == "network" and len(words) >= 2:
             name = " ".join(words[1:4:2]) if len(words) >= 4 and words[2] == "mask" else words[1]

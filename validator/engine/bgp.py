@@ -359,8 +359,10 @@ def originate(node: Node, proc: BgpProcess, rib: MainRib | None) -> list[BgpRout
             out.append(_local_route(pr, src, "igp"))
     for redist in proc.redistributions:
         protos = {"connected": ("connected",), "static": ("static",), "ospf": ("ospf", "ospfIA")}[redist.protocol]
+        if redist.include_external:
+            protos = (*protos, "ospfE1", "ospfE2")
         for net, routes in rib.by_prefix.items():
-            if net.prefixlen == 0:
+            if net.prefixlen == 0 and not redist.include_default:
                 continue
             matching = [r for r in routes if r.protocol in protos]
             if not matching:
@@ -374,7 +376,7 @@ def originate(node: Node, proc: BgpProcess, rib: MainRib | None) -> list[BgpRout
                 undefined_denies=True,
             )
             if pr is not None:
-                out.append(_local_route(pr, src, "incomplete"))
+                out.append(_local_route(pr, src, redist.origin))
     return out
 
 
@@ -602,8 +604,11 @@ def speakers(snapshot: Snapshot) -> list[SpeakerKey]:
     return sorted(out)
 
 
-def main_rib_routes(node: str, vrf: str, rib: SpeakerRib) -> list[Route]:
-    """BGP routes as the main RIB sees them: one per distinct next hop; local routes are non-routing."""
+def main_rib_routes(node: str, vrf: str, rib: SpeakerRib, proc: BgpProcess | None = None) -> list[Route]:
+    """BGP routes as the main RIB sees them: one per distinct next hop; local routes are non-routing.
+
+    ``proc`` gives the process's administrative distances (EOS differs from IOS)."""
+    ebgp_ad, ibgp_ad = (proc.ebgp_admin, proc.ibgp_admin) if proc is not None else (EBGP_AD, IBGP_AD)
     out: list[Route] = []
     for net, paths in rib.multipath.items():
         best = rib.best[net]
@@ -624,7 +629,7 @@ def main_rib_routes(node: str, vrf: str, rib: SpeakerRib) -> list[Route]:
                     net,
                     p.protocol,
                     NextHop("ip", None, p.next_hop_ip),
-                    EBGP_AD if p.protocol == "bgp" else IBGP_AD,
+                    ebgp_ad if p.protocol == "bgp" else ibgp_ad,
                     p.med,
                     tag=p.tag,
                     as_path=p.flat_as_path(),
@@ -675,7 +680,7 @@ def run_bgp(
             ribs[key] = select_paths(cands, mrib, proc)
         new_main: dict[str, list[Route]] = defaultdict(list)
         for key, srib in ribs.items():
-            new_main[key[0]].extend(main_rib_routes(key[0], key[1], srib))
+            new_main[key[0]].extend(main_rib_routes(key[0], key[1], srib, snapshot.nodes[key[0]].bgp))
         new_adj: AdjIn = {k: {} for k in spk}
         for key in spk:
             node = snapshot.nodes[key[0]]

@@ -88,7 +88,7 @@ def connected_and_local_routes(node: Node, active: frozenset[IfaceKey]) -> list[
         nh = NextHop("interface", iface.name)
         for addr in iface.addresses:
             out.append(Route(node.name, iface.vrf, addr.network, "connected", nh, 0, 0))
-            if addr.network.prefixlen < 32:
+            if addr.network.prefixlen < 32 and iface.local_route:
                 out.append(Route(node.name, iface.vrf, IPv4Network(f"{addr.ip}/32"), "local", nh, 0, 0))
     return out
 

@@ -107,6 +107,9 @@ class Interface:
     acl_out_source: SourceRef | None = None
     ospf: InterfaceOspf | None = None
     proxy_arp: bool = True
+    # a /32 "local" route per address in the main RIB: IOS yes; Arista EOS no (Batfish marks
+    # Arista addresses ``generateLocalRoute(false)`` in AristaConfiguration.toInterface)
+    local_route: bool = True
     security_zone: str | None = None  # ``zone-member security Z`` (IOS zone-based firewall)
     security_zone_source: SourceRef | None = None
     # Forwarding-relevant lines of this interface the parser could not read (``ip policy
@@ -403,6 +406,15 @@ class BgpRedistribution:
     source: SourceRef
     route_map: str | None = None
     metric: int | None = None
+    # BGP origin of the redistributed route: IOS marks every redistributed route incomplete; Arista
+    # EOS marks redistributed connected routes IGP (Batfish AristaConfiguration.toEosBgpProcess).
+    origin: Literal["igp", "incomplete"] = "incomplete"
+    # ``redistribute ospf`` takes OSPF external routes too: not on IOS (``match external`` needed),
+    # always on Arista EOS (Batfish AristaRedistributeType.OSPF matches OSPF, IA, E1 and E2).
+    include_external: bool = False
+    # the default route 0.0.0.0/0 is redistributed too: not on IOS (``default-information
+    # originate`` needed); Batfish's Arista conversion matches it like any other route
+    include_default: bool = False
 
 
 @dataclass(frozen=True)
@@ -420,6 +432,10 @@ class BgpProcess:
     cluster_id: IPv4Address | None = None
     client_to_client_reflection: bool = True
     vrf: str = "default"
+    # Administrative distances of learned routes: 20/200 on IOS; Arista EOS defaults to 200 for
+    # both (Batfish AristaConfiguration.DEFAULT_EBGP_ADMIN, ``distance bgp`` overrides).
+    ebgp_admin: int = 20
+    ibgp_admin: int = 200
 
 
 @dataclass(frozen=True)
@@ -429,7 +445,7 @@ class Node:
     name: str
     hostname: str  # as configured
     file: str  # path relative to the snapshot root
-    vendor: Literal["cisco_ios", "host"]
+    vendor: Literal["cisco_ios", "arista_eos", "host"]
     interfaces: dict[str, Interface] = field(default_factory=dict)
     acls: dict[str, Acl] = field(default_factory=dict)
     route_maps: dict[str, RouteMap] = field(default_factory=dict)

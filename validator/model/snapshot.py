@@ -44,6 +44,9 @@ class FileError:
     file: str
     line: int
     message: str
+    # set when the file is a whole configuration of an unsupported vendor (not malformed input):
+    # the rest of the snapshot is analysed and the file is reported on its own
+    vendor: str | None = None
 
 
 @dataclass(frozen=True)

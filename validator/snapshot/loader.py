@@ -15,11 +15,12 @@ from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
-from validator.errors import ConfigParseError, InputError
+from validator.errors import ConfigParseError, InputError, UnsupportedVendorError
 from validator.model.config import Node
 from validator.model.snapshot import BgpAnnouncement, FileError, Layer1Edge, Snapshot
 from validator.parsers import canonical_interface_name, parse_config
 from validator.parsers.hosts import apply_overlay, is_overlay, overlay_hostname, parse_host
+from validator.snapshot.foreign import mark_foreign_neighbours
 
 CONFIGS = "configs/"
 HOSTS = "hosts/"
@@ -83,9 +84,9 @@ class _State:
 def _ifname(nodes: dict[str, Node], node: str, name: str) -> str:
     """Canonical interface name for IOS nodes (side files abbreviate); host names stay as written."""
     n = nodes.get(node)
-    if n is None or n.vendor != "cisco_ios" or name in n.interfaces:
+    if n is None or n.vendor == "host" or name in n.interfaces:
         return name
-    return canonical_interface_name(name)
+    return canonical_interface_name(name, n.vendor)
 
 
 def _layer1(path: str, text: str, nodes: dict[str, Node]) -> tuple[Layer1Edge, ...]:
@@ -279,15 +280,26 @@ def load_snapshot_files(
     if not config_paths and not host_paths and not bad_device_files:
         raise InputError("snapshot has no device configurations", file=source)
 
+    foreign: list[UnsupportedVendorError] = []
     for path in config_paths:
         try:
             node = parse_config(state.texts[path], path)
+        except UnsupportedVendorError as exc:
+            foreign.append(exc)  # every foreign file is named, not only the first
+            continue
         except ConfigParseError as exc:
             state.fail(exc, path)
             continue
         if node.file != path:
             node = replace(node, file=path)
         add(node)
+    if foreign and strict:
+        listed = "; ".join(f"{e.file} ({e.vendor})" for e in foreign)
+        raise ConfigParseError(f"unsupported vendor in {len(foreign)} file(s): {listed}", file=foreign[0].file, line=1)
+    for err in foreign:
+        state.errors.append(FileError(err.file or "", err.line or 1, err.message, vendor=err.vendor))
+    if foreign:
+        mark_foreign_neighbours(nodes, {e.file or "": state.texts[e.file or ""] for e in foreign})
     overlays = [p for p in host_paths if is_overlay(state.texts[p])]
     for path in host_paths:
         if path in overlays:

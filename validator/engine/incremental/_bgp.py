@@ -152,6 +152,8 @@ class PrefixBgp:
                 protos: set[str] = set()
                 for redist in proc.redistributions:
                     protos.update(_REDIST[redist.protocol])
+                    if redist.include_external:
+                        protos.update(("ospfE1", "ospfE2"))
                 sp.redist_protos = frozenset(protos)
                 sp.aggregates = tuple(a.prefix for a in sorted(proc.aggregates, key=lambda a: -a.prefix.prefixlen))
             self.spk[key] = sp
@@ -237,10 +239,12 @@ class PrefixBgp:
             )
             if pr is not None:
                 out.append(_local_route(pr, src, "igp"))
-        if p.prefixlen == 0:
-            return out
         for redist in proc.redistributions:
+            if p.prefixlen == 0 and not redist.include_default:
+                continue
             protos = _REDIST[redist.protocol]
+            if redist.include_external:
+                protos = (*protos, "ospfE1", "ospfE2")
             matching = [r for r in merged if r.protocol in protos]
             if not matching:
                 continue
@@ -253,7 +257,7 @@ class PrefixBgp:
                 undefined_denies=True,
             )
             if pr is not None:
-                out.append(_local_route(pr, src, "incomplete"))
+                out.append(_local_route(pr, src, redist.origin))
         return out
 
     def run(
@@ -334,7 +338,7 @@ class PrefixBgp:
                     else:
                         ribs[k][p] = new
                     changed_ribs[k].add(p)
-                    new_main = _main_routes(k, p, new)
+                    new_main = _main_routes(k, p, new, sp.proc)
                     if record is not None:
                         record.value(k, p, rounds, new, new_main)
                     if new_main != main[k].get(p, []):
@@ -520,8 +524,11 @@ def _aggregate_route(p: IPv4Network) -> BgpRoute:
     return BgpRoute(network=p, protocol="aggregate", weight=LOCAL_WEIGHT, origin="igp")
 
 
-def _main_routes(k: SpeakerKey, p: IPv4Network, sel: tuple[BgpRoute, list[BgpRoute]] | None) -> list[Route]:
-    """``bgp.main_rib_routes`` at one prefix."""
+def _main_routes(
+    k: SpeakerKey, p: IPv4Network, sel: tuple[BgpRoute, list[BgpRoute]] | None, proc: BgpProcess | None = None
+) -> list[Route]:
+    """``bgp.main_rib_routes`` at one prefix (``proc``: the process's administrative distances)."""
+    ebgp_ad, ibgp_ad = (proc.ebgp_admin, proc.ibgp_admin) if proc is not None else (EBGP_AD, IBGP_AD)
     if sel is None:
         return []
     node, vrf = k
@@ -543,7 +550,7 @@ def _main_routes(k: SpeakerKey, p: IPv4Network, sel: tuple[BgpRoute, list[BgpRou
                 p,
                 r.protocol,
                 NextHop("ip", None, r.next_hop_ip),
-                EBGP_AD if r.protocol == "bgp" else IBGP_AD,
+                ebgp_ad if r.protocol == "bgp" else ibgp_ad,
                 r.med,
                 tag=r.tag,
                 as_path=r.flat_as_path(),

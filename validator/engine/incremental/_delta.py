@@ -178,7 +178,7 @@ def delta_run(
             is_over = kp in o_val
             cur_main = prev_main
             if new != prev:
-                cur_main = _main_routes(k, p, new)
+                cur_main = _main_routes(k, p, new, sp.proc)
                 if cur_main != prev_main:
                     any_change = True
                     nxt.add(kp)  # origination reads the main RIB at p

@@ -452,3 +452,8 @@ def _redistribute(p: BgpDraft, line: Line, low: list[str], ctx: Context) -> bool
     )
     p.redistributions.append(BgpRedistribution(protocol, ctx.src(line), route_map, metric))
     return True
+
+
+# Public name of the per-line handler: the Arista EOS parser applies the ``router bgp`` lines EOS
+# shares with IOS (neighbors, peer groups, networks, aggregates) through it.
+bgp_line = _bgp_line

@@ -237,3 +237,8 @@ def _ospf_line(d: InterfaceDraft, line: Line, low: list[str]) -> bool:
         d.ospf_area_line = line
         return True
     return False
+
+
+# Public name of the per-line handler: the Arista EOS parser applies the interface lines EOS
+# shares with IOS (addresses, shutdown, MTU, filters, ``ip ospf ...``) through it.
+interface_line = _interface_line

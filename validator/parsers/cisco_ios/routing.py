@@ -22,7 +22,7 @@ from validator.parsers.cisco_ios.common import (
     wildcard_len,
 )
 from validator.parsers.cisco_ios.interfaces import InterfaceDraft
-from validator.parsers.cisco_ios.tables import IGNORED_OSPF
+from validator.parsers.cisco_ios.tables import IGNORED_OSPF, Ignorable
 
 # --- static routes ------------------------------------------------------------------------------
 
@@ -135,7 +135,8 @@ class OspfDraft:
         )
 
 
-def parse_router_ospf(stanza: Stanza, ctx: Context) -> OspfDraft | None:
+def parse_router_ospf(stanza: Stanza, ctx: Context, ignored: tuple[Ignorable, ...] = IGNORED_OSPF) -> OspfDraft | None:
+    """``router ospf N [vrf V]``; ``ignored``: the inert sub-mode lines (the EOS parser passes its own)."""
     head = stanza.head
     w = head.words
     if len(w) == 3 and w[2].isdigit():
@@ -149,7 +150,7 @@ def parse_router_ospf(stanza: Stanza, ctx: Context) -> OspfDraft | None:
         return None
     ctx.ok(head)
     for line in stanza.children:
-        ctx.child(line, lambda ln: _ospf_line(proc, ln, ctx), IGNORED_OSPF)
+        ctx.child(line, lambda ln: _ospf_line(proc, ln, ctx), ignored)
     return proc
 
 
