@@ -56,6 +56,9 @@ class BgpRoute:
     cluster_list: tuple[IPv4Address, ...] = ()
     from_client: bool = False
     tag: int | None = None
+    # for ``local`` routes: the main-RIB protocol they were made from (Junos export policies match
+    # ``from protocol direct|static|ospf`` on it)
+    src_protocol: str | None = None
 
     @property
     def as_path_len(self) -> int:
@@ -374,7 +377,7 @@ def originate(node: Node, proc: BgpProcess, rib: MainRib | None) -> list[BgpRout
                 undefined_denies=True,
             )
             if pr is not None:
-                out.append(_local_route(pr, src, "incomplete"))
+                out.append(_local_route(pr, src, redist.origin))
     return out
 
 
@@ -396,6 +399,7 @@ def _local_route(pr: PolicyRoute, src: Route, origin: str) -> BgpRoute:
         origin=origin if pr.origin == "igp" else pr.origin,
         communities=pr.communities,
         tag=pr.tag,
+        src_protocol=src.protocol,
     )
 
 
@@ -423,7 +427,7 @@ def _suppressed(proc: BgpProcess, net: IPv4Network) -> bool:
 def _to_policy(r: BgpRoute) -> PolicyRoute:
     return PolicyRoute(
         network=r.network,
-        protocol=r.protocol,
+        protocol=r.src_protocol or r.protocol,
         metric=r.med,
         tag=r.tag,
         local_pref=r.local_pref,
@@ -477,7 +481,8 @@ def export_route(
     communities = pr.communities if nb.send_community else frozenset()
     if edge.ibgp:
         if pr.next_hop_set:
-            nh = pr.next_hop_ip
+            # None: Junos ``then next-hop self`` (routing_policy.SetNextHopSelf)
+            nh = pr.next_hop_ip if pr.next_hop_ip is not None else s.local_ip
         elif nb.next_hop_self or r.next_hop_ip is None:
             nh = s.local_ip
         else:
@@ -498,7 +503,7 @@ def export_route(
             originator_id=r.originator_id if reflecting and r.originator_id is not None else s.router_id,
             cluster_list=((cluster_id, *r.cluster_list) if reflecting else ()),
         )
-    nh = pr.next_hop_ip if pr.next_hop_set else s.local_ip
+    nh = pr.next_hop_ip if pr.next_hop_set and pr.next_hop_ip is not None else s.local_ip
     return BgpRoute(
         network=r.network,
         protocol="bgp",
@@ -602,8 +607,9 @@ def speakers(snapshot: Snapshot) -> list[SpeakerKey]:
     return sorted(out)
 
 
-def main_rib_routes(node: str, vrf: str, rib: SpeakerRib) -> list[Route]:
-    """BGP routes as the main RIB sees them: one per distinct next hop; local routes are non-routing."""
+def main_rib_routes(node: str, vrf: str, rib: SpeakerRib, ads: dict[str, int] | None = None) -> list[Route]:
+    """BGP routes as the main RIB sees them: one per distinct next hop; local routes are non-routing.
+    ``ads``: the node's own preferences by protocol (``Node.admin_distances``; Junos BGP 170)."""
     out: list[Route] = []
     for net, paths in rib.multipath.items():
         best = rib.best[net]
@@ -624,7 +630,7 @@ def main_rib_routes(node: str, vrf: str, rib: SpeakerRib) -> list[Route]:
                     net,
                     p.protocol,
                     NextHop("ip", None, p.next_hop_ip),
-                    EBGP_AD if p.protocol == "bgp" else IBGP_AD,
+                    (ads or {}).get(p.protocol, EBGP_AD if p.protocol == "bgp" else IBGP_AD),
                     p.med,
                     tag=p.tag,
                     as_path=p.flat_as_path(),
@@ -675,7 +681,7 @@ def run_bgp(
             ribs[key] = select_paths(cands, mrib, proc)
         new_main: dict[str, list[Route]] = defaultdict(list)
         for key, srib in ribs.items():
-            new_main[key[0]].extend(main_rib_routes(key[0], key[1], srib))
+            new_main[key[0]].extend(main_rib_routes(key[0], key[1], srib, snapshot.nodes[key[0]].admin_distances))
         new_adj: AdjIn = {k: {} for k in spk}
         for key in spk:
             node = snapshot.nodes[key[0]]

@@ -257,7 +257,17 @@ class MatchAsPath:
     source: SourceRef
 
 
-RouteMapMatch = MatchIpAddress | MatchPrefixList | MatchCommunity | MatchTag | MatchAsPath
+@dataclass(frozen=True)
+class MatchProtocol:
+    """The route's source protocol is one of ``protocols`` (model names: ``connected``, ``static``,
+    ``ospf``, ``ospfIA``, ``ospfE1``, ``ospfE2``, ``bgp``, ``ibgp``, ``aggregate``). IOS has no such
+    match (``redistribute`` picks the protocol); Junos policy terms do (``from protocol direct``)."""
+
+    protocols: tuple[str, ...]
+    source: SourceRef
+
+
+RouteMapMatch = MatchIpAddress | MatchPrefixList | MatchCommunity | MatchTag | MatchAsPath | MatchProtocol
 
 
 @dataclass(frozen=True)
@@ -309,8 +319,32 @@ class SetTag:
     source: SourceRef
 
 
+@dataclass(frozen=True)
+class SetNextHopSelf:
+    """Junos ``then next-hop self``: the advertising router's session address becomes the next hop."""
+
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class SetCommunityDelete:
+    """Junos ``then community delete NAME``: drop every community the named list matches."""
+
+    community_list: str
+    source: SourceRef
+
+
 RouteMapSet = (
-    SetLocalPreference | SetMetric | SetCommunity | SetNextHop | SetWeight | SetAsPathPrepend | SetOrigin | SetTag
+    SetLocalPreference
+    | SetMetric
+    | SetCommunity
+    | SetNextHop
+    | SetWeight
+    | SetAsPathPrepend
+    | SetOrigin
+    | SetTag
+    | SetNextHopSelf
+    | SetCommunityDelete
 )
 
 
@@ -403,6 +437,10 @@ class BgpRedistribution:
     source: SourceRef
     route_map: str | None = None
     metric: int | None = None
+    # BGP origin of the routes this creates: IOS ``redistribute`` gives incomplete; Junos gives IGP
+    # to every non-BGP route its export policy advertises (Batfish JuniperConfiguration:
+    # ``setOriginForNonBgp``).
+    origin: Literal["igp", "incomplete"] = "incomplete"
 
 
 @dataclass(frozen=True)
@@ -429,7 +467,7 @@ class Node:
     name: str
     hostname: str  # as configured
     file: str  # path relative to the snapshot root
-    vendor: Literal["cisco_ios", "host"]
+    vendor: Literal["cisco_ios", "host", "juniper"]
     interfaces: dict[str, Interface] = field(default_factory=dict)
     acls: dict[str, Acl] = field(default_factory=dict)
     route_maps: dict[str, RouteMap] = field(default_factory=dict)
@@ -448,3 +486,7 @@ class Node:
     undefined_references: tuple[tuple[str, str, SourceRef], ...] = ()
     # operator access, AAA, syslog, NTP, SNMP (validator.model.management)
     management: ManagementPlane = field(default_factory=ManagementPlane)
+    # Route preference per protocol where the vendor's differs from IOS's administrative distance
+    # (protocol name -> distance; absent = the IOS default). Junos: static 5, OSPF internal 10,
+    # OSPF external 150, BGP 170 (Batfish JuniperConfiguration / RoutingProtocol defaults).
+    admin_distances: dict[str, int] = field(default_factory=dict)

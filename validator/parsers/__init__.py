@@ -23,8 +23,15 @@ def _parse_cisco_ios(text: str, file: str) -> Node:
     return parse_ios(text, file)
 
 
+def _parse_juniper(text: str, file: str) -> Node:
+    from validator.parsers.junos import parse_junos
+
+    return parse_junos(text, file)
+
+
 PARSERS: dict[str, ConfigParser] = {
     "cisco_ios": _parse_cisco_ios,
+    "juniper": _parse_juniper,
 }
 
 # RANCID-CONTENT-TYPE values (Batfish VendorConfigurationFormatDetector.checkRancid) → our vendor
@@ -43,9 +50,9 @@ _RANCID = {
     "cisco-exr": "Cisco IOS-XR",
     "arista": "Arista EOS",
     "a10": "A10",
-    "juniper": "Juniper",
+    "juniper": "juniper",
     "juniper-srx": "Juniper",
-    "junos": "Juniper",
+    "junos": "juniper",
     "paloalto": "Palo Alto",
     "fortigate": "Fortinet",
     "fortigate-full": "Fortinet",
@@ -119,6 +126,8 @@ def detect_vendor(text: str, file: str) -> str:
     if fmt:
         if fmt.group(1).lower() == "cisco_ios":
             return "cisco_ios"
+        if fmt.group(1).lower() in ("juniper", "flat_juniper"):
+            return "juniper"
         raise ConfigParseError(f"unsupported vendor {fmt.group(1)!r} (BATFISH_FORMAT)", file=file, line=1)
     m = _RANCID_RE.search(head)
     if m and m.group(1).lower() != "cisco":
@@ -127,6 +136,8 @@ def detect_vendor(text: str, file: str) -> str:
             return label
         raise ConfigParseError(f"unsupported vendor {label!r} (RANCID-CONTENT-TYPE)", file=file, line=1)
     other = _sniff(text) or _cisco_flavour(text)
+    if other is not None and other.startswith("Juniper ("):
+        return "juniper"  # brace or set syntax (Batfish checkJuniper / FLAT_JUNIPER)
     if other is not None:
         raise ConfigParseError(f"unsupported vendor: looks like {other}; only Cisco IOS is supported", file=file)
     return "cisco_ios"

@@ -211,7 +211,7 @@ class PrefixBgp:
                 undefined_denies=True,
             )
             if pr is not None:
-                out.append(_local_route(pr, src, "incomplete"))
+                out.append(_local_route(pr, src, redist.origin))
         return out
 
     def run(
