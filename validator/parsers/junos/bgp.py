@@ -131,7 +131,10 @@ def _setting(c: tuple[str, ...], lv: Level, src: SourceRef) -> bool:
             lv.add_path_send = True
         else:
             return False
-    return bool(key == "log-updown" and not args)
+    elif key == "log-updown" and not args:
+        pass  # logging only
+    else:
+        return False
     return True
 
 

@@ -15,7 +15,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from validator.model.config import Acl, AclLine, Action, IpWildcard, PortRange
 from validator.model.source import SourceRef
-from validator.parsers.junos.common import ICMP_TYPES, PROTOCOLS, Ctx, port_range, prefix
+from validator.parsers.junos.common import ICMP_TYPES, PROTOCOLS, Ctx, port_range, prefix, values
 from validator.parsers.junos.flatten import FlatLine
 
 _NON_TERMINAL = {"count", "log", "syslog", "sample", "policer", "forwarding-class", "loss-priority"}
@@ -84,13 +84,14 @@ def _from(c: tuple[str, ...], term: TermDraft, fl: FlatLine, ctx: Ctx) -> bool:
         return True
     if len(c) != 2:
         return False
-    key, val = c
-    if key in ("source-address", "destination-address", "address"):
+    return all(_condition(c[0], v, term, fl, ctx) for v in values(c[1]))
+
+
+def _condition(key: str, val: str, term: TermDraft, fl: FlatLine, ctx: Ctx) -> bool:
+    if key in ("source-address", "destination-address"):
         net = prefix(val)
         if net is None:
             return False
-        if key == "address":
-            return False  # either-direction address match: not modelled as one line
         (term.src if key == "source-address" else term.dst).append(net)
         return True
     if key in ("source-prefix-list", "destination-prefix-list"):
@@ -114,6 +115,7 @@ def _from(c: tuple[str, ...], term: TermDraft, fl: FlatLine, ctx: Ctx) -> bool:
             return False
         term.icmp_types.append(t)
         return True
+    # ``address`` (either direction), ``except`` forms, fragment and DSCP matches: not modelled
     return False
 
 
