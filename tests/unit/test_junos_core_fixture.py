@@ -37,12 +37,31 @@ def test_junos_preferences_and_next_hop_self() -> None:
     assert (o.protocol, o.admin_distance, o.metric) == ("ospf", 10, 10)  # loopback costs 0
 
 
-def test_ebgp_export_policy_and_multipath() -> None:
-    isp = routes("isp1", "10.10.1.0/24")
-    assert {r.next_hop.ip for r in isp} == {IPv4Address("192.0.2.1"), IPv4Address("192.0.2.5")}
-    assert all(r.protocol == "bgp" and r.admin_distance == 170 for r in isp)
-    assert {c for r in isp for c in r.communities} == {"65000:100"}  # community add CUST
+def test_ebgp_export_policy_of_active_routes() -> None:
+    # the LAN is active as OSPF on the cores (preference 10 beats iBGP 170), so TO-ISP exports the
+    # OSPF route (``from protocol [ bgp ospf ]``) with its metric as MED: core1's 11 beats core2's 21
+    (r,) = routes("isp1", "10.10.1.0/24")
+    assert r.next_hop.ip == IPv4Address("192.0.2.1") and (r.protocol, r.admin_distance, r.metric) == ("bgp", 170, 11)
+    assert r.communities == ("65000:100",)  # community add CUST
     assert routes("isp1", "10.0.1.0/30") == []  # TO-ISP rejects everything else
+
+
+def test_inactive_bgp_routes_are_not_advertised(tmp_path: Path) -> None:
+    import shutil
+
+    snap = tmp_path / "snap"
+    shutil.copytree(BASE, snap)
+    for core in ("core1", "core2"):
+        cfg = snap / "configs" / f"{core}.cfg"
+        cfg.write_text(cfg.read_text().replace("protocol [ bgp ospf ];", "protocol bgp;"))
+    dp = compute_dataplane(load_snapshot(snap))
+    # the iBGP route from pe1 is inactive on the cores (OSPF wins): Junos does not send it
+    assert [r for r in dp.ribs["isp1"]["default"] if r.network == IPv4Network("10.10.1.0/24")] == []
+    cfg = snap / "configs" / "core1.cfg"
+    cfg.write_text(cfg.read_text().replace("peer-as 64512;", "peer-as 64512;\n            advertise-inactive;"))
+    dp = compute_dataplane(load_snapshot(snap))
+    (r,) = [r for r in dp.ribs["isp1"]["default"] if r.network == IPv4Network("10.10.1.0/24")]
+    assert r.next_hop.ip == IPv4Address("192.0.2.1")
 
 
 def test_incremental_engine_equals_reference_under_failures() -> None:

@@ -688,6 +688,7 @@ def run_bgp(
             proc = node.bgp
             assert proc is not None
             srib = ribs[key]
+            sender_rib = main_ribs.get(key[0], {}).get(key[1])
             for edge in edges_by_sender.get(key, []):
                 rkey = (edge.receiver.node, edge.receiver.vrf)
                 rnode = snapshot.nodes[edge.receiver.node]
@@ -709,6 +710,8 @@ def run_bgp(
                     # only paths of one prefix can be equal: de-duplicate per prefix, not per session
                     same_net = [r for r in originated if r.network == net] if originated else []
                     for p in paths:
+                        if not edge.sender.neighbor.advertise_inactive and not _active(sender_rib, p):
+                            continue
                         ex = export_route(node, proc, edge, p)
                         if ex is None:
                             continue
@@ -730,6 +733,16 @@ def run_bgp(
             main_ribs = rebuild_main_ribs(main_routes)
     order = sorted(oscillating, key=lambda kp: (kp[0], int(kp[1].network_address), kp[1].prefixlen))
     return BgpResult(ribs, main_routes, converged, tuple(order)), main_ribs
+
+
+def _active(rib: MainRib | None, r: BgpRoute) -> bool:
+    """Whether a BGP path may be advertised by a speaker that does not advertise inactive routes
+    (Junos): a learned path only while BGP holds the prefix in the main RIB; local and aggregate
+    routes stand for main-RIB routes already."""
+    if r.protocol not in ("bgp", "ibgp"):
+        return True
+    routes = rib.by_prefix.get(r.network, []) if rib is not None else []
+    return any(m.protocol in ("bgp", "ibgp") for m in routes)
 
 
 def _still_changing(

@@ -412,6 +412,10 @@ class BgpNeighbor:
     # does not model it (design: the builtin engine is stricter here, on purpose).
     password: str | None = None
     maximum_prefix: int | None = None  # ``neighbor X maximum-prefix N``
+    # Advertise the best BGP path even when another protocol's route is active in the main RIB.
+    # IOS: yes (Batfish sets advertiseInactive for Cisco); Junos: only with ``advertise-inactive``
+    # (Batfish JuniperConfiguration: default false), so an inactive BGP route is not sent.
+    advertise_inactive: bool = True
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class Level:
     add_path_send: bool | None = None
     add_path_receive: bool | None = None
     shutdown: bool | None = None
+    advertise_inactive: bool | None = None
 
 
 @dataclass
@@ -121,6 +122,8 @@ def _setting(c: tuple[str, ...], lv: Level, src: SourceRef) -> bool:
         lv.password = one
     elif key == "shutdown" and not args:
         lv.shutdown = True
+    elif key == "advertise-inactive" and not args:
+        lv.advertise_inactive = True
     elif c[:3] == ("family", "inet", "unicast"):
         rest = c[3:]
         if not rest:
@@ -217,6 +220,7 @@ def build_bgp(
                     additional_paths_receive=bool(lv.add_path_receive),
                     additional_paths_select_all=bool(lv.add_path_send),
                     password=lv.password,
+                    advertise_inactive=bool(lv.advertise_inactive),
                 )
             )
     src = bgp.top.source
