@@ -16,13 +16,14 @@ from validator.snapshot.folder import load_snapshot
 ROOT = Path(__file__).resolve().parents[2]
 LIVE = ROOT.parent / "shared" / "reference" / "batfish-example" / "live"
 CONVERTED = ROOT / "fixtures" / "junos-example" / "configs"
-IFACES = {"GigabitEthernet0/0": "ge-0/0/0.0", "GigabitEthernet1/0": "ge-0/0/1.0", "Loopback0": "lo0.0"}
+IFACES = {f"GigabitEthernet{i}/0": f"ge-0/0/{i}.0" for i in range(4)} | {"Loopback0": "lo0.0"}
 # IOS administrative distance -> Junos preference for what as1core1 holds
 PREFS = {
     ("ospf", 110): 10,
     ("ospfIA", 110): 10,
     ("ospfE2", 110): 150,
     ("ibgp", 200): 170,
+    ("bgp", 20): 170,
     ("connected", 0): 0,
     ("local", 0): 0,
 }
@@ -43,12 +44,12 @@ def test_routes_equal_the_ios_original(tmp_path: Path) -> None:
     snap_dir = tmp_path / "live"
     shutil.copytree(LIVE, snap_dir)
     converted = frozenset(p.stem for p in CONVERTED.glob("*.cfg"))
-    assert converted == {"as1core1"}
+    assert converted == {"as1core1", "as2dept1", "as2dist1"}
     for p in CONVERTED.glob("*.cfg"):
         shutil.copy(p, snap_dir / "configs" / p.name)
     ios = compute_dataplane(load_snapshot(LIVE))
     mixed_snap = load_snapshot(snap_dir)
-    assert mixed_snap.nodes["as1core1"].vendor == "juniper"
+    assert all(mixed_snap.nodes[n].vendor == "juniper" and not mixed_snap.nodes[n].warnings for n in converted)
     mixed = compute_dataplane(mixed_snap)
     want = sorted(
         _row(r, converted)
@@ -58,6 +59,6 @@ def test_routes_equal_the_ios_original(tmp_path: Path) -> None:
     )
     got = sorted(_row(r, frozenset()) for vrfs in mixed.ribs.values() for rs in vrfs.values() for r in rs)
     assert got == want
-    assert {s.status for s in mixed.bgp_sessions if s.node == "as1core1"} == {
-        s.status for s in ios.bgp_sessions if s.node == "as1core1"
-    }
+    assert sorted((s.node, str(s.remote_ip), s.status) for s in mixed.bgp_sessions) == sorted(
+        (s.node, str(s.remote_ip), s.status) for s in ios.bgp_sessions
+    )
