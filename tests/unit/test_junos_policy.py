@@ -29,6 +29,8 @@ set policy-options policy-statement RF term a from route-filter 10.0.0.0/8 longe
 set policy-options policy-statement RF term a then accept
 set policy-options policy-statement RF term b from route-filter 172.16.0.0/12 prefix-length-range /20-/24
 set policy-options policy-statement RF term b then accept
+set policy-options policy-statement RF term t from route-filter 192.168.0.0/16 through 192.168.4.0/22
+set policy-options policy-statement RF term t then accept
 set policy-options policy-statement RF term c then reject
 """
 
@@ -89,6 +91,10 @@ def test_route_filter_match_types() -> None:
     assert run(node, "in", "172.16.16.0/20") is not None
     assert run(node, "in", "172.16.0.0/16") is None
     assert run(node, "in", "172.16.1.0/25") is None
+    for on_path in ("192.168.0.0/16", "192.168.0.0/17", "192.168.0.0/21", "192.168.4.0/22"):
+        assert run(node, "in", on_path) is not None, on_path
+    for off_path in ("192.168.128.0/17", "192.168.4.0/23", "192.168.8.0/22"):
+        assert run(node, "in", off_path) is None, off_path
 
 
 def test_undefined_policy_is_skipped_and_reported() -> None:

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from validator.errors import ConfigParseError
 from validator.model.config import Acl, Node, OspfProcess, OspfRedistribution, RouteMap
+from validator.model.management import ManagementPlane
 from validator.model.source import SourceRef
 from validator.parsers.junos.bgp import BgpDraft, build_bgp, parse_bgp
 from validator.parsers.junos.common import Ctx
@@ -56,6 +57,7 @@ class _State:
         self.ospf = OspfDraft()
         self.bgp = BgpDraft()
         self.apply_groups: list[SourceRef] = []
+        self.system: list[SourceRef] = []  # ``system`` statements other than host-name
 
 
 def parse_junos(text: str, file: str) -> Node:
@@ -79,6 +81,10 @@ def _dispatch(fl: FlatLine, st: _State) -> None:
     head = w[0]
     if head == "system" and len(w) == 3 and w[1] == "host-name":
         st.hostname = w[2]
+    elif head == "system":
+        # login, services, syslog, NTP, AAA: the management plane is not modelled for Junos
+        ctx.warn(fl, "Junos management plane not modelled")
+        st.system.append(ctx.src(fl))
     elif head == "interfaces":
         parse_interface_line(fl, st.ifaces, ctx)
     elif head == "routing-options":
@@ -174,6 +180,8 @@ def _build(st: _State, flat: list[FlatLine]) -> Node:
         warnings=tuple(sorted(ctx.warnings, key=lambda w: w.line)),
         undefined_references=tuple(dict.fromkeys(ctx.undefined)),
         admin_distances=dict(JUNOS_PREFERENCES),
+        # not modelled: a ``management`` policy on this device is undecided, never a pass
+        management=ManagementPlane(unparsed=tuple(st.system) or (SourceRef(ctx.file, 1),)),
     )
 
 

@@ -14,7 +14,7 @@ policy falls through, the default policy decides. One chain becomes one route-ma
   reject the rest; OSPF export: reject all).
 
 Route-filters become a synthesized prefix-list per term (``exact``, ``orlonger``, ``longer``,
-``upto``, ``prefix-length-range``); ``from prefix-list`` and ``route-filter`` are alternatives
+``upto``, ``prefix-length-range``, ``through``); ``from prefix-list`` and ``route-filter`` are alternatives
 (Batfish ORs the prefix conditions of a term); other conditions AND. Anything the parser cannot
 read makes the term's clause partial (``unparsed``): routes it may decide are undecided.
 """
@@ -205,6 +205,14 @@ def _from(c: tuple[str, ...], term: TermDraft, src: SourceRef) -> bool:
     if key == "as-path" and len(c) == 2:
         term.as_paths.extend(values(c[1]))
         return True
+    if key == "route-filter" and len(c) == 4 and c[2] == "through":
+        # Juniper: P1 and every prefix on the way to P2 (the supernets of P2 no shorter than P1)
+        net, last = prefix(c[1]), prefix(c[3])
+        if net is None or last is None or not last.subnet_of(net):
+            return False
+        for plen in range(net.prefixlen, last.prefixlen + 1):
+            term.route_filters.append((last.supernet(new_prefix=plen), plen, plen, src))
+        return True
     if key == "route-filter" and len(c) >= 3:
         net = prefix(c[1])
         if net is None:
@@ -234,7 +242,7 @@ def _modifier(net: IPv4Network, mod: tuple[str, ...]) -> tuple[int, int] | None:
         if lo_s.startswith("/") and hi_s.startswith("/") and lo_s[1:].isdigit() and hi_s[1:].isdigit():
             lo, hi = int(lo_s[1:]), int(hi_s[1:])
             return (lo, hi) if plen <= lo <= hi <= 32 else None
-    # ``through`` and per-filter actions are not modelled: the term is partial
+    # per-filter actions (``route-filter P exact accept``) are not modelled: the term is partial
     return None
 
 
