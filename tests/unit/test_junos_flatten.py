@@ -105,3 +105,22 @@ def test_apply_groups_makes_the_device_partial() -> None:
     node = parse_junos(SET + "set apply-groups COMMON\n", "configs/r1.cfg")
     assert all(i.unparsed for i in node.interfaces.values())
     assert any("apply-groups" in w.reason for w in node.warnings)
+
+
+def test_junos_files_load_through_the_snapshot_loader() -> None:
+    from validator.snapshot.loader import load_snapshot_files
+
+    snap = load_snapshot_files(
+        {
+            "configs/r1.cfg": SET.encode(),
+            "configs/r2.cfg": b"system {\n    host-name r2;\n}\ninterfaces {\n}\n",
+        },
+        name="t",
+        source="m",
+    )
+    assert sorted(snap.nodes) == ["r1", "r2"]
+    assert {n.vendor for n in snap.nodes.values()} == {"juniper"}
+    # a RANCID juniper header over text that is not Junos: bad input naming the file and line
+    with pytest.raises(ConfigParseError) as exc:
+        parse_junos("#RANCID-CONTENT-TYPE: juniper\nhostname r1\n", "configs/x.cfg")
+    assert exc.value.file == "configs/x.cfg" and exc.value.line == 2

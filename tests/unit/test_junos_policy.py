@@ -130,3 +130,19 @@ def test_ospf_export_default_rejects_and_policy_exports_statics() -> None:
     rm = node.route_maps[redist.route_map]
     assert apply_route_map(node, rm, PolicyRoute(IPv4Network("10.9.0.0/16"), protocol="static")) is not None
     assert apply_route_map(node, rm, PolicyRoute(IPv4Network("10.9.0.0/16"), protocol="connected")) is None
+
+
+def test_nested_route_filters_are_partial_not_guessed() -> None:
+    # Junos: the longest matching filter decides (10.1.0.0/16 exact fails for a /24), Batfish ORs
+    # the filters; the term is partial so the routes it decides are undecided
+    extra = (
+        "set policy-options policy-statement NEST term t from route-filter 10.0.0.0/8 orlonger\n"
+        "set policy-options policy-statement NEST term t from route-filter 10.1.0.0/16 exact\n"
+        "set policy-options policy-statement NEST term t then accept\n"
+    )
+    node = node_with("set protocols bgp group g import NEST\n", extra)
+    assert node.bgp is not None
+    rm = node.route_maps[node.bgp.neighbors[0].route_map_in or ""]
+    first = len(BASE.splitlines()) + 1
+    assert sorted(r.line for c in rm.clauses for r in c.unparsed) == [first, first + 1]
+    assert any("longest match" in w.reason for w in node.warnings)

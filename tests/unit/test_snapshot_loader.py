@@ -171,9 +171,6 @@ def test_hidden_files_are_skipped_and_reported() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "set system host-name r1\nset interfaces ge-0/0/0 unit 0 family inet address 1.1.1.1/24\n",
-        "system {\n    host-name r1;\n}\ninterfaces {\n}\n",
-        "!RANCID-CONTENT-TYPE: juniper\nhostname r1\n",
         "! Command: show running-config\n! device: sw1 (DCS-7050, EOS-4.20)\nhostname sw1\n",
         '{"hostname": "h"}',
     ],

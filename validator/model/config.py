@@ -494,3 +494,7 @@ class Node:
     # (protocol name -> distance; absent = the IOS default). Junos: static 5, OSPF internal 10,
     # OSPF external 150, BGP 170 (Batfish JuniperConfiguration / RoutingProtocol defaults).
     admin_distances: dict[str, int] = field(default_factory=dict)
+    # Lines that filter traffic delivered to the device itself which the engine does not simulate
+    # (a Junos ``lo0`` input filter protects the routing engine): a flow accepted by this device
+    # is undecided, never a pass.
+    local_delivery_unparsed: tuple[SourceRef, ...] = ()

@@ -24,6 +24,8 @@ _NON_TERMINAL = {"count", "log", "syslog", "sample", "policer", "forwarding-clas
 @dataclass
 class TermDraft:
     name: str
+    # the term's last line: its lines are placed there, so an unreadable condition of the term
+    # (an earlier line) is reached whenever the term decides (engine.acl.unparsed_positions)
     source: SourceRef
     src: list[IPv4Network] = field(default_factory=list)
     dst: list[IPv4Network] = field(default_factory=list)
@@ -69,6 +71,7 @@ def parse_firewall_line(fl: FlatLine, filters: dict[str, FilterDraft], ctx: Ctx)
     term = flt.terms.get(rest[1])
     if term is None:
         term = flt.terms[rest[1]] = TermDraft(rest[1], ctx.src(fl))
+    term.source = max(term.source, ctx.src(fl))
     body = rest[2:]
     ok = _from(body[1:], term, fl, ctx) if body[0] == "from" else _then(body[1:], term) if body[0] == "then" else False
     if not ok:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from validator.errors import ConfigParseError
 from validator.model.config import Acl, Node, OspfProcess, OspfRedistribution, RouteMap
 from validator.model.management import ManagementPlane
-from validator.model.source import SourceRef
+from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.junos.bgp import BgpDraft, build_bgp, parse_bgp
 from validator.parsers.junos.common import Ctx
 from validator.parsers.junos.firewall import FilterDraft, build_filter, parse_firewall_line
@@ -41,6 +41,8 @@ __all__ = ["JUNOS_PREFERENCES", "parse_junos"]
 # "Route Preference Values"; Batfish JuniperConfiguration): OSPF internal 10, OSPF external 150,
 # BGP 170 (internal and external alike). Static routes carry their own (5) on the model object.
 JUNOS_PREFERENCES = {"ospf": 10, "ospfIA": 10, "ospfE1": 150, "ospfE2": 150, "bgp": 170, "ibgp": 170}
+
+_LO0_REASON = "loopback filter (traffic to the device) not simulated"
 
 # top-level statements that cannot change IPv4 forwarding and are read without a model
 _IGNORED_TOP = {"version"}
@@ -157,6 +159,16 @@ def _build(st: _State, flat: list[FlatLine]) -> Node:
     prefix_lists.update(chains.prefix_lists)
     route_maps: dict[str, RouteMap] = dict(chains.route_maps)
 
+    # a loopback input filter guards traffic to the routing engine, whichever interface it arrives
+    # on; the engine does not simulate that, so flows delivered to this device are undecided
+    local: list[SourceRef] = []
+    for iface in interfaces.values():
+        if iface.kind == "loopback" and iface.acl_in_source is not None:
+            local.append(iface.acl_in_source)
+            ctx.warnings.append(
+                ParseWarning(ctx.file, iface.acl_in_source.line, f"filter input {iface.acl_in}", _LO0_REASON)
+            )
+
     if st.apply_groups:
         groups = tuple(st.apply_groups)
         interfaces = {n: replace(i, unparsed=i.unparsed + groups) for n, i in interfaces.items()}
@@ -177,9 +189,10 @@ def _build(st: _State, flat: list[FlatLine]) -> Node:
         static_routes=tuple(build_statics(st.ro)),
         ospf=ospf_procs,
         bgp=bgp,
-        warnings=tuple(sorted(ctx.warnings, key=lambda w: w.line)),
+        warnings=tuple(sorted(dict.fromkeys(ctx.warnings), key=lambda w: w.line)),
         undefined_references=tuple(dict.fromkeys(ctx.undefined)),
         admin_distances=dict(JUNOS_PREFERENCES),
+        local_delivery_unparsed=tuple(local) + tuple(st.apply_groups),
         # not modelled: a ``management`` policy on this device is undecided, never a pass
         management=ManagementPlane(unparsed=tuple(st.system) or (SourceRef(ctx.file, 1),)),
     )

@@ -50,7 +50,7 @@ from validator.model.config import (
     SetOrigin,
     SetTag,
 )
-from validator.model.source import SourceRef
+from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.junos.common import Ctx, integer, ip, prefix, values
 from validator.parsers.junos.flatten import FlatLine
 
@@ -83,6 +83,7 @@ class TermDraft:
     protocols: list[str] = field(default_factory=list)
     prefix_lists: list[str] = field(default_factory=list)
     route_filters: list[tuple[IPv4Network, int, int, SourceRef]] = field(default_factory=list)
+    filter_heads: list[tuple[IPv4Network, SourceRef]] = field(default_factory=list)  # as written
     communities: list[str] = field(default_factory=list)
     as_paths: list[str] = field(default_factory=list)
     sets: list[RouteMapSet | CommunityRef] = field(default_factory=list)
@@ -212,6 +213,7 @@ def _from(c: tuple[str, ...], term: TermDraft, src: SourceRef) -> bool:
             return False
         for plen in range(net.prefixlen, last.prefixlen + 1):
             term.route_filters.append((last.supernet(new_prefix=plen), plen, plen, src))
+        term.filter_heads.append((net, src))
         return True
     if key == "route-filter" and len(c) >= 3:
         net = prefix(c[1])
@@ -221,6 +223,7 @@ def _from(c: tuple[str, ...], term: TermDraft, src: SourceRef) -> bool:
         if rng is None:
             return False
         term.route_filters.append((net, rng[0], rng[1], src))
+        term.filter_heads.append((net, src))
         return True
     return False
 
@@ -353,6 +356,11 @@ class ChainBuilder:
         if term.protocols:
             protos = tuple(p for n in dict.fromkeys(term.protocols) for p in PROTOCOL_NAMES[n])
             matches.append(MatchProtocol(protos, term.source))
+        nested = _nested_filters(term)
+        if nested:
+            self.ctx.warnings.append(
+                ParseWarning(self.ctx.file, nested[0].line, "route-filter", "nested route-filters: Junos longest match")
+            )
         if term.route_filters:
             pl_name = f"~JUNOS_RF~{pol.name}~{term.name}~"
             lines = tuple(
@@ -373,7 +381,7 @@ class ChainBuilder:
         if term.as_paths:
             matches.append(MatchAsPath(tuple(term.as_paths), term.source))
         sets: list[RouteMapSet] = []
-        unparsed = list(term.unparsed)
+        unparsed = list(term.unparsed) + nested
         for st in term.sets:
             if not isinstance(st, CommunityRef):
                 sets.append(st)
@@ -397,6 +405,19 @@ class ChainBuilder:
         return RouteMapClause(
             seq, action, term.source, tuple(matches), tuple(sets), cont, tuple(dict.fromkeys(unparsed))
         )
+
+
+def _nested_filters(term: TermDraft) -> list[SourceRef]:
+    """Route-filters of one term whose prefixes nest. Junos picks the longest matching filter and
+    only then tests its match type (Juniper "Route Filter Match Conditions"); Batfish ORs the
+    filters of a term (batfish/batfish#2972). The two differ only for nested prefixes, so such a
+    term is made partial: the routes it decides are undecided rather than guessed."""
+    heads = term.filter_heads
+    return [
+        ref
+        for i, (a, ref) in enumerate(heads)
+        if any(j != i and (a.subnet_of(b) or b.subnet_of(a)) for j, (b, _) in enumerate(heads))
+    ]
 
 
 def _default_clauses(kind: DefaultPolicy, seq: int, ref: SourceRef) -> list[RouteMapClause]:
