@@ -175,3 +175,14 @@ def test_prefix_lists_communities_and_as_paths() -> None:
     assert node.community_lists["R"].unparsed  # regex members: partial, never guessed
     assert node.as_path_lists["AP"].unparsed
     assert IPv4Network("10.0.0.0/8") in {ln.prefix for ln in pl.lines}
+
+
+def test_routing_instance_interface_leaves_the_default_table_and_is_partial() -> None:
+    node = parse(
+        "set interfaces ge-0/0/5 unit 0 family inet address 10.5.0.1/24\n"
+        "set routing-instances CUST instance-type virtual-router\n"
+        "set routing-instances CUST interface ge-0/0/5.0\n"
+    )
+    i = node.interfaces["ge-0/0/5.0"]
+    assert i.vrf == "CUST" and [r.line for r in i.unparsed] == [4]
+    assert {w.line for w in node.warnings} == {3, 4}

@@ -15,7 +15,7 @@ from validator.model.config import Acl, Node, OspfProcess, OspfRedistribution, R
 from validator.model.management import ManagementPlane
 from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.junos.bgp import BgpDraft, build_bgp, parse_bgp
-from validator.parsers.junos.common import Ctx
+from validator.parsers.junos.common import Ctx, unit_name
 from validator.parsers.junos.firewall import FilterDraft, build_filter, parse_firewall_line
 from validator.parsers.junos.flatten import FlatLine, flatten
 from validator.parsers.junos.interfaces import PhysDraft, build_interfaces, parse_interface_line
@@ -60,6 +60,7 @@ class _State:
         self.bgp = BgpDraft()
         self.apply_groups: list[SourceRef] = []
         self.system: list[SourceRef] = []  # ``system`` statements other than host-name
+        self.instances: dict[str, tuple[str, SourceRef]] = {}  # unit -> (routing-instance, line)
 
 
 def parse_junos(text: str, file: str) -> Node:
@@ -99,6 +100,11 @@ def _dispatch(fl: FlatLine, st: _State) -> None:
         parse_policy_line(fl, st.po, ctx)
     elif head == "firewall":
         parse_firewall_line(fl, st.filters, ctx)
+    elif head == "routing-instances" and len(w) >= 4 and w[2] == "interface":
+        # the unit leaves the default table; the instance's own routing is not modelled, so the
+        # unit is put in a VRF of that name and made partial (flows across it are undecided)
+        ctx.warn(fl, "routing-instance not modelled")
+        st.instances[unit_name(w[3])] = (w[1], ctx.src(fl))
     elif head in _IGNORED_TOP:
         return
     elif "apply-groups" in w:
@@ -119,6 +125,10 @@ def _build(st: _State, flat: list[FlatLine]) -> Node:
         ospf = iface_ospf(ifname, iface.kind == "loopback", st.ospf)
         if ospf is not None:
             interfaces[ifname] = replace(iface, ospf=ospf)
+    for ifname, (instance, ref) in st.instances.items():
+        if ifname in interfaces:
+            i = interfaces[ifname]
+            interfaces[ifname] = replace(i, vrf=instance, ospf=None, unparsed=(*i.unparsed, ref))
     for ifname, oi in st.ospf.interfaces.items():
         if ifname not in interfaces:
             ctx.undefined.append(("interface", ifname, oi.source))
