@@ -125,10 +125,10 @@ def _build(st: _State, flat: list[FlatLine]) -> Node:
         ospf = iface_ospf(ifname, iface.kind == "loopback", st.ospf)
         if ospf is not None:
             interfaces[ifname] = replace(iface, ospf=ospf)
-    for ifname, (instance, ref) in st.instances.items():
+    for ifname, (instance, where) in st.instances.items():
         if ifname in interfaces:
             i = interfaces[ifname]
-            interfaces[ifname] = replace(i, vrf=instance, ospf=None, unparsed=(*i.unparsed, ref))
+            interfaces[ifname] = replace(i, vrf=instance, ospf=None, unparsed=(*i.unparsed, where))
     for ifname, oi in st.ospf.interfaces.items():
         if ifname not in interfaces:
             ctx.undefined.append(("interface", ifname, oi.source))
