@@ -68,3 +68,15 @@ def test_junos_unit_names_are_not_expanded_as_ios_names() -> None:
     assert canonical_interface_name("ge-0/0/0.0") == "ge-0/0/0.0"
     assert canonical_interface_name("lo0.0") == "lo0.0"
     assert canonical_interface_name("Gi0/0") == "GigabitEthernet0/0"
+
+
+def test_statements_under_a_renamed_block_count_as_changed_lines() -> None:
+    from validator.diff.changeset import changed_lines
+
+    base = PE1.read_text().replace(
+        '        description "customer LAN";', '        description "customer LAN";\n        speed 1g;'
+    )
+    head = base.replace("    ge-0/0/3 {", "    ge-0/0/4 {")
+    head_lines, base_lines = changed_lines(base, head)
+    speed = next(i for i, ln in enumerate(head.splitlines(), 1) if "speed 1g" in ln)
+    assert speed in head_lines and speed in base_lines  # the leaf's own text line is unchanged

@@ -340,3 +340,24 @@ def segment_junos(text: str) -> dict[tuple[str, str], Stanza]:
     for st in out.values():
         st.lines.sort(key=lambda ln: ln.line)
     return out
+
+
+def junos_changed_lines(base_text: str | None, head_text: str | None) -> tuple[set[int], set[int]]:
+    """(head lines, base lines) whose flat statement the other side lacks, for Junos files.
+
+    In the hierarchical form a statement's meaning includes its enclosing blocks: renaming
+    ``ge-0/0/0 {`` to ``ge-0/0/9 {`` changes every statement under it although their own text
+    lines are untouched. Comparing flat statements marks those lines changed too, so an
+    unmodelled statement moved this way still blocks. Empty for non-Junos text.
+    """
+    texts = [t for t in (base_text, head_text) if t]
+    if not texts or not all(looks_like_junos(t) for t in texts):
+        return set(), set()
+    try:
+        base = flatten(base_text or "", "")
+        head = flatten(head_text or "", "")
+    except ConfigParseError:
+        return set(), set()
+    in_base = {fl.text for fl in base}
+    in_head = {fl.text for fl in head}
+    return {fl.line for fl in head if fl.text not in in_base}, {fl.line for fl in base if fl.text not in in_head}
