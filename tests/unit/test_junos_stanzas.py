@@ -164,6 +164,7 @@ def test_prefix_lists_communities_and_as_paths() -> None:
         "set policy-options community C members [ 65000:1 65000:2 ]\n"
         "set policy-options community R members ^65000:.*$\n"
         'set policy-options as-path AP "65001 .*"\n'
+        'set policy-options as-path ODD "65001 [a-z]"\n'
     )
     pl = node.prefix_lists["PL"]
     assert [(str(ln.prefix), ln.min_len, ln.max_len) for ln in pl.lines] == [
@@ -173,7 +174,8 @@ def test_prefix_lists_communities_and_as_paths() -> None:
     c = node.community_lists["C"]
     assert len(c.lines) == 1 and len(c.lines[0].communities) == 2 and not c.unparsed
     assert node.community_lists["R"].unparsed  # regex members: partial, never guessed
-    assert node.as_path_lists["AP"].unparsed
+    assert not node.as_path_lists["AP"].unparsed and node.as_path_lists["AP"].lines
+    assert node.as_path_lists["ODD"].unparsed  # outside the translated grammar: partial
     assert IPv4Network("10.0.0.0/8") in {ln.prefix for ln in pl.lines}
 
 

@@ -27,6 +27,7 @@ from typing import Literal
 
 from validator.model.config import (
     AsPathList,
+    AsPathListLine,
     Community,
     CommunityList,
     CommunityListLine,
@@ -51,6 +52,7 @@ from validator.model.config import (
     SetTag,
 )
 from validator.model.source import ParseWarning, SourceRef
+from validator.parsers.junos.aspath import junos_as_path_regex
 from validator.parsers.junos.common import Ctx, integer, ip, prefix, values
 from validator.parsers.junos.flatten import FlatLine
 
@@ -131,10 +133,13 @@ def parse_policy_line(fl: FlatLine, po: PolicyOptions, ctx: Ctx) -> None:
         _community(fl, name, rest, po, ctx)
         return
     if kind == "as-path":
-        # Junos AS-path regular expressions work on whole AS numbers with implicit anchors; they
-        # are not translated, so a list is partial: routes it decides are undecided.
-        ctx.warn(fl, "Junos as-path regular expression not modelled")
-        po.as_paths[name] = AsPathList(name, (), src, unparsed=(src,))
+        regex = junos_as_path_regex(rest[0]) if len(rest) == 1 else None
+        if regex is None:
+            # outside the translated grammar: the list is partial, routes it decides undecided
+            ctx.warn(fl, "Junos as-path regular expression not modelled")
+            po.as_paths[name] = AsPathList(name, (), src, unparsed=(src,))
+            return
+        po.as_paths[name] = AsPathList(name, (AsPathListLine("permit", regex, src),), src)
         return
     if kind == "policy-statement":
         pol = po.policies.get(name)
