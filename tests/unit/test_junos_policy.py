@@ -146,3 +146,18 @@ def test_nested_route_filters_are_partial_not_guessed() -> None:
     first = len(BASE.splitlines()) + 1
     assert sorted(r.line for c in rm.clauses for r in c.unparsed) == [first, first + 1]
     assert any("longest match" in w.reason for w in node.warnings)
+
+
+def test_community_delete_removes_every_member_and_add_set_resolve_later_definitions() -> None:
+    extra = (
+        "set policy-options policy-statement CD term t then community delete TWO\n"
+        "set policy-options policy-statement CD term t then community add LATE\n"
+        "set policy-options community TWO members [ 65001:1 65001:2 ]\n"
+        "set policy-options community LATE members 65001:9\n"
+    )
+    node = node_with("set protocols bgp group g import CD\n", extra)
+    assert node.bgp is not None
+    rm = node.route_maps[node.bgp.neighbors[0].route_map_in or ""]
+    c = {(65001 << 16) | n for n in (1, 2, 3)}
+    r = apply_route_map(node, rm, PolicyRoute(IPv4Network("10.9.0.0/16"), communities=frozenset(c)))
+    assert r is not None and r.communities == frozenset({(65001 << 16) | 3, (65001 << 16) | 9})

@@ -208,7 +208,9 @@ def _apply_junos_sets(node: Node, clause: RouteMapClause, route: PolicyRoute) ->
         elif isinstance(s, SetCommunityDelete):
             cl = node.community_lists.get(s.community_list)
             if cl is not None:
-                kept = frozenset(c for c in route.communities if not community_list_matches(cl, frozenset((c,))))
+                # Junos deletes every community that matches any member of the named community
+                members = {(m.high << 16) | m.low for line in cl.lines for m in line.communities}
+                kept = frozenset(c for c in route.communities if c not in members)
                 route = replace(route, communities=kept)
     return route
 

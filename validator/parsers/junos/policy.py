@@ -388,6 +388,12 @@ class ChainBuilder:
         sets: list[RouteMapSet] = []
         unparsed = list(term.unparsed) + nested
         for st in term.sets:
+            if isinstance(st, SetCommunityDelete):
+                deleted = self.po.communities.get(st.community_list)
+                if deleted is None:
+                    self.ctx.undefined.append(("community", st.community_list, st.source))
+                elif deleted.unparsed:
+                    unparsed.append(st.source)
             if not isinstance(st, CommunityRef):
                 sets.append(st)
                 continue
