@@ -171,10 +171,7 @@ def test_hidden_files_are_skipped_and_reported() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "set system host-name r1\nset interfaces ge-0/0/0 unit 0 family inet address 1.1.1.1/24\n",
-        "system {\n    host-name r1;\n}\ninterfaces {\n}\n",
-        "!RANCID-CONTENT-TYPE: juniper\nhostname r1\n",
-        "#TMSH-VERSION: 13.1.0\nsys global-settings {\n}\n",  # F5 (Arista EOS is parsed now)
+        "#TMSH-VERSION: 13.1.0\nsys global-settings {\n}\n",  # F5 (Arista EOS and Junos are parsed now)
         '{"hostname": "h"}',
     ],
 )

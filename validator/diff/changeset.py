@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from validator.diff.linediff import opcodes
-from validator.diff.stanzas import Stanza, canonical_interface_name, normalise_line, segment_ios
+from validator.diff.stanzas import (
+    Stanza,
+    canonical_interface_name,
+    junos_changed_lines,
+    normalise_line,
+    segment_ios,
+)
 from validator.diff.unmodelled import Unmodelled as Unmodelled  # re-exported: it used to live here
 from validator.diff.unmodelled import dedupe, management_changes, removed_unmodelled
 from validator.model.config import Node
@@ -101,7 +107,8 @@ def changed_lines(base_text: str | None, head_text: str | None) -> tuple[set[int
             continue
         head_changed.update(j + 1 for j in range(j1, j2) if head[j])
         base_changed.update(i + 1 for i in range(i1, i2) if base[i])
-    return head_changed, base_changed
+    junos_head, junos_base = junos_changed_lines(base_text, head_text)  # statements under a renamed block
+    return head_changed | junos_head, base_changed | junos_base
 
 
 def _first_change(base_text: str | None, head_text: str | None) -> tuple[int, int | None]:

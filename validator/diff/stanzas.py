@@ -13,16 +13,25 @@ address-families), so stanzas are keyed by ``(kind, key name)`` and lines with t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
+from validator.errors import ConfigParseError
 from validator.parsers.cisco_ios.common import canonical_interface
+from validator.parsers.junos.flatten import flatten, looks_like_junos
 
 
 def canonical_interface_name(name: str) -> str:
     """``Gi0/0`` -> ``GigabitEthernet0/0``: the IOS parser's own rule, so stanza names always match
-    model interface names; unknown prefixes are kept as typed."""
+    model interface names; unknown prefixes are kept as typed. Junos unit names (``ge-0/0/0.0``,
+    ``lo0.0``, ``ae1.0``) are already what the model uses and are never expanded."""
+    if _JUNOS_IFACE.match(name.strip()):
+        return name.strip()
     return canonical_interface(name.strip())
+
+
+_JUNOS_IFACE = re.compile(r"^([a-z]{2,3}-\d+/\d+/\d+(:\d+)?(\.\d+)?|(lo|ae|irb|fxp|em|me|reth)\d+\.\d+)$")
 
 
 def normalise_line(text: str) -> str:
@@ -258,7 +267,10 @@ def _classify(block: _Block) -> list[tuple[str, str, str, list[StanzaLine]]]:
 
 
 def segment_ios(text: str) -> dict[tuple[str, str], Stanza]:
-    """Stanzas of an IOS-style config by (kind, key), lines in file order."""
+    """Stanzas of an IOS-style config by (kind, key), lines in file order (a Junos file, in either
+    form, is cut by :func:`segment_junos`)."""
+    if looks_like_junos(text):
+        return segment_junos(text)
     out: dict[tuple[str, str], Stanza] = {}
     for block in _blocks(text):
         for kind, name, key, lines in _classify(block):
@@ -272,3 +284,96 @@ def segment_ios(text: str) -> dict[tuple[str, str], Stanza]:
     for st in out.values():
         st.lines.sort(key=lambda ln: ln.line)
     return out
+
+
+# --- Junos ------------------------------------------------------------------------------------
+
+
+def _junos_unit(word: str) -> str:
+    return word if "." in word else f"{word}.0"
+
+
+def _classify_junos(w: tuple[str, ...]) -> tuple[str, str, str]:
+    """(kind, name, key) of one flat Junos statement, in the IOS stanza vocabulary so change units
+    and inertness work unchanged: a unit is an ``interface`` (its OSPF lines too, as IOS keeps
+    ``ip ospf cost`` under the interface), a BGP group or neighbour a ``bgp neighbor`` (a group
+    by its name, which the model records as the neighbours' peer group), a policy-statement term a
+    ``route-map`` clause, a firewall filter an ``acl``."""
+    n = len(w)
+    if w[0] == "interfaces" and n >= 4 and w[2] == "unit":
+        name = f"{w[1]}.{w[3]}"
+        return "interface", name, name
+    if w[:2] == ("protocols", "ospf"):
+        if n >= 6 and w[2] == "area" and w[4] == "interface":
+            name = _junos_unit(w[5])
+            return "interface", name, name
+        return "router ospf", "default", "default"
+    if w[:2] == ("protocols", "bgp"):
+        if n >= 6 and w[2] == "group" and w[4] == "neighbor":
+            return "bgp neighbor", w[5], w[5]
+        if n >= 4 and w[2] == "group":
+            return "bgp neighbor", w[3], w[3]
+        return "router bgp", "", ""
+    if w[0] == "policy-options" and n >= 3:
+        if w[1] == "policy-statement":
+            term = w[4] if n >= 5 and w[3] == "term" else "-"
+            name = f"{w[2]} {term}"
+            return "route-map", name, name
+        kind = {"prefix-list": "prefix-list", "community": "community-list"}.get(w[1])
+        if kind is not None:
+            return kind, w[2], w[2]
+    if w[0] == "firewall":
+        name = w[4] if w[1:4] == ("family", "inet", "filter") and n >= 5 else w[2] if n >= 3 else ""
+        if name:
+            return "acl", name, name
+    if w[:3] == ("routing-options", "static", "route") and n >= 4:
+        return "static route", w[3], w[3]
+    if w[:2] == ("system", "host-name") and n >= 3:
+        return "hostname", w[2], ""
+    # a leaf read as "modified" when its value changes (``routing-options router-id X``)
+    name = " ".join(w[:2] if w[0] == "routing-options" else w[:3])
+    return "other", name, name
+
+
+def segment_junos(text: str) -> dict[tuple[str, str], Stanza]:
+    """Stanzas of a Junos config (hierarchical or ``set``): the flat ``set`` statements (as the
+    parser reads them) grouped by object, each at the file line it came from. Comparing flat
+    statements makes re-indenting or moving a statement between the two forms no change, and a
+    changed leaf a change of exactly its object."""
+    try:
+        flat = flatten(text, "")
+    except ConfigParseError:
+        return {("other", "unparsable"): Stanza("other", "unparsable", "unparsable", [StanzaLine(1, text[:200])])}
+    out: dict[tuple[str, str], Stanza] = {}
+    for fl in flat:
+        kind, name, key = _classify_junos(fl.words)
+        st = out.get((kind, key))
+        line = StanzaLine(fl.line, fl.text)
+        if st is None:
+            out[(kind, key)] = Stanza(kind, name, key, [line])
+        else:
+            st.lines.append(line)
+    for st in out.values():
+        st.lines.sort(key=lambda ln: ln.line)
+    return out
+
+
+def junos_changed_lines(base_text: str | None, head_text: str | None) -> tuple[set[int], set[int]]:
+    """(head lines, base lines) whose flat statement the other side lacks, for Junos files.
+
+    In the hierarchical form a statement's meaning includes its enclosing blocks: renaming
+    ``ge-0/0/0 {`` to ``ge-0/0/9 {`` changes every statement under it although their own text
+    lines are untouched. Comparing flat statements marks those lines changed too, so an
+    unmodelled statement moved this way still blocks. Empty for non-Junos text.
+    """
+    texts = [t for t in (base_text, head_text) if t]
+    if not texts or not all(looks_like_junos(t) for t in texts):
+        return set(), set()
+    try:
+        base = flatten(base_text or "", "")
+        head = flatten(head_text or "", "")
+    except ConfigParseError:
+        return set(), set()
+    in_base = {fl.text for fl in base}
+    in_head = {fl.text for fl in head}
+    return {fl.line for fl in head if fl.text not in in_base}, {fl.line for fl in base if fl.text not in in_head}

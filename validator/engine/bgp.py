@@ -56,6 +56,9 @@ class BgpRoute:
     cluster_list: tuple[IPv4Address, ...] = ()
     from_client: bool = False
     tag: int | None = None
+    # for ``local`` routes: the main-RIB protocol they were made from (Junos export policies match
+    # ``from protocol direct|static|ospf`` on it)
+    src_protocol: str | None = None
 
     @property
     def as_path_len(self) -> int:
@@ -398,6 +401,7 @@ def _local_route(pr: PolicyRoute, src: Route, origin: str) -> BgpRoute:
         origin=origin if pr.origin == "igp" else pr.origin,
         communities=pr.communities,
         tag=pr.tag,
+        src_protocol=src.protocol,
     )
 
 
@@ -425,7 +429,7 @@ def _suppressed(proc: BgpProcess, net: IPv4Network) -> bool:
 def _to_policy(r: BgpRoute) -> PolicyRoute:
     return PolicyRoute(
         network=r.network,
-        protocol=r.protocol,
+        protocol=r.src_protocol or r.protocol,
         metric=r.med,
         tag=r.tag,
         local_pref=r.local_pref,
@@ -479,7 +483,8 @@ def export_route(
     communities = pr.communities if nb.send_community else frozenset()
     if edge.ibgp:
         if pr.next_hop_set:
-            nh = pr.next_hop_ip
+            # None: Junos ``then next-hop self`` (routing_policy.SetNextHopSelf)
+            nh = pr.next_hop_ip if pr.next_hop_ip is not None else s.local_ip
         elif nb.next_hop_self or r.next_hop_ip is None:
             nh = s.local_ip
         else:
@@ -500,7 +505,7 @@ def export_route(
             originator_id=r.originator_id if reflecting and r.originator_id is not None else s.router_id,
             cluster_list=((cluster_id, *r.cluster_list) if reflecting else ()),
         )
-    nh = pr.next_hop_ip if pr.next_hop_set else s.local_ip
+    nh = pr.next_hop_ip if pr.next_hop_set and pr.next_hop_ip is not None else s.local_ip
     return BgpRoute(
         network=r.network,
         protocol="bgp",
@@ -604,10 +609,13 @@ def speakers(snapshot: Snapshot) -> list[SpeakerKey]:
     return sorted(out)
 
 
-def main_rib_routes(node: str, vrf: str, rib: SpeakerRib, proc: BgpProcess | None = None) -> list[Route]:
+def main_rib_routes(
+    node: str, vrf: str, rib: SpeakerRib, proc: BgpProcess | None = None, ads: dict[str, int] | None = None
+) -> list[Route]:
     """BGP routes as the main RIB sees them: one per distinct next hop; local routes are non-routing.
 
-    ``proc`` gives the process's administrative distances (EOS differs from IOS)."""
+    ``proc`` gives the process's administrative distances (EOS differs from IOS); ``ads`` the
+    node's own preferences by protocol (``Node.admin_distances``; Junos BGP 170), which win."""
     ebgp_ad, ibgp_ad = (proc.ebgp_admin, proc.ibgp_admin) if proc is not None else (EBGP_AD, IBGP_AD)
     out: list[Route] = []
     for net, paths in rib.multipath.items():
@@ -629,7 +637,7 @@ def main_rib_routes(node: str, vrf: str, rib: SpeakerRib, proc: BgpProcess | Non
                     net,
                     p.protocol,
                     NextHop("ip", None, p.next_hop_ip),
-                    ebgp_ad if p.protocol == "bgp" else ibgp_ad,
+                    (ads or {}).get(p.protocol, ebgp_ad if p.protocol == "bgp" else ibgp_ad),
                     p.med,
                     tag=p.tag,
                     as_path=p.flat_as_path(),
@@ -680,13 +688,15 @@ def run_bgp(
             ribs[key] = select_paths(cands, mrib, proc)
         new_main: dict[str, list[Route]] = defaultdict(list)
         for key, srib in ribs.items():
-            new_main[key[0]].extend(main_rib_routes(key[0], key[1], srib, snapshot.nodes[key[0]].bgp))
+            node_cfg = snapshot.nodes[key[0]]
+            new_main[key[0]].extend(main_rib_routes(key[0], key[1], srib, node_cfg.bgp, node_cfg.admin_distances))
         new_adj: AdjIn = {k: {} for k in spk}
         for key in spk:
             node = snapshot.nodes[key[0]]
             proc = node.bgp
             assert proc is not None
             srib = ribs[key]
+            sender_rib = main_ribs.get(key[0], {}).get(key[1])
             for edge in edges_by_sender.get(key, []):
                 rkey = (edge.receiver.node, edge.receiver.vrf)
                 rnode = snapshot.nodes[edge.receiver.node]
@@ -708,6 +718,8 @@ def run_bgp(
                     # only paths of one prefix can be equal: de-duplicate per prefix, not per session
                     same_net = [r for r in originated if r.network == net] if originated else []
                     for p in paths:
+                        if not edge.sender.neighbor.advertise_inactive and not _active(sender_rib, p):
+                            continue
                         ex = export_route(node, proc, edge, p)
                         if ex is None:
                             continue
@@ -729,6 +741,16 @@ def run_bgp(
             main_ribs = rebuild_main_ribs(main_routes)
     order = sorted(oscillating, key=lambda kp: (kp[0], int(kp[1].network_address), kp[1].prefixlen))
     return BgpResult(ribs, main_routes, converged, tuple(order)), main_ribs
+
+
+def _active(rib: MainRib | None, r: BgpRoute) -> bool:
+    """Whether a BGP path may be advertised by a speaker that does not advertise inactive routes
+    (Junos): a learned path only while BGP holds the prefix in the main RIB; local and aggregate
+    routes stand for main-RIB routes already."""
+    if r.protocol not in ("bgp", "ibgp"):
+        return True
+    routes = rib.by_prefix.get(r.network, []) if rib is not None else []
+    return any(m.protocol in ("bgp", "ibgp") for m in routes)
 
 
 def _still_changing(

@@ -69,6 +69,10 @@ def unsupported_features(snapshot: Snapshot) -> list[str]:
     """What in this snapshot the native core does not implement (empty = it computes exactly Python's answer)."""
     reasons = bgp_unsupported(snapshot)
     for name, node in snapshot.nodes.items():
+        if node.vendor not in ("cisco_ios", "host"):
+            # EOS and Junos semantics (process distances, route preferences, policy chains,
+            # advertise-inactive) are in the Python engine only
+            reasons.append(f"{name}: vendor {node.vendor}")
         for proc in node.ospf:
             for rd in proc.redistributions:
                 if rd.protocol not in _REDIST:

@@ -299,8 +299,10 @@ def compute_ospf_routes(
         for p, (proto, m, final_hops) in chosen.items():
             if proto == "own":
                 continue
+            # 110 on IOS; a vendor's own preference where the model gives one (Junos 10 / 150)
+            ad = snapshot.nodes[node_name].admin_distances.get(proto, 110)
             for iface, ip in sorted(final_hops):
-                out[node_name].append(Route(node_name, vrf, p, proto, NextHop("interface", iface, ip), 110, m))
+                out[node_name].append(Route(node_name, vrf, p, proto, NextHop("interface", iface, ip), ad, m))
     return dict(out)
 
 

@@ -20,6 +20,7 @@ from validator.model.config import (
     MatchCommunity,
     MatchIpAddress,
     MatchPrefixList,
+    MatchProtocol,
     MatchTag,
     Node,
     PrefixList,
@@ -27,9 +28,11 @@ from validator.model.config import (
     RouteMapClause,
     SetAsPathPrepend,
     SetCommunity,
+    SetCommunityDelete,
     SetLocalPreference,
     SetMetric,
     SetNextHop,
+    SetNextHopSelf,
     SetOrigin,
     SetTag,
     SetWeight,
@@ -165,7 +168,9 @@ def _clause_matches(node: Node, clause: RouteMapClause, route: PolicyRoute) -> b
             apls = [node.as_path_lists[a] for a in m.as_path_lists if a in node.as_path_lists]
             if not any(as_path_list_permits(a, route.as_path) for a in apls):
                 return False
-        elif isinstance(m, MatchTag) and route.tag not in m.tags:
+        elif (isinstance(m, MatchTag) and route.tag not in m.tags) or (
+            isinstance(m, MatchProtocol) and route.protocol not in m.protocols
+        ):
             return False
     return not ip_terms or any(ip_terms)
 
@@ -225,6 +230,23 @@ def apply_route_map_traced(
     return (route if matched else None), tuple(matched)
 
 
+def _apply_junos_sets(node: Node, clause: RouteMapClause, route: PolicyRoute) -> PolicyRoute:
+    """Junos-only actions (``then next-hop self``, ``then community delete``), in clause order after
+    the IOS-style sets; a no-op for IOS route-maps, which never carry them."""
+    for s in clause.sets:
+        if isinstance(s, SetNextHopSelf):
+            # the exporting session fills in its own address (bgp.export_route)
+            route = replace(route, next_hop_ip=None, next_hop_set=True)
+        elif isinstance(s, SetCommunityDelete):
+            cl = node.community_lists.get(s.community_list)
+            if cl is not None:
+                # Junos deletes every community that matches any member of the named community
+                members = {(m.high << 16) | m.low for line in cl.lines for m in line.communities}
+                kept = frozenset(c for c in route.communities if c not in members)
+                route = replace(route, communities=kept)
+    return route
+
+
 def apply_route_map(node: Node, rm: RouteMap, route: PolicyRoute) -> PolicyRoute | None:
     """Clauses in sequence order; the first match applies its sets and permits or denies; ``continue``
     carries a permitted route on to a later clause; no match at all denies."""
@@ -239,6 +261,7 @@ def apply_route_map(node: Node, rm: RouteMap, route: PolicyRoute) -> PolicyRoute
         if clause.action == "deny":
             return None
         route = _apply_sets(clause, route)
+        route = _apply_junos_sets(node, clause, route)
         permitted = True
         if clause.continue_seq is None:
             return route

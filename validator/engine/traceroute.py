@@ -185,7 +185,8 @@ class Tracer:
 
         owner = self._accepting_interface(node_name, vrf, st.dst, flow.dst_ip)
         if owner is not None:
-            steps.append(Step("Inbound", "ACCEPTED", {"interface": owner}))
+            local = self.nodes[node_name].local_delivery_unparsed  # e.g. a Junos lo0 filter
+            steps.append(Step("Inbound", "ACCEPTED", {"interface": owner}, unparsed=local))
             return [("ACCEPTED", (Hop(node_name, tuple(steps)),))], frozenset(checked)
 
         groups = self._groups(node_name, vrf, st.dst, flow.dst_ip)

@@ -54,6 +54,8 @@ def has_partial_objects(snapshot: Snapshot) -> bool:
 
 
 def _node_partial(node: Node) -> bool:
+    if node.local_delivery_unparsed:
+        return True
     if any(a.unparsed for a in node.acls.values()):
         return True
     if any(zp.unparsed or any(c.unparsed for c in zp.classes) for zp in node.zone_pairs):

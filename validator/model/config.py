@@ -260,7 +260,17 @@ class MatchAsPath:
     source: SourceRef
 
 
-RouteMapMatch = MatchIpAddress | MatchPrefixList | MatchCommunity | MatchTag | MatchAsPath
+@dataclass(frozen=True)
+class MatchProtocol:
+    """The route's source protocol is one of ``protocols`` (model names: ``connected``, ``static``,
+    ``ospf``, ``ospfIA``, ``ospfE1``, ``ospfE2``, ``bgp``, ``ibgp``, ``aggregate``). IOS has no such
+    match (``redistribute`` picks the protocol); Junos policy terms do (``from protocol direct``)."""
+
+    protocols: tuple[str, ...]
+    source: SourceRef
+
+
+RouteMapMatch = MatchIpAddress | MatchPrefixList | MatchCommunity | MatchTag | MatchAsPath | MatchProtocol
 
 
 @dataclass(frozen=True)
@@ -312,8 +322,32 @@ class SetTag:
     source: SourceRef
 
 
+@dataclass(frozen=True)
+class SetNextHopSelf:
+    """Junos ``then next-hop self``: the advertising router's session address becomes the next hop."""
+
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class SetCommunityDelete:
+    """Junos ``then community delete NAME``: drop every community the named list matches."""
+
+    community_list: str
+    source: SourceRef
+
+
 RouteMapSet = (
-    SetLocalPreference | SetMetric | SetCommunity | SetNextHop | SetWeight | SetAsPathPrepend | SetOrigin | SetTag
+    SetLocalPreference
+    | SetMetric
+    | SetCommunity
+    | SetNextHop
+    | SetWeight
+    | SetAsPathPrepend
+    | SetOrigin
+    | SetTag
+    | SetNextHopSelf
+    | SetCommunityDelete
 )
 
 
@@ -381,6 +415,10 @@ class BgpNeighbor:
     # does not model it (design: the builtin engine is stricter here, on purpose).
     password: str | None = None
     maximum_prefix: int | None = None  # ``neighbor X maximum-prefix N``
+    # Advertise the best BGP path even when another protocol's route is active in the main RIB.
+    # IOS: yes (Batfish sets advertiseInactive for Cisco); Junos: only with ``advertise-inactive``
+    # (Batfish JuniperConfiguration: default false), so an inactive BGP route is not sent.
+    advertise_inactive: bool = True
 
 
 @dataclass(frozen=True)
@@ -407,7 +445,8 @@ class BgpRedistribution:
     route_map: str | None = None
     metric: int | None = None
     # BGP origin of the redistributed route: IOS marks every redistributed route incomplete; Arista
-    # EOS marks redistributed connected routes IGP (Batfish AristaConfiguration.toEosBgpProcess).
+    # EOS marks redistributed connected routes IGP (Batfish AristaConfiguration.toEosBgpProcess); Junos
+    # gives IGP to every non-BGP route its export policy advertises (JuniperConfiguration setOriginForNonBgp).
     origin: Literal["igp", "incomplete"] = "incomplete"
     # ``redistribute ospf`` takes OSPF external routes too: not on IOS (``match external`` needed),
     # always on Arista EOS (Batfish AristaRedistributeType.OSPF matches OSPF, IA, E1 and E2).
@@ -445,7 +484,7 @@ class Node:
     name: str
     hostname: str  # as configured
     file: str  # path relative to the snapshot root
-    vendor: Literal["cisco_ios", "arista_eos", "host"]
+    vendor: Literal["cisco_ios", "arista_eos", "juniper", "host"]
     interfaces: dict[str, Interface] = field(default_factory=dict)
     acls: dict[str, Acl] = field(default_factory=dict)
     route_maps: dict[str, RouteMap] = field(default_factory=dict)
@@ -464,3 +503,11 @@ class Node:
     undefined_references: tuple[tuple[str, str, SourceRef], ...] = ()
     # operator access, AAA, syslog, NTP, SNMP (validator.model.management)
     management: ManagementPlane = field(default_factory=ManagementPlane)
+    # Route preference per protocol where the vendor's differs from IOS's administrative distance
+    # (protocol name -> distance; absent = the IOS default). Junos: static 5, OSPF internal 10,
+    # OSPF external 150, BGP 170 (Batfish JuniperConfiguration / RoutingProtocol defaults).
+    admin_distances: dict[str, int] = field(default_factory=dict)
+    # Lines that filter traffic delivered to the device itself which the engine does not simulate
+    # (a Junos ``lo0`` input filter protects the routing engine): a flow accepted by this device
+    # is undecided, never a pass.
+    local_delivery_unparsed: tuple[SourceRef, ...] = ()

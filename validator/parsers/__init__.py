@@ -32,10 +32,16 @@ def _parse_arista_eos(text: str, file: str) -> Node:
     return parse_eos(text, file)
 
 
+def _parse_juniper(text: str, file: str) -> Node:
+    from validator.parsers.junos import parse_junos
+
+    return parse_junos(text, file)
+
+
 PARSERS: dict[str, ConfigParser] = {
     "cisco_ios": _parse_cisco_ios,
     "arista_eos": _parse_arista_eos,
-    # "juniper": registered by validator.parsers.junos (detection below already returns the key)
+    "juniper": _parse_juniper,
 }
 
 # Detection label -> registry key: a label whose key is registered is parsed, any other refused.
@@ -71,9 +77,9 @@ _RANCID = {
     "cisco-exr": "Cisco IOS-XR",
     "arista": "Arista EOS",
     "a10": "A10",
-    "juniper": "Juniper",
+    "juniper": "juniper",
     "juniper-srx": "Juniper",
-    "junos": "Juniper",
+    "junos": "juniper",
     "paloalto": "Palo Alto",
     "fortigate": "Fortinet",
     "fortigate-full": "Fortinet",
@@ -208,6 +214,8 @@ def canonical_interface_name(name: str, vendor: str = "cisco_ios") -> str:
     Side files (layer-1 topology, blacklists) are written by humans with abbreviations while the
     model keys interfaces by canonical name; the IOS parser's own rule keeps both in agreement.
     """
+    if vendor == "juniper":
+        return name  # Junos names (``ge-0/0/0.0``) have no abbreviations to expand
     if vendor == "arista_eos":
         from validator.parsers.arista_eos import canonical_eos_interface
 

@@ -229,6 +229,10 @@ def lazy_fibs(ribs: Ribs) -> FibMap:
 def build_state(snapshot: Snapshot, failures: FailureSet, fibs: FibMap | None = None) -> State:
     """The data plane from scratch, keeping what scenarios reuse. Raises Unsupported when the
     prefix-wise BGP evaluation cannot be shown equal to the reference."""
+    if any(n.admin_distances for n in snapshot.nodes.values()):
+        # Junos route preferences (model Node.admin_distances) are applied by the reference
+        # engine only; the prefix-wise evaluation assumes IOS distances, so it steps aside
+        raise Unsupported("vendor route preferences")
     active = compute_active_interfaces(snapshot, failures)
     edges = compute_edges(snapshot, active)
     owners = compute_ip_owners(snapshot)
