@@ -19,9 +19,9 @@ which extra to install.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
+import sys
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -56,6 +56,8 @@ class RayExecutor:
         self._started = False  # this executor called ray.init (and so calls ray.shutdown)
         self._task: Any = None
         self._puts: OrderedDict[int, tuple[Any, Any]] = OrderedDict()  # id(part) -> (part, ObjectRef)
+        self.put_ids: list[int] = []  # id() of every part put into the object store, in order
+        self.tasks_submitted = 0
 
     # --- cluster ---------------------------------------------------------------------------------
 
@@ -72,6 +74,7 @@ class RayExecutor:
         if not ray.is_initialized():  # a library caller's own ray.init() is used as it is
             options: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
             if local:
+                _loopback_only()
                 options.update(include_dashboard=False, _node_ip_address="127.0.0.1")
             else:
                 options["address"] = self.address  # None: RAY_ADDRESS, as Ray itself reads it
@@ -115,15 +118,14 @@ class RayExecutor:
         batches = chunks(items, len(items) // (self.cpus() * TASKS_PER_CPU))
         try:
             pending = [self._task.remote(fn, refs, batch) for batch in batches]
+            self.tasks_submitted += len(pending)
         except Exception as exc:
             raise EngineError(f"ray executor: cannot submit the scenario batches: {_one_line(exc)}") from None
-        try:
-            for batch, ref in zip(batches, pending, strict=True):
-                yield from checked(self._get(ray, ref), len(batch))
-        finally:
-            for ref in pending:  # an error, a timeout or an abandoned map: stop the rest
-                with contextlib.suppress(Exception):  # a finished task has nothing to cancel
-                    ray.cancel(ref)
+        # no ray.cancel() of the rest on an error: cancelling a task that just finished aborts the
+        # driver (Ray 2.60: "Tried to complete task that was not pending"); they end on their own,
+        # and close() ends a local instance with everything in it
+        for batch, ref in zip(batches, pending, strict=True):
+            yield from checked(self._get(ray, ref), len(batch))
 
     def _put(self, part: Any) -> Any:
         key = id(part)
@@ -136,6 +138,7 @@ class RayExecutor:
         except Exception as exc:
             raise EngineError(f"ray executor: cannot ship the sweep's state to Ray: {_one_line(exc)}") from None
         self._puts[key] = (part, ref)  # holding ``part`` keeps its id from being reused
+        self.put_ids.append(key)
         while len(self._puts) > PUT_CACHE:
             self._puts.popitem(last=False)
         return ref
@@ -154,6 +157,16 @@ class RayExecutor:
         except RayError as exc:
             raise EngineError(f"ray executor: {_one_line(exc)}") from None
         return result
+
+
+def _loopback_only() -> None:
+    """A local instance listens on 127.0.0.1 only, even when ``ray`` was imported before
+    :envvar:`RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER` was set: Ray then reads its import-time constant
+    when it resolves ``_node_ip_address="127.0.0.1"`` to the machine's routable address. The
+    processes it starts read the environment variable themselves."""
+    constants = sys.modules.get("ray._private.ray_constants")
+    if constants is not None and getattr(constants, "ENABLE_RAY_CLUSTER", False):
+        constants.ENABLE_RAY_CLUSTER = False  # type: ignore[attr-defined]
 
 
 def _package_dir() -> str:
