@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import signal
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,8 @@ def _listening(pids: set[int]) -> set[str]:
 
 
 def _ray_pids() -> set[int]:
-    """This machine's Ray processes started for this session (children of this test process)."""
-    me = os.getpid()
-    out: set[int] = set()
+    """This process and all its descendants (the Ray instance it started: GCS, raylet, workers)."""
+    children: dict[int, set[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -78,9 +78,14 @@ def _ray_pids() -> set[int]:
                 fields = fh.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == me:  # the parent pid
-            out.add(int(entry))
-    return out | {me}
+        children.setdefault(int(fields[1]), set()).add(int(entry))  # fields[1]: the parent pid
+    found, todo = set(), [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo.extend(children.get(pid, ()))
+    return found
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="reads /proc (Linux)")
@@ -88,10 +93,18 @@ def test_local_instance_listens_on_loopback_only(ray_ex: RayExecutor) -> None:
     import ray
 
     assert {n["NodeManagerAddress"] for n in ray.nodes()} == {"127.0.0.1"}
-    addresses = _listening(_ray_pids())
-    assert addresses  # the GCS and the raylet listen somewhere
+    pids = _ray_pids()
+    assert len(pids) >= 3  # the GCS, the raylet and workers are ours
+    addresses = _listening(pids)
+    assert addresses  # they listen somewhere
     loopback = {"0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000"}
     assert addresses <= loopback, addresses
+
+
+def test_ray_leaves_the_sigterm_handler_alone(ray_ex: RayExecutor) -> None:
+    """ray.init installs sys.exit(15) for SIGTERM; a run's SIGTERM must stay exit 3 (limits)."""
+    handler = signal.getsignal(signal.SIGTERM)
+    assert not getattr(handler, "__module__", "").startswith("ray")
 
 
 def _findings(verdict: Any) -> list[dict[str, Any]]:

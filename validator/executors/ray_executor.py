@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import sys
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -80,11 +82,18 @@ class RayExecutor:
                 options["address"] = self.address  # None: RAY_ADDRESS, as Ray itself reads it
                 options["runtime_env"] = {"py_modules": [_package_dir()]}  # the driver's own code
             options.update(self._init_options)
+            # ray.init replaces the SIGTERM handler with sys.exit(15): the run's own handler
+            # (validator.limits: exit 3, workers ended, no partial verdict) is put back
+            main = threading.current_thread() is threading.main_thread()
+            previous = signal.getsignal(signal.SIGTERM) if main else None
             try:
                 ray.init(**options)
             except Exception as exc:  # ConnectionError, ValueError, RuntimeError: Ray varies
                 where = self.address or os.environ.get("RAY_ADDRESS") or "a local Ray instance"
                 raise EngineError(f"ray executor: cannot start or reach {where}: {_one_line(exc)}") from None
+            finally:
+                if previous is not None:
+                    signal.signal(signal.SIGTERM, previous)
             self._started = True
         self._ray = ray
         self._task = ray.remote(_ray_task).options(num_cpus=1)
