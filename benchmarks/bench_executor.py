@@ -132,7 +132,7 @@ def main() -> int:
     say(f"  local sweep: {t_local:8.2f} s   driver peak RSS {peak_local:6.0f} MiB   largest worker {children:.0f} MiB")
 
     options: dict[str, Any] = {} if args.cpus is None else {"num_cpus": args.cpus}
-    ray_ex = RayExecutor(args.ray, init_options=options)
+    ray_ex = RayExecutor(args.ray, init_options=options, min_scenarios=1)  # even a small sweep on Ray
     try:
         t = time.perf_counter()
         cpus = ray_ex.cpus()

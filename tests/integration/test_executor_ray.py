@@ -20,11 +20,12 @@ import pytest
 import validator.api
 from validator.checks import sweep
 from validator.checks.sweep import enumerate_elements
+from validator.cli import main
 from validator.engine.dataplane import compute_dataplane
 from validator.engine.incremental import base_state, scenario_dataplane
 from validator.engine.types import DataPlane
 from validator.errors import EngineError, NotConverged
-from validator.executors import LocalExecutor, executor_scope
+from validator.executors import LocalExecutor, executor_scope, ray_executor
 from validator.executors.ray_executor import RayExecutor, ray_available
 from validator.snapshot.folder import load_snapshot
 
@@ -38,7 +39,8 @@ POLICIES = ROOT / "fixtures" / "region" / "policies" / "region.yaml"
 
 @pytest.fixture(scope="module")
 def ray_ex() -> Iterator[RayExecutor]:
-    ex = RayExecutor(init_options={"num_cpus": 2, "object_store_memory": 200 * 1024 * 1024})
+    # min_scenarios=1: the fixtures' small sweeps go to Ray too (by default they stay local)
+    ex = RayExecutor(init_options={"num_cpus": 2, "object_store_memory": 200 * 1024 * 1024}, min_scenarios=1)
     try:
         assert ex.cpus() == 2
         yield ex
@@ -112,18 +114,36 @@ def _findings(verdict: Any) -> list[dict[str, Any]]:
     return findings
 
 
-def test_check_through_ray_equals_local(ray_ex: RayExecutor, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_through_ray_equals_local(
+    ray_ex: RayExecutor, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The region's latent fault (a redundancy sweep over links and nodes): the same findings, in
-    the same order, whichever executor ran the scenarios; every part of the state shipped once."""
+    the same order, whichever executor ran the scenarios: the library with a RayExecutor (every
+    part of the state shipped once), and ``validator check --executor ray``, which finds the
+    module's instance running, uses it and leaves it running, with nothing on stderr."""
     monkeypatch.setattr(sweep, "PARALLEL_MIN_SCENARIOS", 1)  # every batch through the executor
+    monkeypatch.setattr(ray_executor, "MIN_SCENARIOS", 1)  # the CLI's own RayExecutor too
+    monkeypatch.setenv("VALIDATOR_EXECUTOR", "spark")  # the flag wins
     local = validator.api.check(head=LATENT, policies=POLICIES, executor=LocalExecutor(workers=1))
+    assert not local.passed and local.findings  # the latent fault is found at all
+
     before = ray_ex.tasks_submitted
     on_ray = validator.api.check(head=LATENT, policies=POLICIES, executor=ray_ex)
     assert ray_ex.tasks_submitted > before  # the scenarios did run as Ray tasks
     assert len(ray_ex.put_ids) == len(set(ray_ex.put_ids))  # put once, however many tasks
-    assert not local.passed and local.findings  # the latent fault is found at all
     assert _findings(on_ray) == _findings(local)
     assert on_ray.scenarios == local.scenarios
+
+    puts = len(ray_ex.put_ids)
+    args = ["check", "--head-dir", str(LATENT), "--policies", str(POLICIES), "--format", "json"]
+    assert main([*args, "--executor", "ray"]) == 1
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert json.loads(out)["findings"] == _findings(local)
+    assert len(ray_ex.put_ids) == puts  # the CLI had an executor of its own...
+    import ray
+
+    assert ray.is_initialized()  # ...which did not shut down an instance it did not start
 
 
 def test_base_state_survives_pickling() -> None:

@@ -181,3 +181,19 @@ def test_validator_workers_one_stays_serial(monkeypatch: pytest.MonkeyPatch) -> 
     assert LocalExecutor().workers(1000) == 1
     monkeypatch.setenv("VALIDATOR_WORKERS", "3")
     assert LocalExecutor().workers(1000) in (1, 3)  # 1 only where fork is missing
+
+
+def test_small_maps_on_the_ray_executor_run_locally(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below MIN_SCENARIOS a map runs as with --executor local: Ray is not even started."""
+    monkeypatch.setattr(ray_executor, "ray_available", lambda: True)
+    ex = ray_executor.RayExecutor()
+
+    def no_cluster() -> None:
+        raise AssertionError("Ray started for a small map")
+
+    monkeypatch.setattr(ex, "_connect", no_cluster)
+    n = ray_executor.MIN_SCENARIOS - 1
+    assert list(ex.map_batches(_square_all, (1,), list(range(n)), min_parallel=24)) == [
+        (x, x * x + 1) for x in range(n)
+    ]
+    assert not ex.distributes(5, min_parallel=24)

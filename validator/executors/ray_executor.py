@@ -9,6 +9,8 @@ What runs where:
   copy of the base state, not one per task;
 - results come back in submission order, so findings are identical, and identically ordered, to
   the local executor's.
+- a batch smaller than :data:`MIN_SCENARIOS` runs as with the local executor (and Ray is only
+  started when the first large one comes).
 
 Failures are never a pass: a task that raised one of the project's errors re-raises it here
 (a scenario that does not converge is still :class:`~validator.errors.NotConverged`); anything
@@ -29,9 +31,14 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from validator.errors import EngineError, ValidatorError
-from validator.executors.base import BatchFn, R, Shared, T, checked, chunks, run_here
+from validator.executors.base import BatchFn, R, Shared, T, checked, chunks
+from validator.executors.local import LocalExecutor
 
 INSTALL_HINT = "pip install 'netchange-validator[ray]'"
+# a map of fewer scenarios runs as with --executor local: shipping the base state and warming
+# cold workers costs more than it saves (measured: a 28-scenario whatif sweep on the region fixture
+# took 54 s on a local 2-CPU Ray instance, 24 s for the whole whatif locally)
+MIN_SCENARIOS = 64
 TASKS_PER_CPU = 4  # batches per cluster CPU: enough to even out uneven scenarios, few enough to amortise a task
 PUT_CACHE = 8  # shared parts kept in the object store (driver) and unpickled (per worker)
 # Ray >= 2.x resolves "127.0.0.1" to the machine's routable address and binds its servers to every
@@ -49,10 +56,18 @@ class RayExecutor:
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, *, init_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        init_options: dict[str, Any] | None = None,
+        min_scenarios: int | None = None,
+    ) -> None:
         if not ray_available():
             raise EngineError(f"the ray executor needs Ray, which is not installed: {INSTALL_HINT}")
         self.address = address
+        self.min_scenarios = min_scenarios  # None: MIN_SCENARIOS
+        self._local = LocalExecutor()
         self._init_options = dict(init_options or {})
         self._ray: Any = None
         self._started = False  # this executor called ray.init (and so calls ray.shutdown)
@@ -113,14 +128,18 @@ class RayExecutor:
 
     # --- maps ------------------------------------------------------------------------------------
 
+    def _on_ray(self, items: int, min_parallel: int) -> bool:
+        threshold = MIN_SCENARIOS if self.min_scenarios is None else self.min_scenarios
+        return items >= max(min_parallel, threshold, 1)
+
     def distributes(self, items: int, *, min_parallel: int = 1) -> bool:
-        return items >= max(min_parallel, 1)
+        return self._on_ray(items, min_parallel) or self._local.distributes(items, min_parallel=min_parallel)
 
     def map_batches(
         self, fn: BatchFn[T, R], shared: Shared, items: Sequence[T], *, min_parallel: int = 1
     ) -> Iterator[R]:
-        if not self.distributes(len(items), min_parallel=min_parallel):
-            yield from run_here(fn, shared, items)
+        if not self._on_ray(len(items), min_parallel):
+            yield from self._local.map_batches(fn, shared, items, min_parallel=min_parallel)
             return
         ray = self._connect()
         refs = [self._put(part) for part in shared]
