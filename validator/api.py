@@ -22,6 +22,7 @@ from validator.checks.zones import zone_destination, zone_sources
 from validator.engine.convergence import require_converged
 from validator.engine.types import DataPlane
 from validator.errors import ConfigParseError, InputError, NotConverged, PolicyError
+from validator.executors import Executor, executor_scope
 from validator.limits import RunTimeout, check_deadline, deadline, timeout_handled
 from validator.model.snapshot import Snapshot
 from validator.model.verdict import ChangeSet, Finding, Location, Side, Verdict
@@ -512,6 +513,7 @@ def check(
     max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
     timeout: float | None = None,
     strict: bool = False,
+    executor: str | Executor | None = None,
 ) -> Verdict:
     """Run the gate.
 
@@ -522,6 +524,8 @@ def check(
     other changed file the loader does not read blocks as unread.
     ``allow_empty`` accepts a run that checks nothing; ``max_scenarios`` bounds every failure
     sweep (None: no bound); ``timeout`` (seconds) makes an unfinished run an ``error`` verdict.
+    ``executor``: where sweep scenarios run, ``"local"``, ``"ray"``, ``"ray:ADDRESS"`` or an
+    :class:`~validator.executors.Executor` (None: ``$VALIDATOR_EXECUTOR``, else local).
     """
     backend = get_backend(engine, batfish_host=batfish_host)
     try:
@@ -536,9 +540,10 @@ def check(
             base_rev=base_rev,
             snapshot_path=snapshot_path,
         )
-        return run(
-            inputs, backend, allow_empty=allow_empty, max_scenarios=max_scenarios, timeout=timeout, strict=strict
-        )
+        with executor_scope(executor):
+            return run(
+                inputs, backend, allow_empty=allow_empty, max_scenarios=max_scenarios, timeout=timeout, strict=strict
+            )
     finally:
         backend.close()
 
@@ -559,6 +564,7 @@ def whatif(
     max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
     timeout: float | None = None,
     strict: bool = False,
+    executor: str | Executor | None = None,
 ) -> Verdict:
     """Before maintenance: is it safe to take ``fail`` (failure specs) and ``drain`` (``NODE``,
     ``NODE[IFACE]`` or a failure spec) down? ``verdict.passed`` is the answer; ``verdict.whatif``
@@ -570,17 +576,18 @@ def whatif(
     pset = _load_policies_path(policies) if isinstance(policies, (str, Path)) else policies
     backend = get_backend(engine, batfish_host=batfish_host)
     try:
-        return run_whatif(
-            snap,
-            backend,
-            policies=pset,
-            fail=fail,
-            drain=drain,
-            allow_empty=allow_empty,
-            max_scenarios=max_scenarios,
-            timeout=timeout,
-            strict=strict,
-        )
+        with executor_scope(executor):  # as in check()
+            return run_whatif(
+                snap,
+                backend,
+                policies=pset,
+                fail=fail,
+                drain=drain,
+                allow_empty=allow_empty,
+                max_scenarios=max_scenarios,
+                timeout=timeout,
+                strict=strict,
+            )
     finally:
         backend.close()
 
@@ -640,6 +647,7 @@ def plan(
     ignore_paths: Sequence[str] = (),
     allow_empty: bool = False,
     max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
+    executor: str | Executor | None = None,
 ) -> dict[str, Any]:
     """The rollout plan of a change (``validator plan``): waves, single points of failure, the
     order of waves (``ordered_rollout_required``) and ``safe``; same inputs as :func:`check`."""
@@ -658,6 +666,7 @@ def plan(
             base_rev=base_rev,
             snapshot_path=snapshot_path,
         )
-        return run_plan(inputs, backend, allow_empty=allow_empty, max_scenarios=max_scenarios)
+        with executor_scope(executor):  # as in check()
+            return run_plan(inputs, backend, allow_empty=allow_empty, max_scenarios=max_scenarios)
     finally:
         backend.close()

@@ -318,46 +318,32 @@ class Sweeper:
         done: int,
         total: int,
     ) -> Iterator[tuple[tuple[Element, ...], list[tuple[int, str, ClassResult, int]]]]:
-        workers = _workers(len(batch))
-        if workers <= 1:
-            for n, (combo, candidates) in enumerate(batch, 1):
-                if self.progress is not None:
-                    self.progress(label, done + n, total)
-                yield combo, self.evaluate(pairs, combo, candidates, judge)
-            return
-        import multiprocessing
+        from validator.executors import current_executor
 
-        try:  # build the incremental engine's reusable state once, before the workers fork
-            from validator.engine.incremental import base_state
+        executor = current_executor()
+        if executor.distributes(len(batch), min_parallel=PARALLEL_MIN_SCENARIOS):
+            try:  # build the incremental engine's reusable state once, before it is shared
+                from validator.engine.incremental import base_state
 
-            base_state(self.base)
-        except ImportError:  # pragma: no cover
-            pass
-        global _BATCH
-        _BATCH = (self, pairs, batch, judge)
-        try:
-            ctx = multiprocessing.get_context("fork")
-            chunk = max(1, len(batch) // (workers * 8))
-            from validator.limits import worker_signals
-
-            with ctx.Pool(workers, initializer=worker_signals) as pool:
-                for n, (idx, hits, stats) in enumerate(
-                    pool.imap(_evaluate_in_worker, range(len(batch)), chunksize=chunk), 1
-                ):
-                    self.stats.dataplanes += stats[0]
-                    self.stats.reused += stats[1]
-                    self.stats.retraced += stats[2]
-                    if self.progress is not None:
-                        self.progress(label, done + n, total)
-                    yield batch[idx][0], hits
-        finally:
-            _BATCH = None
+                base_state(self.base)
+            except ImportError:  # pragma: no cover
+                pass
+        # shipped to the workers: the base data plane (with that state), the scenario function,
+        # the pair baselines and the judge; each worker evaluates with a Sweeper of its own
+        shared = (self.base, self.scenario_fn, tuple(pairs), judge)
+        results = executor.map_batches(_evaluate_batch, shared, batch, min_parallel=PARALLEL_MIN_SCENARIOS)
+        for n, ((combo, _), (hits, stats)) in enumerate(zip(batch, results, strict=True), 1):
+            self.stats.dataplanes += stats[0]
+            self.stats.reused += stats[1]
+            self.stats.retraced += stats[2]
+            if self.progress is not None:
+                self.progress(label, done + n, total)
+            yield combo, hits
 
 
-# --- parallel batches (fork: the workers inherit the base data plane and the baselines) ---------
+# --- scenario batches (validator.executors: forked local workers, or Ray tasks) -----------------
 
 PARALLEL_MIN_SCENARIOS = 24
-_BATCH: Any = None
 
 
 def _n_choose(n: int, k: int) -> int:
@@ -366,26 +352,23 @@ def _n_choose(n: int, k: int) -> int:
     return math.comb(n, k)
 
 
-def _workers(scenarios: int) -> int:
-    import multiprocessing
-    import os
-
-    if scenarios < PARALLEL_MIN_SCENARIOS or os.environ.get("VALIDATOR_WORKERS") == "1":
-        return 1
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    wanted = os.environ.get("VALIDATOR_WORKERS")
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(int(wanted) if wanted and wanted.isdigit() else cpus, 8))
+ScenarioHits = list[tuple[int, str, ClassResult, int]]
 
 
-def _evaluate_in_worker(idx: int) -> tuple[int, list[tuple[int, str, ClassResult, int]], tuple[int, int, int]]:
-    sweeper, pairs, batch, judge = _BATCH
-    before = (sweeper.stats.dataplanes, sweeper.stats.reused, sweeper.stats.retraced)
-    combo, candidates = batch[idx]
-    hits = sweeper.evaluate(pairs, combo, candidates, judge)
-    after = (sweeper.stats.dataplanes, sweeper.stats.reused, sweeper.stats.retraced)
-    return idx, hits, (after[0] - before[0], after[1] - before[1], after[2] - before[2])
+def _evaluate_batch(
+    shared: tuple[Any, ...], batch: Sequence[tuple[tuple[Element, ...], list[int]]]
+) -> list[tuple[ScenarioHits, tuple[int, int, int]]]:
+    """A batch of scenarios on a fresh Sweeper over the shared state: the hits of each scenario
+    and what it computed (data planes, reused and re-traced classes). Pure: runs anywhere."""
+    base, scenario_fn, pairs, judge = shared
+    sweeper = Sweeper(base, scenario_fn)
+    out: list[tuple[ScenarioHits, tuple[int, int, int]]] = []
+    for combo, candidates in batch:
+        before = (sweeper.stats.dataplanes, sweeper.stats.reused, sweeper.stats.retraced)
+        hits = sweeper.evaluate(pairs, combo, candidates, judge)
+        after = (sweeper.stats.dataplanes, sweeper.stats.reused, sweeper.stats.retraced)
+        out.append((hits, (after[0] - before[0], after[1] - before[1], after[2] - before[2])))
+    return out
 
 
 def judge_redundancy(pb: PairBaseline, r: ClassResult) -> str | None:

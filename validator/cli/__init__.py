@@ -62,12 +62,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    from validator.executors import executor_from_args
     from validator.limits import Interrupted, RunTimeout, deadline
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with deadline(getattr(args, "timeout", None)):
+        with deadline(getattr(args, "timeout", None)), executor_from_args(args):
             code: int = args.handler(args)
         return code
     except ValidatorError as exc:

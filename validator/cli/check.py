@@ -62,6 +62,9 @@ def add_limit_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept a run that checks nothing (no policies, or every policy skipped); default: refuse",
     )
+    from validator.executors import add_executor_arg
+
+    add_executor_arg(p)  # --executor local|ray[:ADDRESS]: where failure-sweep scenarios run
 
 
 def _positive_int(text: str) -> int:

@@ -327,6 +327,13 @@ class IgpBase:
                 rin_all[adj.dst].append(adj)
         self.rin_all = dict(rin_all)
 
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Unpickled (a Ray worker, validator.executors): ``adj_end`` is keyed by object ids,
+        which unpickling changes, so the derived maps are rebuilt from the unpickled view."""
+        self.__dict__.update(state)
+        self.adj_end = {}
+        self.__post_init__()
+
 
 def scenario_igp_incremental(
     base: IgpBase, active: frozenset[IfaceKey]
