@@ -7,8 +7,8 @@ Per selected external peer (engine/announce.py):
   symbolically over every route the export policy could permit (engine/route_space.py, as
   Batfish's ``searchRoutePolicies``): a leak the current RIB happens not to hold is still found,
   with a concrete example route (prefix, communities, AS path).
-* ``import.reject`` / ``import.max_prefix_length`` are checked symbolically over every
-  announcement the peer could send.
+* ``import.reject`` / ``import.max_prefix_length`` are checked on the snapshot's external
+  announcements the device accepts and symbolically over every announcement the peer could send.
 * A policy the gate did not fully read (checks/routing_partial.py) is undecided, never a pass.
 * :func:`differential` (run by ``no_regression`` with a base) lists the routes newly announced to
   or withdrawn from each external peer (warnings: evidence for the reviewer; the guarantees above
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from ipaddress import IPv4Network
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from validator.checks.evidence import loc
 from validator.checks.routing_partial import Direction, Gap, neighbor_policy, policy_gaps
@@ -41,6 +41,9 @@ from validator.engine.types import DataPlane
 from validator.model.source import SourceRef
 from validator.model.verdict import Finding, Location
 from validator.policy.model import PolicyPrefixRange, RoutingPolicy
+
+if TYPE_CHECKING:
+    from validator.checks.runner import CheckContext
 
 CHECK = "routing"
 _ANY = IPv4Network("0.0.0.0/0")
@@ -103,10 +106,10 @@ def _route_json(network: str, comms: frozenset[int], path: tuple[AsPathItem, ...
     }
 
 
-def run_routing(ctx: Any, p: Any) -> list[Finding]:
+def run_routing(ctx: CheckContext, p: Any) -> list[Finding]:
     """The check entry (checks/runner.py): the export and import guarantees of every selected peer."""
     assert isinstance(p, RoutingPolicy)
-    dp: DataPlane = ctx.head
+    dp = ctx.head
     peers = selected_peers(dp, p)
     if not peers:
         return [
