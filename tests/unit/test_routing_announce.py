@@ -67,3 +67,22 @@ def test_incremental_data_plane_gets_the_reference_bgp_ribs(dp: DataPlane) -> No
     fast = fast_dataplane(load_snapshot(BASE), FailureSet())
     assert set(bgp_ribs(fast)) == set(bgp_ribs(dp))
     assert announcements(fast).keys() == announcements(dp).keys()
+
+
+def test_bgp_ribs_of_a_data_plane_without_them_come_from_the_python_reference(
+    dp: DataPlane, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A data plane from another engine (native core, incremental) keeps no BGP RIBs; the routing
+    check must not recompute them through ``compute_dataplane``, which may answer from the native
+    core again without RIBs — "nothing announced" would be a silent pass."""
+    import dataclasses
+
+    import validator.engine.dataplane as dataplane_mod
+
+    def no_dispatch(*_a: object, **_k: object) -> DataPlane:
+        raise AssertionError("compute_dataplane may answer without BGP RIBs")
+
+    monkeypatch.setattr(dataplane_mod, "compute_dataplane", no_dispatch)
+    bare = dataclasses.replace(dp, bgp_ribs=None)
+    ribs = bgp_ribs(bare)
+    assert ribs and ribs == dp.bgp_ribs

@@ -32,6 +32,7 @@ from validator.engine.routing_policy import PolicyRoute, apply_route_map_traced
 from validator.engine.types import DataPlane
 from validator.model.config import BgpNeighbor, Node, RouteMapClause
 from validator.model.source import SourceRef
+from validator.errors import EngineError
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,14 @@ def bgp_ribs(dp: DataPlane) -> dict[tuple[str, str], SpeakerRib]:
     data plane from another engine (the incremental engine is tested equal to it)."""
     if dp.bgp_ribs is not None:
         return dp.bgp_ribs
-    from validator.engine.dataplane import compute_dataplane
+    # the Python reference, not compute_dataplane: the native core (engine/native.py) keeps no
+    # BGP RIBs either, and an empty answer here would be "nothing is announced" (a silent pass)
+    from validator.engine.dataplane import compute_dataplane_python
 
-    ref = compute_dataplane(dp.snapshot, dp.failures)
-    dp.bgp_ribs = ref.bgp_ribs or {}
+    ref = compute_dataplane_python(dp.snapshot, dp.failures)
+    if ref.bgp_ribs is None:
+        raise EngineError("the reference engine kept no BGP RIBs")
+    dp.bgp_ribs = ref.bgp_ribs
     return dp.bgp_ribs
 
 
