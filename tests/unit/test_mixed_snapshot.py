@@ -80,11 +80,23 @@ def test_every_foreign_file_is_named_and_the_rest_is_loaded() -> None:
         load(files, strict=True)
 
 
-def test_a_routing_peer_of_an_unknown_device_makes_all_routing_partial() -> None:
+def test_a_host_behind_an_unknown_device_is_partial() -> None:
+    eth0 = b'{"name": "eth0", "prefix": "10.9.0.20/24", "gateway": "10.9.0.7"}'
+    host = b'{"hostname": "h1", "hostInterfaces": {"eth0": ' + eth0 + b"}}"
+    snap = load({"configs/r1.cfg": IOS_R1, "configs/lb1.cfg": F5, "hosts/h1.json": host})
+    assert [(u.file, u.line) for u in snap.nodes["h1"].interfaces["eth0"].unparsed] == [("configs/lb1.cfg", 3)]
+
+
+def test_a_routing_peer_of_an_unknown_device_makes_its_routing_domain_partial() -> None:
     ios = IOS_R1 + b" neighbor 10.9.0.7 remote-as 65009\n"
-    snap = load({"configs/r1.cfg": ios, "configs/sw1.cfg": EOS_SW1, "configs/lb1.cfg": F5})
-    for node in snap.nodes.values():
-        assert all(i.unparsed for i in node.interfaces.values()), node.name
+    r9 = b"hostname r9\ninterface GigabitEthernet0/0\n ip address 10.0.0.9 255.255.255.254\n"
+    files = {"configs/r1.cfg": ios, "configs/sw1.cfg": EOS_SW1, "configs/lb1.cfg": F5, "configs/r9.cfg": r9}
+    snap = load(files)
+    # r1 peers with the unknown device; sw1 learns routes from r1 (eBGP and OSPF): one domain
+    for name in ("r1", "sw1"):
+        assert all(i.unparsed for i in snap.nodes[name].interfaces.values()), name
+    # r9 runs no routing protocol with them: its routing tables cannot hold the unknown device's routes
+    assert not any(i.unparsed for i in snap.nodes["r9"].interfaces.values())
 
 
 def test_malformed_input_is_still_exit_2() -> None:

@@ -6,16 +6,16 @@ parsed interface whose subnet holds one of those addresses (other than its own) 
 unknown device, and it becomes partial (``Interface.unparsed`` points at the foreign file's line):
 any flow crossing it is undecided (the soundness rule). When a parsed device also *routes* with
 the unknown one (a BGP neighbor at one of its addresses, or OSPF on an adjacent interface), the
-routes it would announce are unknown too, so every interface of every parsed router of the
-snapshot becomes partial: no verdict can then rest on the routing tables (sound and simple; a
-finer rule would follow the routing domain).
+routes it would announce are unknown too: every interface of every router of that routing domain
+(the routers exchanging routes with it, directly or through others) becomes partial, so no
+verdict rests on routing tables the unknown device could change.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 
 from validator.model.config import Interface, Node
 from validator.model.source import SourceRef
@@ -43,7 +43,7 @@ def mark_foreign_neighbours(nodes: dict[str, Node], foreign: dict[str, str]) -> 
             addrs.setdefault(a, ref)
     if not addrs:
         return
-    routing_refs: list[SourceRef] = []
+    routing_peers: list[tuple[str, SourceRef]] = []  # parsed routers that route with the unknown device
     for name, node in sorted(nodes.items()):
         changed: dict[str, Interface] = {}
         for iname, iface in node.interfaces.items():
@@ -55,21 +55,49 @@ def mark_foreign_neighbours(nodes: dict[str, Node], foreign: dict[str, str]) -> 
             if refs:
                 changed[iname] = replace(iface, unparsed=(*iface.unparsed, *sorted(set(refs))))
                 if iface.ospf is not None:
-                    routing_refs.extend(refs)
+                    routing_peers.extend((name, r) for r in refs)
         if node.bgp is not None:
-            routing_refs.extend(addrs[n.peer_ip] for n in node.bgp.neighbors if n.peer_ip in addrs)
+            routing_peers.extend((name, addrs[n.peer_ip]) for n in node.bgp.neighbors if n.peer_ip in addrs)
         if changed:
             nodes[name] = replace(node, interfaces={**node.interfaces, **changed})
-    if not routing_refs:
+    if not routing_peers:
         return
-    ref = min(routing_refs)
-    for name, node in sorted(nodes.items()):
-        if node.vendor == "host":
-            continue
-        nodes[name] = replace(
-            node,
-            interfaces={k: _with(i, ref) for k, i in node.interfaces.items()},
-        )
+    ref = min(r for _, r in routing_peers)
+    for name in sorted(_routing_domain(nodes, {n for n, _ in routing_peers})):
+        node = nodes[name]
+        nodes[name] = replace(node, interfaces={k: _with(i, ref) for k, i in node.interfaces.items()})
+
+
+def _routing_domain(nodes: dict[str, Node], seeds: set[str]) -> set[str]:
+    """Every parsed router that exchanges routes, directly or through others, with ``seeds``: BGP
+    sessions (a neighbor address owned by another device, either side configured) and OSPF on a
+    shared subnet. Routes of the unknown device can reach exactly these routers' tables."""
+    owner: dict[IPv4Address, str] = {}
+    ospf_subnets: dict[IPv4Network, set[str]] = {}
+    for name, node in nodes.items():
+        for iface in node.interfaces.values():
+            for ia in iface.addresses:
+                owner.setdefault(ia.ip, name)
+                if iface.ospf is not None:
+                    ospf_subnets.setdefault(ia.network, set()).add(name)
+    links: dict[str, set[str]] = {name: set() for name in nodes}
+    for name, node in nodes.items():
+        for nb in node.bgp.neighbors if node.bgp is not None else ():
+            peer = owner.get(nb.peer_ip) if nb.peer_ip is not None else None
+            if peer is not None and peer != name:
+                links[name].add(peer)
+                links[peer].add(name)
+    for members in ospf_subnets.values():
+        for m in members:
+            links[m] |= members - {m}
+    seen = set(seeds)
+    todo = list(seeds)
+    while todo:
+        for nxt in links.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return {n for n in seen if nodes[n].vendor != "host"}
 
 
 def _with(iface: Interface, ref: SourceRef) -> Interface:

@@ -298,8 +298,6 @@ def load_snapshot_files(
         raise ConfigParseError(f"unsupported vendor in {len(foreign)} file(s): {listed}", file=foreign[0].file, line=1)
     for err in foreign:
         state.errors.append(FileError(err.file or "", err.line or 1, err.message, vendor=err.vendor))
-    if foreign:
-        mark_foreign_neighbours(nodes, {e.file or "": state.texts[e.file or ""] for e in foreign})
     overlays = [p for p in host_paths if is_overlay(state.texts[p])]
     for path in host_paths:
         if path in overlays:
@@ -315,6 +313,8 @@ def load_snapshot_files(
             _apply_overlay(nodes, path, state.texts)
         except ConfigParseError as exc:
             state.fail(exc, path)
+    if foreign:  # after hosts too: a host whose gateway is the unknown device is next to it
+        mark_foreign_neighbours(nodes, {e.file or "": state.texts[e.file or ""] for e in foreign})
 
     readers: dict[str, tuple[tuple[str, ...], Callable[[str, str], Any]]] = {
         "layer1": (LAYER1, lambda p, t: _layer1(p, t, nodes)),
