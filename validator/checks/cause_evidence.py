@@ -129,6 +129,11 @@ def cite_changed_lines(
     out: list[Finding] = []
     for f in findings:
         locs: list[Location] = []
+        if impact is not None:
+            # the units the finding failed come first: they are what the change does to the flow
+            for unit in _units_of(f):
+                for st in impact.stanzas_of(unit):
+                    locs.extend(lines.location(st.file, n) for n in lines.of(st))
         if not any(loc.line in edited.get(loc.file, set()) for loc in f.locations):
             # denied by an unchanged line (``deny ip any any``) of an ACL the change edited: the
             # edited lines of that ACL are the cause (a permit that no longer matches)
@@ -141,10 +146,6 @@ def cite_changed_lines(
                 continue
             body = lines.of(header)
             locs.extend(lines.location(header.file, n) for n in body) if body else locs.append(loc)
-        if impact is not None:
-            for unit in _units_of(f):
-                for st in impact.stanzas_of(unit):
-                    locs.extend(lines.location(st.file, n) for n in lines.of(st))
         new = _dedupe(locs)[: max(MAX_CAUSE_LINES, len(f.locations))]
         out.append(f if new == f.locations else replace(f, locations=new))
     return out
