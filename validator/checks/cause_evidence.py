@@ -63,12 +63,18 @@ class _Lines:
 
 
 def _units_of(f: Finding) -> list[Unit]:
-    """The change units a finding is about: its ``cut_units``, or for a blast-radius finding the
-    failure set (``interface:r1[Gi0/1]`` is the unit ``iface:r1[Gi0/1]``)."""
+    """The change units a finding is about: its ``cut_units``, the units of the waves that no
+    rollout order could apply, or for a blast-radius finding the failure set
+    (``interface:r1[Gi0/1]`` is the unit ``iface:r1[Gi0/1]``)."""
     names: list[str] = []
     cut = f.extra.get("cut_units")
     if isinstance(cut, list):
         names.extend(str(u) for u in cut)
+    waves = f.extra.get("waves")
+    if "failing_state" in f.extra and isinstance(waves, list):
+        # no safe rollout order: the cause is every unit the waves could not order (a link
+        # renumbered on both ends is one cause on two devices)
+        names.extend(str(u) for wave in waves if isinstance(wave, list) for u in wave)
     if f.check == "blast_radius":
         for spec in f.failures:
             kind, _, rest = spec.partition(":")
