@@ -13,7 +13,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from gate_helpers import BASE, REGION_POLICIES, change_dir, copy_base
+from gate_helpers import BASE, REGION, REGION_POLICIES, change_dir, copy_base
 
 import validator
 from validator.report import render
@@ -118,3 +118,16 @@ def test_a_cause_on_two_devices_cites_the_edited_lines_on_both() -> None:
         if f.blocking:
             assert all(loc.text != "interface GigabitEthernet1/2" for loc in f.locations)
     assert blocking[0].fix.startswith("fix: configs/az1-r1.cfg:18 — ")
+
+
+def test_a_link_renumbered_on_both_ends_cites_both_devices() -> None:
+    planes = REGION.parent / "planes"
+    v = validator.check(
+        head=planes / "changes" / "renumber-link",
+        base=planes / "base",
+        policies=planes / "policies" / "planes.yaml",
+    )
+    (cause,) = [g for g in v.groups if g.blocking]
+    files = {loc.file for loc in cause.locations}
+    assert {"configs/az1-core.cfg", "configs/plane-a.cfg"} <= files  # the two ends of the link
+    assert cause.fix.startswith("fix: configs/az1-core.cfg:10 — ")

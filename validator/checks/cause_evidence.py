@@ -63,12 +63,18 @@ class _Lines:
 
 
 def _units_of(f: Finding) -> list[Unit]:
-    """The change units a finding is about: its ``cut_units``, or for a blast-radius finding the
-    failure set (``interface:r1[Gi0/1]`` is the unit ``iface:r1[Gi0/1]``)."""
+    """The change units a finding is about: its ``cut_units``, the units of the waves that no
+    rollout order could apply, or for a blast-radius finding the failure set
+    (``interface:r1[Gi0/1]`` is the unit ``iface:r1[Gi0/1]``)."""
     names: list[str] = []
     cut = f.extra.get("cut_units")
     if isinstance(cut, list):
         names.extend(str(u) for u in cut)
+    waves = f.extra.get("waves")
+    if "failing_state" in f.extra and isinstance(waves, list):
+        # no safe rollout order: the cause is every unit the waves could not order (a link
+        # renumbered on both ends is one cause on two devices)
+        names.extend(str(u) for wave in waves if isinstance(wave, list) for u in wave)
     if f.check == "blast_radius":
         for spec in f.failures:
             kind, _, rest = spec.partition(":")
@@ -129,6 +135,11 @@ def cite_changed_lines(
     out: list[Finding] = []
     for f in findings:
         locs: list[Location] = []
+        if impact is not None:
+            # the units the finding failed come first: they are what the change does to the flow
+            for unit in _units_of(f):
+                for st in impact.stanzas_of(unit):
+                    locs.extend(lines.location(st.file, n) for n in lines.of(st))
         if not any(loc.line in edited.get(loc.file, set()) for loc in f.locations):
             # denied by an unchanged line (``deny ip any any``) of an ACL the change edited: the
             # edited lines of that ACL are the cause (a permit that no longer matches)
@@ -141,10 +152,6 @@ def cite_changed_lines(
                 continue
             body = lines.of(header)
             locs.extend(lines.location(header.file, n) for n in body) if body else locs.append(loc)
-        if impact is not None:
-            for unit in _units_of(f):
-                for st in impact.stanzas_of(unit):
-                    locs.extend(lines.location(st.file, n) for n in lines.of(st))
         new = _dedupe(locs)[: max(MAX_CAUSE_LINES, len(f.locations))]
         out.append(f if new == f.locations else replace(f, locations=new))
     return out

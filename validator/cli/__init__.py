@@ -32,7 +32,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="validator", description="Gate for automated network changes.")
+    from validator.cli.common import EXIT_CHECK, HelpFormatter
+
+    parser = _Parser(
+        prog="validator",
+        description="Gate for automated network changes: checks a change to device configurations "
+        "against declarative policies before it reaches the devices.",
+        epilog=f"exit codes:\n  {EXIT_CHECK}\n\nevery command explains itself: validator COMMAND --help",
+        formatter_class=HelpFormatter,
+    )
     from validator import __version__
 
     parser.add_argument("--version", action="version", version=f"validator {__version__}")

@@ -146,7 +146,8 @@ def _causes(groups: list[FindingGroup]) -> list[str]:
         return []
     out = ["### Causes", ""]
     for g in groups:
-        out.append(f"- **{g.id}**{_cell(group_tag(g))} {_code(g.fix)}")
+        tag = group_tag(g).strip()
+        out.append(f"- **{g.id}**{' ' + _cell(tag) if tag else ''} {_code(g.fix)}")
         if len(g.locations) > 1:
             out.append(f"  <br>lines: {_code(lines_text(g.locations))}")
         if g.pairs:
