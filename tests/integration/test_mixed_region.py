@@ -147,3 +147,90 @@ def test_junos_pair_in_set_form_is_the_same_network(capsys: pytest.CaptureFixtur
     code, doc = check(capsys, "junos-set-form")
     assert code == 0 and doc["verdict"] == "pass"
     assert stanzas(doc) == set()  # same stanza-level change sets in both forms: nothing changed
+
+
+def _variant(tmp_path: Path, source: Path, edits: dict[str, list[tuple[str, str]]]) -> Path:
+    import shutil
+
+    snap = tmp_path / source.name
+    shutil.copytree(source, snap)
+    for name, pairs in edits.items():
+        cfg = snap / "configs" / name
+        text = cfg.read_text()
+        for old, new in pairs:
+            assert text.count(old) == 1, (name, old)
+            text = text.replace(old, new)
+        cfg.write_text(text)
+    return snap
+
+
+def test_both_planes_edit_in_set_form_cites_the_set_lines_on_both_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    set_form = ROOT / "changes" / "junos-set-form"
+    edit = ("term no-telnet from destination-port telnet\n", "term no-telnet from destination-port [ telnet https ]\n")
+    head = _variant(tmp_path, set_form, {"j1.cfg": [edit], "j2.cfg": [edit]})
+    argv = ["check", "--base-dir", str(set_form), "--head-dir", str(head), "--policies", str(POLICIES)]
+    run = run_cli(capsys, [*argv, "--format", "json"])
+    assert run.code == 1
+    doc = json.loads(run.out)
+    assert stanzas(doc) == {("j1", "acl", "FROM-AZ1"), ("j2", "acl", "FROM-AZ1")}
+    (group,) = [g for g in doc["groups"] if g["blocking"]]
+    cited = {(loc["file"], loc["line"]) for loc in group["locations"]}
+    assert {("configs/j1.cfg", 45), ("configs/j2.cfg", 41)} <= cited  # the edited set lines
+
+
+IOS_JUNOS_OSPF = {
+    "j1.cfg": [
+        (
+            "            interface lo0.0 {\n",
+            "            interface ge-0/0/3.0 {\n                interface-type p2p;\n                metric 5;\n"
+            "            }\n            interface lo0.0 {\n",
+        )
+    ],
+    "b1.cfg": [
+        (
+            " ip address 172.16.0.5 255.255.255.254\n",
+            " ip address 172.16.0.5 255.255.255.254\n ip ospf network point-to-point\n",
+        ),
+        (
+            "router bgp 65000\n",
+            "router ospf 1\n router-id 10.0.254.1\n network 172.16.0.4 0.0.0.1 area 0\n"
+            " network 10.0.254.1 0.0.0.0 area 0\n!\nrouter bgp 65000\n",
+        ),
+    ],
+    "j2.cfg": [
+        (
+            "            interface lo0.0 {\n",
+            "            interface ge-0/0/2.0 {\n                interface-type p2p;\n                metric 7;\n"
+            "            }\n            interface lo0.0 {\n",
+        )
+    ],
+    "e2.cfg": [
+        (
+            "   ip address 172.16.0.3/31\n",
+            "   ip address 172.16.0.3/31\n   ip ospf network point-to-point\n   ip ospf area 0.0.0.0\n",
+        ),
+        (
+            "ip routing\n",
+            "ip routing\n!\nrouter ospf 1\n   router-id 10.2.254.2\n   passive-interface Loopback0\n"
+            "   network 10.2.254.2/32 area 0.0.0.0\n",
+        ),
+    ],
+}
+
+
+def test_ospf_adjacencies_across_vendors_come_up_with_each_vendors_costs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """OSPF area 0 extended over the IOS-Junos (b1-j1) and EOS-Junos (e2-j2) links: each side's
+    cost is its own vendor's (Junos lo0 0 and the configured metrics, IOS and EOS 1 per link)."""
+    snap = _variant(tmp_path, BASE, IOS_JUNOS_OSPF)
+    rib = {(r["node"], r["network"], r["protocol"], r["metric"]) for r in routes(capsys, snap)}
+    assert ("b1", "10.1.254.2/32", "ospf", 1) in rib  # Gi 1 + j1 lo0 0
+    assert ("b1", "10.1.254.1/32", "ospf", 11) in rib  # + j1 -> j0 metric 10
+    assert ("b1", "10.2.254.2/32", "ospf", 19) in rib  # b1 1, j1 -> j2 10, j2 -> e2 7, e2 Loopback0 1
+    assert ("j1", "10.0.254.1/32", "ospf", 6) in rib  # metric 5 + b1 Loopback0 1
+    assert ("j2", "10.2.254.2/32", "ospf", 8) in rib  # metric 7 + e2 Loopback0 1
+    assert ("e2", "10.1.0.0/24", "ospf", 12) in rib  # e2 1, j2 -> j0 10, j0 LAN 1
+    assert ("e2", "10.0.254.1/32", "ospf", 17) in rib
