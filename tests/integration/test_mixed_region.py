@@ -107,6 +107,8 @@ def test_junos_both_planes_edit_blocks_citing_both_junos_files(capsys: pytest.Ca
     for f in errors:
         if f["policy"] == "staged":  # the pair's planes fail together: both files' edited lines
             assert edited <= {(loc["file"], loc["line"]) for loc in f["locations"]}
+            assert f["failures"] == ["interface:j1[ge-0/0/0.0]", "interface:j2[ge-0/0/0.0]"]
+            assert f["waves"] == [["iface:j1[ge-0/0/0.0]"], ["iface:j2[ge-0/0/0.0]"]]  # one core at a time
         else:  # the steady-state flow dies on the primary core's edited term
             assert ("configs/j1.cfg", 139) in {(loc["file"], loc["line"]) for loc in f["locations"]}
 
