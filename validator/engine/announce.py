@@ -30,9 +30,9 @@ from validator.engine.bgp import (
 )
 from validator.engine.routing_policy import PolicyRoute, apply_route_map_traced
 from validator.engine.types import DataPlane
+from validator.errors import EngineError
 from validator.model.config import BgpNeighbor, Node, RouteMapClause
 from validator.model.source import SourceRef
-from validator.errors import EngineError
 
 
 @dataclass(frozen=True)
