@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from validator.checks.budget import DEFAULT_MAX_SCENARIOS
 from validator.errors import (
@@ -24,6 +24,9 @@ from validator.errors import (
     ValidatorError,
 )
 from validator.model.verdict import ChangeSet, Finding, Location, Verdict
+
+if TYPE_CHECKING:
+    from validator.executors import Executor
 
 
 def _version() -> str:
@@ -76,6 +79,7 @@ def check(
     max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
     timeout: float | None = None,
     strict: bool = False,
+    executor: str | Executor | None = None,
 ) -> Verdict:
     """Run the gate; see :func:`validator.api.check` for the parameters.
 
@@ -102,6 +106,7 @@ def check(
         max_scenarios=max_scenarios,
         timeout=timeout,
         strict=strict,
+        executor=executor,
     )
 
 
@@ -138,6 +143,7 @@ def whatif(
     max_scenarios: int | None = DEFAULT_MAX_SCENARIOS,
     timeout: float | None = None,
     strict: bool = False,
+    executor: str | Executor | None = None,
 ) -> Verdict:
     """Before maintenance: is it safe to take these elements down? See :func:`validator.api.whatif`."""
     from validator.api import whatif as _whatif
@@ -153,4 +159,5 @@ def whatif(
         max_scenarios=max_scenarios,
         timeout=timeout,
         strict=strict,
+        executor=executor,
     )

@@ -113,10 +113,15 @@ def test_missing_ray_is_an_engine_error_naming_the_extra(
 
 
 def test_library_validates_the_executor() -> None:
+    import validator
     import validator.api
 
     with pytest.raises(InputError, match="unknown executor 'spark'"):
-        validator.api.check(head=LATENT, policies=POLICIES, executor="spark")
+        validator.check(head=LATENT, policies=POLICIES, executor="spark")
+    with pytest.raises(InputError, match="unknown executor 'spark'"):
+        validator.whatif(LATENT, drain=["az1-r2"], policies=POLICIES, executor="spark")
+    with pytest.raises(InputError, match="not a Ray address"):
+        validator.api.plan(head=LATENT, base=LATENT, policies=POLICIES, executor="ray:a b")
 
 
 # --- scopes --------------------------------------------------------------------------------------

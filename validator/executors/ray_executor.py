@@ -92,7 +92,9 @@ class RayExecutor:
             options: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
             if local:
                 _loopback_only()
-                options.update(include_dashboard=False, _node_ip_address="127.0.0.1")
+                # "local": a new instance, never a cluster found running on the machine (Ray's
+                # default for no address, through /tmp/ray/ray_current_cluster, even a stale one)
+                options.update(address="local", include_dashboard=False, _node_ip_address="127.0.0.1")
             else:
                 options["address"] = self.address  # None: RAY_ADDRESS, as Ray itself reads it
                 options["runtime_env"] = {"py_modules": [_package_dir()]}  # the driver's own code
