@@ -46,6 +46,7 @@ pub struct BRoute {
 }
 
 pub struct BgpNode {
+    #[allow(dead_code)] // the sessions' local AS comes with each edge (neighbor local-as)
     pub local_as: u32,
     pub router_id: u32,
     pub cluster_id: Option<u32>,

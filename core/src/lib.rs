@@ -17,7 +17,7 @@ use ospf::{Adj, Domain, Proc, Redist};
 use rib::{Route, NH_DISCARD, NH_INTERFACE, NO_IFACE, PROTOCOLS};
 
 /// Version of the serialised contract with native.py; it refuses a core whose version differs.
-const ABI_VERSION: u32 = 5;
+const ABI_VERSION: u32 = 6;
 
 /// Base route: (vrf, net, plen, proto, nh_type, iface, nh_ip, ad, metric, tag)
 type BaseIn = (
@@ -68,12 +68,22 @@ type AttrsOut = (Vec<u32>, i64, Vec<u32>);
 /// FIB entry out: (route index in the VRF's sorted routes, iface, arp ip, null route, chain)
 type EntryOut = (usize, Option<u32>, Option<u32>, bool, Vec<usize>);
 /// VRF out: (vrf, routes in Batfish order, FIB as [(plen, net, entries)] in RIB insertion order)
+/// (vrf, route ids in Batfish order, the routes not sent before as (id, route), FIB as
+/// [(plen, net, entries)] in RIB insertion order, BGP attributes of the new routes)
 type VrfOut = (
     u32,
-    Vec<RouteOut>,
+    Vec<u32>,
+    Vec<(u32, RouteOut)>,
     Vec<(u8, u32, Vec<EntryOut>)>,
     Vec<AttrsOut>,
 );
+
+/// Ids of the routes already sent to Python in this computation (per node), so a route that
+/// survives from one conversion to the next crosses the boundary as one integer.
+#[derive(Default)]
+struct RouteIds {
+    map: std::collections::HashMap<(usize, Route), u32>,
+}
 
 fn sort_key<'a>(
     r: &Route,
@@ -128,20 +138,25 @@ fn igp_dataplane(
     let (nodes_in, dom) = convert_inputs(nodes, ospf);
     let result = py.allow_threads(|| {
         let res = igp::igp_dataplane(&nodes_in, &dom, &names, max_iterations);
-        (export_all(&res.ribs, &names), res.unstable)
+        (
+            export_all(&res.ribs, &names, &mut RouteIds::default()),
+            res.unstable,
+        )
     });
     Ok(result)
 }
 
-fn export_all(ribs: &[igp::NodeRibs], names: &[String]) -> Vec<Vec<VrfOut>> {
-    ribs.iter()
-        .map(|nr| {
+fn export_all(ribs: &[igp::NodeRibs], names: &[String], ids: &mut RouteIds) -> Vec<Vec<VrfOut>> {
+    let mut out = Vec::with_capacity(ribs.len());
+    for (node, nr) in ribs.iter().enumerate() {
+        out.push(
             nr.order
                 .iter()
-                .map(|v| export_vrf(*v, &nr.ribs[v], names))
-                .collect()
-        })
-        .collect()
+                .map(|v| export_vrf(node, *v, &nr.ribs[v], names, ids))
+                .collect(),
+        );
+    }
+    out
 }
 
 fn convert_inputs(nodes: Vec<NodeTuple>, ospf: OspfIn) -> (Vec<NodeIn>, Domain) {
@@ -221,7 +236,13 @@ fn convert_inputs(nodes: Vec<NodeTuple>, ospf: OspfIn) -> (Vec<NodeIn>, Domain) 
     (nodes_in, dom)
 }
 
-fn export_vrf(vrf: u32, rib: &rib::MainRib, names: &[String]) -> VrfOut {
+fn export_vrf(
+    node: usize,
+    vrf: u32,
+    rib: &rib::MainRib,
+    names: &[String],
+    ids: &mut RouteIds,
+) -> VrfOut {
     let mut refs: Vec<(usize, usize)> = rib
         .slots
         .iter()
@@ -238,14 +259,24 @@ fn export_vrf(vrf: u32, rib: &rib::MainRib, names: &[String]) -> VrfOut {
         pos[*s][*k] = i;
     }
     let mut attrs: Vec<AttrsOut> = Vec::new();
-    let routes: Vec<RouteOut> = refs
-        .iter()
-        .map(|(s, k)| {
-            let r = &rib.slots[*s].1[*k];
-            let a = r.bgp.as_ref().map(|b| {
-                attrs.push((b.as_path.clone(), b.local_pref, b.communities.clone()));
-                attrs.len() - 1
-            });
+    let mut new_routes: Vec<(u32, RouteOut)> = Vec::new();
+    let mut route_ids: Vec<u32> = Vec::with_capacity(refs.len());
+    for (s, k) in &refs {
+        let r = &rib.slots[*s].1[*k];
+        let key = (node, r.clone());
+        if let Some(&id) = ids.map.get(&key) {
+            route_ids.push(id);
+            continue;
+        }
+        let id = ids.map.len() as u32;
+        ids.map.insert(key, id);
+        route_ids.push(id);
+        let a = r.bgp.as_ref().map(|b| {
+            attrs.push((b.as_path.clone(), b.local_pref, b.communities.clone()));
+            attrs.len() - 1
+        });
+        new_routes.push((
+            id,
             (
                 r.net,
                 r.plen,
@@ -257,9 +288,9 @@ fn export_vrf(vrf: u32, rib: &rib::MainRib, names: &[String]) -> VrfOut {
                 r.metric,
                 r.tag,
                 a,
-            )
-        })
-        .collect();
+            ),
+        ));
+    }
     let fib = fib::build_fib(rib);
     let fib_out = rib
         .slots
@@ -281,7 +312,7 @@ fn export_vrf(vrf: u32, rib: &rib::MainRib, names: &[String]) -> VrfOut {
             (p.1, p.0, es)
         })
         .collect();
-    (vrf, routes, fib_out, attrs)
+    (vrf, route_ids, new_routes, fib_out, attrs)
 }
 
 /// Policy reference from Python: -2 none, -1 named but undefined, i >= 0 index.
@@ -365,6 +396,7 @@ struct Engine {
     cache: Option<ospf::OspfCache>,
     unstable: Vec<(usize, u32, u8)>,
     bgp: bgp::BgpConfig,
+    ids: RouteIds,
 }
 
 #[pymethods]
@@ -452,6 +484,7 @@ impl Engine {
             max_iterations,
             cache: None,
             unstable: Vec::new(),
+            ids: RouteIds::default(),
             bgp: bgp::BgpConfig {
                 nodes: bgp_nodes,
                 nbrs,
@@ -474,7 +507,7 @@ impl Engine {
                 &mut self.cache,
                 &mut self.unstable,
             );
-            export_all(&ribs, &self.names)
+            export_all(&ribs, &self.names, &mut self.ids)
         })
     }
 
@@ -520,7 +553,7 @@ impl Engine {
             };
             let (ribs, converged) =
                 bgp::run_bgp(&self.bgp, &edges, &igp, &mut self.cache, &mut self.unstable);
-            (export_all(&ribs, &self.names), converged)
+            (export_all(&ribs, &self.names, &mut self.ids), converged)
         })
     }
 

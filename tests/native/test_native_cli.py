@@ -19,9 +19,9 @@ POLICIES = REGION / "policies" / "region.yaml"
 def _check(core: str, head: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env["VALIDATOR_ENGINE_CORE"] = core
+    args = ["check", "--base-dir", str(REGION / "base"), "--head-dir", str(head), "--policies", str(POLICIES)]
     return subprocess.run(
-        [sys.executable, "-m", "validator", "check", "--base-dir", str(REGION / "base"), "--head-dir", str(head)]
-        + ["--policies", str(POLICIES), "--format", "json"],
+        [sys.executable, "-m", "validator", *args, "--format", "json"],
         capture_output=True,
         text=True,
         env=env,

@@ -81,3 +81,15 @@ def test_bad_mode_is_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(native.ENV, "rust")
     with pytest.raises(InputError, match="VALIDATOR_ENGINE_CORE"):
         native.native_dataplane(load_snapshot(OSPF_ONLY), FailureSet())
+
+
+def test_oscillating_bgp_is_declined_and_explained_by_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A BGP run that does not converge is never a native answer: the core declines, the Python
+    engine computes it and names what oscillates (the verdict is then an engine error, exit 3)."""
+    require_core()
+    snapshot = load_snapshot(FIXTURES.parent / "benchmarks" / "repro" / "ibgp-rr-oscillation")
+    assert native.unsupported_features(snapshot) == []
+    assert native.compute_native(snapshot, FailureSet()) is None
+    monkeypatch.setenv(native.ENV, "native")
+    dp = compute_dataplane(snapshot)
+    assert not dp.converged and dp.oscillation is not None and dp.oscillation.phase == "bgp"

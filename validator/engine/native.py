@@ -39,7 +39,7 @@ from validator.model.snapshot import Snapshot
 
 ENV = "VALIDATOR_ENGINE_CORE"
 MODES = ("python", "native", "auto")
-ABI_VERSION = 5  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
+ABI_VERSION = 6  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
 _NH_TYPES = ("discard", "interface", "ip")
 _REDIST = {"connected": 0, "static": 1, "bgp": 2}
 _ADMIN_LOCAL = 0
@@ -344,7 +344,7 @@ class _Converter:
         self.hops: dict[tuple[int, int | None, int | None], NextHop] = {}
         self.actions: dict[tuple[int | None, int | None, bool], FibAction] = {}
         self.ips: dict[int, IPv4Address] = {}
-        self.routes: dict[tuple[Any, ...], Route] = {}
+        self.routes: dict[int, Route] = {}  # by the core's route id
 
     def ip(self, v: int | None) -> IPv4Address | None:
         if v is None:
@@ -371,49 +371,41 @@ class _Converter:
         for node, vrfs in zip(self.node_names, out, strict=True):
             node_ribs: dict[str, list[Route]] = {}
             node_fibs: dict[str, Fib] = {}
-            for vrf_id, routes_in, fib_in, attrs in vrfs:
+            for vrf_id, route_ids, new_routes, fib_in, attrs in vrfs:
                 vrf = names[vrf_id]
-                routes: list[Route] = []
-                for t in routes_in:
-                    # the same route in an earlier conversion of this run (the IGP routes, between
-                    # the topology rounds) is the same object: looking it up is cheaper than building it
+                # the core sends each route once per run (by id): a route surviving from one
+                # conversion to the next (the IGP routes, between topology rounds) is the same object
+                for rid, t in new_routes:
                     net, plen, proto, nht, iface, nh_ip, ad, metric, tag, attr = t
+                    network = nets.get((net, plen))
+                    if network is None:
+                        network = nets[(net, plen)] = IPv4Network((net, plen))
+                    hk = (nht, iface, nh_ip)
+                    hop = hops.get(hk)
+                    if hop is None:
+                        hop = hops[hk] = NextHop(
+                            _NH_TYPES[nht],  # type: ignore[arg-type]
+                            None if iface is None else names[iface],
+                            ip(nh_ip),
+                        )
                     if attr is None:
-                        key: tuple[Any, ...] = (node, vrf_id, t)
+                        known[rid] = Route(node, vrf, network, protocols[proto], hop, ad, metric, tag)
                     else:
                         as_path, local_pref, communities = attrs[attr]
-                        key = (node, vrf_id, t[:9], tuple(as_path), local_pref, tuple(communities))
-                    route = known.get(key)
-                    if route is None:
-                        network = nets.get((net, plen))
-                        if network is None:
-                            network = nets[(net, plen)] = IPv4Network((net, plen))
-                        hk = (nht, iface, nh_ip)
-                        hop = hops.get(hk)
-                        if hop is None:
-                            hop = hops[hk] = NextHop(
-                                _NH_TYPES[nht],  # type: ignore[arg-type]
-                                None if iface is None else names[iface],
-                                ip(nh_ip),
-                            )
-                        if attr is None:
-                            route = Route(node, vrf, network, protocols[proto], hop, ad, metric, tag)
-                        else:
-                            route = Route(
-                                node,
-                                vrf,
-                                network,
-                                protocols[proto],
-                                hop,
-                                ad,
-                                metric,
-                                tag,
-                                as_path=tuple(as_path),
-                                local_preference=local_pref,
-                                communities=tuple(community_str(c) for c in communities),
-                            )
-                        known[key] = route
-                    routes.append(route)
+                        known[rid] = Route(
+                            node,
+                            vrf,
+                            network,
+                            protocols[proto],
+                            hop,
+                            ad,
+                            metric,
+                            tag,
+                            as_path=tuple(as_path),
+                            local_preference=local_pref,
+                            communities=tuple(community_str(c) for c in communities),
+                        )
+                routes = [known[i] for i in route_ids]
 
                 def make(entries: list[tuple[Any, ...]], routes: list[Route] = routes) -> list[FibEntry]:
                     row: list[FibEntry] = []

@@ -1,0 +1,39 @@
+"""bench_dataplane.py --compare runs both cores side by side and says which core really ran."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+import pytest
+from native_helpers import BENCH, require_core
+
+
+def _bench() -> ModuleType:
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    if "bench_dataplane" in sys.modules:
+        return sys.modules["bench_dataplane"]
+    spec = importlib.util.spec_from_file_location("bench_dataplane", BENCH / "bench_dataplane.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["bench_dataplane"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_compare_tiny_side_by_side() -> None:
+    require_core()
+    rows = _bench().compare(["tiny"], runs=1, igp_only=False)
+    (row,) = rows
+    assert row["routers"] == 12 and row["same_counts"]
+    assert row["python"]["core"] == "python" and row["native"]["core"] == "native"
+    assert row["python"]["routes"] == row["native"]["routes"] > 0
+    assert "x |" in _bench()._compare_line(row)
+
+
+def test_compare_rejects_unknown_sizes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        _bench().main(["--compare", "--sizes", "tiny,huge"])
+    assert exc.value.code == 2 and "huge" in capsys.readouterr().err
