@@ -275,15 +275,30 @@ def bench_preset(args: argparse.Namespace) -> None:
     summary_line("pair baselines (s, wall / CPU)", f"{time.perf_counter() - w0:.3f} / {cpu() - c0:.3f}")
     elements = enumerate_elements(base, kinds)
     combos = [c for n in range(1, args.k + 1) for c in itertools.combinations(elements, n)]
+    summary_line("elements / scenarios", f"{len(elements)} / {len(combos)}")
+    if not args.no_sweep:
+        sweep_summary(args, base, base_wall, base_cpu, pairs, elements)
+    sample_summary(args, snap, base, combos)
+    summary_line("peak RSS (MiB)", f"{peak_mib():.0f}")
+
+
+def sweep_summary(
+    args: argparse.Namespace,
+    base: DataPlane,
+    base_wall: float,
+    base_cpu: float,
+    pairs: Sequence[PairBaseline],
+    elements: Sequence[Element],
+) -> None:
+    import os
+
     sw = Sweeper(base, sweep_mod.default_scenario_fn(None))
     w0, c0 = time.perf_counter(), cpu()
     found = sw.sweep(pairs, elements, args.k, judge_redundancy, label="bench")
     sweep_wall, sweep_cpu = time.perf_counter() - w0, cpu() - c0
     st = sw.stats
     workers = os.environ.get("VALIDATOR_WORKERS", "auto")
-    summary_line(
-        f"sweep (s, wall / CPU of this process; workers {workers})", f"{sweep_wall:.3f} / {sweep_cpu:.3f}"
-    )
+    summary_line(f"sweep (s, wall / CPU of this process; workers {workers})", f"{sweep_wall:.3f} / {sweep_cpu:.3f}")
     summary_line("ratio sweep / base (wall; CPU)", f"{sweep_wall / base_wall:.1f}x; {sweep_cpu / base_cpu:.1f}x")
     pruned = getattr(st, "pruned", 0)
     reused_sc = getattr(st, "equivalent", 0)
@@ -292,6 +307,9 @@ def bench_preset(args: argparse.Namespace) -> None:
         f"{st.scenarios} / {st.dataplanes} / {pruned} / {reused_sc}  ({len(found)} minimal failing sets)",
     )
     summary_line("header classes reused / re-traced", f"{st.reused} / {st.retraced}")
+
+
+def sample_summary(args: argparse.Namespace, snap: Any, base: DataPlane, combos: Sequence[tuple[Element, ...]]) -> None:
     rng = random.Random(7)
     sample = rng.sample(combos, min(args.sample, len(combos))) if args.sample else []
     if sample:
@@ -308,7 +326,6 @@ def bench_preset(args: argparse.Namespace) -> None:
             f"per scenario, {len(sample)} sampled (CPU s): recompute ({args.recompute}) / incremental",
             f"{rec:.4f} / {inc:.4f}  ratio {rec / inc:.1f}x",
         )
-    summary_line("peak RSS (MiB)", f"{peak_mib():.0f}")
 
 
 PRESET_NAMES = ("tiny", "small", "medium", "large")
@@ -325,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         ap.add_argument("--recompute", choices=["reference", "fast"], default="fast")
         ap.add_argument("--workers", type=int, default=1, help="sweep workers (default 1: serial)")
         ap.add_argument("--keep", help="write the generated network here")
+        ap.add_argument("--no-sweep", action="store_true", help="only the base and the sampled scenarios")
         args = ap.parse_args(argv)
         if args.k is None:
             args.k = 2 if args.which == "live" else 1

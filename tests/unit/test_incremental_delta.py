@@ -104,7 +104,8 @@ def test_delta_evaluates_a_fraction_of_the_base_run(small: DataPlane) -> None:
     spine = next(e for e in _scenarios(small) if e[0].spec == "node:az2-p1-spine2")
     _dp, stats = scenario_with_stats(small, union(spine))
     assert stats is not None and stats.bgp == "delta"
-    assert 0 < stats.bgp_evaluations < base_work // 4
+    # 224 of 2 376: deliveries equal to the base's schedule nobody (512 when they did)
+    assert 0 < stats.bgp_evaluations < base_work // 8
 
 
 def test_lost_session_replays_only_its_receivers() -> None:

@@ -11,8 +11,11 @@ what the failed elements can reach, and keeps the rest of the base:
   lookups, acceptance, neighbours, ARP answers) answers the same in the scenario;
 - BGP routes: when the IGP never reads BGP routes and BGP's own next-hop lookups are answered by
   the IGP (checked; otherwise the reference engine runs), BGP decomposes by prefix (see ``_bgp``).
-  Only prefixes that crossed a lost session, used a next hop whose IGP answer changed, or are
-  originated from a changed IGP route are re-run, from round one, exactly as the reference would;
+  Only (speaker, prefix) pairs whose selection function changed (a lost session into them, a next
+  hop whose IGP answer changed, an origination from a changed IGP route) or whose inputs differ
+  from the base's are evaluated, in the reference's own rounds, replayed against the base run's
+  recorded trajectory (``_delta``: delta BGP); where an aggregate group is involved, the affected
+  prefixes are re-run from round one on every speaker instead;
 - main RIBs and FIBs: patched at the changed prefixes and at the routes that resolved through
   them; FIBs lazily, on first lookup.
 
