@@ -158,6 +158,7 @@ def _flatten_tree(text: str, file: str) -> list[FlatLine]:
     out: list[FlatLine] = []
     # stack of (path words of the block, inactive)
     stack: list[tuple[tuple[str, ...], bool]] = []
+    opened: list[tuple[int, int]] = []  # per open block: flat lines emitted before it, its line
     path: tuple[str, ...] = ()
     inactive = False
     stmt: list[str] = []
@@ -188,6 +189,7 @@ def _flatten_tree(text: str, file: str) -> list[FlatLine]:
             if not stmt:
                 raise ConfigParseError("'{' without a statement name", file=file, line=line)
             stack.append((path, inactive))
+            opened.append((len(out), stmt_line))
             path = path + tuple(stmt)
             inactive = inactive or stmt_inactive
             stmt, stmt_inactive = [], False
@@ -197,6 +199,12 @@ def _flatten_tree(text: str, file: str) -> list[FlatLine]:
                 raise ConfigParseError(f"missing ';' after {' '.join(stmt)!r}", file=file, line=stmt_line)
             if not stack:
                 raise ConfigParseError("unbalanced '}'", file=file, line=line)
+            emitted, block_line = opened.pop()
+            if len(out) == emitted and not inactive:
+                # an empty block (``term t { }``) is the statement ``set ... term t`` in Junos (an
+                # empty term matches and accepts everything): keep it so the parser models or
+                # reports it, never drop it silently (Batfish's flattener drops it; fail closed)
+                out.append(FlatLine(path, block_line))
             path, inactive = stack.pop()
             continue
         if not quoted and tok == ";":

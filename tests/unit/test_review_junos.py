@@ -1,0 +1,57 @@
+"""Fail-closed review of the Junos parser: constructs that must never vanish silently."""
+
+from __future__ import annotations
+
+from validator.parsers.junos import flatten, parse_junos
+
+EMPTY_TERM = """\
+system {
+    host-name r1;
+}
+interfaces {
+    ge-0/0/0 {
+        unit 0 {
+            family inet {
+                filter {
+                    output F;
+                }
+                address 10.0.0.1/24;
+            }
+        }
+    }
+}
+firewall {
+    family inet {
+        filter F {
+            term allow-all {
+            }
+            term telnet {
+                from {
+                    protocol tcp;
+                    destination-port telnet;
+                }
+                then discard;
+            }
+        }
+    }
+}
+"""
+
+
+def test_empty_block_is_kept_as_a_flat_statement() -> None:
+    # Junos reads ``term t { }`` as ``set ... term t`` (an empty term accepts everything)
+    words = [fl.words for fl in flatten(EMPTY_TERM, "r1.cfg")]
+    assert ("firewall", "family", "inet", "filter", "F", "term", "allow-all") in words
+
+
+def test_empty_inactive_block_stays_dropped() -> None:
+    text = EMPTY_TERM.replace("term allow-all {", "inactive: term allow-all {")
+    words = [fl.words for fl in flatten(text, "r1.cfg")]
+    assert not any("allow-all" in w for w in words)
+
+
+def test_empty_filter_term_makes_the_filter_partial() -> None:
+    node = parse_junos(EMPTY_TERM, "configs/r1.cfg")
+    acl = node.acls["F"]
+    assert acl.unparsed, "an empty term (accept all) dropped silently would let telnet-closed pass"
+    assert any(w.line == 19 for w in node.warnings)  # the line of "term allow-all {"
