@@ -55,3 +55,22 @@ def test_empty_filter_term_makes_the_filter_partial() -> None:
     acl = node.acls["F"]
     assert acl.unparsed, "an empty term (accept all) dropped silently would let telnet-closed pass"
     assert any(w.line == 19 for w in node.warnings)  # the line of "term allow-all {"
+
+
+def _ospf_metric(value: str) -> tuple[int | None, list[int]]:
+    text = (
+        "set system host-name r1\n"
+        "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/30\n"
+        f"set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 metric {value}\n"
+    )
+    node = parse_junos(text, "configs/r1.cfg")
+    ospf = node.interfaces["ge-0/0/0.0"].ospf
+    return (ospf.cost if ospf is not None else None), [w.line for w in node.warnings]
+
+
+def test_ospf_metric_out_of_junos_range_is_warned_not_modelled() -> None:
+    # 0 and > 65535 fail commit on Junos; modelled, a metric 10 -> 99999999999999999999 edit passed
+    assert _ospf_metric("10") == (10, [])
+    for bad in ("0", "65536", "99999999999999999999"):
+        cost, warned = _ospf_metric(bad)
+        assert cost != int(bad) and warned == [3], bad

@@ -185,7 +185,9 @@ def _iface_attr(rest: tuple[str, ...], oi: OspfIfaceDraft) -> bool:
     if rest == ("disable",):
         oi.disabled = True
         return True
-    if len(rest) == 2 and rest[0] == "metric" and integer(rest[1]) is not None:
+    if len(rest) == 2 and rest[0] == "metric" and 1 <= (integer(rest[1]) or 0) <= 65535:
+        # Junos OSPF interface metric range is 1-65535 (Juniper "metric (Protocols OSPF)"); any
+        # other value fails commit, so it is warned (a change to it blocks), never modelled
         oi.metric = int(rest[1])
         return True
     if len(rest) == 2 and rest[0] == "interface-type" and rest[1] in _TYPES:
