@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from validator.errors import ConfigParseError
 from validator.parsers.junos import flatten, parse_junos
 
 EMPTY_TERM = """\
@@ -74,3 +75,14 @@ def test_ospf_metric_out_of_junos_range_is_warned_not_modelled() -> None:
     for bad in ("0", "65536", "99999999999999999999"):
         cost, warned = _ospf_metric(bad)
         assert cost != int(bad) and warned == [3], bad
+
+
+def test_bare_set_line_is_bad_input_naming_its_line() -> None:
+    # was an IndexError (exit 3) in the stanza dispatcher
+    text = "set system host-name r1\nset interfaces lo0 unit 0\nset\n"
+    try:
+        parse_junos(text, "configs/r1.cfg")
+    except ConfigParseError as exc:
+        assert exc.line == 3 and "configs/r1.cfg" in str(exc)
+    else:
+        raise AssertionError("a bare 'set' line must be refused as bad input")

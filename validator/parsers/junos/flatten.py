@@ -121,6 +121,8 @@ def _flatten_set(text: str, file: str) -> list[FlatLine]:
         if not words:
             continue
         head, path = words[0], tuple(words[1:])
+        if head == "set" and not path:
+            raise ConfigParseError("'set' without a statement", file=file, line=num)
         if head == "set":
             lines.append(FlatLine(path, num))
         elif head == "deactivate":
