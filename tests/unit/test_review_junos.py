@@ -86,3 +86,19 @@ def test_bare_set_line_is_bad_input_naming_its_line() -> None:
         assert exc.line == 3 and "configs/r1.cfg" in str(exc)
     else:
         raise AssertionError("a bare 'set' line must be refused as bad input")
+
+
+def test_port_with_source_port_makes_the_filter_partial() -> None:
+    # ``port 23`` OR-ed over both sides used to drop the ``source-port`` condition on one side:
+    # the discard term then also dropped packets from port 23 to anywhere
+    text = (
+        "set system host-name r1\n"
+        "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24\n"
+        "set firewall family inet filter F term t from protocol tcp\n"
+        "set firewall family inet filter F term t from source-port 5000\n"
+        "set firewall family inet filter F term t from port 23\n"
+        "set firewall family inet filter F term t then discard\n"
+    )
+    acl = parse_junos(text, "configs/r1.cfg").acls["F"]
+    assert acl.unparsed
+    assert all(not (line.src_ports and line.src_ports[0] == (23, 23)) for line in acl.lines)
