@@ -102,3 +102,28 @@ def test_port_with_source_port_makes_the_filter_partial() -> None:
     acl = parse_junos(text, "configs/r1.cfg").acls["F"]
     assert acl.unparsed
     assert all(not (line.src_ports and line.src_ports[0] == (23, 23)) for line in acl.lines)
+
+
+def test_interface_range_configuration_makes_the_interfaces_partial() -> None:
+    # a filter applied through an interface-range was dropped: web-open passed although the
+    # member's output filter discarded the web traffic
+    text = (
+        "set system host-name r1\n"
+        "set interfaces ge-0/0/3 unit 0 family inet address 10.0.0.1/24\n"
+        "set interfaces interface-range LAN member ge-0/0/3\n"
+        "set interfaces interface-range LAN unit 0 family inet filter output F\n"
+        "set firewall family inet filter F term t then discard\n"
+    )
+    node = parse_junos(text, "configs/r1.cfg")
+    assert [r.line for r in node.interfaces["ge-0/0/3.0"].unparsed] == [4]
+    assert "interface-range.0" not in node.interfaces
+    assert {w.line for w in node.warnings} >= {3, 4}
+
+
+def test_interface_range_members_alone_change_nothing() -> None:
+    text = (
+        "set system host-name r1\n"
+        "set interfaces ge-0/0/3 unit 0 family inet address 10.0.0.1/24\n"
+        "set interfaces interface-range LAN member ge-0/0/3\n"
+    )
+    assert parse_junos(text, "configs/r1.cfg").interfaces["ge-0/0/3.0"].unparsed == ()

@@ -47,6 +47,8 @@ class Ctx:
     warnings: list[ParseWarning] = field(default_factory=list)
     undefined: list[tuple[str, str, SourceRef]] = field(default_factory=list)
     handled: set[int] = field(default_factory=set)
+    # ``interfaces interface-range`` lines that configure something: members are not expanded
+    ranges: list[SourceRef] = field(default_factory=list)
 
     def src(self, fl: FlatLine) -> SourceRef:
         return SourceRef(self.file, fl.line)

@@ -179,6 +179,10 @@ def _build(st: _State, flat: list[FlatLine]) -> Node:
                 ParseWarning(ctx.file, iface.acl_in_source.line, f"filter input {iface.acl_in}", _LO0_REASON)
             )
 
+    if ctx.ranges:
+        ranges = tuple(ctx.ranges)
+        interfaces = {n: replace(i, unparsed=i.unparsed + ranges) for n, i in interfaces.items()}
+
     if st.apply_groups:
         groups = tuple(st.apply_groups)
         interfaces = {n: replace(i, unparsed=i.unparsed + groups) for n, i in interfaces.items()}
