@@ -127,3 +127,21 @@ def test_interface_range_members_alone_change_nothing() -> None:
         "set interfaces interface-range LAN member ge-0/0/3\n"
     )
     assert parse_junos(text, "configs/r1.cfg").interfaces["ge-0/0/3.0"].unparsed == ()
+
+
+def test_undefined_policy_in_a_chain_makes_the_map_partial() -> None:
+    # skipped as Batfish does, the default import policy then accepted every route: a routing
+    # policy over this neighbour passed although Junos refuses to commit the chain
+    text = (
+        "set system host-name r1\n"
+        "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/30\n"
+        "set routing-options autonomous-system 65001\n"
+        "set protocols bgp group g type external\n"
+        "set protocols bgp group g peer-as 2\n"
+        "set protocols bgp group g neighbor 10.0.0.2\n"
+        "set protocols bgp group g import NOPE\n"
+    )
+    node = parse_junos(text, "configs/r1.cfg")
+    assert node.bgp is not None
+    name = node.bgp.neighbors[0].route_map_in
+    assert name is not None and [r.line for r in node.route_maps[name].unparsed] == [7]
