@@ -145,3 +145,20 @@ def test_undefined_policy_in_a_chain_makes_the_map_partial() -> None:
     assert node.bgp is not None
     name = node.bgp.neighbors[0].route_map_in
     assert name is not None and [r.line for r in node.route_maps[name].unparsed] == [7]
+
+
+def test_insert_line_makes_the_filters_partial() -> None:
+    # the term order ``insert`` gives was ignored: deny-telnet stayed after accept-all
+    text = (
+        "set system host-name r1\n"
+        "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24\n"
+        "set interfaces ge-0/0/0 unit 0 family inet filter output F\n"
+        "set firewall family inet filter F term accept-all then accept\n"
+        "set firewall family inet filter F term deny-telnet from protocol tcp\n"
+        "set firewall family inet filter F term deny-telnet from destination-port telnet\n"
+        "set firewall family inet filter F term deny-telnet then discard\n"
+        "insert firewall family inet filter F term deny-telnet before term accept-all\n"
+    )
+    node = parse_junos(text, "configs/r1.cfg")
+    assert [r.line for r in node.acls["F"].unparsed] == [8]
+    assert any(w.line == 8 for w in node.warnings)
