@@ -162,3 +162,14 @@ def test_insert_line_makes_the_filters_partial() -> None:
     node = parse_junos(text, "configs/r1.cfg")
     assert [r.line for r in node.acls["F"].unparsed] == [8]
     assert any(w.line == 8 for w in node.warnings)
+
+
+def test_ospf_interface_all_makes_the_interfaces_partial() -> None:
+    # only warned, the model had no OSPF on the device: no routes, so a deny policy passed
+    text = (
+        "set system host-name r1\n"
+        "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/30\n"
+        "set protocols ospf area 0.0.0.0 interface all\n"
+    )
+    node = parse_junos(text, "configs/r1.cfg")
+    assert [r.line for r in node.interfaces["ge-0/0/0.0"].unparsed] == [3]

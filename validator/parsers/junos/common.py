@@ -47,7 +47,8 @@ class Ctx:
     warnings: list[ParseWarning] = field(default_factory=list)
     undefined: list[tuple[str, str, SourceRef]] = field(default_factory=list)
     handled: set[int] = field(default_factory=set)
-    # ``interfaces interface-range`` lines that configure something: members are not expanded
+    # lines that configure interfaces not named (``interface-range`` settings, OSPF ``interface
+    # all``): not expanded, so every interface of the device is partial (parser._build)
     ranges: list[SourceRef] = field(default_factory=list)
 
     def src(self, fl: FlatLine) -> SourceRef:

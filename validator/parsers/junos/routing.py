@@ -162,7 +162,11 @@ def parse_ospf(fl: FlatLine, ospf: OspfDraft, ctx: Ctx) -> None:
             return
         if len(w) >= 4 and w[2] == "interface":
             if w[3] == "all":
+                # OSPF on every interface is not expanded: the adjacencies (and so the routes) it
+                # would add are unknown, so the device's interfaces are partial (a deny policy
+                # must not pass because the model lacks the routes that carry the traffic)
                 ctx.warn(fl, "'interface all' not modelled")
+                ctx.ranges.append(ctx.src(fl))
                 return
             name = unit_name(w[3])
             oi = ospf.interfaces.get(name)
