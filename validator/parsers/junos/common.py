@@ -47,6 +47,9 @@ class Ctx:
     warnings: list[ParseWarning] = field(default_factory=list)
     undefined: list[tuple[str, str, SourceRef]] = field(default_factory=list)
     handled: set[int] = field(default_factory=set)
+    # lines that configure interfaces not named (``interface-range`` settings, OSPF ``interface
+    # all``): not expanded, so every interface of the device is partial (parser._build)
+    ranges: list[SourceRef] = field(default_factory=list)
 
     def src(self, fl: FlatLine) -> SourceRef:
         return SourceRef(self.file, fl.line)

@@ -158,6 +158,11 @@ def build_filter(flt: FilterDraft, prefix_lists: dict[str, list[IPv4Network]], c
         dst_w = tuple(_wild(n) for n in dst) or (IpWildcard.any(),)
         protos: list[int | None] = list(dict.fromkeys(term.protocols)) or [None]
         port_sets: list[tuple[tuple[PortRange, ...], tuple[PortRange, ...]]]
+        if term.any_ports and (term.src_ports or term.dst_ports):
+            # ``port`` AND ``source-port``/``destination-port``: one side holds two constraints,
+            # which one line cannot say; the term is partial rather than over- or under-matched
+            unparsed.append(term.source)
+            continue
         if term.any_ports:
             # ``port`` matches either side: two lines with the same action are the same OR
             port_sets = [

@@ -121,6 +121,8 @@ def _flatten_set(text: str, file: str) -> list[FlatLine]:
         if not words:
             continue
         head, path = words[0], tuple(words[1:])
+        if head == "set" and not path:
+            raise ConfigParseError("'set' without a statement", file=file, line=num)
         if head == "set":
             lines.append(FlatLine(path, num))
         elif head == "deactivate":
@@ -158,6 +160,7 @@ def _flatten_tree(text: str, file: str) -> list[FlatLine]:
     out: list[FlatLine] = []
     # stack of (path words of the block, inactive)
     stack: list[tuple[tuple[str, ...], bool]] = []
+    opened: list[tuple[int, int]] = []  # per open block: flat lines emitted before it, its line
     path: tuple[str, ...] = ()
     inactive = False
     stmt: list[str] = []
@@ -188,6 +191,7 @@ def _flatten_tree(text: str, file: str) -> list[FlatLine]:
             if not stmt:
                 raise ConfigParseError("'{' without a statement name", file=file, line=line)
             stack.append((path, inactive))
+            opened.append((len(out), stmt_line))
             path = path + tuple(stmt)
             inactive = inactive or stmt_inactive
             stmt, stmt_inactive = [], False
@@ -197,6 +201,12 @@ def _flatten_tree(text: str, file: str) -> list[FlatLine]:
                 raise ConfigParseError(f"missing ';' after {' '.join(stmt)!r}", file=file, line=stmt_line)
             if not stack:
                 raise ConfigParseError("unbalanced '}'", file=file, line=line)
+            emitted, block_line = opened.pop()
+            if len(out) == emitted and not inactive:
+                # an empty block (``term t { }``) is the statement ``set ... term t`` in Junos (an
+                # empty term matches and accepts everything): keep it so the parser models or
+                # reports it, never drop it silently (Batfish's flattener drops it; fail closed)
+                out.append(FlatLine(path, block_line))
             path, inactive = stack.pop()
             continue
         if not quoted and tok == ";":

@@ -49,6 +49,13 @@ def parse_interface_line(fl: FlatLine, ifaces: dict[str, PhysDraft], ctx: Ctx) -
     if len(w) < 2:
         ctx.warn(fl)
         return
+    if w[1] == "interface-range":
+        # a range configures its members (units, addresses, filters): not expanded, so whatever
+        # it sets on them is unknown and the device's interfaces are made partial (parser._build)
+        ctx.warn(fl, "interface-range not expanded")
+        if len(w) > 4 and w[3] not in ("member", "member-range", "description"):
+            ctx.ranges.append(ctx.src(fl))
+        return
     phys = ifaces.get(w[1])
     if phys is None:
         phys = ifaces[w[1]] = PhysDraft(w[1], ctx.src(fl))

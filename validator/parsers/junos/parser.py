@@ -107,6 +107,12 @@ def _dispatch(fl: FlatLine, st: _State) -> None:
         st.instances[unit_name(w[3])] = (w[1], ctx.src(fl))
     elif head in _IGNORED_TOP:
         return
+    elif head in ("insert", "rename", "copy"):
+        # set-form edits that reorder, rename or duplicate statements are not applied: the order
+        # of terms (or the names) they would give is unknown, so the device is partial like
+        # apply-groups (an ``insert ... term a before term b`` must not leave b first unnoticed)
+        ctx.warn(fl, f"'{head}' not applied")
+        st.apply_groups.append(ctx.src(fl))
     elif "apply-groups" in w:
         # configuration groups are not expanded: whatever they would add is unknown, so every
         # interface, filter and policy of the device is partial (fail closed)
@@ -178,6 +184,10 @@ def _build(st: _State, flat: list[FlatLine]) -> Node:
             ctx.warnings.append(
                 ParseWarning(ctx.file, iface.acl_in_source.line, f"filter input {iface.acl_in}", _LO0_REASON)
             )
+
+    if ctx.ranges:
+        ranges = tuple(ctx.ranges)
+        interfaces = {n: replace(i, unparsed=i.unparsed + ranges) for n, i in interfaces.items()}
 
     if st.apply_groups:
         groups = tuple(st.apply_groups)

@@ -332,12 +332,16 @@ class ChainBuilder:
         clauses: list[RouteMapClause] = []
         seq = 10
         defined = []
+        missing: tuple[SourceRef, ...] = ()
         for pname in chain:
             if pname in self.po.policies:
                 defined.append(self.po.policies[pname])
             else:
-                # Batfish skips an undefined policy in a chain (and reports the reference)
+                # Batfish skips an undefined policy in a chain (and reports the reference); Junos
+                # refuses to commit it, so what the chain decides is unknown: the map is partial
+                # (routes it decides are undecided, never accepted by the default policy)
                 self.ctx.undefined.append(("policy-statement", pname, ref))
+                missing = (ref,)
         starts: list[int] = []
         per_policy: list[list[TermDraft]] = []
         for pol in defined:
@@ -353,7 +357,7 @@ class ChainBuilder:
                 clauses.append(self._clause(pol, term, s, next_start))
                 s += 10
         clauses.extend(_default_clauses(kind, default_seq, ref))
-        self.route_maps[name] = RouteMap(name, tuple(clauses), ref)
+        self.route_maps[name] = RouteMap(name, tuple(clauses), ref, missing)
         return name
 
     def _clause(self, pol: PolicyDraft, term: TermDraft, seq: int, next_policy: int) -> RouteMapClause:

@@ -162,7 +162,11 @@ def parse_ospf(fl: FlatLine, ospf: OspfDraft, ctx: Ctx) -> None:
             return
         if len(w) >= 4 and w[2] == "interface":
             if w[3] == "all":
+                # OSPF on every interface is not expanded: the adjacencies (and so the routes) it
+                # would add are unknown, so the device's interfaces are partial (a deny policy
+                # must not pass because the model lacks the routes that carry the traffic)
                 ctx.warn(fl, "'interface all' not modelled")
+                ctx.ranges.append(ctx.src(fl))
                 return
             name = unit_name(w[3])
             oi = ospf.interfaces.get(name)
@@ -185,7 +189,9 @@ def _iface_attr(rest: tuple[str, ...], oi: OspfIfaceDraft) -> bool:
     if rest == ("disable",):
         oi.disabled = True
         return True
-    if len(rest) == 2 and rest[0] == "metric" and integer(rest[1]) is not None:
+    if len(rest) == 2 and rest[0] == "metric" and 1 <= (integer(rest[1]) or 0) <= 65535:
+        # Junos OSPF interface metric range is 1-65535 (Juniper "metric (Protocols OSPF)"); any
+        # other value fails commit, so it is warned (a change to it blocks), never modelled
         oi.metric = int(rest[1])
         return True
     if len(rest) == 2 and rest[0] == "interface-type" and rest[1] in _TYPES:
