@@ -79,12 +79,6 @@ REFERENCE_DIRS = snapshot_dirs(REFERENCE) if REFERENCE.is_dir() else []
 @pytest.mark.parametrize("path", REFERENCE_DIRS, ids=[p.name for p in REFERENCE_DIRS])
 def test_reference_snapshot_equal(path: Path) -> None:
     snapshot = load_snapshot(path)
-    if any(n.vendor not in ("cisco_ios", "host") for n in snapshot.nodes.values()):
-        # EOS / Junos semantics are the Python engine's alone: never native, whatever is stripped
-        monkeypatch.setenv("VALIDATOR_ENGINE_CORE", "auto")
-        assert native_dataplane(snapshot, FailureSet()) is None
-        assert native_dataplane(strip_bgp(snapshot), FailureSet()) is None
-        return
     if unsupported_features(snapshot):
         snapshot = strip_bgp(snapshot)
     assert_equal_dataplanes(snapshot, label=str(path))
