@@ -52,6 +52,7 @@ from validator.model.config import (
     MatchCommunity,
     MatchIpAddress,
     MatchPrefixList,
+    MatchProtocol,
     MatchTag,
     Node,
     PrefixList,
@@ -94,6 +95,20 @@ class Candidates:
     why_inexact: str = ""
     free_lists: tuple[tuple[str, str], ...] = ()  # ("as-path" | "community", list name)
     regex_communities: tuple[int, ...] = ()
+    # route protocols to try: those ``from protocol`` matches name plus one they do not (the
+    # concrete evaluator only tests membership); without this a deny term on one protocol would
+    # swallow every route in the search (review #2: a false "no leak")
+    protocols: tuple[str, ...] = ("bgp",)
+
+
+# model protocol names (model/config.py MatchProtocol), in the order an unnamed one is picked
+_PROTOCOLS = ("bgp", "ibgp", "aggregate", "connected", "static", "ospf", "ospfIA", "ospfE1", "ospfE2", "local")
+
+
+def _protocols(rm: RouteMap) -> tuple[str, ...]:
+    named = sorted({p for c in rm.clauses for m in c.matches if isinstance(m, MatchProtocol) for p in m.protocols})
+    other = next((p for p in _PROTOCOLS if p not in named), None)
+    return (*([other] if other is not None else []), *named)
 
 
 def _clauses_lists(node: Node, rm: RouteMap) -> tuple[set[str], set[str], set[int]]:
@@ -183,7 +198,9 @@ def candidates(node: Node, rm: RouteMap | None, local_as: int | None = None) -> 
     if _prepend_then_retest(rm):
         exact, why = False, "an as-path prepend followed by continue and as-path matches"
     tags: list[int | None] = [None, *sorted(tag_values)]
-    return Candidates(tuple(sets), tuple(paths), tuple(tags), exact, why, tuple(free), tuple(sorted(regex_comms)))
+    return Candidates(
+        tuple(sets), tuple(paths), tuple(tags), exact, why, tuple(free), tuple(sorted(regex_comms)), _protocols(rm)
+    )
 
 
 # --- route-map walk ------------------------------------------------------------------------------
@@ -243,7 +260,9 @@ def _clause_regions(
                 for a in apls
             ):
                 return [], [Term(TRUE)]
-        elif isinstance(m, MatchTag) and route.tag not in m.tags:
+        elif (isinstance(m, MatchTag) and route.tag not in m.tags) or (
+            isinstance(m, MatchProtocol) and route.protocol not in m.protocols
+        ):
             return [], [Term(TRUE)]
     if not has_ip:
         return [Term(TRUE)], []
@@ -318,13 +337,15 @@ def search_route_map(node: Node, rm: RouteMap, target_at: RegionAt, cands: Candi
         region = dnf_and([host], target, budget)
         if not region:
             continue
-        for comms, tag, truth in itertools.product(cands.community_sets, cands.tags, assignments):
-            route = PolicyRoute(IPv4Network(0), communities=comms, tag=tag)
+        for comms, tag, proto, truth in itertools.product(
+            cands.community_sets, cands.tags, cands.protocols, assignments
+        ):
+            route = PolicyRoute(IPv4Network(0), protocol=proto, communities=comms, tag=tag)
             for hit, _after, matched in _walk_from(node, clauses, 0, route, region, length, budget, (), truth):
                 addr = witness(hit[0], budget)
                 assert addr is not None
                 net = IPv4Network((addr, length))
-                example = _realize(node, rm, net, comms, tag, cands)
+                example = _realize(node, rm, net, comms, tag, cands, proto)
                 if example is not None:
                     return SearchResult(example, True)
                 if not unrealized:
@@ -339,12 +360,18 @@ def search_route_map(node: Node, rm: RouteMap, target_at: RegionAt, cands: Candi
 
 
 def _realize(
-    node: Node, rm: RouteMap, net: IPv4Network, comms: frozenset[int], tag: int | None, cands: Candidates
+    node: Node,
+    rm: RouteMap,
+    net: IPv4Network,
+    comms: frozenset[int],
+    tag: int | None,
+    cands: Candidates,
+    protocol: str = "bgp",
 ) -> Example | None:
     """A concrete route with this prefix the concrete evaluator permits (the example a finding shows)."""
     extras = [frozenset(s) for k in range(3) for s in itertools.combinations(cands.regex_communities, k)]
     for extra, path in itertools.product(extras, cands.as_paths):
-        pr = PolicyRoute(net, communities=comms | extra, as_path=path, tag=tag)
+        pr = PolicyRoute(net, protocol=protocol, communities=comms | extra, as_path=path, tag=tag)
         result, matched = apply_route_map_traced(node, rm, pr)
         if result is not None and matched:
             return Example(net, comms | extra, path, tag, matched, matched[-1].source, result)

@@ -1,0 +1,54 @@
+"""Review #2: the symbolic route search must not treat a ``from protocol`` match (Junos policy
+terms, model MatchProtocol) as matching every route. A deny term on one protocol followed by an
+accept-all term still exports routes of every other protocol; a search that let the deny swallow
+everything returned "exact, no leak" (a false pass of a ``routing`` policy)."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+
+from validator.engine.prefix_space import parse_range, ranges_region
+from validator.engine.route_space import candidates, search_route_map
+from validator.engine.routing_policy import PolicyRoute, apply_route_map
+from validator.model.config import MatchProtocol, Node, RouteMap, RouteMapClause
+from validator.model.source import SourceRef
+
+S = SourceRef("configs/j.cfg", 1)
+PRIVATE = [parse_range("10.0.0.0/8 le 32")]
+
+
+def _node(rm: RouteMap) -> Node:
+    return Node("j", "j", "configs/j.cfg", "juniper", route_maps={rm.name: rm})
+
+
+def _inside(n: int):  # type: ignore[no-untyped-def]
+    return ranges_region(PRIVATE, n, True)
+
+
+def test_deny_on_one_protocol_does_not_hide_the_others() -> None:
+    rm = RouteMap(
+        "EXPORT",
+        (
+            RouteMapClause(10, "deny", SourceRef("configs/j.cfg", 10), (MatchProtocol(("static",), S),), ()),
+            RouteMapClause(20, "permit", SourceRef("configs/j.cfg", 20), (), ()),
+        ),
+        S,
+    )
+    node = _node(rm)
+    # the concrete evaluator exports a BGP-learned private route
+    assert apply_route_map(node, rm, PolicyRoute(IPv4Network("10.0.0.0/8"), protocol="bgp")) is not None
+    res = search_route_map(node, rm, _inside, candidates(node, rm))
+    assert res.example is not None, "a leak exists (any non-static route), the search must find it"
+    assert res.example.line == SourceRef("configs/j.cfg", 20)
+
+
+def test_permit_on_one_protocol_is_realized_not_unsure() -> None:
+    rm = RouteMap(
+        "EXPORT",
+        (RouteMapClause(10, "permit", SourceRef("configs/j.cfg", 10), (MatchProtocol(("static",), S),), ()),),
+        S,
+    )
+    node = _node(rm)
+    res = search_route_map(node, rm, _inside, candidates(node, rm))
+    assert res.example is not None and res.example.line == SourceRef("configs/j.cfg", 10)
+    assert res.example.result is not None and res.example.result.protocol == "static"
