@@ -52,3 +52,35 @@ def test_permit_on_one_protocol_is_realized_not_unsure() -> None:
     res = search_route_map(node, rm, _inside, candidates(node, rm))
     assert res.example is not None and res.example.line == SourceRef("configs/j.cfg", 10)
     assert res.example.result is not None and res.example.result.protocol == "static"
+
+
+def test_community_delete_before_continue_is_seen_by_the_search_and_the_trace() -> None:
+    """Junos ``then community delete TAG`` then on to a term accepting TAG-tagged routes, then a
+    reject: the engine (apply_route_map) never exports anything, so the search and the trace
+    (apply_route_map_traced, what findings name) must agree: no example, the route denied."""
+    from validator.engine.routing_policy import apply_route_map_traced
+    from validator.model.config import (
+        Community,
+        CommunityList,
+        CommunityListLine,
+        MatchCommunity,
+        SetCommunityDelete,
+    )
+
+    tag = (65000 << 16) | 1
+    cl = CommunityList("TAG", "standard", (CommunityListLine("permit", S, (Community(65000, 1),)),), S)
+    rm = RouteMap(
+        "EXPORT",
+        (
+            RouteMapClause(10, "permit", SourceRef("configs/j.cfg", 10), (), (SetCommunityDelete("TAG", S),), -1),
+            RouteMapClause(20, "permit", SourceRef("configs/j.cfg", 20), (MatchCommunity(("TAG",), S),), ()),
+            RouteMapClause(30, "deny", SourceRef("configs/j.cfg", 30), (), ()),
+        ),
+        S,
+    )
+    node = Node("j", "j", "configs/j.cfg", "juniper", route_maps={"EXPORT": rm}, community_lists={"TAG": cl})
+    tagged = PolicyRoute(IPv4Network("10.0.0.0/8"), communities=frozenset({tag}))
+    assert apply_route_map(node, rm, tagged) is None
+    assert apply_route_map_traced(node, rm, tagged)[0] is None
+    res = search_route_map(node, rm, _inside, candidates(node, rm))
+    assert res.example is None and res.exact

@@ -42,11 +42,11 @@ from validator.engine.prefix_space import (
 from validator.engine.routing_policy import (
     AsPathItem,
     PolicyRoute,
+    apply_clause_actions,
     apply_route_map_traced,
     as_path_list_permits,
     community_list_matches,
 )
-from validator.engine.routing_policy import apply_clause_sets as _apply_sets
 from validator.model.config import (
     MatchAsPath,
     MatchCommunity,
@@ -291,7 +291,7 @@ def _walk_from(
         yes, no = _clause_regions(node, clause, route, length, truth)
         hit = dnf_and(cur, yes, budget) if yes and clause.action == "permit" else []
         if hit and clause.action == "permit":
-            after = _apply_sets(clause, route)
+            after = apply_clause_actions(node, clause, route)
             now = (*matched, clause)
             if clause.continue_seq is None:
                 yield hit, after, now

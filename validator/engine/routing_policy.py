@@ -220,6 +220,7 @@ def apply_route_map_traced(
         if clause.action == "deny":
             return None, tuple(matched)
         route = _apply_sets(clause, route)
+        route = _apply_junos_sets(node, clause, route)  # as apply_route_map (review #2)
         if clause.continue_seq is None:
             return route, tuple(matched)
         nxt = i + 1
@@ -282,3 +283,10 @@ def run_policy(node: Node, route_map: str | None, route: PolicyRoute, undefined_
     if rm is None:
         return None if undefined_denies else route
     return apply_route_map(node, rm, route)
+
+
+def apply_clause_actions(node: Node, clause: RouteMapClause, route: PolicyRoute) -> PolicyRoute:
+    """A permitting clause's sets as :func:`apply_route_map` applies them (IOS-style, then the
+    Junos-only ones): what the symbolic search (engine/route_space.py) must carry past a
+    ``continue``, or a deleted community would still be matched by a later clause."""
+    return _apply_junos_sets(node, clause, _apply_sets(clause, route))
