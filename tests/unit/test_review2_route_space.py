@@ -84,3 +84,30 @@ def test_community_delete_before_continue_is_seen_by_the_search_and_the_trace() 
     assert apply_route_map_traced(node, rm, tagged)[0] is None
     res = search_route_map(node, rm, _inside, candidates(node, rm))
     assert res.example is None and res.exact
+
+
+def test_set_community_then_continue_retests_a_regex_list() -> None:
+    """An expanded (regex) community list is a free boolean of the search; a ``set community``
+    followed by ``continue`` makes a later clause test it on *other* communities, so one boolean
+    per list cannot stand for both tests. Here every route without 65000:666 is denied by nothing
+    at 10, tagged at 20 and accepted at 30 (a leak of all private space); the search must find it
+    or say it is unsure, never "exact, no leak"."""
+    from validator.model.config import Community, CommunityList, CommunityListLine, MatchCommunity, SetCommunity
+
+    cl = CommunityList("R", "expanded", (CommunityListLine("permit", S, regex="^65000:666$"),), S)
+    rm = RouteMap(
+        "EXPORT",
+        (
+            RouteMapClause(10, "deny", SourceRef("configs/r.cfg", 10), (MatchCommunity(("R",), S),), ()),
+            RouteMapClause(
+                20, "permit", SourceRef("configs/r.cfg", 20), (), (SetCommunity((Community(65000, 666),), True, S),), -1
+            ),
+            RouteMapClause(30, "permit", SourceRef("configs/r.cfg", 30), (MatchCommunity(("R",), S),), ()),
+            RouteMapClause(40, "deny", SourceRef("configs/r.cfg", 40), (), ()),
+        ),
+        S,
+    )
+    node = Node("r", "r", "configs/r.cfg", "cisco_ios", route_maps={"EXPORT": rm}, community_lists={"R": cl})
+    assert apply_route_map(node, rm, PolicyRoute(IPv4Network("10.0.0.0/8"))) is not None  # the leak
+    res = search_route_map(node, rm, _inside, candidates(node, rm))
+    assert res.example is not None or not res.exact

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
@@ -59,6 +59,8 @@ from validator.model.config import (
     RouteMap,
     RouteMapClause,
     SetAsPathPrepend,
+    SetCommunity,
+    SetCommunityDelete,
 )
 from validator.model.source import SourceRef
 
@@ -134,6 +136,16 @@ def _prepend_then_retest(rm: RouteMap) -> bool:
     ) and any(isinstance(m, MatchAsPath) for c in rm.clauses for m in c.matches)
 
 
+def _set_community_then_retest(rm: RouteMap, free: Sequence[tuple[str, str]]) -> bool:
+    """The same for communities: a ``set community`` (or Junos ``community delete``) before a
+    ``continue`` makes a later clause test a regex community list on other communities than the
+    first test did (review #2: one free boolean for both hid a leak behind an exact "no")."""
+    return any(kind == "community" for kind, _ in free) and any(
+        c.continue_seq is not None and any(isinstance(x, (SetCommunity, SetCommunityDelete)) for x in c.sets)
+        for c in rm.clauses
+    )
+
+
 def _regex_communities(regex: str) -> set[int]:
     """Communities an expanded-list regex spells: ``A:B`` as is, ``A:`` / ``:B`` completed with 0
     and 1, a bare number on either side (the realization step keeps only those that match)."""
@@ -197,6 +209,8 @@ def candidates(node: Node, rm: RouteMap | None, local_as: int | None = None) -> 
         free = free[:MAX_FREE_LISTS]
     if _prepend_then_retest(rm):
         exact, why = False, "an as-path prepend followed by continue and as-path matches"
+    if _set_community_then_retest(rm, free):
+        exact, why = False, "a community set followed by continue and regex community-list matches"
     tags: list[int | None] = [None, *sorted(tag_values)]
     return Candidates(
         tuple(sets), tuple(paths), tuple(tags), exact, why, tuple(free), tuple(sorted(regex_comms)), _protocols(rm)
