@@ -155,7 +155,7 @@ def export_decision(
         if rm is not None:
             pr = PolicyRoute(
                 network=route.network,
-                protocol=route.protocol,
+                protocol=route.src_protocol or route.protocol,  # as engine/bgp.py _to_policy (review #2)
                 metric=route.med,
                 tag=route.tag,
                 local_pref=route.local_pref,
