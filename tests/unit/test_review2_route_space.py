@@ -111,3 +111,22 @@ def test_set_community_then_continue_retests_a_regex_list() -> None:
     assert apply_route_map(node, rm, PolicyRoute(IPv4Network("10.0.0.0/8"))) is not None  # the leak
     res = search_route_map(node, rm, _inside, candidates(node, rm))
     assert res.example is not None or not res.exact
+
+
+def test_import_search_tries_only_the_received_protocol() -> None:
+    """On import every route is a BGP route: a ``from protocol static`` accept term never accepts
+    one, so the import search (``protocols`` given) must not invent a "would accept" example."""
+    from validator.engine.route_space import search_policy
+
+    rm = RouteMap(
+        "IMPORT",
+        (
+            RouteMapClause(10, "permit", SourceRef("configs/j.cfg", 10), (MatchProtocol(("static",), S),), ()),
+            RouteMapClause(20, "deny", SourceRef("configs/j.cfg", 20), (), ()),
+        ),
+        S,
+    )
+    node = _node(rm)
+    res = search_policy(node, "IMPORT", None, _inside, 65000, protocols=("bgp",))
+    assert res.example is None and res.exact
+    assert search_policy(node, "IMPORT", None, _inside).example is not None  # export side: a static route

@@ -380,7 +380,7 @@ def _import_findings(dp: DataPlane, p: RoutingPolicy, peer: ExternalPeer, got: l
             accepted_lines.add(r.line)
             out.append(_accepted_finding(dp, p, peer, r, rule))
     for rule, region in searches:
-        result = search_policy(node, rm_name, pl_name, region, loop_as)
+        result = search_policy(node, rm_name, pl_name, region, loop_as, ("ibgp" if peer.ibgp else "bgp",))
         if result.example is not None:
             if result.example.line is not None and result.example.line in accepted_lines:
                 continue  # the same clause already accepts a real announcement

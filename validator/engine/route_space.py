@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Network
 
 from validator.engine.prefix_space import (
@@ -437,15 +437,21 @@ def search_policy(
     prefix_list: str | None,
     target_at: RegionAt,
     loop_as: int | None = None,
+    protocols: tuple[str, ...] | None = None,
 ) -> SearchResult:
     """A route inside the target region that a BGP neighbour's policy permits: its route-map, else
     its prefix-list, else (no filter) any route (engine/bgp.py ``_outbound_policy`` / import order).
     ``loop_as``: paths holding this AS are never tried (eBGP loop prevention drops them on import).
-    Undefined names must be ruled out by the caller (they make the answer undecided)."""
+    Undefined names must be ruled out by the caller (they make the answer undecided).
+    ``protocols``: the only route protocols to try (import: what the session delivers, ``bgp`` or
+    ``ibgp``); None tries every protocol the route-map's ``from protocol`` matches tell apart."""
     try:
         if route_map is not None:
             rm = node.route_maps[route_map]
-            return search_route_map(node, rm, target_at, candidates(node, rm, loop_as))
+            cands = candidates(node, rm, loop_as)
+            if protocols is not None:
+                cands = replace(cands, protocols=protocols)
+            return search_route_map(node, rm, target_at, cands)
         if prefix_list is not None:
             return SearchResult(search_prefix_list(node.prefix_lists[prefix_list], target_at), True)
         return SearchResult(search_any(target_at), True)
