@@ -25,3 +25,15 @@ def test_malformed_cidr_in_ios_acl_is_warned_not_a_traceback() -> None:
     node = parse_config(text, "configs/r1.cfg")
     assert any(w.line == 3 for w in node.warnings)
     assert node.acls["A"].unparsed
+
+
+def test_eos_match_ip_address_access_list_names_the_acl_only() -> None:
+    """EOS spells ``match ip address access-list NAME``: the keyword was read as a second (undefined)
+    ACL name, a spurious undefined reference, and with NAME undefined too the match was dropped."""
+    text = _EOS_HEAD + (
+        "ip access-list A\n   10 permit ip 10.0.0.0/8 any\nroute-map R permit 10\n   match ip address access-list A\n"
+    )
+    node = parse_config(text, "configs/r1.cfg")
+    (match,) = node.route_maps["R"].clauses[0].matches
+    assert getattr(match, "acls", None) == ("A",)
+    assert not node.undefined_references
