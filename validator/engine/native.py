@@ -73,6 +73,9 @@ def unsupported_features(snapshot: Snapshot) -> list[str]:
             # EOS and Junos semantics (process distances, route preferences, policy chains,
             # advertise-inactive) are in the Python engine only
             reasons.append(f"{name}: vendor {node.vendor}")
+        # the core adds a local /32 for every address (rib.py skips it when local_route is off)
+        if any(not iface.local_route for iface in node.interfaces.values()):
+            reasons.append(f"{name}: interface without a local route")
         for proc in node.ospf:
             for rd in proc.redistributions:
                 if rd.protocol not in _REDIST:

@@ -73,7 +73,12 @@ def bgp_unsupported(snapshot: Snapshot) -> list[str]:
             continue
         if proc.redistributions:
             reasons.append(f"{name}: redistribution into BGP")
+        # the core uses IOS's 20/200 and always advertises the best path, active or not
+        if (proc.ebgp_admin, proc.ibgp_admin) != (20, 200):
+            reasons.append(f"{name}: BGP distance {proc.ebgp_admin}/{proc.ibgp_admin}")
         for nb in proc.neighbors:
+            if not nb.advertise_inactive:
+                reasons.append(f"{name}: neighbor without advertise-inactive")
             if nb.default_originate:
                 reasons.append(f"{name}: neighbor default-originate")
             if nb.additional_paths_send or nb.additional_paths_receive or nb.additional_paths_select_all:

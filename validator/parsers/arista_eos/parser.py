@@ -116,7 +116,7 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
         parse_as_path_list(head, st.filters, ctx)
         _warn_children(stanza, ctx)
     elif low[0] == "route-map":
-        parse_route_map(stanza, st.filters, ctx)
+        parse_route_map(Stanza(head, [_eos_match_acl(c) for c in stanza.children]), st.filters, ctx)
     elif low[0] == "vrf" and n == 3 and low[1] in ("instance", "definition"):
         _vrf(stanza, st)
     elif low[:3] == ["ip", "routing", "vrf"] and n == 4:
@@ -140,6 +140,14 @@ def _dispatch(stanza: Stanza, st: _State) -> None:
 def _warn_children(stanza: Stanza, ctx: Context, reason: str = "unmodelled line") -> None:
     for child in stanza.children:
         ctx.warn(child, reason)
+
+
+def _eos_match_acl(line: Line) -> Line:
+    """EOS ``match ip address access-list NAME`` in the IOS ``match ip address NAME`` form (the
+    keyword is not an ACL name: read as one it was a spurious undefined reference)."""
+    if [x.lower() for x in line.words[:4]] == ["match", "ip", "address", "access-list"]:
+        return Line(line.num, line.indent, line.text, [*line.words[:3], *line.words[4:]])
+    return line
 
 
 def _cidr_route(line: Line) -> Line:

@@ -314,7 +314,10 @@ def _address(w: list[str], i: int, standard: bool = False) -> tuple[IpWildcard, 
             raise LineError("host without address")
         return IpWildcard(ip(w[i + 1]), IPv4Address(0)), i + 2
     if "/" in word:
-        net = IPv4Network(word, strict=False)
+        try:
+            net = IPv4Network(word, strict=False)
+        except ValueError:  # ``a/b``, ``/33``: a bad line, never a traceback
+            raise LineError(f"unsupported address {w[i]!r}") from None
         return IpWildcard(net.network_address, net.hostmask), i + 1
     if is_ip(word):
         if i + 1 < len(w) and is_ip(w[i + 1]):
