@@ -255,11 +255,7 @@ def _build(st: _State, first_line: int) -> Node:
         )
     f = st.filters
     defined: dict[str, set[str]] = {
-        "acl": set(f.acls),
-        "route-map": set(f.route_maps),
-        "prefix-list": set(f.prefix_lists),
-        "community-list": set(f.community_lists),
-        "as-path-list": set(f.as_path_lists),
+        **f.defined_names(),
         "interface": set(st.interfaces),
         "vrf": st.vrfs | {"default"},
         PEER_GROUP_KIND: set(st.bgp.draft.groups) if st.bgp is not None else set(),

@@ -71,6 +71,17 @@ class Filters:
     def _lost(self, kind: str, name: str) -> tuple[SourceRef, ...]:
         return tuple(sorted(self.unparsed.get((kind, name), ())))
 
+    def defined_names(self) -> dict[str, set[str]]:
+        """Names each filter kind defines: what undefined-reference detection checks against
+        (shared by every parser built on these stanza parsers, IOS and EOS)."""
+        return {
+            "acl": set(self.acls),
+            "route-map": set(self.route_maps),
+            "prefix-list": set(self.prefix_lists),
+            "community-list": set(self.community_lists),
+            "as-path-list": set(self.as_path_lists),
+        }
+
     def frozen_acls(self) -> dict[str, Acl]:
         return {
             n: Acl(n, tuple(b.lines), b.source, b.kind, unparsed=self._lost("acl", n)) for n, b in self.acls.items()

@@ -279,11 +279,7 @@ def _build(st: _State) -> Node:
     interfaces, security_zones, zone_pairs, zone_undefined = finish_zones(st.zones, interfaces)
     f = st.filters
     defined: dict[str, set[str]] = {
-        "acl": set(f.acls),
-        "route-map": set(f.route_maps),
-        "prefix-list": set(f.prefix_lists),
-        "community-list": set(f.community_lists),
-        "as-path-list": set(f.as_path_lists),
+        **f.defined_names(),
         "interface": set(st.interfaces),
         "vrf": st.vrfs | {"default"},
         PEER_GROUP_KIND: set(st.bgp.groups) if st.bgp is not None else set(),
