@@ -292,7 +292,9 @@ def sweep_summary(
 ) -> None:
     import os
 
-    sw = Sweeper(base, sweep_mod.default_scenario_fn(None))
+    from validator.checks.relevance import enabled
+
+    sw = Sweeper(base, sweep_mod.default_scenario_fn(None), prune=enabled())
     w0, c0 = time.perf_counter(), cpu()
     found = sw.sweep(pairs, elements, args.k, judge_redundancy, label="bench")
     sweep_wall, sweep_cpu = time.perf_counter() - w0, cpu() - c0
@@ -300,8 +302,10 @@ def sweep_summary(
     workers = os.environ.get("VALIDATOR_WORKERS", "auto")
     summary_line(f"sweep (s, wall / CPU of this process; workers {workers})", f"{sweep_wall:.3f} / {sweep_cpu:.3f}")
     summary_line("ratio sweep / base (wall; CPU)", f"{sweep_wall / base_wall:.1f}x; {sweep_cpu / base_cpu:.1f}x")
-    pruned = getattr(st, "pruned", 0)
-    reused_sc = getattr(st, "equivalent", 0)
+    pruned = st.pruned
+    reused_sc = st.equivalent
+    if sw.relevance_reason:
+        summary_line("pruning off", sw.relevance_reason)
     summary_line(
         "scenarios / data planes / pruned / reused",
         f"{st.scenarios} / {st.dataplanes} / {pruned} / {reused_sc}  ({len(found)} minimal failing sets)",

@@ -211,9 +211,11 @@ def changed_classes(pb: PairBaseline, base: DataPlane, scenario: DataPlane, stat
 class SweepStats:
     scenarios: int = 0
     dataplanes: int = 0
-    reused: int = 0
+    reused: int = 0  # header classes whose base traces were kept (footprint unchanged)
     retraced: int = 0
     seconds: float = 0.0
+    pruned: int = 0  # scenarios proven not to touch any checked class (checks/relevance.py)
+    equivalent: int = 0  # scenarios whose result is an equivalent scenario's (not computed again)
 
 
 @dataclass
@@ -228,11 +230,26 @@ class Violation:
 class Sweeper:
     """Evaluates failure scenarios against pair baselines, one data plane per scenario."""
 
-    def __init__(self, base: DataPlane, scenario_fn: ScenarioFn, progress: Progress | None = None) -> None:
+    def __init__(
+        self, base: DataPlane, scenario_fn: ScenarioFn, progress: Progress | None = None, prune: bool = False
+    ) -> None:
         self.base = base
         self.scenario_fn = scenario_fn
         self.progress = progress
         self.stats = SweepStats()
+        # relevance pruning (checks/relevance.py): only where scenario_fn computes the same
+        # semantics as the builtin engine the closure reasons about
+        self.prune = prune
+        self.relevance_reason = ""  # why pruning was off for the last sweep ("" when it was on)
+
+    def _relevance(self, pairs: Sequence[PairBaseline]) -> Any:
+        from validator.checks.relevance import enabled, relevance
+
+        if not self.prune or not enabled():
+            return None
+        rel = relevance(self.base, pairs)
+        self.relevance_reason = rel.reason
+        return None if rel.everything else rel
 
     def dataplane(self, failures: FailureSet) -> DataPlane:
         from validator.engine.convergence import require_converged
@@ -261,6 +278,7 @@ class Sweeper:
         max_failures = min(max_failures, len(elements))  # no set is larger than the elements
         total = sum(_n_choose(len(elements), k) for k in range(1, max_failures + 1))
         done = 0
+        rel = self._relevance(pairs)
         for k in range(1, max_failures + 1):
             batch: list[tuple[tuple[Element, ...], list[int]]] = []
             for combo in itertools.combinations(elements, k):
@@ -272,6 +290,9 @@ class Sweeper:
                     if not any(n in pb.endpoints for e in combo if e.kind in ("node", "risk_group") for n in e.nodes)
                     and not any(prev <= specs for prev in failing[i])  # a failing subset: not minimal
                 ]
+                if candidates and rel is not None and not rel.affected_by(union(combo)):
+                    self.stats.pruned += 1  # proven: every checked class keeps its base result
+                    candidates = []
                 if candidates:
                     batch.append((combo, candidates))
                 else:
@@ -460,8 +481,9 @@ def _findings(policy: str, check: str, violations: Sequence[Violation], dp: Data
 def _sweeper(ctx: Any) -> Sweeper:
     sw: Sweeper | None = getattr(ctx, "_sweeper", None)
     if sw is None:
-        fn = ctx.scenario_fn or default_scenario_fn(ctx.compute, getattr(ctx, "engine", "builtin"))
-        sw = Sweeper(ctx.head, fn, getattr(ctx, "progress", None))
+        engine = getattr(ctx, "engine", "builtin")
+        fn = ctx.scenario_fn or default_scenario_fn(ctx.compute, engine)
+        sw = Sweeper(ctx.head, fn, getattr(ctx, "progress", None), prune=engine == "builtin")
         ctx._sweeper = sw
     return sw
 
