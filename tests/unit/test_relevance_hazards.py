@@ -333,7 +333,8 @@ def aggregate_network() -> DataPlane:
         + _iface("GigabitEthernet0/1", "10.2.9.1", "255.255.255.0")
         + _iface("GigabitEthernet0/3", "10.0.99.1")
         + "router bgp 65009\n bgp router-id 10.255.0.9\n neighbor 10.0.29.1 remote-as 65000\n"
-        " network 10.2.9.0 mask 255.255.255.0\n"
+        " neighbor 10.0.29.1 prefix-list OUT out\n network 10.2.9.0 mask 255.255.255.0\n"
+        "ip prefix-list OUT seq 5 permit 10.2.9.0/24\n"  # z can never send the aggregate back
     )
     r9 = "hostname r9\n" + _iface("GigabitEthernet0/0", "10.0.99.2")
     return compute_dataplane(snapshot(r1, a, d, z, r9))
