@@ -143,9 +143,9 @@ class Carriers:
     def __init__(self, snapshot: Any, links: list[Link]) -> None:
         self.snapshot = snapshot
         self.links = links
-        self.into: dict[SpeakerKey, list[Link]] = defaultdict(list)
-        for ln in links:
-            self.into[ln.receiver].append(ln)
+        self.out_of: dict[SpeakerKey, list[int]] = defaultdict(list)
+        for i, ln in enumerate(links):
+            self.out_of[ln.sender].append(i)
         self._cache: dict[IPv4Network, frozenset[int]] = {}
         self._policy: dict[tuple[int, IPv4Network], bool] = {}
 
@@ -187,13 +187,13 @@ class Carriers:
                 holds.add(sp)
                 non_ibgp.add(sp)
         carry: set[int] = set()
-        changed = True
-        while changed:
-            changed = False
-            for i, ln in enumerate(self.links):
+        queue = list(holds)  # speakers whose state grew: re-examine the links out of them
+        while queue:
+            s = queue.pop()
+            for i in self.out_of.get(s, ()):
                 if i in carry:
                     continue
-                s = ln.sender
+                ln = self.links[i]
                 if ln.ibgp:
                     ok = s in non_ibgp or s in from_client or (ln.send_nb.route_reflector_client and s in holds)
                 else:
@@ -201,13 +201,15 @@ class Carriers:
                 if not ok or not self._policy_ok(i, p):
                     continue
                 carry.add(i)
-                changed = True
                 r = ln.receiver
+                before = (r in holds, r in non_ibgp, r in from_client)
                 holds.add(r)
                 if not ln.ibgp:
                     non_ibgp.add(r)
                 elif ln.recv_nb.route_reflector_client:
                     from_client.add(r)
+                if (r in holds, r in non_ibgp, r in from_client) != before:
+                    queue.append(r)
         out = frozenset(carry)
         self._cache[p] = out
         return out
