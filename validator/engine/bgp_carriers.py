@@ -143,22 +143,30 @@ class Carriers:
     def __init__(self, snapshot: Any, links: list[Link]) -> None:
         self.snapshot = snapshot
         self.links = links
+        self.anything, self.named = self._origin_index()
         self.out_of: dict[SpeakerKey, list[int]] = defaultdict(list)
         for i, ln in enumerate(links):
             self.out_of[ln.sender].append(i)
         self._cache: dict[IPv4Network, frozenset[int]] = {}
         self._policy: dict[tuple[int, IPv4Network], bool] = {}
 
-    def _originates(self, sp: SpeakerKey, p: IPv4Network) -> bool:
-        node = self.snapshot.nodes[sp[0]]
-        proc = node.bgp
-        if proc is None or proc.vrf != sp[1]:
-            return False
-        return (
-            bool(proc.redistributions)
-            or any(n.prefix == p for n in proc.networks)
-            or any(a.prefix == p for a in proc.aggregates)
-        )
+    def _origin_index(self) -> tuple[set[SpeakerKey], dict[IPv4Network, set[SpeakerKey]]]:
+        """Speakers that redistribute (may originate anything), and per prefix the speakers whose
+        ``network`` or aggregate statements name it (main VRF only, as PrefixBgp originates)."""
+        anything: set[SpeakerKey] = set()
+        named: dict[IPv4Network, set[SpeakerKey]] = defaultdict(set)
+        for name, node in self.snapshot.nodes.items():
+            proc = node.bgp
+            if proc is None:
+                continue
+            sp = (name, proc.vrf)
+            if proc.redistributions:
+                anything.add(sp)
+            for n in proc.networks:
+                named[n.prefix].add(sp)
+            for a in proc.aggregates:
+                named[a.prefix].add(sp)
+        return anything, named
 
     def _policy_ok(self, i: int, p: IPv4Network) -> bool:
         hit = self._policy.get((i, p))
@@ -181,11 +189,9 @@ class Carriers:
         holds: set[SpeakerKey] = set()  # may hold any route for p
         non_ibgp: set[SpeakerKey] = set()  # may hold a local or eBGP-learned route for p
         from_client: set[SpeakerKey] = set()  # may hold an iBGP route learned from a client
-        speakers = {ln.sender for ln in self.links} | {ln.receiver for ln in self.links}
-        for sp in speakers:
-            if self._originates(sp, p):
-                holds.add(sp)
-                non_ibgp.add(sp)
+        for sp in self.anything | self.named.get(p, set()):
+            holds.add(sp)
+            non_ibgp.add(sp)
         carry: set[int] = set()
         queue = list(holds)  # speakers whose state grew: re-examine the links out of them
         while queue:

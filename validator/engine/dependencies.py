@@ -162,14 +162,17 @@ class Closure:
     def _prepare(self) -> None:
         snap = self.snapshot
         st = self.st
-        prefixes: set[IPv4Network] = set()
+        # distinct objects first (routes share their network objects): IPv4Network hashing is slow
+        objs: dict[int, IPv4Network] = {}
         for vrfs in self.base.ribs.values():
             for routes in vrfs.values():
-                prefixes.update(r.network for r in routes)
+                for r in routes:
+                    objs[id(r.network)] = r.network
         for ps in st.bgp.state.exported.values():
-            prefixes.update(ps)
+            objs.update((id(x), x) for x in ps)
         for ps in st.bgp.state.bgp_prefixes.values():
-            prefixes.update(ps)
+            objs.update((id(x), x) for x in ps)
+        prefixes: set[IPv4Network] = set(objs.values())
         self.by_iface_vrf: dict[tuple[str, str], list[Any]] = defaultdict(list)
         self.aggregates: dict[SpeakerKey, list[IPv4Network]] = {}
         for name, node in snap.nodes.items():
@@ -186,18 +189,7 @@ class Closure:
                 if node.bgp.aggregates:
                     self.aggregates[(name, node.bgp.vrf)] = [a.prefix for a in node.bgp.aggregates]
         self.universe = Universe(prefixes)
-        # base main-RIB routes per (node, vrf, prefix)
-        self.routes: dict[tuple[str, str, IPv4Network], list[Any]] = defaultdict(list)
-        for n, vrfs in self.base.ribs.items():
-            for v, routes in vrfs.items():
-                for r in routes:
-                    self.routes[(n, v, r.network)].append(r)
-        # BGP next hops per (speaker, prefix), over every round of the base run
-        self.nh_of: dict[tuple[SpeakerKey, IPv4Network], set[IPv4Address]] = defaultdict(set)
-        for sp, users in st.bgp.state.nh_users.items():
-            for nh, ps in users.items():
-                for p in ps:
-                    self.nh_of[(sp, p)].add(nh)
+        self.nh_users = st.bgp.state.nh_users  # speaker -> next hop -> prefixes, every round
         self.links = configured_links(snap, st.ip_owners)
         self.carriers = Carriers(snap, self.links)
         self.links_into: dict[SpeakerKey, list[int]] = defaultdict(list)
@@ -286,7 +278,8 @@ class Closure:
                 self.ifaces.add((node, sr.next_hop_interface))
             if sr.next_hop_ip is not None:
                 self._addr(node, vrf, sr.next_hop_ip)
-        for r in self.routes.get((node, vrf, p), ()):
+        rib = self.st.merged.get(node, {}).get(vrf)  # the base's main RIB (equal to base.ribs)
+        for r in rib.by_prefix.get(p, ()) if rib is not None else ():
             if r.next_hop.interface is not None:
                 self.ifaces.add((node, r.next_hop.interface))
             if r.next_hop.ip is not None:
@@ -305,8 +298,9 @@ class Closure:
         if key not in self._route_done:
             self._route_done.add(key)
             self.work.append(("route", node, vrf, p))
-        for nh in self.nh_of.get((sp, p), ()):
-            self._addr(node, vrf, nh)
+        for nh, users in self.nh_users.get(sp, {}).items():  # every candidate's, in every round
+            if p in users:
+                self._addr(node, vrf, nh)
         for agg in self.aggregates.get(sp, ()):
             # an aggregate is active when a more specific is in the speaker's BGP RIB, and
             # (summary-only) suppresses the more specifics it covers: both ways, one group
