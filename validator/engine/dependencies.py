@@ -55,11 +55,19 @@ only removes interfaces and nodes). The closure works on *queries*:
   puts the interface and its base neighbours in ``D``.
 
 The closure is iterated to a fixed point. Whatever this argument does not cover disables pruning
-for the whole data plane (``Relevance.everything``): a base that did not converge, a BGP topology
-that needed more than one refinement, the incremental engine's rules not holding,
-default-originate, external announcements, OSPF with several areas
-or external routes, an OSPF router id derived from interfaces where interface addresses repeat,
-partial (unparsed) objects, non-IOS/EOS vendors, unknown route protocols in the base.
+for the whole data plane (``Relevance.everything``, with the reason): a base that did not converge,
+a BGP topology that needed more than one refinement (the session reads of the intermediate rounds
+are not recorded), the incremental engine's rules not holding (OSPF redistributing BGP, a BGP
+route resolving a BGP next hop, vendor route preferences, ...), BGP default-originate, external
+announcements, OSPF area border routers, OSPF router ids derived from interfaces that could collide
+between neighbours (``ospf._compatible`` refuses such adjacencies, so a failure could create one),
+partial (unparsed) objects, vendors other than IOS/EOS and hosts, unknown route protocols.
+
+Two notes. MED: this engine ranks candidates by one total key (``bgp._pref_key``), so removing a
+non-best candidate never changes the best; the argument does not rely on it anyway (the candidate
+set is unchanged). Convergence: a pruned scenario is not computed, so if it would fail to converge
+*only* in prefixes and sessions outside the closure, that is not reported; the checked classes'
+results are the base's either way (their trajectories are the base's in every round).
 """
 
 from __future__ import annotations
