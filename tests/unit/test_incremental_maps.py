@@ -1,0 +1,95 @@
+"""Interval maps and changed destination spaces of scenario FIBs patched from the base's
+(``checks/fibmap.py``): equal to the maps built from scratch, including where the base map had
+merged away a boundary that the scenario needs again."""
+
+from __future__ import annotations
+
+import random
+from ipaddress import IPv4Address, IPv4Network
+
+from test_incremental import _route, link, triangle
+from test_incremental_delta import _scenarios, small  # noqa: F401  (module fixture)
+
+from validator.checks.fibmap import _full_map, changed_space, map_of_fib
+from validator.checks.ipspace import MAX_IP, Intervals
+from validator.checks.sweep import union
+from validator.engine.dataplane import compute_dataplane
+from validator.engine.fib import build_fib
+from validator.engine.incremental import scenario_dataplane
+from validator.engine.incremental._fib import DepIndex, LazyFib, clone_rib, set_prefix
+from validator.engine.rib import MainRib
+from validator.engine.types import DataPlane, Fib
+from validator.model.dataplane import NextHop
+
+
+def _rebuilt(fib: Fib) -> Fib:
+    """A plain Fib with the same entries (no patch information, no cached map)."""
+    out = Fib()
+    for plen, d in fib._by_len.items():
+        for addr, es in d.items():
+            for e in es:
+                out.add(plen, addr, e)
+    return out
+
+
+def _full_changed(base: DataPlane, scen: DataPlane, node: str, vrf: str) -> Intervals:
+    fa, fb = base.fibs.get(node, {}).get(vrf), scen.fibs.get(node, {}).get(vrf)
+    a = _full_map(_rebuilt(fa)) if fa is not None else ([0], [0])
+    b = _full_map(_rebuilt(fb)) if fb is not None else ([0], [0])
+    spans = []
+    points = sorted(set(a[0]) | set(b[0]))
+    from validator.checks.fibmap import lookup_id
+
+    for k, p in enumerate(points):
+        if lookup_id(a, p) != lookup_id(b, p):
+            spans.append((p, points[k + 1] - 1 if k + 1 < len(points) else MAX_IP))
+    return Intervals.of(spans)
+
+
+def test_patched_map_restores_a_boundary_the_base_merged_away() -> None:
+    via_a = NextHop("ip", None, IPv4Address("10.0.0.2"))
+    via_b = NextHop("ip", None, IPv4Address("10.0.1.2"))
+    rib = MainRib()
+    rib.merge_all(
+        [
+            _route("10.0.0.0/30", NextHop("interface", "Gi0/0"), "connected", 0),
+            _route("10.0.1.0/30", NextHop("interface", "Gi0/1"), "connected", 0),
+            _route("192.0.2.0/24", via_a),
+            _route("192.0.2.128/25", via_a),  # same action as its parent: merged in the base map
+        ]
+    )
+    base = build_fib(rib)
+    base_map = map_of_fib(base)
+    assert IPv4Network("192.0.2.128/25").network_address not in [IPv4Address(s) for s in base_map[0]]
+    new = clone_rib(rib)
+    set_prefix(new, IPv4Network("192.0.2.0/24"), [_route("192.0.2.0/24", via_b)])
+    patched = LazyFib(new, base, DepIndex(rib), frozenset({IPv4Network("192.0.2.0/24")}))
+    got = map_of_fib(patched)
+    assert patched.patched_from() is not None  # the patch path was taken
+    assert got == _full_map(build_fib(new))
+    # the /25 keeps the old next hop, the rest of the /24 moved: both boundaries are back
+    assert int(IPv4Address("192.0.2.128")) in got[0]
+
+
+def test_scenario_maps_and_changed_spaces_equal_full_rebuilds(small: DataPlane) -> None:  # noqa: F811
+    combos = random.Random(3).sample(_scenarios(small), 10)
+    patched = 0
+    for combo in combos:
+        scen = scenario_dataplane(small, union(combo))
+        for node, vrfs in scen.fibs.items():
+            for vrf, fib in vrfs.items():
+                if fib is small.fibs.get(node, {}).get(vrf):
+                    continue
+                if isinstance(fib, LazyFib) and fib.patched_from() is not None:
+                    patched += 1
+                assert map_of_fib(fib) == _full_map(_rebuilt(fib)), (combo, node, vrf)
+                assert changed_space(small, scen, node, vrf) == _full_changed(small, scen, node, vrf), (combo, node)
+    assert patched > 20  # the patch path applied (the test fails if it silently stops)
+
+
+def test_triangle_changed_space_after_a_link_failure() -> None:
+    snap = triangle()
+    base = compute_dataplane(snap)
+    scen = scenario_dataplane(base, link(base, "r1", "GigabitEthernet0/1"))
+    for node in scen.fibs:
+        assert changed_space(base, scen, node, "default") == _full_changed(base, scen, node, "default")
