@@ -38,6 +38,7 @@ from validator.engine.incremental._sessions import (
     SessionIndex,
     interim,
 )
+from validator.engine.incremental._topo import TopologyPlan
 from validator.engine.ospf import build_domain
 from validator.engine.rib import MainRib, connected_and_local_routes, static_routes
 from validator.engine.topology import IfaceKey, compute_active_interfaces, compute_edges, compute_ip_owners
@@ -102,6 +103,7 @@ class State:
     externals: dict[SpeakerKey, list[BgpRoute]] = field(default_factory=dict)
     igp_base: IgpBase | None = None
     prefix_keys: dict[SpeakerKey, set[tuple[int, int]]] = field(default_factory=dict)
+    plan: TopologyPlan | None = None  # the BGP topology as a function of the session checks
 
     def dep_index(self, node: str, vrf: str, igp: bool = False) -> DepIndex:
         cache = self.igp_deps if igp else self.deps
@@ -283,6 +285,8 @@ def build_state(snapshot: Snapshot, failures: FailureSet, fibs: FibMap | None = 
     assert run is not None
     if fibs is not None:
         final_fibs = fibs
+    fib_local_ips = _fib_local_ips(snapshot)
+    plan = None if fib_local_ips else _plan(snapshot, owners, active, (topology_first, first), (topology, last))
     return State(
         snapshot=snapshot,
         failures=failures,
@@ -302,12 +306,31 @@ def build_state(snapshot: Snapshot, failures: FailureSet, fibs: FibMap | None = 
         topology=topology,
         topology_first=topology_first,
         peer_owners=_peer_owners(snapshot, owners),
-        fib_local_ips=_fib_local_ips(snapshot),
+        fib_local_ips=fib_local_ips,
         converged=converged,
         strict=strict,
         externals=externals,
         igp_base=igp_base,
+        plan=plan,
     )
+
+
+def _plan(
+    snapshot: Snapshot,
+    owners: dict[IPv4Address, frozenset[IfaceKey]],
+    active: frozenset[IfaceKey],
+    *bases: tuple[BgpTopology, SessionChecker],
+) -> TopologyPlan | None:
+    """The topology plan, when it reproduces every base topology exactly (else None: the
+    reference computes scenario topologies)."""
+    try:
+        plan = TopologyPlan(snapshot, owners)
+    except ValueError:
+        return None
+    for topology, checker in bases:
+        if not plan.adopt(topology, active, checker):
+            return None
+    return plan
 
 
 def state_dataplane(st: State) -> DataPlane:
@@ -709,7 +732,10 @@ def _topology(
     base: State, same_as: BgpTopology, active: frozenset[IfaceKey], fibs: FibMap, checker: SessionChecker
 ) -> BgpTopology:
     """``compute_bgp_topology``; the base's own result when none of its inputs changed: no peer
-    address lost its interface, local IPs do not come from FIBs, every session check answers the same."""
+    address lost its interface, local IPs do not come from FIBs, every session check answers the same.
+    With a plan (static local IPs), only the pairs whose state changed are recomputed (``_topo``)."""
+    if base.plan is not None:
+        return base.plan.topology(same_as, active, checker, base.active - active, checker.suspects)
     if not base.fib_local_ips and not (base.active - active) & base.peer_owners:
         keys = checker.previous if checker.suspects is None else checker.suspects
         if all(checker(*key) == checker.previous[key][0] for key in keys):

@@ -1,0 +1,244 @@
+"""The BGP topology of a scenario as a function of its session checks, not recomputed in full.
+
+When every session's local IP is known statically (no FIB-inferred source IPs),
+``engine.bgp.compute_bgp_topology`` depends on the scenario only through two things: which
+interfaces owning a peer address are active, and what the TCP reachability check answers for each
+compatible pair. Everything else (router IDs, AS numbers, passwords, the pairing of neighbour
+statements, the edges' ``PeerEnd`` values) is configuration. So a plan enumerates the compatible
+pairs once per snapshot, in the reference's own order, and a scenario only evaluates their states:
+the edges and session rows of pairs whose state is the base's are the base's, the rows of neighbour
+statements touched by a changed pair are recomputed with the reference's ``session_rows``.
+
+The plan is checked against ``compute_bgp_topology`` on the base itself when it is built (equal
+edges in equal order, equal rows); on any difference it is not used and the reference runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+from validator.engine.bgp import (
+    BgpTopology,
+    PeerEnd,
+    SessionEdge,
+    _neighbors,
+    _session_type,
+    bgp_router_id,
+    static_local_ip,
+)
+from validator.engine.bgp_status import PeerInfo, PeerKey, SessionFacts, session_rows
+from validator.engine.topology import IfaceKey
+from validator.model.dataplane import BgpSession
+from validator.model.snapshot import Snapshot
+
+ReachFn = Callable[[str, str, IPv4Address, IPv4Address, bool], bool]
+EdgeKey = tuple[str, IPv4Address, str, IPv4Address]
+
+# states of a candidate pair in one scenario
+INACTIVE, AUTH, DOWN, UP = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """One compatible (neighbour statement, remote neighbour statement) pair, in reference order."""
+
+    key: PeerKey
+    rkey: PeerKey
+    owner: IfaceKey  # the remote interface owning the peer address
+    auth_mismatch: bool
+    static: bool  # the local IP is known statically (always, under a plan)
+    reach: tuple[str, str, IPv4Address, IPv4Address, bool]
+    lip: IPv4Address
+    peer_ip: IPv4Address
+    edges: tuple[tuple[EdgeKey, SessionEdge], tuple[EdgeKey, SessionEdge]]
+
+
+class TopologyPlan:
+    """``compute_bgp_topology`` precomputed up to the active owners and the reachability answers."""
+
+    def __init__(self, snapshot: Snapshot, ip_owners: dict[IPv4Address, frozenset[IfaceKey]]) -> None:
+        rids = {n: bgp_router_id(node) for n, node in snapshot.nodes.items() if node.bgp is not None}
+        self.peers: dict[PeerKey, PeerInfo] = {}
+        self.static_ip: dict[PeerKey, IPv4Address | None] = {}
+        self.order: list[PeerKey] = []  # neighbour statements in row order
+        pairs: list[_Pair] = []
+        for name in sorted(rids):
+            node = snapshot.nodes[name]
+            proc = node.bgp
+            assert proc is not None
+            for nb in proc.neighbors:
+                local_as = nb.local_as if nb.local_as is not None else proc.local_as
+                stype = _session_type(nb, local_as) if nb.remote_as is not None else "UNSET"
+                self.peers[(name, id(nb))] = PeerInfo(name, nb.vrf, nb, local_as, stype)
+                self.order.append((name, id(nb)))
+                if nb.peer_ip is not None:
+                    self.static_ip[(name, id(nb))] = static_local_ip(node, nb)
+            for nb in _neighbors(proc):
+                if nb.peer_ip is None:
+                    continue
+                key = (name, id(nb))
+                local_as = self.peers[key].local_as
+                static = self.static_ip[key]
+                if static is None:
+                    raise ValueError("a local IP from the FIB: no plan")
+                for owner_node, owner_iface in sorted(ip_owners.get(nb.peer_ip, frozenset())):
+                    if owner_node not in rids:
+                        continue
+                    remote = snapshot.nodes[owner_node]
+                    if remote.interfaces[owner_iface].vrf != nb.vrf:
+                        continue
+                    rproc = remote.bgp
+                    assert rproc is not None
+                    for rnb in _neighbors(rproc):
+                        if rnb.vrf != nb.vrf:
+                            continue
+                        if rnb.peer_ip is not None:
+                            feasible = static == rnb.peer_ip
+                        elif rnb.peer_prefix is not None:
+                            feasible = static in rnb.peer_prefix
+                        else:
+                            feasible = False
+                        r_local_as = rnb.local_as if rnb.local_as is not None else rproc.local_as
+                        if not feasible or nb.remote_as != r_local_as or rnb.remote_as != local_as:
+                            continue
+                        rkey = (owner_node, id(rnb))
+                        stype = _session_type(nb, local_as)
+                        me = PeerEnd(name, nb.vrf, nb, static, nb.peer_ip, local_as, rids[name])
+                        them = PeerEnd(owner_node, nb.vrf, rnb, nb.peer_ip, static, r_local_as, rids[owner_node])
+                        ibgp = stype == "IBGP"
+                        edges = []
+                        for s, r in ((me, them), (them, me)):
+                            add_path = (
+                                ibgp
+                                and s.neighbor.additional_paths_send
+                                and s.neighbor.additional_paths_select_all
+                                and r.neighbor.additional_paths_receive
+                            )
+                            edges.append(((s.node, s.local_ip, r.node, r.local_ip), SessionEdge(s, r, ibgp, add_path)))
+                        pairs.append(
+                            _Pair(
+                                key,
+                                rkey,
+                                (owner_node, owner_iface),
+                                nb.password != rnb.password,
+                                True,
+                                (name, nb.vrf, static, nb.peer_ip, stype == "EBGP_SINGLEHOP"),
+                                static,
+                                nb.peer_ip,
+                                (edges[0], edges[1]),
+                            )
+                        )
+        self.pairs = pairs
+        self.touching: dict[PeerKey, list[int]] = {}
+        self.by_reach: dict[tuple[str, str, IPv4Address, IPv4Address, bool], list[int]] = {}
+        self.by_owner: dict[IfaceKey, list[int]] = {}
+        for i, p in enumerate(pairs):
+            self.by_reach.setdefault(p.reach, []).append(i)
+            self.by_owner.setdefault(p.owner, []).append(i)
+            self.touching.setdefault(p.key, []).append(i)
+            self.touching.setdefault(p.rkey, []).append(i)
+        # per base topology (by identity): its pair states and rows per neighbour statement
+        self._known: dict[int, tuple[BgpTopology, list[int], dict[PeerKey, list[BgpSession]]]] = {}
+
+    def states(self, active: frozenset[IfaceKey], reachable: ReachFn) -> list[int]:
+        out: list[int] = []
+        for p in self.pairs:
+            if p.owner not in active:
+                out.append(INACTIVE)
+            elif p.auth_mismatch:
+                out.append(AUTH)
+            else:
+                out.append(UP if reachable(*p.reach) else DOWN)
+        return out
+
+    def _facts(self, states: list[int]) -> SessionFacts:
+        facts = SessionFacts(peers=self.peers, static_ip=self.static_ip)
+        for p, s in zip(self.pairs, states, strict=True):
+            if s == INACTIVE:
+                continue
+            facts.add_configured(p.key, p.rkey)
+            if s == AUTH:
+                facts.auth_mismatch.update((p.key, p.rkey))
+            elif s == UP:
+                facts.add_established(p.key, p.lip, p.rkey, p.peer_ip)
+        return facts
+
+    def _edges(self, states: list[int]) -> list[SessionEdge]:
+        edges: dict[EdgeKey, SessionEdge] = {}
+        for p, s in zip(self.pairs, states, strict=True):
+            if s == UP:
+                for ekey, edge in p.edges:
+                    if ekey not in edges:
+                        edges[ekey] = edge
+        return list(edges.values())
+
+    def _rows(self, facts: SessionFacts, keys: list[PeerKey]) -> dict[PeerKey, list[BgpSession]]:
+        return {k: session_rows(k, self.peers[k], facts) for k in keys}
+
+    def adopt(self, topology: BgpTopology, active: frozenset[IfaceKey], reachable: ReachFn) -> bool:
+        """Register a base topology computed by the reference; False when the plan does not
+        reproduce it exactly (then the plan must not be used for scenarios of that base)."""
+        states = self.states(active, reachable)
+        facts = self._facts(states)
+        rows = self._rows(facts, self.order)
+        if self._edges(states) != topology.edges:
+            return False
+        if [r for k in self.order for r in rows[k]] != topology.sessions:
+            return False
+        self._known[id(topology)] = (topology, states, rows)
+        return True
+
+    def topology(
+        self,
+        base: BgpTopology,
+        active: frozenset[IfaceKey],
+        reachable: ReachFn,
+        removed: frozenset[IfaceKey] | set[IfaceKey],
+        suspects: set[tuple[str, str, IPv4Address, IPv4Address, bool]] | None,
+    ) -> BgpTopology:
+        """``compute_bgp_topology`` of a scenario from an adopted base topology. ``active`` is a
+        subset of the base's (``removed`` the difference); ``suspects`` are the checks that may
+        answer differently from the base's (None: any may), so only those and the pairs whose
+        owner went down are evaluated, every other pair keeps its base state."""
+        _topo, base_states, base_rows = self._known[id(base)]
+        if suspects is None:
+            states = self.states(active, reachable)
+        else:
+            states = list(base_states)
+            for iface in removed:
+                for i in self.by_owner.get(iface, ()):
+                    states[i] = INACTIVE
+            for key in suspects:
+                for i in self.by_reach.get(key, ()):
+                    if states[i] in (UP, DOWN):  # active and checked in the base too
+                        states[i] = UP if reachable(*key) else DOWN
+        changed = [i for i, (a, b) in enumerate(zip(states, base_states, strict=True)) if a != b]
+        if not changed:
+            return base
+        touched: set[PeerKey] = set()
+        for i in changed:
+            touched.add(self.pairs[i].key)
+            touched.add(self.pairs[i].rkey)
+        facts = self._facts_of(touched, states)
+        new_rows = self._rows(facts, list(touched))
+        sessions: list[BgpSession] = []
+        for k in self.order:
+            sessions.extend(new_rows[k] if k in new_rows else base_rows[k])
+        return BgpTopology(self._edges(states), sessions)
+
+    def _facts_of(self, keys: set[PeerKey], states: list[int]) -> SessionFacts:
+        """The facts of ``keys`` only (rows of a statement read only its own facts)."""
+        idx = sorted({i for k in keys for i in self.touching.get(k, ())})
+        facts = SessionFacts(peers=self.peers, static_ip=self.static_ip)
+        for i in idx:
+            p, s = self.pairs[i], states[i]
+            if s == INACTIVE:
+                continue
+            facts.add_configured(p.key, p.rkey)
+            if s == AUTH:
+                facts.auth_mismatch.update((p.key, p.rkey))
+            elif s == UP:
+                facts.add_established(p.key, p.lip, p.rkey, p.peer_ip)
+        return facts
