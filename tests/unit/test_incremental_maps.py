@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from ipaddress import IPv4Address, IPv4Network
+from typing import Any
 
 from test_incremental import _route, link, triangle
 from test_incremental_delta import _scenarios, small  # noqa: F401  (module fixture)
@@ -93,3 +94,26 @@ def test_triangle_changed_space_after_a_link_failure() -> None:
     scen = scenario_dataplane(base, link(base, "r1", "GigabitEthernet0/1"))
     for node in scen.fibs:
         assert changed_space(base, scen, node, "default") == _full_changed(base, scen, node, "default")
+
+
+def test_filters_met_is_computed_once_per_traced_flow(small: DataPlane, monkeypatch: Any) -> None:  # noqa: F811
+    """A sweep re-explores the same no-failure flows in every scenario that re-traces a class: the
+    filters their traces met are read from the cache kept beside the traces."""
+    import validator.checks.explore as explore_mod
+    from validator.checks.headerspace import HeaderConstraints
+    from validator.checks.zones import zone_sources
+
+    calls = []
+    real = explore_mod.filters_met
+    monkeypatch.setattr(explore_mod, "filters_met", lambda dp, ts: calls.append(1) or real(dp, ts))
+
+    class Z:
+        name, nodes, interfaces, prefixes = "z", ("/^az1-p1-host$/",), (), ()
+
+    sources = zone_sources(small, Z())
+    space = Intervals.network(IPv4Network("10.2.0.0/16"))
+    first = list(explore_mod.Explorer([small], HeaderConstraints()).explore(sources, space))
+    n = len(calls)
+    again = list(explore_mod.Explorer([small], HeaderConstraints()).explore(sources, space))
+    assert n > 0 and len(calls) == n
+    assert [r.traces for r in again] == [r.traces for r in first]

@@ -74,3 +74,45 @@ def test_plan_topology_equals_reference_on_every_double_failure() -> None:
             got, _ = scenario_with_stats(base, fs)
             ref = compute_dataplane(snap, fs)
             assert_same(got, ref)
+
+
+def _fib_sourced() -> Any:
+    """r1 peers with r3's loopback without ``update-source``: its local IP is the address of the
+    interface its FIB uses towards 10.255.0.3 (Gi0/0, 10.0.12.1, over r2); r3 expects exactly that."""
+    from engine_helpers import snapshot
+    from test_incremental import M30, OSPF, _router
+
+    r1 = _router(
+        "r1",
+        "10.255.0.1",
+        [("10.0.12.1", M30, 1), ("10.0.13.1", M30, 5)],
+        OSPF + "router bgp 65000\n neighbor 10.255.0.3 remote-as 65000\n network 10.255.0.1 mask 255.255.255.255\n",
+    )
+    r2 = _router("r2", "10.255.0.2", [("10.0.12.2", M30, 1), ("10.0.23.2", M30, 1)], OSPF)
+    r3 = _router(
+        "r3",
+        "10.255.0.3",
+        [("10.0.23.3", M30, 1), ("10.0.13.3", M30, 5)],
+        OSPF + "router bgp 65000\n neighbor 10.0.12.1 remote-as 65000\n neighbor 10.0.12.1 update-source Loopback0\n",
+    )
+    return snapshot(r1, r2, r3)
+
+
+def test_local_ip_from_the_fib_is_re_evaluated_per_scenario() -> None:
+    snap = _fib_sourced()
+    base = compute_dataplane(snap)
+    st = base_state(base)
+    assert st is not None and st.plan is not None and st.plan.dynamic  # a FIB-sourced pair in the plan
+    assert ("r1", "10.255.0.3") in _sessions_up(base)
+    # r1-r2 down: r1's FIB now leaves by Gi0/1 (10.0.13.1), which r3 does not expect: no session
+    for fs in (
+        link(base, "r1", "GigabitEthernet0/0"),
+        link(base, "r2", "GigabitEthernet0/1"),
+        link(base, "r1", "GigabitEthernet0/1"),
+        FailureSet(nodes=frozenset({"r2"})),
+    ):
+        got, stats = scenario_with_stats(base, fs)
+        assert stats is not None
+        assert_same(got, compute_dataplane(snap, fs))
+    got = scenario_with_stats(base, link(base, "r1", "GigabitEthernet0/0"))[0]
+    assert ("r1", "10.255.0.3") not in _sessions_up(got)

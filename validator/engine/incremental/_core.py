@@ -286,7 +286,7 @@ def build_state(snapshot: Snapshot, failures: FailureSet, fibs: FibMap | None = 
     if fibs is not None:
         final_fibs = fibs
     fib_local_ips = _fib_local_ips(snapshot)
-    plan = None if fib_local_ips else _plan(snapshot, owners, active, (topology_first, first), (topology, last))
+    plan = _plan(snapshot, owners, active, (topology_first, first, igp_fibs), (topology, last, final_fibs))
     return State(
         snapshot=snapshot,
         failures=failures,
@@ -319,16 +319,13 @@ def _plan(
     snapshot: Snapshot,
     owners: dict[IPv4Address, frozenset[IfaceKey]],
     active: frozenset[IfaceKey],
-    *bases: tuple[BgpTopology, SessionChecker],
+    *bases: tuple[BgpTopology, SessionChecker, FibMap],
 ) -> TopologyPlan | None:
     """The topology plan, when it reproduces every base topology exactly (else None: the
     reference computes scenario topologies)."""
-    try:
-        plan = TopologyPlan(snapshot, owners)
-    except ValueError:
-        return None
-    for topology, checker in bases:
-        if not plan.adopt(topology, active, checker):
+    plan = TopologyPlan(snapshot, owners)
+    for topology, checker, fibs in bases:
+        if not plan.adopt(topology, active, checker, fibs):
             return None
     return plan
 
@@ -735,7 +732,7 @@ def _topology(
     address lost its interface, local IPs do not come from FIBs, every session check answers the same.
     With a plan (static local IPs), only the pairs whose state changed are recomputed (``_topo``)."""
     if base.plan is not None:
-        return base.plan.topology(same_as, active, checker, base.active - active, checker.suspects)
+        return base.plan.topology(same_as, active, checker, fibs, base.active - active, checker.suspects)
     if not base.fib_local_ips and not (base.active - active) & base.peer_owners:
         keys = checker.previous if checker.suspects is None else checker.suspects
         if all(checker(*key) == checker.previous[key][0] for key in keys):
