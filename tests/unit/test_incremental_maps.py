@@ -117,3 +117,30 @@ def test_filters_met_is_computed_once_per_traced_flow(small: DataPlane, monkeypa
     again = list(explore_mod.Explorer([small], HeaderConstraints()).explore(sources, space))
     assert n > 0 and len(calls) == n
     assert [r.traces for r in again] == [r.traces for r in first]
+
+
+def test_filter_steps_are_shared_by_the_scenarios_of_one_snapshot(small: DataPlane, monkeypatch: Any) -> None:  # noqa: F811
+    """Every scenario data plane gets its own tracer; an ACL's verdict for a flow is a function of
+    the snapshot alone, so it is evaluated once for all of them."""
+    import validator.engine.traceroute as tr
+    from validator.model.flow import Flow
+
+    calls = []
+    real = tr.evaluate_acl_sound
+    monkeypatch.setattr(tr, "evaluate_acl_sound", lambda acl, flow: calls.append(1) or real(acl, flow))
+    # az1-p1-leaf2 filters its host port (anti-spoofing in, no telnet out): telnet towards its LAN
+    flow = Flow(
+        ingress_node="az2-p1-host",
+        src_ip=IPv4Address("10.2.0.10"),
+        dst_ip=IPv4Address("10.1.1.10"),
+        ip_protocol=6,
+        src_port=40000,
+        dst_port=23,
+    )
+    first = tr.Tracer(small).trace(flow)
+    assert any(s.type == "Filter" for t in first for h in t.hops for s in h.steps)
+    n = len(calls)
+    scen = scenario_dataplane(small, union(_scenarios(small)[0]))
+    again = tr.Tracer(scen).trace(flow)
+    assert n > 0 and len(calls) == n
+    assert [t.disposition for t in again] == [t.disposition for t in first]
