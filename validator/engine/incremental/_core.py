@@ -104,6 +104,7 @@ class State:
     igp_base: IgpBase | None = None
     prefix_keys: dict[SpeakerKey, set[tuple[int, int]]] = field(default_factory=dict)
     plan: TopologyPlan | None = None  # the BGP topology as a function of the session checks
+    edge_memo: dict[int, Any] = field(default_factory=dict)  # see _edge_diff
 
     def dep_index(self, node: str, vrf: str, igp: bool = False) -> DepIndex:
         cache = self.igp_deps if igp else self.deps
@@ -439,9 +440,7 @@ def scenario_bgp(
     brun = base.bgp
     bst = brun.state
     spk = brun.engine.spk
-    old_ids = {_edge_id(e): i for i, e in enumerate(brun.edges)}
-    new_ids = {_edge_id(e): e for e in edges}
-    added = [e for eid, e in new_ids.items() if eid not in old_ids or brun.edges[old_ids[eid]] != e]
+    old_ids, new_ids, added = _edge_diff(base, edges)
     if added or len(new_ids) != len(edges) or len(old_ids) != len(brun.edges):
         stats.bgp = "full"
         engine = PrefixBgp(base.snapshot, edges, base.externals, igp.igp)
@@ -577,6 +576,27 @@ def scenario_bgp(
     return main, changed, converged
 
 
+def _edge_diff(
+    base: State, edges: list[SessionEdge]
+) -> tuple[dict[EdgeId, int], dict[EdgeId, SessionEdge], list[SessionEdge]]:
+    """(base run's edge ids, the scenario's, edges the scenario added), memoised per edge list
+    object: most scenarios keep one of the base's topologies, whose lists are then compared once."""
+    memo = base.edge_memo
+    old = memo.get(-1)
+    if old is None:
+        old = memo[-1] = (base.bgp.edges, {_edge_id(e): i for i, e in enumerate(base.bgp.edges)}, [], [])
+    old_ids: dict[EdgeId, int] = old[1]
+    hit = memo.get(id(edges))
+    if hit is not None and hit[0] is edges:
+        return old_ids, hit[2], hit[3]
+    new_ids = {_edge_id(e): e for e in edges}
+    brun_edges = base.bgp.edges
+    added = [e for eid, e in new_ids.items() if eid not in old_ids or brun_edges[old_ids[eid]] != e]
+    if edges is base.topology.edges or edges is base.topology_first.edges:
+        memo[id(edges)] = (edges, {}, new_ids, added)  # the base's lists live as long as the state
+    return old_ids, new_ids, added
+
+
 class _ReadCheck:
     """``check_bgp_reads`` for a scenario, on what changed only: new next-hop lookups, new BGP
     prefixes, lookups whose IGP match changed, statics that stopped resolving. Base prefixes are
@@ -648,7 +668,10 @@ class _KeySet:
         return key in self.added or (key in self.base and key not in self.gone)
 
 
-def _edge_id(e: SessionEdge) -> tuple[str, str, IPv4Address, str, str, IPv4Address]:
+EdgeId = tuple[str, str, IPv4Address, str, str, IPv4Address]
+
+
+def _edge_id(e: SessionEdge) -> EdgeId:
     return (e.sender.node, e.sender.vrf, e.sender.local_ip, e.receiver.node, e.receiver.vrf, e.receiver.local_ip)
 
 

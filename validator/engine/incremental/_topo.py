@@ -16,7 +16,7 @@ edges in equal order, equal rows); on any difference it is not used and the refe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 
@@ -180,6 +180,10 @@ class TopologyPlan:
         self.pairs = pairs
         self.nodes = snapshot.nodes
         self.dynamic = [i for i, p in enumerate(pairs) if not p.static]
+        self._eids: dict[EdgeKey, int] = {}
+        self._static_edges: list[list[tuple[int, SessionEdge]]] = [
+            [(self._eid(k), e) for k, e in p.edges] if p.edges is not None else [] for p in pairs
+        ]
         self.touching: dict[PeerKey, list[int]] = {}
         self.by_reach: dict[tuple[str, str, IPv4Address, IPv4Address, bool], list[int]] = {}
         self.by_owner: dict[IfaceKey, list[int]] = {}
@@ -249,20 +253,27 @@ class TopologyPlan:
             self._fact(facts, p, s)
         return facts
 
+    def _eid(self, ekey: EdgeKey) -> int:
+        """Edge keys as small ints (an ``IPv4Address`` hash is Python code, this runs per scenario)."""
+        hit = self._eids.get(ekey)
+        if hit is None:
+            hit = self._eids[ekey] = len(self._eids)
+        return hit
+
     def _edges(self, states: list[object]) -> list[SessionEdge]:
-        edges: dict[EdgeKey, SessionEdge] = {}
-        for p, s in zip(self.pairs, states, strict=True):
+        edges: dict[int, SessionEdge] = {}
+        for i, s in enumerate(states):
             if s == UP:
-                assert p.edges is not None
-                pe: Sequence[tuple[EdgeKey, SessionEdge]] = p.edges
+                for eid, edge in self._static_edges[i]:
+                    if eid not in edges:
+                        edges[eid] = edge
             elif isinstance(s, IPv4Address):
-                assert p.dynamic is not None
-                pe = p.dynamic.edges(s)
-            else:
-                continue
-            for ekey, edge in pe:
-                if ekey not in edges:
-                    edges[ekey] = edge
+                d = self.pairs[i].dynamic
+                assert d is not None
+                for ekey, edge in d.edges(s):
+                    eid = self._eid(ekey)
+                    if eid not in edges:
+                        edges[eid] = edge
         return list(edges.values())
 
     def _rows(self, facts: SessionFacts, keys: list[PeerKey]) -> dict[PeerKey, list[BgpSession]]:
