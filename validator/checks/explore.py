@@ -189,6 +189,20 @@ class Explorer:
             self.traced += 1
         return hit
 
+    def _filters(self, i: int, flow: Flow, traces: list[Trace]) -> set[tuple[str, str]]:
+        """``filters_met`` of a flow's traces, cached beside the traces (a failure sweep re-explores
+        the same no-failure flows in every scenario that re-traces their class)."""
+        dp = self.dps[i]
+        cache: dict[Flow, tuple[list[Trace], set[tuple[str, str]]]] | None = dp.__dict__.get("_validator_trace_filters")
+        if cache is None:
+            cache = {}
+            dp.__dict__["_validator_trace_filters"] = cache
+        hit = cache.get(flow)
+        if hit is None or hit[0] is not traces:
+            hit = (traces, filters_met(dp, traces))
+            cache[flow] = hit
+        return hit[1]
+
     def explore(self, sources: Sequence[Source], dst_space: Intervals) -> Iterator[ClassResult]:
         if self.cuts is None:
             self.cuts = forwarding_cuts(self.dps) | acl_dst_cuts(self.extra_lines)
@@ -218,7 +232,7 @@ class Explorer:
                 flow = make_flow(source, lo, h)
                 per_dp = [self._trace(i, flow) for i in range(len(self.dps))]
                 for i, ts in enumerate(per_dp):
-                    new |= filters_met(self.dps[i], ts)
+                    new |= self._filters(i, flow, ts)
                 results.append(ClassResult(source, (lo, hi), h, flow, per_dp, members or ((lo, hi),)))
             if new <= seen:
                 yield from results

@@ -8,13 +8,13 @@ identically everywhere, and finding exactly which destinations a failure scenari
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Iterable, Sequence
 from ipaddress import IPv4Address
 
 from validator.checks.headerspace import line_intervals
 from validator.checks.ipspace import MAX_IP, Intervals
-from validator.engine.types import DataPlane
+from validator.engine.types import DataPlane, Fib
 from validator.engine.undecided import undecided_routes
 from validator.model.config import AclLine
 from validator.model.dataplane import FibAction
@@ -24,6 +24,7 @@ _LABEL_IDS: dict[frozenset[Hashable], int] = {frozenset(): 0}
 
 IntervalMap = tuple[list[int], list[int]]  # starts (sorted, starting at 0), ids
 _FIB_ATTR = "_validator_fibmap"
+_BOUNDS_ATTR = "_validator_fibbounds"
 
 
 def _intern(table: dict[frozenset[Hashable], int], key: frozenset[Hashable]) -> int:
@@ -48,42 +49,102 @@ def fib_map(dp: DataPlane, node: str, vrf: str = "default") -> IntervalMap:
     hit = cache.get(key)
     if hit is not None:
         return hit  # type: ignore[return-value]
-    fib = dp.fibs.get(node, {}).get(vrf)
-    if fib is not None:
-        # a failure scenario shares the base's Fib objects for the nodes it did not change: their
-        # maps are computed once per Fib, not once per scenario (a built Fib is never mutated)
-        shared = fib.__dict__.get(_FIB_ATTR)
-        if shared is not None:
-            cache[key] = shared
-            return shared  # type: ignore[no-any-return]
+    result = map_of_fib(dp.fibs.get(node, {}).get(vrf))
+    cache[key] = result
+    return result
+
+
+_EMPTY_MAP: IntervalMap = ([0], [0])
+
+
+def _actions_id(fib: Fib, point: int) -> int:
+    return _intern(_ACTION_IDS, frozenset(e.action for e in fib.lookup(IPv4Address(point))))  # type: ignore[arg-type]
+
+
+def map_of_fib(fib: Fib | None) -> IntervalMap:
+    """The interval map of one Fib object, computed once per object (a built Fib is never mutated):
+    a failure scenario shares the base's Fib objects for the nodes it did not change, and the map
+    of a FIB patched from the base's is the base's map patched inside the changed ranges."""
+    if fib is None:
+        return _EMPTY_MAP
+    shared = fib.__dict__.get(_FIB_ATTR)
+    if shared is not None:
+        return shared  # type: ignore[no-any-return]
+    patch = _patch_of(fib)
+    result = _patched_map(fib, *patch) if patch is not None else _full_map(fib)
+    fib.__dict__[_FIB_ATTR] = result
+    return result
+
+
+def _patch_of(fib: Fib) -> tuple[Fib, list[tuple[int, int]], list[int]] | None:
+    getter = getattr(fib, "patched_from", None)  # engine/incremental's LazyFib
+    return getter() if getter is not None else None
+
+
+def _full_map(fib: Fib) -> IntervalMap:
     bounds = {0}
-    if fib is not None:
-        for e in fib.entries():
-            net = e.route.network
-            bounds.add(int(net.network_address))
-            end = int(net.broadcast_address) + 1
-            if end <= MAX_IP:
-                bounds.add(end)
+    for e in fib.entries():
+        net = e.route.network
+        bounds.add(int(net.network_address))
+        end = int(net.broadcast_address) + 1
+        if end <= MAX_IP:
+            bounds.add(end)
     starts = sorted(bounds)
-    ids: list[int] = []
-    for s in starts:
-        acts: frozenset[FibAction] = (
-            frozenset(e.action for e in fib.lookup(IPv4Address(s))) if fib is not None else frozenset()
-        )
-        ids.append(_intern(_ACTION_IDS, acts))  # type: ignore[arg-type]
-    # merge neighbours with equal ids
+    fib.__dict__[_BOUNDS_ATTR] = starts  # every prefix boundary, before merging (for patches)
     m_starts: list[int] = []
     m_ids: list[int] = []
-    for s, i in zip(starts, ids, strict=True):
+    for s in starts:
+        i = _actions_id(fib, s)
         if m_ids and m_ids[-1] == i:
-            continue
+            continue  # merge neighbours with equal ids
         m_starts.append(s)
         m_ids.append(i)
-    result = (m_starts, m_ids)
-    cache[key] = result
-    if fib is not None:
-        fib.__dict__[_FIB_ATTR] = result
-    return result
+    return m_starts, m_ids
+
+
+def _raw_bounds(fib: Fib) -> list[int]:
+    hit = fib.__dict__.get(_BOUNDS_ATTR)
+    if hit is None:
+        fib.__dict__.pop(_FIB_ATTR, None)
+        fib.__dict__[_FIB_ATTR] = _full_map(fib)
+        hit = fib.__dict__[_BOUNDS_ATTR]
+    return hit  # type: ignore[no-any-return]
+
+
+def _patched_map(fib: Fib, base: Fib, ranges: list[tuple[int, int]], new_bounds: list[int]) -> IntervalMap:
+    """``_full_map(fib)`` from the base's map: outside ``ranges`` every lookup answers as the base's,
+    inside them the longest match can change only at a boundary of a base prefix or of a replaced
+    one, so only those points are looked up again."""
+    b_starts, b_ids = map_of_fib(base)
+    raw = _raw_bounds(base)
+    out_s: list[int] = []
+    out_i: list[int] = []
+
+    def put(start: int, ident: int) -> None:
+        if out_i and out_i[-1] == ident:
+            return
+        out_s.append(start)
+        out_i.append(ident)
+
+    pos = 0
+    for lo, hi in ranges:
+        j = bisect_left(b_starts, lo, pos)
+        for k in range(pos, j):
+            put(b_starts[k], b_ids[k])
+        points = {lo}
+        points.update(raw[bisect_right(raw, lo) : bisect_right(raw, hi)])
+        points.update(new_bounds[bisect_right(new_bounds, lo) : bisect_right(new_bounds, hi)])
+        for p in sorted(points):
+            put(p, _actions_id(fib, p))
+        if hi >= MAX_IP:
+            pos = len(b_starts)
+            break
+        after = hi + 1
+        put(after, b_ids[bisect_right(b_starts, after) - 1])
+        pos = bisect_right(b_starts, after)
+    for k in range(pos, len(b_starts)):
+        put(b_starts[k], b_ids[k])
+    return out_s, out_i
 
 
 def lookup_id(m: IntervalMap, ip: int) -> int:
@@ -105,7 +166,11 @@ def changed_space(base: DataPlane, scenario: DataPlane, node: str, vrf: str = "d
         return out
     a_starts, a_ids = fib_map(base, node, vrf)
     b_starts, b_ids = fib_map(scenario, node, vrf)
-    if a_starts == b_starts and a_ids == b_ids:
+    fb = scenario.fibs.get(node, {}).get(vrf)
+    patch = _patch_of(fb) if fb is not None else None
+    if patch is not None and patch[0] is fa:
+        out = _changed_within((a_starts, a_ids), (b_starts, b_ids), patch[1])
+    elif a_starts == b_starts and a_ids == b_ids:
         out = Intervals()
     else:
         points = sorted(set(a_starts) | set(b_starts))
@@ -122,6 +187,22 @@ def changed_space(base: DataPlane, scenario: DataPlane, node: str, vrf: str = "d
         out = Intervals.of(spans)
     cache[key] = out
     return out
+
+
+def _changed_within(a: IntervalMap, b: IntervalMap, ranges: list[tuple[int, int]]) -> Intervals:
+    """Where two maps differ, looking only inside ``ranges`` (they are equal elsewhere)."""
+    spans: list[tuple[int, int]] = []
+    a_starts = a[0]
+    b_starts = b[0]
+    for lo, hi in ranges:
+        points = {lo}
+        points.update(a_starts[bisect_right(a_starts, lo) : bisect_right(a_starts, hi)])
+        points.update(b_starts[bisect_right(b_starts, lo) : bisect_right(b_starts, hi)])
+        ordered = sorted(points)
+        for k, p in enumerate(ordered):
+            if lookup_id(a, p) != lookup_id(b, p):
+                spans.append((p, ordered[k + 1] - 1 if k + 1 < len(ordered) else hi))
+    return Intervals.of(spans)
 
 
 def painted(items: Iterable[tuple[int, int, Hashable]]) -> IntervalMap:

@@ -304,10 +304,30 @@ class Tracer:
     def _filter_step(
         self, node: Node, acl_name: str, flow: Flow, kind: str, in_iface: str | None, out_iface: str | None
     ) -> Step | None:
-        """The Filter step, or None when the ACL is undefined (IOS then filters nothing, §1)."""
+        """The Filter step, or None when the ACL is undefined (IOS then filters nothing, §1).
+
+        A function of the snapshot and the flow alone: cached on the snapshot, so every failure
+        scenario of a sweep (a new data plane and tracer each) reuses the evaluations."""
         acl = node.acls.get(acl_name)
         if acl is None:
             return None
+        snap_dict = getattr(self.dp.snapshot, "__dict__", None)
+        if snap_dict is None:
+            return self._filter_step_uncached(acl, flow, kind, in_iface, out_iface)
+        cache: dict[Any, tuple[Acl, Step]] | None = snap_dict.get("_validator_filter_steps")
+        if cache is None:
+            cache = snap_dict["_validator_filter_steps"] = {}
+        ck = (node.name, acl_name, kind, in_iface, out_iface, flow)
+        hit = cache.get(ck)
+        if hit is not None and hit[0] is acl:  # the very same ACL object (a snapshot is not edited)
+            return hit[1]
+        step = self._filter_step_uncached(acl, flow, kind, in_iface, out_iface)
+        self._store(cache, ck, (acl, step))
+        return step
+
+    def _filter_step_uncached(
+        self, acl: Acl, flow: Flow, kind: str, in_iface: str | None, out_iface: str | None
+    ) -> Step:
         verdict, line, unparsed = evaluate_acl_sound(acl, flow)
         if acl.unparsed:
             unparsed = tuple(sorted(set(unparsed) | set(self._always_reached(acl))))

@@ -38,6 +38,7 @@ from validator.engine.incremental._sessions import (
     SessionIndex,
     interim,
 )
+from validator.engine.incremental._topo import TopologyPlan
 from validator.engine.ospf import build_domain
 from validator.engine.rib import MainRib, connected_and_local_routes, static_routes
 from validator.engine.topology import IfaceKey, compute_active_interfaces, compute_edges, compute_ip_owners
@@ -102,6 +103,8 @@ class State:
     externals: dict[SpeakerKey, list[BgpRoute]] = field(default_factory=dict)
     igp_base: IgpBase | None = None
     prefix_keys: dict[SpeakerKey, set[tuple[int, int]]] = field(default_factory=dict)
+    plan: TopologyPlan | None = None  # the BGP topology as a function of the session checks
+    edge_memo: dict[int, Any] = field(default_factory=dict)  # see _edge_diff
 
     def dep_index(self, node: str, vrf: str, igp: bool = False) -> DepIndex:
         cache = self.igp_deps if igp else self.deps
@@ -283,6 +286,8 @@ def build_state(snapshot: Snapshot, failures: FailureSet, fibs: FibMap | None = 
     assert run is not None
     if fibs is not None:
         final_fibs = fibs
+    fib_local_ips = _fib_local_ips(snapshot)
+    plan = _plan(snapshot, owners, active, (topology_first, first, igp_fibs), (topology, last, final_fibs))
     return State(
         snapshot=snapshot,
         failures=failures,
@@ -302,12 +307,28 @@ def build_state(snapshot: Snapshot, failures: FailureSet, fibs: FibMap | None = 
         topology=topology,
         topology_first=topology_first,
         peer_owners=_peer_owners(snapshot, owners),
-        fib_local_ips=_fib_local_ips(snapshot),
+        fib_local_ips=fib_local_ips,
         converged=converged,
         strict=strict,
         externals=externals,
         igp_base=igp_base,
+        plan=plan,
     )
+
+
+def _plan(
+    snapshot: Snapshot,
+    owners: dict[IPv4Address, frozenset[IfaceKey]],
+    active: frozenset[IfaceKey],
+    *bases: tuple[BgpTopology, SessionChecker, FibMap],
+) -> TopologyPlan | None:
+    """The topology plan, when it reproduces every base topology exactly (else None: the
+    reference computes scenario topologies)."""
+    plan = TopologyPlan(snapshot, owners)
+    for topology, checker, fibs in bases:
+        if not plan.adopt(topology, active, checker, fibs):
+            return None
+    return plan
 
 
 def state_dataplane(st: State) -> DataPlane:
@@ -419,9 +440,7 @@ def scenario_bgp(
     brun = base.bgp
     bst = brun.state
     spk = brun.engine.spk
-    old_ids = {_edge_id(e): i for i, e in enumerate(brun.edges)}
-    new_ids = {_edge_id(e): e for e in edges}
-    added = [e for eid, e in new_ids.items() if eid not in old_ids or brun.edges[old_ids[eid]] != e]
+    old_ids, new_ids, added = _edge_diff(base, edges)
     if added or len(new_ids) != len(edges) or len(old_ids) != len(brun.edges):
         stats.bgp = "full"
         engine = PrefixBgp(base.snapshot, edges, base.externals, igp.igp)
@@ -557,6 +576,27 @@ def scenario_bgp(
     return main, changed, converged
 
 
+def _edge_diff(
+    base: State, edges: list[SessionEdge]
+) -> tuple[dict[EdgeId, int], dict[EdgeId, SessionEdge], list[SessionEdge]]:
+    """(base run's edge ids, the scenario's, edges the scenario added), memoised per edge list
+    object: most scenarios keep one of the base's topologies, whose lists are then compared once."""
+    memo = base.edge_memo
+    old = memo.get(-1)
+    if old is None:
+        old = memo[-1] = (base.bgp.edges, {_edge_id(e): i for i, e in enumerate(base.bgp.edges)}, [], [])
+    old_ids: dict[EdgeId, int] = old[1]
+    hit = memo.get(id(edges))
+    if hit is not None and hit[0] is edges:
+        return old_ids, hit[2], hit[3]
+    new_ids = {_edge_id(e): e for e in edges}
+    brun_edges = base.bgp.edges
+    added = [e for eid, e in new_ids.items() if eid not in old_ids or brun_edges[old_ids[eid]] != e]
+    if edges is base.topology.edges or edges is base.topology_first.edges:
+        memo[id(edges)] = (edges, {}, new_ids, added)  # the base's lists live as long as the state
+    return old_ids, new_ids, added
+
+
 class _ReadCheck:
     """``check_bgp_reads`` for a scenario, on what changed only: new next-hop lookups, new BGP
     prefixes, lookups whose IGP match changed, statics that stopped resolving. Base prefixes are
@@ -628,7 +668,10 @@ class _KeySet:
         return key in self.added or (key in self.base and key not in self.gone)
 
 
-def _edge_id(e: SessionEdge) -> tuple[str, str, IPv4Address, str, str, IPv4Address]:
+EdgeId = tuple[str, str, IPv4Address, str, str, IPv4Address]
+
+
+def _edge_id(e: SessionEdge) -> EdgeId:
     return (e.sender.node, e.sender.vrf, e.sender.local_ip, e.receiver.node, e.receiver.vrf, e.receiver.local_ip)
 
 
@@ -709,7 +752,10 @@ def _topology(
     base: State, same_as: BgpTopology, active: frozenset[IfaceKey], fibs: FibMap, checker: SessionChecker
 ) -> BgpTopology:
     """``compute_bgp_topology``; the base's own result when none of its inputs changed: no peer
-    address lost its interface, local IPs do not come from FIBs, every session check answers the same."""
+    address lost its interface, local IPs do not come from FIBs, every session check answers the same.
+    With a plan (static local IPs), only the pairs whose state changed are recomputed (``_topo``)."""
+    if base.plan is not None:
+        return base.plan.topology(same_as, active, checker, fibs, base.active - active, checker.suspects)
     if not base.fib_local_ips and not (base.active - active) & base.peer_owners:
         keys = checker.previous if checker.suspects is None else checker.suspects
         if all(checker(*key) == checker.previous[key][0] for key in keys):

@@ -105,6 +105,9 @@ class LazyFib(Fib):
         self._base_deps = base_deps
         self._changed = changed
         self._ready = False
+        # after a patch: (the base Fib, sorted disjoint address ranges outside which every lookup
+        # answers exactly as the base's), so interval maps can be patched too (checks/fibmap.py)
+        self._patch: tuple[Fib, list[tuple[int, int]], list[int]] | None = None
 
     def _materialize(self) -> None:
         if self._ready:
@@ -118,6 +121,7 @@ class LazyFib(Fib):
                 base._materialize()
             assert self._base_deps is not None
             affected = set(self._changed) | self._base_deps.users_within(self._changed)
+            self._patch = (base, _merged_ranges(affected), _bounds(affected))
             by_len = dict(base._by_len)
             copied: set[int] = set()
             rib = self._rib
@@ -143,7 +147,17 @@ class LazyFib(Fib):
 
     def add(self, prefix_len: int, network: int, entry: FibEntry) -> None:
         self._materialize()
+        self._patch = None  # no longer a known patch of the base
         super().add(prefix_len, network, entry)
+
+    def patched_from(self) -> tuple[Fib, list[tuple[int, int]], list[int]] | None:
+        """(base, ranges, bounds) when this FIB is the base's with only the entries of some prefixes
+        replaced: ``ranges`` (sorted, disjoint) cover those prefixes, so a lookup of an address
+        outside every range answers exactly as the base's; ``bounds`` are the prefixes' first
+        addresses and the addresses just past them (sorted), the only new places where the
+        longest match can change inside the ranges."""
+        self._materialize()
+        return self._patch
 
     def lookup(self, ip: IPv4Address) -> list[FibEntry]:
         if not self._ready:
@@ -153,6 +167,25 @@ class LazyFib(Fib):
     def entries(self) -> list[FibEntry]:
         self._materialize()
         return super().entries()
+
+
+def _merged_ranges(nets: Iterable[IPv4Network]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted((int(n.network_address), int(n.broadcast_address)) for n in nets):
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _bounds(nets: Iterable[IPv4Network]) -> list[int]:
+    out: set[int] = set()
+    for n in nets:
+        out.add(int(n.network_address))
+        out.add(int(n.broadcast_address) + 1)
+    return sorted(out)
 
 
 def patched_listing(

@@ -22,6 +22,7 @@ from validator.model.dataplane import FibAction
 # ("N", node, iface) neighbours; ("R", node, iface, ip) ARP answer
 Read = tuple[Any, ...]
 ReachKey = tuple[str, str, IPv4Address, IPv4Address, bool]
+_MISSING = object()
 
 
 class RecordingTracer(Tracer):
@@ -121,10 +122,17 @@ class SessionChecker:
         assert old is not None
         new = self.tracer
         quick = self.unchanged
+        # the previous view is the base's, fixed for the whole sweep: its answers are kept
+        memo: dict[Read, object] | None = old.__dict__.get("_answers")
+        if memo is None:
+            memo = old.__dict__["_answers"] = {}
         for r in reads:
             if quick is not None and quick(r):
                 continue
-            if old.answer(r) != new.answer(r):
+            was = memo.get(r, _MISSING)
+            if was is _MISSING:
+                was = memo[r] = old.answer(r)
+            if was != new.answer(r):
                 return False
         return True
 

@@ -1,0 +1,118 @@
+"""Scenario BGP topologies from the plan (``engine/incremental/_topo.py``): only the session pairs
+whose checks may answer differently, or whose peer address lost its interface, are evaluated; the
+result equals ``compute_bgp_topology`` of the scenario."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from test_incremental import assert_same, link, triangle
+
+from validator.engine.dataplane import compute_dataplane
+from validator.engine.incremental import base_state, scenario_with_stats
+from validator.engine.incremental._sessions import SessionIndex
+from validator.engine.types import FailureSet
+
+
+def _sessions_up(dp: Any) -> set[tuple[str, str]]:
+    return {(s.node, str(s.remote_ip)) for s in dp.bgp_sessions if s.status == "ESTABLISHED"}
+
+
+def test_plan_is_adopted_for_static_local_ips() -> None:
+    base = compute_dataplane(triangle())
+    st = base_state(base)
+    assert st is not None and st.plan is not None
+    assert len(st.plan.pairs) == 4  # r1<->r3 iBGP and r3<->r4 eBGP, each seen from both ends
+
+
+def test_session_whose_path_breaks_is_rechecked() -> None:
+    snap = triangle()
+    base = compute_dataplane(snap)
+    # r1 cut off from r3 (both of r1's links): the iBGP session's SYN no longer gets through
+    fs = link(base, "r1", "GigabitEthernet0/0").union(link(base, "r1", "GigabitEthernet0/1"))
+    got, stats = scenario_with_stats(base, fs)
+    assert stats is not None and stats.sessions_traced > 0
+    ref = compute_dataplane(snap, fs)
+    assert_same(got, ref)
+    assert ("r1", "10.255.0.3") in _sessions_up(base) and ("r1", "10.255.0.3") not in _sessions_up(got)
+
+
+def test_skipping_the_recheck_would_give_a_wrong_data_plane(monkeypatch: Any) -> None:
+    """The same scenario with the suspects forced empty keeps the session up: wrong. This is what
+    the suspects (reads on the session's path that changed) protect against."""
+    snap = triangle()
+    base = compute_dataplane(snap)
+    fs = link(base, "r1", "GigabitEthernet0/0").union(link(base, "r1", "GigabitEthernet0/1"))
+    monkeypatch.setattr(SessionIndex, "suspects", lambda self, filt: set())
+    got, _stats = scenario_with_stats(base, fs)
+    assert ("r1", "10.255.0.3") in _sessions_up(got)
+    assert ("r1", "10.255.0.3") not in _sessions_up(compute_dataplane(snap, fs))
+
+
+def test_lost_peer_address_marks_its_pairs_inactive() -> None:
+    snap = triangle()
+    base = compute_dataplane(snap)
+    # r4's only interface owns r3's eBGP peer address: the pair is gone, not merely down
+    fs = FailureSet(interfaces=frozenset({("r4", "GigabitEthernet0/0")}))
+    got, stats = scenario_with_stats(base, fs)
+    assert stats is not None
+    assert_same(got, compute_dataplane(snap, fs))
+    rows = {(s.node, str(s.remote_ip)): s.status for s in got.bgp_sessions}
+    assert rows[("r3", "172.16.34.2")] != "ESTABLISHED"
+
+
+def test_plan_topology_equals_reference_on_every_double_failure() -> None:
+    snap = triangle()
+    base = compute_dataplane(snap)
+    st = base_state(base)
+    assert st is not None and st.plan is not None
+    links = [link(base, e.node1, e.interface1) for e in base.edges]
+    nodes = [FailureSet(nodes=frozenset({n})) for n in snap.nodes]
+    for i, a in enumerate(links + nodes):
+        for b in (links + nodes)[i:]:
+            fs = a.union(b)
+            got, _ = scenario_with_stats(base, fs)
+            ref = compute_dataplane(snap, fs)
+            assert_same(got, ref)
+
+
+def _fib_sourced() -> Any:
+    """r1 peers with r3's loopback without ``update-source``: its local IP is the address of the
+    interface its FIB uses towards 10.255.0.3 (Gi0/0, 10.0.12.1, over r2); r3 expects exactly that."""
+    from engine_helpers import snapshot
+    from test_incremental import M30, OSPF, _router
+
+    r1 = _router(
+        "r1",
+        "10.255.0.1",
+        [("10.0.12.1", M30, 1), ("10.0.13.1", M30, 5)],
+        OSPF + "router bgp 65000\n neighbor 10.255.0.3 remote-as 65000\n network 10.255.0.1 mask 255.255.255.255\n",
+    )
+    r2 = _router("r2", "10.255.0.2", [("10.0.12.2", M30, 1), ("10.0.23.2", M30, 1)], OSPF)
+    r3 = _router(
+        "r3",
+        "10.255.0.3",
+        [("10.0.23.3", M30, 1), ("10.0.13.3", M30, 5)],
+        OSPF + "router bgp 65000\n neighbor 10.0.12.1 remote-as 65000\n neighbor 10.0.12.1 update-source Loopback0\n",
+    )
+    return snapshot(r1, r2, r3)
+
+
+def test_local_ip_from_the_fib_is_re_evaluated_per_scenario() -> None:
+    snap = _fib_sourced()
+    base = compute_dataplane(snap)
+    st = base_state(base)
+    assert st is not None and st.plan is not None and st.plan.dynamic  # a FIB-sourced pair in the plan
+    assert ("r1", "10.255.0.3") in _sessions_up(base)
+    # r1-r2 down: r1's FIB now leaves by Gi0/1 (10.0.13.1), which r3 does not expect: no session
+    for fs in (
+        link(base, "r1", "GigabitEthernet0/0"),
+        link(base, "r2", "GigabitEthernet0/1"),
+        link(base, "r1", "GigabitEthernet0/1"),
+        FailureSet(nodes=frozenset({"r2"})),
+    ):
+        got, stats = scenario_with_stats(base, fs)
+        assert stats is not None
+        assert_same(got, compute_dataplane(snap, fs))
+    got = scenario_with_stats(base, link(base, "r1", "GigabitEthernet0/0"))[0]
+    assert ("r1", "10.255.0.3") not in _sessions_up(got)
