@@ -1,0 +1,248 @@
+//! The core's result kept in Rust: per node and VRF, the main RIB (its routes in Batfish order)
+//! and the FIB in flat arrays, read from Python one (node, VRF) or one FIB row at a time.
+//!
+//! native.py wraps this in lazy views with the DataPlane interface (dict of dict of lists, Fib
+//! objects), so a check touching a few nodes builds Python objects for those nodes only, and the
+//! BGP topology rounds (session tracing: a few FIB lookups per session) build almost none. Before,
+//! every route of every round crossed into Python: most of the time and memory at 510 routers.
+use pyo3::prelude::*;
+
+use crate::fib;
+use crate::igp::NodeRibs;
+use crate::rib::{MainRib, Route, NO_IFACE};
+
+/// Route out: (net, plen, proto, nh_type, iface, nh_ip, ad, metric, tag,
+/// BGP attributes (as path, local preference, sorted communities) or None)
+pub type RouteOut = (
+    u32,
+    u8,
+    u8,
+    u8,
+    Option<u32>,
+    Option<u32>,
+    i64,
+    i64,
+    Option<i64>,
+    Option<(Vec<u32>, i64, Vec<u32>)>,
+);
+/// FIB entry out: (route index in the VRF's routes, iface, arp ip, null route, chain route indices)
+pub type EntryOut = (u32, Option<u32>, Option<u32>, bool, Vec<u32>);
+
+/// One FIB entry; its resolution chain is `chains[chain.0 .. chain.0 + chain.1]`.
+struct Entry {
+    route: u32,
+    iface: u32,
+    arp: Option<u32>,
+    null: bool,
+    chain: (u32, u32),
+}
+
+/// One VRF of one node. The RIB is kept as built (slots in insertion order, which the FIB order
+/// follows, and its prefix index for longest-prefix match); `order` lists its routes in Batfish
+/// order (rib.py route_sort_key), which is the Python list's order and what indices refer to.
+struct VrfTable {
+    vrf: u32,
+    rib: MainRib,
+    order: Vec<(u32, u32)>,
+    /// per slot: the first entry; one more element at the end
+    entry_start: Vec<u32>,
+    entries: Vec<Entry>,
+    chains: Vec<u32>,
+}
+
+fn opt_iface(i: u32) -> Option<u32> {
+    if i == NO_IFACE {
+        None
+    } else {
+        Some(i)
+    }
+}
+
+impl VrfTable {
+    fn new(vrf: u32, rib: MainRib, names: &[String]) -> Self {
+        let mut order: Vec<(u32, u32)> = rib
+            .slots
+            .iter()
+            .enumerate()
+            .flat_map(|(s, (_p, rs))| (0..rs.len()).map(move |k| (s as u32, k as u32)))
+            .collect();
+        order.sort_by(|x, y| {
+            let rx = &rib.slots[x.0 as usize].1[x.1 as usize];
+            let ry = &rib.slots[y.0 as usize].1[y.1 as usize];
+            crate::sort_key(rx, names).cmp(&crate::sort_key(ry, names))
+        });
+        let mut pos: Vec<Vec<u32>> = rib
+            .slots
+            .iter()
+            .map(|(_p, rs)| vec![0; rs.len()])
+            .collect();
+        for (i, (s, k)) in order.iter().enumerate() {
+            pos[*s as usize][*k as usize] = i as u32;
+        }
+        let fib = fib::build_fib(&rib);
+        let mut entry_start = Vec::with_capacity(fib.len() + 1);
+        let mut entries = Vec::new();
+        let mut chains = Vec::new();
+        for slot in fib {
+            entry_start.push(entries.len() as u32);
+            for e in slot {
+                let start = chains.len() as u32;
+                chains.extend(e.chain.iter().map(|(s, k)| pos[*s][*k]));
+                entries.push(Entry {
+                    route: pos[e.route.0][e.route.1],
+                    iface: e.action.0,
+                    arp: e.action.1,
+                    null: e.action.2,
+                    chain: (start, e.chain.len() as u32),
+                });
+            }
+        }
+        entry_start.push(entries.len() as u32);
+        entries.shrink_to_fit();
+        chains.shrink_to_fit();
+        VrfTable {
+            vrf,
+            rib,
+            order,
+            entry_start,
+            entries,
+            chains,
+        }
+    }
+
+    fn route(&self, i: usize) -> PyResult<RouteOut> {
+        let (s, k) = *self
+            .order
+            .get(i)
+            .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("route index out of range"))?;
+        let r: &Route = &self.rib.slots[s as usize].1[k as usize];
+        Ok((
+            r.net,
+            r.plen,
+            r.proto,
+            r.nh_type,
+            opt_iface(r.nh_iface),
+            r.nh_ip,
+            r.ad,
+            r.metric,
+            r.tag,
+            r.bgp
+                .as_ref()
+                .map(|b| (b.as_path.clone(), b.local_pref, b.communities.clone())),
+        ))
+    }
+
+    fn row(&self, slot: usize) -> Vec<EntryOut> {
+        let (a, b) = (self.entry_start[slot], self.entry_start[slot + 1]);
+        self.entries[a as usize..b as usize]
+            .iter()
+            .map(|e| {
+                (
+                    e.route,
+                    opt_iface(e.iface),
+                    e.arp,
+                    e.null,
+                    self.chains[e.chain.0 as usize..(e.chain.0 + e.chain.1) as usize].to_vec(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The computed main RIBs and FIBs, per node (in input order) and VRF (in creation order).
+#[pyclass(frozen, module = "validator._core")]
+pub struct Tables {
+    nodes: Vec<Vec<VrfTable>>,
+}
+
+impl Tables {
+    pub fn build(ribs: Vec<NodeRibs>, names: &[String]) -> Self {
+        let nodes = ribs
+            .into_iter()
+            .map(|mut nr| {
+                nr.order
+                    .iter()
+                    .map(|v| {
+                        let rib = nr.ribs.remove(v).unwrap_or_default();
+                        VrfTable::new(*v, rib, names)
+                    })
+                    .collect()
+            })
+            .collect();
+        Tables { nodes }
+    }
+
+    fn table(&self, node: usize, vrf: usize) -> PyResult<&VrfTable> {
+        self.nodes
+            .get(node)
+            .and_then(|vs| vs.get(vrf))
+            .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("no such node/VRF"))
+    }
+}
+
+#[pymethods]
+impl Tables {
+    /// Per node, its VRF name ids in creation order (a VRF's position there is its index below).
+    fn vrfs(&self) -> Vec<Vec<u32>> {
+        self.nodes
+            .iter()
+            .map(|vs| vs.iter().map(|t| t.vrf).collect())
+            .collect()
+    }
+
+    /// Number of routes of one node/VRF.
+    fn route_count(&self, node: usize, vrf: usize) -> PyResult<usize> {
+        Ok(self.table(node, vrf)?.order.len())
+    }
+
+    /// (routes, FIB entries) over the whole data plane, without building anything.
+    fn counts(&self) -> (usize, usize) {
+        let mut routes = 0;
+        let mut entries = 0;
+        for t in self.nodes.iter().flatten() {
+            routes += t.order.len();
+            entries += t.entries.len();
+        }
+        (routes, entries)
+    }
+
+    /// The routes of one node/VRF in Batfish order.
+    fn routes(&self, node: usize, vrf: usize) -> PyResult<Vec<RouteOut>> {
+        let t = self.table(node, vrf)?;
+        (0..t.order.len()).map(|i| t.route(i)).collect()
+    }
+
+    /// Route `i` (Batfish order) of one node/VRF.
+    fn route(&self, node: usize, vrf: usize, i: usize) -> PyResult<RouteOut> {
+        self.table(node, vrf)?.route(i)
+    }
+
+    /// Longest-prefix match: the FIB row (RIB slot) of the longest prefix of length <= max_len
+    /// containing `ip`.
+    fn fib_slot(&self, node: usize, vrf: usize, ip: u32, max_len: u8) -> PyResult<Option<usize>> {
+        Ok(self.table(node, vrf)?.rib.lpm_slot(ip, max_len))
+    }
+
+    /// One FIB row: (plen, net, entries) of RIB slot `slot`.
+    fn fib_row(&self, node: usize, vrf: usize, slot: usize) -> PyResult<(u8, u32, Vec<EntryOut>)> {
+        let t = self.table(node, vrf)?;
+        let (net, plen) = t
+            .rib
+            .slots
+            .get(slot)
+            .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("FIB row out of range"))?
+            .0;
+        Ok((plen, net, t.row(slot)))
+    }
+
+    /// Every FIB row of one node/VRF as (plen, net, entries), in RIB insertion order.
+    fn fib_rows(&self, node: usize, vrf: usize) -> PyResult<Vec<(u8, u32, Vec<EntryOut>)>> {
+        let t = self.table(node, vrf)?;
+        Ok((0..t.rib.slots.len())
+            .map(|s| {
+                let (net, plen) = t.rib.slots[s].0;
+                (plen, net, t.row(s))
+            })
+            .collect())
+    }
+}
