@@ -71,11 +71,7 @@ impl VrfTable {
             let ry = &rib.slots[y.0 as usize].1[y.1 as usize];
             crate::sort_key(rx, names).cmp(&crate::sort_key(ry, names))
         });
-        let mut pos: Vec<Vec<u32>> = rib
-            .slots
-            .iter()
-            .map(|(_p, rs)| vec![0; rs.len()])
-            .collect();
+        let mut pos: Vec<Vec<u32>> = rib.slots.iter().map(|(_p, rs)| vec![0; rs.len()]).collect();
         for (i, (s, k)) in order.iter().enumerate() {
             pos[*s as usize][*k as usize] = i as u32;
         }
