@@ -7,6 +7,8 @@
 //! every route of every round crossed into Python: most of the time and memory at 510 routers.
 use pyo3::prelude::*;
 
+use std::sync::Arc;
+
 use crate::fib;
 use crate::igp::NodeRibs;
 use crate::rib::{MainRib, Route, NO_IFACE};
@@ -37,12 +39,12 @@ struct Entry {
     chain: (u32, u32),
 }
 
-/// One VRF of one node. The RIB is kept as built (slots in insertion order, which the FIB order
-/// follows, and its prefix index for longest-prefix match); `order` lists its routes in Batfish
-/// order (rib.py route_sort_key), which is the Python list's order and what indices refer to.
+/// One VRF of one node, beside its RIB (kept as built, in the shared `NodeRibs`: slots in
+/// insertion order, which the FIB order follows, and its prefix index for longest-prefix match);
+/// `order` lists its routes in Batfish order (rib.py route_sort_key), which is the Python list's
+/// order and what indices refer to.
 struct VrfTable {
     vrf: u32,
-    rib: MainRib,
     order: Vec<(u32, u32)>,
     /// per slot: the first entry; one more element at the end
     entry_start: Vec<u32>,
@@ -59,7 +61,7 @@ fn opt_iface(i: u32) -> Option<u32> {
 }
 
 impl VrfTable {
-    fn new(vrf: u32, rib: MainRib, names: &[String]) -> Self {
+    fn new(vrf: u32, rib: &MainRib, names: &[String]) -> Self {
         let mut order: Vec<(u32, u32)> = rib
             .slots
             .iter()
@@ -75,7 +77,7 @@ impl VrfTable {
         for (i, (s, k)) in order.iter().enumerate() {
             pos[*s as usize][*k as usize] = i as u32;
         }
-        let fib = fib::build_fib(&rib);
+        let fib = fib::build_fib(rib);
         let mut entry_start = Vec::with_capacity(fib.len() + 1);
         let mut entries = Vec::new();
         let mut chains = Vec::new();
@@ -98,7 +100,6 @@ impl VrfTable {
         chains.shrink_to_fit();
         VrfTable {
             vrf,
-            rib,
             order,
             entry_start,
             entries,
@@ -106,12 +107,12 @@ impl VrfTable {
         }
     }
 
-    fn route(&self, i: usize) -> PyResult<RouteOut> {
+    fn route(&self, rib: &MainRib, i: usize) -> PyResult<RouteOut> {
         let (s, k) = *self
             .order
             .get(i)
             .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("route index out of range"))?;
-        let r: &Route = &self.rib.slots[s as usize].1[k as usize];
+        let r: &Route = &rib.slots[s as usize].1[k as usize];
         Ok((
             r.net,
             r.plen,
@@ -145,35 +146,53 @@ impl VrfTable {
     }
 }
 
-/// The computed main RIBs and FIBs, per node (in input order) and VRF (in creation order).
+/// The computed main RIBs and FIBs, per node (in input order) and VRF (in creation order). The
+/// RIBs are shared (`Arc`), so the engine may keep the same ones (e.g. for its own FIB walks)
+/// without a copy.
 #[pyclass(frozen, module = "validator._core")]
 pub struct Tables {
+    ribs: Arc<Vec<NodeRibs>>,
     nodes: Vec<Vec<VrfTable>>,
 }
 
 impl Tables {
     pub fn build(ribs: Vec<NodeRibs>, names: &[String]) -> Self {
+        Self::build_shared(Arc::new(ribs), names)
+    }
+
+    pub fn build_shared(ribs: Arc<Vec<NodeRibs>>, names: &[String]) -> Self {
         let nodes = ribs
-            .into_iter()
-            .map(|mut nr| {
+            .iter()
+            .map(|nr| {
                 nr.order
                     .iter()
-                    .map(|v| {
-                        let rib = nr.ribs.remove(v).unwrap_or_default();
-                        VrfTable::new(*v, rib, names)
+                    .map(|v| match nr.ribs.get(v) {
+                        Some(rib) => VrfTable::new(*v, rib, names),
+                        None => VrfTable::new(*v, &MainRib::default(), names),
                     })
                     .collect()
             })
             .collect();
-        Tables { nodes }
+        Tables { ribs, nodes }
     }
 
-    fn table(&self, node: usize, vrf: usize) -> PyResult<&VrfTable> {
-        self.nodes
+    fn table(&self, node: usize, vrf: usize) -> PyResult<(&VrfTable, &MainRib)> {
+        let t = self
+            .nodes
             .get(node)
             .and_then(|vs| vs.get(vrf))
-            .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("no such node/VRF"))
+            .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("no such node/VRF"))?;
+        let rib = self.ribs[node]
+            .ribs
+            .get(&t.vrf)
+            .unwrap_or_else(|| empty_rib());
+        Ok((t, rib))
     }
+}
+
+fn empty_rib() -> &'static MainRib {
+    static EMPTY: std::sync::OnceLock<MainRib> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(MainRib::default)
 }
 
 #[pymethods]
@@ -188,7 +207,7 @@ impl Tables {
 
     /// Number of routes of one node/VRF.
     fn route_count(&self, node: usize, vrf: usize) -> PyResult<usize> {
-        Ok(self.table(node, vrf)?.order.len())
+        Ok(self.table(node, vrf)?.0.order.len())
     }
 
     /// (routes, FIB entries) over the whole data plane, without building anything.
@@ -204,26 +223,26 @@ impl Tables {
 
     /// The routes of one node/VRF in Batfish order.
     fn routes(&self, node: usize, vrf: usize) -> PyResult<Vec<RouteOut>> {
-        let t = self.table(node, vrf)?;
-        (0..t.order.len()).map(|i| t.route(i)).collect()
+        let (t, rib) = self.table(node, vrf)?;
+        (0..t.order.len()).map(|i| t.route(rib, i)).collect()
     }
 
     /// Route `i` (Batfish order) of one node/VRF.
     fn route(&self, node: usize, vrf: usize, i: usize) -> PyResult<RouteOut> {
-        self.table(node, vrf)?.route(i)
+        let (t, rib) = self.table(node, vrf)?;
+        t.route(rib, i)
     }
 
     /// Longest-prefix match: the FIB row (RIB slot) of the longest prefix of length <= max_len
     /// containing `ip`.
     fn fib_slot(&self, node: usize, vrf: usize, ip: u32, max_len: u8) -> PyResult<Option<usize>> {
-        Ok(self.table(node, vrf)?.rib.lpm_slot(ip, max_len))
+        Ok(self.table(node, vrf)?.1.lpm_slot(ip, max_len))
     }
 
     /// One FIB row: (plen, net, entries) of RIB slot `slot`.
     fn fib_row(&self, node: usize, vrf: usize, slot: usize) -> PyResult<(u8, u32, Vec<EntryOut>)> {
-        let t = self.table(node, vrf)?;
-        let (net, plen) = t
-            .rib
+        let (t, rib) = self.table(node, vrf)?;
+        let (net, plen) = rib
             .slots
             .get(slot)
             .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("FIB row out of range"))?
@@ -233,10 +252,10 @@ impl Tables {
 
     /// Every FIB row of one node/VRF as (plen, net, entries), in RIB insertion order.
     fn fib_rows(&self, node: usize, vrf: usize) -> PyResult<Vec<(u8, u32, Vec<EntryOut>)>> {
-        let t = self.table(node, vrf)?;
-        Ok((0..t.rib.slots.len())
+        let (t, rib) = self.table(node, vrf)?;
+        Ok((0..rib.slots.len())
             .map(|s| {
-                let (net, plen) = t.rib.slots[s].0;
+                let (net, plen) = rib.slots[s].0;
                 (plen, net, t.row(s))
             })
             .collect())
