@@ -7,7 +7,7 @@
 //! every route of every round crossed into Python: most of the time and memory at 510 routers.
 use pyo3::prelude::*;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::fib;
 use crate::igp::NodeRibs;
@@ -44,7 +44,6 @@ struct Entry {
 /// `order` lists its routes in Batfish order (rib.py route_sort_key), which is the Python list's
 /// order and what indices refer to.
 struct VrfTable {
-    vrf: u32,
     order: Vec<(u32, u32)>,
     /// per slot: the first entry; one more element at the end
     entry_start: Vec<u32>,
@@ -61,7 +60,7 @@ fn opt_iface(i: u32) -> Option<u32> {
 }
 
 impl VrfTable {
-    fn new(vrf: u32, rib: &MainRib, names: &[String]) -> Self {
+    fn new(rib: &MainRib, names: &[String]) -> Self {
         let mut order: Vec<(u32, u32)> = rib
             .slots
             .iter()
@@ -99,7 +98,6 @@ impl VrfTable {
         entries.shrink_to_fit();
         chains.shrink_to_fit();
         VrfTable {
-            vrf,
             order,
             entry_start,
             entries,
@@ -148,11 +146,14 @@ impl VrfTable {
 
 /// The computed main RIBs and FIBs, per node (in input order) and VRF (in creation order). The
 /// RIBs are shared (`Arc`), so the engine may keep the same ones (e.g. for its own FIB walks)
-/// without a copy.
+/// without a copy. A VRF's Batfish order and FIB arrays are built on its first read: the BGP
+/// topology rounds read a few VRFs (a longest-prefix match needs the RIB only), the final data
+/// plane only what Python reads.
 #[pyclass(frozen, module = "validator._core")]
 pub struct Tables {
     ribs: Arc<Vec<NodeRibs>>,
-    nodes: Vec<Vec<VrfTable>>,
+    names: Vec<String>,
+    nodes: Vec<Vec<(u32, OnceLock<VrfTable>)>>,
 }
 
 impl Tables {
@@ -163,35 +164,36 @@ impl Tables {
     pub fn build_shared(ribs: Arc<Vec<NodeRibs>>, names: &[String]) -> Self {
         let nodes = ribs
             .iter()
-            .map(|nr| {
-                nr.order
-                    .iter()
-                    .map(|v| match nr.ribs.get(v) {
-                        Some(rib) => VrfTable::new(*v, rib, names),
-                        None => VrfTable::new(*v, &MainRib::default(), names),
-                    })
-                    .collect()
-            })
+            .map(|nr| nr.order.iter().map(|v| (*v, OnceLock::new())).collect())
             .collect();
-        Tables { ribs, nodes }
+        Tables {
+            ribs,
+            names: names.to_vec(),
+            nodes,
+        }
     }
 
-    fn table(&self, node: usize, vrf: usize) -> PyResult<(&VrfTable, &MainRib)> {
-        let t = self
+    fn rib(&self, node: usize, vrf: usize) -> PyResult<(u32, &MainRib)> {
+        let (v, _) = self
             .nodes
             .get(node)
             .and_then(|vs| vs.get(vrf))
             .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("no such node/VRF"))?;
-        let rib = self.ribs[node]
-            .ribs
-            .get(&t.vrf)
-            .unwrap_or_else(|| empty_rib());
+        let rib = self.ribs[node].ribs.get(v).unwrap_or_else(|| empty_rib());
+        Ok((*v, rib))
+    }
+
+    fn table(&self, node: usize, vrf: usize) -> PyResult<(&VrfTable, &MainRib)> {
+        let (_v, rib) = self.rib(node, vrf)?;
+        let t = self.nodes[node][vrf]
+            .1
+            .get_or_init(|| VrfTable::new(rib, &self.names));
         Ok((t, rib))
     }
 }
 
 fn empty_rib() -> &'static MainRib {
-    static EMPTY: std::sync::OnceLock<MainRib> = std::sync::OnceLock::new();
+    static EMPTY: OnceLock<MainRib> = OnceLock::new();
     EMPTY.get_or_init(MainRib::default)
 }
 
@@ -201,24 +203,23 @@ impl Tables {
     fn vrfs(&self) -> Vec<Vec<u32>> {
         self.nodes
             .iter()
-            .map(|vs| vs.iter().map(|t| t.vrf).collect())
+            .map(|vs| vs.iter().map(|(v, _)| *v).collect())
             .collect()
     }
 
-    /// Number of routes of one node/VRF.
+    /// Number of routes of one node/VRF (builds nothing).
     fn route_count(&self, node: usize, vrf: usize) -> PyResult<usize> {
-        Ok(self.table(node, vrf)?.0.order.len())
+        let (_v, rib) = self.rib(node, vrf)?;
+        Ok(rib.slots.iter().map(|(_p, rs)| rs.len()).sum())
     }
 
-    /// (routes, FIB entries) over the whole data plane, without building anything.
-    fn counts(&self) -> (usize, usize) {
-        let mut routes = 0;
-        let mut entries = 0;
-        for t in self.nodes.iter().flatten() {
-            routes += t.order.len();
-            entries += t.entries.len();
-        }
-        (routes, entries)
+    /// How many node/VRF tables are built so far (for tests and the benchmark).
+    fn built(&self) -> usize {
+        self.nodes
+            .iter()
+            .flatten()
+            .filter(|(_v, t)| t.get().is_some())
+            .count()
     }
 
     /// The routes of one node/VRF in Batfish order.
@@ -236,7 +237,7 @@ impl Tables {
     /// Longest-prefix match: the FIB row (RIB slot) of the longest prefix of length <= max_len
     /// containing `ip`.
     fn fib_slot(&self, node: usize, vrf: usize, ip: u32, max_len: u8) -> PyResult<Option<usize>> {
-        Ok(self.table(node, vrf)?.1.lpm_slot(ip, max_len))
+        Ok(self.rib(node, vrf)?.1.lpm_slot(ip, max_len))
     }
 
     /// One FIB row: (plen, net, entries) of RIB slot `slot`.
