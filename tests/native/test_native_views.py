@@ -8,6 +8,7 @@ import copy
 import dataclasses
 import pickle
 from ipaddress import IPv4Address
+from typing import Any
 
 import pytest
 from native_helpers import FIXTURES, generated, require_core
@@ -15,14 +16,15 @@ from native_helpers import FIXTURES, generated, require_core
 from validator.engine.dataplane import compute_dataplane_python
 from validator.engine.incremental import scenario_with_stats
 from validator.engine.native import compute_native
-from validator.engine.native_views import LazyVrfRibs, NativeFib
+from validator.engine.native_views import Converter, LazyVrfRibs, NativeFib
 from validator.engine.types import DataPlane, FailureSet, Fib
-from validator.model.dataplane import FibEntry
+from validator.model.dataplane import FibEntry, Route
 from validator.snapshot.folder import load_snapshot
 
 pytestmark = pytest.mark.usefixtures("core")
 
 TINY = {"azs": 2, "pods": 1, "leaves": 2, "spines": 2, "cores": 2}  # 12 routers, iBGP + eBGP
+SMALL = {"azs": 3, "pods": 2, "leaves": 4, "spines": 2, "cores": 2}  # 42 routers
 
 
 @pytest.fixture(scope="module")
@@ -204,3 +206,22 @@ def test_scenario_from_a_native_base_equals_python() -> None:
 def _content(fib: Fib) -> dict[tuple[int, int], list[FibEntry]]:
     fib.entries()  # builds a lazy FIB's tables (the incremental engine's LazyFib, NativeFib)
     return {(plen, net): es for plen in fib._lens for net, es in fib._by_len[plen].items() if es}
+
+
+def test_topology_rounds_build_few_routes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every topology round used to convert every route into a Python Route (twice the data
+    # plane's routes over two rounds); now only the FIB rows the session checks look up are built
+    built = 0
+    make = Converter.route
+
+    def counting(self: Converter, node: str, vrf: str, t: tuple[Any, ...]) -> Route:
+        nonlocal built
+        built += 1
+        return make(self, node, vrf, t)
+
+    monkeypatch.setattr(Converter, "route", counting)
+    dp = compute_native(generated(**SMALL), FailureSet())
+    assert dp is not None
+    during = built
+    total = len(dp.routes())
+    assert 0 < during < total // 5, (during, total)
