@@ -1,6 +1,7 @@
 //! validator._core: the compiled data-plane core. validator/engine/native.py is the only caller and
 //! documents the contract: it serialises the vendor-neutral model once into tuples of integers and
-//! strings, this crate computes the main RIBs and FIBs, native.py rebuilds the Python DataPlane.
+//! strings, this crate computes the main RIBs and FIBs and keeps them (views.rs), native.py wraps
+//! them in lazy views with the Python DataPlane interface.
 //! The Python engine (validator/engine/*.py) is the specification; every function here names the
 //! Python function it ports.
 use pyo3::prelude::*;
@@ -11,13 +12,15 @@ mod igp;
 mod ospf;
 mod policy;
 mod rib;
+mod views;
 
 use igp::{NodeIn, Static};
 use ospf::{Adj, Domain, Proc, Redist};
 use rib::{Route, NH_DISCARD, NH_INTERFACE, NO_IFACE, PROTOCOLS};
+use views::Tables;
 
 /// Version of the serialised contract with native.py; it refuses a core whose version differs.
-const ABI_VERSION: u32 = 6;
+const ABI_VERSION: u32 = 7;
 
 /// Base route: (vrf, net, plen, proto, nh_type, iface, nh_ip, ad, metric, tag)
 type BaseIn = (
@@ -50,42 +53,7 @@ type OspfIn = (
     Vec<(usize, usize, i64, u32, u32, i64)>,
 );
 
-/// Route out: (net, plen, proto, nh_type, iface, nh_ip, ad, metric, tag)
-type RouteOut = (
-    u32,
-    u8,
-    u8,
-    u8,
-    Option<u32>,
-    Option<u32>,
-    i64,
-    i64,
-    Option<i64>,
-    Option<usize>,
-);
-/// BGP attributes out: (as path, local preference, communities)
-type AttrsOut = (Vec<u32>, i64, Vec<u32>);
-/// FIB entry out: (route index in the VRF's sorted routes, iface, arp ip, null route, chain)
-type EntryOut = (usize, Option<u32>, Option<u32>, bool, Vec<usize>);
-/// VRF out: (vrf, routes in Batfish order, FIB as [(plen, net, entries)] in RIB insertion order)
-/// (vrf, route ids in Batfish order, the routes not sent before as (id, route), FIB as
-/// [(plen, net, entries)] in RIB insertion order, BGP attributes of the new routes)
-type VrfOut = (
-    u32,
-    Vec<u32>,
-    Vec<(u32, RouteOut)>,
-    Vec<(u8, u32, Vec<EntryOut>)>,
-    Vec<AttrsOut>,
-);
-
-/// Ids of the routes already sent to Python in this computation (per node), so a route that
-/// survives from one conversion to the next crosses the boundary as one integer.
-#[derive(Default)]
-struct RouteIds {
-    map: std::collections::HashMap<(usize, Route), u32>,
-}
-
-fn sort_key<'a>(
+pub(crate) fn sort_key<'a>(
     r: &Route,
     names: &'a [String],
 ) -> (u32, u8, u8, u8, u32, &'a str, &'static str, i64, i64) {
@@ -116,17 +84,9 @@ fn sort_key<'a>(
     )
 }
 
-fn opt_iface(i: u32) -> Option<u32> {
-    if i == NO_IFACE {
-        None
-    } else {
-        Some(i)
-    }
-}
-
 /// The data plane of a snapshot without BGP: names are the interned strings (interface and VRF
-/// names) the tuples refer to by index. Returns (per node: [VrfOut] in VRF creation order,
-/// unstable (node, net, plen)).
+/// names) the tuples refer to by index. Returns (the RIBs and FIBs as a views::Tables, kept in
+/// Rust and read lazily, unstable (node, net, plen)).
 #[pyfunction]
 fn igp_dataplane(
     py: Python<'_>,
@@ -134,29 +94,13 @@ fn igp_dataplane(
     nodes: Vec<NodeTuple>,
     ospf: OspfIn,
     max_iterations: usize,
-) -> PyResult<(Vec<Vec<VrfOut>>, Vec<(usize, u32, u8)>)> {
+) -> PyResult<(Tables, Vec<(usize, u32, u8)>)> {
     let (nodes_in, dom) = convert_inputs(nodes, ospf);
     let result = py.allow_threads(|| {
         let res = igp::igp_dataplane(&nodes_in, &dom, &names, max_iterations);
-        (
-            export_all(&res.ribs, &names, &mut RouteIds::default()),
-            res.unstable,
-        )
+        (Tables::build(res.ribs, &names), res.unstable)
     });
     Ok(result)
-}
-
-fn export_all(ribs: &[igp::NodeRibs], names: &[String], ids: &mut RouteIds) -> Vec<Vec<VrfOut>> {
-    let mut out = Vec::with_capacity(ribs.len());
-    for (node, nr) in ribs.iter().enumerate() {
-        out.push(
-            nr.order
-                .iter()
-                .map(|v| export_vrf(node, *v, &nr.ribs[v], names, ids))
-                .collect(),
-        );
-    }
-    out
 }
 
 fn convert_inputs(nodes: Vec<NodeTuple>, ospf: OspfIn) -> (Vec<NodeIn>, Domain) {
@@ -234,85 +178,6 @@ fn convert_inputs(nodes: Vec<NodeTuple>, ospf: OspfIn) -> (Vec<NodeIn>, Domain) 
             .collect(),
     };
     (nodes_in, dom)
-}
-
-fn export_vrf(
-    node: usize,
-    vrf: u32,
-    rib: &rib::MainRib,
-    names: &[String],
-    ids: &mut RouteIds,
-) -> VrfOut {
-    let mut refs: Vec<(usize, usize)> = rib
-        .slots
-        .iter()
-        .enumerate()
-        .flat_map(|(s, (_p, rs))| (0..rs.len()).map(move |k| (s, k)))
-        .collect();
-    refs.sort_by(|x, y| {
-        let rx = &rib.slots[x.0].1[x.1];
-        let ry = &rib.slots[y.0].1[y.1];
-        sort_key(rx, names).cmp(&sort_key(ry, names))
-    });
-    let mut pos: Vec<Vec<usize>> = rib.slots.iter().map(|(_p, rs)| vec![0; rs.len()]).collect();
-    for (i, (s, k)) in refs.iter().enumerate() {
-        pos[*s][*k] = i;
-    }
-    let mut attrs: Vec<AttrsOut> = Vec::new();
-    let mut new_routes: Vec<(u32, RouteOut)> = Vec::new();
-    let mut route_ids: Vec<u32> = Vec::with_capacity(refs.len());
-    for (s, k) in &refs {
-        let r = &rib.slots[*s].1[*k];
-        let key = (node, r.clone());
-        if let Some(&id) = ids.map.get(&key) {
-            route_ids.push(id);
-            continue;
-        }
-        let id = ids.map.len() as u32;
-        ids.map.insert(key, id);
-        route_ids.push(id);
-        let a = r.bgp.as_ref().map(|b| {
-            attrs.push((b.as_path.clone(), b.local_pref, b.communities.clone()));
-            attrs.len() - 1
-        });
-        new_routes.push((
-            id,
-            (
-                r.net,
-                r.plen,
-                r.proto,
-                r.nh_type,
-                opt_iface(r.nh_iface),
-                r.nh_ip,
-                r.ad,
-                r.metric,
-                r.tag,
-                a,
-            ),
-        ));
-    }
-    let fib = fib::build_fib(rib);
-    let fib_out = rib
-        .slots
-        .iter()
-        .zip(fib)
-        .map(|((p, _), entries)| {
-            let es = entries
-                .into_iter()
-                .map(|e| {
-                    (
-                        pos[e.route.0][e.route.1],
-                        opt_iface(e.action.0),
-                        e.action.1,
-                        e.action.2,
-                        e.chain.iter().map(|(s, k)| pos[*s][*k]).collect(),
-                    )
-                })
-                .collect();
-            (p.1, p.0, es)
-        })
-        .collect();
-    (vrf, route_ids, new_routes, fib_out, attrs)
 }
 
 /// Policy reference from Python: -2 none, -1 named but undefined, i >= 0 index.
@@ -396,7 +261,6 @@ struct Engine {
     cache: Option<ospf::OspfCache>,
     unstable: Vec<(usize, u32, u8)>,
     bgp: bgp::BgpConfig,
-    ids: RouteIds,
 }
 
 #[pymethods]
@@ -484,7 +348,6 @@ impl Engine {
             max_iterations,
             cache: None,
             unstable: Vec::new(),
-            ids: RouteIds::default(),
             bgp: bgp::BgpConfig {
                 nodes: bgp_nodes,
                 nbrs,
@@ -494,7 +357,7 @@ impl Engine {
     }
 
     /// dataplane.py's first igp_fixpoint call (no BGP routes yet).
-    fn igp(&mut self, py: Python<'_>) -> Vec<Vec<VrfOut>> {
+    fn igp(&mut self, py: Python<'_>) -> Tables {
         py.allow_threads(|| {
             let none: Vec<Vec<Route>> = vec![Vec::new(); self.nodes.len()];
             let ribs = igp::igp_fixpoint(
@@ -507,12 +370,12 @@ impl Engine {
                 &mut self.cache,
                 &mut self.unstable,
             );
-            export_all(&ribs, &self.names, &mut self.ids)
+            Tables::build(ribs, &self.names)
         })
     }
 
     /// run_bgp over these session edges; (main RIBs/FIBs, converged).
-    fn run_bgp(&mut self, py: Python<'_>, edges: Vec<EdgeIn>) -> (Vec<Vec<VrfOut>>, bool) {
+    fn run_bgp(&mut self, py: Python<'_>, edges: Vec<EdgeIn>) -> (Tables, bool) {
         let edges: Vec<bgp::Edge> = edges
             .into_iter()
             .map(
@@ -553,7 +416,7 @@ impl Engine {
             };
             let (ribs, converged) =
                 bgp::run_bgp(&self.bgp, &edges, &igp, &mut self.cache, &mut self.unstable);
-            (export_all(&ribs, &self.names, &mut self.ids), converged)
+            (Tables::build(ribs, &self.names), converged)
         })
     }
 
@@ -569,5 +432,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PROTOCOLS", PROTOCOLS.to_vec())?;
     m.add_function(wrap_pyfunction!(igp_dataplane, m)?)?;
     m.add_class::<Engine>()?;
+    m.add_class::<Tables>()?;
     Ok(())
 }

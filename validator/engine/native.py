@@ -14,33 +14,31 @@ does not port (today: BGP of any kind, OSPF redistribution through a defined rou
 whole snapshot to Python, so an unsupported feature can never produce a native answer.
 
 The model is serialised once into tuples of integers (IPv4 addresses and networks as ints) and
-indices into one table of interned strings (interface and VRF names); the core returns RIBs and
-FIBs in the same shape, which :func:`_to_dataplane` rebuilds as the Python ``DataPlane`` types so
-every check, trace and report runs unchanged.
+indices into one table of interned strings (interface and VRF names); the core keeps the RIBs and
+FIBs it computes (``validator._core.Tables``), which ``native_views`` presents with the Python
+``DataPlane`` types, built lazily per (node, VRF) or FIB row, so every check, trace and report
+runs unchanged and pays only for what it reads.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Network
 from types import ModuleType
 from typing import Any
 
 from validator.engine.native_bgp import BgpInput, bgp_unsupported, run_topology_loop
+from validator.engine.native_views import Converter
 from validator.engine.ospf import build_domain
-from validator.engine.routing_policy import community_str
 from validator.engine.topology import compute_active_interfaces, compute_edges, compute_ip_owners
-from validator.engine.types import DataPlane, FailureSet, Fib, Oscillation
+from validator.engine.types import DataPlane, FailureSet, Oscillation
 from validator.errors import EngineError, InputError
-from validator.model.dataplane import FibAction, FibEntry, NextHop, Route
 from validator.model.snapshot import Snapshot
 
 ENV = "VALIDATOR_ENGINE_CORE"
 MODES = ("python", "native", "auto")
-ABI_VERSION = 6  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
-_NH_TYPES = ("discard", "interface", "ip")
+ABI_VERSION = 7  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
 _REDIST = {"connected": 0, "static": 1, "bgp": 2}
 _ADMIN_LOCAL = 0
 
@@ -141,9 +139,9 @@ def compute_native(
     reasons = unsupported_features(snapshot)
     if reasons:
         raise EngineError(f"native core does not support: {'; '.join(reasons[:3])}")
-    # the core's results become hundreds of thousands of Python objects and no reference cycles:
-    # with the cyclic collector on, its repeated full passes over the growing heap cost more than
-    # building the objects (measured: over a third of the time at 150 routers)
+    # the views build many Python objects and no reference cycles: with the cyclic collector on,
+    # its repeated full passes over a growing heap cost more than building the objects (measured:
+    # over a third of the time at 150 routers when every route was converted eagerly)
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -223,7 +221,7 @@ def _compute_native(
         for a in domain.adjacencies
     ]
     ospf_in = (procs_in, ifaces_in, adjs_in)
-    convert = _Converter(node_names, intern.names, core.PROTOCOLS)
+    convert = Converter(node_names, intern.names, core.PROTOCOLS)
     if any(node.bgp is not None for node in snapshot.nodes.values()):
         from validator.engine import dataplane  # the topology loop's pieces (dataplane imports this module)
 
@@ -269,160 +267,3 @@ def _compute_native(
         converged=not unstable,
         oscillation=oscillation,
     )
-
-
-class _LazyFib(Fib):
-    """A FIB whose entries are built from the core's output on first use: a lookup builds the
-    entries of the one prefix it hits; anything touching the whole table (``entries``, ``add``,
-    the ``_by_len``/``_lens`` attributes the incremental engine reads) builds all of it first.
-    Tracing a few flows (the BGP session checks, most policies) then never pays for the rest."""
-
-    def __init__(self, raw: list[tuple[Any, ...]], make: Callable[[list[tuple[Any, ...]]], list[FibEntry]]) -> None:
-        # Fib.__init__ is not called: its attributes are the properties below
-        self._raw = raw
-        self._make = make
-        self._index: dict[tuple[int, int], int] | None = None
-        self._rows: dict[int, list[FibEntry]] = {}
-        self._raw_lens = sorted({plen for plen, _net, _entries in raw}, reverse=True)
-        self._full: tuple[dict[int, dict[int, list[FibEntry]]], list[int]] | None = None
-
-    def _row(self, i: int) -> list[FibEntry]:
-        row = self._rows.get(i)
-        if row is None:
-            row = self._rows[i] = self._make(self._raw[i][2])
-        return row
-
-    def _materialize(self) -> tuple[dict[int, dict[int, list[FibEntry]]], list[int]]:
-        if self._full is None:
-            by_len: dict[int, dict[int, list[FibEntry]]] = {}
-            for i, (plen, net, _entries) in enumerate(self._raw):
-                level = by_len.get(plen)
-                if level is None:
-                    level = by_len[plen] = {}
-                level[net] = self._row(i)
-            self._full = (by_len, sorted(by_len, reverse=True))
-        return self._full
-
-    @property
-    def _by_len(self) -> dict[int, dict[int, list[FibEntry]]]:
-        return self._materialize()[0]
-
-    @_by_len.setter
-    def _by_len(self, value: dict[int, dict[int, list[FibEntry]]]) -> None:
-        self._full = (value, self._materialize()[1])
-
-    @property
-    def _lens(self) -> list[int]:
-        return self._materialize()[1]
-
-    @_lens.setter
-    def _lens(self, value: list[int]) -> None:
-        self._full = (self._materialize()[0], value)
-
-    def lookup(self, ip: IPv4Address) -> list[FibEntry]:
-        if self._full is not None:
-            return super().lookup(ip)
-        index = self._index
-        if index is None:
-            index = self._index = {(plen, net): i for i, (plen, net, _e) in enumerate(self._raw)}
-        addr = int(ip)
-        for plen in self._raw_lens:
-            mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
-            i = index.get((plen, addr & mask))
-            if i is not None:
-                return self._row(i)
-        return []
-
-
-class _Converter:
-    """Rebuilds the Python types from the core's output, sharing equal networks, next hops, actions
-    and addresses across calls (the Python engine's results share little, so this also keeps the
-    native data plane's memory smaller)."""
-
-    def __init__(self, node_names: list[str], names: list[str], protocols: list[str]) -> None:
-        self.node_names = node_names
-        self.names = names
-        self.protocols = protocols
-        self.nets: dict[tuple[int, int], IPv4Network] = {}
-        self.hops: dict[tuple[int, int | None, int | None], NextHop] = {}
-        self.actions: dict[tuple[int | None, int | None, bool], FibAction] = {}
-        self.ips: dict[int, IPv4Address] = {}
-        self.routes: dict[int, Route] = {}  # by the core's route id
-
-    def ip(self, v: int | None) -> IPv4Address | None:
-        if v is None:
-            return None
-        a = self.ips.get(v)
-        if a is None:
-            a = self.ips[v] = IPv4Address(v)
-        return a
-
-    def __call__(
-        self, out: list[list[tuple[Any, ...]]]
-    ) -> tuple[dict[str, dict[str, list[Route]]], dict[str, dict[str, Fib]]]:
-        names, protocols, nets, hops, actions, ip = (
-            self.names,
-            self.protocols,
-            self.nets,
-            self.hops,
-            self.actions,
-            self.ip,
-        )
-        known = self.routes
-        ribs: dict[str, dict[str, list[Route]]] = {}
-        fibs: dict[str, dict[str, Fib]] = {}
-        for node, vrfs in zip(self.node_names, out, strict=True):
-            node_ribs: dict[str, list[Route]] = {}
-            node_fibs: dict[str, Fib] = {}
-            for vrf_id, route_ids, new_routes, fib_in, attrs in vrfs:
-                vrf = names[vrf_id]
-                # the core sends each route once per run (by id): a route surviving from one
-                # conversion to the next (the IGP routes, between topology rounds) is the same object
-                for rid, t in new_routes:
-                    net, plen, proto, nht, iface, nh_ip, ad, metric, tag, attr = t
-                    network = nets.get((net, plen))
-                    if network is None:
-                        network = nets[(net, plen)] = IPv4Network((net, plen))
-                    hk = (nht, iface, nh_ip)
-                    hop = hops.get(hk)
-                    if hop is None:
-                        hop = hops[hk] = NextHop(
-                            _NH_TYPES[nht],  # type: ignore[arg-type]
-                            None if iface is None else names[iface],
-                            ip(nh_ip),
-                        )
-                    if attr is None:
-                        known[rid] = Route(node, vrf, network, protocols[proto], hop, ad, metric, tag)
-                    else:
-                        as_path, local_pref, communities = attrs[attr]
-                        known[rid] = Route(
-                            node,
-                            vrf,
-                            network,
-                            protocols[proto],
-                            hop,
-                            ad,
-                            metric,
-                            tag,
-                            as_path=tuple(as_path),
-                            local_preference=local_pref,
-                            communities=tuple(community_str(c) for c in communities),
-                        )
-                routes = [known[i] for i in route_ids]
-
-                def make(entries: list[tuple[Any, ...]], routes: list[Route] = routes) -> list[FibEntry]:
-                    row: list[FibEntry] = []
-                    for ridx, iface, arp, null, chain in entries:
-                        ak = (iface, arp, null)
-                        action = actions.get(ak)
-                        if action is None:
-                            action = actions[ak] = FibAction(None if iface is None else names[iface], ip(arp), null)
-                        row.append(FibEntry(routes[ridx], action, tuple(routes[c] for c in chain) if chain else ()))
-                    return row
-
-                fib: Fib = _LazyFib(fib_in, make)
-                node_ribs[vrf] = routes
-                node_fibs[vrf] = fib
-            ribs[node] = dict(sorted(node_ribs.items()))
-            fibs[node] = node_fibs
-        return dict(sorted(ribs.items())), fibs
