@@ -305,6 +305,22 @@ class IgpBase:
     rin_all: dict[ProcKey, list[Adjacency]] = field(default_factory=dict)
     proc_of: dict[tuple[str, str], ProcKey] = field(default_factory=dict)
 
+    _advertisers: dict[tuple[int, IPv4Network], list[tuple[ProcKey, OspfIface]]] | None = field(
+        default=None, init=False, repr=False
+    )
+
+    def advertisers(self) -> dict[tuple[int, IPv4Network], list[tuple[ProcKey, OspfIface]]]:
+        """(area, prefix) -> the base's interfaces advertising it, in interface order (a scenario
+        filters out the lost ones instead of scanning every interface per prefix)."""
+        if self._advertisers is None:
+            idx: dict[tuple[int, IPv4Network], list[tuple[ProcKey, OspfIface]]] = defaultdict(list)
+            for key, ois in self.view.domain.ifaces.items():
+                for oi in ois:
+                    for p in dict.fromkeys(_advertised_prefixes(oi)):
+                        idx[(oi.area, p)].append((key, oi))
+            self._advertisers = dict(idx)
+        return self._advertisers
+
     def __post_init__(self) -> None:
         self.proc_of = {(k[0], k[1]): k for k in self.view.domain.procs}
         owners: dict[tuple[str, object], str] = {}
@@ -401,7 +417,11 @@ def scenario_igp_incremental(
             per = dict(new_adverts[area])
             for p in global_prefixes:
                 if p in per:
-                    lst = [(adv, c) for adv, c in _area_adverts(new_ifaces, area, p)]
+                    lst = [
+                        (k, oi.cost)
+                        for k, oi in base.advertisers().get((area, p), ())
+                        if k not in gone_procs and (oi.node, oi.iface.name) not in removed
+                    ]
                     if lst:
                         per[p] = lst
                     else:
@@ -535,15 +555,6 @@ def scenario_igp_incremental(
         vrfs[vrf] = rib
         out[node] = vrfs
     return out, {k: v for k, v in changes.items() if v}, base_routes
-
-
-def _area_adverts(ifaces: dict[ProcKey, list[OspfIface]], area: int, p: IPv4Network) -> list[tuple[ProcKey, int]]:
-    out: list[tuple[ProcKey, int]] = []
-    for key, ois in ifaces.items():
-        for oi in ois:
-            if oi.area == area and p in _advertised_prefixes(oi):
-                out.append((key, oi.cost))
-    return out
 
 
 def _by_ip(sr: object) -> bool:
