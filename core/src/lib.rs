@@ -11,6 +11,7 @@ mod igp;
 mod ospf;
 mod policy;
 mod rib;
+mod session;
 
 use igp::{NodeIn, Static};
 use ospf::{Adj, Domain, Proc, Redist};
@@ -397,6 +398,16 @@ struct Engine {
     unstable: Vec<(usize, u32, u8)>,
     bgp: bgp::BgpConfig,
     ids: RouteIds,
+    /// the RIBs last returned to Python (the FIBs the session walk reads), and the walk's input
+    last: Vec<igp::NodeRibs>,
+    session: session::SessionNet,
+}
+
+impl Engine {
+    fn keep(&mut self, ribs: Vec<igp::NodeRibs>) {
+        self.last = ribs;
+        self.session.reset();
+    }
 }
 
 #[pymethods]
@@ -485,6 +496,8 @@ impl Engine {
             cache: None,
             unstable: Vec::new(),
             ids: RouteIds::default(),
+            last: Vec::new(),
+            session: session::SessionNet::default(),
             bgp: bgp::BgpConfig {
                 nodes: bgp_nodes,
                 nbrs,
@@ -507,7 +520,9 @@ impl Engine {
                 &mut self.cache,
                 &mut self.unstable,
             );
-            export_all(&ribs, &self.names, &mut self.ids)
+            let out = export_all(&ribs, &self.names, &mut self.ids);
+            self.keep(ribs);
+            out
         })
     }
 
@@ -553,8 +568,39 @@ impl Engine {
             };
             let (ribs, converged) =
                 bgp::run_bgp(&self.bgp, &edges, &igp, &mut self.cache, &mut self.unstable);
-            (export_all(&ribs, &self.names, &mut self.ids), converged)
+            let out = export_all(&ribs, &self.names, &mut self.ids);
+            self.keep(ribs);
+            (out, converged)
         })
+    }
+
+    /// The interfaces and layer-3 edges the session walk traces over (session.rs); see
+    /// native_bgp.py session_topology for what makes an interface plain.
+    fn set_session_net(
+        &mut self,
+        ifaces: Vec<Vec<session::IfaceIn>>,
+        edges: Vec<(usize, u32, usize, u32)>,
+    ) {
+        self.session = session::SessionNet::new(ifaces, edges);
+    }
+
+    /// dataplane.py _session_reachable over the FIBs last returned: True/False when the walk
+    /// decides it, None when the Python tracer must (a filter or anything unmodelled on the way).
+    fn session_reachable(
+        &mut self,
+        node: usize,
+        vrf: u32,
+        src: u32,
+        dst: u32,
+        single_hop: bool,
+    ) -> Option<bool> {
+        self.session
+            .reachable(&self.last, node, vrf, src, dst, single_hop)
+    }
+
+    /// (sessions the walk decided, sessions it left to Python) so far.
+    fn session_stats(&self) -> (u64, u64) {
+        (self.session.answered, self.session.unknown)
     }
 
     /// (node, net, plen) the IGP fixed point left unstable in any call so far.

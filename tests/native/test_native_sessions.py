@@ -1,0 +1,163 @@
+"""BGP session reachability on the native core (core/src/session.rs): the Rust walk over the core's
+FIBs decides a session only where it models everything on the way, and then exactly as the Python
+tracer (dataplane._session_reachable) does; anything else (an ACL, a zone, unparsed lines) is left
+to the tracer. Every test here compares with the Python engine, and an audit compares each of the
+walk's answers with the tracer's over the same FIBs, so a session wrongly considered up (or down)
+by the walk fails even where the final topology happened to agree.
+
+Fixture: fixtures/native/bgp-sessions (each config's first line says which case it is).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from ipaddress import IPv4Address
+from typing import Any
+
+import pytest
+from native_helpers import FIXTURES, assert_equal_dataplanes, generated, require_core
+
+import validator.engine.native as native
+from validator.engine import dataplane
+from validator.engine.traceroute import Tracer
+from validator.engine.types import DataPlane, FailureSet
+from validator.model.snapshot import Snapshot
+from validator.snapshot.folder import load_snapshot
+
+pytestmark = pytest.mark.usefixtures("core")
+
+SESSIONS = FIXTURES / "native" / "bgp-sessions"
+
+
+@pytest.fixture(scope="module")
+def core() -> object:
+    return require_core()
+
+
+@dataclasses.dataclass
+class Query:
+    node: str
+    dst: str
+    single_hop: bool
+    walk: bool | None  # the walk's answer (None: left to the tracer)
+    tracer: bool  # the Python tracer's answer over the same FIBs
+
+
+@pytest.fixture
+def audit(monkeypatch: pytest.MonkeyPatch) -> list[Query]:
+    """Every session query the native topology loop makes, with the walk's and the tracer's answers."""
+    queries: list[Query] = []
+    original: Callable[..., Any] = native.session_topology
+
+    def audited(engine: Any, ctx: Any, failures: FailureSet, node_index: dict[str, int], intern: Any) -> Any:
+        names = {i: n for n, i in node_index.items()}
+        vrfs = {i: n for n, i in intern.ids.items()}
+        tracer: list[Tracer] = []
+
+        class Proxy:
+            def set_session_net(self, *args: Any) -> None:
+                engine.set_session_net(*args)
+
+            def session_reachable(self, node: int, vrf: int, src: int, dst: int, single_hop: bool) -> bool | None:
+                got: bool | None = engine.session_reachable(node, vrf, src, dst, single_hop)
+                want = dataplane._session_reachable(
+                    tracer[-1], names[node], vrfs[vrf], IPv4Address(src), IPv4Address(dst), single_hop
+                )
+                queries.append(Query(names[node], str(IPv4Address(dst)), single_hop, got, want))
+                return got
+
+        topology_of = original(Proxy(), ctx, failures, node_index, intern)
+
+        def wrapped(fibs: Any) -> Any:
+            dp = DataPlane(ctx.snapshot, failures, ctx.active, ctx.edges, {}, fibs, ip_owners=ctx.ip_owners)
+            tracer.append(Tracer(dp))
+            return topology_of(fibs)
+
+        return wrapped
+
+    monkeypatch.setattr(native, "session_topology", audited)
+    return queries
+
+
+def _assert_walk_agrees(queries: list[Query]) -> None:
+    wrong = [q for q in queries if q.walk is not None and q.walk != q.tracer]
+    assert not wrong, f"the walk disagrees with the tracer: {wrong[:3]}"
+
+
+def _status(dp: DataPlane, node: str, remote_ip: str) -> str:
+    return next(s.status for s in dp.bgp_sessions if s.node == node and str(s.remote_ip) == remote_ip)
+
+
+def test_sessions_fixture_equal_and_each_case_decided_as_designed(audit: list[Query]) -> None:
+    dp = assert_equal_dataplanes(load_snapshot(SESSIONS))
+    _assert_walk_agrees(audit)
+    # the ACL dropping TCP/179 into r3: down, and never decided by the walk (it models no filter)
+    assert _status(dp, "r1", "10.255.0.3") == "NOT_ESTABLISHED"
+    assert {q.walk for q in audit if q.dst == "10.255.0.3" or q.node == "r3"} == {None}
+    # one-way route to r4 (proxy ARP at r2 on the way there): down, decided by the walk
+    assert _status(dp, "r1", "10.255.0.4") == "NOT_ESTABLISHED"
+    assert any(q.dst == "10.255.0.4" and q.walk is False for q in audit)
+    # asymmetric r1 <-> r5 and the proxy-ARP interface route to r6: up, decided by the walk
+    for peer in ("10.255.0.5", "10.255.0.6"):
+        assert _status(dp, "r1", peer) == "ESTABLISHED"
+        assert any(q.dst == peer and q.walk is True for q in audit)
+    # single-hop eBGP: two hops to x1's loopback is up, three hops from r2 is down (walk: False)
+    assert _status(dp, "r1", "10.255.0.11") == "ESTABLISHED"
+    assert _status(dp, "r2", "10.255.0.11") == "NOT_ESTABLISHED"
+    assert any(q.node == "r2" and q.single_hop and q.walk is False for q in audit)
+    # x1's egress ACL (permit all) sends its own sessions to the tracer, which brings them up
+    assert _status(dp, "x1", "10.0.111.0") == "ESTABLISHED"
+    assert {q.walk for q in audit if q.node == "x1"} == {None}
+
+
+def test_failed_interface_on_the_return_path_only(audit: list[Query]) -> None:
+    """r1 -> r5 goes through r2, r5 -> r1 through r6: failing r6's link to r1 leaves the forward
+    trace ACCEPTED, and only the reply fails."""
+    failures = FailureSet(interfaces=frozenset({("r6", "GigabitEthernet0/0")}))
+    dp = assert_equal_dataplanes(load_snapshot(SESSIONS), failures)
+    _assert_walk_agrees(audit)
+    assert _status(dp, "r1", "10.255.0.5") == "NOT_ESTABLISHED"
+    assert any(q.node == "r1" and q.dst == "10.255.0.5" and q.walk is False for q in audit)
+
+
+def _with_acl_on_r2(snapshot: Snapshot, direction: str) -> Snapshot:
+    """r2's interface towards r5 gets the ACL dropping TCP/179 (r3's NO-BGP) in one direction."""
+    r2 = snapshot.nodes["r2"]
+    acl = snapshot.nodes["r3"].acls["NO-BGP"]
+    iface = dataclasses.replace(r2.interfaces["GigabitEthernet0/2"], **{f"acl_{direction}": "NO-BGP"})
+    node = dataclasses.replace(r2, interfaces={**r2.interfaces, iface.name: iface}, acls={**r2.acls, "NO-BGP": acl})
+    return dataclasses.replace(snapshot, nodes={**snapshot.nodes, "r2": node})
+
+
+@pytest.mark.parametrize("direction", ["in", "out"])
+def test_acl_on_the_path_is_never_crossed_by_the_walk(direction: str, audit: list[Query]) -> None:
+    """The r1 <-> r5 session the walk brings up in the fixture crosses r2's interface to r5 outbound:
+    an outbound ACL dropping TCP/179 there takes it down. An interface with an ACL in either
+    direction is not plain, so the walk leaves every session crossing it to the tracer (the inbound
+    ACL is off this session's path, and the tracer then brings it up)."""
+    snapshot = _with_acl_on_r2(load_snapshot(SESSIONS), direction)
+    dp = assert_equal_dataplanes(snapshot)
+    _assert_walk_agrees(audit)
+    r1_r5 = [q for q in audit if q.node == "r1" and q.dst == "10.255.0.5"]
+    assert r1_r5 and all(q.walk is None for q in r1_r5)
+    assert _status(dp, "r1", "10.255.0.5") == ("NOT_ESTABLISHED" if direction == "out" else "ESTABLISHED")
+
+
+SMALL = {"azs": 3, "pods": 2, "leaves": 4, "spines": 2, "cores": 2}  # 42 routers
+
+
+def test_generated_network_walk_decides_and_agrees(audit: list[Query]) -> None:
+    """On the generated fabric (ACLs only on host LANs, off every session path) the walk decides
+    every session, and each answer is the tracer's, with a spine and a core link down too."""
+    snapshot = generated(**SMALL)
+    assert_equal_dataplanes(snapshot)
+    assert audit and all(q.walk is not None for q in audit)
+    _assert_walk_agrees(audit)
+    spine = next(n for n in sorted(snapshot.nodes) if "spine" in n)
+    core = next(n for n in sorted(snapshot.nodes) if "core" in n)
+    link = next(i for i in sorted(snapshot.nodes[core].interfaces) if i.startswith("GigabitEthernet"))
+    audit.clear()
+    assert_equal_dataplanes(snapshot, FailureSet(nodes=frozenset({spine}), interfaces=frozenset({(core, link)})))
+    assert audit
+    _assert_walk_agrees(audit)
