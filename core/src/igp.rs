@@ -2,7 +2,11 @@
 //! BGP: connected/local routes, statics activated against the current RIBs, OSPF, until stable.
 use std::collections::HashMap;
 
-use crate::ospf::{compute_spf, ospf_routes_cached, Domain, OspfCache};
+use std::sync::Arc;
+
+use crate::ospf::{
+    any_redistribution, compute_spf, ospf_routes_cached, ospf_routes_for, Domain, OspfCache,
+};
 use crate::rib::{contains, MainRib, Route, NH_DISCARD, NH_INTERFACE, NH_IP, NO_IFACE, P_STATIC};
 
 /// A static route as Python's feature pass hands it over (inactive/invalid ones already dropped:
@@ -31,7 +35,7 @@ pub struct NodeRibs {
 }
 
 impl NodeRibs {
-    fn rib_mut(&mut self, vrf: u32) -> &mut MainRib {
+    pub fn rib_mut(&mut self, vrf: u32) -> &mut MainRib {
         if !self.ribs.contains_key(&vrf) {
             self.order.push(vrf);
         }
@@ -59,7 +63,9 @@ fn assemble(nodes: &[NodeIn], extra: &[&[Vec<Route>]]) -> Vec<NodeRibs> {
     out
 }
 
-fn static_routes(node: &NodeIn, ribs: &NodeRibs) -> Vec<Route> {
+/// rib.py static_routes; `lpm(vrf, ip)`: the length of the longest prefix holding ip in that
+/// VRF's main RIB (None: no such RIB, or no match).
+fn static_routes(node: &NodeIn, lpm: impl Fn(u32, u32) -> Option<u8>) -> Vec<Route> {
     let mut out = Vec::new();
     for sr in &node.statics {
         let (nh_type, iface, ip) = match sr.kind {
@@ -67,13 +73,10 @@ fn static_routes(node: &NodeIn, ribs: &NodeRibs) -> Vec<Route> {
             1 => (NH_INTERFACE, sr.iface, sr.ip),
             _ => {
                 let ip = sr.ip.expect("ip static without ip");
-                let Some(rib) = ribs.ribs.get(&sr.vrf) else {
+                let Some(plen) = lpm(sr.vrf, ip) else {
                     continue;
                 };
-                let Some(slot) = rib.lpm_slot(ip, 32) else {
-                    continue;
-                };
-                if contains((sr.net, sr.plen), ip) && rib.slots[slot].0 .1 <= sr.plen {
+                if contains((sr.net, sr.plen), ip) && plen <= sr.plen {
                     continue;
                 }
                 (NH_IP, NO_IFACE, Some(ip))
@@ -138,8 +141,74 @@ pub fn igp_dataplane(
     IgpResult { ribs, unstable }
 }
 
+fn lpm_len(nr: &NodeRibs, vrf: u32, ip: u32) -> Option<u8> {
+    let rib = nr.ribs.get(&vrf)?;
+    rib.lpm_slot(ip, 32).map(|s| rib.slots[s].0 .1)
+}
+
+/// The RIBs assemble() builds from the IGP sources alone (connected/local, these statics, these
+/// OSPF routes). assemble merges its sources one after the other into fresh RIBs, so merging a
+/// call's BGP routes into a copy of these gives exactly assemble(base, statics, ospf, bgp): the
+/// IGP part is merged once per (statics, OSPF routes), not once per BGP round.
+#[derive(Clone)]
+pub struct IgpLayer {
+    statics: Vec<Vec<Route>>,
+    ospf: Arc<Vec<Vec<Route>>>,
+    ribs: Arc<Vec<NodeRibs>>,
+}
+
+const MAX_LAYERS: usize = 4;
+
+fn igp_layer(
+    nodes: &[NodeIn],
+    statics: &[Vec<Route>],
+    ospf: &Arc<Vec<Vec<Route>>>,
+    cache: &mut Option<OspfCache>,
+) -> Arc<Vec<NodeRibs>> {
+    if let Some(c) = cache.as_ref() {
+        // the OSPF routes by identity (the key holds them, so the pointer is never reused)
+        if let Some(l) = c
+            .layers
+            .iter()
+            .find(|l| Arc::ptr_eq(&l.ospf, ospf) && l.statics == statics)
+        {
+            return l.ribs.clone();
+        }
+    }
+    let ribs = Arc::new(assemble(nodes, &[statics, ospf.as_slice()]));
+    if let Some(c) = cache.as_mut() {
+        if c.layers.len() >= MAX_LAYERS {
+            c.layers.remove(0);
+        }
+        c.layers.push(IgpLayer {
+            statics: statics.to_vec(),
+            ospf: ospf.clone(),
+            ribs: ribs.clone(),
+        });
+    }
+    ribs
+}
+
+/// assemble(base, statics, ospf, bgp) from the IGP layer: a copy with the BGP routes merged last.
+fn with_bgp(layer: &[NodeRibs], bgp: &[Vec<Route>]) -> Vec<NodeRibs> {
+    let mut ribs = layer.to_vec();
+    for (nr, routes) in ribs.iter_mut().zip(bgp) {
+        for r in routes {
+            nr.rib_mut(r.vrf).merge(r.clone());
+        }
+    }
+    ribs
+}
+
 /// One dataplane.py igp_fixpoint call given the current BGP main-RIB routes; ``cache`` holds the
 /// OSPF routes last computed (Python's igp_cache), which the next call starts from.
+///
+/// Each iteration of Python's loop assembles every main RIB; here only what the iteration reads
+/// is computed. Static routes read longest-prefix lengths only, and a prefix is in the assembled
+/// RIB when it is in the IGP layer or among the BGP routes, so the longest match is the longer of
+/// the two; OSPF reads the RIBs only through redistribution (none configured: externals are
+/// empty whatever the RIBs hold). The RIBs are materialised when redistribution reads them, and
+/// for the iteration whose RIBs the call returns.
 #[allow(clippy::too_many_arguments)]
 pub fn igp_fixpoint(
     nodes: &[NodeIn],
@@ -153,24 +222,58 @@ pub fn igp_fixpoint(
 ) -> Vec<NodeRibs> {
     let n = nodes.len();
     let mut statics: Vec<Vec<Route>> = vec![Vec::new(); n];
-    let mut ospf: Vec<Vec<Route>> = cache
+    let mut ospf: Arc<Vec<Vec<Route>>> = cache
         .as_ref()
         .map(|c| c.routes.clone())
-        .unwrap_or_else(|| vec![Vec::new(); n]);
+        .unwrap_or_else(|| Arc::new(vec![Vec::new(); n]));
+    let redistributing = any_redistribution(dom);
+    // the BGP routes alone, merged as assemble would (only their prefixes are read)
+    let overlay: Vec<NodeRibs> = if redistributing {
+        Vec::new()
+    } else {
+        let mut o: Vec<NodeRibs> = vec![NodeRibs::default(); n];
+        for (nr, routes) in o.iter_mut().zip(bgp) {
+            for r in routes {
+                nr.rib_mut(r.vrf).merge(r.clone());
+            }
+        }
+        o
+    };
     let mut ribs = Vec::new();
     for attempt in 0..max_iterations {
-        ribs = assemble(nodes, &[&statics, &ospf, bgp]);
-        let new_statics: Vec<Vec<Route>> = nodes
-            .iter()
-            .zip(&ribs)
-            .map(|(nd, r)| static_routes(nd, r))
-            .collect();
-        let ospf_new = ospf_routes_cached(dom, spf, &ribs, names, cache);
-        if new_statics == statics && ospf_new == ospf {
-            return ribs;
+        let layer = igp_layer(nodes, &statics, &ospf, cache);
+        let (new_statics, ospf_new, full) = if redistributing {
+            let full = with_bgp(&layer, bgp);
+            let st: Vec<Vec<Route>> = nodes
+                .iter()
+                .zip(&full)
+                .map(|(nd, r)| static_routes(nd, |vrf, ip| lpm_len(r, vrf, ip)))
+                .collect();
+            let o = ospf_routes_cached(dom, spf, &full, names, cache);
+            (st, o, Some(full))
+        } else {
+            let st: Vec<Vec<Route>> = nodes
+                .iter()
+                .enumerate()
+                .map(|(i, nd)| {
+                    static_routes(nd, |vrf, ip| {
+                        lpm_len(&layer[i], vrf, ip).max(lpm_len(&overlay[i], vrf, ip))
+                    })
+                })
+                .collect();
+            let exts = vec![Vec::new(); dom.procs.len()];
+            let o = ospf_routes_for(dom, spf, exts, n, names, cache);
+            (st, o, None)
+        };
+        let same_ospf = Arc::ptr_eq(&ospf_new, &ospf) || *ospf_new == *ospf;
+        if new_statics == statics && same_ospf {
+            return full.unwrap_or_else(|| with_bgp(&layer, bgp));
         }
         if attempt + 1 == max_iterations {
-            for (old, new) in [(&statics, &new_statics), (&ospf, &ospf_new)] {
+            for (old, new) in [
+                (statics.as_slice(), new_statics.as_slice()),
+                (ospf.as_slice(), ospf_new.as_slice()),
+            ] {
                 for i in 0..n {
                     for r in old[i]
                         .iter()
@@ -181,6 +284,7 @@ pub fn igp_fixpoint(
                     }
                 }
             }
+            ribs = full.unwrap_or_else(|| with_bgp(&layer, bgp));
         }
         statics = new_statics;
         ospf = ospf_new;

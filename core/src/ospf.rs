@@ -4,6 +4,7 @@
 //! the redistributed externals read the main RIBs and are recomputed per IGP round.
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::igp::NodeRibs;
 use crate::rib::{MainRib, Prefix, Route, NH_INTERFACE, P_OSPF, P_OSPF_E1, P_OSPF_E2, P_OSPF_IA};
@@ -390,7 +391,17 @@ fn externals(proc: &Proc, rib: Option<&MainRib>) -> Vec<External> {
 #[derive(Clone)]
 pub struct OspfCache {
     pub exts: Vec<Vec<External>>,
-    pub routes: Vec<Vec<Route>>,
+    /// shared, not copied: an IGP round holding the cached routes compares them by pointer
+    pub routes: Arc<Vec<Vec<Route>>>,
+    /// the IGP fixed point's assembled RIBs without BGP, per (statics, OSPF routes) it met
+    /// (igp.rs IgpLayer); dropped with the cache entry
+    pub layers: Vec<crate::igp::IgpLayer>,
+}
+
+/// Whether any proc redistributes anything: without, the externals are empty whatever the RIBs
+/// hold, and the OSPF routes never depend on them.
+pub fn any_redistribution(dom: &Domain) -> bool {
+    dom.procs.iter().any(|p| !p.redists.is_empty())
 }
 
 pub fn externals_of(dom: &Domain, ribs: &[NodeRibs]) -> Vec<Vec<External>> {
@@ -407,17 +418,30 @@ pub fn ospf_routes_cached(
     ribs: &[NodeRibs],
     names: &[String],
     cache: &mut Option<OspfCache>,
-) -> Vec<Vec<Route>> {
+) -> Arc<Vec<Vec<Route>>> {
     let exts = externals_of(dom, ribs);
+    ospf_routes_for(dom, spf, exts, ribs.len(), names, cache)
+}
+
+/// ospf_routes_cached given the externals already computed (n_nodes: the RIBs' length).
+pub fn ospf_routes_for(
+    dom: &Domain,
+    spf: &Spf,
+    exts: Vec<Vec<External>>,
+    n_nodes: usize,
+    names: &[String],
+    cache: &mut Option<OspfCache>,
+) -> Arc<Vec<Vec<Route>>> {
     if let Some(c) = cache.as_ref() {
-        if c.exts == exts && c.routes.len() == ribs.len() {
+        if c.exts == exts && c.routes.len() == n_nodes {
             return c.routes.clone();
         }
     }
-    let routes = ospf_routes(dom, spf, &exts, ribs.len(), names);
+    let routes = Arc::new(ospf_routes(dom, spf, &exts, n_nodes, names));
     *cache = Some(OspfCache {
         exts,
         routes: routes.clone(),
+        layers: Vec::new(),
     });
     routes
 }

@@ -16,10 +16,12 @@ from ipaddress import IPv4Address
 from typing import Any
 
 import pytest
-from native_helpers import FIXTURES, assert_equal_dataplanes, generated, require_core
+from native_helpers import FIXTURES, assert_equal_dataplanes, first_difference, generated, require_core
 
 import validator.engine.native as native
 from validator.engine import dataplane
+from validator.engine.dataplane import compute_dataplane_python
+from validator.engine.native import compute_native
 from validator.engine.traceroute import Tracer
 from validator.engine.types import DataPlane, FailureSet
 from validator.model.snapshot import Snapshot
@@ -161,3 +163,19 @@ def test_generated_network_walk_decides_and_agrees(audit: list[Query]) -> None:
     assert_equal_dataplanes(snapshot, FailureSet(nodes=frozenset({spine}), interfaces=frozenset({(core, link)})))
     assert audit
     _assert_walk_agrees(audit)
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_igp_cut_short_between_bgp_rounds_equal(limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The core's IGP fixed point keeps its IGP-only RIBs between BGP rounds and materialises only
+    the RIBs it returns; cut short on a BGP network without redistribution (the path that never
+    assembles intermediate RIBs), it still returns the round Python returns."""
+    monkeypatch.setattr(dataplane, "IGP_MAX_ITERATIONS", limit)
+    snapshot = load_snapshot(SESSIONS)
+    assert all(not p.redistributions for n in snapshot.nodes.values() for p in n.ospf)
+    py = compute_dataplane_python(snapshot)
+    nat = compute_native(snapshot, FailureSet(), igp_max_iterations=limit)
+    if nat is None:
+        assert not py.converged
+    else:
+        assert first_difference(py, nat) is None, first_difference(py, nat)
