@@ -19,6 +19,7 @@ import pytest
 from native_helpers import FIXTURES, assert_equal_dataplanes, first_difference, generated, require_core
 
 import validator.engine.native as native
+import validator.engine.native_bgp as native_bgp
 from validator.engine import dataplane
 from validator.engine.dataplane import compute_dataplane_python
 from validator.engine.native import compute_native
@@ -46,10 +47,16 @@ class Query:
     tracer: bool  # the Python tracer's answer over the same FIBs
 
 
+class Audit(list[Query]):
+    """The queries, and how many topologies the native loop asked for."""
+
+    rounds = 0
+
+
 @pytest.fixture
-def audit(monkeypatch: pytest.MonkeyPatch) -> list[Query]:
+def audit(monkeypatch: pytest.MonkeyPatch) -> Audit:
     """Every session query the native topology loop makes, with the walk's and the tracer's answers."""
-    queries: list[Query] = []
+    queries = Audit()
     original: Callable[..., Any] = native.session_topology
 
     def audited(engine: Any, ctx: Any, failures: FailureSet, node_index: dict[str, int], intern: Any) -> Any:
@@ -74,6 +81,7 @@ def audit(monkeypatch: pytest.MonkeyPatch) -> list[Query]:
         def wrapped(fibs: Any) -> Any:
             dp = DataPlane(ctx.snapshot, failures, ctx.active, ctx.edges, {}, fibs, ip_owners=ctx.ip_owners)
             tracer.append(Tracer(dp))
+            queries.rounds += 1
             return topology_of(fibs)
 
         return wrapped
@@ -82,7 +90,7 @@ def audit(monkeypatch: pytest.MonkeyPatch) -> list[Query]:
     return queries
 
 
-def _assert_walk_agrees(queries: list[Query]) -> None:
+def _assert_walk_agrees(queries: Audit) -> None:
     wrong = [q for q in queries if q.walk is not None and q.walk != q.tracer]
     assert not wrong, f"the walk disagrees with the tracer: {wrong[:3]}"
 
@@ -91,7 +99,7 @@ def _status(dp: DataPlane, node: str, remote_ip: str) -> str:
     return next(s.status for s in dp.bgp_sessions if s.node == node and str(s.remote_ip) == remote_ip)
 
 
-def test_sessions_fixture_equal_and_each_case_decided_as_designed(audit: list[Query]) -> None:
+def test_sessions_fixture_equal_and_each_case_decided_as_designed(audit: Audit) -> None:
     dp = assert_equal_dataplanes(load_snapshot(SESSIONS))
     _assert_walk_agrees(audit)
     # the ACL dropping TCP/179 into r3: down, and never decided by the walk (it models no filter)
@@ -104,6 +112,8 @@ def test_sessions_fixture_equal_and_each_case_decided_as_designed(audit: list[Qu
     for peer in ("10.255.0.5", "10.255.0.6"):
         assert _status(dp, "r1", peer) == "ESTABLISHED"
         assert any(q.dst == peer and q.walk is True for q in audit)
+    # multihop eBGP r6 <-> x1: down over the IGP's FIBs, up once r1's iBGP route to x1 is installed
+    assert _status(dp, "r6", "10.255.0.11") == "ESTABLISHED"
     # single-hop eBGP: two hops to x1's loopback is up, three hops from r2 is down (walk: False)
     assert _status(dp, "r1", "10.255.0.11") == "ESTABLISHED"
     assert _status(dp, "r2", "10.255.0.11") == "NOT_ESTABLISHED"
@@ -113,7 +123,7 @@ def test_sessions_fixture_equal_and_each_case_decided_as_designed(audit: list[Qu
     assert {q.walk for q in audit if q.node == "x1"} == {None}
 
 
-def test_failed_interface_on_the_return_path_only(audit: list[Query]) -> None:
+def test_failed_interface_on_the_return_path_only(audit: Audit) -> None:
     """r1 -> r5 goes through r2, r5 -> r1 through r6: failing r6's link to r1 leaves the forward
     trace ACCEPTED, and only the reply fails."""
     failures = FailureSet(interfaces=frozenset({("r6", "GigabitEthernet0/0")}))
@@ -133,7 +143,7 @@ def _with_acl_on_r2(snapshot: Snapshot, direction: str) -> Snapshot:
 
 
 @pytest.mark.parametrize("direction", ["in", "out"])
-def test_acl_on_the_path_is_never_crossed_by_the_walk(direction: str, audit: list[Query]) -> None:
+def test_acl_on_the_path_is_never_crossed_by_the_walk(direction: str, audit: Audit) -> None:
     """The r1 <-> r5 session the walk brings up in the fixture crosses r2's interface to r5 outbound:
     an outbound ACL dropping TCP/179 there takes it down. An interface with an ACL in either
     direction is not plain, so the walk leaves every session crossing it to the tracer (the inbound
@@ -149,7 +159,7 @@ def test_acl_on_the_path_is_never_crossed_by_the_walk(direction: str, audit: lis
 SMALL = {"azs": 3, "pods": 2, "leaves": 4, "spines": 2, "cores": 2}  # 42 routers
 
 
-def test_generated_network_walk_decides_and_agrees(audit: list[Query]) -> None:
+def test_generated_network_walk_decides_and_agrees(audit: Audit) -> None:
     """On the generated fabric (ACLs only on host LANs, off every session path) the walk decides
     every session, and each answer is the tracer's, with a spine and a core link down too."""
     snapshot = generated(**SMALL)
@@ -179,3 +189,23 @@ def test_igp_cut_short_between_bgp_rounds_equal(limit: int, monkeypatch: pytest.
         assert not py.converged
     else:
         assert first_difference(py, nat) is None, first_difference(py, nat)
+
+
+def test_topology_recomputed_when_an_answer_changes_replayed_when_none_does(
+    audit: Audit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between topology rounds the native loop replays the previous round's session queries and
+    reuses its topology only when every answer is the same; r6 <-> x1 comes up in the second round
+    (over a BGP-learned route), so that round must be computed, and only the third replays."""
+    computed: list[int] = []
+    original = native_bgp.compute_bgp_topology
+
+    def counting(*args: Any) -> Any:
+        computed.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(native_bgp, "compute_bgp_topology", counting)
+    assert_equal_dataplanes(load_snapshot(SESSIONS))
+    r6_x1 = [q.tracer for q in audit if q.node == "r6" and q.dst == "10.255.0.11"]
+    assert r6_x1[0] is False and r6_x1[-1] is True
+    assert audit.rounds == 3 and len(computed) == 2
