@@ -3,13 +3,14 @@
 //! the session edges Python's compute_bgp_topology found. Redistribution into BGP, external
 //! announcements, default-originate and add-path are not ported: the feature check keeps such
 //! snapshots on the Python engine.
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::igp::{igp_fixpoint, NodeIn, NodeRibs};
+use crate::igp::{igp_fixpoint_parts, IgpRibs, NodeIn, NodeRibs, VrfView};
 use crate::ospf::{Domain, Spf};
 use crate::policy::{run, PRoute, PolicyRef, PrefixList, RouteMap};
-use crate::rib::{BgpAttrs, MainRib, Prefix, Route, NH_IP, NO_IFACE};
+use crate::rib::{BgpAttrs, Prefix, Route, NH_IP, NO_IFACE};
 
 pub const BGP_MAX_ROUNDS: usize = 200;
 const EBGP_AD: i64 = 20;
@@ -108,12 +109,12 @@ fn to_policy(r: &BRoute) -> PRoute {
     }
 }
 
-fn igp_cost(rib: Option<&MainRib>, nh: Option<u32>) -> i64 {
-    let (Some(rib), Some(nh)) = (rib, nh) else {
+fn igp_cost(rib: &VrfView<'_>, nh: Option<u32>) -> i64 {
+    let Some(nh) = nh else {
         return 0;
     };
-    match rib.lpm_slot(nh, 32) {
-        Some(s) => rib.slots[s].1.iter().map(|r| r.metric).min().unwrap_or(0),
+    match rib.lpm(nh).and_then(|p| rib.routes(p)) {
+        Some(routes) => routes.iter().map(|r| r.metric).min().unwrap_or(0),
         None => 0,
     }
 }
@@ -134,7 +135,9 @@ fn pref_key(r: &BRoute, igp: i64) -> Key {
     )
 }
 
-fn tie_key(r: &BRoute) -> (u32, usize, u32, u32) {
+type Tie = (u32, usize, u32, u32);
+
+fn tie_key(r: &BRoute) -> Tie {
     (
         r.originator_id.unwrap_or(0),
         r.cluster_list.len(),
@@ -143,14 +146,15 @@ fn tie_key(r: &BRoute) -> (u32, usize, u32, u32) {
     )
 }
 
-/// Insertion-ordered prefix -> routes (Python's defaultdict(list) of candidates).
+/// Insertion-ordered prefix -> routes (Python's defaultdict(list) of candidates); the routes are
+/// borrowed from where they are held (adj-in, originations), only the selected ones are copied.
 #[derive(Default)]
-struct Cands {
-    order: Vec<(Prefix, Vec<BRoute>)>,
-    index: HashMap<Prefix, usize>,
+struct Cands<'a> {
+    order: Vec<(Prefix, Vec<&'a BRoute>)>,
+    index: crate::rib::FxMap<Prefix, usize>,
 }
-impl Cands {
-    fn push(&mut self, r: BRoute) {
+impl<'a> Cands<'a> {
+    fn push(&mut self, r: &'a BRoute) {
         let k = (r.net, r.plen);
         match self.index.get(&k) {
             Some(&i) => self.order[i].1.push(r),
@@ -168,18 +172,18 @@ struct SpeakerRib {
     paths: Vec<(Prefix, BRoute, Vec<BRoute>)>,
 }
 
-fn select_paths(cands: Cands, rib: Option<&MainRib>, node: &BgpNode) -> SpeakerRib {
+fn select_paths(cands: Cands<'_>, rib: &VrfView<'_>, node: &BgpNode) -> SpeakerRib {
     let multipath_on = node.max_paths_ebgp > 1 || node.max_paths_ibgp > 1;
     let mut out = SpeakerRib::default();
     for (p, routes) in cands.order {
         if routes.is_empty() {
             continue;
         }
-        let mut keyed: Vec<(Key, (u32, usize, u32, u32), BRoute)> = routes
+        let mut keyed: Vec<(Key, Tie, &BRoute)> = routes
             .into_iter()
-            .map(|r| (pref_key(&r, igp_cost(rib, r.nh)), tie_key(&r), r))
+            .map(|r| (pref_key(r, igp_cost(rib, r.nh)), tie_key(r), r))
             .collect();
-        keyed.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        keyed.sort_by_key(|k| (k.0, k.1)); // stable, as Python's sort
         let best_key = keyed[0].0;
         let best = keyed[0].2.clone();
         if !multipath_on {
@@ -193,8 +197,8 @@ fn select_paths(cands: Cands, rib: Option<&MainRib>, node: &BgpNode) -> SpeakerR
             }
             let same = r.as_path == best.as_path
                 || (node.multipath_relax && r.as_path.len() == best.as_path.len());
-            if same && !mp.contains(r) {
-                mp.push(r.clone());
+            if same && !mp.contains(*r) {
+                mp.push((*r).clone());
             }
         }
         out.paths.push((p, best, mp));
@@ -203,15 +207,13 @@ fn select_paths(cands: Cands, rib: Option<&MainRib>, node: &BgpNode) -> SpeakerR
 }
 
 /// bgp.py originate: network statements (redistribution is not ported).
-fn originate(node: &BgpNode, rib: Option<&MainRib>) -> Vec<BRoute> {
-    let Some(rib) = rib else { return Vec::new() };
+fn originate(node: &BgpNode, rib: &VrfView<'_>) -> Vec<BRoute> {
+    if !rib.exists() {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for (p, policy) in &node.networks {
-        let Some(routes) = rib
-            .slots
-            .get(rib.lpm_exact(*p).unwrap_or(usize::MAX))
-            .map(|s| &s.1)
-        else {
+        let Some(routes) = rib.routes(*p) else {
             continue;
         };
         let mut src: Option<&Route> = None;
@@ -304,12 +306,23 @@ fn suppressed(node: &BgpNode, p: Prefix) -> bool {
         .any(|&(a, summary)| summary && subnet_of(p, a))
 }
 
-fn prefix_list_ok(node: &BgpNode, pl: PolicyRef, r: &PRoute) -> bool {
+fn prefix_list_permits(node: &BgpNode, pl: PolicyRef, net: u32, plen: u8) -> bool {
     match pl {
         None => true,
         Some(None) => false,
-        Some(Some(i)) => node.lists[i].permits(r.net, r.plen),
+        Some(Some(i)) => node.lists[i].permits(net, plen),
     }
+}
+
+/// What export_route reads back from the outbound policy.
+struct Policed<'a> {
+    nh_set: bool,
+    nh: Option<u32>,
+    as_path: Cow<'a, [u32]>,
+    local_pref: i64,
+    metric: i64,
+    origin: u8,
+    communities: Cow<'a, [u32]>,
 }
 
 /// bgp.py export_route (bypass_policy is only for default-originate, not ported)
@@ -331,23 +344,45 @@ fn export_route(node: &BgpNode, nb: &Nbr, e: &Edge, r: &BRoute) -> Option<BRoute
     if suppressed(node, (r.net, r.plen)) {
         return None;
     }
-    let mut pr = to_policy(r);
     let locally_originated = r.proto == LOCAL || r.proto == AGGREGATE;
-    if !e.ibgp && !locally_originated {
-        pr.metric = 0;
-    }
-    let pr = if nb.route_map_out.is_some() {
-        run(&node.maps, &node.lists, nb.route_map_out, pr, true)?
-    } else if nb.prefix_list_out.is_some() {
-        if !prefix_list_ok(node, nb.prefix_list_out, &pr) {
+    let metric = if !e.ibgp && !locally_originated {
+        0
+    } else {
+        r.med
+    };
+    // the policy's view of the route; without an outbound route-map it is the route itself, so
+    // its attribute lists are borrowed, not copied
+    let pr: Policed<'_> = if nb.route_map_out.is_some() {
+        let mut p = to_policy(r);
+        p.metric = metric;
+        let p = run(&node.maps, &node.lists, nb.route_map_out, p, true)?;
+        Policed {
+            nh_set: p.nh_set,
+            nh: p.nh,
+            as_path: Cow::Owned(p.as_path),
+            local_pref: p.local_pref,
+            metric: p.metric,
+            origin: p.origin,
+            communities: Cow::Owned(p.communities),
+        }
+    } else {
+        if nb.prefix_list_out.is_some()
+            && !prefix_list_permits(node, nb.prefix_list_out, r.net, r.plen)
+        {
             return None;
         }
-        pr
-    } else {
-        pr
+        Policed {
+            nh_set: false,
+            nh: r.nh,
+            as_path: Cow::Borrowed(&r.as_path),
+            local_pref: r.local_pref,
+            metric,
+            origin: r.origin,
+            communities: Cow::Borrowed(&r.communities),
+        }
     };
     let communities = if nb.send_community {
-        pr.communities.clone()
+        pr.communities.into_owned()
     } else {
         Vec::new()
     };
@@ -371,7 +406,7 @@ fn export_route(node: &BgpNode, nb: &Nbr, e: &Edge, r: &BRoute) -> Option<BRoute
             plen: r.plen,
             proto: IBGP,
             nh,
-            as_path: pr.as_path,
+            as_path: pr.as_path.into_owned(),
             local_pref: pr.local_pref,
             med: pr.metric,
             weight: 0,
@@ -388,7 +423,8 @@ fn export_route(node: &BgpNode, nb: &Nbr, e: &Edge, r: &BRoute) -> Option<BRoute
             tag: None,
         });
     }
-    let mut as_path = vec![e.s_local_as];
+    let mut as_path = Vec::with_capacity(pr.as_path.len() + 1);
+    as_path.push(e.s_local_as);
     as_path.extend_from_slice(&pr.as_path);
     Some(BRoute {
         net: r.net,
@@ -409,8 +445,8 @@ fn export_route(node: &BgpNode, nb: &Nbr, e: &Edge, r: &BRoute) -> Option<BRoute
     })
 }
 
-/// bgp.py import_route
-fn import_route(node: &BgpNode, nb: &Nbr, local_as: u32, r: &BRoute) -> Option<BRoute> {
+/// bgp.py import_route (the exported route is consumed: the imported one reuses its lists)
+fn import_route(node: &BgpNode, nb: &Nbr, local_as: u32, r: BRoute) -> Option<BRoute> {
     if !nb.allowas_in && r.as_path.contains(&local_as) {
         return None;
     }
@@ -420,14 +456,27 @@ fn import_route(node: &BgpNode, nb: &Nbr, local_as: u32, r: &BRoute) -> Option<B
             return None;
         }
     }
-    let mut pr = to_policy(r);
-    if nb.route_map_in.is_some() {
-        pr = run(&node.maps, &node.lists, nb.route_map_in, pr, true)?;
-    } else if nb.prefix_list_in.is_some() && !prefix_list_ok(node, nb.prefix_list_in, &pr) {
-        return None;
+    let from_client = r.proto == IBGP && nb.rr_client;
+    if nb.route_map_in.is_none() {
+        // no route-map: the policy route is the route itself, unchanged
+        if nb.prefix_list_in.is_some()
+            && !prefix_list_permits(node, nb.prefix_list_in, r.net, r.plen)
+        {
+            return None;
+        }
+        let mut out = r;
+        out.from_client = from_client;
+        return Some(out);
     }
-    let mut out = r.clone();
-    out.nh = if pr.nh_set { pr.nh } else { r.nh };
+    let pr = run(
+        &node.maps,
+        &node.lists,
+        nb.route_map_in,
+        to_policy(&r),
+        true,
+    )?;
+    let mut out = r;
+    out.nh = if pr.nh_set { pr.nh } else { out.nh };
     out.as_path = pr.as_path;
     out.local_pref = pr.local_pref;
     out.med = pr.metric;
@@ -435,7 +484,7 @@ fn import_route(node: &BgpNode, nb: &Nbr, local_as: u32, r: &BRoute) -> Option<B
     out.origin = pr.origin;
     out.communities = pr.communities;
     out.tag = pr.tag;
-    out.from_client = r.proto == IBGP && nb.rr_client;
+    out.from_client = from_client;
     Some(out)
 }
 
@@ -525,7 +574,8 @@ pub fn run_bgp(
     let mut adj_in: AdjIn = vec![Vec::new(); spk.len()];
     let mut main_routes: Option<Vec<Vec<Route>>> = None; // None = Python's empty dict
     let empty: Vec<Vec<Route>> = vec![Vec::new(); n];
-    let mut main_ribs = igp_fixpoint(
+    // the main RIBs as the rounds read them; assembled once, at the end (igp.rs IgpRibs)
+    let mut main_ribs: IgpRibs = igp_fixpoint_parts(
         igp.nodes,
         igp.dom,
         igp.spf,
@@ -544,30 +594,36 @@ pub fn run_bgp(
         let mut ribs: Vec<SpeakerRib> = Vec::with_capacity(spk.len());
         for (si, &(node_i, vrf)) in spk.iter().enumerate() {
             let node = cfg.nodes[node_i].as_ref().expect("speaker without BGP");
-            let mrib = main_ribs[node_i].ribs.get(&vrf);
+            let view = main_ribs.vrf(node_i, vrf);
+            let local: Vec<BRoute> = if vrf == node.vrf {
+                originate(node, &view)
+            } else {
+                Vec::new()
+            };
             let mut cands = Cands::default();
-            if vrf == node.vrf {
-                for r in originate(node, mrib) {
-                    cands.push(r);
-                }
+            for r in &local {
+                cands.push(r);
             }
             for (_k, rs) in &adj_in[si] {
                 for r in rs {
                     let ok = match r.nh {
                         None => true,
-                        Some(nh) => mrib.is_some_and(|m| m.lpm_slot(nh, 32).is_some()),
+                        Some(nh) => view.lpm(nh).is_some(),
                     };
                     if ok {
-                        cands.push(r.clone());
+                        cands.push(r);
                     }
                 }
             }
-            if vrf == node.vrf {
-                for agg in aggregate_routes(node, &cands) {
-                    cands.push(agg);
-                }
+            let aggs: Vec<BRoute> = if vrf == node.vrf {
+                aggregate_routes(node, &cands)
+            } else {
+                Vec::new()
+            };
+            for agg in &aggs {
+                cands.push(agg);
             }
-            ribs.push(select_paths(cands, mrib, node));
+            ribs.push(select_paths(cands, &view, node));
         }
         // new_main: a key per speaker node (possibly empty), as Python's defaultdict
         let mut new_main: Vec<Vec<Route>> = vec![Vec::new(); n];
@@ -591,7 +647,7 @@ pub fn run_bgp(
                     let Some(ex) = export_route(node, &cfg.nbrs[e.s_nbr], e, best) else {
                         continue;
                     };
-                    if let Some(im) = import_route(rnode, &cfg.nbrs[e.r_nbr], e.r_local_as, &ex) {
+                    if let Some(im) = import_route(rnode, &cfg.nbrs[e.r_nbr], e.r_local_as, ex) {
                         received.push(im);
                     }
                 }
@@ -616,7 +672,7 @@ pub fn run_bgp(
         }
         adj_in = new_adj;
         if changed_main {
-            main_ribs = igp_fixpoint(
+            main_ribs = igp_fixpoint_parts(
                 igp.nodes,
                 igp.dom,
                 igp.spf,
@@ -629,5 +685,6 @@ pub fn run_bgp(
             main_routes = Some(new_main);
         }
     }
-    (main_ribs, converged)
+    let routes = main_routes.as_deref().unwrap_or(&empty);
+    (main_ribs.materialize(routes), converged)
 }

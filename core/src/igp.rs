@@ -1,13 +1,15 @@
 //! The IGP fixed point of validator/engine/dataplane.py's igp_fixpoint for a snapshot without
 //! BGP: connected/local routes, statics activated against the current RIBs, OSPF, until stable.
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use std::sync::Arc;
 
 use crate::ospf::{
     any_redistribution, compute_spf, ospf_routes_cached, ospf_routes_for, Domain, OspfCache,
 };
-use crate::rib::{contains, MainRib, Route, NH_DISCARD, NH_INTERFACE, NH_IP, NO_IFACE, P_STATIC};
+use crate::rib::{
+    contains, FxMap, MainRib, Prefix, Route, NH_DISCARD, NH_INTERFACE, NH_IP, NO_IFACE, P_STATIC,
+};
 
 /// A static route as Python's feature pass hands it over (inactive/invalid ones already dropped:
 /// they never install, whatever the RIBs say).
@@ -31,7 +33,7 @@ pub struct NodeIn {
 #[derive(Default, Clone)]
 pub struct NodeRibs {
     pub order: Vec<u32>,
-    pub ribs: HashMap<u32, MainRib>,
+    pub ribs: FxMap<u32, MainRib>,
 }
 
 impl NodeRibs {
@@ -200,15 +202,99 @@ fn with_bgp(layer: &[NodeRibs], bgp: &[Vec<Route>]) -> Vec<NodeRibs> {
     ribs
 }
 
+/// The main RIBs one IGP fixed point call ends with, in the form the BGP rounds read them: either
+/// assembled, or the IGP layer (shared) with the BGP routes merged on their own beside it.
+pub enum IgpRibs {
+    Full(Vec<NodeRibs>),
+    Layered {
+        layer: Arc<Vec<NodeRibs>>,
+        overlay: Vec<NodeRibs>,
+    },
+}
+
+/// One VRF's main RIB seen through IgpRibs: the IGP layer's RIB and the BGP overlay's.
+pub struct VrfView<'a> {
+    igp: Option<&'a MainRib>,
+    bgp: Option<&'a MainRib>,
+}
+
+impl IgpRibs {
+    pub fn vrf(&self, node: usize, vrf: u32) -> VrfView<'_> {
+        match self {
+            IgpRibs::Full(ribs) => VrfView {
+                igp: ribs.get(node).and_then(|nr| nr.ribs.get(&vrf)),
+                bgp: None,
+            },
+            IgpRibs::Layered { layer, overlay } => VrfView {
+                igp: layer.get(node).and_then(|nr| nr.ribs.get(&vrf)),
+                bgp: overlay.get(node).and_then(|nr| nr.ribs.get(&vrf)),
+            },
+        }
+    }
+
+    /// The assembled RIBs (what assemble(base, statics, ospf, bgp) gives); `bgp`: the routes this
+    /// was computed with.
+    pub fn materialize(self, bgp: &[Vec<Route>]) -> Vec<NodeRibs> {
+        match self {
+            IgpRibs::Full(ribs) => ribs,
+            IgpRibs::Layered { layer, .. } => with_bgp(&layer, bgp),
+        }
+    }
+}
+
+impl<'a> VrfView<'a> {
+    pub fn exists(&self) -> bool {
+        self.igp.is_some() || self.bgp.is_some()
+    }
+
+    /// The longest prefix holding ip: a prefix is in the assembled RIB when it is in either part.
+    pub fn lpm(&self, ip: u32) -> Option<Prefix> {
+        let a = self
+            .igp
+            .and_then(|r| r.lpm_slot(ip, 32).map(|s| r.slots[s].0));
+        let b = self
+            .bgp
+            .and_then(|r| r.lpm_slot(ip, 32).map(|s| r.slots[s].0));
+        match (a, b) {
+            (Some(x), Some(y)) => Some(if y.1 > x.1 { y } else { x }),
+            (x, None) => x,
+            (None, y) => y,
+        }
+    }
+
+    /// The assembled RIB's routes for exactly this prefix, in its order. MainRib.merge keeps the
+    /// routes of the least (ad, metric) in first-insertion order without duplicates, so merging the
+    /// overlay's (already merged) list into the layer's equals merging the BGP routes one by one.
+    pub fn routes(&self, p: Prefix) -> Option<Cow<'a, [Route]>> {
+        let a = self
+            .igp
+            .and_then(|r| r.lpm_exact(p).map(|s| r.slots[s].1.as_slice()));
+        let b = self
+            .bgp
+            .and_then(|r| r.lpm_exact(p).map(|s| r.slots[s].1.as_slice()));
+        match (a, b) {
+            (None, None) => None,
+            (Some(x), None) => Some(Cow::Borrowed(x)),
+            (None, Some(y)) => Some(Cow::Borrowed(y)),
+            (Some(x), Some(y)) => {
+                let mut cur = x.to_vec();
+                for r in y {
+                    let best = (cur[0].ad, cur[0].metric);
+                    let new = (r.ad, r.metric);
+                    if new < best {
+                        cur = vec![r.clone()];
+                    } else if new == best && !cur.contains(r) {
+                        cur.push(r.clone());
+                    }
+                }
+                Some(Cow::Owned(cur))
+            }
+        }
+    }
+}
+
 /// One dataplane.py igp_fixpoint call given the current BGP main-RIB routes; ``cache`` holds the
 /// OSPF routes last computed (Python's igp_cache), which the next call starts from.
-///
-/// Each iteration of Python's loop assembles every main RIB; here only what the iteration reads
-/// is computed. Static routes read longest-prefix lengths only, and a prefix is in the assembled
-/// RIB when it is in the IGP layer or among the BGP routes, so the longest match is the longer of
-/// the two; OSPF reads the RIBs only through redistribution (none configured: externals are
-/// empty whatever the RIBs hold). The RIBs are materialised when redistribution reads them, and
-/// for the iteration whose RIBs the call returns.
 #[allow(clippy::too_many_arguments)]
 pub fn igp_fixpoint(
     nodes: &[NodeIn],
@@ -220,6 +306,28 @@ pub fn igp_fixpoint(
     cache: &mut Option<OspfCache>,
     unstable: &mut Vec<(usize, u32, u8)>,
 ) -> Vec<NodeRibs> {
+    igp_fixpoint_parts(nodes, dom, spf, names, max_iterations, bgp, cache, unstable)
+        .materialize(bgp)
+}
+
+/// igp_fixpoint without assembling the RIBs it ends with (the BGP rounds only look them up).
+///
+/// Each iteration of Python's loop assembles every main RIB; here only what the iteration reads
+/// is computed. Static routes read longest-prefix lengths only, and a prefix is in the assembled
+/// RIB when it is in the IGP layer or among the BGP routes, so the longest match is the longer of
+/// the two; OSPF reads the RIBs only through redistribution (none configured: externals are
+/// empty whatever the RIBs hold). The RIBs are assembled when redistribution reads them.
+#[allow(clippy::too_many_arguments)]
+pub fn igp_fixpoint_parts(
+    nodes: &[NodeIn],
+    dom: &Domain,
+    spf: &crate::ospf::Spf,
+    names: &[String],
+    max_iterations: usize,
+    bgp: &[Vec<Route>],
+    cache: &mut Option<OspfCache>,
+    unstable: &mut Vec<(usize, u32, u8)>,
+) -> IgpRibs {
     let n = nodes.len();
     let mut statics: Vec<Vec<Route>> = vec![Vec::new(); n];
     let mut ospf: Arc<Vec<Vec<Route>>> = cache
@@ -239,7 +347,6 @@ pub fn igp_fixpoint(
         }
         o
     };
-    let mut ribs = Vec::new();
     for attempt in 0..max_iterations {
         let layer = igp_layer(nodes, &statics, &ospf, cache);
         let (new_statics, ospf_new, full) = if redistributing {
@@ -266,28 +373,32 @@ pub fn igp_fixpoint(
             (st, o, None)
         };
         let same_ospf = Arc::ptr_eq(&ospf_new, &ospf) || *ospf_new == *ospf;
-        if new_statics == statics && same_ospf {
-            return full.unwrap_or_else(|| with_bgp(&layer, bgp));
-        }
-        if attempt + 1 == max_iterations {
-            for (old, new) in [
-                (statics.as_slice(), new_statics.as_slice()),
-                (ospf.as_slice(), ospf_new.as_slice()),
-            ] {
-                for i in 0..n {
-                    for r in old[i]
-                        .iter()
-                        .filter(|r| !new[i].contains(r))
-                        .chain(new[i].iter().filter(|r| !old[i].contains(r)))
-                    {
-                        unstable.push((i, r.net, r.plen));
+        let stable = new_statics == statics && same_ospf;
+        if stable || attempt + 1 == max_iterations {
+            if !stable {
+                // cut short: name what still changed; the RIBs are this last iteration's
+                for (old, new) in [
+                    (statics.as_slice(), new_statics.as_slice()),
+                    (ospf.as_slice(), ospf_new.as_slice()),
+                ] {
+                    for i in 0..n {
+                        for r in old[i]
+                            .iter()
+                            .filter(|r| !new[i].contains(r))
+                            .chain(new[i].iter().filter(|r| !old[i].contains(r)))
+                        {
+                            unstable.push((i, r.net, r.plen));
+                        }
                     }
                 }
             }
-            ribs = full.unwrap_or_else(|| with_bgp(&layer, bgp));
+            return match full {
+                Some(f) => IgpRibs::Full(f),
+                None => IgpRibs::Layered { layer, overlay },
+            };
         }
         statics = new_statics;
         ospf = ospf_new;
     }
-    ribs
+    IgpRibs::Full(Vec::new())
 }

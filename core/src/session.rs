@@ -17,11 +17,14 @@
 //! (native_bgp.py), and a search that would enter or leave through one answers "unknown"; the
 //! caller then runs the Python tracer for that session. So is an output interface the node does
 //! not configure. Unknown is never treated as either answer here.
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
 use crate::fib::{slot_actions, Action};
 use crate::igp::NodeRibs;
-use crate::rib::NO_IFACE;
+use crate::rib::{FxMap, NO_IFACE};
+
+/// (accepting node, fewest hops) of a search; None: it met what the walk does not model.
+type Listeners = Option<Vec<(usize, usize)>>;
 
 /// One interface as the tracer consults it.
 pub struct Iface {
@@ -39,11 +42,11 @@ pub struct Iface {
 #[derive(Default)]
 pub struct SessionNet {
     pub nodes: Vec<Vec<Iface>>,
-    by_name: Vec<HashMap<u32, usize>>,
+    by_name: Vec<FxMap<u32, usize>>,
     /// (node, vrf, dst) -> the distinct FIB actions of the longest match (None: no FIB / no route)
-    fib_cache: HashMap<(usize, u32, u32), Option<Vec<Action>>>,
+    fib_cache: FxMap<(usize, u32, u32), Option<Vec<Action>>>,
     /// (node, vrf, dst, hop limit) -> forward search result
-    walk_cache: HashMap<(usize, u32, u32, bool), Option<Vec<(usize, usize)>>>,
+    walk_cache: FxMap<(usize, u32, u32, bool), Listeners>,
     pub answered: u64,
     pub unknown: u64,
 }
@@ -56,7 +59,7 @@ impl SessionNet {
     pub fn new(nodes: Vec<Vec<IfaceIn>>, edges: Vec<(usize, u32, usize, u32)>) -> Self {
         let mut net = SessionNet::default();
         for ifaces in nodes {
-            let mut by_name = HashMap::new();
+            let mut by_name = FxMap::default();
             let mut out = Vec::with_capacity(ifaces.len());
             for (i, (name, vrf, active, plain, proxy_arp, addrs)) in ifaces.into_iter().enumerate()
             {
