@@ -4,7 +4,6 @@
 //! announcements, default-originate and add-path are not ported: the feature check keeps such
 //! snapshots on the Python engine.
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::igp::{igp_fixpoint_parts, IgpRibs, NodeIn, NodeRibs, VrfView};
@@ -538,15 +537,28 @@ fn main_rib_routes(vrf: u32, rib: &SpeakerRib, out: &mut Vec<Route>) {
     }
 }
 
-type AdjIn = Vec<Vec<((usize, u32), Vec<BRoute>)>>; // per speaker, (sender node, sender ip) -> routes
+/// Per speaker, (sender node, sender ip) -> the routes received on that session. The lists are
+/// shared: a session whose sender's best paths did not change carries the same list again.
+type AdjIn = Vec<Vec<((usize, u32), Arc<Vec<BRoute>>)>>;
 
-fn adj_equal(a: &AdjIn, b: &AdjIn) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.iter().any(|(k2, v2)| k2 == k && v2 == v))
-        })
+/// One speaker's adj-in equal to another's: same sessions, same routes (bgp.py compares dicts).
+fn adj_same(
+    x: &[((usize, u32), Arc<Vec<BRoute>>)],
+    y: &[((usize, u32), Arc<Vec<BRoute>>)],
+) -> bool {
+    // Arc's equality checks identity first (BRoute is Eq), then contents
+    x.len() == y.len()
+        && x.iter()
+            .all(|(k, v)| y.iter().any(|(k2, v2)| k2 == k && v2 == v))
+}
+
+/// The best paths a speaker advertises (add-path is not ported), in its RIB's order.
+fn same_bests(a: &SpeakerRib, b: &SpeakerRib) -> bool {
+    a.paths.len() == b.paths.len()
+        && a.paths
+            .iter()
+            .zip(&b.paths)
+            .all(|(x, y)| x.0 == y.0 && x.1 == y.1)
 }
 
 pub struct Igp<'a> {
@@ -568,9 +580,6 @@ pub fn run_bgp(
 ) -> (Vec<NodeRibs>, bool) {
     let n = igp.nodes.len();
     let spk = &cfg.speakers;
-    let spk_index: HashMap<(usize, u32), usize> =
-        spk.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-    let _ = &spk_index;
     let mut adj_in: AdjIn = vec![Vec::new(); spk.len()];
     let mut main_routes: Option<Vec<Vec<Route>>> = None; // None = Python's empty dict
     let empty: Vec<Vec<Route>> = vec![Vec::new(); n];
@@ -589,10 +598,26 @@ pub fn run_bgp(
     for (i, e) in edges.iter().enumerate() {
         by_sender[e.sender].push(i);
     }
+    let new_main_keys: Vec<bool> = (0..n).map(|i| spk.iter().any(|k| k.0 == i)).collect();
+    // What the previous round computed, reused where its inputs are unchanged. A speaker's
+    // selection is a function of its adj-in, its node's main RIB (originations, next-hop
+    // reachability, IGP costs) and its configuration; what a session carries is a function of
+    // the sender's best paths and the two ends' configuration. Reuse is therefore exact; the
+    // rounds themselves stay bgp.py's.
+    let mut prev_ribs: Vec<SpeakerRib> = Vec::new();
+    let mut adj_unchanged: Vec<bool> = vec![false; spk.len()];
+    let mut node_unchanged: Vec<bool> = vec![false; n];
+    let mut carried: Vec<Option<Arc<Vec<BRoute>>>> = vec![None; edges.len()];
     let mut converged = false;
     for _round in 0..BGP_MAX_ROUNDS {
         let mut ribs: Vec<SpeakerRib> = Vec::with_capacity(spk.len());
+        let mut bests_unchanged: Vec<bool> = vec![false; spk.len()];
         for (si, &(node_i, vrf)) in spk.iter().enumerate() {
+            if adj_unchanged[si] && node_unchanged[node_i] && si < prev_ribs.len() {
+                ribs.push(std::mem::take(&mut prev_ribs[si]));
+                bests_unchanged[si] = true;
+                continue;
+            }
             let node = cfg.nodes[node_i].as_ref().expect("speaker without BGP");
             let view = main_ribs.vrf(node_i, vrf);
             let local: Vec<BRoute> = if vrf == node.vrf {
@@ -605,7 +630,7 @@ pub fn run_bgp(
                 cands.push(r);
             }
             for (_k, rs) in &adj_in[si] {
-                for r in rs {
+                for r in rs.iter() {
                     let ok = match r.nh {
                         None => true,
                         Some(nh) => view.lpm(nh).is_some(),
@@ -623,7 +648,9 @@ pub fn run_bgp(
             for agg in &aggs {
                 cands.push(agg);
             }
-            ribs.push(select_paths(cands, &view, node));
+            let rib = select_paths(cands, &view, node);
+            bests_unchanged[si] = si < prev_ribs.len() && same_bests(&rib, &prev_ribs[si]);
+            ribs.push(rib);
         }
         // new_main: a key per speaker node (possibly empty), as Python's defaultdict
         let mut new_main: Vec<Vec<Route>> = vec![Vec::new(); n];
@@ -634,23 +661,36 @@ pub fn run_bgp(
         for (si, &(node_i, _vrf)) in spk.iter().enumerate() {
             let node = cfg.nodes[node_i].as_ref().unwrap();
             let srib = &ribs[si];
-            let mut order: Vec<usize> = (0..srib.paths.len()).collect();
-            order.sort_by_key(|&i| srib.paths[i].0);
+            let mut order: Vec<usize> = Vec::new();
             for &ei in &by_sender[si] {
                 let e = &edges[ei];
-                let rnode_i = spk[e.receiver].0;
-                let rnode = cfg.nodes[rnode_i].as_ref().unwrap();
-                let mut received: Vec<BRoute> = Vec::new();
-                for &pi in &order {
-                    let best = &srib.paths[pi].1;
-                    // add-path is not ported: only the best path is advertised
-                    let Some(ex) = export_route(node, &cfg.nbrs[e.s_nbr], e, best) else {
-                        continue;
-                    };
-                    if let Some(im) = import_route(rnode, &cfg.nbrs[e.r_nbr], e.r_local_as, ex) {
-                        received.push(im);
+                let received = match (&carried[ei], bests_unchanged[si]) {
+                    (Some(list), true) => list.clone(),
+                    _ => {
+                        if order.is_empty() {
+                            order = (0..srib.paths.len()).collect();
+                            order.sort_by_key(|&i| srib.paths[i].0);
+                        }
+                        let rnode_i = spk[e.receiver].0;
+                        let rnode = cfg.nodes[rnode_i].as_ref().unwrap();
+                        let mut received: Vec<BRoute> = Vec::new();
+                        for &pi in &order {
+                            let best = &srib.paths[pi].1;
+                            // add-path is not ported: only the best path is advertised
+                            let Some(ex) = export_route(node, &cfg.nbrs[e.s_nbr], e, best) else {
+                                continue;
+                            };
+                            if let Some(im) =
+                                import_route(rnode, &cfg.nbrs[e.r_nbr], e.r_local_as, ex)
+                            {
+                                received.push(im);
+                            }
+                        }
+                        let list = Arc::new(received);
+                        carried[ei] = Some(list.clone());
+                        list
                     }
-                }
+                };
                 if !received.is_empty() {
                     let key = (node_i, e.s_local_ip);
                     let slot = &mut new_adj[e.receiver];
@@ -661,17 +701,21 @@ pub fn run_bgp(
                 }
             }
         }
-        let new_main_keys: Vec<bool> = (0..n).map(|i| spk.iter().any(|k| k.0 == i)).collect();
         let changed_main = match &main_routes {
             None => new_main_keys.iter().any(|&b| b),
             Some(m) => *m != new_main,
         };
-        if adj_equal(&new_adj, &adj_in) && !changed_main {
+        for (si, same) in adj_unchanged.iter_mut().enumerate() {
+            *same = adj_same(&new_adj[si], &adj_in[si]);
+        }
+        if adj_unchanged.iter().all(|&b| b) && !changed_main {
             converged = true;
             break;
         }
         adj_in = new_adj;
+        prev_ribs = ribs;
         if changed_main {
+            let old_layer = main_ribs.layer().cloned();
             main_ribs = igp_fixpoint_parts(
                 igp.nodes,
                 igp.dom,
@@ -682,7 +726,19 @@ pub fn run_bgp(
                 cache,
                 unstable,
             );
+            // a node's view is unchanged when the IGP layer is the same one and the node's own
+            // BGP routes are equal (assembled RIBs: never assumed unchanged)
+            let same_layer = match (&old_layer, main_ribs.layer()) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            };
+            let old = main_routes.as_deref().unwrap_or(&empty);
+            for (i, same) in node_unchanged.iter_mut().enumerate() {
+                *same = same_layer && old[i] == new_main[i];
+            }
             main_routes = Some(new_main);
+        } else {
+            node_unchanged.iter_mut().for_each(|b| *b = true);
         }
     }
     let routes = main_routes.as_deref().unwrap_or(&empty);

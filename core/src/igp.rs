@@ -232,6 +232,14 @@ impl IgpRibs {
         }
     }
 
+    /// The shared IGP layer, when the RIBs are not assembled.
+    pub fn layer(&self) -> Option<&Arc<Vec<NodeRibs>>> {
+        match self {
+            IgpRibs::Full(_) => None,
+            IgpRibs::Layered { layer, .. } => Some(layer),
+        }
+    }
+
     /// The assembled RIBs (what assemble(base, statics, ospf, bgp) gives); `bgp`: the routes this
     /// was computed with.
     pub fn materialize(self, bgp: &[Vec<Route>]) -> Vec<NodeRibs> {
