@@ -539,13 +539,11 @@ fn main_rib_routes(vrf: u32, rib: &SpeakerRib, out: &mut Vec<Route>) {
 
 /// Per speaker, (sender node, sender ip) -> the routes received on that session. The lists are
 /// shared: a session whose sender's best paths did not change carries the same list again.
-type AdjIn = Vec<Vec<((usize, u32), Arc<Vec<BRoute>>)>>;
+type Session = ((usize, u32), Arc<Vec<BRoute>>);
+type AdjIn = Vec<Vec<Session>>;
 
 /// One speaker's adj-in equal to another's: same sessions, same routes (bgp.py compares dicts).
-fn adj_same(
-    x: &[((usize, u32), Arc<Vec<BRoute>>)],
-    y: &[((usize, u32), Arc<Vec<BRoute>>)],
-) -> bool {
+fn adj_same(x: &[Session], y: &[Session]) -> bool {
     // Arc's equality checks identity first (BRoute is Eq), then contents
     x.len() == y.len()
         && x.iter()
