@@ -1,9 +1,11 @@
 """BGP for the native core: the feature check, the serialised BGP configuration, and the
 topology loop of ``engine/dataplane.py`` with the native core doing the routing.
 
-Python keeps the BGP session topology (``dataplane.bgp_topology``: sessions checked with the real
-flow tracer over the current FIBs, filters included); the core runs ``run_bgp`` with its IGP
-fixed points in between. Whatever the core does not port (redistribution into BGP,
+Python keeps the BGP session topology (``bgp.compute_bgp_topology``, so the sessions, their order and
+fields are the reference's); each session's reachability over the current FIBs is decided by the
+core's walk (``core/src/session.rs``) where every interface on the way is plain (no ACL, zone or
+unparsed line), else by the real flow tracer as ``dataplane.bgp_topology`` does. The core runs
+``run_bgp`` with its IGP fixed points in between. Whatever the core does not port (redistribution into BGP,
 external announcements, default-originate, add-path, route-maps matching ACLs, community or
 as-path lists) is named by :func:`bgp_unsupported`, which sends the whole snapshot to Python.
 A run that does not converge is not answered natively either: the Python engine then computes it
