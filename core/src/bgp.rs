@@ -3,13 +3,13 @@
 //! the session edges Python's compute_bgp_topology found. Redistribution into BGP, external
 //! announcements, default-originate and add-path are not ported: the feature check keeps such
 //! snapshots on the Python engine.
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::igp::{igp_fixpoint, NodeIn, NodeRibs};
+use crate::igp::{igp_fixpoint_parts, IgpRibs, NodeIn, NodeRibs, VrfView};
 use crate::ospf::{Domain, Spf};
 use crate::policy::{run, PRoute, PolicyRef, PrefixList, RouteMap};
-use crate::rib::{BgpAttrs, MainRib, Prefix, Route, NH_IP, NO_IFACE};
+use crate::rib::{BgpAttrs, Prefix, Route, NH_IP, NO_IFACE};
 
 pub const BGP_MAX_ROUNDS: usize = 200;
 const EBGP_AD: i64 = 20;
@@ -108,12 +108,12 @@ fn to_policy(r: &BRoute) -> PRoute {
     }
 }
 
-fn igp_cost(rib: Option<&MainRib>, nh: Option<u32>) -> i64 {
-    let (Some(rib), Some(nh)) = (rib, nh) else {
+fn igp_cost(rib: &VrfView<'_>, nh: Option<u32>) -> i64 {
+    let Some(nh) = nh else {
         return 0;
     };
-    match rib.lpm_slot(nh, 32) {
-        Some(s) => rib.slots[s].1.iter().map(|r| r.metric).min().unwrap_or(0),
+    match rib.lpm(nh).and_then(|p| rib.routes(p)) {
+        Some(routes) => routes.iter().map(|r| r.metric).min().unwrap_or(0),
         None => 0,
     }
 }
@@ -134,7 +134,9 @@ fn pref_key(r: &BRoute, igp: i64) -> Key {
     )
 }
 
-fn tie_key(r: &BRoute) -> (u32, usize, u32, u32) {
+type Tie = (u32, usize, u32, u32);
+
+fn tie_key(r: &BRoute) -> Tie {
     (
         r.originator_id.unwrap_or(0),
         r.cluster_list.len(),
@@ -143,14 +145,15 @@ fn tie_key(r: &BRoute) -> (u32, usize, u32, u32) {
     )
 }
 
-/// Insertion-ordered prefix -> routes (Python's defaultdict(list) of candidates).
+/// Insertion-ordered prefix -> routes (Python's defaultdict(list) of candidates); the routes are
+/// borrowed from where they are held (adj-in, originations), only the selected ones are copied.
 #[derive(Default)]
-struct Cands {
-    order: Vec<(Prefix, Vec<BRoute>)>,
-    index: HashMap<Prefix, usize>,
+struct Cands<'a> {
+    order: Vec<(Prefix, Vec<&'a BRoute>)>,
+    index: crate::rib::FxMap<Prefix, usize>,
 }
-impl Cands {
-    fn push(&mut self, r: BRoute) {
+impl<'a> Cands<'a> {
+    fn push(&mut self, r: &'a BRoute) {
         let k = (r.net, r.plen);
         match self.index.get(&k) {
             Some(&i) => self.order[i].1.push(r),
@@ -168,18 +171,18 @@ struct SpeakerRib {
     paths: Vec<(Prefix, BRoute, Vec<BRoute>)>,
 }
 
-fn select_paths(cands: Cands, rib: Option<&MainRib>, node: &BgpNode) -> SpeakerRib {
+fn select_paths(cands: Cands<'_>, rib: &VrfView<'_>, node: &BgpNode) -> SpeakerRib {
     let multipath_on = node.max_paths_ebgp > 1 || node.max_paths_ibgp > 1;
     let mut out = SpeakerRib::default();
     for (p, routes) in cands.order {
         if routes.is_empty() {
             continue;
         }
-        let mut keyed: Vec<(Key, (u32, usize, u32, u32), BRoute)> = routes
+        let mut keyed: Vec<(Key, Tie, &BRoute)> = routes
             .into_iter()
-            .map(|r| (pref_key(&r, igp_cost(rib, r.nh)), tie_key(&r), r))
+            .map(|r| (pref_key(r, igp_cost(rib, r.nh)), tie_key(r), r))
             .collect();
-        keyed.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        keyed.sort_by_key(|k| (k.0, k.1)); // stable, as Python's sort
         let best_key = keyed[0].0;
         let best = keyed[0].2.clone();
         if !multipath_on {
@@ -193,8 +196,8 @@ fn select_paths(cands: Cands, rib: Option<&MainRib>, node: &BgpNode) -> SpeakerR
             }
             let same = r.as_path == best.as_path
                 || (node.multipath_relax && r.as_path.len() == best.as_path.len());
-            if same && !mp.contains(r) {
-                mp.push(r.clone());
+            if same && !mp.contains(*r) {
+                mp.push((*r).clone());
             }
         }
         out.paths.push((p, best, mp));
@@ -203,15 +206,13 @@ fn select_paths(cands: Cands, rib: Option<&MainRib>, node: &BgpNode) -> SpeakerR
 }
 
 /// bgp.py originate: network statements (redistribution is not ported).
-fn originate(node: &BgpNode, rib: Option<&MainRib>) -> Vec<BRoute> {
-    let Some(rib) = rib else { return Vec::new() };
+fn originate(node: &BgpNode, rib: &VrfView<'_>) -> Vec<BRoute> {
+    if !rib.exists() {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for (p, policy) in &node.networks {
-        let Some(routes) = rib
-            .slots
-            .get(rib.lpm_exact(*p).unwrap_or(usize::MAX))
-            .map(|s| &s.1)
-        else {
+        let Some(routes) = rib.routes(*p) else {
             continue;
         };
         let mut src: Option<&Route> = None;
@@ -304,12 +305,23 @@ fn suppressed(node: &BgpNode, p: Prefix) -> bool {
         .any(|&(a, summary)| summary && subnet_of(p, a))
 }
 
-fn prefix_list_ok(node: &BgpNode, pl: PolicyRef, r: &PRoute) -> bool {
+fn prefix_list_permits(node: &BgpNode, pl: PolicyRef, net: u32, plen: u8) -> bool {
     match pl {
         None => true,
         Some(None) => false,
-        Some(Some(i)) => node.lists[i].permits(r.net, r.plen),
+        Some(Some(i)) => node.lists[i].permits(net, plen),
     }
+}
+
+/// What export_route reads back from the outbound policy.
+struct Policed<'a> {
+    nh_set: bool,
+    nh: Option<u32>,
+    as_path: Cow<'a, [u32]>,
+    local_pref: i64,
+    metric: i64,
+    origin: u8,
+    communities: Cow<'a, [u32]>,
 }
 
 /// bgp.py export_route (bypass_policy is only for default-originate, not ported)
@@ -331,23 +343,45 @@ fn export_route(node: &BgpNode, nb: &Nbr, e: &Edge, r: &BRoute) -> Option<BRoute
     if suppressed(node, (r.net, r.plen)) {
         return None;
     }
-    let mut pr = to_policy(r);
     let locally_originated = r.proto == LOCAL || r.proto == AGGREGATE;
-    if !e.ibgp && !locally_originated {
-        pr.metric = 0;
-    }
-    let pr = if nb.route_map_out.is_some() {
-        run(&node.maps, &node.lists, nb.route_map_out, pr, true)?
-    } else if nb.prefix_list_out.is_some() {
-        if !prefix_list_ok(node, nb.prefix_list_out, &pr) {
+    let metric = if !e.ibgp && !locally_originated {
+        0
+    } else {
+        r.med
+    };
+    // the policy's view of the route; without an outbound route-map it is the route itself, so
+    // its attribute lists are borrowed, not copied
+    let pr: Policed<'_> = if nb.route_map_out.is_some() {
+        let mut p = to_policy(r);
+        p.metric = metric;
+        let p = run(&node.maps, &node.lists, nb.route_map_out, p, true)?;
+        Policed {
+            nh_set: p.nh_set,
+            nh: p.nh,
+            as_path: Cow::Owned(p.as_path),
+            local_pref: p.local_pref,
+            metric: p.metric,
+            origin: p.origin,
+            communities: Cow::Owned(p.communities),
+        }
+    } else {
+        if nb.prefix_list_out.is_some()
+            && !prefix_list_permits(node, nb.prefix_list_out, r.net, r.plen)
+        {
             return None;
         }
-        pr
-    } else {
-        pr
+        Policed {
+            nh_set: false,
+            nh: r.nh,
+            as_path: Cow::Borrowed(&r.as_path),
+            local_pref: r.local_pref,
+            metric,
+            origin: r.origin,
+            communities: Cow::Borrowed(&r.communities),
+        }
     };
     let communities = if nb.send_community {
-        pr.communities.clone()
+        pr.communities.into_owned()
     } else {
         Vec::new()
     };
@@ -371,7 +405,7 @@ fn export_route(node: &BgpNode, nb: &Nbr, e: &Edge, r: &BRoute) -> Option<BRoute
             plen: r.plen,
             proto: IBGP,
             nh,
-            as_path: pr.as_path,
+            as_path: pr.as_path.into_owned(),
             local_pref: pr.local_pref,
             med: pr.metric,
             weight: 0,
@@ -388,7 +422,8 @@ fn export_route(node: &BgpNode, nb: &Nbr, e: &Edge, r: &BRoute) -> Option<BRoute
             tag: None,
         });
     }
-    let mut as_path = vec![e.s_local_as];
+    let mut as_path = Vec::with_capacity(pr.as_path.len() + 1);
+    as_path.push(e.s_local_as);
     as_path.extend_from_slice(&pr.as_path);
     Some(BRoute {
         net: r.net,
@@ -409,8 +444,8 @@ fn export_route(node: &BgpNode, nb: &Nbr, e: &Edge, r: &BRoute) -> Option<BRoute
     })
 }
 
-/// bgp.py import_route
-fn import_route(node: &BgpNode, nb: &Nbr, local_as: u32, r: &BRoute) -> Option<BRoute> {
+/// bgp.py import_route (the exported route is consumed: the imported one reuses its lists)
+fn import_route(node: &BgpNode, nb: &Nbr, local_as: u32, r: BRoute) -> Option<BRoute> {
     if !nb.allowas_in && r.as_path.contains(&local_as) {
         return None;
     }
@@ -420,14 +455,27 @@ fn import_route(node: &BgpNode, nb: &Nbr, local_as: u32, r: &BRoute) -> Option<B
             return None;
         }
     }
-    let mut pr = to_policy(r);
-    if nb.route_map_in.is_some() {
-        pr = run(&node.maps, &node.lists, nb.route_map_in, pr, true)?;
-    } else if nb.prefix_list_in.is_some() && !prefix_list_ok(node, nb.prefix_list_in, &pr) {
-        return None;
+    let from_client = r.proto == IBGP && nb.rr_client;
+    if nb.route_map_in.is_none() {
+        // no route-map: the policy route is the route itself, unchanged
+        if nb.prefix_list_in.is_some()
+            && !prefix_list_permits(node, nb.prefix_list_in, r.net, r.plen)
+        {
+            return None;
+        }
+        let mut out = r;
+        out.from_client = from_client;
+        return Some(out);
     }
-    let mut out = r.clone();
-    out.nh = if pr.nh_set { pr.nh } else { r.nh };
+    let pr = run(
+        &node.maps,
+        &node.lists,
+        nb.route_map_in,
+        to_policy(&r),
+        true,
+    )?;
+    let mut out = r;
+    out.nh = if pr.nh_set { pr.nh } else { out.nh };
     out.as_path = pr.as_path;
     out.local_pref = pr.local_pref;
     out.med = pr.metric;
@@ -435,7 +483,7 @@ fn import_route(node: &BgpNode, nb: &Nbr, local_as: u32, r: &BRoute) -> Option<B
     out.origin = pr.origin;
     out.communities = pr.communities;
     out.tag = pr.tag;
-    out.from_client = r.proto == IBGP && nb.rr_client;
+    out.from_client = from_client;
     Some(out)
 }
 
@@ -489,15 +537,26 @@ fn main_rib_routes(vrf: u32, rib: &SpeakerRib, out: &mut Vec<Route>) {
     }
 }
 
-type AdjIn = Vec<Vec<((usize, u32), Vec<BRoute>)>>; // per speaker, (sender node, sender ip) -> routes
+/// Per speaker, (sender node, sender ip) -> the routes received on that session. The lists are
+/// shared: a session whose sender's best paths did not change carries the same list again.
+type Session = ((usize, u32), Arc<Vec<BRoute>>);
+type AdjIn = Vec<Vec<Session>>;
 
-fn adj_equal(a: &AdjIn, b: &AdjIn) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.iter().any(|(k2, v2)| k2 == k && v2 == v))
-        })
+/// One speaker's adj-in equal to another's: same sessions, same routes (bgp.py compares dicts).
+fn adj_same(x: &[Session], y: &[Session]) -> bool {
+    // Arc's equality checks identity first (BRoute is Eq), then contents
+    x.len() == y.len()
+        && x.iter()
+            .all(|(k, v)| y.iter().any(|(k2, v2)| k2 == k && v2 == v))
+}
+
+/// The best paths a speaker advertises (add-path is not ported), in its RIB's order.
+fn same_bests(a: &SpeakerRib, b: &SpeakerRib) -> bool {
+    a.paths.len() == b.paths.len()
+        && a.paths
+            .iter()
+            .zip(&b.paths)
+            .all(|(x, y)| x.0 == y.0 && x.1 == y.1)
 }
 
 pub struct Igp<'a> {
@@ -519,13 +578,11 @@ pub fn run_bgp(
 ) -> (Vec<NodeRibs>, bool) {
     let n = igp.nodes.len();
     let spk = &cfg.speakers;
-    let spk_index: HashMap<(usize, u32), usize> =
-        spk.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-    let _ = &spk_index;
     let mut adj_in: AdjIn = vec![Vec::new(); spk.len()];
     let mut main_routes: Option<Vec<Vec<Route>>> = None; // None = Python's empty dict
     let empty: Vec<Vec<Route>> = vec![Vec::new(); n];
-    let mut main_ribs = igp_fixpoint(
+    // the main RIBs as the rounds read them; assembled once, at the end (igp.rs IgpRibs)
+    let mut main_ribs: IgpRibs = igp_fixpoint_parts(
         igp.nodes,
         igp.dom,
         igp.spf,
@@ -539,35 +596,59 @@ pub fn run_bgp(
     for (i, e) in edges.iter().enumerate() {
         by_sender[e.sender].push(i);
     }
+    let new_main_keys: Vec<bool> = (0..n).map(|i| spk.iter().any(|k| k.0 == i)).collect();
+    // What the previous round computed, reused where its inputs are unchanged. A speaker's
+    // selection is a function of its adj-in, its node's main RIB (originations, next-hop
+    // reachability, IGP costs) and its configuration; what a session carries is a function of
+    // the sender's best paths and the two ends' configuration. Reuse is therefore exact; the
+    // rounds themselves stay bgp.py's.
+    let mut prev_ribs: Vec<SpeakerRib> = Vec::new();
+    let mut adj_unchanged: Vec<bool> = vec![false; spk.len()];
+    let mut node_unchanged: Vec<bool> = vec![false; n];
+    let mut carried: Vec<Option<Arc<Vec<BRoute>>>> = vec![None; edges.len()];
     let mut converged = false;
     for _round in 0..BGP_MAX_ROUNDS {
         let mut ribs: Vec<SpeakerRib> = Vec::with_capacity(spk.len());
+        let mut bests_unchanged: Vec<bool> = vec![false; spk.len()];
         for (si, &(node_i, vrf)) in spk.iter().enumerate() {
+            if adj_unchanged[si] && node_unchanged[node_i] && si < prev_ribs.len() {
+                ribs.push(std::mem::take(&mut prev_ribs[si]));
+                bests_unchanged[si] = true;
+                continue;
+            }
             let node = cfg.nodes[node_i].as_ref().expect("speaker without BGP");
-            let mrib = main_ribs[node_i].ribs.get(&vrf);
+            let view = main_ribs.vrf(node_i, vrf);
+            let local: Vec<BRoute> = if vrf == node.vrf {
+                originate(node, &view)
+            } else {
+                Vec::new()
+            };
             let mut cands = Cands::default();
-            if vrf == node.vrf {
-                for r in originate(node, mrib) {
-                    cands.push(r);
-                }
+            for r in &local {
+                cands.push(r);
             }
             for (_k, rs) in &adj_in[si] {
-                for r in rs {
+                for r in rs.iter() {
                     let ok = match r.nh {
                         None => true,
-                        Some(nh) => mrib.is_some_and(|m| m.lpm_slot(nh, 32).is_some()),
+                        Some(nh) => view.lpm(nh).is_some(),
                     };
                     if ok {
-                        cands.push(r.clone());
+                        cands.push(r);
                     }
                 }
             }
-            if vrf == node.vrf {
-                for agg in aggregate_routes(node, &cands) {
-                    cands.push(agg);
-                }
+            let aggs: Vec<BRoute> = if vrf == node.vrf {
+                aggregate_routes(node, &cands)
+            } else {
+                Vec::new()
+            };
+            for agg in &aggs {
+                cands.push(agg);
             }
-            ribs.push(select_paths(cands, mrib, node));
+            let rib = select_paths(cands, &view, node);
+            bests_unchanged[si] = si < prev_ribs.len() && same_bests(&rib, &prev_ribs[si]);
+            ribs.push(rib);
         }
         // new_main: a key per speaker node (possibly empty), as Python's defaultdict
         let mut new_main: Vec<Vec<Route>> = vec![Vec::new(); n];
@@ -578,23 +659,36 @@ pub fn run_bgp(
         for (si, &(node_i, _vrf)) in spk.iter().enumerate() {
             let node = cfg.nodes[node_i].as_ref().unwrap();
             let srib = &ribs[si];
-            let mut order: Vec<usize> = (0..srib.paths.len()).collect();
-            order.sort_by_key(|&i| srib.paths[i].0);
+            let mut order: Vec<usize> = Vec::new();
             for &ei in &by_sender[si] {
                 let e = &edges[ei];
-                let rnode_i = spk[e.receiver].0;
-                let rnode = cfg.nodes[rnode_i].as_ref().unwrap();
-                let mut received: Vec<BRoute> = Vec::new();
-                for &pi in &order {
-                    let best = &srib.paths[pi].1;
-                    // add-path is not ported: only the best path is advertised
-                    let Some(ex) = export_route(node, &cfg.nbrs[e.s_nbr], e, best) else {
-                        continue;
-                    };
-                    if let Some(im) = import_route(rnode, &cfg.nbrs[e.r_nbr], e.r_local_as, &ex) {
-                        received.push(im);
+                let received = match (&carried[ei], bests_unchanged[si]) {
+                    (Some(list), true) => list.clone(),
+                    _ => {
+                        if order.is_empty() {
+                            order = (0..srib.paths.len()).collect();
+                            order.sort_by_key(|&i| srib.paths[i].0);
+                        }
+                        let rnode_i = spk[e.receiver].0;
+                        let rnode = cfg.nodes[rnode_i].as_ref().unwrap();
+                        let mut received: Vec<BRoute> = Vec::new();
+                        for &pi in &order {
+                            let best = &srib.paths[pi].1;
+                            // add-path is not ported: only the best path is advertised
+                            let Some(ex) = export_route(node, &cfg.nbrs[e.s_nbr], e, best) else {
+                                continue;
+                            };
+                            if let Some(im) =
+                                import_route(rnode, &cfg.nbrs[e.r_nbr], e.r_local_as, ex)
+                            {
+                                received.push(im);
+                            }
+                        }
+                        let list = Arc::new(received);
+                        carried[ei] = Some(list.clone());
+                        list
                     }
-                }
+                };
                 if !received.is_empty() {
                     let key = (node_i, e.s_local_ip);
                     let slot = &mut new_adj[e.receiver];
@@ -605,23 +699,22 @@ pub fn run_bgp(
                 }
             }
         }
-        let new_main_keys: Vec<bool> = (0..n).map(|i| spk.iter().any(|k| k.0 == i)).collect();
         let changed_main = match &main_routes {
             None => new_main_keys.iter().any(|&b| b),
             Some(m) => *m != new_main,
         };
-        if adj_equal(&new_adj, &adj_in) && !changed_main {
+        for (si, same) in adj_unchanged.iter_mut().enumerate() {
+            *same = adj_same(&new_adj[si], &adj_in[si]);
+        }
+        if adj_unchanged.iter().all(|&b| b) && !changed_main {
             converged = true;
             break;
         }
         adj_in = new_adj;
+        prev_ribs = ribs;
         if changed_main {
-            // the speaker RIBs and the old main RIBs are not read again: freed before the new
-            // main RIBs are built, so the peak holds one set of each, not two (510 routers: 1051
-            // -> 863 MiB peak RSS)
-            drop(ribs);
-            drop(std::mem::take(&mut main_ribs));
-            main_ribs = igp_fixpoint(
+            let old_layer = main_ribs.layer().cloned();
+            main_ribs = igp_fixpoint_parts(
                 igp.nodes,
                 igp.dom,
                 igp.spf,
@@ -631,8 +724,21 @@ pub fn run_bgp(
                 cache,
                 unstable,
             );
+            // a node's view is unchanged when the IGP layer is the same one and the node's own
+            // BGP routes are equal (assembled RIBs: never assumed unchanged)
+            let same_layer = match (&old_layer, main_ribs.layer()) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            };
+            let old = main_routes.as_deref().unwrap_or(&empty);
+            for (i, same) in node_unchanged.iter_mut().enumerate() {
+                *same = same_layer && old[i] == new_main[i];
+            }
             main_routes = Some(new_main);
+        } else {
+            node_unchanged.iter_mut().for_each(|b| *b = true);
         }
     }
-    (main_ribs, converged)
+    let routes = main_routes.as_deref().unwrap_or(&empty);
+    (main_ribs.materialize(routes), converged)
 }

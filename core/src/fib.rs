@@ -67,6 +67,23 @@ fn resolve(
     }
 }
 
+/// The distinct actions of one slot's FIB entries (what a lookup hitting this prefix forwards by),
+/// for the session walk (session.rs); build_fib's entries of the slot have exactly these actions.
+pub fn slot_actions(rib: &MainRib, s: usize) -> Vec<Action> {
+    let mut acts: Vec<Action> = Vec::new();
+    for k in 0..rib.slots[s].1.len() {
+        let mut found = Vec::new();
+        let mut chain = vec![(s, k)];
+        resolve(rib, (s, k), None, &mut chain, 0, &mut found);
+        for (action, _ch) in found {
+            if !acts.contains(&action) {
+                acts.push(action);
+            }
+        }
+    }
+    acts
+}
+
 /// Per slot (prefix, in RIB insertion order), the FIB entries of its routes, deduplicated by action.
 pub fn build_fib(rib: &MainRib) -> Vec<Vec<FibEntry>> {
     let mut all = Vec::with_capacity(rib.slots.len());

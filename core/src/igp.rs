@@ -1,9 +1,15 @@
 //! The IGP fixed point of validator/engine/dataplane.py's igp_fixpoint for a snapshot without
 //! BGP: connected/local routes, statics activated against the current RIBs, OSPF, until stable.
-use std::collections::HashMap;
+use std::borrow::Cow;
 
-use crate::ospf::{compute_spf, ospf_routes_cached, Domain, OspfCache};
-use crate::rib::{contains, MainRib, Route, NH_DISCARD, NH_INTERFACE, NH_IP, NO_IFACE, P_STATIC};
+use std::sync::Arc;
+
+use crate::ospf::{
+    any_redistribution, compute_spf, ospf_routes_cached, ospf_routes_for, Domain, OspfCache,
+};
+use crate::rib::{
+    contains, FxMap, MainRib, Prefix, Route, NH_DISCARD, NH_INTERFACE, NH_IP, NO_IFACE, P_STATIC,
+};
 
 /// A static route as Python's feature pass hands it over (inactive/invalid ones already dropped:
 /// they never install, whatever the RIBs say).
@@ -27,11 +33,11 @@ pub struct NodeIn {
 #[derive(Default, Clone)]
 pub struct NodeRibs {
     pub order: Vec<u32>,
-    pub ribs: HashMap<u32, MainRib>,
+    pub ribs: FxMap<u32, MainRib>,
 }
 
 impl NodeRibs {
-    fn rib_mut(&mut self, vrf: u32) -> &mut MainRib {
+    pub fn rib_mut(&mut self, vrf: u32) -> &mut MainRib {
         if !self.ribs.contains_key(&vrf) {
             self.order.push(vrf);
         }
@@ -59,7 +65,9 @@ fn assemble(nodes: &[NodeIn], extra: &[&[Vec<Route>]]) -> Vec<NodeRibs> {
     out
 }
 
-fn static_routes(node: &NodeIn, ribs: &NodeRibs) -> Vec<Route> {
+/// rib.py static_routes; `lpm(vrf, ip)`: the length of the longest prefix holding ip in that
+/// VRF's main RIB (None: no such RIB, or no match).
+fn static_routes(node: &NodeIn, lpm: impl Fn(u32, u32) -> Option<u8>) -> Vec<Route> {
     let mut out = Vec::new();
     for sr in &node.statics {
         let (nh_type, iface, ip) = match sr.kind {
@@ -67,13 +75,10 @@ fn static_routes(node: &NodeIn, ribs: &NodeRibs) -> Vec<Route> {
             1 => (NH_INTERFACE, sr.iface, sr.ip),
             _ => {
                 let ip = sr.ip.expect("ip static without ip");
-                let Some(rib) = ribs.ribs.get(&sr.vrf) else {
+                let Some(plen) = lpm(sr.vrf, ip) else {
                     continue;
                 };
-                let Some(slot) = rib.lpm_slot(ip, 32) else {
-                    continue;
-                };
-                if contains((sr.net, sr.plen), ip) && rib.slots[slot].0 .1 <= sr.plen {
+                if contains((sr.net, sr.plen), ip) && plen <= sr.plen {
                     continue;
                 }
                 (NH_IP, NO_IFACE, Some(ip))
@@ -138,6 +143,164 @@ pub fn igp_dataplane(
     IgpResult { ribs, unstable }
 }
 
+fn lpm_len(nr: &NodeRibs, vrf: u32, ip: u32) -> Option<u8> {
+    let rib = nr.ribs.get(&vrf)?;
+    rib.lpm_slot(ip, 32).map(|s| rib.slots[s].0 .1)
+}
+
+/// The RIBs assemble() builds from the IGP sources alone (connected/local, these statics, these
+/// OSPF routes). assemble merges its sources one after the other into fresh RIBs, so merging a
+/// call's BGP routes into a copy of these gives exactly assemble(base, statics, ospf, bgp): the
+/// IGP part is merged once per (statics, OSPF routes), not once per BGP round.
+#[derive(Clone)]
+pub struct IgpLayer {
+    statics: Vec<Vec<Route>>,
+    ospf: Arc<Vec<Vec<Route>>>,
+    ribs: Arc<Vec<NodeRibs>>,
+}
+
+const MAX_LAYERS: usize = 4;
+
+fn igp_layer(
+    nodes: &[NodeIn],
+    statics: &[Vec<Route>],
+    ospf: &Arc<Vec<Vec<Route>>>,
+    cache: &mut Option<OspfCache>,
+) -> Arc<Vec<NodeRibs>> {
+    if let Some(c) = cache.as_ref() {
+        // the OSPF routes by identity (the key holds them, so the pointer is never reused)
+        if let Some(l) = c
+            .layers
+            .iter()
+            .find(|l| Arc::ptr_eq(&l.ospf, ospf) && l.statics == statics)
+        {
+            return l.ribs.clone();
+        }
+    }
+    let ribs = Arc::new(assemble(nodes, &[statics, ospf.as_slice()]));
+    if let Some(c) = cache.as_mut() {
+        if c.layers.len() >= MAX_LAYERS {
+            c.layers.remove(0);
+        }
+        c.layers.push(IgpLayer {
+            statics: statics.to_vec(),
+            ospf: ospf.clone(),
+            ribs: ribs.clone(),
+        });
+    }
+    ribs
+}
+
+/// assemble(base, statics, ospf, bgp) from the IGP layer: a copy with the BGP routes merged last.
+fn with_bgp(layer: &[NodeRibs], bgp: &[Vec<Route>]) -> Vec<NodeRibs> {
+    let mut ribs = layer.to_vec();
+    for (nr, routes) in ribs.iter_mut().zip(bgp) {
+        for r in routes {
+            nr.rib_mut(r.vrf).merge(r.clone());
+        }
+    }
+    ribs
+}
+
+/// The main RIBs one IGP fixed point call ends with, in the form the BGP rounds read them: either
+/// assembled, or the IGP layer (shared) with the BGP routes merged on their own beside it.
+pub enum IgpRibs {
+    Full(Vec<NodeRibs>),
+    Layered {
+        layer: Arc<Vec<NodeRibs>>,
+        overlay: Vec<NodeRibs>,
+    },
+}
+
+/// One VRF's main RIB seen through IgpRibs: the IGP layer's RIB and the BGP overlay's.
+pub struct VrfView<'a> {
+    igp: Option<&'a MainRib>,
+    bgp: Option<&'a MainRib>,
+}
+
+impl IgpRibs {
+    pub fn vrf(&self, node: usize, vrf: u32) -> VrfView<'_> {
+        match self {
+            IgpRibs::Full(ribs) => VrfView {
+                igp: ribs.get(node).and_then(|nr| nr.ribs.get(&vrf)),
+                bgp: None,
+            },
+            IgpRibs::Layered { layer, overlay } => VrfView {
+                igp: layer.get(node).and_then(|nr| nr.ribs.get(&vrf)),
+                bgp: overlay.get(node).and_then(|nr| nr.ribs.get(&vrf)),
+            },
+        }
+    }
+
+    /// The shared IGP layer, when the RIBs are not assembled.
+    pub fn layer(&self) -> Option<&Arc<Vec<NodeRibs>>> {
+        match self {
+            IgpRibs::Full(_) => None,
+            IgpRibs::Layered { layer, .. } => Some(layer),
+        }
+    }
+
+    /// The assembled RIBs (what assemble(base, statics, ospf, bgp) gives); `bgp`: the routes this
+    /// was computed with.
+    pub fn materialize(self, bgp: &[Vec<Route>]) -> Vec<NodeRibs> {
+        match self {
+            IgpRibs::Full(ribs) => ribs,
+            IgpRibs::Layered { layer, .. } => with_bgp(&layer, bgp),
+        }
+    }
+}
+
+impl<'a> VrfView<'a> {
+    pub fn exists(&self) -> bool {
+        self.igp.is_some() || self.bgp.is_some()
+    }
+
+    /// The longest prefix holding ip: a prefix is in the assembled RIB when it is in either part.
+    pub fn lpm(&self, ip: u32) -> Option<Prefix> {
+        let a = self
+            .igp
+            .and_then(|r| r.lpm_slot(ip, 32).map(|s| r.slots[s].0));
+        let b = self
+            .bgp
+            .and_then(|r| r.lpm_slot(ip, 32).map(|s| r.slots[s].0));
+        match (a, b) {
+            (Some(x), Some(y)) => Some(if y.1 > x.1 { y } else { x }),
+            (x, None) => x,
+            (None, y) => y,
+        }
+    }
+
+    /// The assembled RIB's routes for exactly this prefix, in its order. MainRib.merge keeps the
+    /// routes of the least (ad, metric) in first-insertion order without duplicates, so merging the
+    /// overlay's (already merged) list into the layer's equals merging the BGP routes one by one.
+    pub fn routes(&self, p: Prefix) -> Option<Cow<'a, [Route]>> {
+        let a = self
+            .igp
+            .and_then(|r| r.lpm_exact(p).map(|s| r.slots[s].1.as_slice()));
+        let b = self
+            .bgp
+            .and_then(|r| r.lpm_exact(p).map(|s| r.slots[s].1.as_slice()));
+        match (a, b) {
+            (None, None) => None,
+            (Some(x), None) => Some(Cow::Borrowed(x)),
+            (None, Some(y)) => Some(Cow::Borrowed(y)),
+            (Some(x), Some(y)) => {
+                let mut cur = x.to_vec();
+                for r in y {
+                    let best = (cur[0].ad, cur[0].metric);
+                    let new = (r.ad, r.metric);
+                    if new < best {
+                        cur = vec![r.clone()];
+                    } else if new == best && !cur.contains(r) {
+                        cur.push(r.clone());
+                    }
+                }
+                Some(Cow::Owned(cur))
+            }
+        }
+    }
+}
+
 /// One dataplane.py igp_fixpoint call given the current BGP main-RIB routes; ``cache`` holds the
 /// OSPF routes last computed (Python's igp_cache), which the next call starts from.
 #[allow(clippy::too_many_arguments)]
@@ -151,39 +314,99 @@ pub fn igp_fixpoint(
     cache: &mut Option<OspfCache>,
     unstable: &mut Vec<(usize, u32, u8)>,
 ) -> Vec<NodeRibs> {
+    igp_fixpoint_parts(nodes, dom, spf, names, max_iterations, bgp, cache, unstable)
+        .materialize(bgp)
+}
+
+/// igp_fixpoint without assembling the RIBs it ends with (the BGP rounds only look them up).
+///
+/// Each iteration of Python's loop assembles every main RIB; here only what the iteration reads
+/// is computed. Static routes read longest-prefix lengths only, and a prefix is in the assembled
+/// RIB when it is in the IGP layer or among the BGP routes, so the longest match is the longer of
+/// the two; OSPF reads the RIBs only through redistribution (none configured: externals are
+/// empty whatever the RIBs hold). The RIBs are assembled when redistribution reads them.
+#[allow(clippy::too_many_arguments)]
+pub fn igp_fixpoint_parts(
+    nodes: &[NodeIn],
+    dom: &Domain,
+    spf: &crate::ospf::Spf,
+    names: &[String],
+    max_iterations: usize,
+    bgp: &[Vec<Route>],
+    cache: &mut Option<OspfCache>,
+    unstable: &mut Vec<(usize, u32, u8)>,
+) -> IgpRibs {
     let n = nodes.len();
     let mut statics: Vec<Vec<Route>> = vec![Vec::new(); n];
-    let mut ospf: Vec<Vec<Route>> = cache
+    let mut ospf: Arc<Vec<Vec<Route>>> = cache
         .as_ref()
         .map(|c| c.routes.clone())
-        .unwrap_or_else(|| vec![Vec::new(); n]);
-    let mut ribs = Vec::new();
-    for attempt in 0..max_iterations {
-        ribs = assemble(nodes, &[&statics, &ospf, bgp]);
-        let new_statics: Vec<Vec<Route>> = nodes
-            .iter()
-            .zip(&ribs)
-            .map(|(nd, r)| static_routes(nd, r))
-            .collect();
-        let ospf_new = ospf_routes_cached(dom, spf, &ribs, names, cache);
-        if new_statics == statics && ospf_new == ospf {
-            return ribs;
+        .unwrap_or_else(|| Arc::new(vec![Vec::new(); n]));
+    let redistributing = any_redistribution(dom);
+    // the BGP routes alone, merged as assemble would (only their prefixes are read)
+    let overlay: Vec<NodeRibs> = if redistributing {
+        Vec::new()
+    } else {
+        let mut o: Vec<NodeRibs> = vec![NodeRibs::default(); n];
+        for (nr, routes) in o.iter_mut().zip(bgp) {
+            for r in routes {
+                nr.rib_mut(r.vrf).merge(r.clone());
+            }
         }
-        if attempt + 1 == max_iterations {
-            for (old, new) in [(&statics, &new_statics), (&ospf, &ospf_new)] {
-                for i in 0..n {
-                    for r in old[i]
-                        .iter()
-                        .filter(|r| !new[i].contains(r))
-                        .chain(new[i].iter().filter(|r| !old[i].contains(r)))
-                    {
-                        unstable.push((i, r.net, r.plen));
+        o
+    };
+    for attempt in 0..max_iterations {
+        let layer = igp_layer(nodes, &statics, &ospf, cache);
+        let (new_statics, ospf_new, full) = if redistributing {
+            let full = with_bgp(&layer, bgp);
+            let st: Vec<Vec<Route>> = nodes
+                .iter()
+                .zip(&full)
+                .map(|(nd, r)| static_routes(nd, |vrf, ip| lpm_len(r, vrf, ip)))
+                .collect();
+            let o = ospf_routes_cached(dom, spf, &full, names, cache);
+            (st, o, Some(full))
+        } else {
+            let st: Vec<Vec<Route>> = nodes
+                .iter()
+                .enumerate()
+                .map(|(i, nd)| {
+                    static_routes(nd, |vrf, ip| {
+                        lpm_len(&layer[i], vrf, ip).max(lpm_len(&overlay[i], vrf, ip))
+                    })
+                })
+                .collect();
+            let exts = vec![Vec::new(); dom.procs.len()];
+            let o = ospf_routes_for(dom, spf, exts, n, names, cache);
+            (st, o, None)
+        };
+        let same_ospf = Arc::ptr_eq(&ospf_new, &ospf) || *ospf_new == *ospf;
+        let stable = new_statics == statics && same_ospf;
+        if stable || attempt + 1 == max_iterations {
+            if !stable {
+                // cut short: name what still changed; the RIBs are this last iteration's
+                for (old, new) in [
+                    (statics.as_slice(), new_statics.as_slice()),
+                    (ospf.as_slice(), ospf_new.as_slice()),
+                ] {
+                    for i in 0..n {
+                        for r in old[i]
+                            .iter()
+                            .filter(|r| !new[i].contains(r))
+                            .chain(new[i].iter().filter(|r| !old[i].contains(r)))
+                        {
+                            unstable.push((i, r.net, r.plen));
+                        }
                     }
                 }
             }
+            return match full {
+                Some(f) => IgpRibs::Full(f),
+                None => IgpRibs::Layered { layer, overlay },
+            };
         }
         statics = new_statics;
         ospf = ospf_new;
     }
-    ribs
+    IgpRibs::Full(Vec::new())
 }

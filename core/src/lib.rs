@@ -12,11 +12,13 @@ mod igp;
 mod ospf;
 mod policy;
 mod rib;
+mod session;
 mod views;
 
 use igp::{NodeIn, Static};
 use ospf::{Adj, Domain, Proc, Redist};
 use rib::{Route, NH_DISCARD, NH_INTERFACE, NO_IFACE, PROTOCOLS};
+use std::sync::Arc;
 use views::Tables;
 
 /// Version of the serialised contract with native.py; it refuses a core whose version differs.
@@ -261,6 +263,20 @@ struct Engine {
     cache: Option<ospf::OspfCache>,
     unstable: Vec<(usize, u32, u8)>,
     bgp: bgp::BgpConfig,
+    /// the RIBs last returned to Python (the FIBs the session walk reads, shared with the
+    /// returned Tables), and the walk's input
+    last: Arc<Vec<igp::NodeRibs>>,
+    session: session::SessionNet,
+}
+
+impl Engine {
+    /// Keeps the round's RIBs for the session walk and hands the same ones to Python as Tables.
+    fn keep(&mut self, ribs: Vec<igp::NodeRibs>) -> Tables {
+        let shared = Arc::new(ribs);
+        self.last = Arc::clone(&shared);
+        self.session.reset();
+        Tables::build_shared(shared, &self.names)
+    }
 }
 
 #[pymethods]
@@ -348,6 +364,8 @@ impl Engine {
             max_iterations,
             cache: None,
             unstable: Vec::new(),
+            last: Arc::new(Vec::new()),
+            session: session::SessionNet::default(),
             bgp: bgp::BgpConfig {
                 nodes: bgp_nodes,
                 nbrs,
@@ -370,7 +388,7 @@ impl Engine {
                 &mut self.cache,
                 &mut self.unstable,
             );
-            Tables::build(ribs, &self.names)
+            self.keep(ribs)
         })
     }
 
@@ -416,8 +434,37 @@ impl Engine {
             };
             let (ribs, converged) =
                 bgp::run_bgp(&self.bgp, &edges, &igp, &mut self.cache, &mut self.unstable);
-            (Tables::build(ribs, &self.names), converged)
+            (self.keep(ribs), converged)
         })
+    }
+
+    /// The interfaces and layer-3 edges the session walk traces over (session.rs); see
+    /// native_bgp.py session_topology for what makes an interface plain.
+    fn set_session_net(
+        &mut self,
+        ifaces: Vec<Vec<session::IfaceIn>>,
+        edges: Vec<(usize, u32, usize, u32)>,
+    ) {
+        self.session = session::SessionNet::new(ifaces, edges);
+    }
+
+    /// dataplane.py _session_reachable over the FIBs last returned: True/False when the walk
+    /// decides it, None when the Python tracer must (a filter or anything unmodelled on the way).
+    fn session_reachable(
+        &mut self,
+        node: usize,
+        vrf: u32,
+        src: u32,
+        dst: u32,
+        single_hop: bool,
+    ) -> Option<bool> {
+        self.session
+            .reachable(&self.last, node, vrf, src, dst, single_hop)
+    }
+
+    /// (sessions the walk decided, sessions it left to Python) so far.
+    fn session_stats(&self) -> (u64, u64) {
+        (self.session.answered, self.session.unknown)
     }
 
     /// (node, net, plen) the IGP fixed point left unstable in any call so far.

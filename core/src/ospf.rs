@@ -3,10 +3,13 @@
 //! The shortest paths depend only on the domain, so they are computed once per data plane; only
 //! the redistributed externals read the main RIBs and are recomputed per IGP round.
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashSet};
+use std::sync::Arc;
 
 use crate::igp::NodeRibs;
-use crate::rib::{MainRib, Prefix, Route, NH_INTERFACE, P_OSPF, P_OSPF_E1, P_OSPF_E2, P_OSPF_IA};
+use crate::rib::{
+    FxMap, MainRib, Prefix, Route, NH_INTERFACE, P_OSPF, P_OSPF_E1, P_OSPF_E2, P_OSPF_IA,
+};
 
 pub type Hop = (u32, u32); // (interface id, neighbour ip)
 pub type Hops = Vec<Hop>; // a set: sorted, deduplicated
@@ -48,16 +51,16 @@ pub struct Domain {
     pub adjs: Vec<Adj>,
 }
 
-type Sp = HashMap<usize, (i64, Hops)>;
+type Sp = FxMap<usize, (i64, Hops)>;
 
 fn shortest_paths(
     src: usize,
-    graph: &HashMap<usize, Vec<usize>>,
+    graph: &FxMap<usize, Vec<usize>>,
     adjs: &[Adj],
     rank: &[usize],
 ) -> Sp {
-    let mut dist: HashMap<usize, i64> = HashMap::new();
-    let mut hops: HashMap<usize, Hops> = HashMap::new();
+    let mut dist: FxMap<usize, i64> = FxMap::default();
+    let mut hops: FxMap<usize, Hops> = FxMap::default();
     let mut done: HashSet<usize> = HashSet::new();
     dist.insert(src, 0);
     hops.insert(src, Vec::new());
@@ -106,13 +109,13 @@ pub struct Spf {
 // An insertion-ordered map, as Python's dict.
 struct OMap<V> {
     keys: Vec<Prefix>,
-    map: HashMap<Prefix, V>,
+    map: FxMap<Prefix, V>,
 }
 impl<V> OMap<V> {
     fn new() -> Self {
         OMap {
             keys: Vec::new(),
-            map: HashMap::new(),
+            map: FxMap::default(),
         }
     }
     fn insert(&mut self, k: Prefix, v: V) {
@@ -125,8 +128,8 @@ impl<V> OMap<V> {
 pub fn compute_spf(dom: &Domain) -> Spf {
     let n = dom.procs.len();
     let rank: Vec<usize> = dom.procs.iter().map(|p| p.rank).collect();
-    let mut graph_by_area: BTreeMap<i64, HashMap<usize, Vec<usize>>> = BTreeMap::new();
-    let mut graph_all: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut graph_by_area: BTreeMap<i64, FxMap<usize, Vec<usize>>> = BTreeMap::new();
+    let mut graph_all: FxMap<usize, Vec<usize>> = FxMap::default();
     for (i, a) in dom.adjs.iter().enumerate() {
         graph_by_area
             .entry(a.area)
@@ -158,8 +161,8 @@ pub fn compute_spf(dom: &Domain) -> Spf {
     for a in areas_of.iter_mut() {
         a.sort_unstable();
     }
-    let empty: HashMap<usize, Vec<usize>> = HashMap::new();
-    let mut sp_area: HashMap<(i64, usize), Sp> = HashMap::new();
+    let empty: FxMap<usize, Vec<usize>> = FxMap::default();
+    let mut sp_area: FxMap<(i64, usize), Sp> = FxMap::default();
     for &area in adverts.keys() {
         for key in 0..n {
             if areas_of[key].contains(&area) {
@@ -168,13 +171,13 @@ pub fn compute_spf(dom: &Domain) -> Spf {
             }
         }
     }
-    let empty_sp: Sp = HashMap::new();
+    let empty_sp: Sp = FxMap::default();
     // intra: key -> prefix -> (metric, hops, own); where: prefix -> area
     let mut intra: Vec<OMap<(i64, Hops, bool)>> = Vec::with_capacity(n);
-    let mut intra_area: Vec<HashMap<Prefix, i64>> = Vec::with_capacity(n);
+    let mut intra_area: Vec<FxMap<Prefix, i64>> = Vec::with_capacity(n);
     for key in 0..n {
         let mut best: OMap<(i64, Hops, bool)> = OMap::new();
-        let mut where_: HashMap<Prefix, i64> = HashMap::new();
+        let mut where_: FxMap<Prefix, i64> = FxMap::default();
         for &area in &areas_of[key] {
             let sp = sp_area.get(&(area, key)).unwrap_or(&empty_sp);
             let Some(advs) = adverts.get(&area) else {
@@ -243,9 +246,9 @@ pub fn compute_spf(dom: &Domain) -> Spf {
 fn inter_area(
     n: usize,
     areas_of: &[Vec<i64>],
-    sp_area: &HashMap<(i64, usize), Sp>,
+    sp_area: &FxMap<(i64, usize), Sp>,
     intra: &[OMap<(i64, Hops, bool)>],
-    intra_area: &[HashMap<Prefix, i64>],
+    intra_area: &[FxMap<Prefix, i64>],
 ) -> Vec<OMap<(i64, Hops)>> {
     let abrs: Vec<usize> = (0..n)
         .filter(|&k| areas_of[k].contains(&0) && areas_of[k].len() > 1)
@@ -254,7 +257,7 @@ fn inter_area(
     if abrs.is_empty() {
         return result;
     }
-    let empty_sp: Sp = HashMap::new();
+    let empty_sp: Sp = FxMap::default();
     let absorb = |area: i64,
                   sums: &Vec<(usize, Vec<(Prefix, i64)>)>,
                   result: &mut Vec<OMap<(i64, Hops)>>| {
@@ -390,7 +393,17 @@ fn externals(proc: &Proc, rib: Option<&MainRib>) -> Vec<External> {
 #[derive(Clone)]
 pub struct OspfCache {
     pub exts: Vec<Vec<External>>,
-    pub routes: Vec<Vec<Route>>,
+    /// shared, not copied: an IGP round holding the cached routes compares them by pointer
+    pub routes: Arc<Vec<Vec<Route>>>,
+    /// the IGP fixed point's assembled RIBs without BGP, per (statics, OSPF routes) it met
+    /// (igp.rs IgpLayer); dropped with the cache entry
+    pub layers: Vec<crate::igp::IgpLayer>,
+}
+
+/// Whether any proc redistributes anything: without, the externals are empty whatever the RIBs
+/// hold, and the OSPF routes never depend on them.
+pub fn any_redistribution(dom: &Domain) -> bool {
+    dom.procs.iter().any(|p| !p.redists.is_empty())
 }
 
 pub fn externals_of(dom: &Domain, ribs: &[NodeRibs]) -> Vec<Vec<External>> {
@@ -407,17 +420,30 @@ pub fn ospf_routes_cached(
     ribs: &[NodeRibs],
     names: &[String],
     cache: &mut Option<OspfCache>,
-) -> Vec<Vec<Route>> {
+) -> Arc<Vec<Vec<Route>>> {
     let exts = externals_of(dom, ribs);
+    ospf_routes_for(dom, spf, exts, ribs.len(), names, cache)
+}
+
+/// ospf_routes_cached given the externals already computed (n_nodes: the RIBs' length).
+pub fn ospf_routes_for(
+    dom: &Domain,
+    spf: &Spf,
+    exts: Vec<Vec<External>>,
+    n_nodes: usize,
+    names: &[String],
+    cache: &mut Option<OspfCache>,
+) -> Arc<Vec<Vec<Route>>> {
     if let Some(c) = cache.as_ref() {
-        if c.exts == exts && c.routes.len() == ribs.len() {
+        if c.exts == exts && c.routes.len() == n_nodes {
             return c.routes.clone();
         }
     }
-    let routes = ospf_routes(dom, spf, &exts, ribs.len(), names);
+    let routes = Arc::new(ospf_routes(dom, spf, &exts, n_nodes, names));
     *cache = Some(OspfCache {
         exts,
         routes: routes.clone(),
+        layers: Vec::new(),
     });
     routes
 }

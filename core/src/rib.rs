@@ -1,6 +1,62 @@
 //! Main RIB with integer prefixes: preference merge and longest-prefix match exactly as
 //! validator/engine/rib.py's MainRib (first-insertion prefix order kept, since FIB order follows it).
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FxHash (rustc's): one rotate, xor and multiply per word. The maps keyed by prefixes and ids are
+/// probed millions of times per data plane (every longest-prefix match probes one per prefix
+/// length); SipHash's flooding resistance buys nothing for keys from the operator's own configs,
+/// and no code iterates these maps in hash order.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u16(&mut self, i: u16) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 pub const NH_DISCARD: u8 = 0;
 pub const NH_INTERFACE: u8 = 1;
@@ -73,7 +129,7 @@ pub fn contains(p: Prefix, ip: u32) -> bool {
 #[derive(Default, Clone)]
 pub struct MainRib {
     pub slots: Vec<(Prefix, Vec<Route>)>,
-    index: HashMap<Prefix, usize>,
+    index: FxMap<Prefix, usize>,
     lens: Vec<u8>, // present prefix lengths, longest first
 }
 

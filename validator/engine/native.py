@@ -28,7 +28,7 @@ from ipaddress import IPv4Network
 from types import ModuleType
 from typing import Any
 
-from validator.engine.native_bgp import BgpInput, bgp_unsupported, run_topology_loop
+from validator.engine.native_bgp import BgpInput, bgp_unsupported, run_topology_loop, session_topology
 from validator.engine.native_views import Converter
 from validator.engine.ospf import build_domain
 from validator.engine.topology import compute_active_interfaces, compute_edges, compute_ip_owners
@@ -231,7 +231,7 @@ def _compute_native(
         done = run_topology_loop(
             engine,
             bgp,
-            lambda fibs: dataplane.bgp_topology(ctx, fibs, failures),
+            session_topology(engine, ctx, failures, node_index, intern),
             convert,
             dataplane.MAX_TOPOLOGY_ITERATIONS,
         )

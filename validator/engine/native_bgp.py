@@ -1,9 +1,11 @@
 """BGP for the native core: the feature check, the serialised BGP configuration, and the
 topology loop of ``engine/dataplane.py`` with the native core doing the routing.
 
-Python keeps the BGP session topology (``dataplane.bgp_topology``: sessions checked with the real
-flow tracer over the current FIBs, filters included); the core runs ``run_bgp`` with its IGP
-fixed points in between. Whatever the core does not port (redistribution into BGP,
+Python keeps the BGP session topology (``bgp.compute_bgp_topology``, so the sessions, their order and
+fields are the reference's); each session's reachability over the current FIBs is decided by the
+core's walk (``core/src/session.rs``) where every interface on the way is plain (no ACL, zone or
+unparsed line), else by the real flow tracer as ``dataplane.bgp_topology`` does. The core runs
+``run_bgp`` with its IGP fixed points in between. Whatever the core does not port (redistribution into BGP,
 external announcements, default-originate, add-path, route-maps matching ACLs, community or
 as-path lists) is named by :func:`bgp_unsupported`, which sends the whole snapshot to Python.
 A run that does not converge is not answered natively either: the Python engine then computes it
@@ -12,11 +14,14 @@ and names what oscillates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from ipaddress import IPv4Address
 from typing import Any
 
-from validator.engine.bgp import BgpTopology, bgp_router_id, speakers
+from validator.engine.bgp import BgpTopology, bgp_router_id, compute_bgp_topology, speakers, static_local_ip
+from validator.engine.types import DataPlane, FailureSet
 from validator.model.config import (
+    Interface,
     MatchIpAddress,
     MatchPrefixList,
     MatchTag,
@@ -30,6 +35,7 @@ from validator.model.config import (
     SetTag,
     SetWeight,
 )
+from validator.model.dataplane import Edge
 from validator.model.snapshot import Snapshot
 
 _ORIGIN = {"igp": 0, "egp": 1, "incomplete": 2}
@@ -212,6 +218,118 @@ class BgpInput:
 
 
 TopologyFn = Callable[[Any], BgpTopology]  # FIBs -> the BGP topology over them
+
+
+def _plain(iface: Interface) -> bool:
+    """Nothing on this interface the core's session walk does not model (core/src/session.rs):
+    no ACL in or out (defined or not), no security zone, no line the parser could not read."""
+    return iface.acl_in is None and iface.acl_out is None and iface.security_zone is None and not iface.unparsed
+
+
+def session_net(
+    snapshot: Snapshot,
+    active: frozenset[tuple[str, str]],
+    edges: Iterable[Edge],
+    node_index: dict[str, int],
+    intern: Callable[[str], int],
+) -> tuple[list[list[tuple[Any, ...]]], list[tuple[int, int, int, int]]]:
+    """The interfaces and layer-3 edges the core's session walk traces over (Engine.set_session_net)."""
+    nodes = [
+        [
+            (
+                intern(iface.name),
+                intern(iface.vrf),
+                (name, iface.name) in active,
+                _plain(iface),
+                iface.proxy_arp,
+                [int(a.ip) for a in iface.addresses],
+            )
+            for iface in node.interfaces.values()
+        ]
+        for name, node in snapshot.nodes.items()
+    ]
+    links = [(node_index[e.node1], intern(e.interface1), node_index[e.node2], intern(e.interface2)) for e in edges]
+    return nodes, links
+
+
+def session_topology(
+    engine: Any,
+    ctx: Any,
+    failures: FailureSet,
+    node_index: dict[str, int],
+    intern: Callable[[str], int],
+) -> TopologyFn:
+    """dataplane.bgp_topology over the engine's current FIBs, each session's reachability decided by
+    the core's walk where it models everything on the way, else by the Python tracer
+    (dataplane._session_reachable, built only when some session needs it). compute_bgp_topology
+    itself stays Python, so the sessions, their order and their fields are the reference's."""
+    from validator.engine import dataplane  # dataplane imports native, which imports this module
+    from validator.engine.traceroute import Tracer
+
+    walk = callable(getattr(engine, "session_reachable", None))  # an older build: Python traces all
+    if walk:
+        ifaces, links = session_net(ctx.snapshot, ctx.active, ctx.edges, node_index, intern)
+        engine.set_session_net(ifaces, links)
+    vrf_ids: dict[str, int] = dict(getattr(intern, "ids", {}))
+    # Between topology rounds: compute_bgp_topology is a function of the snapshot, the active
+    # interfaces, the IP owners (fixed here) and of the FIBs, which it reads through `reachable`
+    # alone when every initiating neighbour has a statically known local IP (else
+    # _fib_local_ips looks the peer up in the FIB). Its queries follow from the answers so far, so
+    # when each query of the previous round gets the same answer again, the result is the
+    # previous round's: the queries are replayed (cheap) and the topology reused.
+    replayable = all(
+        static_local_ip(node, nb) is not None
+        for node in ctx.snapshot.nodes.values()
+        if node.bgp is not None
+        for nb in node.bgp.neighbors
+        if nb.peer_ip is not None
+    )
+    Query = tuple[str, str, IPv4Address, IPv4Address, bool]
+    previous: list[tuple[list[tuple[Query, bool]], BgpTopology]] = []
+
+    def topology_of(fibs: Any) -> BgpTopology:
+        tracer: list[Tracer] = []
+
+        def python_reachable(node: str, vrf: str, src: IPv4Address, dst: IPv4Address, single_hop: bool) -> bool:
+            if not tracer:
+                interim = DataPlane(
+                    snapshot=ctx.snapshot,
+                    failures=failures,
+                    active_interfaces=ctx.active,
+                    edges=ctx.edges,
+                    ribs={},
+                    fibs=fibs,
+                    ip_owners=ctx.ip_owners,
+                )
+                tracer.append(Tracer(interim))
+            return dataplane._session_reachable(tracer[0], node, vrf, src, dst, single_hop)
+
+        def reachable(node: str, vrf: str, src: IPv4Address, dst: IPv4Address, single_hop: bool) -> bool:
+            v = vrf_ids.get(vrf)
+            if walk and v is not None:
+                up: bool | None = engine.session_reachable(node_index[node], v, int(src), int(dst), single_hop)
+                if up is not None:
+                    return up
+            return python_reachable(node, vrf, src, dst, single_hop)
+
+        if replayable and previous:
+            asked, topology = previous[0]
+            if all(reachable(*query) == answer for query, answer in asked):
+                return topology
+        asked = []
+
+        def recorded(node: str, vrf: str, src: IPv4Address, dst: IPv4Address, single_hop: bool) -> bool:
+            answer = reachable(node, vrf, src, dst, single_hop)
+            asked.append(((node, vrf, src, dst, single_hop), answer))
+            return answer
+
+        topology = compute_bgp_topology(ctx.snapshot, ctx.active, ctx.ip_owners, fibs, recorded)
+        previous[:] = [(asked, topology)]
+        return topology
+
+    return topology_of
+
+
 ConvertFn = Callable[[list[Any]], tuple[Any, Any]]  # core output -> (ribs, fibs)
 
 
