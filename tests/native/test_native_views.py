@@ -224,4 +224,6 @@ def test_topology_rounds_build_few_routes(monkeypatch: pytest.MonkeyPatch) -> No
     assert dp is not None
     during = built
     total = len(dp.routes())
-    assert 0 < during < total // 5, (during, total)
+    # with the core's session walk (session.rs) the rounds may build none at all; the Python
+    # tracer fallback builds only the rows it looks up
+    assert during < total // 5, (during, total)
