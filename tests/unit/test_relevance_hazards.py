@@ -347,3 +347,21 @@ def test_aggregate_hazard() -> None:
     rel = relevance(base, _pairs(base, "r1", "d"))
     spare = next(e for e in enumerate_elements(base, ["link"]) if e.spec == "link:r9[GigabitEthernet0/0]")
     assert not rel.affected_by(spare.failures)
+
+
+def test_hazard_networks_double_failures_equal_with_and_without_pruning() -> None:
+    """k=2: a pair of failures is pruned only when both lie outside D; the minimal failing sets are
+    the same as recomputing every scenario."""
+    for base, src, dst in (
+        (session_path_network(), "r1", "d"),
+        (more_specific_network(), "r1", "d"),
+        (reflector_network(), "c", "x1"),
+        (aggregate_network(), "r1", "d"),
+    ):
+        pairs = _pairs(base, src, dst)
+        elements = enumerate_elements(base, ["link", "node"])
+        sw = Sweeper(base, compute_dataplane_fn(), prune=True)
+        on = sw.sweep(pairs, elements, 2, judge_redundancy)
+        off = Sweeper(base, compute_dataplane_fn(), prune=False).sweep(pairs, elements, 2, judge_redundancy)
+        assert [tuple(e.spec for e in v.elements) for v in on] == [tuple(e.spec for e in v.elements) for v in off]
+        assert sw.stats.pruned > 0

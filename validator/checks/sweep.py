@@ -17,7 +17,7 @@ import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from validator.checks.evidence import describe, trace_locations
 from validator.checks.explore import ClassResult, Explorer
@@ -28,6 +28,9 @@ from validator.checks.soundness import undecided_finding
 from validator.checks.zones import Source, ZoneLike, zone_destination, zone_nodes, zone_sources
 from validator.engine.types import DataPlane, FailureSet
 from validator.model.verdict import Finding
+
+if TYPE_CHECKING:
+    from validator.engine.dependencies import Relevance
 
 MAX_FINDINGS_PER_POLICY = 25
 Progress = Callable[[str, int, int], None]
@@ -242,7 +245,7 @@ class Sweeper:
         self.prune = prune
         self.relevance_reason = ""  # why pruning was off for the last sweep ("" when it was on)
 
-    def _relevance(self, pairs: Sequence[PairBaseline]) -> Any:
+    def _relevance(self, pairs: Sequence[PairBaseline]) -> Relevance | None:
         from validator.checks.relevance import enabled, relevance
 
         if not self.prune or not enabled():
