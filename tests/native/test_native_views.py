@@ -224,6 +224,6 @@ def test_topology_rounds_build_few_routes(monkeypatch: pytest.MonkeyPatch) -> No
     assert dp is not None
     during = built
     total = len(dp.routes())
-    # with the core's session walk (session.rs) the rounds may build none at all; the Python
-    # tracer fallback builds only the rows it looks up
+    assert built > during  # the count sees the routes built (reading them all here)
+    # (none at all once the session walk in the core answers every plain session)
     assert during < total // 5, (during, total)
