@@ -424,6 +424,10 @@ impl Engine {
                 },
             )
             .collect();
+        // the previous round's RIBs are not read while BGP runs (the walk reads the RIBs this
+        // call returns): released first, they are not part of the peak (510 routers)
+        self.last = Arc::new(Vec::new());
+        self.session.reset();
         py.allow_threads(|| {
             let igp = bgp::Igp {
                 nodes: &self.nodes,
