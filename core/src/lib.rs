@@ -558,6 +558,7 @@ impl Engine {
                 },
             )
             .collect();
+        self.keep(Vec::new()); // the walk's RIBs are not read while BGP runs: free them first
         py.allow_threads(|| {
             let igp = bgp::Igp {
                 nodes: &self.nodes,
