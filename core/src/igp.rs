@@ -152,14 +152,84 @@ fn lpm_len(nr: &NodeRibs, vrf: u32, ip: u32) -> Option<u8> {
 /// OSPF routes). assemble merges its sources one after the other into fresh RIBs, so merging a
 /// call's BGP routes into a copy of these gives exactly assemble(base, statics, ospf, bgp): the
 /// IGP part is merged once per (statics, OSPF routes), not once per BGP round.
+///
+/// An iteration whose RIBs are not returned reads only longest-prefix lengths: for those the layer
+/// keeps just its prefixes (a PrefixIndex, a fraction of the RIBs' memory).
 #[derive(Clone)]
 pub struct IgpLayer {
     statics: Vec<Vec<Route>>,
     ospf: Arc<Vec<Vec<Route>>>,
-    ribs: Arc<Vec<NodeRibs>>,
+    ribs: Option<Arc<Vec<NodeRibs>>>,
+    index: Option<Arc<Vec<PrefixIndex>>>,
 }
 
 const MAX_LAYERS: usize = 4;
+
+/// The prefixes of one node's IGP layer per VRF, longest first per VRF: a prefix is in the
+/// assembled RIB when some route of it was merged (merging never removes a prefix).
+#[derive(Default, Clone)]
+pub struct PrefixIndex {
+    vrfs: FxMap<u32, (FxMap<Prefix, ()>, Vec<u8>)>,
+}
+
+impl PrefixIndex {
+    fn lpm_len(&self, vrf: u32, ip: u32) -> Option<u8> {
+        let (set, lens) = self.vrfs.get(&vrf)?;
+        lens.iter()
+            .copied()
+            .find(|&l| set.contains_key(&(ip & crate::rib::mask(l), l)))
+    }
+}
+
+fn index_of(nodes: &[NodeIn], extra: &[&[Vec<Route>]]) -> Vec<PrefixIndex> {
+    let mut out = Vec::with_capacity(nodes.len());
+    for (i, node) in nodes.iter().enumerate() {
+        let mut idx = PrefixIndex::default();
+        let routes = node
+            .base
+            .iter()
+            .chain(extra.iter().flat_map(|src| src[i].iter()));
+        for r in routes {
+            let (set, lens) = idx.vrfs.entry(r.vrf).or_default();
+            if set.insert(r.prefix(), ()).is_none() && !lens.contains(&r.plen) {
+                lens.push(r.plen);
+                lens.sort_unstable_by(|a, b| b.cmp(a));
+            }
+        }
+        out.push(idx);
+    }
+    out
+}
+
+/// The cache entry for (statics, OSPF routes), created if missing (None: no cache yet).
+fn layer_entry<'a>(
+    statics: &[Vec<Route>],
+    ospf: &Arc<Vec<Vec<Route>>>,
+    cache: &'a mut Option<OspfCache>,
+) -> Option<&'a mut IgpLayer> {
+    let c = cache.as_mut()?;
+    // the OSPF routes by identity (the key holds them, so the pointer is never reused)
+    let pos = c
+        .layers
+        .iter()
+        .position(|l| Arc::ptr_eq(&l.ospf, ospf) && l.statics == statics);
+    let pos = match pos {
+        Some(p) => p,
+        None => {
+            if c.layers.len() >= MAX_LAYERS {
+                c.layers.remove(0);
+            }
+            c.layers.push(IgpLayer {
+                statics: statics.to_vec(),
+                ospf: ospf.clone(),
+                ribs: None,
+                index: None,
+            });
+            c.layers.len() - 1
+        }
+    };
+    c.layers.get_mut(pos)
+}
 
 fn igp_layer(
     nodes: &[NodeIn],
@@ -167,28 +237,32 @@ fn igp_layer(
     ospf: &Arc<Vec<Vec<Route>>>,
     cache: &mut Option<OspfCache>,
 ) -> Arc<Vec<NodeRibs>> {
-    if let Some(c) = cache.as_ref() {
-        // the OSPF routes by identity (the key holds them, so the pointer is never reused)
-        if let Some(l) = c
-            .layers
-            .iter()
-            .find(|l| Arc::ptr_eq(&l.ospf, ospf) && l.statics == statics)
-        {
-            return l.ribs.clone();
-        }
+    let entry = layer_entry(statics, ospf, cache);
+    if let Some(ribs) = entry.as_ref().and_then(|e| e.ribs.clone()) {
+        return ribs;
     }
     let ribs = Arc::new(assemble(nodes, &[statics, ospf.as_slice()]));
-    if let Some(c) = cache.as_mut() {
-        if c.layers.len() >= MAX_LAYERS {
-            c.layers.remove(0);
-        }
-        c.layers.push(IgpLayer {
-            statics: statics.to_vec(),
-            ospf: ospf.clone(),
-            ribs: ribs.clone(),
-        });
+    if let Some(e) = entry {
+        e.ribs = Some(ribs.clone());
     }
     ribs
+}
+
+fn igp_index(
+    nodes: &[NodeIn],
+    statics: &[Vec<Route>],
+    ospf: &Arc<Vec<Vec<Route>>>,
+    cache: &mut Option<OspfCache>,
+) -> Arc<Vec<PrefixIndex>> {
+    let entry = layer_entry(statics, ospf, cache);
+    if let Some(index) = entry.as_ref().and_then(|e| e.index.clone()) {
+        return index;
+    }
+    let index = Arc::new(index_of(nodes, &[statics, ospf.as_slice()]));
+    if let Some(e) = entry {
+        e.index = Some(index.clone());
+    }
+    index
 }
 
 /// assemble(base, statics, ospf, bgp) from the IGP layer: a copy with the BGP routes merged last.
@@ -356,8 +430,8 @@ pub fn igp_fixpoint_parts(
         o
     };
     for attempt in 0..max_iterations {
-        let layer = igp_layer(nodes, &statics, &ospf, cache);
         let (new_statics, ospf_new, full) = if redistributing {
+            let layer = igp_layer(nodes, &statics, &ospf, cache);
             let full = with_bgp(&layer, bgp);
             let st: Vec<Vec<Route>> = nodes
                 .iter()
@@ -367,12 +441,13 @@ pub fn igp_fixpoint_parts(
             let o = ospf_routes_cached(dom, spf, &full, names, cache);
             (st, o, Some(full))
         } else {
+            let index = igp_index(nodes, &statics, &ospf, cache);
             let st: Vec<Vec<Route>> = nodes
                 .iter()
                 .enumerate()
                 .map(|(i, nd)| {
                     static_routes(nd, |vrf, ip| {
-                        lpm_len(&layer[i], vrf, ip).max(lpm_len(&overlay[i], vrf, ip))
+                        index[i].lpm_len(vrf, ip).max(lpm_len(&overlay[i], vrf, ip))
                     })
                 })
                 .collect();
@@ -402,7 +477,10 @@ pub fn igp_fixpoint_parts(
             }
             return match full {
                 Some(f) => IgpRibs::Full(f),
-                None => IgpRibs::Layered { layer, overlay },
+                None => IgpRibs::Layered {
+                    layer: igp_layer(nodes, &statics, &ospf, cache),
+                    overlay,
+                },
             };
         }
         statics = new_statics;
