@@ -116,3 +116,28 @@ def test_local_ip_from_the_fib_is_re_evaluated_per_scenario() -> None:
         assert_same(got, compute_dataplane(snap, fs))
     got = scenario_with_stats(base, link(base, "r1", "GigabitEthernet0/0"))[0]
     assert ("r1", "10.255.0.3") not in _sessions_up(got)
+
+
+def test_plan_survives_pickling_of_the_base_state() -> None:
+    """A Ray worker unpickles the base with its state: the plan's adopted topologies are keyed by
+    object ids, re-keyed on unpickling (a KeyError before), and still used."""
+    import pickle
+
+    import pytest
+
+    from validator.engine.incremental import fast_dataplane
+
+    cloudpickle = pytest.importorskip("ray.cloudpickle")  # what Ray ships the base with
+
+    snap = triangle()
+    base = fast_dataplane(snap)  # the incremental engine's own data plane (plain picklable objects)
+    st = base_state(base)
+    assert st is not None and st.plan is not None
+    copy = pickle.loads(cloudpickle.dumps(base))
+    st2 = base_state(copy)
+    assert st2 is not None and st2.plan is not None and st2 is not st
+    assert all(v[0] is st2.topology or v[0] is st2.topology_first for v in st2.plan._known.values())
+    fs = link(base, "r1", "GigabitEthernet0/0").union(link(base, "r1", "GigabitEthernet0/1"))
+    got, stats = scenario_with_stats(copy, fs)
+    assert stats is not None
+    assert_same(got, compute_dataplane(snap, fs))

@@ -755,7 +755,9 @@ def _topology(
     address lost its interface, local IPs do not come from FIBs, every session check answers the same.
     With a plan (static local IPs), only the pairs whose state changed are recomputed (``_topo``)."""
     if base.plan is not None:
-        return base.plan.topology(same_as, active, checker, fibs, base.active - active, checker.suspects)
+        planned = base.plan.topology(same_as, active, checker, fibs, base.active - active, checker.suspects)
+        if planned is not None:
+            return planned
     if not base.fib_local_ips and not (base.active - active) & base.peer_owners:
         keys = checker.previous if checker.suspects is None else checker.suspects
         if all(checker(*key) == checker.previous[key][0] for key in keys):

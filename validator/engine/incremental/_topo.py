@@ -253,6 +253,12 @@ class TopologyPlan:
             self._fact(facts, p, s)
         return facts
 
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Unpickled (a Ray worker, validator.executors): adopted topologies are keyed by object
+        ids, which unpickling changes; the topologies themselves come along in the same pickle."""
+        self.__dict__.update(state)
+        self._known = {id(v[0]): v for v in self._known.values()}
+
     def _eid(self, ekey: EdgeKey) -> int:
         """Edge keys as small ints (an ``IPv4Address`` hash is Python code, this runs per scenario)."""
         hit = self._eids.get(ekey)
@@ -300,12 +306,15 @@ class TopologyPlan:
         fibs: FibMap,
         removed: frozenset[IfaceKey] | set[IfaceKey],
         suspects: set[tuple[str, str, IPv4Address, IPv4Address, bool]] | None,
-    ) -> BgpTopology:
+    ) -> BgpTopology | None:
         """``compute_bgp_topology`` of a scenario from an adopted base topology. ``active`` is a
         subset of the base's (``removed`` the difference); ``suspects`` are the checks that may
         answer differently from the base's (None: any may), so only those and the pairs whose
         owner went down are evaluated, every other pair keeps its base state."""
-        _topo, base_states, base_rows = self._known[id(base)]
+        known = self._known.get(id(base))
+        if known is None or known[0] is not base:
+            return None  # not a topology this plan adopted: the caller runs the reference
+        _topo, base_states, base_rows = known
         if suspects is None:
             states = self.states(active, reachable, fibs)
         else:
