@@ -112,6 +112,11 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _default_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_ends_the_run_and_every_worker(ring: Path, sig: signal.Signals) -> None:
     proc = subprocess.Popen(
@@ -131,6 +136,10 @@ def test_signal_ends_the_run_and_every_worker(ring: Path, sig: signal.Signals) -
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT), "VALIDATOR_WORKERS": "2", "VALIDATOR_PROGRESS": "0"},
+        # a run started in the background by a non-interactive shell inherits SIGINT ignored (and
+        # the command rightly keeps ignoring it, as nohup expects): the command under test starts
+        # with the default disposition, as from a terminal
+        preexec_fn=_default_signals,
     )
     try:
         workers: set[int] = set()
