@@ -9,11 +9,7 @@ count (``1``: always serial).
 from __future__ import annotations
 
 import os
-import signal
-import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from types import FrameType
 from typing import Any
 
 from validator.executors.base import BatchFn, R, Shared, T, checked, chunks, run_here
@@ -63,53 +59,15 @@ class LocalExecutor:
         global _JOB
         batches = chunks(items, len(items) // (workers * 8))
         _JOB = (fn, shared, batches)
-        pool = None
         try:
-            # a SIGTERM/SIGINT raised inside Pool() (workers forked, the pool's threads started,
-            # its finaliser not yet registered) leaves a pool nobody terminates: at exit
-            # multiprocessing kills its workers, the pool's own thread forks replacements, and
-            # the command hangs joining them. The pool is built and torn down with the signals
-            # deferred; they interrupt only the waiting for results (a signal deferred while the
-            # pool was built is raised once `pool` is set, so the finally below ends it).
-            with _signals_deferred():
-                pool = multiprocessing.get_context("fork").Pool(workers, initializer=worker_signals)
-            for i, results in enumerate(pool.imap(_run_batch, range(len(batches)))):
-                yield from checked(results, len(batches[i]))
+            with multiprocessing.get_context("fork").Pool(workers, initializer=worker_signals) as pool:
+                for i, results in enumerate(pool.imap(_run_batch, range(len(batches)))):
+                    yield from checked(results, len(batches[i]))
         finally:
             _JOB = None
-            if pool is not None:
-                with _signals_deferred():
-                    pool.terminate()
 
     def close(self) -> None:
         return None  # each map's pool ends with the map
-
-
-@contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """SIGTERM and SIGINT received inside the block are delivered when it ends, to the handlers
-    that were installed before it (which raise, so the caller's ``finally`` blocks run)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pending: list[int] = []
-
-    def record(signum: int, _frame: FrameType | None) -> None:
-        pending.append(signum)
-
-    watched = (signal.SIGTERM, signal.SIGINT)
-    previous = {s: signal.signal(s, record) for s in watched}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        if pending:
-            handler = previous[signal.Signals(pending[0])]
-            if callable(handler):
-                handler(pending[0], None)
-            elif handler == signal.SIG_DFL:
-                os.kill(os.getpid(), pending[0])
 
 
 def _run_batch(index: int) -> Sequence[Any]:
