@@ -1,7 +1,7 @@
 """The native core computes exactly the Python engine's RIBs and FIBs (engine/native.py).
 
-Differential: every fixture, every snapshot under ../shared/reference, generated networks of 12
-and 42 routers with failures, and a Hypothesis property over generator sizes and failure sets.
+Differential: every fixture, every snapshot under ../shared/reference, generated networks of 12,
+42 and 150 routers with failures, and a Hypothesis property over generator sizes and failure sets.
 Snapshots with a feature the core does not implement (the feature check names it) must never be
 computed natively as they are; they are compared with BGP stripped, so their IGP and FIBs still are.
 """
@@ -100,6 +100,23 @@ def test_generated_network_equal(params: dict[str, int]) -> None:
     failures = FailureSet(nodes=frozenset({spine}), interfaces=frozenset({(core, link)}))
     assert_equal_dataplanes(snapshot, failures)
     assert_equal_dataplanes(strip_bgp(snapshot), failures)
+
+
+MEDIUM = {"azs": 3, "pods": 4, "leaves": 8, "spines": 4, "cores": 2}  # 150 routers, ~100,000 routes
+
+
+def test_generated_150_routers_equal() -> None:
+    """The issue's third size: every RIB and FIB of the 150-router network equal (about 15 s of CPU
+    for the Python reference, so one data plane with a core link and a spine down, not a sweep)."""
+    snapshot = generated(**MEDIUM)
+    assert len([n for n in snapshot.nodes if snapshot.nodes[n].vendor != "host"]) == 150
+    assert unsupported_features(snapshot) == []
+    spine = "az2-p3-spine2"
+    core = "az1-core1"
+    link = next(i for i in sorted(snapshot.nodes[core].interfaces) if i.startswith("GigabitEthernet"))
+    assert spine in snapshot.nodes
+    dp = assert_equal_dataplanes(snapshot, FailureSet(nodes=frozenset({spine}), interfaces=frozenset({(core, link)})))
+    assert sum(1 for _ in dp.routes()) > 90_000
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
