@@ -231,21 +231,33 @@ fn layer_entry<'a>(
     c.layers.get_mut(pos)
 }
 
+/// The IGP layer's value kept in `field` of its cache entry, built by `build` on first use: the
+/// RIBs and the prefix index of one layer are memoised the same way, so one helper holds the rule.
+fn layer_memo<T>(
+    statics: &[Vec<Route>],
+    ospf: &Arc<Vec<Vec<Route>>>,
+    cache: &mut Option<OspfCache>,
+    field: fn(&mut IgpLayer) -> &mut Option<Arc<T>>,
+    build: impl FnOnce() -> T,
+) -> Arc<T> {
+    let mut entry = layer_entry(statics, ospf, cache);
+    if let Some(hit) = entry.as_mut().and_then(|e| field(e).clone()) {
+        return hit;
+    }
+    let value = Arc::new(build());
+    if let Some(e) = entry {
+        *field(e) = Some(value.clone());
+    }
+    value
+}
+
 fn igp_layer(
     nodes: &[NodeIn],
     statics: &[Vec<Route>],
     ospf: &Arc<Vec<Vec<Route>>>,
     cache: &mut Option<OspfCache>,
 ) -> Arc<Vec<NodeRibs>> {
-    let entry = layer_entry(statics, ospf, cache);
-    if let Some(ribs) = entry.as_ref().and_then(|e| e.ribs.clone()) {
-        return ribs;
-    }
-    let ribs = Arc::new(assemble(nodes, &[statics, ospf.as_slice()]));
-    if let Some(e) = entry {
-        e.ribs = Some(ribs.clone());
-    }
-    ribs
+    layer_memo(statics, ospf, cache, |e| &mut e.ribs, || assemble(nodes, &[statics, ospf.as_slice()]))
 }
 
 fn igp_index(
@@ -254,15 +266,7 @@ fn igp_index(
     ospf: &Arc<Vec<Vec<Route>>>,
     cache: &mut Option<OspfCache>,
 ) -> Arc<Vec<PrefixIndex>> {
-    let entry = layer_entry(statics, ospf, cache);
-    if let Some(index) = entry.as_ref().and_then(|e| e.index.clone()) {
-        return index;
-    }
-    let index = Arc::new(index_of(nodes, &[statics, ospf.as_slice()]));
-    if let Some(e) = entry {
-        e.index = Some(index.clone());
-    }
-    index
+    layer_memo(statics, ospf, cache, |e| &mut e.index, || index_of(nodes, &[statics, ospf.as_slice()]))
 }
 
 /// assemble(base, statics, ospf, bgp) from the IGP layer: a copy with the BGP routes merged last.
