@@ -257,7 +257,13 @@ fn igp_layer(
     ospf: &Arc<Vec<Vec<Route>>>,
     cache: &mut Option<OspfCache>,
 ) -> Arc<Vec<NodeRibs>> {
-    layer_memo(statics, ospf, cache, |e| &mut e.ribs, || assemble(nodes, &[statics, ospf.as_slice()]))
+    layer_memo(
+        statics,
+        ospf,
+        cache,
+        |e| &mut e.ribs,
+        || assemble(nodes, &[statics, ospf.as_slice()]),
+    )
 }
 
 fn igp_index(
@@ -266,7 +272,13 @@ fn igp_index(
     ospf: &Arc<Vec<Vec<Route>>>,
     cache: &mut Option<OspfCache>,
 ) -> Arc<Vec<PrefixIndex>> {
-    layer_memo(statics, ospf, cache, |e| &mut e.index, || index_of(nodes, &[statics, ospf.as_slice()]))
+    layer_memo(
+        statics,
+        ospf,
+        cache,
+        |e| &mut e.index,
+        || index_of(nodes, &[statics, ospf.as_slice()]),
+    )
 }
 
 /// assemble(base, statics, ospf, bgp) from the IGP layer: a copy with the BGP routes merged last.

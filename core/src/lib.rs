@@ -7,6 +7,7 @@
 use pyo3::prelude::*;
 
 mod bgp;
+mod bgp_policy;
 mod fib;
 mod igp;
 mod ospf;
