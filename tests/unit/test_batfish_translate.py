@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from batfish_double import ANSWERS, EXAMPLE, init_tables, layer3_rows_from_topology, load_ref
 
+from validator.backends import batfish_hygiene as bh
+from validator.backends import batfish_outbound as bo
 from validator.backends import batfish_translate as bt
 from validator.engine.dataplane import compute_dataplane
 from validator.engine.locations import flows_for
@@ -142,18 +144,18 @@ def test_routes_diff_translates_to_the_builtin_difference() -> None:
 
 def test_init_answer_undefined_references_match_the_parser(live: DataPlane) -> None:
     tables = init_tables(load_ref("init.ref"))
-    refs = bt.undefined_references_from_rows(tables["undefinedReferences"])
+    refs = bh.undefined_references_from_rows(tables["undefinedReferences"])
     got = {(r.ref_name, r.file, line) for r in refs for line in r.lines}
     ours = {
         (name, src.file, src.line) for n in live.snapshot.nodes.values() for _k, name, src in n.undefined_references
     }
     assert got == {("filter-bogons", "configs/as2core2.cfg", 110)}
     assert got == ours
-    status = bt.file_parse_status_from_rows(tables["fileParseStatus"])
+    status = bh.file_parse_status_from_rows(tables["fileParseStatus"])
     assert len(status) == 17 and not any(s.failed for s in status)
     assert {s.file for s in status if s.nodes} == {n.file for n in live.snapshot.nodes.values()}
     # Batfish agrees with the parser, so augmenting changes nothing
-    augmented = bt.augment_snapshot(live.snapshot, parse_status=status, undefined=refs)
+    augmented = bh.augment_snapshot(live.snapshot, parse_status=status, undefined=refs)
     assert augmented is live.snapshot
 
 
@@ -162,8 +164,8 @@ def test_init_answer_undefined_references_match_the_parser(live: DataPlane) -> N
 
 def test_augment_adds_batfish_failures_warnings_and_references(live: DataPlane) -> None:
     snap = live.snapshot
-    status = (bt.FileParseStatus("configs/as1border1.cfg", "FAILED", "CISCO_IOS", ("as1border1",)),)
-    issues = bt.init_issues_from_rows(
+    status = (bh.FileParseStatus("configs/as1border1.cfg", "FAILED", "CISCO_IOS", ("as1border1",)),)
+    issues = bh.init_issues_from_rows(
         [
             {
                 "Nodes": ["as2core1"],
@@ -176,8 +178,8 @@ def test_augment_adds_batfish_failures_warnings_and_references(live: DataPlane) 
             {"Nodes": ["as3core1"], "Source_Lines": None, "Type": "Convert error", "Details": "boom"},
         ]
     )
-    undefined = (bt.UndefinedReference("configs/as1core1.cfg", "route-map", "nope", "bgp inbound route-map", (42,)),)
-    out = bt.augment_snapshot(snap, parse_status=status, init_issues=issues, undefined=undefined)
+    undefined = (bh.UndefinedReference("configs/as1core1.cfg", "route-map", "nope", "bgp inbound route-map", (42,)),)
+    out = bh.augment_snapshot(snap, parse_status=status, init_issues=issues, undefined=undefined)
     errors = {(e.file, e.line) for e in out.file_errors}
     assert ("configs/as1border1.cfg", 1) in errors and ("as3core1", 1) in errors
     new_warnings = [w for w in out.nodes["as2core1"].warnings if w not in snap.nodes["as2core1"].warnings]
@@ -186,7 +188,7 @@ def test_augment_adds_batfish_failures_warnings_and_references(live: DataPlane) 
     assert {(k, n, s.file, s.line) for k, n, s in added} == {("route-map", "nope", "configs/as1core1.cfg", 42)}
     # the input snapshot is untouched; adding the same again is idempotent
     assert snap.file_errors == () or ("configs/as1border1.cfg", 1) not in {(e.file, e.line) for e in snap.file_errors}
-    again = bt.augment_snapshot(out, parse_status=status, init_issues=issues, undefined=undefined)
+    again = bh.augment_snapshot(out, parse_status=status, init_issues=issues, undefined=undefined)
     assert again is out
 
 
@@ -288,8 +290,8 @@ def test_flow_conventions_follow_the_builtin() -> None:
 
 def test_flow_location_and_headers() -> None:
     tcp = Flow("r 1", IPv4Address("1.1.1.1"), IPv4Address("2.2.2.2"), "Gi0/0", ip_protocol=6, src_port=1, dst_port=80)
-    assert bt.location_of_flow(tcp) == '@enter("r 1"[Gi0/0])'
-    h = bt.headers_of_flow(tcp)
+    assert bo.location_of_flow(tcp) == '@enter("r 1"[Gi0/0])'
+    h = bo.headers_of_flow(tcp)
     assert (h["srcIps"], h["dstIps"], h["ipProtocols"], h["srcPorts"], h["dstPorts"]) == (
         "1.1.1.1",
         "2.2.2.2",
@@ -299,17 +301,17 @@ def test_flow_location_and_headers() -> None:
     )
     assert h["tcpFlags"][0]["tcpFlags"]["syn"] is True and h["tcpFlags"][0]["useAck"] is True
     icmp = Flow("r1", IPv4Address("1.1.1.1"), IPv4Address("2.2.2.2"), ip_protocol=1, icmp_type=8, icmp_code=0)
-    hi = bt.headers_of_flow(icmp)
-    assert bt.location_of_flow(icmp) == "r1"
+    hi = bo.headers_of_flow(icmp)
+    assert bo.location_of_flow(icmp) == "r1"
     assert (hi["icmpTypes"], hi["icmpCodes"], "srcPorts" in hi, "tcpFlags" in hi) == ("8", "0", False, False)
-    assert bt.escape_name("1abc") == '"1abc"' and bt.escape_name("Gi0/0") == "Gi0/0"
+    assert bo.escape_name("1abc") == '"1abc"' and bo.escape_name("Gi0/0") == "Gi0/0"
 
 
 def test_headers_become_pybatfish_objects() -> None:
     from validator.backends.batfish import _header_constraints
 
     tcp = Flow("r1", IPv4Address("1.1.1.1"), IPv4Address("2.2.2.2"), ip_protocol=6, src_port=1, dst_port=80)
-    hc = _header_constraints(bt.headers_of_flow(tcp))
+    hc = _header_constraints(bo.headers_of_flow(tcp))
     assert hc.ipProtocols == ["TCP"] and hc.dstPorts == "80" and hc.tcpFlags[0].tcpFlags.syn is True
 
 
@@ -331,16 +333,16 @@ class _Headers:
 def test_zones_become_locations_and_header_constraints(live: DataPlane) -> None:
     snap = live.snapshot
     src = _Zone("edge", nodes=("/^host/",), interfaces=("as1core1[GigabitEthernet0/0]",))
-    assert bt.zone_start_location(src, snap) == "host1,host2,@enter(as1core1[GigabitEthernet0/0])"
-    assert bt.zone_start_location(_Zone("none", nodes=("/^nomatch/",)), snap) is None
+    assert bo.zone_start_location(src, snap) == "host1,host2,@enter(as1core1[GigabitEthernet0/0])"
+    assert bo.zone_start_location(_Zone("none", nodes=("/^nomatch/",)), snap) is None
     inactive = frozenset(k for k in live.active_interfaces if k != ("as1core1", "GigabitEthernet0/0"))
-    assert bt.zone_start_location(_Zone("i", interfaces=("as1core1[GigabitEthernet0/0]",)), snap, inactive) is None
+    assert bo.zone_start_location(_Zone("i", interfaces=("as1core1[GigabitEthernet0/0]",)), snap, inactive) is None
     # a prefix zone enters the router interfaces on that subnet and originates at hosts inside it
     lan = _Zone("lan", prefixes=(IPv4Network("2.128.0.0/24"),))
-    start = bt.zone_start_location(lan, snap)
+    start = bo.zone_start_location(lan, snap)
     assert start is not None and "host1" in start.split(",") and "host2" not in start.split(",")
     assert all(t == "host1" or t.startswith("@enter(") for t in start.split(","))
-    hdr = bt.reachability_headers(lan, _Zone("h2", nodes=("host2",)), _Headers((6,), ((80, 80), (443, 443))), snap)
+    hdr = bo.reachability_headers(lan, _Zone("h2", nodes=("host2",)), _Headers((6,), ((80, 80), (443, 443))), snap)
     host2_ips = sorted(str(a.ip) for i in snap.nodes["host2"].interfaces.values() for a in i.addresses)
     assert hdr == {
         "dstIps": ",".join(host2_ips),
@@ -348,4 +350,4 @@ def test_zones_become_locations_and_header_constraints(live: DataPlane) -> None:
         "ipProtocols": ["TCP"],
         "dstPorts": "80,443",
     }
-    assert bt.reachability_headers(lan, _Zone("empty"), None, snap) is None
+    assert bo.reachability_headers(lan, _Zone("empty"), None, snap) is None

@@ -27,27 +27,31 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from validator.backends.batfish_hygiene import (
+    HygieneReport,
+    augment_snapshot,
+    file_parse_status_from_rows,
+    init_issues_from_rows,
+    undefined_references_from_rows,
+)
+from validator.backends.batfish_outbound import (
+    headers_of_flow,
+    location_of_flow,
+    reachability_headers,
+    zone_start_location,
+)
 from validator.backends.batfish_translate import (
     DifferentialFlowTraces,
     FlowTraces,
-    HygieneReport,
     answer_rows,
-    augment_snapshot,
     bgp_sessions_from_rows,
     differential_from_rows,
     edges_from_layer3_rows,
     fibs_from_ribs,
-    file_parse_status_from_rows,
     flow_traces_from_rows,
-    headers_of_flow,
-    init_issues_from_rows,
-    location_of_flow,
-    reachability_headers,
     ribs_from_routes,
     routes_from_rows,
     same_flow,
-    undefined_references_from_rows,
-    zone_start_location,
 )
 from validator.engine.topology import compute_active_interfaces, compute_ip_owners
 from validator.engine.types import DataPlane, FailureSet

@@ -2,9 +2,9 @@
 
 Everything here works on the JSON form of answers (a ``TableAnswer`` is a dict; a recorded
 ``.ref`` file is a list of answer elements), never on pybatfish objects, so the translation is
-tested on recorded real answers without a server. Outbound, policies' zones and concrete flows
-become Batfish location specifiers and header-constraint dicts (pybatfish field names), which
-``validator.backends.batfish`` wraps into pybatfish objects.
+tested on recorded real answers without a server. The outbound direction (policies' zones and
+flows as Batfish specifiers) is ``batfish_outbound``; parse status and init issues folded into the
+snapshot are ``batfish_hygiene``.
 
 Traces are rebuilt in exactly the shape the builtin traceroute produces (step types, actions,
 detail keys), so checks, evidence and reports cannot tell the engines apart. Batfish's Filter
@@ -16,9 +16,9 @@ action (otherwise the step points at the filter's definition and says the model 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
 from typing import Any, get_args
 
 from validator.engine.acl import evaluate_acl
@@ -28,8 +28,7 @@ from validator.engine.types import Fib
 from validator.errors import EngineError
 from validator.model.dataplane import BgpSession, Edge, NextHop, Route
 from validator.model.flow import Disposition, Flow, Hop, Step, Trace
-from validator.model.snapshot import FileError, Snapshot
-from validator.model.source import ParseWarning, SourceRef
+from validator.model.snapshot import Snapshot
 
 # Batfish's IpProtocol names (org.batfish.datamodel.IpProtocol) for the protocols policies use;
 # any other number is UNNAMED_<n> in answers and accepted as a number in constraints.
@@ -63,8 +62,6 @@ SESSION_TYPES = {
     "UNSET": "UNSET",
 }
 # fileParseStatus values after which Batfish's view of the snapshot lacks the file's device
-FAILED_PARSE_STATUSES = frozenset({"FAILED", "UNKNOWN"})
-_NAME_SPECIAL_CHARS = " \t,\\&()[]@!#$%^;?<>={}"
 _NO_IP = "AUTO/NONE(-1l)"
 
 
@@ -595,342 +592,3 @@ def differential_from_rows(
             )
         )
     return out
-
-
-# --- outbound: specifiers and header constraints ------------------------------------------------
-
-
-def escape_name(name: str) -> str:
-    """Quote a name for Batfish's specifier grammar (as pybatfish's ``escape_name``)."""
-    if name and (
-        name.startswith('"')
-        or name.startswith("/")
-        or name[0].isdigit()
-        or any(c in name[1:] for c in _NAME_SPECIAL_CHARS)
-    ):
-        return f'"{name}"'
-    return name
-
-
-def location_of_flow(flow: Flow) -> str:
-    """Where a flow starts: ``@enter(node[iface])`` for an entering flow, else the node (originate)."""
-    node = escape_name(flow.ingress_node)
-    if flow.ingress_interface is not None:
-        return f"@enter({node}[{escape_name(flow.ingress_interface)}])"
-    return node
-
-
-def _all_flags(syn: bool, ack: bool) -> dict[str, Any]:
-    flags = {k: False for k in ("ack", "cwr", "ece", "fin", "psh", "rst", "syn", "urg")}
-    flags["syn"], flags["ack"] = syn, ack
-    uses = {f"use{k.capitalize()}": True for k in flags}
-    return {"tcpFlags": flags, **uses}
-
-
-def headers_of_flow(flow: Flow) -> dict[str, Any]:
-    """HeaderConstraints fields (pybatfish names) pinning exactly this flow."""
-    out: dict[str, Any] = {
-        "srcIps": str(flow.src_ip),
-        "dstIps": str(flow.dst_ip),
-        "ipProtocols": [protocol_name(flow.ip_protocol)],
-    }
-    if flow.ip_protocol in (6, 17):
-        out["srcPorts"] = str(flow.src_port)
-        out["dstPorts"] = str(flow.dst_port)
-    if flow.ip_protocol == 1:
-        if flow.icmp_type is not None:
-            out["icmpTypes"] = str(flow.icmp_type)
-        if flow.icmp_code is not None:
-            out["icmpCodes"] = str(flow.icmp_code)
-    if flow.ip_protocol == 6:
-        out["tcpFlags"] = [_all_flags(flow.tcp_syn, flow.tcp_ack)]
-    return out
-
-
-def _matcher(spec: Any) -> Callable[[str], bool]:
-    if hasattr(spec, "matches"):
-        return lambda name: bool(spec.matches(name))
-    text = str(spec).strip()
-    if len(text) >= 2 and text.startswith("/") and text.endswith("/"):
-        rx = re.compile(text[1:-1], re.IGNORECASE)
-        return lambda name: rx.search(name) is not None
-    return lambda name: name.lower() == text.lower()
-
-
-def _iface_matcher(spec: Any) -> Callable[[str, str], bool]:
-    if hasattr(spec, "matches"):
-        return lambda n, i: bool(spec.matches(n, i))
-    m = re.match(r"^(?P<node>.+?)\[(?P<iface>.+)\]$", str(spec).strip())
-    if not m:
-        raise EngineError(f"interface specifier {spec!r}: expected NODE[INTERFACE]")
-    nm, im = _matcher(m.group("node")), _matcher(m.group("iface"))
-    return lambda n, i: nm(n) and im(i)
-
-
-def _zone_prefixes(zone: Any) -> list[IPv4Network]:
-    return [IPv4Network(str(p), strict=False) for p in (getattr(zone, "prefixes", None) or ())]
-
-
-def zone_start_location(zone: Any, snapshot: Snapshot, active: frozenset[tuple[str, str]] | None = None) -> str | None:
-    """A zone as a Batfish location specifier (a union of concrete locations resolved on the model,
-    so names are canonical and regex dialects cannot differ): nodes originate, named interfaces are
-    entered, and ``prefixes`` enter the router interfaces whose subnets overlap them and originate
-    at the hosts owning addresses inside them (design.md §3). None when nothing matches."""
-    terms: list[str] = []
-
-    def up(node: str, iface: str) -> bool:
-        return active is None or (node, iface) in active
-
-    for spec in getattr(zone, "nodes", None) or ():
-        m = _matcher(spec)
-        terms.extend(escape_name(n) for n in sorted(snapshot.nodes) if m(n))
-    for spec in getattr(zone, "interfaces", None) or ():
-        im = _iface_matcher(spec)
-        for n in sorted(snapshot.nodes):
-            for i in sorted(snapshot.nodes[n].interfaces):
-                if im(n, i) and up(n, i):
-                    terms.append(f"@enter({escape_name(n)}[{escape_name(i)}])")
-    prefixes = _zone_prefixes(zone)
-    if prefixes:
-        for n, node in sorted(snapshot.nodes.items()):
-            if node.vendor == "host":
-                if any(a.ip in p for i in node.interfaces.values() for a in i.addresses for p in prefixes):
-                    terms.append(escape_name(n))
-                continue
-            for i, intf in sorted(node.interfaces.items()):
-                if intf.kind == "loopback" or not up(n, i):
-                    continue
-                if any(a.network.overlaps(p) for a in intf.addresses for p in prefixes):
-                    terms.append(f"@enter({escape_name(n)}[{escape_name(i)}])")
-    seen: dict[str, None] = dict.fromkeys(terms)
-    return ",".join(seen) if seen else None
-
-
-def zone_destination_ips(zone: Any, snapshot: Snapshot) -> str | None:
-    """A zone as a destination IP space specifier: its prefixes and the addresses of its nodes
-    and interfaces (resolved on the model). None when the zone holds no address."""
-    parts: list[str] = [str(p) for p in _zone_prefixes(zone)]
-    addrs: set[IPv4Interface] = set()
-    for spec in getattr(zone, "nodes", None) or ():
-        m = _matcher(spec)
-        for n, node in snapshot.nodes.items():
-            if m(n):
-                addrs.update(a for i in node.interfaces.values() for a in i.addresses)
-    for spec in getattr(zone, "interfaces", None) or ():
-        im = _iface_matcher(spec)
-        for n, node in snapshot.nodes.items():
-            addrs.update(a for i, intf in node.interfaces.items() if im(n, i) for a in intf.addresses)
-    parts.extend(str(ip) for ip in sorted({a.ip for a in addrs}))
-    return ",".join(dict.fromkeys(parts)) if parts else None
-
-
-def _ranges(ranges: Iterable[tuple[int, int]]) -> str:
-    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ranges)
-
-
-def reachability_headers(src: Any, dst: Any, headers: Any, snapshot: Snapshot) -> dict[str, Any] | None:
-    """HeaderConstraints fields for flows from zone ``src`` to zone ``dst`` narrowed by a policy's
-    HeaderSpec (protocol numbers, inclusive port ranges). None when ``dst`` holds no address.
-    A ``prefixes`` source zone pins the source addresses to its prefixes; other zones leave them
-    to Batfish's location rules, as the builtin does."""
-    dst_ips = zone_destination_ips(dst, snapshot)
-    if dst_ips is None:
-        return None
-    out: dict[str, Any] = {"dstIps": dst_ips}
-    src_prefixes = _zone_prefixes(src)
-    if src_prefixes:
-        out["srcIps"] = ",".join(str(p) for p in src_prefixes)
-    if headers is not None:
-        protocols = tuple(getattr(headers, "protocols", ()) or ())
-        if protocols:
-            out["ipProtocols"] = [protocol_name(p) for p in protocols]
-        dst_ports = tuple(getattr(headers, "dst_ports", ()) or ())
-        if dst_ports:
-            out["dstPorts"] = _ranges(dst_ports)
-        src_ports = tuple(getattr(headers, "src_ports", ()) or ())
-        if src_ports:
-            out["srcPorts"] = _ranges(src_ports)
-    return out
-
-
-# --- hygiene ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FileParseStatus:
-    file: str
-    status: str  # PASSED, PARTIALLY_UNRECOGNIZED, FAILED, EMPTY, UNKNOWN, IGNORED, ...
-    file_format: str | None = None
-    nodes: tuple[str, ...] = ()
-
-    @property
-    def failed(self) -> bool:
-        return self.status.upper() in FAILED_PARSE_STATUSES
-
-
-@dataclass(frozen=True)
-class InitIssue:
-    """One ``initIssues`` row: a parse or conversion warning or error, with its lines."""
-
-    type: str  # e.g. "Parse warning (unrecognized)", "Convert error", "Convert warning (redflag)"
-    details: str
-    nodes: tuple[str, ...] = ()
-    file: str | None = None
-    lines: tuple[int, ...] = ()
-    line_text: str | None = None
-    parser_context: str | None = None
-
-    @property
-    def is_error(self) -> bool:
-        return "error" in self.type.lower()
-
-
-@dataclass(frozen=True)
-class UndefinedReference:
-    file: str
-    struct_type: str
-    ref_name: str
-    context: str
-    lines: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class HygieneReport:
-    """What Batfish says about a snapshot's health (``BatfishBackend.hygiene``)."""
-
-    parse_status: tuple[FileParseStatus, ...] = ()
-    init_issues: tuple[InitIssue, ...] = ()
-    undefined_references: tuple[UndefinedReference, ...] = ()
-    bgp_sessions: tuple[BgpSession, ...] = ()
-    loops: tuple[FlowTraces, ...] = ()
-
-
-def _file_lines(value: Any) -> list[tuple[str, tuple[int, ...]]]:
-    """FileLines cells (``{"filename", "lines"}``), one or a list."""
-    cells = value if isinstance(value, list) else [value] if value is not None else []
-    out: list[tuple[str, tuple[int, ...]]] = []
-    for c in cells:
-        if isinstance(c, Mapping):
-            out.append((str(c.get("filename")), tuple(_int(x, "line") for x in c.get("lines") or ())))
-    return out
-
-
-def _names(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    items = value if isinstance(value, list) else [value]
-    return tuple(node_name(v) for v in items)
-
-
-def file_parse_status_from_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[FileParseStatus, ...]:
-    return tuple(
-        FileParseStatus(
-            file=str(r.get("File_Name")),
-            status=str(r.get("Status")),
-            file_format=str(r["File_Format"]) if r.get("File_Format") is not None else None,
-            nodes=_names(r.get("Nodes")),
-        )
-        for r in rows
-    )
-
-
-def init_issues_from_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[InitIssue, ...]:
-    out: list[InitIssue] = []
-    for r in rows:
-        sources = _file_lines(r.get("Source_Lines"))
-        base = InitIssue(
-            type=str(r.get("Type")),
-            details=str(r.get("Details") or ""),
-            nodes=_names(r.get("Nodes")),
-            line_text=str(r["Line_Text"]) if r.get("Line_Text") is not None else None,
-            parser_context=str(r["Parser_Context"]) if r.get("Parser_Context") is not None else None,
-        )
-        if not sources:
-            out.append(base)
-        out.extend(replace(base, file=f, lines=lines) for f, lines in sources)
-    return tuple(out)
-
-
-def undefined_references_from_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[UndefinedReference, ...]:
-    out: list[UndefinedReference] = []
-    for r in rows:
-        locations = _file_lines(r.get("Lines")) or [(str(r.get("File_Name")), ())]
-        for file, lines in locations:
-            out.append(
-                UndefinedReference(
-                    file=str(r.get("File_Name") or file),
-                    struct_type=str(r.get("Struct_Type")),
-                    ref_name=str(r.get("Ref_Name")),
-                    context=str(r.get("Context") or ""),
-                    lines=lines,
-                )
-            )
-    return tuple(out)
-
-
-def augment_snapshot(
-    snapshot: Snapshot,
-    *,
-    parse_status: Sequence[FileParseStatus] = (),
-    init_issues: Sequence[InitIssue] = (),
-    undefined: Sequence[UndefinedReference] = (),
-) -> Snapshot:
-    """The snapshot as the unchanged hygiene check should see it under Batfish: files Batfish
-    failed to parse and its init errors become file errors (the gate fails closed on them), its
-    warnings become parse warnings and its undefined references join the parser's, each once."""
-    errors = list(snapshot.file_errors)
-    seen_errors = {(e.file, e.line) for e in errors}
-
-    def add_error(file: str, line: int, message: str) -> None:
-        if (file, line) not in seen_errors:
-            seen_errors.add((file, line))
-            errors.append(FileError(file, line, message))
-
-    for ps in parse_status:
-        if ps.failed:
-            add_error(ps.file, 1, f"Batfish could not parse the file (status {ps.status})")
-    by_file = {n.file: name for name, n in snapshot.nodes.items()}
-    warnings: dict[str, list[ParseWarning]] = {}
-    for issue in init_issues:
-        file = issue.file
-        line = issue.lines[0] if issue.lines else 1
-        if issue.is_error:
-            if file is not None:
-                add_error(file, line, f"Batfish {issue.type}: {issue.details}")
-            else:
-                add_error(",".join(issue.nodes) or "(snapshot)", 1, f"Batfish {issue.type}: {issue.details}")
-            continue
-        if file is None or file not in by_file:
-            continue
-        node = snapshot.nodes[by_file[file]]
-        known = {(w.file, w.line) for w in node.warnings} | {(w.file, w.line) for w in warnings.get(node.name, [])}
-        if (file, line) in known:
-            continue
-        text = issue.line_text if issue.line_text is not None else issue.details
-        warnings.setdefault(node.name, []).append(
-            ParseWarning(file, line, text, reason=f"Batfish {issue.type}: {issue.details}")
-        )
-    undefined_by_node: dict[str, list[tuple[str, str, SourceRef]]] = {}
-    for ref in undefined:
-        name = by_file.get(ref.file)
-        if name is None:
-            continue
-        node = snapshot.nodes[name]
-        known_refs = {(r[1], r[2].file, r[2].line) for r in node.undefined_references}
-        for line in ref.lines or (1,):
-            key = (ref.ref_name, ref.file, line)
-            added = undefined_by_node.get(name, [])
-            if key in known_refs or any((a[1], a[2].file, a[2].line) == key for a in added):
-                continue
-            undefined_by_node.setdefault(name, []).append((ref.struct_type, ref.ref_name, SourceRef(ref.file, line)))
-    if not warnings and not undefined_by_node and len(errors) == len(snapshot.file_errors):
-        return snapshot
-    nodes = dict(snapshot.nodes)
-    for name in set(warnings) | set(undefined_by_node):
-        node = nodes[name]
-        nodes[name] = replace(
-            node,
-            warnings=node.warnings + tuple(warnings.get(name, ())),
-            undefined_references=node.undefined_references + tuple(undefined_by_node.get(name, ())),
-        )
-    return replace(snapshot, nodes=nodes, file_errors=tuple(errors))
