@@ -43,10 +43,11 @@ def make_change(snapshot: Path, head: Path, devices: int, pods: int, azs: int) -
 def main() -> int:
     from gen_network import PRESETS, generate
 
-    from validator.api import prepare, resolve_folder_inputs
+    from validator.api import prepare
     from validator.backends import get_backend
     from validator.checks.blast import plan_for
     from validator.checks.rollout import search_order
+    from validator.inputs import resolve_folder_inputs
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="small", choices=sorted(PRESETS))

@@ -90,7 +90,8 @@ def test_traces_equal_builtin(backend: BatfishBackend, live: Snapshot, start: st
 
 
 def test_reachability_question_and_policy(backend: BatfishBackend, live: Snapshot, policies: Path) -> None:
-    from validator.api import resolve_folder_inputs, run
+    from validator.api import run
+    from validator.inputs import resolve_folder_inputs
     from validator.policy import load_policies
 
     pset = load_policies(policies)
@@ -102,7 +103,8 @@ def test_reachability_question_and_policy(backend: BatfishBackend, live: Snapsho
 
 
 def test_no_regression_and_redundancy_sweep(backend: BatfishBackend, policies: Path) -> None:
-    from validator.api import resolve_folder_inputs, run
+    from validator.api import run
+    from validator.inputs import resolve_folder_inputs
 
     inputs = resolve_folder_inputs(EXAMPLE / "candidate", EXAMPLE / "live", policies, None)
     batfish = run(inputs, backend)

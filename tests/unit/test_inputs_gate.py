@@ -302,6 +302,6 @@ def test_overlay_fixture_filters_traffic_like_batfish() -> None:
 def test_git_mode_policies_inside_the_snapshot_are_not_unread(
     snapshot_path: str, policies: str, want: list[str]
 ) -> None:
-    from validator.api import _repo_own_paths
+    from validator.inputs import _repo_own_paths
 
     assert _repo_own_paths(snapshot_path, policies) == want

@@ -84,9 +84,10 @@ def workflow_annotations(verdict: Verdict, snapshot_path: str) -> list[str]:
 
 def _gate(args: argparse.Namespace) -> tuple[Verdict, int]:
     """Run the gate once; an input or engine failure becomes an ``error`` verdict (never lost)."""
-    from validator.api import resolve_git_inputs, run
+    from validator.api import run
     from validator.backends import get_backend
     from validator.errors import InputError
+    from validator.inputs import resolve_git_inputs
 
     try:
         inputs = resolve_git_inputs(

@@ -100,7 +100,7 @@ def register(sub: Any) -> None:
 
 
 def resolve_inputs(args: argparse.Namespace) -> Any:
-    from validator.api import resolve_folder_inputs, resolve_git_inputs
+    from validator.inputs import resolve_folder_inputs, resolve_git_inputs
 
     if args.head_dir is not None:
         if args.repo or args.base or args.head:

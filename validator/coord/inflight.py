@@ -85,8 +85,9 @@ def run_gate(registry: str, ours: Mapping[str, Any], base_commit: str, head_comm
     The intent of either change is not applied (each change's intent was checked alone; the union
     is by design more than either intent). An error verdict is itself a reason (fail closed).
     """
-    from validator.api import resolve_git_inputs, run
+    from validator.api import run
     from validator.backends import get_backend
+    from validator.inputs import resolve_git_inputs
 
     policies = ours.get("policies", {}).get("path")
     if not isinstance(policies, str):
