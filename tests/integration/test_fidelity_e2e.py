@@ -245,3 +245,31 @@ def test_hundredgige_interface_resolves_under_its_canonical_name(capsys: pytest.
     code, doc = check(capsys, LAN / "changes" / "hundredgige", "tenant")
     assert (code, doc["verdict"], errors(doc)) == (0, "pass", {})
     assert [p["name"] for p in doc["policies"]] == ["tenant-to-servers"]
+
+
+# --- subinterfaces ride on their parent (fixtures/fidelity/subif) -----------------------------------
+
+SUBIF = FID / "subif"
+
+
+def test_shutting_the_parent_takes_both_vlans_down(capsys: pytest.CaptureFixture[str]) -> None:
+    """Primary (Gi0/1.100) and backup (Gi0/1.200) share r1's cable interface Gi0/1; the change shuts
+    it. Batfish deactivates subinterfaces whose BIND parent is down; before this the gate kept both
+    VLANs forwarding and passed the outage (exit 0)."""
+    code, doc = check(capsys, SUBIF / "base", "subif")
+    assert code == 0, doc["findings"]
+    code, doc = check(capsys, SUBIF / "changes" / "parent-shut", "subif", base=SUBIF / "base")
+    assert code == 1, doc["findings"]
+    f = errors(doc)["servers-to-users"]
+    decided(f, "NO_ROUTE")
+    cfg = SUBIF / "changes" / "parent-shut" / "configs" / "r1.cfg"
+    assert {"file": "configs/r1.cfg", "line": line_of(cfg, "shutdown"), "text": "shutdown"} in f["locations"], f
+
+
+def test_a_failed_parent_interface_is_a_redundancy_finding(capsys: pytest.CaptureFixture[str]) -> None:
+    """Failing the cable interface r1[Gi0/1] breaks both VLANs: a redundancy finding, not pruned away
+    (the relevance closure holds the parent of every subinterface it depends on)."""
+    code, doc = check(capsys, SUBIF / "base", "subif-redundancy")
+    assert code == 1
+    failed = {f["message"].split(" down:")[0].rsplit(" ", 1)[-1] for f in doc["findings"] if f["check"] == "redundancy"}
+    assert "interface:r1[GigabitEthernet0/1]" in failed, failed

@@ -81,6 +81,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
 from validator.engine.bgp_carriers import Carriers, Link, configured_links
+from validator.engine.topology import bound_to
 from validator.engine.types import DataPlane, FailureSet
 
 IfaceKey = tuple[str, str]
@@ -249,7 +250,8 @@ class Closure:
                 self._do_route(item[1], item[2], item[3])
             elif kind == "bgp":
                 self._do_bgp(item[1], item[2])
-        return Relevance(frozenset(self.nodes), frozenset(self.ifaces))
+        # a failed parent takes its subinterfaces down (topology.without_unbound): it is relevant too
+        return Relevance(frozenset(self.nodes), frozenset(self.ifaces | bound_to(self.snapshot, self.ifaces)))
 
     def _do_fib(self, node: str, vrf: str, spans: tuple[Span, ...]) -> None:
         done = self._fib_done[(node, vrf)]

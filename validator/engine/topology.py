@@ -39,7 +39,37 @@ def compute_active_interfaces(snapshot: Snapshot, failures: FailureSet = _NO_FAI
             if key in failures.interfaces:
                 continue
             active.add(key)
-    return frozenset(active)
+    return frozenset(without_unbound(snapshot, active))
+
+
+def bind_parent(snapshot: Snapshot, key: IfaceKey) -> IfaceKey | None:
+    """The interface ``key`` is bound to (Batfish ``Interface.DependencyType.BIND``): a dotted
+    subinterface (IOS/EOS ``Gi0/1.100``, a Junos unit ``ge-0/0/0.0``) rides on its parent when the
+    node has that parent; None for everything else."""
+    node, name = key
+    if "." not in name:
+        return None
+    parent = _physical_parent(name)
+    n = snapshot.nodes.get(node)
+    return (node, parent) if n is not None and parent != name and parent in n.interfaces else None
+
+
+def without_unbound(snapshot: Snapshot, active: set[IfaceKey] | frozenset[IfaceKey]) -> set[IfaceKey]:
+    """``active`` less the interfaces whose BIND parent is not active: Batfish deactivates them
+    (``InterfaceDependencies.getInterfacesToDeactivate``, inactive reason BIND_DOWN), as a router
+    does when the parent is shut or its cable fails. Without this, a failed or shut parent left its
+    subinterfaces forwarding: a sweep could pass the very outage it exists for."""
+    out = set(active)
+    for key in active:
+        parent = bind_parent(snapshot, key)
+        if parent is not None and parent not in active:
+            out.discard(key)
+    return out
+
+
+def bound_to(snapshot: Snapshot, interfaces: frozenset[IfaceKey] | set[IfaceKey]) -> set[IfaceKey]:
+    """The parents of ``interfaces``' subinterfaces: failing one takes the subinterface down."""
+    return {p for key in interfaces if (p := bind_parent(snapshot, key)) is not None}
 
 
 def compute_ip_owners(snapshot: Snapshot) -> dict[IPv4Address, frozenset[IfaceKey]]:

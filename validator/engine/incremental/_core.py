@@ -41,7 +41,13 @@ from validator.engine.incremental._sessions import (
 from validator.engine.incremental._topo import TopologyPlan
 from validator.engine.ospf import build_domain
 from validator.engine.rib import MainRib, connected_and_local_routes, static_routes
-from validator.engine.topology import IfaceKey, compute_active_interfaces, compute_edges, compute_ip_owners
+from validator.engine.topology import (
+    IfaceKey,
+    compute_active_interfaces,
+    compute_edges,
+    compute_ip_owners,
+    without_unbound,
+)
 from validator.engine.types import DataPlane, FailureSet, Fib
 from validator.model.dataplane import Edge, Route
 from validator.model.snapshot import Snapshot
@@ -770,7 +776,8 @@ def scenario_dataplane_from_state(base: State, base_dp: DataPlane, failures: Fai
     stats = Stats()
     snapshot = base.snapshot
     down = set(failures.nodes)
-    active = frozenset(k for k in base.active if k[0] not in down and k not in failures.interfaces)
+    kept = {k for k in base.active if k[0] not in down and k not in failures.interfaces}
+    active = frozenset(without_unbound(snapshot, kept))  # a failed parent's subinterfaces go too
     edges = tuple(e for e in base.edges if (e.node1, e.interface1) in active and (e.node2, e.interface2) in active)
     ig = scenario_igp(base, active, edges, stats)
     stats.igp_changed_nodes = len({n for n, _ in ig.changed})
