@@ -107,6 +107,8 @@ def _on_path(e: Element, f: Finding) -> bool:
                 for k in ("interface", "input_interface", "output_interface"):
                     if isinstance(step.get(k), str):
                         ifaces.add((node, step[k]))
+                        # a subinterface rides on its parent (engine.topology.bind_parent)
+                        ifaces.add((node, step[k].split(".", 1)[0]))
     if e.failures.nodes & nodes:
         return True
     return bool(set(e.failures.interfaces) & ifaces)
