@@ -55,3 +55,20 @@ def test_failed_parent_every_engine_agrees() -> None:
     nat = compute_native(snap, failed)
     assert nat is not None and nat.active_interfaces == ref.active_interfaces
     assert _routes(nat, "r1") == _routes(ref, "r1") and _routes(nat, "r2") == _routes(ref, "r2")
+
+
+def test_whatif_counts_a_failed_parent_on_the_path_through_its_subinterface() -> None:
+    """what-if's SPOF listing: failing the cable interface lies on a path that leaves by a VLAN on it."""
+    from validator.checks.sweep import Element
+    from validator.checks.whatif import _on_path
+    from validator.model.verdict import Finding
+
+    hop = {"node": "r1", "steps": [{"output_interface": "GigabitEthernet0/1.100"}]}
+    f = Finding(policy="p", check="reachability", severity="error", message="m", base_trace=({"hops": [hop]},))
+    cable = Element("interface", "interface:r1[GigabitEthernet0/1]", FailureSet(interfaces=frozenset({CABLE})))
+    other = Element(
+        "interface",
+        "interface:r1[GigabitEthernet0/2]",
+        FailureSet(interfaces=frozenset({("r1", "GigabitEthernet0/2")})),
+    )
+    assert _on_path(cable, f) and not _on_path(other, f)
