@@ -17,7 +17,7 @@ from validator.checks.hygiene import check_hygiene
 from validator.checks.sweep import Sweeper, enumerate_elements, judge_redundancy, pair_baseline
 from validator.cli import main
 from validator.engine import dataplane as dataplane_mod
-from validator.engine.bgp import BgpTopology
+from validator.engine.bgp_sessions import BgpTopology
 from validator.engine.convergence import oscillation_of, require_converged
 from validator.engine.dataplane import compute_dataplane
 from validator.engine.types import DataPlane, FailureSet

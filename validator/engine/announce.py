@@ -17,17 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
-from validator.engine.bgp import (
-    DEFAULT_ORIGINATE,
-    BgpRoute,
-    PeerEnd,
-    SessionEdge,
-    SpeakerRib,
-    bgp_router_id,
-    export_route,
-    import_route,
-    static_local_ip,
-)
+from validator.engine.bgp import DEFAULT_ORIGINATE, BgpRoute, SpeakerRib, export_route, import_route
+from validator.engine.bgp_sessions import PeerEnd, SessionEdge, bgp_router_id, static_local_ip
 from validator.engine.routing_policy import PolicyRoute, apply_route_map_traced
 from validator.engine.types import DataPlane
 from validator.errors import EngineError

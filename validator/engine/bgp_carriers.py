@@ -95,7 +95,7 @@ class Link:
 def configured_links(snapshot: Any, owners: dict[IPv4Address, frozenset[IfaceKey]]) -> list[Link]:
     """Every pair of neighbour statements that point at each other (a superset of the sessions any
     scenario can establish: failures only take sessions down)."""
-    from validator.engine.bgp import _neighbors
+    from validator.engine.bgp_sessions import bgp_neighbors
 
     ips_of: dict[str, set[IPv4Address]] = defaultdict(set)
     for name, node in snapshot.nodes.items():
@@ -109,14 +109,14 @@ def configured_links(snapshot: Any, owners: dict[IPv4Address, frozenset[IfaceKey
         if node.bgp is None:
             continue
         local_as = node.bgp.local_as
-        for nb in _neighbors(node.bgp):
+        for nb in bgp_neighbors(node.bgp):
             if nb.peer_ip is None:
                 continue
             for owner, _iface in sorted(owners.get(nb.peer_ip, frozenset())):
                 remote = snapshot.nodes[owner]
                 if remote.bgp is None or owner == name:
                     continue
-                for rnb in _neighbors(remote.bgp):
+                for rnb in bgp_neighbors(remote.bgp):
                     if rnb.vrf != nb.vrf:
                         continue
                     if rnb.peer_ip is not None:

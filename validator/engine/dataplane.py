@@ -12,12 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
-from validator.engine.bgp import (
-    BgpTopology,
-    compute_bgp_topology,
-    external_routes,
-    run_bgp,
-)
+from validator.engine.bgp import external_routes, run_bgp
+from validator.engine.bgp_sessions import BgpTopology, compute_bgp_topology
 from validator.engine.fib import build_fib
 from validator.engine.native import native_dataplane
 from validator.engine.ospf import OspfDomain, build_domain, compute_ospf_routes

@@ -338,7 +338,7 @@ class Closure:
         if i in self._links_done:
             return
         self._links_done.add(i)
-        from validator.engine.bgp import static_local_ip
+        from validator.engine.bgp_sessions import static_local_ip
 
         a, b = ln.sender[0], ln.receiver[0]
         self.nodes.update((a, b))

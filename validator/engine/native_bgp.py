@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 from ipaddress import IPv4Address
 from typing import Any
 
-from validator.engine.bgp import BgpTopology, bgp_router_id, compute_bgp_topology, speakers, static_local_ip
+from validator.engine.bgp import speakers
+from validator.engine.bgp_sessions import BgpTopology, bgp_router_id, compute_bgp_topology, static_local_ip
 from validator.engine.types import DataPlane, FailureSet
 from validator.model.config import (
     Interface,

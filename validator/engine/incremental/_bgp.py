@@ -27,7 +27,6 @@ from validator.engine.bgp import (
     IBGP_AD,
     LOCAL_WEIGHT,
     BgpRoute,
-    SessionEdge,
     SpeakerKey,
     _local_route,
     _preferred_source,
@@ -36,6 +35,7 @@ from validator.engine.bgp import (
     select_paths,
     speakers,
 )
+from validator.engine.bgp_sessions import SessionEdge
 from validator.engine.rib import MainRib
 from validator.engine.routing_policy import PolicyRoute, community_str, run_policy
 from validator.model.config import BgpProcess, Node

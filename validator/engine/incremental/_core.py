@@ -8,15 +8,8 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
-from validator.engine.bgp import (
-    BgpRoute,
-    BgpTopology,
-    SessionEdge,
-    SpeakerKey,
-    compute_bgp_topology,
-    external_routes,
-    static_local_ip,
-)
+from validator.engine.bgp import BgpRoute, SpeakerKey, external_routes
+from validator.engine.bgp_sessions import BgpTopology, SessionEdge, compute_bgp_topology, static_local_ip
 from validator.engine.dataplane import MAX_TOPOLOGY_ITERATIONS, _Context, igp_fixpoint
 from validator.engine.incremental._bgp import History, PrefixBgp, PrefixState, Unsupported, _merged_at
 from validator.engine.incremental._delta import DeltaResult, GiveUp, delta_run

@@ -20,13 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 
-from validator.engine.bgp import (
+from validator.engine.bgp_sessions import (
     BgpTopology,
     PeerEnd,
     SessionEdge,
     _fib_local_ips,
-    _neighbors,
     _session_type,
+    bgp_neighbors,
     bgp_router_id,
     static_local_ip,
 )
@@ -125,7 +125,7 @@ class TopologyPlan:
                 self.order.append((name, id(nb)))
                 if nb.peer_ip is not None:
                     self.static_ip[(name, id(nb))] = static_local_ip(node, nb)
-            for nb in _neighbors(proc):
+            for nb in bgp_neighbors(proc):
                 if nb.peer_ip is None:
                     continue
                 key = (name, id(nb))
@@ -139,7 +139,7 @@ class TopologyPlan:
                         continue
                     rproc = remote.bgp
                     assert rproc is not None
-                    for rnb in _neighbors(rproc):
+                    for rnb in bgp_neighbors(rproc):
                         if rnb.vrf != nb.vrf:
                             continue
                         r_local_as = rnb.local_as if rnb.local_as is not None else rproc.local_as
