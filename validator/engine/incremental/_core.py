@@ -22,6 +22,8 @@ from validator.engine.incremental._fib import (
     set_prefix,
 )
 from validator.engine.incremental._igp import IgpBase, build_view, scenario_igp_incremental, statics_of
+from validator.engine.incremental._patch import patch_fibs, patch_ribs
+from validator.engine.incremental._reads import ReadCheck, check_bgp_reads, check_igp_independence, within
 from validator.engine.incremental._sessions import (
     ReachKey,
     Read,
@@ -31,9 +33,9 @@ from validator.engine.incremental._sessions import (
     SessionIndex,
     interim,
 )
-from validator.engine.incremental._topo import TopologyPlan
+from validator.engine.incremental._topo import TopologyPlan, edge_diff
 from validator.engine.ospf import build_domain
-from validator.engine.rib import MainRib, connected_and_local_routes, static_routes
+from validator.engine.rib import MainRib, connected_and_local_routes
 from validator.engine.topology import (
     IfaceKey,
     compute_active_interfaces,
@@ -103,7 +105,7 @@ class State:
     igp_base: IgpBase | None = None
     prefix_keys: dict[SpeakerKey, set[tuple[int, int]]] = field(default_factory=dict)
     plan: TopologyPlan | None = None  # the BGP topology as a function of the session checks
-    edge_memo: dict[int, Any] = field(default_factory=dict)  # see _edge_diff
+    edge_memo: dict[int, Any] = field(default_factory=dict)  # see _topo.edge_diff
 
     def dep_index(self, node: str, vrf: str, igp: bool = False) -> DepIndex:
         cache = self.igp_deps if igp else self.deps
@@ -112,83 +114,6 @@ class State:
             hit = DepIndex((self.igp if igp else self.merged)[node][vrf])
             cache[(node, vrf)] = hit
         return hit
-
-
-# --- conditions under which BGP reads only the IGP --------------------------------------------------
-
-
-def check_igp_independence(
-    snapshot: Snapshot, active: frozenset[IfaceKey], igp: Ribs
-) -> dict[SpeakerKey, set[IPv4Address]]:
-    """Raise Unsupported when the IGP may read BGP routes; return the static next hops that would
-    install only through a BGP route (no BGP prefix may ever cover them)."""
-    strict: dict[SpeakerKey, set[IPv4Address]] = {}
-    for name, node in snapshot.nodes.items():
-        redist_static = False
-        for proc in node.ospf:
-            for redist in proc.redistributions:
-                if redist.protocol == "bgp":
-                    raise Unsupported("OSPF redistributes BGP")
-                if redist.protocol == "static":
-                    redist_static = True
-        if not node.static_routes:
-            continue
-        if redist_static and any(sr.admin_distance >= 20 for sr in node.static_routes):
-            raise Unsupported("floating static redistributed into OSPF")
-        by_ip = [
-            sr
-            for sr in node.static_routes
-            if sr.next_hop_interface is None and not sr.discard and sr.next_hop_ip is not None
-        ]
-        if not by_ip:
-            continue
-        installed = {(r.vrf, r.network, r.next_hop.ip) for r in static_routes(node, active, igp.get(name, {}))}
-        for sr in by_ip:
-            if (sr.vrf, sr.network, sr.next_hop_ip) not in installed:
-                assert sr.next_hop_ip is not None
-                strict.setdefault((name, sr.vrf), set()).add(sr.next_hop_ip)
-    return strict
-
-
-def _lpm_len(rib: MainRib | None, q: IPv4Address) -> int:
-    if rib is None:
-        return 33  # nothing may cover it
-    m = rib.longest_prefix_match(q)
-    return m[0].network.prefixlen if m else -1
-
-
-_MASKS = [((0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF) if n else 0 for n in range(33)]
-
-
-def _covered(prefix_keys: Any, q: IPv4Address, min_len: int) -> bool:
-    a = int(q)
-    return any((a & _MASKS[n], n) in prefix_keys for n in range(max(min_len, 0), 33))
-
-
-def check_bgp_reads(
-    igp: Ribs,
-    strict: dict[SpeakerKey, set[IPv4Address]],
-    nh_users: dict[SpeakerKey, Any],
-    bgp_prefixes: dict[SpeakerKey, set[IPv4Network]],
-    speakers: set[SpeakerKey] | None = None,
-) -> None:
-    """BGP routes never answer a next-hop lookup BGP made, nor resolve a static: the prefix-wise run
-    then equals the reference's."""
-    keys = set(bgp_prefixes) if speakers is None else speakers
-    for k in keys:
-        bps = bgp_prefixes.get(k)
-        if not bps:
-            continue
-        rib = igp.get(k[0], {}).get(k[1])
-        if rib is None:
-            raise Unsupported("BGP routes in a VRF without an IGP RIB")
-        pk = {(int(p.network_address), p.prefixlen) for p in bps}
-        for q in nh_users.get(k, {}):
-            if _covered(pk, q, _lpm_len(rib, q)):
-                raise Unsupported("a BGP route covers a BGP next hop")
-        for q in strict.get(k, ()):
-            if _covered(pk, q, 0):
-                raise Unsupported("a BGP route may resolve a static")
 
 
 # --- from scratch ---------------------------------------------------------------------------------
@@ -398,18 +323,6 @@ def _igp_answer(rib: MainRib | None, q: IPv4Address) -> tuple[bool, int]:
     return (bool(m), min(r.metric for r in m) if m else 0)
 
 
-def _within(nets: set[IPv4Network], qs: Any) -> list[IPv4Address]:
-    if not nets:
-        return []
-    out = []
-    for q in qs:
-        for n in nets:
-            if q in n:
-                out.append(q)
-                break
-    return out
-
-
 def _aggregate_closure(engine: PrefixBgp, dirty: set[IPv4Network], universe: set[IPv4Network]) -> set[IPv4Network]:
     if not engine.has_aggregates or not dirty:
         return dirty
@@ -439,7 +352,7 @@ def scenario_bgp(
     brun = base.bgp
     bst = brun.state
     spk = brun.engine.spk
-    old_ids, new_ids, added = _edge_diff(base, edges)
+    old_ids, new_ids, added = edge_diff(base, edges)
     if added or len(new_ids) != len(edges) or len(old_ids) != len(brun.edges):
         stats.bgp = "full"
         engine = PrefixBgp(base.snapshot, edges, base.externals, igp.igp)
@@ -487,7 +400,7 @@ def scenario_bgp(
         users = bst.nh_users.get(k, {})
         old_rib = base.igp[node].get(vrf)
         new_rib = igp.igp[node].get(vrf)
-        for q in _within(nets, users):
+        for q in within(nets, users):
             if _igp_answer(old_rib, q) != _igp_answer(new_rib, q):
                 dirty |= users[q]
                 pert.update((k, p) for p in users[q])
@@ -503,7 +416,7 @@ def scenario_bgp(
     if brun.engine.has_aggregates and dirty:
         dirty = _aggregate_closure(brun.engine, dirty, {p for m in bst.ribs.values() for p in m})
     stats.dirty_prefixes = len(dirty)
-    check = _ReadCheck(base, igp)
+    check = ReadCheck(base, igp)
     if not dirty and not alone:
         for k in recheck:
             check.speaker(k, (), (), igp.changed.get(k, set()))
@@ -573,149 +486,6 @@ def scenario_bgp(
             nh_users[k] = lone.nh_users.get(k, {})
         check_bgp_reads(igp.igp, igp.strict, nh_users, {k: lone.bgp_prefixes.get(k, set()) for k in alone}, alone)
     return main, changed, converged
-
-
-def _edge_diff(
-    base: State, edges: list[SessionEdge]
-) -> tuple[dict[EdgeId, int], dict[EdgeId, SessionEdge], list[SessionEdge]]:
-    """(base run's edge ids, the scenario's, edges the scenario added), memoised per edge list
-    object: most scenarios keep one of the base's topologies, whose lists are then compared once."""
-    memo = base.edge_memo
-    old = memo.get(-1)
-    if old is None:
-        old = memo[-1] = (base.bgp.edges, {_edge_id(e): i for i, e in enumerate(base.bgp.edges)}, [], [])
-    old_ids: dict[EdgeId, int] = old[1]
-    hit = memo.get(id(edges))
-    if hit is not None and hit[0] is edges:
-        return old_ids, hit[2], hit[3]
-    new_ids = {_edge_id(e): e for e in edges}
-    brun_edges = base.bgp.edges
-    added = [e for eid, e in new_ids.items() if eid not in old_ids or brun_edges[old_ids[eid]] != e]
-    if edges is base.topology.edges or edges is base.topology_first.edges:
-        memo[id(edges)] = (edges, {}, new_ids, added)  # the base's lists live as long as the state
-    return old_ids, new_ids, added
-
-
-class _ReadCheck:
-    """``check_bgp_reads`` for a scenario, on what changed only: new next-hop lookups, new BGP
-    prefixes, lookups whose IGP match changed, statics that stopped resolving. Base prefixes are
-    kept even when re-run (a superset: it can only refuse more)."""
-
-    def __init__(self, base: State, igp: IgpDelta) -> None:
-        self.base = base
-        self.igp = igp
-
-    def _pk(self, k: SpeakerKey) -> set[tuple[int, int]]:
-        cache = self.base.prefix_keys
-        hit = cache.get(k)
-        if hit is None:
-            hit = {(int(p.network_address), p.prefixlen) for p in self.base.bgp.state.bgp_prefixes.get(k, set())}
-            cache[k] = hit
-        return hit
-
-    def speaker(
-        self,
-        k: SpeakerKey,
-        new_qs: Any,
-        new_ps: Any,
-        changed_nets: set[IPv4Network],
-        dirty: set[IPv4Network] | None = None,
-    ) -> None:
-        bst = self.base.bgp.state
-        rib = self.igp.igp.get(k[0], {}).get(k[1])
-        base_ps = bst.bgp_prefixes.get(k, set())
-        added = [p for p in new_ps if p not in base_ps]
-        new_keys = {(int(p.network_address), p.prefixlen) for p in new_ps}
-        gone = {(int(p.network_address), p.prefixlen) for p in dirty or () if p in base_ps} - new_keys
-        pk_base = self._pk(k)
-        pk = _KeySet(pk_base, gone, new_keys)
-        if not pk_base and not new_keys:
-            return
-        if rib is None:
-            raise Unsupported("BGP routes in a VRF without an IGP RIB")
-        dirty = dirty or set()
-        base_qs = bst.nh_users.get(k, {})
-        clean_qs = [q for q, ps in base_qs.items() if not ps <= dirty] if dirty else list(base_qs)
-        for q in new_qs:
-            if q not in base_qs and _covered(pk, q, _lpm_len(rib, q)):
-                raise Unsupported("a BGP route covers a BGP next hop")
-        strict = self.igp.strict.get(k, set())
-        all_qs = set(clean_qs) | set(new_qs)
-        for p in added:
-            for q in all_qs:
-                if q in p and p.prefixlen >= _lpm_len(rib, q):
-                    raise Unsupported("a BGP route covers a BGP next hop")
-            if any(q in p for q in strict):
-                raise Unsupported("a BGP route may resolve a static")
-        if changed_nets:
-            for q in _within(changed_nets, all_qs):
-                if _covered(pk, q, _lpm_len(rib, q)):
-                    raise Unsupported("a BGP route covers a BGP next hop")
-        if strict != self.base.strict.get(k, set()):
-            for q in strict:
-                if _covered(pk, q, 0):
-                    raise Unsupported("a BGP route may resolve a static")
-
-
-class _KeySet:
-    """Membership in (base - gone) | added, without building the set."""
-
-    def __init__(self, base: set[tuple[int, int]], gone: set[tuple[int, int]], added: set[tuple[int, int]]) -> None:
-        self.base, self.gone, self.added = base, gone, added
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.added or (key in self.base and key not in self.gone)
-
-
-EdgeId = tuple[str, str, IPv4Address, str, str, IPv4Address]
-
-
-def _edge_id(e: SessionEdge) -> EdgeId:
-    return (e.sender.node, e.sender.vrf, e.sender.local_ip, e.receiver.node, e.receiver.vrf, e.receiver.local_ip)
-
-
-def patch_ribs(
-    base_ribs: Ribs,
-    new_igp: Ribs,
-    changes: dict[tuple[str, str], set[IPv4Network]],
-    main: dict[SpeakerKey, dict[IPv4Network, list[Route]]],
-) -> Ribs:
-    """Final main RIBs: base's, with the changed prefixes re-merged from the scenario's IGP and BGP."""
-    out: Ribs = dict(base_ribs)
-    by_node: dict[str, dict[str, set[IPv4Network]]] = {}
-    for (n, v), nets in changes.items():
-        by_node.setdefault(n, {}).setdefault(v, set()).update(nets)
-    for n, per_vrf in by_node.items():
-        vrfs = dict(out[n])
-        for v, nets in per_vrf.items():
-            old = vrfs.get(v)
-            rib = clone_rib(old) if old is not None else MainRib()
-            igp_rib = new_igp[n].get(v)
-            bgp = main.get((n, v), {})
-            for net in nets:
-                ir = igp_rib.by_prefix.get(net, []) if igp_rib is not None else []
-                set_prefix(rib, net, _merged_at(ir, bgp.get(net, [])))
-            vrfs[v] = rib
-        out[n] = vrfs
-    return out
-
-
-def patch_fibs(
-    base: State, base_fibs: FibMap, ribs: Ribs, changes: dict[tuple[str, str], set[IPv4Network]], igp: bool
-) -> FibMap:
-    out: FibMap = dict(base_fibs)
-    for (n, v), nets in changes.items():
-        vrfs = dict(out[n])
-        old = base_fibs.get(n, {}).get(v)
-        new_rib = ribs[n].get(v)
-        if new_rib is None:
-            vrfs.pop(v, None)
-        elif old is None:
-            vrfs[v] = LazyFib(new_rib)
-        else:
-            vrfs[v] = LazyFib(new_rib, old, base.dep_index(n, v, igp=igp), frozenset(nets))
-        out[n] = vrfs
-    return out
 
 
 def _iface_vrf(snapshot: Snapshot) -> Callable[[str, str], str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address
+from typing import TYPE_CHECKING
 
 from validator.engine.bgp_sessions import (
     BgpTopology,
@@ -36,6 +37,9 @@ from validator.engine.types import Fib
 from validator.model.config import BgpNeighbor
 from validator.model.dataplane import BgpSession
 from validator.model.snapshot import Snapshot
+
+if TYPE_CHECKING:  # annotations only: _core imports this module
+    from validator.engine.incremental._core import State
 
 ReachFn = Callable[[str, str, IPv4Address, IPv4Address, bool], bool]
 EdgeKey = tuple[str, IPv4Address, str, IPv4Address]
@@ -350,3 +354,34 @@ class TopologyPlan:
         for i in idx:
             self._fact(facts, self.pairs[i], states[i])
         return facts
+
+
+# --- the scenario's session edges against the base run's -----------------------------------------
+
+
+def edge_diff(
+    base: State, edges: list[SessionEdge]
+) -> tuple[dict[EdgeId, int], dict[EdgeId, SessionEdge], list[SessionEdge]]:
+    """(base run's edge ids, the scenario's, edges the scenario added), memoised per edge list
+    object: most scenarios keep one of the base's topologies, whose lists are then compared once."""
+    memo = base.edge_memo
+    old = memo.get(-1)
+    if old is None:
+        old = memo[-1] = (base.bgp.edges, {edge_id(e): i for i, e in enumerate(base.bgp.edges)}, [], [])
+    old_ids: dict[EdgeId, int] = old[1]
+    hit = memo.get(id(edges))
+    if hit is not None and hit[0] is edges:
+        return old_ids, hit[2], hit[3]
+    new_ids = {edge_id(e): e for e in edges}
+    brun_edges = base.bgp.edges
+    added = [e for eid, e in new_ids.items() if eid not in old_ids or brun_edges[old_ids[eid]] != e]
+    if edges is base.topology.edges or edges is base.topology_first.edges:
+        memo[id(edges)] = (edges, {}, new_ids, added)  # the base's lists live as long as the state
+    return old_ids, new_ids, added
+
+
+EdgeId = tuple[str, str, IPv4Address, str, str, IPv4Address]
+
+
+def edge_id(e: SessionEdge) -> EdgeId:
+    return (e.sender.node, e.sender.vrf, e.sender.local_ip, e.receiver.node, e.receiver.vrf, e.receiver.local_ip)
