@@ -136,14 +136,18 @@ def main() -> int:
     try:
         t = time.perf_counter()
         cpus = ray_ex.cpus()
-        say(f"  ray: {'cluster ' + args.ray if args.ray else 'local instance'}, {cpus} CPUs, "
-            f"started in {time.perf_counter() - t:.2f} s (not counted below)")
+        say(
+            f"  ray: {'cluster ' + args.ray if args.ray else 'local instance'}, {cpus} CPUs, "
+            f"started in {time.perf_counter() - t:.2f} s (not counted below)"
+        )
         reset_peak()
         t_ray, found_ray = sweep_with(ray_ex, base, pairs, elements, args.k)
         peak_ray = _status("VmHWM")
         workers = ray_worker_rss()
-        say(f"  ray sweep:   {t_ray:8.2f} s   driver peak RSS {peak_ray:6.0f} MiB   Ray workers {workers:.0f} MiB"
-            f"   ({ray_ex.tasks_submitted} tasks, {len(ray_ex.put_ids)} parts put)")
+        say(
+            f"  ray sweep:   {t_ray:8.2f} s   driver peak RSS {peak_ray:6.0f} MiB   Ray workers {workers:.0f} MiB"
+            f"   ({ray_ex.tasks_submitted} tasks, {len(ray_ex.put_ids)} parts put)"
+        )
     finally:
         ray_ex.close()
     say(f"  ratio ray / local: {t_ray / t_local:.2f}x")

@@ -150,9 +150,7 @@ def resolve_git_inputs(
     base_policy_files = g.read_tree_files(r, base_commit, policies, missing_ok=True)
     if not base_policy_files:
         raise PolicyError(f"no policies at {policies!r} in the base revision {base_commit[:12]}")
-    pset = load_policies_from_bytes(
-        {f"{policies}/{k}" if k else policies: v for k, v in base_policy_files.items()}
-    )
+    pset = load_policies_from_bytes({f"{policies}/{k}" if k else policies: v for k, v in base_policy_files.items()})
     head_policy_files = g.read_tree_files(r, head_commit, policies, missing_ok=True)
     intent_obj, intent_digest = None, None
     if intent is not None:

@@ -51,12 +51,7 @@ def test_routes_equal_the_ios_original(tmp_path: Path) -> None:
     mixed_snap = load_snapshot(snap_dir)
     assert all(mixed_snap.nodes[n].vendor == "juniper" and not mixed_snap.nodes[n].warnings for n in converted)
     mixed = compute_dataplane(mixed_snap)
-    want = sorted(
-        _row(r, converted)
-        for vrfs in ios.ribs.values()
-        for rs in vrfs.values()
-        for r in rs
-    )
+    want = sorted(_row(r, converted) for vrfs in ios.ribs.values() for rs in vrfs.values() for r in rs)
     got = sorted(_row(r, frozenset()) for vrfs in mixed.ribs.values() for rs in vrfs.values() for r in rs)
     assert got == want
     assert sorted((s.node, str(s.remote_ip), s.status) for s in mixed.bgp_sessions) == sorted(

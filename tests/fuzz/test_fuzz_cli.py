@@ -184,4 +184,3 @@ def test_random_argument_lists_long(
 ) -> None:
     long_run(request)
     _check_run([*argv, "--timeout", "30"] if argv[:1] in (["check"], ["plan"], ["whatif"]) else argv, capsys)
-

@@ -338,6 +338,7 @@ FULL: dict[str, tuple[str, str, str, frozenset[str]]] = {
     "base-alone": (STATE_ONLY, "base", "pass", frozenset()),
 }
 
+
 @pytest.fixture(scope="module")
 def full_verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, Any]]:
     from gate_helpers import REGION, REGION_POLICIES

@@ -136,12 +136,9 @@ def test_waivers_never_accept_what_the_gate_could_not_read_or_what_the_change_wr
     """Fail closed: an undecided or unmodelled finding is never waived, and a ``location`` or
     ``device`` waiver does not follow a line the change rewrote (only a ``policy`` waiver does)."""
     far = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    text = (
-        "version: 1\nwaivers:\n"
-        + "".join(
-            f"  - match: {m}\n    reason: r\n    owner: o@example.com\n    expires: {far}\n"
-            for m in ("{device: edge1}", "{location: configs/edge1.cfg:44}")
-        )
+    text = "version: 1\nwaivers:\n" + "".join(
+        f"  - match: {m}\n    reason: r\n    owner: o@example.com\n    expires: {far}\n"
+        for m in ("{device: edge1}", "{location: configs/edge1.cfg:44}")
     )
     rules = load_waivers(text)
     loc = (Location("configs/edge1.cfg", 44),)

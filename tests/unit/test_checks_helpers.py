@@ -120,9 +120,7 @@ def class_of(classes: list[HeaderClass], lines: list[AclLine], f: Flow) -> list[
             elif h.icmp_type in named_types | {8}:
                 continue
             # codes named for this type each stand alone; the other codes share one class
-            named_codes = {
-                ln.icmp_code for ln in lines if ln.icmp_type == f.icmp_type and ln.icmp_code is not None
-            }
+            named_codes = {ln.icmp_code for ln in lines if ln.icmp_type == f.icmp_type and ln.icmp_code is not None}
             if named_codes and h.icmp_type == f.icmp_type:
                 f_code = f.icmp_code if f.icmp_code in named_codes | {0} else "other"
                 h_code = h.icmp_code if h.icmp_code in named_codes | {0} else "other"

@@ -159,7 +159,12 @@ def test_undefined_filter_is_a_hygiene_error_and_a_no_regression_warning() -> No
     assert h.severity == "error" and "NO-SUCH-ACL" in h.message
     assert (h.locations[0].file, h.locations[0].line) == (R1_FILE, 4)
     out = check_no_regression(
-        policy="nr", base=dp, head=dp, src=OUTSIDE, dst=LAN, constraints=tcp(80)  # type: ignore[arg-type]
+        policy="nr",
+        base=dp,
+        head=dp,
+        src=OUTSIDE,
+        dst=LAN,
+        constraints=tcp(80),  # type: ignore[arg-type]
     )
     assert [(f.severity, f.locations[0].line) for f in out.findings] == [("warning", 4)]
 

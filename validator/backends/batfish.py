@@ -114,8 +114,7 @@ def default_session_factory(host: str, port: int) -> Any:
         from pybatfish.client.session import Session
     except ImportError as exc:
         raise BackendUnavailable(
-            f"the Batfish engine needs pybatfish, which is not installed ({exc}): "
-            f"pip install '{BATFISH_EXTRA}'"
+            f"the Batfish engine needs pybatfish, which is not installed ({exc}): pip install '{BATFISH_EXTRA}'"
         ) from None
     probe(host, port)
     return Session(host=host, port=port)

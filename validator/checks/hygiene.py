@@ -115,9 +115,7 @@ def _converges(policy: str, dp: DataPlane) -> list[Finding]:
     ]
 
 
-def _ends_failed(
-    dp: DataPlane, node: str, remote_node: str | None, remote_ip: object, local_ip: object = None
-) -> bool:
+def _ends_failed(dp: DataPlane, node: str, remote_node: str | None, remote_ip: object, local_ip: object = None) -> bool:
     """The session runs to or from a failed element: either end's node, the interface owning
     either end's address, or (single hop) a failed local interface whose subnet holds the peer."""
     failed = dp.failures

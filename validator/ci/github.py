@@ -235,8 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--engine", default="builtin", choices=["builtin", "batfish"])
     r.add_argument("--batfish-host", default="")
     r.add_argument("--formats", default="sarif,junit,markdown")
-    r.add_argument("--fail-on", default="block", help="block (default): exit non-zero on block or error; "
-                   "error: only when the gate could not decide; never")
+    r.add_argument(
+        "--fail-on",
+        default="block",
+        help="block (default): exit non-zero on block or error; error: only when the gate could not decide; never",
+    )
     r.add_argument("--out-dir", default="validator-reports")
     r.set_defaults(func=_run)
     c = sub.add_parser("comment", help="post or update the sticky pull-request comment (needs a token)")

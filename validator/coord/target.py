@@ -112,9 +112,7 @@ def _commit(repo: str, rev: str, what: str) -> str:
     return oid
 
 
-def base_reason(
-    repo: str, data: Mapping[str, Any], snap: str, where: str, commit: str, *, head_ok: bool
-) -> str | None:
+def base_reason(repo: str, data: Mapping[str, Any], snap: str, where: str, commit: str, *, head_ok: bool) -> str | None:
     """``base moved: ...`` when the snapshot at ``commit`` is not the plan's base tree.
 
     ``head_ok``: the target may already be exactly the plan's head (record-apply after the merge).
@@ -163,8 +161,10 @@ def target_reasons(
     A local branch behind its upstream is reported only with the base check on the upstream that
     it explains: commits that do not touch the snapshot do not move the base.
     """
-    where = tgt.name if tgt.ref in (tgt.name, f"refs/heads/{tgt.name}", f"refs/remotes/{tgt.name}") else (
-        f"{tgt.name} (compared at {tgt.ref.removeprefix('refs/remotes/')})"
+    where = (
+        tgt.name
+        if tgt.ref in (tgt.name, f"refs/heads/{tgt.name}", f"refs/remotes/{tgt.name}")
+        else (f"{tgt.name} (compared at {tgt.ref.removeprefix('refs/remotes/')})")
     )
     moved = base_reason(repo, data, snap, where, tgt.commit, head_ok=head_ok)
     out: list[str | None] = [*behind, moved] if moved else []
@@ -207,9 +207,7 @@ def applied_reason(registry: str, data: Mapping[str, Any], branch: str | None) -
     )
 
 
-def applied_update(
-    registry: str, data: Mapping[str, Any], branch: str, owner: str, at: datetime
-) -> gitrefs.RefUpdate:
+def applied_update(registry: str, data: Mapping[str, Any], branch: str, owner: str, at: datetime) -> gitrefs.RefUpdate:
     """The CAS update recording that ``data`` was applied to ``branch``."""
     oid, _rec = applied_record(registry, branch)
     record = {

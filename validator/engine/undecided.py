@@ -76,9 +76,7 @@ def _zones_partial(node: Node) -> bool:
 def _forwarding_partial(snapshot: Snapshot) -> bool:
     """Partial filters or interfaces: what can make a BGP session's TCP exchange undecided."""
     return any(
-        any(a.unparsed for a in n.acls.values())
-        or any(i.unparsed for i in n.interfaces.values())
-        or _zones_partial(n)
+        any(a.unparsed for a in n.acls.values()) or any(i.unparsed for i in n.interfaces.values()) or _zones_partial(n)
         for n in snapshot.nodes.values()
     )
 

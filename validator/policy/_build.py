@@ -192,4 +192,3 @@ class Builder:
             groups=tuple(data.get("groups", ())),
             nodes=self.node_specs((*path, "nodes"), data.get("nodes", ())),
         )
-

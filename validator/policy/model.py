@@ -356,7 +356,12 @@ class RoutingPolicy(PolicyBase):
 
 
 Policy = (
-    ReachabilityPolicy | RedundancyPolicy | BlastRadiusPolicy | NoRegressionPolicy | HygienePolicy | ManagementPolicy
+    ReachabilityPolicy
+    | RedundancyPolicy
+    | BlastRadiusPolicy
+    | NoRegressionPolicy
+    | HygienePolicy
+    | ManagementPolicy
     | RoutingPolicy
 )
 POLICY_TYPES: dict[str, type[PolicyBase]] = {

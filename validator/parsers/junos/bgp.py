@@ -225,9 +225,7 @@ def build_bgp(
             )
     src = bgp.top.source
     redists = tuple(
-        BgpRedistribution(p, src, origin="igp")
-        for p in ("connected", "static", "ospf")
-        if p in redistribute
+        BgpRedistribution(p, src, origin="igp") for p in ("connected", "static", "ospf") if p in redistribute
     )
     return BgpProcess(
         local_as=asn,
