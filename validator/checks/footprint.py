@@ -44,9 +44,7 @@ def neighbours(dp: DataPlane) -> dict[IfaceKey, frozenset[IfaceKey]]:
     return frozen
 
 
-def footprint(
-    traces: Sequence[Trace], dst: IPv4Address, members: Sequence[tuple[int, int]] = ()
-) -> Footprint:
+def footprint(traces: Sequence[Trace], dst: IPv4Address, members: Sequence[tuple[int, int]] = ()) -> Footprint:
     """Everything ``traces`` (of a class standing for ``members``) depended on."""
     nodes: set[str] = set()
     ifaces: set[IfaceKey] = set()

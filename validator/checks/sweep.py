@@ -491,9 +491,7 @@ def _sweeper(ctx: Any) -> Sweeper:
     return sw
 
 
-def _baseline(
-    ctx: Any, a: str, b: str, constraints: HeaderConstraints, *, assigned_only: bool = True
-) -> PairBaseline:
+def _baseline(ctx: Any, a: str, b: str, constraints: HeaderConstraints, *, assigned_only: bool = True) -> PairBaseline:
     """Pair baselines are shared by every sweep of one run (redundancy, blast radius, ...)."""
     cache: dict[tuple[Any, ...], PairBaseline] | None = getattr(ctx, "_baselines", None)
     if cache is None:
