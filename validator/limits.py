@@ -152,9 +152,21 @@ def signals_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+# the signals whose handlers end a run (Interrupted, KeyboardInterrupt, RunTimeout): the local
+# executor builds and ends its worker pool with them blocked (executors/local.py)
+POOL_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT, signal.SIGALRM})
+
+
 def worker_signals() -> None:
     """In forked workers: die on SIGTERM (the pool's terminate), leave SIGINT to the parent,
-    which ends the pool; a worker must never outlive the command."""
+    which ends the pool; a worker must never outlive the command.
+
+    The worker was forked with :data:`POOL_SIGNALS` blocked and the parent's handlers installed
+    (which raise into the parent's code): the dispositions are set first, then the signals
+    unblocked, so a SIGTERM sent meanwhile (the pool ended while this worker was starting) kills
+    it here and a pending SIGINT is discarded."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, POOL_SIGNALS)

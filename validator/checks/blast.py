@@ -41,6 +41,7 @@ from validator.checks.sweep import (
     violation_finding,
 )
 from validator.diff.units import Unit
+from validator.engine.dependencies import Relevance
 from validator.engine.types import DataPlane, FailureSet
 from validator.model.snapshot import Snapshot
 from validator.model.verdict import Finding
@@ -128,6 +129,22 @@ class GroupJudge:
         self.units = units or {}
         self.compute = compute
         self.cache: dict[frozenset[str], Broken] = {}
+        self._relevance: Relevance | bool | None = False  # False: not computed yet
+
+    def _pruned(self, group: Sequence[Element]) -> bool:
+        """Relevance pruning (checks/relevance.py), as the sweeps do: a group of interface and node
+        units that fails nothing in the protected pairs' dependency closure ``D`` leaves every
+        pair's classes as they were (none broken), so no data plane is computed for it. Only
+        where the sweeper prunes (its scenario function is the builtin engine's, whose semantics
+        the closure reasons about: ``sweep._sweeper``). Sessions and processes are failed by
+        removing configuration, which the closure does not reason about: a group holding one is
+        always computed."""
+        if any(e.kind in ("session", "process") for e in group):
+            return False
+        if self._relevance is False:
+            self._relevance = self.sw._relevance(self.pairs)  # None: pruning off, or everything
+        rel = self._relevance
+        return isinstance(rel, Relevance) and not rel.affected_by(union(group))
 
     def dataplane(self, group: Sequence[Element]) -> DataPlane:
         removed = [self.units[e.spec] for e in group if e.spec in self.units and e.kind in ("session", "process")]
@@ -143,6 +160,10 @@ class GroupJudge:
         if hit is None:
             hit = []
             self.sw.stats.scenarios += 1
+            if self._pruned(group):
+                self.sw.stats.pruned += 1  # proven: every protected class keeps its head result
+                self.cache[key] = hit
+                return hit
             dp_s = self.dataplane(group)
             for pb in self.pairs:
                 for r in changed_classes(pb, self.sw.base, dp_s, self.sw.stats):

@@ -51,6 +51,7 @@ class WhatIfResult:
     findings: list[Finding] = field(default_factory=list)
     policies_run: list[tuple[str, str]] = field(default_factory=list)
     scenarios: int = 0
+    pruned: int = 0  # scenarios of the two sweeps proven not to change a protected pair (not computed)
     broken: list[str] = field(default_factory=list)  # pairs the maintenance cuts
     at_risk: dict[str, list[str]] = field(default_factory=dict)  # pair -> SPOFs the maintenance creates
     pre_existing: dict[str, list[str]] = field(default_factory=dict)  # pair -> SPOFs it already had
@@ -234,8 +235,17 @@ def what_if(
     severity = pair_severity(policies)
     risk_groups = policies.risk_group_specs()
 
+    # relevance pruning (checks/relevance.py) where the sweeps compute the builtin engine's
+    # semantics, as check's sweeps do (sweep._sweeper). Sound for both sweeps: sweep 0 is a plain
+    # sweep from ``base``; sweep 3's scenario ``on_top(failed, X)`` is ``inner(base, F | X)``,
+    # which is exactly ``compute_dataplane(snapshot, F | X)``, and ``failed`` is
+    # ``compute_dataplane(snapshot, F)``: the closure, computed on ``failed`` (its own incremental
+    # state, built for ``F``), reasons about precisely that pair of data planes -- a scenario
+    # that fails nothing of D on top of F keeps ``failed``'s result for every checked class.
+    prune = engine == "builtin"
+
     # 0. the single points of failure the network has without the maintenance
-    sw0 = Sweeper(base, inner, progress)
+    sw0 = Sweeper(base, inner, progress, prune=prune)
     pairs = protected_baselines(CheckContext(head=base, policies=policies, compute=compute, engine=engine), None)
     before = _spofs(sw0, pairs, enumerate_elements(base, SWEEP_KINDS, risk_groups), "before the maintenance")
 
@@ -253,7 +263,7 @@ def what_if(
     out.policies_run.extend(ran)
 
     # 3. one more failure during the window: created by the maintenance, or already there
-    sw1 = Sweeper(failed, on_top, progress)
+    sw1 = Sweeper(failed, on_top, progress, prune=prune)
     pairs1 = protected_baselines(CheckContext(head=failed, policies=policies, compute=compute, engine=engine), None)
     after = _spofs(sw1, pairs1, enumerate_elements(failed, SWEEP_KINDS, risk_groups), "one more failure")
     for pair in sorted(after):
@@ -289,4 +299,5 @@ def what_if(
                 )
             )
     out.scenarios = sw0.stats.scenarios + sw1.stats.scenarios + 1
+    out.pruned = sw0.stats.pruned + sw1.stats.pruned
     return out
