@@ -7,7 +7,8 @@ with like.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
@@ -203,6 +204,13 @@ class Explorer:
             cache[flow] = hit
         return hit[1]
 
+    def explore_groups(self, source: Source, groups: Sequence[tuple[tuple[int, int], ...]]) -> Iterator[ClassResult]:
+        """``explore`` of one source over destination pieces already split and grouped (by
+        :class:`ScenarioPieces`): each group is explored from its first piece."""
+        for members in groups:
+            lo, hi = members[0]
+            yield from self._explore_piece(source, lo, hi, members)
+
     def explore(self, sources: Sequence[Source], dst_space: Intervals) -> Iterator[ClassResult]:
         if self.cuts is None:
             self.cuts = forwarding_cuts(self.dps) | acl_dst_cuts(self.extra_lines)
@@ -238,3 +246,57 @@ class Explorer:
                 yield from results
                 return
             seen |= new
+
+
+class ScenarioPieces:
+    """How one failure scenario splits and groups the destination pieces of no-failure classes.
+
+    A no-failure class (``pair_baseline``) stands for destination pieces (its ``members``) that the
+    base data plane treats identically: they were cut at every base boundary (``forwarding_cuts``)
+    and grouped by every base map (FIBs, subnets, ACL destinations, undecided routes). Inside them
+    the base's share of ``Explorer([base, scenario]).explore``'s cuts and signatures is constant,
+    so cutting each member at the scenario's own boundaries and grouping by the scenario's own maps
+    gives exactly the groups, in the same order, that the two-data-plane explorer gives (member
+    boundaries are base cuts, kept by cutting member by member). Built once per (base, scenario)
+    and shared by every pair and class of the scenario, where the explorer built a two-data-plane
+    classifier and cut list for every re-explored class.
+    """
+
+    def __init__(self, base: DataPlane, scenario: DataPlane) -> None:
+        self.base = base
+        self.cuts = sorted(forwarding_cuts([scenario]))
+        self.classifier = DstClassifier([scenario])
+        # "stands alone" is decided over both data planes' owned addresses, as the explorer does
+        self.classifier.owned |= _owned(base)
+
+    def groups(self, members: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], ...]]:
+        """The scenario's groups of ``members`` (sorted pieces of one no-failure class)."""
+        cuts = self.cuts
+        out: dict[Hashable, list[tuple[int, int]]] = {}
+        for lo, hi in members:
+            start = lo
+            k = bisect_right(cuts, lo)
+            while k < len(cuts) and cuts[k] <= hi:
+                c = cuts[k]
+                out.setdefault(self.classifier.signature(start, c - 1), []).append((start, c - 1))
+                start = c
+                k += 1
+            out.setdefault(self.classifier.signature(start, hi), []).append((start, hi))
+        return [tuple(g) for g in out.values()]
+
+
+def scenario_pieces(base: DataPlane, scenario: DataPlane) -> ScenarioPieces:
+    """The :class:`ScenarioPieces` of ``scenario`` against ``base``, cached on the scenario."""
+    hit: ScenarioPieces | None = scenario.__dict__.get("_validator_scenario_pieces")
+    if hit is None or hit.base is not base:
+        hit = ScenarioPieces(base, scenario)
+        scenario.__dict__["_validator_scenario_pieces"] = hit
+    return hit
+
+
+def _owned(dp: DataPlane) -> frozenset[int]:
+    hit: frozenset[int] | None = dp.__dict__.get("_validator_owned_ints")
+    if hit is None:
+        hit = frozenset(int(ip) for ip in dp.ip_owners)
+        dp.__dict__["_validator_owned_ints"] = hit
+    return hit

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from validator.checks.evidence import describe, trace_locations
-from validator.checks.explore import ClassResult, Explorer
+from validator.checks.explore import ClassResult, Explorer, ScenarioPieces, scenario_pieces
 from validator.checks.footprint import Footprint, footprint, merge, unchanged
 from validator.checks.headerspace import HeaderConstraints
 from validator.checks.ipspace import Intervals
@@ -151,6 +151,8 @@ class PairBaseline:
     results: list[ClassResult]
     groups: dict[tuple[Source, tuple[int, int]], list[ClassResult]] = field(default_factory=dict)
     footprints: dict[tuple[Source, tuple[int, int]], Footprint] = field(default_factory=dict)
+    # the data plane the classes were explored on (changed_classes re-splits them against it)
+    dp: DataPlane | None = field(default=None, repr=False, compare=False)
 
 
 def pair_baseline(
@@ -168,6 +170,7 @@ def pair_baseline(
         space=space,
         endpoints=zone_nodes(dp, src) | zone_nodes(dp, dst),
         results=results,
+        dp=dp,
     )
     for r in results:
         pb.groups.setdefault((r.source, r.dst), []).append(r)
@@ -196,15 +199,23 @@ def _ip(value: int) -> Any:
 
 def changed_classes(pb: PairBaseline, base: DataPlane, scenario: DataPlane, stats: SweepStats) -> Iterator[ClassResult]:
     """Classes (traced in base and scenario) whose traces the scenario may change; in-scope only."""
+    shared: tuple[Explorer, ScenarioPieces] | None = None  # one explorer and split per call
     for (source, piece), rs in pb.groups.items():
         if not _in_scope(source, piece[0], scenario):
             continue
         if unchanged(pb.footprints[(source, piece)], base, scenario):
             stats.reused += len(rs)
             continue
-        exp = Explorer([base, scenario], pb.constraints)
         members = rs[0].members or (piece,)
-        for r in exp.explore([source], Intervals.of(members)):
+        if pb.dp is base:
+            # the class is uniform in the base: split it by the scenario's own behaviour only
+            # (explore.ScenarioPieces); its base traces are the cached ones of the no-failure run
+            if shared is None:
+                shared = (Explorer([base, scenario], pb.constraints), scenario_pieces(base, scenario))
+            found = shared[0].explore_groups(source, shared[1].groups(members))
+        else:  # a baseline of another data plane: re-explore over both
+            found = Explorer([base, scenario], pb.constraints).explore([source], Intervals.of(members))
+        for r in found:
             stats.retraced += 1
             r.group = (source, piece)
             yield r
