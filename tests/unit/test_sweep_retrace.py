@@ -39,9 +39,10 @@ TINY = {"azs": 2, "pods": 1, "leaves": 2, "spines": 2, "cores": 2}
 
 
 def reference_changed(
-    pb: PairBaseline, base: DataPlane, scenario: DataPlane, stats: SweepStats
+    pb: PairBaseline, base: DataPlane, scenario: DataPlane, stats: SweepStats, donors: Sequence[DataPlane] = ()
 ) -> Iterator[ClassResult]:
-    """``changed_classes`` as it was: every changed class re-explored over both data planes."""
+    """``changed_classes`` as it was: every changed class re-explored over both data planes (and
+    traced in the scenario: no donors)."""
     for (source, piece), rs in pb.groups.items():
         if not _in_scope(source, piece[0], scenario):
             continue
@@ -59,19 +60,30 @@ def _key(r: ClassResult) -> tuple[Any, ...]:
     return (r.source, r.dst, r.header, r.flow, r.members, r.group, r.traces)
 
 
-def assert_same_classes(pairs: Sequence[PairBaseline], base: DataPlane, combos: Sequence[tuple[Element, ...]]) -> int:
-    """Both ways give the same class results for every pair of every scenario; returns how many."""
-    n = 0
-    for combo in combos:
+def assert_same_classes(
+    pairs: Sequence[PairBaseline], base: DataPlane, combos: Sequence[tuple[Element, ...]]
+) -> tuple[int, int]:
+    """Both ways give the same class results for every pair of every scenario (double failures
+    with their single failures, when listed too, as trace donors); returns how many classes and
+    how many traces were donated."""
+    n = donated = 0
+    singles: dict[Element, DataPlane] = {}
+    for combo in sorted(combos, key=len):
         dp = scenario_dataplane(base, union(combo))
+        if len(combo) == 1:
+            singles[combo[0]] = dp
+        donors = [singles[e] for e in combo if e in singles and len(combo) > 1]
         for pb in pairs:
             s_new, s_ref = SweepStats(), SweepStats()
-            got = [_key(r) for r in changed_classes(pb, base, dp, s_new)]
-            want = [_key(r) for r in reference_changed(pb, base, dp, s_ref)]
+            got = [_key(r) for r in changed_classes(pb, base, dp, s_new, donors)]
+            # the reference traces on a fresh copy of the scenario (no traces cached by the above)
+            fresh = scenario_dataplane(base, union(combo))
+            want = [_key(r) for r in reference_changed(pb, base, fresh, s_ref)]
             assert got == want, f"{[e.spec for e in combo]} {pb.label}: class results differ"
             assert (s_new.reused, s_new.retraced) == (s_ref.reused, s_ref.retraced)
             n += len(got)
-    return n
+            donated += s_new.donated
+    return n, donated
 
 
 def sweep_findings(base: DataPlane, pairs: Sequence[PairBaseline], elements: list[Element], k: int) -> Any:
@@ -95,8 +107,8 @@ def test_tiny_changed_classes_equal_two_plane_exploration(tiny: DataPlane) -> No
     pairs = _tiny_pairs(tiny)
     elements = enumerate_elements(tiny, ["link", "node"])
     doubles = random.Random(3).sample(list(itertools.combinations(elements, 2)), 12)
-    n = assert_same_classes(pairs, tiny, [(e,) for e in elements] + doubles)
-    assert n > 0  # some scenario changed some class (else the comparison proves nothing)
+    n, donated = assert_same_classes(pairs, tiny, [(e,) for e in elements] + doubles)
+    assert n > 0 and donated > 0  # (else the comparison proves nothing)
 
 
 def test_tiny_sweep_findings_equal(tiny: DataPlane, monkeypatch: Any) -> None:
@@ -109,6 +121,75 @@ def test_tiny_sweep_findings_equal(tiny: DataPlane, monkeypatch: Any) -> None:
     assert got == want
     assert got  # the tiny network has single points of failure between its AZs' hosts
     assert (st.reused, st.retraced) == (st_ref.reused, st_ref.retraced)
+
+
+def test_tiny_double_failure_sweep_findings_equal(tiny: DataPlane, monkeypatch: Any) -> None:
+    """k=2: single failures lend their traces to the doubles; findings as without."""
+    monkeypatch.setenv("VALIDATOR_WORKERS", "1")
+    pairs = _tiny_pairs(tiny)
+    elements = random.Random(5).sample(enumerate_elements(tiny, ["link", "node"]), 14)
+    got, st = sweep_findings(tiny, pairs, elements, 2)
+    monkeypatch.setattr(sweep_mod, "changed_classes", reference_changed)
+    want, st_ref = sweep_findings(tiny, pairs, elements, 2)
+    assert got == want
+    assert (st.reused, st.retraced) == (st_ref.reused, st_ref.retraced)
+    assert st.donated > 0 and st_ref.donated == 0
+    assert "_validator_sub_scenarios" not in tiny.__dict__  # the sweep let its single failures go
+
+
+def assert_donations_exact(base: DataPlane, combos: Sequence[tuple[Element, Element]]) -> tuple[int, int]:
+    """Whenever ``TraceReuse`` accepts a single failure's traces for its double, tracing the double
+    gives exactly them; returns (accepted, refused) over every flow the singles traced."""
+    from validator.checks.footprint import TraceReuse
+    from validator.engine.traceroute import trace
+
+    pairs = _tiny_pairs(base) if "az1-core1" in base.snapshot.nodes else _live_pairs(base)
+    accepted = refused = 0
+    for a, b in combos:
+        double = scenario_dataplane(base, union((a, b)))
+        for e in (a, b):
+            single = scenario_dataplane(base, union((e,)))
+            for pb in pairs:
+                list(changed_classes(pb, base, single, SweepStats()))  # fills the single's traces
+            cached = single.__dict__.get("_validator_traces", {})
+            check = TraceReuse(single, double)
+            for flow, ts in cached.items():
+                if check.same(flow.dst_ip, ts):
+                    assert trace(double, flow) == ts, f"{a.spec} + {b.spec}: {flow} accepted but differs"
+                    accepted += 1
+                else:
+                    refused += 1
+    return accepted, refused
+
+
+def _live_pairs(base: DataPlane) -> list[PairBaseline]:
+    return _host_pairs(base, ("/^as1/", "/^as3/"), ("/host/",))
+
+
+def test_trace_reuse_is_exact_on_tiny_doubles(tiny: DataPlane) -> None:
+    elements = enumerate_elements(tiny, ["link", "node"])
+    combos = random.Random(9).sample(list(itertools.combinations(elements, 2)), 30)
+    accepted, refused = assert_donations_exact(tiny, combos)
+    assert accepted > 0 and refused > 0
+
+
+def test_trace_reuse_refuses_another_snapshot_and_a_changed_lookup(tiny: DataPlane) -> None:
+    """The whole-data-plane inputs must be the same objects or equal; a FIB answer that changed
+    at a hop (here: the failed node's own lookups) refuses the donor's trace."""
+    from validator.checks.footprint import TraceReuse
+
+    core = next(e for e in enumerate_elements(tiny, ["node"]) if e.spec.endswith("az1-core1"))
+    down = scenario_dataplane(tiny, union((core,)))
+    assert not TraceReuse(tiny, fast_dataplane(load_snapshot(str(_snapshot_dir(tiny))))).ok
+    pb = _tiny_pairs(tiny)[0]
+    through = [r for r in pb.results if any(h.node == "az1-core1" for t in r.traces[0] for h in t.hops)]
+    assert through
+    check = TraceReuse(tiny, down)
+    assert check.ok and not any(check.same(r.flow.dst_ip, r.traces[0]) for r in through)
+
+
+def _snapshot_dir(dp: DataPlane) -> Any:
+    return dp.snapshot.source
 
 
 def test_scenario_pieces_keep_member_boundaries_and_are_shared(tiny: DataPlane) -> None:

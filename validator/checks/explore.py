@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
 from validator.checks.fibmap import DstClassifier
+from validator.checks.footprint import TraceReuse
 from validator.checks.headerspace import HeaderClass, HeaderConstraints, acl_dst_cuts, header_classes
 from validator.checks.ipspace import Intervals
 from validator.checks.zones import Source
@@ -174,6 +175,10 @@ class Explorer:
     # pseudo filter lines whose boundaries must also split classes (an intent's declared flows)
     extra_lines: Sequence[AclLine] = ()
     traced: int = 0
+    # per data plane index: other data planes whose cached traces may be taken after an exact
+    # check of the tracer's inputs (footprint.TraceReuse; a failure scenario's sub-scenarios)
+    donors: dict[int, Sequence[TraceReuse]] = field(default_factory=dict)
+    reused: int = 0  # traces taken from a donor instead of traced
 
     def _trace(self, i: int, flow: Flow) -> list[Trace]:
         # traces are cached on the data plane itself, so every check and every failure scenario
@@ -185,10 +190,23 @@ class Explorer:
             dp.__dict__["_validator_traces"] = cache
         hit = cache.get(flow)
         if hit is None:
-            hit = dp.tracer(dp, flow) if dp.tracer is not None else trace(dp, flow)
+            hit = self._donated(i, flow)
+            if hit is None:
+                hit = dp.tracer(dp, flow) if dp.tracer is not None else trace(dp, flow)
+                self.traced += 1
+            else:
+                self.reused += 1
             cache[flow] = hit
-            self.traced += 1
         return hit
+
+    def _donated(self, i: int, flow: Flow) -> list[Trace] | None:
+        """A donor's cached traces of ``flow``, when they are provably ``dps[i]``'s too."""
+        for donor in self.donors.get(i, ()):
+            cached: dict[Flow, list[Trace]] | None = donor.donor.__dict__.get("_validator_traces")
+            hit = cached.get(flow) if cached is not None else None
+            if hit is not None and donor.same(flow.dst_ip, hit):
+                return hit
+        return None
 
     def _filters(self, i: int, flow: Flow, traces: list[Trace]) -> set[tuple[str, str]]:
         """``filters_met`` of a flow's traces, cached beside the traces (a failure sweep re-explores
