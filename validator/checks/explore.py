@@ -99,7 +99,13 @@ def _acl_lines(dps: Sequence[DataPlane], filters: set[tuple[str, str]], dst: int
     from validator.engine.acl_index import lines_matching_dst
 
     lines: list[AclLine] = []
+    snapshots: list[object] = []
     for dp in dps:
+        # data planes of one snapshot have the same filters: their lines once (``header_classes``
+        # depends on the set of lines only, so this changes no class)
+        if any(dp.snapshot is s for s in snapshots):
+            continue
+        snapshots.append(dp.snapshot)
         for node, name in filters:
             n = dp.snapshot.nodes.get(node)
             if n is not None and name in n.acls:
@@ -218,8 +224,27 @@ class Explorer:
             dp.__dict__["_validator_trace_filters"] = cache
         hit = cache.get(flow)
         if hit is None or hit[0] is not traces:
-            hit = (traces, filters_met(dp, traces))
+            for donor in self.donors.get(i, ()):  # a donated trace list: the donor's answer
+                lent = donor.donor.__dict__.get("_validator_trace_filters", {}).get(flow)
+                if lent is not None and lent[0] is traces:
+                    hit = lent
+                    break
+            else:
+                hit = (traces, filters_met(dp, traces))
             cache[flow] = hit
+        return hit[1]
+
+    def _classes(self, source: Source, lines: Sequence[AclLine]) -> list[HeaderClass]:
+        """``header_classes`` of ``lines``, cached on the first data plane: a failure sweep asks
+        again for the same source and filters in every scenario that re-traces a class."""
+        cache: dict[tuple[object, ...], tuple[tuple[AclLine, ...], list[HeaderClass]]] = self.dps[
+            0
+        ].__dict__.setdefault("_validator_header_classes", {})
+        key = (source.space, self.constraints, tuple(id(line) for line in lines))
+        hit = cache.get(key)
+        if hit is None or any(a is not b for a, b in zip(hit[0], lines, strict=True)):
+            hit = (tuple(lines), header_classes(source.space, self.constraints, lines))
+            cache[key] = hit
         return hit[1]
 
     def explore_groups(self, source: Source, groups: Sequence[tuple[tuple[int, int], ...]]) -> Iterator[ClassResult]:
@@ -251,7 +276,7 @@ class Explorer:
         seen: set[tuple[str, str]] = set()
         while True:
             lines = _acl_lines(self.dps, seen, lo)
-            classes = header_classes(source.space, self.constraints, [*lines, *self.extra_lines])
+            classes = self._classes(source, [*lines, *self.extra_lines])
             results: list[ClassResult] = []
             new: set[tuple[str, str]] = set()
             for h in classes:
