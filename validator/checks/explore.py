@@ -12,7 +12,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
-from validator.checks.fibmap import DstClassifier
+from validator.checks.fibmap import DstClassifier, IntervalMap, fib_map, lookup_id, painted
 from validator.checks.footprint import TraceReuse
 from validator.checks.headerspace import HeaderClass, HeaderConstraints, acl_dst_cuts, header_classes
 from validator.checks.ipspace import Intervals
@@ -307,10 +307,54 @@ class ScenarioPieces:
 
     def __init__(self, base: DataPlane, scenario: DataPlane) -> None:
         self.base = base
-        self.cuts = sorted(forwarding_cuts([scenario]))
-        self.classifier = DstClassifier([scenario])
         # "stands alone" is decided over both data planes' owned addresses, as the explorer does
-        self.classifier.owned |= _owned(base)
+        self.owned = _owned(base) | _owned(scenario)
+        same_owners = scenario.ip_owners is base.ip_owners or scenario.ip_owners == base.ip_owners
+        if scenario.snapshot is not base.snapshot or not same_owners:
+            self.cuts = sorted(forwarding_cuts([scenario]))
+            self.maps = DstClassifier([scenario]).maps
+            return
+        # Of the same snapshot: its subnet, ACL and owner boundaries and its static maps are the
+        # base's, and so are the routes and FIB maps of every node (VRF) the scenario shares with
+        # the base by object. All of them are constant inside a class's members: only the routes
+        # and FIB maps the scenario changed (and its undecided routes) can cut or tell apart.
+        cuts: set[int] = set()
+        maps: list[IntervalMap] = []
+        seen: set[int] = set()
+        for node, vrfs in scenario.ribs.items():
+            b_vrfs = base.ribs.get(node)
+            if b_vrfs is vrfs:
+                continue
+            for vrf, routes in vrfs.items():
+                if b_vrfs is not None and b_vrfs.get(vrf) is routes:
+                    continue
+                for r in routes:
+                    cuts.add(int(r.network.network_address))
+                    cuts.add(int(r.network.broadcast_address) + 1)
+        for node in sorted(scenario.fibs):
+            b_fibs = base.fibs.get(node, {})
+            for vrf in sorted(scenario.fibs[node]):
+                fib = scenario.fibs[node][vrf]
+                if b_fibs.get(vrf) is fib:
+                    continue
+                m = fib_map(scenario, node, vrf)
+                if id(m) not in seen:
+                    seen.add(id(m))
+                    maps.append(m)
+        undecided = sorted(undecided_routes(scenario).prefixes)
+        if undecided:  # soundness: a piece is either inside an undecided route or not
+            for net in undecided:
+                cuts.add(int(net.network_address))
+                cuts.add(int(net.broadcast_address) + 1)
+            maps.append(painted((int(n.network_address), int(n.broadcast_address), n) for n in undecided))
+        self.cuts = sorted(cuts)
+        self.maps = maps
+
+    def signature(self, lo: int, hi: int) -> Hashable:
+        """``DstClassifier.signature`` over the maps that can tell a class's members apart."""
+        if lo == hi or lo in self.owned:
+            return ("single", lo)
+        return tuple(lookup_id(m, lo) for m in self.maps)
 
     def groups(self, members: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], ...]]:
         """The scenario's groups of ``members`` (sorted pieces of one no-failure class)."""
@@ -321,10 +365,10 @@ class ScenarioPieces:
             k = bisect_right(cuts, lo)
             while k < len(cuts) and cuts[k] <= hi:
                 c = cuts[k]
-                out.setdefault(self.classifier.signature(start, c - 1), []).append((start, c - 1))
+                out.setdefault(self.signature(start, c - 1), []).append((start, c - 1))
                 start = c
                 k += 1
-            out.setdefault(self.classifier.signature(start, hi), []).append((start, hi))
+            out.setdefault(self.signature(start, hi), []).append((start, hi))
         return [tuple(g) for g in out.values()]
 
 
