@@ -311,6 +311,8 @@ def sweep_summary(
         f"{st.scenarios} / {st.dataplanes} / {pruned} / {reused_sc}  ({len(found)} minimal failing sets)",
     )
     summary_line("header classes reused / re-traced", f"{st.reused} / {st.retraced}")
+    if st.donated:
+        summary_line("scenario traces lent by single failures", f"{st.donated}")
 
 
 def sample_summary(args: argparse.Namespace, snap: Any, base: DataPlane, combos: Sequence[tuple[Element, ...]]) -> None:

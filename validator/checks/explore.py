@@ -7,11 +7,13 @@ with like.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
-from validator.checks.fibmap import DstClassifier
+from validator.checks.fibmap import DstClassifier, IntervalMap, fib_map, lookup_id, painted
+from validator.checks.footprint import TraceReuse
 from validator.checks.headerspace import HeaderClass, HeaderConstraints, acl_dst_cuts, header_classes
 from validator.checks.ipspace import Intervals
 from validator.checks.zones import Source
@@ -97,7 +99,13 @@ def _acl_lines(dps: Sequence[DataPlane], filters: set[tuple[str, str]], dst: int
     from validator.engine.acl_index import lines_matching_dst
 
     lines: list[AclLine] = []
+    snapshots: list[object] = []
     for dp in dps:
+        # data planes of one snapshot have the same filters: their lines once (``header_classes``
+        # depends on the set of lines only, so this changes no class)
+        if any(dp.snapshot is s for s in snapshots):
+            continue
+        snapshots.append(dp.snapshot)
         for node, name in filters:
             n = dp.snapshot.nodes.get(node)
             if n is not None and name in n.acls:
@@ -173,6 +181,10 @@ class Explorer:
     # pseudo filter lines whose boundaries must also split classes (an intent's declared flows)
     extra_lines: Sequence[AclLine] = ()
     traced: int = 0
+    # per data plane index: other data planes whose cached traces may be taken after an exact
+    # check of the tracer's inputs (footprint.TraceReuse; a failure scenario's sub-scenarios)
+    donors: dict[int, Sequence[TraceReuse]] = field(default_factory=dict)
+    reused: int = 0  # traces taken from a donor instead of traced
 
     def _trace(self, i: int, flow: Flow) -> list[Trace]:
         # traces are cached on the data plane itself, so every check and every failure scenario
@@ -184,10 +196,23 @@ class Explorer:
             dp.__dict__["_validator_traces"] = cache
         hit = cache.get(flow)
         if hit is None:
-            hit = dp.tracer(dp, flow) if dp.tracer is not None else trace(dp, flow)
+            hit = self._donated(i, flow)
+            if hit is None:
+                hit = dp.tracer(dp, flow) if dp.tracer is not None else trace(dp, flow)
+                self.traced += 1
+            else:
+                self.reused += 1
             cache[flow] = hit
-            self.traced += 1
         return hit
+
+    def _donated(self, i: int, flow: Flow) -> list[Trace] | None:
+        """A donor's cached traces of ``flow``, when they are provably ``dps[i]``'s too."""
+        for donor in self.donors.get(i, ()):
+            cached: dict[Flow, list[Trace]] | None = donor.donor.__dict__.get("_validator_traces")
+            hit = cached.get(flow) if cached is not None else None
+            if hit is not None and donor.same(flow.dst_ip, hit):
+                return hit
+        return None
 
     def _filters(self, i: int, flow: Flow, traces: list[Trace]) -> set[tuple[str, str]]:
         """``filters_met`` of a flow's traces, cached beside the traces (a failure sweep re-explores
@@ -199,9 +224,35 @@ class Explorer:
             dp.__dict__["_validator_trace_filters"] = cache
         hit = cache.get(flow)
         if hit is None or hit[0] is not traces:
-            hit = (traces, filters_met(dp, traces))
+            for donor in self.donors.get(i, ()):  # a donated trace list: the donor's answer
+                lent = donor.donor.__dict__.get("_validator_trace_filters", {}).get(flow)
+                if lent is not None and lent[0] is traces:
+                    hit = lent
+                    break
+            else:
+                hit = (traces, filters_met(dp, traces))
             cache[flow] = hit
         return hit[1]
+
+    def _classes(self, source: Source, lines: Sequence[AclLine]) -> list[HeaderClass]:
+        """``header_classes`` of ``lines``, cached on the first data plane: a failure sweep asks
+        again for the same source and filters in every scenario that re-traces a class."""
+        cache: dict[tuple[object, ...], tuple[tuple[AclLine, ...], list[HeaderClass]]] = self.dps[
+            0
+        ].__dict__.setdefault("_validator_header_classes", {})
+        key = (source.space, self.constraints, tuple(id(line) for line in lines))
+        hit = cache.get(key)
+        if hit is None or any(a is not b for a, b in zip(hit[0], lines, strict=True)):
+            hit = (tuple(lines), header_classes(source.space, self.constraints, lines))
+            cache[key] = hit
+        return hit[1]
+
+    def explore_groups(self, source: Source, groups: Sequence[tuple[tuple[int, int], ...]]) -> Iterator[ClassResult]:
+        """``explore`` of one source over destination pieces already split and grouped (by
+        :class:`ScenarioPieces`): each group is explored from its first piece."""
+        for members in groups:
+            lo, hi = members[0]
+            yield from self._explore_piece(source, lo, hi, members)
 
     def explore(self, sources: Sequence[Source], dst_space: Intervals) -> Iterator[ClassResult]:
         if self.cuts is None:
@@ -225,7 +276,7 @@ class Explorer:
         seen: set[tuple[str, str]] = set()
         while True:
             lines = _acl_lines(self.dps, seen, lo)
-            classes = header_classes(source.space, self.constraints, [*lines, *self.extra_lines])
+            classes = self._classes(source, [*lines, *self.extra_lines])
             results: list[ClassResult] = []
             new: set[tuple[str, str]] = set()
             for h in classes:
@@ -238,3 +289,101 @@ class Explorer:
                 yield from results
                 return
             seen |= new
+
+
+class ScenarioPieces:
+    """How one failure scenario splits and groups the destination pieces of no-failure classes.
+
+    A no-failure class (``pair_baseline``) stands for destination pieces (its ``members``) that the
+    base data plane treats identically: they were cut at every base boundary (``forwarding_cuts``)
+    and grouped by every base map (FIBs, subnets, ACL destinations, undecided routes). Inside them
+    the base's share of ``Explorer([base, scenario]).explore``'s cuts and signatures is constant,
+    so cutting each member at the scenario's own boundaries and grouping by the scenario's own maps
+    gives exactly the groups, in the same order, that the two-data-plane explorer gives (member
+    boundaries are base cuts, kept by cutting member by member). Built once per (base, scenario)
+    and shared by every pair and class of the scenario, where the explorer built a two-data-plane
+    classifier and cut list for every re-explored class.
+    """
+
+    def __init__(self, base: DataPlane, scenario: DataPlane) -> None:
+        self.base = base
+        # "stands alone" is decided over both data planes' owned addresses, as the explorer does
+        self.owned = _owned(base) | _owned(scenario)
+        same_owners = scenario.ip_owners is base.ip_owners or scenario.ip_owners == base.ip_owners
+        if scenario.snapshot is not base.snapshot or not same_owners:
+            self.cuts = sorted(forwarding_cuts([scenario]))
+            self.maps = DstClassifier([scenario]).maps
+            return
+        # Of the same snapshot: its subnet, ACL and owner boundaries and its static maps are the
+        # base's, and so are the routes and FIB maps of every node (VRF) the scenario shares with
+        # the base by object. All of them are constant inside a class's members: only the routes
+        # and FIB maps the scenario changed (and its undecided routes) can cut or tell apart.
+        cuts: set[int] = set()
+        maps: list[IntervalMap] = []
+        seen: set[int] = set()
+        for node, vrfs in scenario.ribs.items():
+            b_vrfs = base.ribs.get(node)
+            if b_vrfs is vrfs:
+                continue
+            for vrf, routes in vrfs.items():
+                if b_vrfs is not None and b_vrfs.get(vrf) is routes:
+                    continue
+                for r in routes:
+                    cuts.add(int(r.network.network_address))
+                    cuts.add(int(r.network.broadcast_address) + 1)
+        for node in sorted(scenario.fibs):
+            b_fibs = base.fibs.get(node, {})
+            for vrf in sorted(scenario.fibs[node]):
+                fib = scenario.fibs[node][vrf]
+                if b_fibs.get(vrf) is fib:
+                    continue
+                m = fib_map(scenario, node, vrf)
+                if id(m) not in seen:
+                    seen.add(id(m))
+                    maps.append(m)
+        undecided = sorted(undecided_routes(scenario).prefixes)
+        if undecided:  # soundness: a piece is either inside an undecided route or not
+            for net in undecided:
+                cuts.add(int(net.network_address))
+                cuts.add(int(net.broadcast_address) + 1)
+            maps.append(painted((int(n.network_address), int(n.broadcast_address), n) for n in undecided))
+        self.cuts = sorted(cuts)
+        self.maps = maps
+
+    def signature(self, lo: int, hi: int) -> Hashable:
+        """``DstClassifier.signature`` over the maps that can tell a class's members apart."""
+        if lo == hi or lo in self.owned:
+            return ("single", lo)
+        return tuple(lookup_id(m, lo) for m in self.maps)
+
+    def groups(self, members: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], ...]]:
+        """The scenario's groups of ``members`` (sorted pieces of one no-failure class)."""
+        cuts = self.cuts
+        out: dict[Hashable, list[tuple[int, int]]] = {}
+        for lo, hi in members:
+            start = lo
+            k = bisect_right(cuts, lo)
+            while k < len(cuts) and cuts[k] <= hi:
+                c = cuts[k]
+                out.setdefault(self.signature(start, c - 1), []).append((start, c - 1))
+                start = c
+                k += 1
+            out.setdefault(self.signature(start, hi), []).append((start, hi))
+        return [tuple(g) for g in out.values()]
+
+
+def scenario_pieces(base: DataPlane, scenario: DataPlane) -> ScenarioPieces:
+    """The :class:`ScenarioPieces` of ``scenario`` against ``base``, cached on the scenario."""
+    hit: ScenarioPieces | None = scenario.__dict__.get("_validator_scenario_pieces")
+    if hit is None or hit.base is not base:
+        hit = ScenarioPieces(base, scenario)
+        scenario.__dict__["_validator_scenario_pieces"] = hit
+    return hit
+
+
+def _owned(dp: DataPlane) -> frozenset[int]:
+    hit: frozenset[int] | None = dp.__dict__.get("_validator_owned_ints")
+    if hit is None:
+        hit = frozenset(int(ip) for ip in dp.ip_owners)
+        dp.__dict__["_validator_owned_ints"] = hit
+    return hit

@@ -115,3 +115,133 @@ def unchanged(fp: Footprint, base: DataPlane, scenario: DataPlane) -> bool:
                 if changed_space(base, scenario, n_node, vrf_key[1]) & space:
                     return False
     return True
+
+
+class TraceReuse:
+    """Whether traces computed on data plane ``donor`` are exactly the traces ``dp`` gives.
+
+    Used between failure scenarios: a double failure's classes mostly follow the paths of one of
+    its single failures. Unlike :func:`unchanged` (same *decisions*, for judging), this must give
+    the very same trace text, so it checks every input the builtin tracer
+    (``engine/traceroute.Tracer``) reads for one flow, hop by hop along the donor's traces:
+
+    - whole-data-plane inputs: the same snapshot object (configs, ACLs, zones, interface
+      addresses), the same tracer, equal ``ip_owners`` (ARP-failure dispositions and
+      ``_has_missing_devices`` read them globally) and equal undecided routes (unparsed lines on
+      Routing steps, and whether traces scan for them at all);
+    - per hop (node, vrf): the node has not failed; the owners of the destination on that node
+      are active in both or neither (local acceptance); the FIB lookup of the destination returns
+      equal entries (the Routing step lists their routes; NO_ROUTE and NULL_ROUTED too);
+    - per forwarding group (out interface, ARP IP): the same layer-3 neighbours, and, for each
+      neighbour answering by proxy ARP, equal FIB entries for the ARP IP at that neighbour.
+
+    Every hop the tracer explores appears in its traces, so the checks cover every decision; with
+    equal inputs the tracer's output is equal (it is deterministic). Anything not checked here
+    makes the caller trace again.
+    """
+
+    def __init__(self, donor: DataPlane, dp: DataPlane) -> None:
+        from validator.engine.undecided import undecided_routes
+
+        self.donor = donor
+        self.dp = dp
+        self.ok = (
+            donor.snapshot is dp.snapshot
+            and donor.tracer is dp.tracer
+            and (donor.ip_owners is dp.ip_owners or donor.ip_owners == dp.ip_owners)
+            and undecided_routes(donor) == undecided_routes(dp)
+        )
+        self._lookups: dict[tuple[str, str, int], bool] = {}
+        self._hoods: dict[tuple[str, str, int], bool] = {}
+        self._hops: dict[tuple[str, int], bool] = {}
+        # a Routing step object is built once per (node, vrf, destination) by the donor's tracer
+        # and shared by every trace through it: its verdict is kept by identity (with the step)
+        self._steps: dict[int, tuple[object, bool]] = {}
+
+    def same(self, dst: IPv4Address, traces: Sequence[Trace]) -> bool:
+        """True when ``traces`` (the donor's, of one flow to ``dst``) are ``dp``'s as well."""
+        if not self.ok:
+            return False
+        d = int(dst)
+        for t in traces:
+            for hop in t.hops:
+                node = hop.node
+                ok = self._hops.get((node, d))
+                if ok is None:
+                    ok = self._hop_ok(node, dst)
+                    self._hops[(node, d)] = ok
+                if not ok:
+                    return False
+                for step in hop.steps:
+                    if step.type != "Routing":
+                        continue
+                    hit = self._steps.get(id(step))
+                    if hit is None or hit[0] is not step:
+                        hit = (step, self._routing_ok(node, step.action, step.detail, d))
+                        self._steps[id(step)] = hit
+                    if not hit[1]:
+                        return False
+        return True
+
+    def _hop_ok(self, node: str, dst: IPv4Address) -> bool:
+        """The node is up, and the destination's owners on it are active in both or neither."""
+        if node in self.dp.failures.nodes:
+            return False
+        a, b = self.donor.active_interfaces, self.dp.active_interfaces
+        return all((o in a) == (o in b) for o in self.dp.ip_owners.get(dst, ()) if o[0] == node)
+
+    def _routing_ok(self, node: str, action: str, detail: dict[str, object], dst: int) -> bool:
+        vrf = str(detail.get("vrf") or "default")
+        if not self._same_lookup(node, vrf, dst):
+            return False
+        out = detail.get("output_interface")
+        if action == "FORWARDED" and isinstance(out, str):
+            arp = detail.get("arp_ip")
+            return self._same_hood(node, out, int(IPv4Address(str(arp))) if arp else dst)
+        return True
+
+    def _same_lookup(self, node: str, vrf: str, ip: int) -> bool:
+        k = (node, vrf, ip)
+        hit = self._lookups.get(k)
+        if hit is None:
+            fa = self.donor.fibs.get(node, {}).get(vrf)
+            fb = self.dp.fibs.get(node, {}).get(vrf)
+            if fa is fb:
+                hit = True
+            else:
+                addr = IPv4Address(ip)
+                hit = (fa.lookup(addr) if fa is not None else []) == (fb.lookup(addr) if fb is not None else [])
+            self._lookups[k] = hit
+        return hit
+
+    def _same_hood(self, node: str, iface: str, arp_ip: int) -> bool:
+        """The same layer-3 neighbours, answering ARP for ``arp_ip`` alike (proxy ARP: their FIBs)."""
+        k = (node, iface, arp_ip)
+        hit = self._hoods.get(k)
+        if hit is None:
+            a = neighbours(self.donor).get((node, iface), frozenset())
+            hit = a == neighbours(self.dp).get((node, iface), frozenset())
+            if hit:
+                nodes = self.dp.snapshot.nodes
+                for n2, i2 in a:
+                    cfg = nodes[n2].interfaces[i2]
+                    own = any(int(addr.ip) == arp_ip for addr in cfg.addresses)
+                    if cfg.proxy_arp and not own and not self._same_lookup(n2, cfg.vrf, arp_ip):
+                        hit = False
+                        break
+            self._hoods[k] = hit
+        return hit
+
+
+def trace_donors(dp: DataPlane, donors: Sequence[DataPlane]) -> list[TraceReuse]:
+    """:class:`TraceReuse` of each donor for ``dp``, cached on ``dp`` (shared by every pair)."""
+    cache: dict[int, TraceReuse] = dp.__dict__.setdefault("_validator_trace_donors", {})
+    out: list[TraceReuse] = []
+    for d in donors:
+        hit = cache.get(id(d))
+        if hit is None or hit.donor is not d:
+            hit = TraceReuse(d, dp)
+            cache[id(d)] = hit
+        if hit.ok:
+            out.append(hit)
+    return out

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from validator.checks.evidence import describe, trace_locations
-from validator.checks.explore import ClassResult, Explorer
-from validator.checks.footprint import Footprint, footprint, merge, unchanged
+from validator.checks.explore import ClassResult, Explorer, ScenarioPieces, scenario_pieces
+from validator.checks.footprint import Footprint, footprint, merge, trace_donors, unchanged
 from validator.checks.headerspace import HeaderConstraints
 from validator.checks.ipspace import Intervals
 from validator.checks.soundness import undecided_finding
@@ -151,6 +151,8 @@ class PairBaseline:
     results: list[ClassResult]
     groups: dict[tuple[Source, tuple[int, int]], list[ClassResult]] = field(default_factory=dict)
     footprints: dict[tuple[Source, tuple[int, int]], Footprint] = field(default_factory=dict)
+    # the data plane the classes were explored on (changed_classes re-splits them against it)
+    dp: DataPlane | None = field(default=None, repr=False, compare=False)
 
 
 def pair_baseline(
@@ -168,6 +170,7 @@ def pair_baseline(
         space=space,
         endpoints=zone_nodes(dp, src) | zone_nodes(dp, dst),
         results=results,
+        dp=dp,
     )
     for r in results:
         pb.groups.setdefault((r.source, r.dst), []).append(r)
@@ -194,20 +197,54 @@ def _ip(value: int) -> Any:
     return IPv4Address(value)
 
 
-def changed_classes(pb: PairBaseline, base: DataPlane, scenario: DataPlane, stats: SweepStats) -> Iterator[ClassResult]:
-    """Classes (traced in base and scenario) whose traces the scenario may change; in-scope only."""
+def changed_classes(
+    pb: PairBaseline, base: DataPlane, scenario: DataPlane, stats: SweepStats, donors: Sequence[DataPlane] = ()
+) -> Iterator[ClassResult]:
+    """Classes (traced in base and scenario) whose traces the scenario may change; in-scope only.
+
+    ``donors`` (sub-scenarios of ``scenario``, e.g. its single failures) lend their cached traces
+    where every input of the tracer is provably the same (``footprint.TraceReuse``)."""
+    shared: tuple[Explorer, ScenarioPieces] | None = None  # one explorer and split per call
     for (source, piece), rs in pb.groups.items():
         if not _in_scope(source, piece[0], scenario):
             continue
         if unchanged(pb.footprints[(source, piece)], base, scenario):
             stats.reused += len(rs)
             continue
-        exp = Explorer([base, scenario], pb.constraints)
         members = rs[0].members or (piece,)
-        for r in exp.explore([source], Intervals.of(members)):
+        if pb.dp is base:
+            # the class is uniform in the base: split it by the scenario's own behaviour only
+            # (explore.ScenarioPieces); its base traces are the cached ones of the no-failure run
+            if shared is None:
+                exp = Explorer([base, scenario], pb.constraints, donors={1: trace_donors(scenario, donors)})
+                shared = (exp, scenario_pieces(base, scenario))
+            found = shared[0].explore_groups(source, shared[1].groups(members))
+        else:  # a baseline of another data plane: re-explore over both
+            found = Explorer([base, scenario], pb.constraints).explore([source], Intervals.of(members))
+        for r in found:
             stats.retraced += 1
             r.group = (source, piece)
             yield r
+    if shared is not None:
+        stats.donated += shared[0].reused
+
+
+_SUBS_ATTR = "_validator_sub_scenarios"
+MAX_KEPT_SUB_SCENARIOS = 256
+
+
+def _sub_scenarios(base: DataPlane, combo: tuple[Element, ...], dp: DataPlane) -> list[DataPlane]:
+    """During a k >= 2 sweep (``Sweeper.sweep`` keeps a registry on the base): keep the data
+    plane of a single failure (bounded), and give a larger set the kept data planes of its
+    elements. Only a cache: a worker that did not compute a single failure simply traces."""
+    kept: dict[FailureSet, DataPlane] | None = base.__dict__.get(_SUBS_ATTR)
+    if kept is None:
+        return []
+    if len(combo) == 1:
+        if len(kept) < MAX_KEPT_SUB_SCENARIOS:
+            kept[combo[0].failures] = dp
+        return []
+    return [d for d in (kept.get(e.failures) for e in combo) if d is not None]
 
 
 @dataclass
@@ -219,6 +256,11 @@ class SweepStats:
     seconds: float = 0.0
     pruned: int = 0  # scenarios proven not to touch any checked class (checks/relevance.py)
     equivalent: int = 0  # scenarios whose result is an equivalent scenario's (not computed again)
+    donated: int = 0  # scenario traces taken from a sub-scenario's (footprint.TraceReuse), not traced
+
+    def counts(self) -> tuple[int, int, int, int]:
+        """What a worker reports back: data planes, reused and re-traced classes, donated traces."""
+        return (self.dataplanes, self.reused, self.retraced, self.donated)
 
 
 @dataclass
@@ -282,6 +324,9 @@ class Sweeper:
         total = sum(_n_choose(len(elements), k) for k in range(1, max_failures + 1))
         done = 0
         rel = self._relevance(pairs)
+        self.base.__dict__.pop(_SUBS_ATTR, None)  # (one left by a sweep that raised)
+        if max_failures >= 2:  # single failures lend their traces to the larger sets (donors)
+            self.base.__dict__[_SUBS_ATTR] = {}
         for k in range(1, max_failures + 1):
             batch: list[tuple[tuple[Element, ...], list[int]]] = []
             for combo in itertools.combinations(elements, k):
@@ -305,6 +350,7 @@ class Sweeper:
                     failing[i].append(frozenset(e.spec for e in combo))
                     found.append(Violation(pairs[i], combo, kind, r, count))
             done += len(batch)
+        self.base.__dict__.pop(_SUBS_ATTR, None)
         self.stats.seconds += time.monotonic() - start
         return found
 
@@ -317,12 +363,13 @@ class Sweeper:
     ) -> list[tuple[int, str, ClassResult, int]]:
         """One scenario: (pair index, kind, first violating class, count) per violated pair."""
         dp_s = self.dataplane(union(combo))
+        donors = _sub_scenarios(self.base, combo, dp_s)
         hits: list[tuple[int, str, ClassResult, int]] = []
         for i in candidates:
             pb = pairs[i]
             first: tuple[str, ClassResult] | None = None
             count = 0
-            for r in changed_classes(pb, self.base, dp_s, self.stats):
+            for r in changed_classes(pb, self.base, dp_s, self.stats, donors):
                 kind = judge(pb, r)
                 if kind is None:
                     continue
@@ -360,6 +407,7 @@ class Sweeper:
             self.stats.dataplanes += stats[0]
             self.stats.reused += stats[1]
             self.stats.retraced += stats[2]
+            self.stats.donated += stats[3]
             if self.progress is not None:
                 self.progress(label, done + n, total)
             yield combo, hits
@@ -381,17 +429,17 @@ ScenarioHits = list[tuple[int, str, ClassResult, int]]
 
 def _evaluate_batch(
     shared: tuple[Any, ...], batch: Sequence[tuple[tuple[Element, ...], list[int]]]
-) -> list[tuple[ScenarioHits, tuple[int, int, int]]]:
+) -> list[tuple[ScenarioHits, tuple[int, int, int, int]]]:
     """A batch of scenarios on a fresh Sweeper over the shared state: the hits of each scenario
     and what it computed (data planes, reused and re-traced classes). Pure: runs anywhere."""
     base, scenario_fn, pairs, judge = shared
     sweeper = Sweeper(base, scenario_fn)
-    out: list[tuple[ScenarioHits, tuple[int, int, int]]] = []
+    out: list[tuple[ScenarioHits, tuple[int, int, int, int]]] = []
     for combo, candidates in batch:
-        before = (sweeper.stats.dataplanes, sweeper.stats.reused, sweeper.stats.retraced)
+        before = sweeper.stats.counts()
         hits = sweeper.evaluate(pairs, combo, candidates, judge)
-        after = (sweeper.stats.dataplanes, sweeper.stats.reused, sweeper.stats.retraced)
-        out.append((hits, (after[0] - before[0], after[1] - before[1], after[2] - before[2])))
+        after = sweeper.stats.counts()
+        out.append((hits, (after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3])))
     return out
 
 
