@@ -22,7 +22,7 @@ use std::sync::Arc;
 use views::Tables;
 
 /// Version of the serialised contract with native.py; it refuses a core whose version differs.
-const ABI_VERSION: u32 = 7;
+const ABI_VERSION: u32 = 8;
 
 /// Base route: (vrf, net, plen, proto, nh_type, iface, nh_ip, ad, metric, tag)
 type BaseIn = (

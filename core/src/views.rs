@@ -192,6 +192,14 @@ impl Tables {
     }
 }
 
+/// Routes of one RIB in Batfish order (rib.py route_sort_key, stable over insertion order): the
+/// Python list a VRF's view builds.
+fn sorted_routes<'a>(rib: &'a MainRib, names: &[String]) -> Vec<&'a Route> {
+    let mut out: Vec<&Route> = rib.slots.iter().flat_map(|(_p, rs)| rs.iter()).collect();
+    out.sort_by(|x, y| crate::sort_key(x, names).cmp(&crate::sort_key(y, names)));
+    out
+}
+
 fn empty_rib() -> &'static MainRib {
     static EMPTY: OnceLock<MainRib> = OnceLock::new();
     EMPTY.get_or_init(MainRib::default)
@@ -205,6 +213,52 @@ impl Tables {
             .iter()
             .map(|vs| vs.iter().map(|(v, _)| *v).collect())
             .collect()
+    }
+
+    /// Where these tables differ from `other` (the same snapshot under other failures, serialised
+    /// with the same name table): (node index, VRF name id) whose FIB differs, and separately
+    /// those whose RIB (the route list in Batfish order) differs; a VRF present in one only differs
+    /// in both. Exact: a FIB is a function of its RIB's slots (prefixes in insertion order, routes
+    /// in ECMP order), so equal slots mean an equal FIB and an equal route list; unequal slots
+    /// count as a changed FIB (never shared), and their route lists are compared in Batfish order.
+    /// None when the name tables or node counts differ (the ids are not comparable).
+    #[allow(clippy::type_complexity)]
+    fn diff(&self, other: PyRef<'_, Tables>) -> Option<(Vec<(usize, u32)>, Vec<(usize, u32)>)> {
+        if self.names != other.names || self.nodes.len() != other.nodes.len() {
+            return None;
+        }
+        let mut fib_changed = Vec::new();
+        let mut rib_changed = Vec::new();
+        for ni in 0..self.nodes.len() {
+            let mine: Vec<u32> = self.nodes[ni].iter().map(|(v, _)| *v).collect();
+            let theirs: Vec<u32> = other.nodes[ni].iter().map(|(v, _)| *v).collect();
+            let mut all = mine.clone();
+            all.extend(theirs.iter().filter(|v| !mine.contains(v)));
+            for v in all {
+                let a = mine
+                    .contains(&v)
+                    .then(|| self.ribs[ni].ribs.get(&v).unwrap_or_else(|| empty_rib()));
+                let b = theirs
+                    .contains(&v)
+                    .then(|| other.ribs[ni].ribs.get(&v).unwrap_or_else(|| empty_rib()));
+                match (a, b) {
+                    (Some(a), Some(b)) => {
+                        if a.slots == b.slots {
+                            continue;
+                        }
+                        fib_changed.push((ni, v));
+                        if sorted_routes(a, &self.names) != sorted_routes(b, &other.names) {
+                            rib_changed.push((ni, v));
+                        }
+                    }
+                    _ => {
+                        fib_changed.push((ni, v));
+                        rib_changed.push((ni, v));
+                    }
+                }
+            }
+        }
+        Some((fib_changed, rib_changed))
     }
 
     /// Number of routes of one node/VRF (builds nothing).
