@@ -200,6 +200,38 @@ fn sorted_routes<'a>(rib: &'a MainRib, names: &[String]) -> Vec<&'a Route> {
     out
 }
 
+fn route_at<'a>(t: &VrfTable, rib: &'a MainRib, i: u32) -> &'a Route {
+    let (s, k) = t.order[i as usize];
+    &rib.slots[s as usize].1[k as usize]
+}
+
+/// Two FIB rows equal by value (entry by entry: route, action, resolution chain).
+fn rows_equal(
+    ta: &VrfTable,
+    ra: &MainRib,
+    sa: usize,
+    tb: &VrfTable,
+    rb: &MainRib,
+    sb: usize,
+) -> bool {
+    let ea = &ta.entries[ta.entry_start[sa] as usize..ta.entry_start[sa + 1] as usize];
+    let eb = &tb.entries[tb.entry_start[sb] as usize..tb.entry_start[sb + 1] as usize];
+    if ea.len() != eb.len() {
+        return false;
+    }
+    ea.iter().zip(eb).all(|(x, y)| {
+        x.iface == y.iface
+            && x.arp == y.arp
+            && x.null == y.null
+            && x.chain.1 == y.chain.1
+            && route_at(ta, ra, x.route) == route_at(tb, rb, y.route)
+            && (0..x.chain.1).all(|j| {
+                route_at(ta, ra, ta.chains[(x.chain.0 + j) as usize])
+                    == route_at(tb, rb, tb.chains[(y.chain.0 + j) as usize])
+            })
+    })
+}
+
 fn empty_rib() -> &'static MainRib {
     static EMPTY: OnceLock<MainRib> = OnceLock::new();
     EMPTY.get_or_init(MainRib::default)
@@ -259,6 +291,43 @@ impl Tables {
             }
         }
         Some((fib_changed, rib_changed))
+    }
+
+    /// The prefixes (net, plen) whose FIB row in VRF `vrf` (a name id) of node `node` differs from
+    /// `other`'s (compared by value: each entry's route, action and resolution chain), or exists
+    /// in one of the two only. A lookup of an address outside all of them answers as `other`'s:
+    /// its longest match is a prefix both have, with equal rows (checks/fibmap.py patches an
+    /// interval map on this). None when the VRF is missing from either or the name tables differ.
+    fn fib_changes(
+        &self,
+        other: PyRef<'_, Tables>,
+        node: usize,
+        vrf: u32,
+    ) -> PyResult<Option<Vec<(u32, u8)>>> {
+        if self.names != other.names || node >= self.nodes.len() || node >= other.nodes.len() {
+            return Ok(None);
+        }
+        let (Some(ia), Some(ib)) = (
+            self.nodes[node].iter().position(|(v, _)| *v == vrf),
+            other.nodes[node].iter().position(|(v, _)| *v == vrf),
+        ) else {
+            return Ok(None);
+        };
+        let (ta, ra) = self.table(node, ia)?;
+        let (tb, rb) = other.table(node, ib)?;
+        let mut out = Vec::new();
+        for (sa, (p, _)) in ra.slots.iter().enumerate() {
+            match rb.lpm_exact(*p) {
+                Some(sb) if rows_equal(ta, ra, sa, tb, rb, sb) => {}
+                _ => out.push(*p),
+            }
+        }
+        for (p, _) in &rb.slots {
+            if ra.lpm_exact(*p).is_none() {
+                out.push(*p);
+            }
+        }
+        Ok(Some(out))
     }
 
     /// Number of routes of one node/VRF (builds nothing).

@@ -25,6 +25,7 @@ from validator.engine.native import compute_native
 from validator.engine.native_scenario import native_scenario_dataplane, native_state
 from validator.engine.types import DataPlane, FailureSet, Fib
 from validator.model.dataplane import FibEntry
+from validator.model.snapshot import Snapshot
 from validator.snapshot.folder import load_snapshot
 
 pytestmark = pytest.mark.usefixtures("core")
@@ -44,6 +45,18 @@ def _auto(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VALIDATOR_ENGINE_CORE", "auto")
 
 
+_REFS: dict[tuple[int, FailureSet], DataPlane] = {}
+
+
+def _reference(snapshot: Snapshot, failures: FailureSet) -> DataPlane:
+    """compute_dataplane_python, once per (snapshot, failures) for the module (the slow part)."""
+    key = (id(snapshot), failures)
+    hit = _REFS.get(key)
+    if hit is None:
+        hit = _REFS[key] = compute_dataplane_python(snapshot, failures)
+    return hit
+
+
 def _content(fib: Fib) -> dict[tuple[int, int], list[FibEntry]]:
     fib.entries()  # builds a lazy FIB's tables
     return {(plen, net): es for plen in fib._lens for net, es in fib._by_len[plen].items() if es}
@@ -57,7 +70,7 @@ def _assert_scenarios_equal(base: DataPlane) -> int:
     for element in enumerate_elements(base, ["link", "node"]):
         failures = element.failures
         scenario = native_scenario_dataplane(base, failures)
-        ref = compute_dataplane_python(base.snapshot, failures)
+        ref = _reference(base.snapshot, failures)
         diff = first_difference(ref, scenario)
         assert diff is None, f"{element.spec}: {diff}"
         assert scenario.ip_owners == ref.ip_owners and scenario.failures == failures
@@ -84,11 +97,11 @@ def test_python_base_gives_the_same_scenarios() -> None:
 def test_shared_fibs_are_exactly_the_unchanged_ones() -> None:
     snapshot = generated(**TINY)
     base = compute_dataplane(snapshot)
-    ref_base = compute_dataplane_python(snapshot)
+    ref_base = _reference(snapshot, FailureSet())
     shared_some = changed_some = False
     for element in enumerate_elements(base, ["link", "node"]):
         scenario = native_scenario_dataplane(base, element.failures)
-        ref = compute_dataplane_python(snapshot, element.failures)
+        ref = _reference(snapshot, element.failures)
         for node, vrfs in scenario.fibs.items():
             for vrf, fib in vrfs.items():
                 equal = _content(ref.fibs[node][vrf]) == _content(ref_base.fibs[node][vrf])
@@ -116,6 +129,30 @@ def test_unchanged_fib_answers_nothing_changed_by_identity() -> None:
     scenario = native_scenario_dataplane(base, link.failures)
     far = next(n for n in sorted(snapshot.nodes) if scenario.fibs[n]["default"] is base.fibs[n]["default"])
     assert not changed_space(base, scenario, far)
+
+
+def test_patched_interval_maps_equal_full_maps() -> None:
+    # a changed FIB's interval map is patched from the base's inside the core's changed prefixes:
+    # it must equal the map built from scratch (a missed changed prefix would keep a base answer)
+    from validator.checks.fibmap import _full_map, changed_space, map_of_fib
+
+    snapshot = generated(**TINY)
+    base = compute_dataplane(snapshot)
+    ref_base = _reference(snapshot, FailureSet())
+    patched = 0
+    for element in enumerate_elements(base, ["link", "node"]):
+        scenario = native_scenario_dataplane(base, element.failures)
+        ref = _reference(snapshot, element.failures)
+        for node, vrfs in scenario.fibs.items():
+            for vrf, fib in vrfs.items():
+                if isinstance(fib, native_scenario.PatchedFib):
+                    patch = fib.patched_from()
+                    assert patch is not None and patch[0] is base.fibs[node][vrf]
+                    patched += 1
+                assert map_of_fib(fib) == _full_map(ref.fibs[node][vrf]), (element.spec, node, vrf)
+                want = _full_map(ref.fibs[node][vrf]) != _full_map(ref_base.fibs[node][vrf])
+                assert bool(changed_space(base, scenario, node, vrf)) == want, (element.spec, node, vrf)
+    assert patched
 
 
 def test_sweep_findings_equal_python_incremental() -> None:

@@ -68,6 +68,8 @@ class NativeScenarios:
         self.plan_failed = False
         if self.input.has_bgp:
             self.plan = TopologyPlan(base.snapshot, self.input.ip_owners)
+        # the base's active set is the reference of the per-node serialisation (nodes_input)
+        self.input.nodes_input(base.active_interfaces)
         self.base_tables: Any = _tables_of(base, self.input)
         self.computed = 0  # scenarios computed natively (tests, benchmark)
         self.shared_fibs = 0  # (node, VRF) FIBs taken from the base
@@ -132,16 +134,21 @@ class NativeScenarios:
         fib_changed = {(node_names[n], names[v]) for n, v in diff[0]}
         rib_changed = {(node_names[n], names[v]) for n, v in diff[1]}
         base = self.base
+        vrf_ids = self.input.intern.ids
         fibs: dict[str, dict[str, Fib]] = {}
         for node, vrfs in dp.fibs.items():
             base_vrfs = base.fibs.get(node, {})
             out: dict[str, Fib] = {}
             for vrf, fib in vrfs.items():
                 mine = base_vrfs.get(vrf)
-                if mine is not None and (node, vrf) not in fib_changed:
+                if mine is None:
+                    out[vrf] = fib
+                elif (node, vrf) not in fib_changed:
                     out[vrf] = mine
                     self.shared_fibs += 1
-                else:
+                elif isinstance(fib, NativeFib):
+                    out[vrf] = PatchedFib(fib, mine, self.base_tables, self.input.node_index[node], vrf_ids[vrf])
+                else:  # pragma: no cover - the converter makes NativeFibs
                     out[vrf] = fib
             fibs[node] = out
         ribs: dict[str, dict[str, list[Route]]] = {}
@@ -159,6 +166,44 @@ class NativeScenarios:
         dp.fibs = fibs
         dp.ribs = ribs
         return dp
+
+
+class PatchedFib(NativeFib):
+    """A scenario's changed FIB that knows how it differs from the base's (``patched_from``, as the
+    incremental engine's ``LazyFib``): ``checks/fibmap.py`` then builds its interval map from the
+    base's, looking up only inside the changed prefixes. The changed prefixes come from the core
+    (``Tables.fib_changes``, exact, by value), asked only when a map is wanted."""
+
+    def __init__(self, fib: NativeFib, base: Fib, base_tables: Any, node: int, vrf: int) -> None:
+        super().__init__(fib._view)
+        self._source: tuple[Fib, Any, int, int] | None = (base, base_tables, node, vrf)
+        self._patch: tuple[Fib, list[tuple[int, int]], list[int]] | None = None
+
+    def patched_from(self) -> tuple[Fib, list[tuple[int, int]], list[int]] | None:
+        """(base, ranges, bounds): outside ``ranges`` (sorted, disjoint) every lookup answers as
+        the base's; ``bounds`` are the changed prefixes' first addresses and the addresses just
+        past them, sorted (incremental/_fib.py LazyFib.patched_from)."""
+        if self._source is not None:
+            base, base_tables, node, vrf = self._source
+            self._source = None
+            view = self._view
+            changes = view.tables.fib_changes(base_tables, node, vrf)
+            if changes is not None:
+                self._patch = (base, *_ranges_and_bounds(changes))
+        return self._patch
+
+
+def _ranges_and_bounds(prefixes: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], list[int]]:
+    spans = sorted((net, net | (0xFFFFFFFF >> plen)) for net, plen in prefixes)
+    ranges: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        if ranges and lo <= ranges[-1][1] + 1:
+            if hi > ranges[-1][1]:
+                ranges[-1] = (ranges[-1][0], hi)
+        else:
+            ranges.append((lo, hi))
+    bounds = sorted({x for lo, hi in spans for x in (lo, hi + 1)})
+    return ranges, bounds
 
 
 def _tables_of(base: DataPlane, inp: NativeInput) -> Any:
