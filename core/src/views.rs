@@ -330,6 +330,20 @@ impl Tables {
         Ok(Some(out))
     }
 
+    /// Every prefix of every node's and VRF's RIB, once each, sorted: what a check needs when it
+    /// reads only the routes' networks (checks/explore.py destination cuts), without building routes.
+    fn prefixes(&self) -> Vec<(u32, u8)> {
+        let mut out: Vec<(u32, u8)> = self
+            .ribs
+            .iter()
+            .flat_map(|nr| nr.ribs.values())
+            .flat_map(|rib| rib.slots.iter().map(|(p, _)| *p))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Number of routes of one node/VRF (builds nothing).
     fn route_count(&self, node: usize, vrf: usize) -> PyResult<usize> {
         let (_v, rib) = self.rib(node, vrf)?;

@@ -155,6 +155,27 @@ def test_patched_interval_maps_equal_full_maps() -> None:
     assert patched
 
 
+def test_route_prefixes_are_the_ribs_networks() -> None:
+    # explore.py's destination cuts read them instead of the routes: they must be exactly the
+    # networks of every RIB route, for the base and for scenarios (shared and own lists alike)
+    from validator.engine.native import route_prefixes
+
+    snapshot = generated(**TINY)
+    base = compute_dataplane(snapshot)
+    dps = [base] + [native_scenario_dataplane(base, e.failures) for e in enumerate_elements(base, ["node"])[:4]]
+    for dp in dps:
+        want = sorted(
+            {
+                (int(r.network.network_address), r.network.prefixlen)
+                for vrfs in dp.ribs.values()
+                for rs in vrfs.values()
+                for r in rs
+            }
+        )
+        assert route_prefixes(dp) == want
+    assert route_prefixes(compute_dataplane_python(snapshot)) is None
+
+
 def test_sweep_findings_equal_python_incremental() -> None:
     snapshot = generated(**TINY)
     base = compute_dataplane(snapshot)

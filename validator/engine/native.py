@@ -197,7 +197,8 @@ class NativeInput:
         self.has_bgp = any(node.bgp is not None for node in snapshot.nodes.values())
         self.bgp = BgpInput(snapshot, self.node_index, intern) if self.has_bgp else None
         self.convert = Converter(self.node_names, intern.names, core.PROTOCOLS)
-        self.last_tables: Any = None  # the core's tables of the last compute (the final round's)
+        self.last_tables: Any = None  # the core tables of the last compute (the final round's)
+        self._engine: tuple[Any, int, int] | None = None  # (an Engine, its name count, iteration limit)
         self._nodes_memo: tuple[frozenset[tuple[str, str]], list[Any]] | None = None
 
     def node_input(self, name: str, active: frozenset[tuple[str, str]]) -> tuple[Any, ...]:
@@ -309,9 +310,14 @@ class NativeInput:
             from validator.engine import dataplane  # the topology loop's pieces (dataplane imports this module)
 
             bgp = self.bgp
-            engine = core.Engine(
-                self.intern.names, nodes_in, ospf_in, igp_max_iterations, bgp.nodes, bgp.nbrs, bgp.speakers
-            )
+            names = self.intern.names
+            proto = self._engine
+            if proto is not None and proto[1:] == (len(names), igp_max_iterations) and hasattr(proto[0], "with_igp"):
+                # the BGP configuration converted once per snapshot, shared by every scenario's engine
+                engine = proto[0].with_igp(nodes_in, ospf_in)
+            else:
+                engine = core.Engine(names, nodes_in, ospf_in, igp_max_iterations, bgp.nodes, bgp.nbrs, bgp.speakers)
+                self._engine = (engine, len(names), igp_max_iterations)
             ctx = dataplane._Context(snapshot, active, edges, self.ip_owners, {}, domain)
             args = (engine, ctx, failures, self.node_index, self.intern)
             topology_of = session_topology(*args) if topology_fn is None else session_topology(*args, topology_fn)
@@ -319,7 +325,7 @@ class NativeInput:
             if done is None:
                 return None
             ribs, fibs, topology = done
-            return DataPlane(
+            dp = DataPlane(
                 snapshot=snapshot,
                 failures=failures,
                 active_interfaces=active,
@@ -329,6 +335,7 @@ class NativeInput:
                 bgp_sessions=tuple(topology.sessions),
                 ip_owners=self.ip_owners,
             )
+            return _with_prefixes(dp, self.last_tables)
         out, unstable = core.igp_dataplane(self.intern.names, nodes_in, ospf_in, igp_max_iterations)
         ribs, fibs = keep(out)
         oscillation = None
@@ -336,7 +343,7 @@ class NativeInput:
             by_node = sorted({self.node_names[n] for n, _net, _plen in unstable})
             unstable_nets = sorted({str(IPv4Network((net, plen))) for _n, net, plen in unstable})
             oscillation = Oscillation("igp", prefixes=tuple(unstable_nets), speakers=tuple(by_node))
-        return DataPlane(
+        dp = DataPlane(
             snapshot=snapshot,
             failures=failures,
             active_interfaces=active,
@@ -348,3 +355,22 @@ class NativeInput:
             converged=not unstable,
             oscillation=oscillation,
         )
+        return _with_prefixes(dp, out)
+
+
+_PREFIXES = "_validator_route_prefixes"
+
+
+def _with_prefixes(dp: DataPlane, tables: Any) -> DataPlane:
+    if callable(getattr(tables, "prefixes", None)):
+        dp.__dict__[_PREFIXES] = tables.prefixes()
+    return dp
+
+
+def route_prefixes(dp: DataPlane) -> list[tuple[int, int]] | None:
+    """Every RIB prefix of a data plane the core computed, as (network int, length), sorted and
+    unique, read from the core without building a route; None for any other data plane. A check
+    that reads only the routes' networks (checks/explore.py destination cuts) then costs what the
+    prefixes cost, not what the routes do (a scenario's changed RIBs are otherwise built in full)."""
+    hit: list[tuple[int, int]] | None = dp.__dict__.get(_PREFIXES)
+    return hit
