@@ -21,7 +21,7 @@ from validator.checks.sweep import Sweeper, enumerate_elements, judge_redundancy
 from validator.engine import native_scenario
 from validator.engine.dataplane import compute_dataplane, compute_dataplane_python
 from validator.engine.incremental import scenario_dataplane
-from validator.engine.native import compute_native
+from validator.engine.native import compute_native, native_tables
 from validator.engine.native_scenario import native_scenario_dataplane, native_state
 from validator.engine.types import DataPlane, FailureSet, Fib
 from validator.model.dataplane import FibEntry
@@ -174,6 +174,36 @@ def test_route_prefixes_are_the_ribs_networks() -> None:
         )
         assert route_prefixes(dp) == want
     assert route_prefixes(compute_dataplane_python(snapshot)) is None
+
+
+def test_scenario_of_a_scenario_shares_only_its_own_equal_fibs() -> None:
+    # what-if: a native scenario used as the base of further scenarios; its FIBs are partly its
+    # own base's objects, so sharing must compare against the tables it was computed as
+    snapshot = generated(**TINY)
+    base = compute_dataplane(snapshot)
+    nodes = enumerate_elements(base, ["node"])
+    first = native_scenario_dataplane(base, nodes[0].failures)
+    st = native_state(first)
+    assert st is not None and st.base_tables is native_tables(first) is not native_tables(base)
+    for element in nodes[1:] + enumerate_elements(base, ["link"])[:6]:
+        failures = first.failures.union(element.failures)
+        second = native_scenario_dataplane(first, failures)
+        ref = _reference(snapshot, failures)
+        assert first_difference(ref, second) is None, element.spec
+        for node, vrfs in second.fibs.items():
+            for vrf, fib in vrfs.items():
+                if fib is first.fibs[node][vrf]:
+                    assert _content(fib) == _content(ref.fibs[node][vrf]), (element.spec, node, vrf)
+
+
+def test_native_mode_without_the_extension_is_an_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from validator.errors import EngineError
+
+    base = compute_dataplane_python(generated(**TINY))
+    monkeypatch.setattr(native_scenario, "load_core", lambda: None)
+    monkeypatch.setenv("VALIDATOR_ENGINE_CORE", "native")
+    with pytest.raises(EngineError, match="not built"):
+        native_scenario_dataplane(base, enumerate_elements(base, ["node"])[0].failures)
 
 
 def test_sweep_findings_equal_python_incremental() -> None:

@@ -359,12 +359,34 @@ class NativeInput:
 
 
 _PREFIXES = "_validator_route_prefixes"
+_TABLES = "_validator_native_tables"
+
+
+class _TablesRef:
+    """The core tables a data plane was computed from, on the data plane; pickles empty (the
+    Rust tables stay in their process, a receiving process computes them again when it needs)."""
+
+    __slots__ = ("tables",)
+
+    def __init__(self, tables: Any = None) -> None:
+        self.tables = tables
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_TablesRef, ())
 
 
 def _with_prefixes(dp: DataPlane, tables: Any) -> DataPlane:
     if callable(getattr(tables, "prefixes", None)):
         dp.__dict__[_PREFIXES] = tables.prefixes()
+    dp.__dict__[_TABLES] = _TablesRef(tables)
     return dp
+
+
+def native_tables(dp: DataPlane) -> Any:
+    """The ``validator._core.Tables`` this data plane's RIBs and FIBs were computed as (its own,
+    even where a scenario shares the base's Fib objects), or None (not computed by the core here)."""
+    ref = dp.__dict__.get(_TABLES)
+    return ref.tables if isinstance(ref, _TablesRef) else None
 
 
 def route_prefixes(dp: DataPlane) -> list[tuple[int, int]] | None:

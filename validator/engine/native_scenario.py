@@ -33,7 +33,7 @@ from typing import Any
 from validator.engine.bgp import BgpTopology, compute_bgp_topology
 from validator.engine.incremental import scenario_dataplane
 from validator.engine.incremental._topo import TopologyPlan
-from validator.engine.native import ENV, NativeInput, core_mode, load_core, unsupported_features
+from validator.engine.native import ENV, NativeInput, core_mode, load_core, native_tables, unsupported_features
 from validator.engine.native_views import LazyVrfRibs, NativeFib
 from validator.engine.topology import compute_active_interfaces, compute_edges
 from validator.engine.types import DataPlane, FailureSet, Fib
@@ -210,14 +210,11 @@ def _tables_of(base: DataPlane, inp: NativeInput) -> Any:
     """The core tables the base's own views read (when the core computed the base with the same
     name table), else the base computed again on the core (one computation per base; equal to
     the base, the reference, by the differential tests); None when the core declines it."""
-    for vrfs in base.fibs.values():
-        for fib in vrfs.values():
-            if isinstance(fib, NativeFib):
-                view = fib._view
-                if view.conv.names == inp.intern.names and view.conv.node_names == inp.node_names:
-                    return view.tables
-                break
-        break
+    own = native_tables(base)
+    # (not a FIB's view: a scenario's FIBs may be its base's, computed as other tables); tables
+    # of another name table are refused by Tables.diff, which then shares nothing
+    if own is not None:
+        return own
     if inp.compute(base.failures, base.active_interfaces, base.edges) is None:
         return None
     tables = inp.last_tables
