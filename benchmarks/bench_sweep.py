@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
+import os
 import random
 import resource
 import sys
@@ -239,10 +240,9 @@ def summary_line(name: str, value: str) -> None:
 
 def bench_preset(args: argparse.Namespace) -> None:
     """The one-command benchmark: base, sweep, ratio, counts, sampled recompute ratio, peak RSS."""
-    import os
-
     if args.workers is not None:
         os.environ["VALIDATOR_WORKERS"] = str(args.workers)
+    os.environ["VALIDATOR_ENGINE_CORE"] = args.core
     if args.which == "live":
         say(f"== live: Batfish example ({args.example}), k={args.k} link failures, outside <-> hosts both ways")
         snap = load_snapshot(str(args.example))
@@ -263,10 +263,15 @@ def bench_preset(args: argparse.Namespace) -> None:
         a = BenchZone("az1-hosts", nodes=("/^az1-.*-host$/",))
         b = BenchZone("az2-hosts", nodes=("/^az2-.*-host$/",))
     w0, c0 = time.perf_counter(), cpu()
-    base = fast_dataplane(snap)
+    # the Python core's base is the incremental engine's own (its state attached for the sweep);
+    # otherwise compute_dataplane, which takes the native core where the feature check allows
+    base = fast_dataplane(snap) if args.core == "python" else compute_dataplane(snap)
     base_wall, base_cpu = time.perf_counter() - w0, cpu() - c0
-    routes = sum(len(rs) for vrfs in base.ribs.values() for rs in vrfs.values())
-    summary_line("base data plane (s, wall / CPU)", f"{base_wall:.3f} / {base_cpu:.3f}  ({routes} routes)")
+    routes = route_count(base)
+    summary_line(
+        f"base data plane (s, wall / CPU; {base_core(base)} core)",
+        f"{base_wall:.3f} / {base_cpu:.3f}  ({routes} routes)",
+    )
     gc.collect()
     gc.freeze()
     hc = HeaderConstraints()
@@ -276,10 +281,37 @@ def bench_preset(args: argparse.Namespace) -> None:
     elements = enumerate_elements(base, kinds)
     combos = [c for n in range(1, args.k + 1) for c in itertools.combinations(elements, n)]
     summary_line("elements / scenarios", f"{len(elements)} / {len(combos)}")
+    sweep_cpu = None
     if not args.no_sweep:
-        sweep_summary(args, base, base_wall, base_cpu, pairs, elements)
+        sweep_cpu = sweep_summary(args, base, base_wall, base_cpu, pairs, elements)
     sample_summary(args, snap, base, combos)
     summary_line("peak RSS (MiB)", f"{peak_mib():.0f}")
+    if sweep_cpu is not None and args.core != "python" and not args.no_python_base:
+        # after the peak RSS above: the Python base adds its own memory (2 GB at 510 routers)
+        os.environ["VALIDATOR_ENGINE_CORE"] = "python"
+        c0 = cpu()
+        fast_dataplane(snap)
+        py_cpu = cpu() - c0
+        summary_line("Python base data plane (CPU s)", f"{py_cpu:.3f}")
+        summary_line("ratio sweep CPU / Python base CPU", f"{sweep_cpu / py_cpu:.2f}x")
+
+
+def route_count(dp: DataPlane) -> int:
+    """Routes of a data plane; a native one's are counted in the core (reading them would build
+    every route as a Python object: over a GB at 510 routers, which the sweep itself never needs)."""
+    from validator.engine.native import native_tables
+
+    tables = native_tables(dp)
+    if tables is None:
+        return sum(len(rs) for vrfs in dp.ribs.values() for rs in vrfs.values())
+    return sum(tables.route_count(n, v) for n, vids in enumerate(tables.vrfs()) for v in range(len(vids)))
+
+
+def base_core(base: DataPlane) -> str:
+    from validator.engine.native_views import NativeFib
+
+    fib = next((f for vrfs in base.fibs.values() for f in vrfs.values()), None)
+    return "native" if isinstance(fib, NativeFib) else "python"
 
 
 def sweep_summary(
@@ -289,19 +321,32 @@ def sweep_summary(
     base_cpu: float,
     pairs: Sequence[PairBaseline],
     elements: Sequence[Element],
-) -> None:
-    import os
-
+) -> float:
     from validator.checks.relevance import enabled
+    from validator.engine.native_scenario import native_state
 
     sw = Sweeper(base, sweep_mod.default_scenario_fn(None), prune=enabled())
     w0, c0 = time.perf_counter(), cpu()
+    children0 = children_cpu()
     found = sw.sweep(pairs, elements, args.k, judge_redundancy, label="bench")
     sweep_wall, sweep_cpu = time.perf_counter() - w0, cpu() - c0
+    sweep_children = children_cpu() - children0
     st = sw.stats
     workers = os.environ.get("VALIDATOR_WORKERS", "auto")
+    nat = native_state(base)
+    if nat is None:
+        scen_core = "python (incremental engine)"
+    else:
+        scen_core = f"native ({nat.computed} in this process, {nat.shared_fibs} FIBs shared with the base)"
+    summary_line("scenarios computed by", scen_core)
     summary_line(f"sweep (s, wall / CPU of this process; workers {workers})", f"{sweep_wall:.3f} / {sweep_cpu:.3f}")
-    summary_line("ratio sweep / base (wall; CPU)", f"{sweep_wall / base_wall:.1f}x; {sweep_cpu / base_cpu:.1f}x")
+    if sweep_children:
+        summary_line("sweep CPU of worker processes (s)", f"{sweep_children:.3f}")
+    total_cpu = sweep_cpu + sweep_children
+    summary_line(
+        f"ratio sweep / base of the same core (wall; CPU{' incl. workers' if sweep_children else ''})",
+        f"{sweep_wall / base_wall:.1f}x; {total_cpu / base_cpu:.1f}x",
+    )
     pruned = st.pruned
     reused_sc = st.equivalent
     if sw.relevance_reason:
@@ -313,23 +358,32 @@ def sweep_summary(
     summary_line("header classes reused / re-traced", f"{st.reused} / {st.retraced}")
     if st.donated:
         summary_line("scenario traces lent by single failures", f"{st.donated}")
+    return total_cpu
+
+
+def children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def sample_summary(args: argparse.Namespace, snap: Any, base: DataPlane, combos: Sequence[tuple[Element, ...]]) -> None:
     rng = random.Random(7)
     sample = rng.sample(combos, min(args.sample, len(combos))) if args.sample else []
     if sample:
-        ref = compute_dataplane if args.recompute == "reference" else fast_dataplane
+        python = args.core == "python"
+        ref = compute_dataplane if args.recompute == "reference" or not python else fast_dataplane
         c0 = cpu()
         for combo in sample:
             ref(snap, union(combo))
         rec = (cpu() - c0) / len(sample)
+        fn = sweep_mod.default_scenario_fn(None)
         c0 = cpu()
         for combo in sample:
-            scenario_with_stats(base, union(combo))
+            fn(base, union(combo))
         inc = (cpu() - c0) / len(sample)
+        what = args.recompute if python else f"{args.core} core from scratch"
         summary_line(
-            f"per scenario, {len(sample)} sampled (CPU s): recompute ({args.recompute}) / incremental",
+            f"per scenario, {len(sample)} sampled (CPU s): recompute ({what}) / incremental",
             f"{rec:.4f} / {inc:.4f}  ratio {rec / inc:.1f}x",
         )
 
@@ -349,6 +403,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         ap.add_argument("--workers", type=int, default=1, help="sweep workers (default 1: serial)")
         ap.add_argument("--keep", help="write the generated network here")
         ap.add_argument("--no-sweep", action="store_true", help="only the base and the sampled scenarios")
+        ap.add_argument(
+            "--core",
+            choices=("python", "native", "auto"),
+            default="python",
+            help="VALIDATOR_ENGINE_CORE for the base and the scenarios (default python: the figures above)",
+        )
+        ap.add_argument(
+            "--no-python-base", action="store_true", help="skip timing the Python base (the ratio against it)"
+        )
         args = ap.parse_args(argv)
         if args.k is None:
             args.k = 2 if args.which == "live" else 1

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use views::Tables;
 
 /// Version of the serialised contract with native.py; it refuses a core whose version differs.
-const ABI_VERSION: u32 = 7;
+const ABI_VERSION: u32 = 8;
 
 /// Base route: (vrf, net, plen, proto, nh_type, iface, nh_ip, ad, metric, tag)
 type BaseIn = (
@@ -263,7 +263,7 @@ struct Engine {
     max_iterations: usize,
     cache: Option<ospf::OspfCache>,
     unstable: Vec<(usize, u32, u8)>,
-    bgp: bgp::BgpConfig,
+    bgp: Arc<bgp::BgpConfig>,
     /// the RIBs last returned to Python (the FIBs the session walk reads, shared with the
     /// returned Tables), and the walk's input
     last: Arc<Vec<igp::NodeRibs>>,
@@ -367,11 +367,31 @@ impl Engine {
             unstable: Vec::new(),
             last: Arc::new(Vec::new()),
             session: session::SessionNet::default(),
-            bgp: bgp::BgpConfig {
+            bgp: Arc::new(bgp::BgpConfig {
                 nodes: bgp_nodes,
                 nbrs,
                 speakers,
-            },
+            }),
+        }
+    }
+
+    /// A new engine with this one's names, iteration limit and BGP configuration (shared, not
+    /// converted again) over other IGP inputs: the same snapshot under other failures
+    /// (native.py NativeInput, one failure scenario after another).
+    fn with_igp(&self, nodes: Vec<NodeTuple>, ospf: OspfIn) -> Engine {
+        let (nodes, dom) = convert_inputs(nodes, ospf);
+        let spf = ospf::compute_spf(&dom);
+        Engine {
+            names: self.names.clone(),
+            nodes,
+            dom,
+            spf,
+            max_iterations: self.max_iterations,
+            cache: None,
+            unstable: Vec::new(),
+            last: Arc::new(Vec::new()),
+            session: session::SessionNet::default(),
+            bgp: Arc::clone(&self.bgp),
         }
     }
 

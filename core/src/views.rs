@@ -192,6 +192,46 @@ impl Tables {
     }
 }
 
+/// Routes of one RIB in Batfish order (rib.py route_sort_key, stable over insertion order): the
+/// Python list a VRF's view builds.
+fn sorted_routes<'a>(rib: &'a MainRib, names: &[String]) -> Vec<&'a Route> {
+    let mut out: Vec<&Route> = rib.slots.iter().flat_map(|(_p, rs)| rs.iter()).collect();
+    out.sort_by(|x, y| crate::sort_key(x, names).cmp(&crate::sort_key(y, names)));
+    out
+}
+
+fn route_at<'a>(t: &VrfTable, rib: &'a MainRib, i: u32) -> &'a Route {
+    let (s, k) = t.order[i as usize];
+    &rib.slots[s as usize].1[k as usize]
+}
+
+/// Two FIB rows equal by value (entry by entry: route, action, resolution chain).
+fn rows_equal(
+    ta: &VrfTable,
+    ra: &MainRib,
+    sa: usize,
+    tb: &VrfTable,
+    rb: &MainRib,
+    sb: usize,
+) -> bool {
+    let ea = &ta.entries[ta.entry_start[sa] as usize..ta.entry_start[sa + 1] as usize];
+    let eb = &tb.entries[tb.entry_start[sb] as usize..tb.entry_start[sb + 1] as usize];
+    if ea.len() != eb.len() {
+        return false;
+    }
+    ea.iter().zip(eb).all(|(x, y)| {
+        x.iface == y.iface
+            && x.arp == y.arp
+            && x.null == y.null
+            && x.chain.1 == y.chain.1
+            && route_at(ta, ra, x.route) == route_at(tb, rb, y.route)
+            && (0..x.chain.1).all(|j| {
+                route_at(ta, ra, ta.chains[(x.chain.0 + j) as usize])
+                    == route_at(tb, rb, tb.chains[(y.chain.0 + j) as usize])
+            })
+    })
+}
+
 fn empty_rib() -> &'static MainRib {
     static EMPTY: OnceLock<MainRib> = OnceLock::new();
     EMPTY.get_or_init(MainRib::default)
@@ -205,6 +245,103 @@ impl Tables {
             .iter()
             .map(|vs| vs.iter().map(|(v, _)| *v).collect())
             .collect()
+    }
+
+    /// Where these tables differ from `other` (the same snapshot under other failures, serialised
+    /// with the same name table): (node index, VRF name id) whose FIB differs, and separately
+    /// those whose RIB (the route list in Batfish order) differs; a VRF present in one only differs
+    /// in both. Exact: a FIB is a function of its RIB's slots (prefixes in insertion order, routes
+    /// in ECMP order), so equal slots mean an equal FIB and an equal route list; unequal slots
+    /// count as a changed FIB (never shared), and their route lists are compared in Batfish order.
+    /// None when the name tables or node counts differ (the ids are not comparable).
+    #[allow(clippy::type_complexity)]
+    fn diff(&self, other: PyRef<'_, Tables>) -> Option<(Vec<(usize, u32)>, Vec<(usize, u32)>)> {
+        if self.names != other.names || self.nodes.len() != other.nodes.len() {
+            return None;
+        }
+        let mut fib_changed = Vec::new();
+        let mut rib_changed = Vec::new();
+        for ni in 0..self.nodes.len() {
+            let mine: Vec<u32> = self.nodes[ni].iter().map(|(v, _)| *v).collect();
+            let theirs: Vec<u32> = other.nodes[ni].iter().map(|(v, _)| *v).collect();
+            let mut all = mine.clone();
+            all.extend(theirs.iter().filter(|v| !mine.contains(v)));
+            for v in all {
+                let a = mine
+                    .contains(&v)
+                    .then(|| self.ribs[ni].ribs.get(&v).unwrap_or_else(|| empty_rib()));
+                let b = theirs
+                    .contains(&v)
+                    .then(|| other.ribs[ni].ribs.get(&v).unwrap_or_else(|| empty_rib()));
+                match (a, b) {
+                    (Some(a), Some(b)) => {
+                        if a.slots == b.slots {
+                            continue;
+                        }
+                        fib_changed.push((ni, v));
+                        if sorted_routes(a, &self.names) != sorted_routes(b, &other.names) {
+                            rib_changed.push((ni, v));
+                        }
+                    }
+                    _ => {
+                        fib_changed.push((ni, v));
+                        rib_changed.push((ni, v));
+                    }
+                }
+            }
+        }
+        Some((fib_changed, rib_changed))
+    }
+
+    /// The prefixes (net, plen) whose FIB row in VRF `vrf` (a name id) of node `node` differs from
+    /// `other`'s (compared by value: each entry's route, action and resolution chain), or exists
+    /// in one of the two only. A lookup of an address outside all of them answers as `other`'s:
+    /// its longest match is a prefix both have, with equal rows (checks/fibmap.py patches an
+    /// interval map on this). None when the VRF is missing from either or the name tables differ.
+    fn fib_changes(
+        &self,
+        other: PyRef<'_, Tables>,
+        node: usize,
+        vrf: u32,
+    ) -> PyResult<Option<Vec<(u32, u8)>>> {
+        if self.names != other.names || node >= self.nodes.len() || node >= other.nodes.len() {
+            return Ok(None);
+        }
+        let (Some(ia), Some(ib)) = (
+            self.nodes[node].iter().position(|(v, _)| *v == vrf),
+            other.nodes[node].iter().position(|(v, _)| *v == vrf),
+        ) else {
+            return Ok(None);
+        };
+        let (ta, ra) = self.table(node, ia)?;
+        let (tb, rb) = other.table(node, ib)?;
+        let mut out = Vec::new();
+        for (sa, (p, _)) in ra.slots.iter().enumerate() {
+            match rb.lpm_exact(*p) {
+                Some(sb) if rows_equal(ta, ra, sa, tb, rb, sb) => {}
+                _ => out.push(*p),
+            }
+        }
+        for (p, _) in &rb.slots {
+            if ra.lpm_exact(*p).is_none() {
+                out.push(*p);
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Every prefix of every node's and VRF's RIB, once each, sorted: what a check needs when it
+    /// reads only the routes' networks (checks/explore.py destination cuts), without building routes.
+    fn prefixes(&self) -> Vec<(u32, u8)> {
+        let mut out: Vec<(u32, u8)> = self
+            .ribs
+            .iter()
+            .flat_map(|nr| nr.ribs.values())
+            .flat_map(|rib| rib.slots.iter().map(|(p, _)| *p))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Number of routes of one node/VRF (builds nothing).

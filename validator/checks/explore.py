@@ -17,6 +17,7 @@ from validator.checks.footprint import TraceReuse
 from validator.checks.headerspace import HeaderClass, HeaderConstraints, acl_dst_cuts, header_classes
 from validator.checks.ipspace import Intervals
 from validator.checks.zones import Source
+from validator.engine.native import route_prefixes
 from validator.engine.traceroute import trace
 from validator.engine.types import DataPlane
 from validator.engine.undecided import undecided_routes
@@ -130,11 +131,17 @@ def forwarding_cuts(dps: Sequence[DataPlane]) -> set[int]:
 
 def _cuts_of(dp: DataPlane) -> frozenset[int]:
     cuts: set[int] = set()
-    for node_ribs in dp.ribs.values():
-        for routes in node_ribs.values():
-            for r in routes:
-                cuts.add(int(r.network.network_address))
-                cuts.add(int(r.network.broadcast_address) + 1)
+    prefixes = route_prefixes(dp)  # the native core's: the same networks, no route built
+    if prefixes is not None:
+        for start, plen in prefixes:
+            cuts.add(start)
+            cuts.add(start + (1 << (32 - plen)))
+    else:
+        for node_ribs in dp.ribs.values():
+            for routes in node_ribs.values():
+                for r in routes:
+                    cuts.add(int(r.network.network_address))
+                    cuts.add(int(r.network.broadcast_address) + 1)
     for ip in dp.ip_owners:
         cuts.add(int(ip))
         cuts.add(int(ip) + 1)

@@ -122,11 +122,13 @@ def default_scenario_fn(compute: Callable[..., DataPlane] | None, engine: str = 
     (Batfish forks a snapshot per scenario) recompute through their own ``dataplane``."""
     if engine == "builtin":
         try:
-            from validator.engine.incremental import scenario_dataplane
+            # the native core when the mode and the feature check allow it (it falls back to the
+            # Python incremental engine's scenario_dataplane itself)
+            from validator.engine.native_scenario import native_scenario_dataplane
         except ImportError:  # pragma: no cover - the incremental engine is optional
             pass
         else:
-            return scenario_dataplane
+            return native_scenario_dataplane
     if compute is None:
         from validator.engine.dataplane import compute_dataplane
 
@@ -393,12 +395,16 @@ class Sweeper:
 
         executor = current_executor()
         if executor.distributes(len(batch), min_parallel=PARALLEL_MIN_SCENARIOS):
-            try:  # build the incremental engine's reusable state once, before it is shared
-                from validator.engine.incremental import base_state
+            prepare = getattr(self.scenario_fn, "prepare", None)  # engine/native_scenario.py
+            if prepare is not None:
+                prepare(self.base)
+            else:
+                try:  # build the incremental engine's reusable state once, before it is shared
+                    from validator.engine.incremental import base_state
 
-                base_state(self.base)
-            except ImportError:  # pragma: no cover
-                pass
+                    base_state(self.base)
+                except ImportError:  # pragma: no cover
+                    pass
         # shipped to the workers: the base data plane (with that state), the scenario function,
         # the pair baselines and the judge; each worker evaluates with a Sweeper of its own
         shared = (self.base, self.scenario_fn, tuple(pairs), judge)

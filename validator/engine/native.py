@@ -24,21 +24,24 @@ from __future__ import annotations
 
 import gc
 import os
-from ipaddress import IPv4Network
+from collections.abc import Callable
+from ipaddress import IPv4Address, IPv4Network
 from types import ModuleType
 from typing import Any
 
+from validator.engine.bgp import BgpTopology
 from validator.engine.native_bgp import BgpInput, bgp_unsupported, run_topology_loop, session_topology
 from validator.engine.native_views import Converter
-from validator.engine.ospf import build_domain
-from validator.engine.topology import compute_active_interfaces, compute_edges, compute_ip_owners
+from validator.engine.ospf import OspfDomain, build_domain
+from validator.engine.topology import IfaceKey, compute_active_interfaces, compute_edges, compute_ip_owners
 from validator.engine.types import DataPlane, FailureSet, Oscillation
 from validator.errors import EngineError, InputError
+from validator.model.dataplane import Edge
 from validator.model.snapshot import Snapshot
 
 ENV = "VALIDATOR_ENGINE_CORE"
 MODES = ("python", "native", "auto")
-ABI_VERSION = 7  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
+ABI_VERSION = 8  # must equal core/src/lib.rs ABI_VERSION: a stale build never answers
 _REDIST = {"connected": 0, "static": 1, "bgp": 2}
 _ADMIN_LOCAL = 0
 
@@ -156,21 +159,59 @@ def _compute_native(
 ) -> DataPlane | None:
     active = compute_active_interfaces(snapshot, failures)
     edges = compute_edges(snapshot, active)
-    ip_owners = compute_ip_owners(snapshot)
-    domain = build_domain(snapshot, active, edges)
-    intern = _Interner()
-    intern("default")
-    node_names = list(snapshot.nodes)
-    node_index = {n: i for i, n in enumerate(node_names)}
-    nodes_in: list[tuple[list[int], list[tuple[Any, ...]], list[tuple[Any, ...]]]] = []
-    for name, node in snapshot.nodes.items():
+    return NativeInput(snapshot, core).compute(failures, active, edges, igp_max_iterations)
+
+
+TopologyFn = Callable[..., BgpTopology]  # compute_bgp_topology's signature
+
+
+class NativeInput:
+    """The failure-independent part of a snapshot's serialisation for the core: interned names,
+    node order, IP owners, the BGP configuration and one shared :class:`Converter`. Built once per
+    snapshot; a failure scenario (``native_scenario``) reuses it and re-serialises only what
+    depends on the active interfaces (connected routes, interface statics, OSPF).
+
+    Every interface and VRF name is interned up front, in snapshot order, so the name table (and
+    so the ids in the core's tables) does not depend on the failures: two computations of one
+    snapshot under different failures give ``Tables`` that ``Tables.diff`` can compare."""
+
+    def __init__(
+        self, snapshot: Snapshot, core: ModuleType, ip_owners: dict[IPv4Address, frozenset[IfaceKey]] | None = None
+    ) -> None:
+        self.snapshot = snapshot
+        self.core = core
+        intern = self.intern = _Interner()
+        intern("default")
+        for node in snapshot.nodes.values():
+            for iface in node.interfaces.values():
+                intern(iface.vrf)
+                intern(iface.name)
+            for sr in node.static_routes:
+                intern(sr.vrf)
+            for proc in node.ospf:
+                intern(proc.vrf)
+        self.node_names = list(snapshot.nodes)
+        self.node_index = {n: i for i, n in enumerate(self.node_names)}
+        # failure-independent: a scenario shares its base's (the same object)
+        self.ip_owners = compute_ip_owners(snapshot) if ip_owners is None else ip_owners
+        self.has_bgp = any(node.bgp is not None for node in snapshot.nodes.values())
+        self.bgp = BgpInput(snapshot, self.node_index, intern) if self.has_bgp else None
+        self.convert = Converter(self.node_names, intern.names, core.PROTOCOLS)
+        self.last_tables: Any = None  # the core tables of the last compute (the final round's)
+        self._engine: tuple[Any, int, int] | None = None  # (an Engine, its name count, iteration limit)
+        self._nodes_memo: tuple[frozenset[tuple[str, str]], list[Any]] | None = None
+
+    def node_input(self, name: str, active: frozenset[tuple[str, str]]) -> tuple[Any, ...]:
+        """One node's (VRFs, connected and local routes, statics) as the core takes them: rib.py
+        connected_and_local_routes and static_routes up to what depends on the RIB."""
+        node = self.snapshot.nodes[name]
+        intern = self.intern
         vrfs = [intern("default")]
         base: list[tuple[Any, ...]] = []
         for iface in node.interfaces.values():
             v = intern(iface.vrf)
             if v not in vrfs:
                 vrfs.append(v)
-            # rib.py connected_and_local_routes
             if (name, iface.name) not in active:
                 continue
             i = intern(iface.name)
@@ -181,7 +222,7 @@ def _compute_native(
                     base.append((v, int(addr.ip), 32, 1, 1, i, None, _ADMIN_LOCAL, 0, None))
         statics: list[tuple[Any, ...]] = []
         for sr in node.static_routes:
-            # rib.py static_routes: what never installs is dropped here, what depends on the RIB is kind 2
+            # what never installs is dropped here, what depends on the RIB is kind 2
             net, plen = _net(sr.network)
             head = (intern(sr.vrf), net, plen)
             tail = (sr.admin_distance, sr.tag)
@@ -193,77 +234,165 @@ def _compute_native(
                     statics.append((*head, 1, intern(sr.next_hop_interface), ip, *tail))
             elif ip is not None:
                 statics.append((*head, 2, 0, ip, *tail))
-        nodes_in.append((vrfs, base, statics))
-    proc_keys = list(domain.procs)
-    proc_index = {k: i for i, k in enumerate(proc_keys)}
-    rank = {k: i for i, k in enumerate(sorted(proc_keys))}
-    procs_in = [
-        (
-            node_index[k[0]],
-            intern(k[1]),
-            rank[k],
-            p.default_metric,
-            [(_REDIST[r.protocol], r.subnets, r.metric, r.metric_type) for r in p.redistributions],
-        )
-        for k, p in domain.procs.items()
-    ]
-    ifaces_in: list[tuple[int, int, int, list[tuple[int, int]]]] = []
-    for key, ois in domain.ifaces.items():
-        for oi in ois:
-            assert oi.iface.ospf is not None
-            if oi.iface.kind == "loopback" and oi.iface.ospf.network_type != "point-to-point":
-                prefixes = [(int(a.ip), 32) for a in oi.iface.addresses]  # ospf.py _advertised_prefixes
-            else:
-                prefixes = [_net(a.network) for a in oi.iface.addresses]
-            ifaces_in.append((proc_index[key], oi.area, oi.cost, prefixes))
-    adjs_in = [
-        (proc_index[a.src], proc_index[a.dst], a.area, intern(a.iface), int(a.nbr_ip), a.cost)
-        for a in domain.adjacencies
-    ]
-    ospf_in = (procs_in, ifaces_in, adjs_in)
-    convert = Converter(node_names, intern.names, core.PROTOCOLS)
-    if any(node.bgp is not None for node in snapshot.nodes.values()):
-        from validator.engine import dataplane  # the topology loop's pieces (dataplane imports this module)
+        return (vrfs, base, statics)
 
-        bgp = BgpInput(snapshot, node_index, intern)
-        engine = core.Engine(intern.names, nodes_in, ospf_in, igp_max_iterations, bgp.nodes, bgp.nbrs, bgp.speakers)
-        ctx = dataplane._Context(snapshot, active, edges, ip_owners, {}, domain)
-        done = run_topology_loop(
-            engine,
-            bgp,
-            session_topology(engine, ctx, failures, node_index, intern),
-            convert,
-            dataplane.MAX_TOPOLOGY_ITERATIONS,
-        )
-        if done is None:
-            return None
-        ribs, fibs, topology = done
-        return DataPlane(
+    def nodes_input(self, active: frozenset[tuple[str, str]]) -> list[Any]:
+        """Every node's input; against the first active set seen (the base's), only the nodes that
+        lost an interface are serialised again (a node's input reads its own interfaces only)."""
+        memo = self._nodes_memo
+        if memo is None:
+            out = [self.node_input(n, active) for n in self.node_names]
+            self._nodes_memo = (active, out)
+            return out
+        seen, nodes = memo
+        if active == seen:
+            return nodes
+        if active <= seen:
+            out = list(nodes)
+            for name in {n for n, _ in seen - active}:
+                out[self.node_index[name]] = self.node_input(name, active)
+            return out
+        return [self.node_input(n, active) for n in self.node_names]
+
+    def ospf_input(self, domain: OspfDomain) -> tuple[Any, ...]:
+        intern = self.intern
+        node_index = self.node_index
+        proc_keys = list(domain.procs)
+        proc_index = {k: i for i, k in enumerate(proc_keys)}
+        rank = {k: i for i, k in enumerate(sorted(proc_keys))}
+        procs_in = [
+            (
+                node_index[k[0]],
+                intern(k[1]),
+                rank[k],
+                p.default_metric,
+                [(_REDIST[r.protocol], r.subnets, r.metric, r.metric_type) for r in p.redistributions],
+            )
+            for k, p in domain.procs.items()
+        ]
+        ifaces_in: list[tuple[int, int, int, list[tuple[int, int]]]] = []
+        for key, ois in domain.ifaces.items():
+            for oi in ois:
+                assert oi.iface.ospf is not None
+                if oi.iface.kind == "loopback" and oi.iface.ospf.network_type != "point-to-point":
+                    prefixes = [(int(a.ip), 32) for a in oi.iface.addresses]  # ospf.py _advertised_prefixes
+                else:
+                    prefixes = [_net(a.network) for a in oi.iface.addresses]
+                ifaces_in.append((proc_index[key], oi.area, oi.cost, prefixes))
+        adjs_in = [
+            (proc_index[a.src], proc_index[a.dst], a.area, intern(a.iface), int(a.nbr_ip), a.cost)
+            for a in domain.adjacencies
+        ]
+        return (procs_in, ifaces_in, adjs_in)
+
+    def compute(
+        self,
+        failures: FailureSet,
+        active: frozenset[tuple[str, str]],
+        edges: tuple[Edge, ...],
+        igp_max_iterations: int = IGP_MAX_ITERATIONS,
+        topology_fn: TopologyFn | None = None,
+    ) -> DataPlane | None:
+        """``compute_dataplane`` of the snapshot with ``failures`` down, given its active
+        interfaces and edges; ``topology_fn`` stands for ``compute_bgp_topology`` (it must be
+        equal to it). None when BGP did not converge."""
+        snapshot, core = self.snapshot, self.core
+        domain = build_domain(snapshot, active, edges)
+        nodes_in = self.nodes_input(active)
+        ospf_in = self.ospf_input(domain)
+        convert = self.convert
+
+        def keep(tables: Any) -> tuple[Any, Any]:
+            self.last_tables = tables
+            return convert(tables)
+
+        if self.bgp is not None:
+            from validator.engine import dataplane  # the topology loop's pieces (dataplane imports this module)
+
+            bgp = self.bgp
+            names = self.intern.names
+            proto = self._engine
+            if proto is not None and proto[1:] == (len(names), igp_max_iterations) and hasattr(proto[0], "with_igp"):
+                # the BGP configuration converted once per snapshot, shared by every scenario's engine
+                engine = proto[0].with_igp(nodes_in, ospf_in)
+            else:
+                engine = core.Engine(names, nodes_in, ospf_in, igp_max_iterations, bgp.nodes, bgp.nbrs, bgp.speakers)
+                self._engine = (engine, len(names), igp_max_iterations)
+            ctx = dataplane._Context(snapshot, active, edges, self.ip_owners, {}, domain)
+            args = (engine, ctx, failures, self.node_index, self.intern)
+            topology_of = session_topology(*args) if topology_fn is None else session_topology(*args, topology_fn)
+            done = run_topology_loop(engine, bgp, topology_of, keep, dataplane.MAX_TOPOLOGY_ITERATIONS)
+            if done is None:
+                return None
+            ribs, fibs, topology = done
+            dp = DataPlane(
+                snapshot=snapshot,
+                failures=failures,
+                active_interfaces=active,
+                edges=edges,
+                ribs=ribs,
+                fibs=fibs,
+                bgp_sessions=tuple(topology.sessions),
+                ip_owners=self.ip_owners,
+            )
+            return _with_prefixes(dp, self.last_tables)
+        out, unstable = core.igp_dataplane(self.intern.names, nodes_in, ospf_in, igp_max_iterations)
+        ribs, fibs = keep(out)
+        oscillation = None
+        if unstable:
+            by_node = sorted({self.node_names[n] for n, _net, _plen in unstable})
+            unstable_nets = sorted({str(IPv4Network((net, plen))) for _n, net, plen in unstable})
+            oscillation = Oscillation("igp", prefixes=tuple(unstable_nets), speakers=tuple(by_node))
+        dp = DataPlane(
             snapshot=snapshot,
             failures=failures,
             active_interfaces=active,
             edges=edges,
             ribs=ribs,
             fibs=fibs,
-            bgp_sessions=tuple(topology.sessions),
-            ip_owners=ip_owners,
+            bgp_sessions=(),
+            ip_owners=self.ip_owners,
+            converged=not unstable,
+            oscillation=oscillation,
         )
-    out, unstable = core.igp_dataplane(intern.names, nodes_in, ospf_in, igp_max_iterations)
-    ribs, fibs = convert(out)
-    oscillation = None
-    if unstable:
-        by_node = sorted({node_names[n] for n, _net, _plen in unstable})
-        unstable_nets = sorted({str(IPv4Network((net, plen))) for _n, net, plen in unstable})
-        oscillation = Oscillation("igp", prefixes=tuple(unstable_nets), speakers=tuple(by_node))
-    return DataPlane(
-        snapshot=snapshot,
-        failures=failures,
-        active_interfaces=active,
-        edges=edges,
-        ribs=ribs,
-        fibs=fibs,
-        bgp_sessions=(),
-        ip_owners=ip_owners,
-        converged=not unstable,
-        oscillation=oscillation,
-    )
+        return _with_prefixes(dp, out)
+
+
+_PREFIXES = "_validator_route_prefixes"
+_TABLES = "_validator_native_tables"
+
+
+class _TablesRef:
+    """The core tables a data plane was computed from, on the data plane; pickles empty (the
+    Rust tables stay in their process, a receiving process computes them again when it needs)."""
+
+    __slots__ = ("tables",)
+
+    def __init__(self, tables: Any = None) -> None:
+        self.tables = tables
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_TablesRef, ())
+
+
+def _with_prefixes(dp: DataPlane, tables: Any) -> DataPlane:
+    if callable(getattr(tables, "prefixes", None)):
+        dp.__dict__[_PREFIXES] = tables.prefixes()
+    dp.__dict__[_TABLES] = _TablesRef(tables)
+    return dp
+
+
+def native_tables(dp: DataPlane) -> Any:
+    """The ``validator._core.Tables`` this data plane's RIBs and FIBs were computed as (its own,
+    even where a scenario shares the base's Fib objects), or None (not computed by the core here)."""
+    ref = dp.__dict__.get(_TABLES)
+    return ref.tables if isinstance(ref, _TablesRef) else None
+
+
+def route_prefixes(dp: DataPlane) -> list[tuple[int, int]] | None:
+    """Every RIB prefix of a data plane the core computed, as (network int, length), sorted and
+    unique, read from the core without building a route; None for any other data plane. A check
+    that reads only the routes' networks (checks/explore.py destination cuts) then costs what the
+    prefixes cost, not what the routes do (a scenario's changed RIBs are otherwise built in full)."""
+    hit: list[tuple[int, int]] | None = dp.__dict__.get(_PREFIXES)
+    return hit

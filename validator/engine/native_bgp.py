@@ -259,11 +259,14 @@ def session_topology(
     failures: FailureSet,
     node_index: dict[str, int],
     intern: Callable[[str], int],
+    compute: Callable[..., BgpTopology] | None = None,
 ) -> TopologyFn:
     """dataplane.bgp_topology over the engine's current FIBs, each session's reachability decided by
     the core's walk where it models everything on the way, else by the Python tracer
     (dataplane._session_reachable, built only when some session needs it). compute_bgp_topology
-    itself stays Python, so the sessions, their order and their fields are the reference's."""
+    itself stays Python, so the sessions, their order and their fields are the reference's;
+    ``compute`` may stand for it (a failure scenario's precomputed plan, equal to it)."""
+    compute_topology = compute_bgp_topology if compute is None else compute
     from validator.engine import dataplane  # dataplane imports native, which imports this module
     from validator.engine.traceroute import Tracer
 
@@ -324,7 +327,7 @@ def session_topology(
             asked.append(((node, vrf, src, dst, single_hop), answer))
             return answer
 
-        topology = compute_bgp_topology(ctx.snapshot, ctx.active, ctx.ip_owners, fibs, recorded)
+        topology = compute_topology(ctx.snapshot, ctx.active, ctx.ip_owners, fibs, recorded)
         previous[:] = [(asked, topology)]
         return topology
 
