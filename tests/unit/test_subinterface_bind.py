@@ -55,6 +55,14 @@ def test_failed_parent_every_engine_agrees() -> None:
     nat = compute_native(snap, failed)
     assert nat is not None and nat.active_interfaces == ref.active_interfaces
     assert _routes(nat, "r1") == _routes(ref, "r1") and _routes(nat, "r2") == _routes(ref, "r2")
+    # the sweep's native scenario path derives the scenario from a native base
+    from validator.engine.native_scenario import native_scenario_dataplane, native_state
+
+    base = compute_native(snap, FailureSet())
+    assert base is not None and native_state(base) is not None
+    scen = native_scenario_dataplane(base, failed)
+    assert scen.active_interfaces == ref.active_interfaces and scen.edges == ref.edges
+    assert _routes(scen, "r1") == _routes(ref, "r1") and _routes(scen, "r2") == _routes(ref, "r2")
 
 
 def test_whatif_counts_a_failed_parent_on_the_path_through_its_subinterface() -> None:

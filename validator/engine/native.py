@@ -29,7 +29,7 @@ from ipaddress import IPv4Address, IPv4Network
 from types import ModuleType
 from typing import Any
 
-from validator.engine.bgp import BgpTopology
+from validator.engine.bgp_sessions import BgpTopology
 from validator.engine.native_bgp import BgpInput, bgp_unsupported, run_topology_loop, session_topology
 from validator.engine.native_views import Converter
 from validator.engine.ospf import OspfDomain, build_domain

@@ -8,8 +8,9 @@ kept on it (``base.__dict__``, as the incremental engine keeps its state):
 - the serialisation (interned names, the BGP configuration, the IP owners, one ``Converter``:
   ``native.NativeInput``); per scenario only the nodes that lost an interface are re-serialised,
   and OSPF (router IDs and adjacencies read the active interfaces) is rebuilt;
-- active interfaces and layer-3 edges are the base's minus the failed ends (both are monotone in
-  the set of active interfaces, as ``incremental/_core.py`` uses them);
+- active interfaces and layer-3 edges are the base's minus the failed ends and the subinterfaces
+  riding on them (both are monotone in the set of active interfaces, as ``incremental/_core.py``
+  uses them);
 - the BGP session candidates: ``incremental/_topo.TopologyPlan`` (checked against
   ``compute_bgp_topology`` when adopted), so a round only evaluates each pair's reachability;
 - unchanged FIBs and RIBs: ``Tables.diff`` (Rust, exact) names the (node, VRF) whose FIB or RIB
@@ -30,12 +31,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from validator.engine.bgp import BgpTopology, compute_bgp_topology
+from validator.engine.bgp_sessions import BgpTopology, compute_bgp_topology
 from validator.engine.incremental import scenario_dataplane
 from validator.engine.incremental._topo import TopologyPlan
 from validator.engine.native import ENV, NativeInput, core_mode, load_core, native_tables, unsupported_features
 from validator.engine.native_views import LazyVrfRibs, NativeFib
-from validator.engine.topology import compute_active_interfaces, compute_edges
+from validator.engine.topology import compute_active_interfaces, compute_edges, without_unbound
 from validator.engine.types import DataPlane, FailureSet, Fib
 from validator.errors import EngineError
 from validator.model.dataplane import Route
@@ -101,7 +102,8 @@ class NativeScenarios:
         snapshot = base.snapshot
         if base.failures.nodes <= failures.nodes and base.failures.interfaces <= failures.interfaces:
             down = failures.nodes
-            active = frozenset(k for k in base.active_interfaces if k[0] not in down and k not in failures.interfaces)
+            kept = {k for k in base.active_interfaces if k[0] not in down and k not in failures.interfaces}
+            active = frozenset(without_unbound(snapshot, kept))  # a failed parent's subinterfaces go too
             edges = tuple(
                 e for e in base.edges if (e.node1, e.interface1) in active and (e.node2, e.interface2) in active
             )
