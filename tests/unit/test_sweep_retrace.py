@@ -142,6 +142,25 @@ def test_tiny_double_failure_sweep_findings_equal(tiny: DataPlane, monkeypatch: 
     assert "_validator_sub_scenarios" not in tiny.__dict__  # the sweep let its single failures go
 
 
+def test_kept_single_failures_are_bounded_by_network_size(tiny: DataPlane, monkeypatch: Any) -> None:
+    """A k >= 2 sweep keeps at most ``max_kept`` single failures (nodes x kept <= the budget)."""
+    monkeypatch.setenv("VALIDATOR_WORKERS", "1")
+    monkeypatch.setattr(sweep_mod, "KEPT_NODE_BUDGET", 3 * len(tiny.snapshot.nodes))
+    assert sweep_mod.max_kept(tiny) == 3
+    kept: list[int] = []
+    real = sweep_mod._sub_scenarios
+
+    def spy(base: DataPlane, combo: tuple[Element, ...], dp: DataPlane) -> list[DataPlane]:
+        out = real(base, combo, dp)
+        kept.append(len(base.__dict__.get("_validator_sub_scenarios", {})))
+        return out
+
+    monkeypatch.setattr(sweep_mod, "_sub_scenarios", spy)
+    elements = enumerate_elements(tiny, ["link", "node"])[:8]
+    sweep_findings(tiny, _tiny_pairs(tiny), elements, 2)
+    assert max(kept) == 3
+
+
 def assert_donations_exact(base: DataPlane, combos: Sequence[tuple[Element, Element]]) -> tuple[int, int]:
     """Whenever ``TraceReuse`` accepts a single failure's traces for its double, tracing the double
     gives exactly them; returns (accepted, refused) over every flow the singles traced."""

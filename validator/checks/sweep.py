@@ -231,6 +231,12 @@ def changed_classes(
 
 _SUBS_ATTR = "_validator_sub_scenarios"
 MAX_KEPT_SUB_SCENARIOS = 256
+KEPT_NODE_BUDGET = 4096  # kept single failures x nodes: memory stays bounded on large networks
+
+
+def max_kept(base: DataPlane) -> int:
+    """How many single-failure data planes a k >= 2 sweep keeps as trace donors."""
+    return min(MAX_KEPT_SUB_SCENARIOS, KEPT_NODE_BUDGET // max(1, len(base.snapshot.nodes)))
 
 
 def _sub_scenarios(base: DataPlane, combo: tuple[Element, ...], dp: DataPlane) -> list[DataPlane]:
@@ -241,7 +247,7 @@ def _sub_scenarios(base: DataPlane, combo: tuple[Element, ...], dp: DataPlane) -
     if kept is None:
         return []
     if len(combo) == 1:
-        if len(kept) < MAX_KEPT_SUB_SCENARIOS:
+        if len(kept) < max_kept(base):
             kept[combo[0].failures] = dp
         return []
     return [d for d in (kept.get(e.failures) for e in combo) if d is not None]
