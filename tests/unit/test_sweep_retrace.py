@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from test_incremental_delta import _gen, _host_pairs
 
+from validator.checks import donors
 from validator.checks import sweep as sweep_mod
 from validator.checks.explore import ClassResult, Explorer, ScenarioPieces, scenario_pieces
 from validator.checks.fibmap import DstClassifier
@@ -37,7 +38,7 @@ from validator.checks.sweep import (
     union,
 )
 from validator.engine.incremental import fast_dataplane, scenario_dataplane
-from validator.engine.types import DataPlane
+from validator.engine.types import DataPlane, FailureSet
 from validator.snapshot.folder import load_snapshot
 
 TINY = {"azs": 2, "pods": 1, "leaves": 2, "spines": 2, "cores": 2}
@@ -140,6 +141,25 @@ def test_tiny_double_failure_sweep_findings_equal(tiny: DataPlane, monkeypatch: 
     assert (st.reused, st.retraced) == (st_ref.reused, st_ref.retraced)
     assert st.donated > 0 and st_ref.donated == 0
     assert "_validator_sub_scenarios" not in tiny.__dict__  # the sweep let its single failures go
+
+
+def test_kept_single_failures_are_bounded_by_network_size(tiny: DataPlane, monkeypatch: Any) -> None:
+    """A k >= 2 sweep keeps at most ``max_kept`` single failures (nodes x kept <= the budget)."""
+    monkeypatch.setenv("VALIDATOR_WORKERS", "1")
+    monkeypatch.setattr(donors, "KEPT_NODE_BUDGET", 3 * len(tiny.snapshot.nodes))
+    assert donors.max_kept(tiny) == 3
+    kept: list[int] = []
+    real = donors.sub_scenarios
+
+    def spy(base: DataPlane, elements: Sequence[FailureSet], dp: DataPlane) -> list[DataPlane]:
+        out = real(base, elements, dp)
+        kept.append(len(base.__dict__.get("_validator_sub_scenarios", {})))
+        return out
+
+    monkeypatch.setattr(donors, "sub_scenarios", spy)
+    elements = enumerate_elements(tiny, ["link", "node"])[:8]
+    sweep_findings(tiny, _tiny_pairs(tiny), elements, 2)
+    assert max(kept) == 3
 
 
 def assert_donations_exact(base: DataPlane, combos: Sequence[tuple[Element, Element]]) -> tuple[int, int]:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from validator.checks import donors
 from validator.checks.evidence import describe, trace_locations
 from validator.checks.explore import ClassResult, Explorer, ScenarioPieces, scenario_pieces
 from validator.checks.footprint import Footprint, footprint, merge, trace_donors, unchanged
@@ -231,24 +232,6 @@ def changed_classes(
         stats.donated += shared[0].reused
 
 
-_SUBS_ATTR = "_validator_sub_scenarios"
-MAX_KEPT_SUB_SCENARIOS = 256
-
-
-def _sub_scenarios(base: DataPlane, combo: tuple[Element, ...], dp: DataPlane) -> list[DataPlane]:
-    """During a k >= 2 sweep (``Sweeper.sweep`` keeps a registry on the base): keep the data
-    plane of a single failure (bounded), and give a larger set the kept data planes of its
-    elements. Only a cache: a worker that did not compute a single failure simply traces."""
-    kept: dict[FailureSet, DataPlane] | None = base.__dict__.get(_SUBS_ATTR)
-    if kept is None:
-        return []
-    if len(combo) == 1:
-        if len(kept) < MAX_KEPT_SUB_SCENARIOS:
-            kept[combo[0].failures] = dp
-        return []
-    return [d for d in (kept.get(e.failures) for e in combo) if d is not None]
-
-
 @dataclass
 class SweepStats:
     scenarios: int = 0
@@ -326,9 +309,7 @@ class Sweeper:
         total = sum(_n_choose(len(elements), k) for k in range(1, max_failures + 1))
         done = 0
         rel = self._relevance(pairs)
-        self.base.__dict__.pop(_SUBS_ATTR, None)  # (one left by a sweep that raised)
-        if max_failures >= 2:  # single failures lend their traces to the larger sets (donors)
-            self.base.__dict__[_SUBS_ATTR] = {}
+        donors.start(self.base, keep=max_failures >= 2)  # single failures lend traces to larger sets
         for k in range(1, max_failures + 1):
             batch: list[tuple[tuple[Element, ...], list[int]]] = []
             for combo in itertools.combinations(elements, k):
@@ -352,7 +333,7 @@ class Sweeper:
                     failing[i].append(frozenset(e.spec for e in combo))
                     found.append(Violation(pairs[i], combo, kind, r, count))
             done += len(batch)
-        self.base.__dict__.pop(_SUBS_ATTR, None)
+        donors.finish(self.base)
         self.stats.seconds += time.monotonic() - start
         return found
 
@@ -365,13 +346,13 @@ class Sweeper:
     ) -> list[tuple[int, str, ClassResult, int]]:
         """One scenario: (pair index, kind, first violating class, count) per violated pair."""
         dp_s = self.dataplane(union(combo))
-        donors = _sub_scenarios(self.base, combo, dp_s)
+        subs = donors.sub_scenarios(self.base, [e.failures for e in combo], dp_s)
         hits: list[tuple[int, str, ClassResult, int]] = []
         for i in candidates:
             pb = pairs[i]
             first: tuple[str, ClassResult] | None = None
             count = 0
-            for r in changed_classes(pb, self.base, dp_s, self.stats, donors):
+            for r in changed_classes(pb, self.base, dp_s, self.stats, subs):
                 kind = judge(pb, r)
                 if kind is None:
                     continue
