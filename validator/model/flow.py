@@ -47,6 +47,38 @@ class Flow:
     tcp_syn: bool = True
     tcp_ack: bool = False
 
+    def __hash__(self) -> int:
+        # flows key the trace caches of every sweep; the generated hash re-hashed both IPv4Address
+        # fields (``hash(hex(int(ip)))`` each) on every lookup. Computed once from the same fields
+        # as equality (so equal flows hash equal), kept outside the fields.
+        h: int | None = self.__dict__.get("_hash")
+        if h is None:
+            h = hash(
+                (
+                    self.ingress_node,
+                    int(self.src_ip),
+                    int(self.dst_ip),
+                    self.ingress_interface,
+                    self.ingress_vrf,
+                    self.ip_protocol,
+                    self.src_port,
+                    self.dst_port,
+                    self.icmp_type,
+                    self.icmp_code,
+                    self.tcp_syn,
+                    self.tcp_ack,
+                )
+            )
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def __getstate__(self) -> dict[str, Any]:
+        # str hashes differ between processes (PYTHONHASHSEED): a Ray worker must recompute it
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
     @property
     def protocol_name(self) -> str:
         return PROTOCOL_NAMES.get(self.ip_protocol, str(self.ip_protocol))

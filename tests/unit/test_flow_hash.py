@@ -1,0 +1,39 @@
+"""``Flow`` keys every trace cache, so its hash is computed once (model/flow.py): equal flows must
+hash equal and the cached value must never leak into equality, ordering, copies or pickles."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from ipaddress import IPv4Address
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from validator.model.flow import Flow
+
+flows = st.builds(
+    Flow,
+    ingress_node=st.sampled_from(["r1", "r2"]),
+    src_ip=st.integers(0, 2**32 - 1).map(IPv4Address),
+    dst_ip=st.integers(0, 2**32 - 1).map(IPv4Address),
+    ingress_interface=st.sampled_from([None, "Gi0/0"]),
+    ip_protocol=st.sampled_from([1, 6, 17]),
+    dst_port=st.integers(0, 65535),
+    tcp_syn=st.booleans(),
+)
+
+
+@given(flows, flows)
+def test_equal_flows_hash_equal_and_the_cache_is_invisible(a: Flow, b: Flow) -> None:
+    hash(a)  # fill a's cache only: equality and order must not see it
+    if a == b:
+        assert hash(a) == hash(b)
+    assert (a == b) == (dataclasses.astuple(a) == dataclasses.astuple(b))
+    assert (a < b) == (dataclasses.astuple(a) < dataclasses.astuple(b))
+    c = pickle.loads(pickle.dumps(a))
+    assert c == a and hash(c) == hash(a)
+    d = dataclasses.replace(a, dst_port=(a.dst_port + 1) % 65536)
+    assert d != a and hash(d) == hash(dataclasses.replace(d))
+    assert "_hash" not in dataclasses.asdict(a)
+    assert "_hash" not in pickle.loads(pickle.dumps(a)).__dict__  # another process hashes str differently
