@@ -27,6 +27,9 @@ BENCH = ROOT / "benchmarks"
 
 
 def require_core() -> ModuleType:
+    """The extension, or a skip naming it. The differential tests call the core directly
+    (``compute_native``) whatever ``VALIDATOR_ENGINE_CORE`` says, since comparing both cores is
+    their job: under ``python`` they still run, and only a missing extension skips them."""
     core = load_core()
     if core is None:
         pytest.skip("the extension validator._core is not built (pip install -e . builds it; needs cargo)")
