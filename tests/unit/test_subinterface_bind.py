@@ -1,17 +1,15 @@
 """Subinterfaces ride on their parent (Batfish ``Interface.DependencyType.BIND``: an interface whose
 parent is inactive is deactivated, ``InterfaceDependencies.getInterfacesToDeactivate``). Fixture:
 ``fixtures/fidelity/subif`` (r1 and r2 joined by one cable, Gi0/1, carrying VLAN 100 and VLAN 200).
-Every engine path agrees: the reference, the incremental scenario engine and the native core."""
+The reference and the incremental scenario engine agree here; the native core and its scenario
+path in ``tests/native/test_native_subinterfaces.py``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from validator.engine.dataplane import compute_dataplane_python
 from validator.engine.incremental import fast_dataplane, scenario_dataplane
-from validator.engine.native import compute_native, load_core
 from validator.engine.topology import bind_parent, compute_active_interfaces
 from validator.engine.types import FailureSet
 from validator.snapshot.folder import load_snapshot
@@ -50,19 +48,6 @@ def test_failed_parent_every_engine_agrees() -> None:
     inc = scenario_dataplane(fast_dataplane(snap), failed)
     assert inc.active_interfaces == ref.active_interfaces and inc.edges == ref.edges
     assert _routes(inc, "r1") == _routes(ref, "r1") and _routes(inc, "r2") == _routes(ref, "r2")
-    if load_core() is None:
-        pytest.skip("the extension validator._core is not built: native side not compared")
-    nat = compute_native(snap, failed)
-    assert nat is not None and nat.active_interfaces == ref.active_interfaces
-    assert _routes(nat, "r1") == _routes(ref, "r1") and _routes(nat, "r2") == _routes(ref, "r2")
-    # the sweep's native scenario path derives the scenario from a native base
-    from validator.engine.native_scenario import native_scenario_dataplane, native_state
-
-    base = compute_native(snap, FailureSet())
-    assert base is not None and native_state(base) is not None
-    scen = native_scenario_dataplane(base, failed)
-    assert scen.active_interfaces == ref.active_interfaces and scen.edges == ref.edges
-    assert _routes(scen, "r1") == _routes(ref, "r1") and _routes(scen, "r2") == _routes(ref, "r2")
 
 
 def test_whatif_counts_a_failed_parent_on_the_path_through_its_subinterface() -> None:
