@@ -157,6 +157,28 @@ def signals_interrupt() -> Iterator[None]:
 POOL_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT, signal.SIGALRM})
 
 
+@contextlib.contextmanager
+def signals_blocked() -> Iterator[None]:
+    """The signals whose handlers end a run (:data:`POOL_SIGNALS`) are held pending in this
+    thread inside the block and delivered, to the handlers installed then, when it ends.
+
+    Threads started and processes forked inside the block inherit the mask: the worker pool's
+    threads and the CLI's helper threads (``phases.Announcer``, the Batfish backend's call
+    thread) keep them blocked for good, so the main thread alone receives them. That matters: a
+    process-directed signal goes to any thread that has not blocked it, and CPython then runs the
+    handler in the main thread at once, mask or not, so one helper thread with the signals open
+    would undo the pool's protection. The pool's workers unblock them in ``worker_signals`` once
+    their own dispositions are set."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - no fork there either
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, POOL_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def worker_signals() -> None:
     """In forked workers: die on SIGTERM (the pool's terminate), leave SIGINT to the parent,
     which ends the pool; a worker must never outlive the command.

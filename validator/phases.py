@@ -32,7 +32,10 @@ class Announcer:
         self._thread = threading.Thread(target=self._watch, name="validator-phases", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
+        from validator.limits import signals_blocked
+
+        with signals_blocked():  # the thread leaves the run-ending signals to the main thread
+            self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()

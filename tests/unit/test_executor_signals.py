@@ -38,6 +38,10 @@ from validator.limits import Interrupted, RunTimeout, deadline, signals_interrup
 
 point, sig = sys.argv[1], getattr(signal, sys.argv[2])
 fired = []
+if sys.argv[3:] == ["announcer"]:  # the CLI's progress thread runs during every command
+    from validator.phases import announced
+
+    announced().__enter__()
 
 
 def fire():
@@ -132,10 +136,10 @@ def _default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _run(point: str, signame: str) -> tuple[int | None, list[str], set[int]]:
+def _run(point: str, signame: str, *extra: str) -> tuple[int | None, list[str], set[int]]:
     """Exit code (None: hung), stderr lines, the workers the script forked."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, point, signame],
+        [sys.executable, "-c", SCRIPT, point, signame, *extra],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -176,6 +180,62 @@ def test_signal_while_the_pool_is_built_or_ended(point: str, signame: str) -> No
     assert _reap(workers), f"workers still alive after the script ended: {lines}"
     assert code == 3, f"exit {code} (None: hung), stderr {lines}"
     assert lines == ["fired", EXPECTED[signame], "left 0"]
+
+
+MASK_SCRIPT = r"""
+import os, signal, sys
+
+from validator.limits import signals_blocked
+from validator.phases import announced
+
+
+class Delivered(BaseException):
+    pass
+
+
+def handler(signum, frame):
+    raise Delivered()
+
+
+signal.signal(signal.SIGTERM, handler)
+with announced():  # the CLI's progress thread, started as every command starts it
+    try:
+        with signals_blocked():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(3_000_000):  # many bytecodes: a pending handler would run here
+                pass
+            print("held")
+    except Delivered:
+        print("delivered")
+"""
+
+
+def test_helper_threads_keep_the_pool_signals_blocked() -> None:
+    """A process-directed signal goes to any thread that has not blocked it, and CPython then runs
+    the handler in the main thread at once: a helper thread started with the signals open made the
+    main thread's mask (the pool's protection) worthless. Helper threads start with them blocked,
+    so the signal waits for the block to end."""
+    run = subprocess.run(
+        [sys.executable, "-c", MASK_SCRIPT],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert run.stdout.split() == ["held", "delivered"], (run.stdout, run.stderr)
+
+
+@pytest.mark.parametrize("point", ["fork", "threads", "finaliser", "teardown"])
+def test_a_helper_thread_does_not_open_the_window(point: str) -> None:
+    """A process-directed signal goes to any thread that has not blocked it, and CPython then runs
+    the handler in the main thread at once: with the CLI's progress thread started with the
+    signals open, the pool's mask protected nothing. Helper threads now start with them blocked."""
+    code, lines, workers = _run(point, "SIGTERM", "announcer")
+    assert workers, "the pool forked no worker"
+    assert _reap(workers), f"workers still alive after the script ended: {lines}"
+    assert code == 3, f"exit {code} (None: hung), stderr {lines}"
+    assert lines == ["fired", EXPECTED["SIGTERM"], "left 0"]
 
 
 def test_no_signal_the_map_completes() -> None:

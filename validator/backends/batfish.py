@@ -56,6 +56,7 @@ from validator.backends.batfish_translate import (
 from validator.engine.topology import compute_active_interfaces, compute_ip_owners
 from validator.engine.types import DataPlane, FailureSet
 from validator.errors import BackendUnavailable, EngineError, ValidatorError
+from validator.limits import signals_blocked
 from validator.model.dataplane import Edge, Route
 from validator.model.flow import Flow, Trace
 from validator.model.snapshot import Snapshot
@@ -181,7 +182,8 @@ class BatfishBackend:
                 box["error"] = exc
 
         worker = threading.Thread(target=run, name=f"batfish-{what}", daemon=True)
-        worker.start()
+        with signals_blocked():  # signals stay the main thread's (limits.signals_blocked)
+            worker.start()
         worker.join(limit)
         if worker.is_alive():
             raise EngineError(f"Batfish at {self.where}: {what} timed out after {limit:g}s")

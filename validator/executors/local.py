@@ -20,12 +20,11 @@ is restored, by which time the pool exists and the ``finally`` below ends it.
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 from validator.executors.base import BatchFn, R, Shared, T, checked, chunks, run_here
+from validator.limits import signals_blocked
 
 MAX_WORKERS = 8
 _JOB: Any = None  # (fn, shared, batches) of the running map, inherited by the forked workers
@@ -88,26 +87,6 @@ class LocalExecutor:
 
     def close(self) -> None:
         return None  # each map's pool ends with the map
-
-
-@contextmanager
-def signals_blocked() -> Iterator[None]:
-    """The signals whose handlers end a run (``limits.POOL_SIGNALS``) are held pending in this
-    thread inside the block and delivered, to the handlers installed then, when it ends.
-
-    Threads started and processes forked inside the block inherit the mask: the pool's threads
-    keep them blocked for good (so the main thread alone receives them), its workers unblock them
-    in ``worker_signals`` once their own dispositions are set."""
-    from validator.limits import POOL_SIGNALS
-
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - no fork there either
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, POOL_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _terminate(pool: Any) -> None:
