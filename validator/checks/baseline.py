@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from validator.diff.units import Unit
+from validator.engine.topology import bind_parent_name
 from validator.model.verdict import Finding
 
 PRE_EXISTING = "pre-existing"
@@ -56,6 +57,9 @@ def _elements(f: Finding) -> tuple[set[str], set[tuple[str, str]]]:
                 for k in ("interface", "input_interface", "output_interface"):
                     if isinstance(step.get(k), str):
                         ifaces.add((node, step[k]))
+                        parent = bind_parent_name(step[k])  # a subinterface rides on its parent
+                        if parent is not None:
+                            ifaces.add((node, parent))
     for spec in f.failures:
         m = _SPEC.match(spec)
         if m is None:

@@ -9,6 +9,7 @@ from ipaddress import IPv4Address, IPv4Network
 from validator.checks.evidence import loc
 from validator.checks.explore import forwarding_cuts
 from validator.checks.mgmt_hygiene import MGMT_REQUIREMENTS, check_mgmt_hygiene
+from validator.engine.topology import bind_parent
 from validator.engine.traceroute import trace
 from validator.engine.types import DataPlane
 from validator.model.flow import Flow
@@ -121,6 +122,12 @@ def _ends_failed(dp: DataPlane, node: str, remote_node: str | None, remote_ip: o
     failed = dp.failures
     if node in failed.nodes or (remote_node is not None and remote_node in failed.nodes):
         return True
+    snap = dp.snapshot
+
+    def down(key: tuple[str, str]) -> bool:
+        # a failed interface, or a subinterface riding on one (engine.topology.bind_parent)
+        return key in failed.interfaces or bind_parent(snap, key) in failed.interfaces
+
     try:
         remote = IPv4Address(str(remote_ip))
     except ValueError:
@@ -129,13 +136,13 @@ def _ends_failed(dp: DataPlane, node: str, remote_node: str | None, remote_ip: o
         if not isinstance(ip, IPv4Address):
             continue
         owners = dp.ip_owners.get(ip, frozenset())
-        if owners and all(n in failed.nodes or (n, i) in failed.interfaces for n, i in owners):
+        if owners and all(n in failed.nodes or down((n, i)) for n, i in owners):
             return True
     local = dp.snapshot.nodes.get(node)
     if local is None:
         return False
     return any(
-        (node, name) in failed.interfaces and any(remote in a.network for a in intf.addresses)
+        down((node, name)) and any(remote in a.network for a in intf.addresses)
         for name, intf in local.interfaces.items()
     )
 

@@ -35,6 +35,7 @@ from validator.checks.sweep import (
     protected_baselines,
     violation_finding,
 )
+from validator.engine.topology import bind_parent_name
 from validator.engine.types import DataPlane, FailureSet
 from validator.model.verdict import Finding
 
@@ -109,7 +110,9 @@ def _on_path(e: Element, f: Finding) -> bool:
                     if isinstance(step.get(k), str):
                         ifaces.add((node, step[k]))
                         # a subinterface rides on its parent (engine.topology.bind_parent)
-                        ifaces.add((node, step[k].split(".", 1)[0]))
+                        parent = bind_parent_name(step[k])
+                        if parent is not None:
+                            ifaces.add((node, parent))
     if e.failures.nodes & nodes:
         return True
     return bool(set(e.failures.interfaces) & ifaces)

@@ -5,6 +5,7 @@ Kept separate from routing so a what-if scenario can recompute only what a failu
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from ipaddress import IPv4Address
 
@@ -42,16 +43,31 @@ def compute_active_interfaces(snapshot: Snapshot, failures: FailureSet = _NO_FAI
     return frozenset(without_unbound(snapshot, active))
 
 
+_SUBINTERFACE = re.compile(r"^(.*)\.(\d+)$")
+
+
+def bind_parent_name(name: str) -> str | None:
+    """The parent a dotted interface name binds to, by name alone: everything before the last dot
+    when a unit number follows it (Batfish's pattern for Cisco and Arista subinterfaces,
+    ``^(.*)\\.(\\d+)$``; a Junos unit ``ge-0/0/0.0`` reads the same way)."""
+    m = _SUBINTERFACE.match(name)
+    return m.group(1) if m else None
+
+
 def bind_parent(snapshot: Snapshot, key: IfaceKey) -> IfaceKey | None:
-    """The interface ``key`` is bound to (Batfish ``Interface.DependencyType.BIND``): a dotted
-    subinterface (IOS/EOS ``Gi0/1.100``, a Junos unit ``ge-0/0/0.0``) rides on its parent when the
-    node has that parent; None for everything else."""
+    """The interface ``key`` is bound to (Batfish ``Interface.DependencyType.BIND``): a
+    subinterface (IOS/EOS ``Gi0/1.100``) rides on its parent when the node has that parent; None
+    for everything else, and for hosts (Batfish's host interfaces carry no dependencies). Junos
+    units would qualify, but the Junos parser models the units only, not their port, so none has
+    a parent here (a failed port cannot be expressed; its units can)."""
     node, name = key
-    if "." not in name:
+    parent = bind_parent_name(name)
+    if parent is None:
         return None
-    parent = _physical_parent(name)
     n = snapshot.nodes.get(node)
-    return (node, parent) if n is not None and parent != name and parent in n.interfaces else None
+    if n is None or n.vendor == "host" or parent not in n.interfaces:
+        return None
+    return (node, parent)
 
 
 def without_unbound(snapshot: Snapshot, active: set[IfaceKey] | frozenset[IfaceKey]) -> set[IfaceKey]:
