@@ -316,3 +316,41 @@ def test_baseline_of_another_data_plane_is_explored_over_both(tiny: DataPlane) -
         got = [_key(r) for r in changed_classes(pb, other, dp, SweepStats())]
         want = [_key(r) for r in reference_changed(pb, other, dp, SweepStats())]
         assert got == want
+
+
+def test_shared_parts_shipped_one_by_one_keep_the_base_baselines(tiny: DataPlane, monkeypatch: Any) -> None:
+    """Ray unpickles each shared part of a batch on its own: the pair baselines travel without the
+    base (not a second copy of it) and are re-linked to the worker's base, so the scenario-side
+    split still applies; the donor registry travels empty. Results equal the in-process batch."""
+    import pickle
+
+    monkeypatch.setenv("VALIDATOR_WORKERS", "1")
+    pairs = _tiny_pairs(tiny)
+    assert all(pb.dp is tiny for pb in pairs)
+    elements = enumerate_elements(tiny, ["link", "node"])[:6]
+    batch = [((e,), list(range(len(pairs)))) for e in elements]
+    captured: dict[str, Any] = {}
+
+    class Capture:
+        def distributes(self, items: int, *, min_parallel: int = 1) -> bool:
+            return False
+
+        def map_batches(self, fn: Any, shared: Any, items: Any, *, min_parallel: int = 1) -> Any:
+            captured["shared"] = shared
+            return iter(fn(shared, items))
+
+    monkeypatch.setattr("validator.executors.current_executor", lambda: Capture())
+    sw = Sweeper(tiny, default_scenario_fn(None))
+    donors.start(tiny, keep=True)
+    try:
+        here = list(sw._run_batch(pairs, batch, judge_redundancy, "t", 0, len(batch)))
+        shipped = captured["shared"]
+        assert all(pb.dp is None for pb in shipped[2])  # no second copy of the base
+        assert not pickle.loads(pickle.dumps(tiny.__dict__["_validator_sub_scenarios"]))
+        parts = [pickle.loads(pickle.dumps(p)) for p in (shipped[2], shipped[3], shipped[4])]
+        away = sweep_mod._evaluate_batch((tiny, shipped[1], *parts), batch)
+    finally:
+        donors.finish(tiny)
+    assert [[(i, k, c) for i, k, _r, c in hits] for _combo, hits in here] == [
+        [(i, k, c) for i, k, _r, c in hits] for hits, _stats in away
+    ]

@@ -23,11 +23,19 @@ def max_kept(base: DataPlane) -> int:
     return min(MAX_KEPT, KEPT_NODE_BUDGET // max(1, len(base.snapshot.nodes)))
 
 
+class _Kept(dict[FailureSet, DataPlane]):
+    """The registry: pickles empty, so shipping the base to a Ray worker never ships up to
+    ``MAX_KEPT`` data planes with it (a worker that has none simply traces)."""
+
+    def __reduce__(self) -> tuple[type[_Kept], tuple[()]]:
+        return (_Kept, ())
+
+
 def start(base: DataPlane, keep: bool) -> None:
     """A sweep begins: drop a registry left by a sweep that raised, open one when ``keep``."""
     base.__dict__.pop(_ATTR, None)
     if keep:
-        base.__dict__[_ATTR] = {}
+        base.__dict__[_ATTR] = _Kept()
 
 
 def finish(base: DataPlane) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from validator.checks import donors
@@ -388,7 +388,11 @@ class Sweeper:
                     pass
         # shipped to the workers: the base data plane (with that state), the scenario function,
         # the pair baselines and the judge; each worker evaluates with a Sweeper of its own
-        shared = (self.base, self.scenario_fn, tuple(pairs), judge)
+        # baselines of the base travel without it (a Ray worker unpickles each shared part on its
+        # own, so ``pb.dp is base`` would fail there and the base would be shipped twice)
+        shipped = tuple(replace(pb, dp=None) if pb.dp is self.base else pb for pb in pairs)
+        on_base = frozenset(i for i, pb in enumerate(pairs) if pb.dp is self.base)
+        shared = (self.base, self.scenario_fn, shipped, judge, on_base)
         results = executor.map_batches(_evaluate_batch, shared, batch, min_parallel=PARALLEL_MIN_SCENARIOS)
         for n, ((combo, _), (hits, stats)) in enumerate(zip(batch, results, strict=True), 1):
             self.stats.dataplanes += stats[0]
@@ -419,7 +423,8 @@ def _evaluate_batch(
 ) -> list[tuple[ScenarioHits, tuple[int, int, int, int]]]:
     """A batch of scenarios on a fresh Sweeper over the shared state: the hits of each scenario
     and what it computed (data planes, reused and re-traced classes). Pure: runs anywhere."""
-    base, scenario_fn, pairs, judge = shared
+    base, scenario_fn, shipped, judge, on_base = shared
+    pairs = tuple(replace(pb, dp=base) if i in on_base else pb for i, pb in enumerate(shipped))
     sweeper = Sweeper(base, scenario_fn)
     out: list[tuple[ScenarioHits, tuple[int, int, int, int]]] = []
     for combo, candidates in batch:
