@@ -24,13 +24,22 @@ flows = st.builds(
 )
 
 
+def _less(x: object, y: object) -> bool | None:
+    """``x < y``, or None where the fields do not order (None against a name: a TypeError, as
+    the generated ordering always raised)."""
+    try:
+        return bool(x < y)  # type: ignore[operator]
+    except TypeError:
+        return None
+
+
 @given(flows, flows)
 def test_equal_flows_hash_equal_and_the_cache_is_invisible(a: Flow, b: Flow) -> None:
     hash(a)  # fill a's cache only: equality and order must not see it
     if a == b:
         assert hash(a) == hash(b)
     assert (a == b) == (dataclasses.astuple(a) == dataclasses.astuple(b))
-    assert (a < b) == (dataclasses.astuple(a) < dataclasses.astuple(b))
+    assert _less(a, b) == _less(dataclasses.astuple(a), dataclasses.astuple(b))
     c = pickle.loads(pickle.dumps(a))
     assert c == a and hash(c) == hash(a)
     d = dataclasses.replace(a, dst_port=(a.dst_port + 1) % 65536)
