@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from validator.checks import donors
+from validator.checks.equivalence import Effect, Effects
 from validator.checks.evidence import describe, trace_locations
 from validator.checks.explore import ClassResult, Explorer, ScenarioPieces, scenario_pieces
 from validator.checks.footprint import Footprint, footprint, merge, trace_donors, unchanged
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 MAX_FINDINGS_PER_POLICY = 25
 Progress = Callable[[str, int, int], None]
+Hit = tuple[int, str, "ClassResult", int]  # a violated pair: index, kind, first violating class, count
 
 
 # --- elements ----------------------------------------------------------------------------------
@@ -271,6 +273,8 @@ class Sweeper:
         # semantics as the builtin engine the closure reasons about
         self.prune = prune
         self.relevance_reason = ""  # why pruning was off for the last sweep ("" when it was on)
+        # element sets with the same effect are computed once (checks/equivalence.py)
+        self.equivalence = True
 
     def _relevance(self, pairs: Sequence[PairBaseline]) -> Relevance | None:
         from validator.checks.relevance import enabled, relevance
@@ -310,6 +314,8 @@ class Sweeper:
         done = 0
         rel = self._relevance(pairs)
         donors.start(self.base, keep=max_failures >= 2)  # single failures lend traces to larger sets
+        effects = Effects(self.base.snapshot) if self.equivalence else None
+        known: dict[Effect, dict[int, Hit | None]] = {}  # per computed effect: pair -> hit (None: none)
         for k in range(1, max_failures + 1):
             batch: list[tuple[tuple[Element, ...], list[int]]] = []
             for combo in itertools.combinations(elements, k):
@@ -328,7 +334,13 @@ class Sweeper:
                     batch.append((combo, candidates))
                 else:
                     done += 1
-            for combo, hits in self._run_batch(pairs, batch, judge, label, done, total):
+            if effects is None:
+                results: Iterable[tuple[tuple[Element, ...], list[Hit]]] = self._run_batch(
+                    pairs, batch, judge, label, done, total
+                )
+            else:
+                results = self._run_equivalent(pairs, batch, judge, label, done, total, effects, known)
+            for combo, hits in results:
                 for i, kind, r, count in hits:
                     failing[i].append(frozenset(e.spec for e in combo))
                     found.append(Violation(pairs[i], combo, kind, r, count))
@@ -336,6 +348,44 @@ class Sweeper:
         donors.finish(self.base)
         self.stats.seconds += time.monotonic() - start
         return found
+
+    def _run_equivalent(
+        self,
+        pairs: Sequence[PairBaseline],
+        batch: list[tuple[tuple[Element, ...], list[int]]],
+        judge: Callable[[PairBaseline, ClassResult], str | None],
+        label: str,
+        done: int,
+        total: int,
+        effects: Effects,
+        known: dict[Effect, dict[int, Hit | None]],
+    ) -> list[tuple[tuple[Element, ...], list[Hit]]]:
+        """The batch in its order, computing one scenario per :class:`Effect` (checks/equivalence.py):
+        a set whose effect was computed already, here or in an earlier batch, for every pair it
+        asks about takes that answer (``SweepStats.equivalent``)."""
+        entries = [(combo, candidates, effects.of(union(combo))) for combo, candidates in batch]
+        todo: dict[Effect, tuple[tuple[Element, ...], set[int]]] = {}
+        for combo, candidates, eff in entries:
+            have = known.get(eff, {})
+            if all(i in have for i in candidates):
+                continue
+            if eff in todo:
+                todo[eff][1].update(candidates)  # computed with the first set of this effect
+            else:
+                todo[eff] = (combo, set(candidates))
+        run = [(combo, sorted(cands)) for combo, cands in todo.values()]
+        for (combo, cands), (_, hits) in zip(run, self._run_batch(pairs, run, judge, label, done, total), strict=True):
+            have = known.setdefault(effects.of(union(combo)), {})
+            have.update(dict.fromkeys(cands))
+            have.update((h[0], h) for h in hits)
+        out: list[tuple[tuple[Element, ...], list[Hit]]] = []
+        computed = {id(combo) for combo, _ in run}
+        for combo, candidates, eff in entries:
+            if id(combo) not in computed:
+                self.stats.equivalent += 1
+            have = known[eff]
+            out.append((combo, [h for i in candidates if (h := have[i]) is not None]))
+        return out
 
     def evaluate(
         self,

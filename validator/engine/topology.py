@@ -26,21 +26,32 @@ _NO_FAILURES = FailureSet()
 def compute_active_interfaces(snapshot: Snapshot, failures: FailureSet = _NO_FAILURES) -> frozenset[IfaceKey]:
     """Interfaces that carry traffic: admin-up, not blacklisted/line-down, not failed, node not down."""
     down_nodes = snapshot.blacklisted_nodes | failures.nodes
-    line_down = snapshot.blacklisted_interfaces | snapshot.runtime_line_down
     active: set[IfaceKey] = set()
     for node_name, node in snapshot.nodes.items():
         if node_name in down_nodes:
             continue
         for iface in node.interfaces.values():
             key = (node_name, iface.name)
-            if not iface.admin_up or iface.kind == "null":
-                continue
-            if key in line_down and iface.kind in _BLACKLISTABLE_KINDS:
+            if never_active(snapshot, key, iface):
                 continue
             if key in failures.interfaces:
                 continue
             active.add(key)
     return frozenset(without_unbound(snapshot, active))
+
+
+def never_active(snapshot: Snapshot, key: IfaceKey, iface: Interface | None = None) -> bool:
+    """Inactive whatever fails: shut, a null interface, blacklisted or line-down (for the kinds
+    Batfish can blacklist), or on a blacklisted node. Failing such an interface changes nothing."""
+    if iface is None:
+        node = snapshot.nodes.get(key[0])
+        iface = node.interfaces.get(key[1]) if node is not None else None
+        if iface is None or key[0] in snapshot.blacklisted_nodes:
+            return True
+    if not iface.admin_up or iface.kind == "null":
+        return True
+    line_down = key in snapshot.blacklisted_interfaces or key in snapshot.runtime_line_down
+    return line_down and iface.kind in _BLACKLISTABLE_KINDS
 
 
 _SUBINTERFACE = re.compile(r"^(.*)\.(\d+)$")
