@@ -9,6 +9,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from validator.errors import ConfigParseError
 from validator.model.config import Community
+from validator.model.prefix import prefix as as_prefix
 from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.cisco_ios.tables import (
     INTERFACE_PREFIXES,
@@ -156,9 +157,9 @@ def network(addr: str, mask: str | None = None) -> IPv4Network:
     try:
         if mask is None:
             if "/" in addr:
-                return IPv4Network(addr, strict=False)
-            return IPv4Network((addr, classful_len(ip(addr))), strict=False)
-        return IPv4Network((addr, mask_len(mask)), strict=False)
+                return as_prefix(addr, strict=False)
+            return as_prefix((addr, classful_len(ip(addr))), strict=False)
+        return as_prefix((addr, mask_len(mask)), strict=False)
     except ValueError as e:
         raise LineError(f"bad network {addr} {mask or ''}".strip()) from e
 
