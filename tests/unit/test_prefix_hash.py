@@ -15,7 +15,7 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from hypothesis import given
 from hypothesis import strategies as st
 
-from validator.model.prefix import InterfaceAddress, Prefix, prefix, prefix_of
+from validator.model.prefix import Address, InterfaceAddress, Prefix, prefix, prefix_of
 
 networks = st.builds(
     lambda a, n: IPv4Network((a, n), strict=False),
@@ -135,6 +135,55 @@ def test_interface_address_is_an_ipv4interface_with_a_prefix(ip: int, plen: int)
     assert type(a.network) is Prefix and a.network is prefix(b.network)
     assert a == b and b == a and hash(a) == hash(b) and str(a) == str(b) and repr(a) == repr(b)
     assert a.ip == b.ip and int(a) == int(b) and a.netmask == b.netmask and a.network == b.network
-    assert a.ip == IPv4Address(ip)
+    assert a.ip == IPv4Address(ip) and type(a.ip) is Address and a.ip is a.ip
     c = pickle.loads(pickle.dumps(a))
     assert type(c) is InterfaceAddress and c == b and c.network is a.network
+
+
+addresses = st.integers(0, 2**32 - 1)
+
+
+@given(addresses, addresses)
+def test_address_equals_orders_and_hashes_like_ipv4address(x: int, y: int) -> None:
+    a, b = IPv4Address(x), IPv4Address(y)
+    ca, cb = Address(x), Address(y)
+    assert hash(ca) == hash(a) and str(ca) == str(a) and repr(ca) == repr(a) and int(ca) == x
+    for u, v in ((ca, cb), (ca, b), (a, cb)):
+        assert (u == v) == (a == b) and (u != v) == (a != b)
+        assert (u < v) == (a < b) and (u <= v) == (a <= b) and (u > v) == (a > b)
+    assert {a: 1}.get(ca) == 1 and {ca: 1}.get(a) == 1 and len({a, ca}) == 1
+    assert (ca == "x") is False and ca != IPv4Network("0.0.0.0/0")
+    assert ca in IPv4Network((x, 24), strict=False) and ca + 0 == a
+
+
+@given(addresses)
+def test_address_pickles_as_its_int(x: int) -> None:
+    ca = Address(x)
+    for c in (pickle.loads(pickle.dumps(ca)), copy.copy(ca), copy.deepcopy(ca)):
+        assert type(c) is Address and c == ca and hash(c) == hash(ca)
+    assert b"_hash" not in pickle.dumps(ca)
+
+
+def test_pickled_addresses_rehash_in_another_process() -> None:
+    """``IPv4Address.__hash__`` hashes a ``str``: another hash seed gives another value, so an
+    address's cached hash must be recomputed where it is unpickled."""
+    objs = [Address("10.0.0.1"), InterfaceAddress("10.0.0.1/24").ip, InterfaceAddress("192.0.2.5/30")]
+    for o in objs:
+        hash(o)
+    code = (
+        "import pickle, sys\n"
+        "from ipaddress import IPv4Address, IPv4Interface\n"
+        "a, b, c = pickle.loads(sys.stdin.buffer.read())\n"
+        "assert a in {IPv4Address('10.0.0.1')} and b in {IPv4Address('10.0.0.1')}\n"
+        "assert c in {IPv4Interface('192.0.2.5/30')} and c.ip in {IPv4Address('192.0.2.5')}\n"
+        "print('ok')\n"
+    )
+    for seed in ("1", "2"):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            input=pickle.dumps(objs),
+            capture_output=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        )
+        assert out.stdout.strip() == b"ok", out.stderr

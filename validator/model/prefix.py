@@ -19,7 +19,7 @@ so connected, local and OSPF routes, which take their prefix from the interface,
 from __future__ import annotations
 
 import weakref
-from ipaddress import IPv4Interface, IPv4Network
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Any
 
 _MAX_PLEN_BITS = 6  # a key is (network << 6) | length: lengths 0..32 fit, so keys order as (network, length)
@@ -99,13 +99,51 @@ def prefix(value: Any, strict: bool = True) -> Prefix:
     return prefix_of(int(net.network_address), net.prefixlen)
 
 
+class Address(IPv4Address):
+    """An ``IPv4Address`` whose hash is computed once: BGP next hops and session addresses key the
+    engine's next-hop tables, and ``IPv4Address.__hash__`` is ``hash(hex(int(ip)))`` on every
+    lookup. Equal to, ordered and hashed exactly like the ``IPv4Address`` of the same value.
+
+    The cached hash is of a ``str``, so it differs between processes: it is never pickled (an
+    address pickles as its int, as ``IPv4Address`` does, and rehashes where it is unpickled).
+    """
+
+    __slots__ = ("_hash",)
+
+    def __init__(self, address: Any) -> None:
+        super().__init__(address)
+        self._hash: int = IPv4Address.__hash__(self)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is Address:
+            return self._ip == other._ip  # type: ignore[attr-defined,no-any-return]
+        return IPv4Address.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __repr__(self) -> str:
+        return f"IPv4Address({str(self)!r})"
+
+
 class InterfaceAddress(IPv4Interface):
     """An ``IPv4Interface`` (address and its subnet) whose ``.network`` is an interned
-    :class:`Prefix`; otherwise identical (equality, hash, ``str``, ``repr``, pickling by string)."""
+    :class:`Prefix` and whose ``.ip`` is one :class:`Address`; otherwise identical (equality, hash,
+    ``str``, ``repr``, pickling by string)."""
 
     def __init__(self, address: Any) -> None:
         super().__init__(address)
         self.network: Prefix = prefix(self.network)
+        self._address = Address(int(self))
+
+    @property
+    def ip(self) -> Address:
+        # IPv4Interface.ip builds a new IPv4Address on every read
+        return self._address
 
     def __repr__(self) -> str:
         return f"IPv4Interface({str(self)!r})"

@@ -9,6 +9,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from validator.errors import ConfigParseError
 from validator.model.config import Community
+from validator.model.prefix import Address
 from validator.model.prefix import prefix as as_prefix
 from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.cisco_ios.tables import (
@@ -125,7 +126,7 @@ def group_stanzas(lines: list[Line]) -> list[Stanza]:
 
 def ip(word: str) -> IPv4Address:
     try:
-        return IPv4Address(word)
+        return Address(word)
     except ValueError as e:
         raise LineError(f"bad IPv4 address {word!r}") from e
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
-from validator.model.prefix import InterfaceAddress
+from validator.model.prefix import Address, InterfaceAddress
 from validator.model.prefix import prefix as as_prefix
 from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.junos.flatten import FlatLine
@@ -69,7 +69,7 @@ def values(word: str) -> list[str]:
 
 def ip(word: str) -> IPv4Address | None:
     try:
-        return IPv4Address(word)
+        return Address(word)
     except ValueError:
         return None
 
