@@ -8,11 +8,9 @@ from ipaddress import IPv4Address, IPv4Network
 from validator.engine.topology import IfaceKey
 from validator.model.config import Node
 from validator.model.dataplane import NextHop, Route
-from validator.model.prefix import prefix, prefix_of
+from validator.model.prefix import MASKS, prefix, prefix_of
 
 _NH_TYPE_ORDER = {"discard": 0, "interface": 1, "ip": 2}
-# netmask of every prefix length, as an int
-MASKS: tuple[int, ...] = tuple((0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF for n in range(33))
 
 
 def route_sort_key(r: Route) -> tuple[object, ...]:

@@ -52,12 +52,11 @@ class NextHop:
 
     def __hash__(self) -> int:
         # computed once per object (see _without_hash); ``ip`` as an int: equal addresses, equal ints
-        try:
-            return self._hash  # type: ignore[no-any-return,attr-defined]
-        except AttributeError:
+        h: int | None = self.__dict__.get("_hash")  # a dict miss: cheaper than an AttributeError
+        if h is None:
             h = hash((self.type, self.interface, None if self.ip is None else int(self.ip)))
             object.__setattr__(self, "_hash", h)
-            return h
+        return h
 
     def __getstate__(self) -> dict[str, Any]:
         return _without_hash(self.__dict__)
@@ -123,13 +122,12 @@ class FibAction:
         # FIB actions key the resolver's dedup sets, the interval maps' action sets and the
         # tracer's groups (2.2 M generated hashes, each re-hashing ``arp_ip`` through
         # ``hash(hex(int(ip)))``, in a 150-router sweep): computed once per object
-        try:
-            return self._hash  # type: ignore[no-any-return,attr-defined]
-        except AttributeError:
+        h: int | None = self.__dict__.get("_hash")
+        if h is None:
             arp = self.arp_ip
             h = hash((self.interface, None if arp is None else int(arp), self.null_route))
             object.__setattr__(self, "_hash", h)
-            return h
+        return h
 
     def __getstate__(self) -> dict[str, Any]:
         return _without_hash(self.__dict__)

@@ -30,6 +30,7 @@ PROTOCOL_NAMES = {1: "ICMP", 6: "TCP", 17: "UDP", 47: "GRE", 50: "ESP", 51: "AH"
 
 # addresses whose equality is exactly their int's (same version, no network part)
 _PLAIN_ADDRESSES: frozenset[type] = frozenset({IPv4Address, Address})
+_UNSET = object()
 
 
 @dataclass(frozen=True, order=True)
@@ -95,10 +96,9 @@ class Flow:
     def _eq_key(self) -> tuple[object, ...] | None:
         """The fields with both addresses as ints, or None when an address is not a plain
         IPv4Address (equality then compares the fields themselves, as the generated one did)."""
-        try:
-            return self.__dict__["_key"]  # type: ignore[no-any-return]
-        except KeyError:
-            pass
+        cached = self.__dict__.get("_key", _UNSET)
+        if cached is not _UNSET:
+            return cached  # type: ignore[no-any-return]
         src, dst = self.src_ip, self.dst_ip
         key: tuple[object, ...] | None = None
         if type(src) in _PLAIN_ADDRESSES and type(dst) in _PLAIN_ADDRESSES:

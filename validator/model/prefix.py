@@ -24,6 +24,9 @@ from typing import Any
 
 _MAX_PLEN_BITS = 6  # a key is (network << 6) | length: lengths 0..32 fit, so keys order as (network, length)
 
+# the netmask of every prefix length as an int: longest-prefix-match loops index it
+MASKS: tuple[int, ...] = tuple((0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF for n in range(33))
+
 
 class Prefix(IPv4Network):
     """An ``IPv4Network`` with its hash and an integer key cached (see the module docstring).
