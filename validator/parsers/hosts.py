@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import replace
-from ipaddress import IPv4Address, IPv4Interface
+from ipaddress import IPv4Interface
 from typing import Any
 
 from validator.errors import ConfigParseError
 from validator.model.config import Acl, Interface, Node, StaticRoute
-from validator.model.prefix import InterfaceAddress
+from validator.model.prefix import Address, InterfaceAddress
 from validator.model.prefix import prefix as as_prefix
 from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.iptables import parse_iptables
@@ -126,7 +126,7 @@ def parse_host(text: str, file: str, iptables: dict[str, str]) -> Node:
         if gateway is not None and not static_routes:
             gline = _line_of(text, '"gateway"', cursor)[0]
             try:
-                gw = IPv4Address(str(gateway))
+                gw = Address(str(gateway))
             except ValueError as exc:
                 raise ConfigParseError(f"bad gateway {gateway!r}", file=file, line=gline) from exc
             static_routes.append(
