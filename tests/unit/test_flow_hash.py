@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Interface
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from validator.model.flow import Flow
+from validator.model.prefix import Address
 
 flows = st.builds(
     Flow,
@@ -46,3 +47,20 @@ def test_equal_flows_hash_equal_and_the_cache_is_invisible(a: Flow, b: Flow) -> 
     assert d != a and hash(d) == hash(dataclasses.replace(d))
     assert "_hash" not in dataclasses.asdict(a)
     assert "_hash" not in pickle.loads(pickle.dumps(a)).__dict__  # another process hashes str differently
+    a == b  # noqa: B015 - fills the equality key cache
+    assert "_key" not in pickle.loads(pickle.dumps(a)).__dict__ and "_key" not in dataclasses.asdict(a)
+
+
+@given(flows, st.sampled_from([IPv4Address, Address]), st.sampled_from([IPv4Address, Address]))
+def test_equality_is_the_fields_equality(a: Flow, t1: type, t2: type) -> None:
+    """The fast __eq__ (addresses compared as ints from a cached tuple) answers as the generated
+    field-tuple comparison, for plain and cached-hash addresses and for addresses of another kind
+    (an IPv4Interface, which it leaves to the fields' own equality)."""
+    b = dataclasses.replace(a, src_ip=t1(int(a.src_ip)), dst_ip=t2(int(a.dst_ip)))
+    assert a == b and hash(a) == hash(b) and (a != b) is False
+    c = dataclasses.replace(b, dst_ip=IPv4Address((int(a.dst_ip) + 1) % 2**32))
+    assert (a == c) is False and a != c
+    d = dataclasses.replace(a, src_ip=IPv4Interface((int(a.src_ip), 24)))
+    assert (a == d) == (dataclasses.astuple(a) == dataclasses.astuple(d))
+    assert (d == d) and (d == dataclasses.replace(d))
+    assert a.__eq__("not a flow") is NotImplemented

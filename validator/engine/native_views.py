@@ -29,6 +29,7 @@ from typing import Any
 from validator.engine.routing_policy import community_str
 from validator.engine.types import Fib
 from validator.model.dataplane import FibAction, FibEntry, NextHop, Route
+from validator.model.prefix import prefix_of
 
 _NH_TYPES = ("discard", "interface", "ip")
 
@@ -208,7 +209,7 @@ class Converter:
         net, plen, proto, nht, iface, nh_ip, ad, metric, tag, attrs = t
         network = self.nets.get((net, plen))
         if network is None:
-            network = self.nets[(net, plen)] = IPv4Network((net, plen))
+            network = self.nets[(net, plen)] = prefix_of(net, plen)
         hk = (nht, iface, nh_ip)
         hop = self.hops.get(hk)
         if hop is None:

@@ -19,6 +19,7 @@ from validator.engine.routing_policy import PolicyRoute, run_policy
 from validator.engine.topology import IfaceKey
 from validator.model.config import Interface, Node, OspfProcess
 from validator.model.dataplane import Edge, NextHop, Route
+from validator.model.prefix import prefix_of
 from validator.model.snapshot import Snapshot
 
 ProcKey = tuple[str, str, str]  # (node, vrf, process id)
@@ -158,7 +159,7 @@ def _shortest_paths(src: ProcKey, graph: dict[ProcKey, list[Adjacency]]) -> dict
 def _advertised_prefixes(oi: OspfIface) -> list[IPv4Network]:
     assert oi.iface.ospf is not None
     if oi.iface.kind == "loopback" and oi.iface.ospf.network_type != "point-to-point":
-        return [IPv4Network(f"{a.ip}/32") for a in oi.iface.addresses]
+        return [prefix_of(int(a), 32) for a in oi.iface.addresses]
     return [a.network for a in oi.iface.addresses]
 
 

@@ -8,6 +8,7 @@ from ipaddress import IPv4Address, IPv4Network
 from validator.engine.topology import IfaceKey
 from validator.model.config import Node
 from validator.model.dataplane import NextHop, Route
+from validator.model.prefix import MASKS, prefix, prefix_of
 
 _NH_TYPE_ORDER = {"discard": 0, "interface": 1, "ip": 2}
 
@@ -63,12 +64,14 @@ class MainRib:
             self.merge(r)
 
     def longest_prefix_match(self, ip: IPv4Address, max_len: int = 32) -> list[Route]:
+        # 1.2 M calls in a 150-router sweep: masks from a table, the hit's prefix object is the
+        # by_prefix key itself (an identity hit on its cached hash when it is a Prefix)
         addr = int(ip)
+        by_len = self._by_len
         for plen in self._lens:
             if plen > max_len:
                 continue
-            mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
-            net = self._by_len[plen].get(addr & mask)
+            net = by_len[plen].get(addr & MASKS[plen])
             if net is not None:
                 return self.by_prefix[net]
         return []
@@ -87,9 +90,10 @@ def connected_and_local_routes(node: Node, active: frozenset[IfaceKey]) -> list[
             continue
         nh = NextHop("interface", iface.name)
         for addr in iface.addresses:
-            out.append(Route(node.name, iface.vrf, addr.network, "connected", nh, 0, 0))
+            # interned prefixes (model/prefix.py): these key every RIB and FIB table downstream
+            out.append(Route(node.name, iface.vrf, prefix(addr.network), "connected", nh, 0, 0))
             if addr.network.prefixlen < 32 and iface.local_route:
-                out.append(Route(node.name, iface.vrf, IPv4Network(f"{addr.ip}/32"), "local", nh, 0, 0))
+                out.append(Route(node.name, iface.vrf, prefix_of(int(addr), 32), "local", nh, 0, 0))
     return out
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from validator.model.dataplane import BgpSession, Edge, FibEntry, Route, UndecidedRoutes
 from validator.model.flow import Flow, Trace
+from validator.model.prefix import MASKS
 from validator.model.snapshot import Snapshot
 
 
@@ -72,9 +73,9 @@ class Fib:
     def lookup(self, ip: IPv4Address) -> list[FibEntry]:
         """All ECMP entries of the longest matching prefix; empty when there is no route."""
         addr = int(ip)
+        by_len = self._by_len
         for plen in self._lens:
-            mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
-            hit = self._by_len[plen].get(addr & mask)
+            hit = by_len[plen].get(addr & MASKS[plen])
             if hit:
                 return hit
         return []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import Any, Literal
 
+from validator.model.prefix import Address
 from validator.model.source import SourceRef
 
 Disposition = Literal[
@@ -24,6 +26,11 @@ SUCCESS_DISPOSITIONS: frozenset[str] = frozenset({"ACCEPTED", "DELIVERED_TO_SUBN
 
 IP_PROTOCOLS = {"icmp": 1, "tcp": 6, "udp": 17, "ip": None, "gre": 47, "esp": 50, "ahp": 51, "ospf": 89}
 PROTOCOL_NAMES = {1: "ICMP", 6: "TCP", 17: "UDP", 47: "GRE", 50: "ESP", 51: "AH", 89: "OSPF"}
+
+
+# addresses whose equality is exactly their int's (same version, no network part)
+_PLAIN_ADDRESSES: frozenset[type] = frozenset({IPv4Address, Address})
+_UNSET = object()
 
 
 @dataclass(frozen=True, order=True)
@@ -72,9 +79,49 @@ class Flow:
             object.__setattr__(self, "_hash", h)
         return h
 
+    def __eq__(self, other: object) -> bool:
+        # trace caches look flows up by equal, not identical, objects (122 k comparisons in the
+        # `live` sweep): the generated __eq__ compared field tuples, calling the Python-level
+        # IPv4Address.__eq__ twice. Same answer from a cached tuple with the addresses as ints.
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        if self is other:
+            return True
+        a, b = self._eq_key(), other._eq_key()
+        if a is not None and b is not None:
+            return a == b
+        names = [f.name for f in dataclasses.fields(self)]
+        return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
+    def _eq_key(self) -> tuple[object, ...] | None:
+        """The fields with both addresses as ints, or None when an address is not a plain
+        IPv4Address (equality then compares the fields themselves, as the generated one did)."""
+        cached = self.__dict__.get("_key", _UNSET)
+        if cached is not _UNSET:
+            return cached  # type: ignore[no-any-return]
+        src, dst = self.src_ip, self.dst_ip
+        key: tuple[object, ...] | None = None
+        if type(src) in _PLAIN_ADDRESSES and type(dst) in _PLAIN_ADDRESSES:
+            key = (
+                self.ingress_node,
+                int(src),
+                int(dst),
+                self.ingress_interface,
+                self.ingress_vrf,
+                self.ip_protocol,
+                self.src_port,
+                self.dst_port,
+                self.icmp_type,
+                self.icmp_code,
+                self.tcp_syn,
+                self.tcp_ack,
+            )
+        object.__setattr__(self, "_key", key)
+        return key
+
     def __getstate__(self) -> dict[str, Any]:
         # str hashes differ between processes (PYTHONHASHSEED): a Ray worker must recompute it
-        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_hash", "_key")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import replace
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import IPv4Interface
 from typing import Any
 
 from validator.errors import ConfigParseError
 from validator.model.config import Acl, Interface, Node, StaticRoute
+from validator.model.prefix import Address, InterfaceAddress
+from validator.model.prefix import prefix as as_prefix
 from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.iptables import parse_iptables
 
@@ -102,7 +104,7 @@ def parse_host(text: str, file: str, iptables: dict[str, str]) -> Node:
             try:
                 if "/" not in str(prefix):
                     raise ValueError("no prefix length")
-                addr = IPv4Interface(str(prefix))
+                addr = InterfaceAddress(str(prefix))
             except ValueError as exc:
                 pline = _line_of(text, str(prefix), cursor)[0]
                 raise ConfigParseError(f"bad interface prefix {prefix!r} (want ip/len)", file=file, line=pline) from exc
@@ -124,12 +126,12 @@ def parse_host(text: str, file: str, iptables: dict[str, str]) -> Node:
         if gateway is not None and not static_routes:
             gline = _line_of(text, '"gateway"', cursor)[0]
             try:
-                gw = IPv4Address(str(gateway))
+                gw = Address(str(gateway))
             except ValueError as exc:
                 raise ConfigParseError(f"bad gateway {gateway!r}", file=file, line=gline) from exc
             static_routes.append(
                 StaticRoute(
-                    network=IPv4Network("0.0.0.0/0"),
+                    network=as_prefix("0.0.0.0/0"),
                     source=SourceRef(file, gline),
                     next_hop_ip=gw,
                     next_hop_interface=name,
@@ -139,7 +141,7 @@ def parse_host(text: str, file: str, iptables: dict[str, str]) -> Node:
     if not static_routes and first_iface is not None:
         static_routes.append(
             StaticRoute(
-                network=IPv4Network("0.0.0.0/0"),
+                network=as_prefix("0.0.0.0/0"),
                 source=interfaces[first_iface].source,
                 next_hop_interface=first_iface,
                 admin_distance=1,

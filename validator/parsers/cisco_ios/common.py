@@ -9,6 +9,8 @@ from ipaddress import IPv4Address, IPv4Network
 
 from validator.errors import ConfigParseError
 from validator.model.config import Community
+from validator.model.prefix import Address
+from validator.model.prefix import prefix as as_prefix
 from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.cisco_ios.tables import (
     INTERFACE_PREFIXES,
@@ -124,7 +126,7 @@ def group_stanzas(lines: list[Line]) -> list[Stanza]:
 
 def ip(word: str) -> IPv4Address:
     try:
-        return IPv4Address(word)
+        return Address(word)
     except ValueError as e:
         raise LineError(f"bad IPv4 address {word!r}") from e
 
@@ -156,9 +158,9 @@ def network(addr: str, mask: str | None = None) -> IPv4Network:
     try:
         if mask is None:
             if "/" in addr:
-                return IPv4Network(addr, strict=False)
-            return IPv4Network((addr, classful_len(ip(addr))), strict=False)
-        return IPv4Network((addr, mask_len(mask)), strict=False)
+                return as_prefix(addr, strict=False)
+            return as_prefix((addr, classful_len(ip(addr))), strict=False)
+        return as_prefix((addr, mask_len(mask)), strict=False)
     except ValueError as e:
         raise LineError(f"bad network {addr} {mask or ''}".strip()) from e
 

@@ -28,6 +28,7 @@ from validator.model.config import (
     RouteMap,
     RouteMapClause,
 )
+from validator.model.prefix import prefix as as_prefix
 from validator.model.source import SourceRef
 from validator.parsers.cisco_ios.common import (
     Context,
@@ -427,7 +428,7 @@ def parse_prefix_list(line: Line, f: Filters, ctx: Context) -> None:
             raise LineError(f"prefix {w[i + 1]!r} without length")
         addr_s, _, len_s = w[i + 1].partition("/")
         plen = integer(len_s, 0, 32)
-        prefix = IPv4Network((ip(addr_s), plen), strict=False)
+        prefix = as_prefix((ip(addr_s), plen), strict=False)
         ge: int | None = None
         le: int | None = None
         j = i + 2

@@ -11,6 +11,7 @@ from ipaddress import IPv4Interface
 from typing import Literal
 
 from validator.model.config import InterfaceKind
+from validator.model.prefix import InterfaceAddress
 from validator.model.source import SourceRef
 from validator.parsers.cisco_ios.common import (
     Context,
@@ -146,12 +147,12 @@ def _interface_line(d: InterfaceDraft, line: Line, ctx: Context) -> bool:
         secondary = low[-1] == "secondary"
         if "/" in w[2]:
             addr_s, _, plen_s = w[2].partition("/")
-            addr = IPv4Interface((ip(addr_s), integer(plen_s, 0, 32)))
+            addr = InterfaceAddress((ip(addr_s), integer(plen_s, 0, 32)))
             rest = 3
         else:
             if n < 4:
                 raise LineError("missing netmask")
-            addr = IPv4Interface((ip(w[2]), mask_len(w[3])))
+            addr = InterfaceAddress((ip(w[2]), mask_len(w[3])))
             rest = 4
         if len(w) > rest + (1 if secondary else 0):
             return False

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Address
 from typing import Literal
 
 from validator.model.config import InterfaceOspf, OspfProcess, OspfRedistribution, StaticRoute
+from validator.model.prefix import prefix as as_prefix
 from validator.model.source import SourceRef
 from validator.parsers.cisco_ios.common import (
     Context,
@@ -38,7 +39,7 @@ def parse_static_route(line: Line, ctx: Context) -> StaticRoute | None:
             ctx.ref("vrf", vrf, line)  # IOS refuses a route into an undefined VRF
         if i + 2 >= len(w):
             raise LineError("expected prefix, mask and next hop")
-        net = IPv4Network((ip(w[i]), mask_len(w[i + 1])), strict=False)
+        net = as_prefix((ip(w[i]), mask_len(w[i + 1])), strict=False)
         i += 2
         nh_ip: IPv4Address | None = None
         nh_if: str | None = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
+from validator.model.prefix import Address, InterfaceAddress
+from validator.model.prefix import prefix as as_prefix
 from validator.model.source import ParseWarning, SourceRef
 from validator.parsers.junos.flatten import FlatLine
 
@@ -67,7 +69,7 @@ def values(word: str) -> list[str]:
 
 def ip(word: str) -> IPv4Address | None:
     try:
-        return IPv4Address(word)
+        return Address(word)
     except ValueError:
         return None
 
@@ -75,14 +77,14 @@ def ip(word: str) -> IPv4Address | None:
 def prefix(word: str) -> IPv4Network | None:
     """``10.0.0.0/8`` (host bits cleared, as Junos normalises), or a bare address as a /32."""
     try:
-        return IPv4Network(word if "/" in word else f"{word}/32", strict=False)
+        return as_prefix(word if "/" in word else f"{word}/32", strict=False)
     except ValueError:
         return None
 
 
 def iface_address(word: str) -> IPv4Interface | None:
     try:
-        return IPv4Interface(word) if "/" in word else None
+        return InterfaceAddress(word) if "/" in word else None
     except ValueError:
         return None
 
