@@ -39,7 +39,7 @@ def test_pieces_of_every_single_failure_build_no_scenario_map_and_equal_the_two_
     cuts are only boundaries the base lacks, and every class groups as the two-plane explorer."""
     pairs = _tiny_pairs(tiny)
     base_cuts = forwarding_cuts([tiny])
-    patched = classes = 0
+    patched = classes = unasked = 0
     for e in enumerate_elements(tiny, ["link", "node"]):
         dp = scenario_dataplane(tiny, union((e,)))
         pieces = ScenarioPieces(tiny, dp)
@@ -49,6 +49,8 @@ def test_pieces_of_every_single_failure_build_no_scenario_map_and_equal_the_two_
                 members = rs[0].members or (key[1],)
                 got[(pb.label, key)] = pieces.groups(members)
         changed = _changed_fibs(tiny, dp)
+        # classes cut into one piece that does not stand alone never ask the changed FIBs
+        unasked += pieces._parts is None and bool(changed)
         # no changed FIB known as a patch of the base's had its interval map built
         built = [f for f in changed if patch_of(f) is not None and _MAP in f.__dict__]
         assert not built, e.spec
@@ -60,6 +62,7 @@ def test_pieces_of_every_single_failure_build_no_scenario_map_and_equal_the_two_
                 assert got[(pb.label, key)] == _two_plane_groups(tiny, dp, members), (e.spec, pb.label)
                 classes += 1
     assert patched > 0 and classes > 0  # (else the comparison proves nothing)
+    assert unasked > 0
 
 
 def test_a_patched_part_answers_as_the_scenario_fib_everywhere(tiny: DataPlane) -> None:  # noqa: F811

@@ -11,6 +11,8 @@ from bisect import bisect_right
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
+from itertools import compress
+from operator import not_
 
 from validator.checks.fibmap import (
     DstClassifier,
@@ -251,6 +253,35 @@ class Explorer:
             cache[flow] = hit
         return hit[1]
 
+    def _lines(self, seen: set[tuple[str, str]], dst: int) -> list[AclLine]:
+        """``_acl_lines`` of the filters met, cached on the first data plane when every data plane
+        is of its snapshot (the lines are a function of the snapshot, the filters and ``dst``)."""
+        snap = self.dps[0].snapshot
+        if any(dp.snapshot is not snap for dp in self.dps):
+            return _acl_lines(self.dps, seen, dst)
+        cache: dict[tuple[frozenset[tuple[str, str]], int], tuple[object, list[AclLine]]] = self.dps[
+            0
+        ].__dict__.setdefault("_validator_acl_lines", {})
+        key = (frozenset(seen), dst)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not snap:
+            hit = (snap, _acl_lines(self.dps, seen, dst))
+            cache[key] = hit
+        return hit[1]
+
+    def _flow(self, source: Source, dst: int, h: HeaderClass) -> Flow:
+        """``make_flow``, one object per flow on the first data plane: every scenario of a sweep
+        explores the same flows, and the trace caches then find them by identity (a fresh equal
+        Flow is compared field by field, its addresses in Python)."""
+        cache: dict[tuple[str, str | None, str, int, HeaderClass], Flow] = self.dps[0].__dict__.setdefault(
+            "_validator_flows", {}
+        )
+        key = (source.node, source.interface, source.vrf, dst, h)
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = make_flow(source, dst, h)
+        return hit
+
     def _classes(self, source: Source, lines: Sequence[AclLine]) -> list[HeaderClass]:
         """``header_classes`` of ``lines``, cached on the first data plane: a failure sweep asks
         again for the same source and filters in every scenario that re-traces a class."""
@@ -292,12 +323,12 @@ class Explorer:
     ) -> Iterator[ClassResult]:
         seen: set[tuple[str, str]] = set()
         while True:
-            lines = _acl_lines(self.dps, seen, lo)
+            lines = self._lines(seen, lo)
             classes = self._classes(source, [*lines, *self.extra_lines])
             results: list[ClassResult] = []
             new: set[tuple[str, str]] = set()
             for h in classes:
-                flow = make_flow(source, lo, h)
+                flow = self._flow(source, lo, h)
                 per_dp = [self._trace(i, flow) for i in range(len(self.dps))]
                 for i, ts in enumerate(per_dp):
                     new |= self._filters(i, flow, ts)
@@ -371,6 +402,8 @@ class ScenarioPieces:
     route list does not share with the base's; ``parts`` only the FIBs the scenario does not share
     with the base, each looked up where it can differ from the base's (``_Patched``) and left out
     of a class none of its patched ranges meets (there it is the base's, constant on the class).
+    The parts are built on first need: a class cut into at most one piece that does not stand
+    alone groups the same under any signature, so most classes never ask a changed FIB anything.
     """
 
     def __init__(self, base: DataPlane, scenario: DataPlane) -> None:
@@ -378,10 +411,11 @@ class ScenarioPieces:
         same_owners = scenario.ip_owners is base.ip_owners or scenario.ip_owners == base.ip_owners
         # "stands alone" is decided over both data planes' owned addresses, as the explorer does
         self.owned = _owned(base) if same_owners else _owned(base) | _owned(scenario)
-        self.parts: list[_Whole | _Patched] = []
-        if scenario.snapshot is not base.snapshot or not same_owners:
+        self.scenario = scenario
+        self._parts: list[_Whole | _Patched] | None = None
+        self._full = scenario.snapshot is not base.snapshot or not same_owners
+        if self._full:
             self.cuts = sorted(forwarding_cuts([scenario]))
-            self.parts = [_Whole(m) for m in DstClassifier([scenario]).maps]
             return
         # Of the same snapshot: its subnet, ACL and owner boundaries and its static maps are the
         # base's, and so are the routes and FIB maps of every node (VRF) the scenario shares with
@@ -397,14 +431,33 @@ class ScenarioPieces:
                 b_routes = b_vrfs.get(vrf) if b_vrfs is not None else None
                 if b_routes is routes:
                     continue
+                # the base's own route objects have base cuts for bounds: only the others are read
+                # (selected in C: a changed list mostly holds the base's routes)
                 kept = _route_ids(base, node, vrf, b_routes) if b_routes is not None else frozenset()
-                for r in routes:
-                    if id(r) in kept:
-                        continue  # the base's own route object: its bounds are base cuts
+                for r in compress(routes, map(not_, map(kept.__contains__, map(id, routes)))):
                     net = r.network
                     for c in (int(net.network_address), int(net.broadcast_address) + 1):
                         if c not in base_cuts:
                             cuts.add(c)
+        undecided = sorted(undecided_routes(scenario).prefixes)
+        for net in undecided:  # soundness: a piece is either inside an undecided route or not
+            for c in (int(net.network_address), int(net.broadcast_address) + 1):
+                if c not in base_cuts:
+                    cuts.add(c)
+        self.cuts = sorted(cuts)
+
+    @property
+    def parts(self) -> list[_Whole | _Patched]:
+        """The maps that can tell a class's pieces apart (built on first use)."""
+        if self._parts is None:
+            self._parts = self._build_parts()
+        return self._parts
+
+    def _build_parts(self) -> list[_Whole | _Patched]:
+        base, scenario = self.base, self.scenario
+        if self._full:
+            return [_Whole(m) for m in DstClassifier([scenario]).maps]
+        parts: list[_Whole | _Patched] = []
         seen: set[int] = set()
         for node, vrfs_f in scenario.fibs.items():
             b_fibs = base.fibs.get(node, {})
@@ -418,17 +471,13 @@ class ScenarioPieces:
                 patch = patch_of(fib)
                 if patch is not None and b_fib is not None and patch[0] is b_fib:
                     if patch[1]:
-                        self.parts.append(_Patched(fib, map_of_fib(b_fib), patch[1]))
+                        parts.append(_Patched(fib, map_of_fib(b_fib), patch[1]))
                 else:
-                    self.parts.append(_Whole(fib_map(scenario, node, vrf)))
+                    parts.append(_Whole(fib_map(scenario, node, vrf)))
         undecided = sorted(undecided_routes(scenario).prefixes)
-        if undecided:  # soundness: a piece is either inside an undecided route or not
-            for net in undecided:
-                for c in (int(net.network_address), int(net.broadcast_address) + 1):
-                    if c not in base_cuts:
-                        cuts.add(c)
-            self.parts.append(_Whole(painted((int(n.network_address), int(n.broadcast_address), n) for n in undecided)))
-        self.cuts = sorted(cuts)
+        if undecided:
+            parts.append(_Whole(painted((int(n.network_address), int(n.broadcast_address), n) for n in undecided)))
+        return parts
 
     def signature(self, lo: int, hi: int, parts: Sequence[_Whole | _Patched] | None = None) -> Hashable:
         """``DstClassifier.signature`` over the maps that can tell a class's members apart."""
@@ -438,23 +487,27 @@ class ScenarioPieces:
 
     def groups(self, members: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], ...]]:
         """The scenario's groups of ``members`` (sorted pieces of one no-failure class)."""
-        if not members:
-            return []
-        lo_all = min(lo for lo, _ in members)
-        hi_all = max(hi for _, hi in members)
-        # a part whose changes miss every member answers as the base's there: constant on the class
-        parts = [m for m in self.parts if m.varies(lo_all, hi_all)]
         cuts = self.cuts
-        out: dict[Hashable, list[tuple[int, int]]] = {}
+        pieces: list[tuple[int, int]] = []
         for lo, hi in members:
             start = lo
             k = bisect_right(cuts, lo)
             while k < len(cuts) and cuts[k] <= hi:
-                c = cuts[k]
-                out.setdefault(self.signature(start, c - 1, parts), []).append((start, c - 1))
-                start = c
+                pieces.append((start, cuts[k] - 1))
+                start = cuts[k]
                 k += 1
-            out.setdefault(self.signature(start, hi, parts), []).append((start, hi))
+            pieces.append((start, hi))
+        owned = self.owned
+        shared = [p for p in pieces if p[0] != p[1] and p[0] not in owned]
+        parts: list[_Whole | _Patched] = []
+        if len(shared) > 1:  # else no signature can tell two pieces apart: the parts are not asked
+            lo_all = min(lo for lo, _ in shared)
+            hi_all = max(hi for _, hi in shared)
+            # a part whose changes miss every piece answers as the base's there: constant on the class
+            parts = [m for m in self.parts if m.varies(lo_all, hi_all)]
+        out: dict[Hashable, list[tuple[int, int]]] = {}
+        for lo, hi in pieces:
+            out.setdefault(self.signature(lo, hi, parts), []).append((lo, hi))
         return [tuple(g) for g in out.values()]
 
 
