@@ -21,6 +21,7 @@ from ipaddress import IPv4Address
 from typing import Any
 
 from validator.engine.acl import evaluate_acl_sound, sequenced_unparsed
+from validator.engine.trace_tables import fib_action_key, host_range, internal_space, owned_tables, route_json
 from validator.engine.types import DataPlane, Fib
 from validator.engine.undecided import has_partial_objects, undecided_routes
 from validator.engine.zonefw import zone_filter
@@ -63,83 +64,6 @@ class _FlowState:
     reads: list[_Read] = field(default_factory=list)
 
 
-def _fib_action_key(action: FibAction) -> tuple[int, str, int]:
-    """Batfish's FibActionComparator: forwards by interface name then ARP IP (null first), then drops."""
-    if action.null_route or action.interface is None:
-        return (2, "", -1)
-    return (0, action.interface, -1 if action.arp_ip is None else int(action.arp_ip))
-
-
-def _route_json(route: Route) -> dict[str, Any]:
-    return {
-        "network": str(route.network),
-        "protocol": route.protocol,
-        "next_hop": route.next_hop.to_json(),
-        "admin_distance": route.admin_distance,
-        "metric": route.metric,
-    }
-
-
-def _host_range(network_int: int, prefix_len: int) -> tuple[int, int]:
-    """Host IPs of a prefix: network and broadcast excluded below /31."""
-    size = 1 << (32 - prefix_len)
-    if prefix_len < 31:
-        return network_int + 1, network_int + size - 2
-    return network_int, network_int + size - 1
-
-
-def _merge(intervals: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
-    starts: list[int] = []
-    ends: list[int] = []
-    for lo, hi in sorted(intervals):
-        if ends and lo <= ends[-1] + 1:
-            ends[-1] = max(ends[-1], hi)
-        else:
-            starts.append(lo)
-            ends.append(hi)
-    return starts, ends
-
-
-def _snapshot_cache(dp: DataPlane) -> dict[str, Any] | None:
-    return getattr(dp.snapshot, "__dict__", None)
-
-
-def _owned_tables(dp: DataPlane) -> tuple[list[int], frozenset[int]]:
-    """Owned IPs sorted and as a set: a function of ``ip_owners`` alone, kept on the snapshot for
-    the owners object it was computed from (every scenario of a sweep shares the base's)."""
-    cache = _snapshot_cache(dp)
-    hit = cache.get("_validator_tracer_owned") if cache is not None else None
-    if hit is not None and hit[0] is dp.ip_owners:
-        return hit[1]  # type: ignore[no-any-return]
-    owned = sorted(int(ip) for ip in dp.ip_owners)
-    tables = (owned, frozenset(owned))
-    if cache is not None:
-        cache["_validator_tracer_owned"] = (dp.ip_owners, tables)
-    return tables
-
-
-def _internal_space(dp: DataPlane) -> tuple[list[int], list[int]]:
-    """Batfish's internal IP space is the union of every interface's *host* IPs (inactive ones
-    included): ForwardingAnalysisImpl.computeInternalIps(IpOwners.getAllInterfaceHostIps()),
-    i.e. Prefix.toHostIpSpace(), which drops the network and broadcast addresses below /31.
-    So a subnet's network or broadcast address is external: EXITS_NETWORK, not INSUFFICIENT_INFO.
-    A function of the snapshot alone (a snapshot is not edited): computed once per snapshot."""
-    cache = _snapshot_cache(dp)
-    hit = cache.get("_validator_tracer_internal") if cache is not None else None
-    if hit is not None:
-        return hit  # type: ignore[no-any-return]
-    internal: list[tuple[int, int]] = []
-    for node in dp.snapshot.nodes.values():
-        for iface in node.interfaces.values():
-            for addr in iface.addresses:
-                net = addr.network
-                internal.append(_host_range(int(net.network_address), net.prefixlen))
-    merged = _merge(internal)
-    if cache is not None:
-        cache["_validator_tracer_internal"] = merged
-    return merged
-
-
 class Tracer:
     """Traces flows on one data plane; keeps the flow-independent analysis between calls."""
 
@@ -159,8 +83,8 @@ class Tracer:
         for e in dp.edges:
             neighbours.setdefault((e.node1, e.interface1), []).append((e.node2, e.interface2))
         self._neighbours = {k: sorted(set(v)) for k, v in neighbours.items()}
-        self._owned, self._owned_set = _owned_tables(dp)
-        self._internal_starts, self._internal_ends = _internal_space(dp)
+        self._owned, self._owned_set = owned_tables(dp)
+        self._internal_starts, self._internal_ends = internal_space(dp)
         self._missing: dict[tuple[str, str], bool] = {}
         self._arp: dict[tuple[str, str, int], bool] = {}
         self._forwarding: dict[tuple[str, str, int], list[_ActionGroup]] = {}
@@ -530,12 +454,12 @@ class Tracer:
             by_action.setdefault(e.action, []).append(e)
         groups: list[_ActionGroup] = []
         unparsed = self._undecided.for_lookup(dst, entries) if self._undecided else ()
-        for action in sorted(by_action, key=_fib_action_key):
+        for action in sorted(by_action, key=fib_action_key):
             routes: list[Route] = []
             for e in by_action[action]:
                 if e.route not in routes:
                     routes.append(e.route)
-            detail: dict[str, Any] = {"vrf": vrf, "routes": [_route_json(r) for r in routes]}
+            detail: dict[str, Any] = {"vrf": vrf, "routes": [route_json(r) for r in routes]}
             if action.null_route or action.interface is None:
                 step = Step("Routing", "NULL_ROUTED", detail, unparsed=unparsed)
             else:
@@ -576,7 +500,7 @@ class Tracer:
 
     @staticmethod
     def _host_ranges(iface: Interface) -> list[tuple[int, int]]:
-        return [_host_range(int(a.network.network_address), a.network.prefixlen) for a in iface.addresses]
+        return [host_range(int(a.network.network_address), a.network.prefixlen) for a in iface.addresses]
 
     def _has_missing_devices(self, node: Node, iface: Interface) -> bool:
         """Some host IP of the interface's subnets is owned by nobody (hosts never: they have no ARP IPs)."""
