@@ -140,3 +140,24 @@ def _ip(v: int) -> Any:
     from ipaddress import IPv4Address
 
     return IPv4Address(v)
+
+
+def test_scenario_neighbours_are_read_off_the_base(tiny: DataPlane) -> None:  # noqa: F811
+    """A scenario whose edges are base edge objects answers each interface's neighbours from the
+    base's index without building its own table; another data plane's edges build their own."""
+    from validator.checks.footprint import neighbours, scenario_neighbours
+    from validator.engine.dataplane import compute_dataplane
+
+    keys = sorted({(e.node1, e.interface1) for e in tiny.edges})
+    derived = 0
+    for e in enumerate_elements(tiny, ["link", "node"]):
+        dp = scenario_dataplane(tiny, union((e,)))
+        got = scenario_neighbours(tiny, dp)
+        assert "_validator_neighbours" not in dp.__dict__
+        want = neighbours(scenario_dataplane(tiny, union((e,))))
+        assert all(got.get(k, frozenset()) == want.get(k, frozenset()) for k in keys), e.spec
+        derived += 1
+    other = compute_dataplane(tiny.snapshot, union((enumerate_elements(tiny, ["node"])[0],)))
+    got = scenario_neighbours(tiny, other)
+    assert got is neighbours(other)  # its own edges: its own table
+    assert derived > 0

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address
+from typing import Any
 
 from validator.checks.fibmap import changed_space
 from validator.checks.ipspace import Intervals
@@ -42,6 +43,50 @@ def neighbours(dp: DataPlane) -> dict[IfaceKey, frozenset[IfaceKey]]:
     frozen = {k: frozenset(v) for k, v in out.items()}
     dp.__dict__["_validator_neighbours"] = frozen
     return frozen
+
+
+class _SubNeighbours:
+    """A scenario's L3 adjacency read off its base's, per interface on demand: valid when every
+    edge of the scenario is one of the base's edge objects (failures only remove edges), so the
+    neighbours of an interface are the base's whose edge the scenario kept."""
+
+    def __init__(self, index: dict[IfaceKey, tuple[tuple[IfaceKey, object], ...]], kept: set[int]) -> None:
+        self._index = index
+        self._kept = kept
+        self._memo: dict[IfaceKey, frozenset[IfaceKey]] = {}
+
+    def get(self, key: IfaceKey, default: frozenset[IfaceKey]) -> frozenset[IfaceKey]:
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = frozenset(n for n, e in self._index.get(key, ()) if id(e) in self._kept)
+        return hit or default
+
+
+def _edge_index(dp: DataPlane) -> tuple[dict[IfaceKey, tuple[tuple[IfaceKey, object], ...]], frozenset[int]]:
+    """Per interface: (neighbour, edge object) of every edge; and the edges' identities (cached)."""
+    hit = dp.__dict__.get("_validator_edge_index")
+    if hit is None or hit[0] is not dp.edges:
+        index: dict[IfaceKey, list[tuple[IfaceKey, object]]] = defaultdict(list)
+        for e in dp.edges:
+            index[(e.node1, e.interface1)].append(((e.node2, e.interface2), e))
+        hit = (dp.edges, {k: tuple(v) for k, v in index.items()}, frozenset(map(id, dp.edges)))
+        dp.__dict__["_validator_edge_index"] = hit
+    return hit[1], hit[2]
+
+
+def scenario_neighbours(base: DataPlane, scenario: DataPlane) -> Any:
+    """``neighbours(scenario)`` answers (``.get(key, default)``), built from the base's when the
+    scenario's edges are base edge objects (checked in C), else from its own edges."""
+    if scenario is base or "_validator_neighbours" in scenario.__dict__:
+        return neighbours(scenario)
+    hit = scenario.__dict__.get("_validator_sub_neighbours")
+    if hit is not None and hit[0] is base:
+        return hit[1]
+    index, base_ids = _edge_index(base)
+    kept = set(map(id, scenario.edges))
+    out: Any = _SubNeighbours(index, kept) if kept <= base_ids else neighbours(scenario)
+    scenario.__dict__["_validator_sub_neighbours"] = (base, out)
+    return out
 
 
 def footprint(traces: Sequence[Trace], dst: IPv4Address, members: Sequence[tuple[int, int]] = ()) -> Footprint:
@@ -104,7 +149,7 @@ def unchanged(fp: Footprint, base: DataPlane, scenario: DataPlane) -> bool:
             return False
     if not fp.neighbourhoods:
         return True
-    nb0, nb1 = neighbours(base), neighbours(scenario)
+    nb0, nb1 = neighbours(base), scenario_neighbours(base, scenario)
     by_node = _lookups_by_node(fp)
     for key in fp.neighbourhoods:
         a, b = nb0.get(key, frozenset()), nb1.get(key, frozenset())
