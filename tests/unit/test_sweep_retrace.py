@@ -238,7 +238,7 @@ def test_scenario_pieces_equal_the_two_plane_split_on_every_single_failure(tiny:
     for e in enumerate_elements(tiny, ["link", "node"]):
         dp = scenario_dataplane(tiny, union((e,)))
         pieces = ScenarioPieces(tiny, dp)
-        assert len(pieces.maps) < len(DstClassifier([dp]).maps)  # the shared maps are skipped
+        assert len(pieces.parts) < len(DstClassifier([dp]).maps)  # the shared maps are skipped
         for pb in pairs:
             for (_source, piece), rs in pb.groups.items():
                 members = rs[0].members or (piece,)

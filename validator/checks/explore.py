@@ -11,17 +11,29 @@ from bisect import bisect_right
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
+from itertools import compress
+from operator import not_
 
-from validator.checks.fibmap import DstClassifier, IntervalMap, fib_map, lookup_id, painted
+from validator.checks.fibmap import (
+    DstClassifier,
+    IntervalMap,
+    actions_id,
+    fib_map,
+    lookup_id,
+    map_of_fib,
+    painted,
+    patch_of,
+)
 from validator.checks.footprint import TraceReuse
 from validator.checks.headerspace import HeaderClass, HeaderConstraints, acl_dst_cuts, header_classes
 from validator.checks.ipspace import Intervals
 from validator.checks.zones import Source
 from validator.engine.native import route_prefixes
 from validator.engine.traceroute import trace
-from validator.engine.types import DataPlane
+from validator.engine.types import DataPlane, Fib
 from validator.engine.undecided import undecided_routes
 from validator.model.config import AclLine
+from validator.model.dataplane import Route
 from validator.model.flow import SUCCESS_DISPOSITIONS, Flow, Trace
 from validator.model.source import SourceRef
 
@@ -241,6 +253,35 @@ class Explorer:
             cache[flow] = hit
         return hit[1]
 
+    def _lines(self, seen: set[tuple[str, str]], dst: int) -> list[AclLine]:
+        """``_acl_lines`` of the filters met, cached on the first data plane when every data plane
+        is of its snapshot (the lines are a function of the snapshot, the filters and ``dst``)."""
+        snap = self.dps[0].snapshot
+        if any(dp.snapshot is not snap for dp in self.dps):
+            return _acl_lines(self.dps, seen, dst)
+        cache: dict[tuple[frozenset[tuple[str, str]], int], tuple[object, list[AclLine]]] = self.dps[
+            0
+        ].__dict__.setdefault("_validator_acl_lines", {})
+        key = (frozenset(seen), dst)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not snap:
+            hit = (snap, _acl_lines(self.dps, seen, dst))
+            cache[key] = hit
+        return hit[1]
+
+    def _flow(self, source: Source, dst: int, h: HeaderClass) -> Flow:
+        """``make_flow``, one object per flow on the first data plane: every scenario of a sweep
+        explores the same flows, and the trace caches then find them by identity (a fresh equal
+        Flow is compared field by field, its addresses in Python)."""
+        cache: dict[tuple[str, str | None, str, int, HeaderClass], Flow] = self.dps[0].__dict__.setdefault(
+            "_validator_flows", {}
+        )
+        key = (source.node, source.interface, source.vrf, dst, h)
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = make_flow(source, dst, h)
+        return hit
+
     def _classes(self, source: Source, lines: Sequence[AclLine]) -> list[HeaderClass]:
         """``header_classes`` of ``lines``, cached on the first data plane: a failure sweep asks
         again for the same source and filters in every scenario that re-traces a class."""
@@ -282,12 +323,12 @@ class Explorer:
     ) -> Iterator[ClassResult]:
         seen: set[tuple[str, str]] = set()
         while True:
-            lines = _acl_lines(self.dps, seen, lo)
+            lines = self._lines(seen, lo)
             classes = self._classes(source, [*lines, *self.extra_lines])
             results: list[ClassResult] = []
             new: set[tuple[str, str]] = set()
             for h in classes:
-                flow = make_flow(source, lo, h)
+                flow = self._flow(source, lo, h)
                 per_dp = [self._trace(i, flow) for i in range(len(self.dps))]
                 for i, ts in enumerate(per_dp):
                     new |= self._filters(i, flow, ts)
@@ -296,6 +337,51 @@ class Explorer:
                 yield from results
                 return
             seen |= new
+
+
+class _Whole:
+    """A scenario map looked up as it is (a FIB not known as a patch of the base's, undecided routes)."""
+
+    __slots__ = ("map",)
+
+    def __init__(self, m: IntervalMap) -> None:
+        self.map = m
+
+    def varies(self, lo: int, hi: int) -> bool:
+        return True
+
+    def id_at(self, p: int) -> int:
+        return lookup_id(self.map, p)
+
+
+class _Patched:
+    """A changed FIB that is the base's patched inside ``ranges`` (``fibmap.patch_of``): its map
+    id at a point, without building its map. Outside the ranges it answers as the base's FIB (the
+    base's map, built once and shared); inside, the interned id of its own lookup there, which is
+    the id its map would hold (``fibmap.actions_id`` of the same answer)."""
+
+    __slots__ = ("base_map", "ends", "fib", "memo", "starts")
+
+    def __init__(self, fib: Fib, base_map: IntervalMap, ranges: Sequence[tuple[int, int]]) -> None:
+        self.fib = fib
+        self.base_map = base_map
+        self.starts = [lo for lo, _ in ranges]
+        self.ends = [hi for _, hi in ranges]
+        self.memo: dict[int, int] = {}
+
+    def varies(self, lo: int, hi: int) -> bool:
+        """Whether a range meets ``[lo, hi]`` (outside them the base's map is constant on a class)."""
+        k = bisect_right(self.starts, hi) - 1
+        return k >= 0 and self.ends[k] >= lo
+
+    def id_at(self, p: int) -> int:
+        k = bisect_right(self.starts, p) - 1
+        if k < 0 or p > self.ends[k]:
+            return lookup_id(self.base_map, p)
+        hit = self.memo.get(p)
+        if hit is None:
+            hit = self.memo[p] = actions_id(self.fib, p)
+        return hit
 
 
 class ScenarioPieces:
@@ -310,73 +396,138 @@ class ScenarioPieces:
     boundaries are base cuts, kept by cutting member by member). Built once per (base, scenario)
     and shared by every pair and class of the scenario, where the explorer built a two-data-plane
     classifier and cut list for every re-explored class.
+
+    Proportional to what the scenario changed: ``cuts`` are only the scenario's boundaries that
+    are not base cuts (a base cut never falls inside a member), taken from the routes a changed
+    route list does not share with the base's; ``parts`` only the FIBs the scenario does not share
+    with the base, each looked up where it can differ from the base's (``_Patched``) and left out
+    of a class none of its patched ranges meets (there it is the base's, constant on the class).
+    The parts are built on first need: a class cut into at most one piece that does not stand
+    alone groups the same under any signature, so most classes never ask a changed FIB anything.
     """
 
     def __init__(self, base: DataPlane, scenario: DataPlane) -> None:
         self.base = base
-        # "stands alone" is decided over both data planes' owned addresses, as the explorer does
-        self.owned = _owned(base) | _owned(scenario)
         same_owners = scenario.ip_owners is base.ip_owners or scenario.ip_owners == base.ip_owners
-        if scenario.snapshot is not base.snapshot or not same_owners:
+        # "stands alone" is decided over both data planes' owned addresses, as the explorer does
+        self.owned = _owned(base) if same_owners else _owned(base) | _owned(scenario)
+        self.scenario = scenario
+        self._parts: list[_Whole | _Patched] | None = None
+        self._full = scenario.snapshot is not base.snapshot or not same_owners
+        if self._full:
             self.cuts = sorted(forwarding_cuts([scenario]))
-            self.maps = DstClassifier([scenario]).maps
             return
         # Of the same snapshot: its subnet, ACL and owner boundaries and its static maps are the
         # base's, and so are the routes and FIB maps of every node (VRF) the scenario shares with
         # the base by object. All of them are constant inside a class's members: only the routes
         # and FIB maps the scenario changed (and its undecided routes) can cut or tell apart.
+        base_cuts = _cuts_once(base)
         cuts: set[int] = set()
-        maps: list[IntervalMap] = []
-        seen: set[int] = set()
         for node, vrfs in scenario.ribs.items():
             b_vrfs = base.ribs.get(node)
             if b_vrfs is vrfs:
                 continue
             for vrf, routes in vrfs.items():
-                if b_vrfs is not None and b_vrfs.get(vrf) is routes:
+                b_routes = b_vrfs.get(vrf) if b_vrfs is not None else None
+                if b_routes is routes:
                     continue
-                for r in routes:
-                    cuts.add(int(r.network.network_address))
-                    cuts.add(int(r.network.broadcast_address) + 1)
-        for node in sorted(scenario.fibs):
-            b_fibs = base.fibs.get(node, {})
-            for vrf in sorted(scenario.fibs[node]):
-                fib = scenario.fibs[node][vrf]
-                if b_fibs.get(vrf) is fib:
-                    continue
-                m = fib_map(scenario, node, vrf)
-                if id(m) not in seen:
-                    seen.add(id(m))
-                    maps.append(m)
+                # the base's own route objects have base cuts for bounds: only the others are read
+                # (selected in C: a changed list mostly holds the base's routes)
+                kept = _route_ids(base, node, vrf, b_routes) if b_routes is not None else frozenset()
+                for r in compress(routes, map(not_, map(kept.__contains__, map(id, routes)))):
+                    net = r.network
+                    for c in (int(net.network_address), int(net.broadcast_address) + 1):
+                        if c not in base_cuts:
+                            cuts.add(c)
         undecided = sorted(undecided_routes(scenario).prefixes)
-        if undecided:  # soundness: a piece is either inside an undecided route or not
-            for net in undecided:
-                cuts.add(int(net.network_address))
-                cuts.add(int(net.broadcast_address) + 1)
-            maps.append(painted((int(n.network_address), int(n.broadcast_address), n) for n in undecided))
+        for net in undecided:  # soundness: a piece is either inside an undecided route or not
+            for c in (int(net.network_address), int(net.broadcast_address) + 1):
+                if c not in base_cuts:
+                    cuts.add(c)
         self.cuts = sorted(cuts)
-        self.maps = maps
 
-    def signature(self, lo: int, hi: int) -> Hashable:
+    @property
+    def parts(self) -> list[_Whole | _Patched]:
+        """The maps that can tell a class's pieces apart (built on first use)."""
+        if self._parts is None:
+            self._parts = self._build_parts()
+        return self._parts
+
+    def _build_parts(self) -> list[_Whole | _Patched]:
+        base, scenario = self.base, self.scenario
+        if self._full:
+            return [_Whole(m) for m in DstClassifier([scenario]).maps]
+        parts: list[_Whole | _Patched] = []
+        seen: set[int] = set()
+        for node, vrfs_f in scenario.fibs.items():
+            b_fibs = base.fibs.get(node, {})
+            if b_fibs is vrfs_f:
+                continue
+            for vrf, fib in vrfs_f.items():
+                b_fib = b_fibs.get(vrf)
+                if b_fib is fib or id(fib) in seen:
+                    continue
+                seen.add(id(fib))
+                patch = patch_of(fib)
+                if patch is not None and b_fib is not None and patch[0] is b_fib:
+                    if patch[1]:
+                        parts.append(_Patched(fib, map_of_fib(b_fib), patch[1]))
+                else:
+                    parts.append(_Whole(fib_map(scenario, node, vrf)))
+        undecided = sorted(undecided_routes(scenario).prefixes)
+        if undecided:
+            parts.append(_Whole(painted((int(n.network_address), int(n.broadcast_address), n) for n in undecided)))
+        return parts
+
+    def signature(self, lo: int, hi: int, parts: Sequence[_Whole | _Patched] | None = None) -> Hashable:
         """``DstClassifier.signature`` over the maps that can tell a class's members apart."""
         if lo == hi or lo in self.owned:
             return ("single", lo)
-        return tuple(lookup_id(m, lo) for m in self.maps)
+        return tuple(m.id_at(lo) for m in (self.parts if parts is None else parts))
 
     def groups(self, members: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], ...]]:
         """The scenario's groups of ``members`` (sorted pieces of one no-failure class)."""
         cuts = self.cuts
-        out: dict[Hashable, list[tuple[int, int]]] = {}
+        pieces: list[tuple[int, int]] = []
         for lo, hi in members:
             start = lo
             k = bisect_right(cuts, lo)
             while k < len(cuts) and cuts[k] <= hi:
-                c = cuts[k]
-                out.setdefault(self.signature(start, c - 1), []).append((start, c - 1))
-                start = c
+                pieces.append((start, cuts[k] - 1))
+                start = cuts[k]
                 k += 1
-            out.setdefault(self.signature(start, hi), []).append((start, hi))
+            pieces.append((start, hi))
+        owned = self.owned
+        shared = [p for p in pieces if p[0] != p[1] and p[0] not in owned]
+        parts: list[_Whole | _Patched] = []
+        if len(shared) > 1:  # else no signature can tell two pieces apart: the parts are not asked
+            lo_all = min(lo for lo, _ in shared)
+            hi_all = max(hi for _, hi in shared)
+            # a part whose changes miss every piece answers as the base's there: constant on the class
+            parts = [m for m in self.parts if m.varies(lo_all, hi_all)]
+        out: dict[Hashable, list[tuple[int, int]]] = {}
+        for lo, hi in pieces:
+            out.setdefault(self.signature(lo, hi, parts), []).append((lo, hi))
         return [tuple(g) for g in out.values()]
+
+
+def _cuts_once(dp: DataPlane) -> frozenset[int]:
+    """``forwarding_cuts([dp])`` without copying the cached set."""
+    forwarding_cuts([dp])
+    return dp.__dict__["_validator_cuts"]  # type: ignore[no-any-return]
+
+
+def _route_ids(base: DataPlane, node: str, vrf: str, routes: list[Route]) -> frozenset[int]:
+    """Identities of the base's route objects at (node, VRF), kept with the list they belong to
+    (the list keeps the objects, so the identities stay theirs)."""
+    cache: dict[tuple[str, str], tuple[list[Route], frozenset[int]]] = base.__dict__.setdefault(
+        "_validator_route_ids", {}
+    )
+    hit = cache.get((node, vrf))
+    if hit is None or hit[0] is not routes:
+        hit = (routes, frozenset(map(id, routes)))
+        cache[(node, vrf)] = hit
+    return hit[1]
 
 
 def scenario_pieces(base: DataPlane, scenario: DataPlane) -> ScenarioPieces:

@@ -19,7 +19,9 @@ from validator.engine.undecided import undecided_routes
 from validator.model.config import AclLine
 from validator.model.dataplane import FibAction
 
-_ACTION_IDS: dict[frozenset[FibAction], int] = {frozenset(): 0}
+# keyed by the set of (interface, ARP IP as int or -1, null route) of the actions: FibAction's
+# field-wise equality, without its Python-level dataclass and IPv4Address hashes
+_ACTION_IDS: dict[frozenset[tuple[str | None, int, bool]], int] = {frozenset(): 0}
 _LABEL_IDS: dict[frozenset[Hashable], int] = {frozenset(): 0}
 
 IntervalMap = tuple[list[int], list[int]]  # starts (sorted, starting at 0), ids
@@ -57,8 +59,24 @@ def fib_map(dp: DataPlane, node: str, vrf: str = "default") -> IntervalMap:
 _EMPTY_MAP: IntervalMap = ([0], [0])
 
 
-def _actions_id(fib: Fib, point: int) -> int:
-    return _intern(_ACTION_IDS, frozenset(e.action for e in fib.lookup(IPv4Address(point))))  # type: ignore[arg-type]
+def _action_key(a: FibAction) -> tuple[str | None, int, bool]:
+    return (a.interface, -1 if a.arp_ip is None else int(a.arp_ip), a.null_route)
+
+
+def actions_id(fib: Fib, point: int) -> int:
+    """The interned id of the set of FIB actions the longest match at ``point`` yields."""
+    entries = fib.lookup(IPv4Address(point))
+    if not entries:
+        return 0
+    if len(entries) == 1:
+        key = frozenset((_action_key(entries[0].action),))
+    else:
+        key = frozenset([_action_key(e.action) for e in entries])
+    hit = _ACTION_IDS.get(key)
+    if hit is None:
+        hit = len(_ACTION_IDS)
+        _ACTION_IDS[key] = hit
+    return hit
 
 
 def map_of_fib(fib: Fib | None) -> IntervalMap:
@@ -70,13 +88,13 @@ def map_of_fib(fib: Fib | None) -> IntervalMap:
     shared = fib.__dict__.get(_FIB_ATTR)
     if shared is not None:
         return shared  # type: ignore[no-any-return]
-    patch = _patch_of(fib)
+    patch = patch_of(fib)
     result = _patched_map(fib, *patch) if patch is not None else _full_map(fib)
     fib.__dict__[_FIB_ATTR] = result
     return result
 
 
-def _patch_of(fib: Fib) -> tuple[Fib, list[tuple[int, int]], list[int]] | None:
+def patch_of(fib: Fib) -> tuple[Fib, list[tuple[int, int]], list[int]] | None:
     getter = getattr(fib, "patched_from", None)  # engine/incremental's LazyFib
     return getter() if getter is not None else None
 
@@ -94,7 +112,7 @@ def _full_map(fib: Fib) -> IntervalMap:
     m_starts: list[int] = []
     m_ids: list[int] = []
     for s in starts:
-        i = _actions_id(fib, s)
+        i = actions_id(fib, s)
         if m_ids and m_ids[-1] == i:
             continue  # merge neighbours with equal ids
         m_starts.append(s)
@@ -135,7 +153,7 @@ def _patched_map(fib: Fib, base: Fib, ranges: list[tuple[int, int]], new_bounds:
         points.update(raw[bisect_right(raw, lo) : bisect_right(raw, hi)])
         points.update(new_bounds[bisect_right(new_bounds, lo) : bisect_right(new_bounds, hi)])
         for p in sorted(points):
-            put(p, _actions_id(fib, p))
+            put(p, actions_id(fib, p))
         if hi >= MAX_IP:
             pos = len(b_starts)
             break
@@ -164,13 +182,17 @@ def changed_space(base: DataPlane, scenario: DataPlane, node: str, vrf: str = "d
         out = Intervals()  # the same Fib object: nothing changed at this node (or absent in both)
         cache[key] = out
         return out
+    fb = scenario.fibs.get(node, {}).get(vrf)
+    patch = patch_of(fb) if fb is not None else None
+    if patch is not None and fa is not None and patch[0] is fa:
+        # the scenario's map is never built: only the points inside the patched ranges are looked up
+        assert fb is not None
+        out = _changed_in_patch(fa, fb, patch[1], patch[2])
+        cache[key] = out
+        return out
     a_starts, a_ids = fib_map(base, node, vrf)
     b_starts, b_ids = fib_map(scenario, node, vrf)
-    fb = scenario.fibs.get(node, {}).get(vrf)
-    patch = _patch_of(fb) if fb is not None else None
-    if patch is not None and patch[0] is fa:
-        out = _changed_within((a_starts, a_ids), (b_starts, b_ids), patch[1])
-    elif a_starts == b_starts and a_ids == b_ids:
+    if a_starts == b_starts and a_ids == b_ids:
         out = Intervals()
     else:
         points = sorted(set(a_starts) | set(b_starts))
@@ -189,18 +211,22 @@ def changed_space(base: DataPlane, scenario: DataPlane, node: str, vrf: str = "d
     return out
 
 
-def _changed_within(a: IntervalMap, b: IntervalMap, ranges: list[tuple[int, int]]) -> Intervals:
-    """Where two maps differ, looking only inside ``ranges`` (they are equal elsewhere)."""
+def _changed_in_patch(base: Fib, fib: Fib, ranges: list[tuple[int, int]], new_bounds: list[int]) -> Intervals:
+    """Where ``fib`` (the base's Fib patched inside ``ranges``) answers unlike ``base``.
+
+    Inside a range, ``fib``'s longest match can change only at a base prefix boundary or a
+    replaced prefix's (``_patched_map``'s premise) and the base map's only at the former, so
+    comparing both at those points, each answer standing until the next point, is exact."""
+    a = map_of_fib(base)
+    raw = _raw_bounds(base)
     spans: list[tuple[int, int]] = []
-    a_starts = a[0]
-    b_starts = b[0]
     for lo, hi in ranges:
         points = {lo}
-        points.update(a_starts[bisect_right(a_starts, lo) : bisect_right(a_starts, hi)])
-        points.update(b_starts[bisect_right(b_starts, lo) : bisect_right(b_starts, hi)])
+        points.update(raw[bisect_right(raw, lo) : bisect_right(raw, hi)])
+        points.update(new_bounds[bisect_right(new_bounds, lo) : bisect_right(new_bounds, hi)])
         ordered = sorted(points)
         for k, p in enumerate(ordered):
-            if lookup_id(a, p) != lookup_id(b, p):
+            if lookup_id(a, p) != actions_id(fib, p):
                 spans.append((p, ordered[k + 1] - 1 if k + 1 < len(ordered) else hi))
     return Intervals.of(spans)
 

@@ -13,11 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address
+from typing import Any
 
 from validator.checks.fibmap import changed_space
 from validator.checks.ipspace import Intervals
 from validator.engine.types import DataPlane
-from validator.model.flow import Trace
+from validator.model.flow import Hop, Trace
 
 IfaceKey = tuple[str, str]
 NodeVrf = tuple[str, str]
@@ -42,6 +43,50 @@ def neighbours(dp: DataPlane) -> dict[IfaceKey, frozenset[IfaceKey]]:
     frozen = {k: frozenset(v) for k, v in out.items()}
     dp.__dict__["_validator_neighbours"] = frozen
     return frozen
+
+
+class _SubNeighbours:
+    """A scenario's L3 adjacency read off its base's, per interface on demand: valid when every
+    edge of the scenario is one of the base's edge objects (failures only remove edges), so the
+    neighbours of an interface are the base's whose edge the scenario kept."""
+
+    def __init__(self, index: dict[IfaceKey, tuple[tuple[IfaceKey, object], ...]], kept: set[int]) -> None:
+        self._index = index
+        self._kept = kept
+        self._memo: dict[IfaceKey, frozenset[IfaceKey]] = {}
+
+    def get(self, key: IfaceKey, default: frozenset[IfaceKey]) -> frozenset[IfaceKey]:
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = frozenset(n for n, e in self._index.get(key, ()) if id(e) in self._kept)
+        return hit or default
+
+
+def _edge_index(dp: DataPlane) -> tuple[dict[IfaceKey, tuple[tuple[IfaceKey, object], ...]], frozenset[int]]:
+    """Per interface: (neighbour, edge object) of every edge; and the edges' identities (cached)."""
+    hit = dp.__dict__.get("_validator_edge_index")
+    if hit is None or hit[0] is not dp.edges:
+        index: dict[IfaceKey, list[tuple[IfaceKey, object]]] = defaultdict(list)
+        for e in dp.edges:
+            index[(e.node1, e.interface1)].append(((e.node2, e.interface2), e))
+        hit = (dp.edges, {k: tuple(v) for k, v in index.items()}, frozenset(map(id, dp.edges)))
+        dp.__dict__["_validator_edge_index"] = hit
+    return hit[1], hit[2]
+
+
+def scenario_neighbours(base: DataPlane, scenario: DataPlane) -> Any:
+    """``neighbours(scenario)`` answers (``.get(key, default)``), built from the base's when the
+    scenario's edges are base edge objects (checked in C), else from its own edges."""
+    if scenario is base or "_validator_neighbours" in scenario.__dict__:
+        return neighbours(scenario)
+    hit = scenario.__dict__.get("_validator_sub_neighbours")
+    if hit is not None and hit[0] is base:
+        return hit[1]
+    index, base_ids = _edge_index(base)
+    kept = set(map(id, scenario.edges))
+    out: Any = _SubNeighbours(index, kept) if kept <= base_ids else neighbours(scenario)
+    scenario.__dict__["_validator_sub_neighbours"] = (base, out)
+    return out
 
 
 def footprint(traces: Sequence[Trace], dst: IPv4Address, members: Sequence[tuple[int, int]] = ()) -> Footprint:
@@ -97,24 +142,49 @@ def unchanged(fp: Footprint, base: DataPlane, scenario: DataPlane) -> bool:
     if fp.nodes & scenario.failures.nodes:
         return False
     active = scenario.active_interfaces
-    if any(key not in active for key in fp.interfaces):
+    if not fp.interfaces <= active:
         return False
     for (node, vrf), space in fp.lookups.items():
-        if changed_space(base, scenario, node, vrf) & space:
+        if _moved(base, scenario, node, vrf, space):
             return False
-    nb0, nb1 = neighbours(base), neighbours(scenario)
+    if not fp.neighbourhoods:
+        return True
+    nb0, nb1 = neighbours(base), scenario_neighbours(base, scenario)
+    by_node = _lookups_by_node(fp)
     for key in fp.neighbourhoods:
         a, b = nb0.get(key, frozenset()), nb1.get(key, frozenset())
         if a != b:
             return False
         # proxy-ARP replies depend on the neighbours' own FIBs for the looked-up addresses
-        for vrf_key, space in fp.lookups.items():
-            if vrf_key[0] != key[0]:
-                continue
+        for vrf, space in by_node.get(key[0], ()):
             for n_node, _n_iface in a:
-                if changed_space(base, scenario, n_node, vrf_key[1]) & space:
+                if _moved(base, scenario, n_node, vrf, space):
                     return False
     return True
+
+
+_NO_FIBS: dict[str, object] = {}
+
+
+def _moved(base: DataPlane, scenario: DataPlane, node: str, vrf: str, space: Intervals) -> bool:
+    """Whether the FIB decision at (node, vrf) changed for some destination of ``space``; a Fib
+    object the scenario shares with the base changed nothing (asked without the cached space)."""
+    if base.fibs.get(node, _NO_FIBS).get(vrf) is scenario.fibs.get(node, _NO_FIBS).get(vrf):
+        return False
+    changed = changed_space(base, scenario, node, vrf)
+    return bool(changed.spans) and bool(changed & space)
+
+
+def _lookups_by_node(fp: Footprint) -> dict[str, tuple[tuple[str, Intervals], ...]]:
+    """``fp.lookups`` by node (kept on the footprint: a sweep asks it in every scenario)."""
+    hit: dict[str, tuple[tuple[str, Intervals], ...]] | None = fp.__dict__.get("_by_node")
+    if hit is None:
+        grouped: dict[str, list[tuple[str, Intervals]]] = defaultdict(list)
+        for (node, vrf), space in fp.lookups.items():
+            grouped[node].append((vrf, space))
+        hit = {n: tuple(v) for n, v in grouped.items()}
+        fp.__dict__["_by_node"] = hit
+    return hit
 
 
 class TraceReuse:
@@ -157,30 +227,46 @@ class TraceReuse:
         # a Routing step object is built once per (node, vrf, destination) by the donor's tracer
         # and shared by every trace through it: its verdict is kept by identity (with the step)
         self._steps: dict[int, tuple[object, bool]] = {}
+        self._hop_verdicts: dict[int, tuple[Hop, int, bool]] = {}
 
     def same(self, dst: IPv4Address, traces: Sequence[Trace]) -> bool:
         """True when ``traces`` (the donor's, of one flow to ``dst``) are ``dp``'s as well."""
         if not self.ok:
             return False
         d = int(dst)
+        verdicts = self._hop_verdicts
         for t in traces:
             for hop in t.hops:
-                node = hop.node
-                ok = self._hops.get((node, d))
-                if ok is None:
-                    ok = self._hop_ok(node, dst)
-                    self._hops[(node, d)] = ok
+                # a Hop object is shared by every trace (and flow) whose path runs through it:
+                # its verdict is kept by identity, with the hop and the destination
+                got = verdicts.get(id(hop))
+                if got is not None and got[0] is hop and got[1] == d:
+                    if not got[2]:
+                        return False
+                    continue
+                ok = self._hop_verdict(hop, dst, d)
+                verdicts[id(hop)] = (hop, d, ok)
                 if not ok:
                     return False
-                for step in hop.steps:
-                    if step.type != "Routing":
-                        continue
-                    hit = self._steps.get(id(step))
-                    if hit is None or hit[0] is not step:
-                        hit = (step, self._routing_ok(node, step.action, step.detail, d))
-                        self._steps[id(step)] = hit
-                    if not hit[1]:
-                        return False
+        return True
+
+    def _hop_verdict(self, hop: Hop, dst: IPv4Address, d: int) -> bool:
+        node = hop.node
+        ok = self._hops.get((node, d))
+        if ok is None:
+            ok = self._hop_ok(node, dst)
+            self._hops[(node, d)] = ok
+        if not ok:
+            return False
+        for step in hop.steps:
+            if step.type != "Routing":
+                continue
+            hit = self._steps.get(id(step))
+            if hit is None or hit[0] is not step:
+                hit = (step, self._routing_ok(node, step.action, step.detail, d))
+                self._steps[id(step)] = hit
+            if not hit[1]:
+                return False
         return True
 
     def _hop_ok(self, node: str, dst: IPv4Address) -> bool:

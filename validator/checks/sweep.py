@@ -188,12 +188,23 @@ def _in_scope(source: Source, dst_lo: int, scenario: DataPlane) -> bool:
     """A flow whose own start or end point failed is out of the scenario's scope."""
     if source.node in scenario.failures.nodes:
         return False
-    if source.interface is not None and (source.node, source.interface) not in scenario.active_interfaces:
-        return False
-    if source.interface is None and not any(n == source.node for n, _ in scenario.active_interfaces):
+    active = scenario.active_interfaces
+    if source.interface is not None:
+        if (source.node, source.interface) not in active:
+            return False
+    elif source.node not in _active_nodes(scenario):
         return False
     owners = scenario.ip_owners.get(_ip(dst_lo))
-    return not (owners and not any(o in scenario.active_interfaces for o in owners))
+    return not (owners and not any(o in active for o in owners))
+
+
+def _active_nodes(dp: DataPlane) -> frozenset[str]:
+    """Nodes with an active interface, once per data plane (``_in_scope`` asks it per class)."""
+    hit: tuple[frozenset[tuple[str, str]], frozenset[str]] | None = dp.__dict__.get("_validator_active_nodes")
+    if hit is None or hit[0] is not dp.active_interfaces:
+        hit = (dp.active_interfaces, frozenset(n for n, _ in dp.active_interfaces))
+        dp.__dict__["_validator_active_nodes"] = hit
+    return hit[1]
 
 
 def _ip(value: int) -> Any:

@@ -16,11 +16,12 @@ loop-detection breadcrumbs it consulted are in the same state, so reuse never ch
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import Any
 
 from validator.engine.acl import evaluate_acl_sound, sequenced_unparsed
+from validator.engine.trace_tables import fib_action_key, host_range, internal_space, owned_tables, route_json
 from validator.engine.types import DataPlane, Fib
 from validator.engine.undecided import has_partial_objects, undecided_routes
 from validator.engine.zonefw import zone_filter
@@ -36,6 +37,13 @@ _CACHE_MAX = 200_000
 
 _LOOP_STEP = Step("Loop", "LOOP")
 
+# a filter evaluation a sub-tree made: ("F", node, ACL, kind, in, out, step) for an ACL,
+# ("Z", node, in, out, step) for a zone firewall; the step is what this flow got
+_Read = tuple[Any, ...]
+# a memoised sub-tree: suffixes, breadcrumbs consulted, those of them on the stack, filter reads
+_Memo = tuple[list[_Suffix], frozenset[_Key], frozenset[_Key], tuple[_Read, ...]]
+_SHARED_VARIANTS = 4  # sub-trees kept per (node, VRF, ingress, destination): e.g. permitted and denied
+
 
 @dataclass(frozen=True)
 class _ActionGroup:
@@ -50,44 +58,10 @@ class _FlowState:
     flow: Flow
     dst: int
     stack: set[_Key]
-    memo: dict[_Key, tuple[list[_Suffix], frozenset[_Key], frozenset[_Key]]]
-
-
-def _fib_action_key(action: FibAction) -> tuple[int, str, int]:
-    """Batfish's FibActionComparator: forwards by interface name then ARP IP (null first), then drops."""
-    if action.null_route or action.interface is None:
-        return (2, "", -1)
-    return (0, action.interface, -1 if action.arp_ip is None else int(action.arp_ip))
-
-
-def _route_json(route: Route) -> dict[str, Any]:
-    return {
-        "network": str(route.network),
-        "protocol": route.protocol,
-        "next_hop": route.next_hop.to_json(),
-        "admin_distance": route.admin_distance,
-        "metric": route.metric,
-    }
-
-
-def _host_range(network_int: int, prefix_len: int) -> tuple[int, int]:
-    """Host IPs of a prefix: network and broadcast excluded below /31."""
-    size = 1 << (32 - prefix_len)
-    if prefix_len < 31:
-        return network_int + 1, network_int + size - 2
-    return network_int, network_int + size - 1
-
-
-def _merge(intervals: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
-    starts: list[int] = []
-    ends: list[int] = []
-    for lo, hi in sorted(intervals):
-        if ends and lo <= ends[-1] + 1:
-            ends[-1] = max(ends[-1], hi)
-        else:
-            starts.append(lo)
-            ends.append(hi)
-    return starts, ends
+    memo: dict[_Key, _Memo]
+    # every filter and zone-firewall evaluation so far, in order: what a sub-tree read of the
+    # flow besides its destination (Tracer._shared)
+    reads: list[_Read] = field(default_factory=list)
 
 
 class Tracer:
@@ -96,6 +70,11 @@ class Tracer:
     # Soundness defaults, for subclasses that build their tables without ``__init__``
     _undecided: UndecidedRoutes = NO_UNDECIDED_ROUTES
     _sound_scan: bool = False
+    # Sub-trees shared between flows, and ARP answers per forwarding group: only on this class
+    # itself (a subclass may observe each read, e.g. incremental/_sessions.RecordingTracer, and
+    # one built without ``__init__`` keeps None)
+    _shared: dict[tuple[str, str, str | None, int], list[_Memo]] | None = None
+    _repliers: dict[tuple[str, str, int], list[tuple[str, str]]] | None = None
 
     def __init__(self, dp: DataPlane) -> None:
         self.dp = dp
@@ -104,19 +83,8 @@ class Tracer:
         for e in dp.edges:
             neighbours.setdefault((e.node1, e.interface1), []).append((e.node2, e.interface2))
         self._neighbours = {k: sorted(set(v)) for k, v in neighbours.items()}
-        self._owned: list[int] = sorted(int(ip) for ip in dp.ip_owners)
-        self._owned_set = frozenset(self._owned)
-        # Batfish's internal IP space is the union of every interface's *host* IPs (inactive ones
-        # included): ForwardingAnalysisImpl.computeInternalIps(IpOwners.getAllInterfaceHostIps()),
-        # i.e. Prefix.toHostIpSpace(), which drops the network and broadcast addresses below /31.
-        # So a subnet's network or broadcast address is external: EXITS_NETWORK, not INSUFFICIENT_INFO.
-        internal: list[tuple[int, int]] = []
-        for node in self.nodes.values():
-            for iface in node.interfaces.values():
-                for addr in iface.addresses:
-                    net = addr.network
-                    internal.append(_host_range(int(net.network_address), net.prefixlen))
-        self._internal_starts, self._internal_ends = _merge(internal)
+        self._owned, self._owned_set = owned_tables(dp)
+        self._internal_starts, self._internal_ends = internal_space(dp)
         self._missing: dict[tuple[str, str], bool] = {}
         self._arp: dict[tuple[str, str, int], bool] = {}
         self._forwarding: dict[tuple[str, str, int], list[_ActionGroup]] = {}
@@ -126,6 +94,9 @@ class Tracer:
         # step can carry unparsed lines or undefined references at all (else traces skip the scan)
         self._undecided = undecided_routes(dp)
         self._sound_scan = bool(self._undecided) or has_partial_objects(dp.snapshot)
+        if type(self) is Tracer:
+            self._shared = {}
+            self._repliers = {}
 
     # --- public -------------------------------------------------------------------------------
 
@@ -150,15 +121,57 @@ class Tracer:
     def _explore(
         self, st: _FlowState, node_name: str, vrf: str, in_iface: str | None
     ) -> tuple[list[_Suffix], frozenset[_Key]]:
+        """The suffixes below ``(node, vrf, in_iface)`` and the breadcrumbs they consulted.
+
+        A memoised sub-tree is reused when the breadcrumbs it consulted are on the stack as they
+        were. Within one flow any sub-tree is. Across the flows of this tracer a sub-tree read the
+        flow only through its destination and the filters it evaluated (every other step, local
+        acceptance, FIB lookup, ARP, dispositions, loops, is a function of the data plane, the
+        destination and the breadcrumbs): it is kept per destination with those evaluations, and
+        reused for another flow whose own evaluations of the same filters, in the same order, give
+        equal steps. The exploration is deterministic given those answers, so it would take the
+        same path and build equal suffixes."""
         key: _Key = (node_name, vrf, in_iface)
         hit = st.memo.get(key)
-        if hit is not None:
-            result, checked, seen = hit
-            if st.stack.intersection(checked) == seen:
-                return result, checked
+        if hit is not None and st.stack.intersection(hit[1]) == hit[2]:
+            st.reads.extend(hit[3])
+            return hit[0], hit[1]
+        shared = self._shared
+        if shared is not None:
+            skey = (node_name, vrf, in_iface, st.dst)
+            variants = shared.get(skey)
+            if variants is not None:
+                for got in variants:
+                    if st.stack.intersection(got[1]) == got[2] and self._same_reads(st.flow, got[3]):
+                        st.memo[key] = got
+                        st.reads.extend(got[3])
+                        return got[0], got[1]
+        before = len(st.reads)
         result, checked = self._explore_hop(st, key)
-        st.memo[key] = (result, checked, frozenset(st.stack.intersection(checked)))
+        entry: _Memo = (result, checked, frozenset(st.stack.intersection(checked)), tuple(st.reads[before:]))
+        st.memo[key] = entry
+        if shared is not None:
+            kept = shared.get(skey)
+            if kept is None:
+                self._store(shared, skey, [entry])
+            else:
+                kept.insert(0, entry)
+                del kept[_SHARED_VARIANTS:]
         return result, checked
+
+    def _same_reads(self, flow: Flow, reads: tuple[_Read, ...]) -> bool:
+        """Whether ``flow`` gets equal steps (detail included) from every filter evaluation in ``reads``."""
+        for r in reads:
+            node = self.nodes[r[1]]
+            if r[0] == "F":
+                step = self._filter_step(node, r[2], flow, r[3], r[4], r[5])
+                want = r[6]
+            else:
+                step = self._zone_step(node, r[2], node.interfaces[r[3]], flow)
+                want = r[4]
+            if step is not want and (step != want or step is None or step.detail != want.detail):
+                return False
+        return True
 
     def _explore_hop(self, st: _FlowState, key: _Key) -> tuple[list[_Suffix], frozenset[_Key]]:
         node_name, vrf, in_iface = key
@@ -179,6 +192,7 @@ class Tracer:
             if iface.acl_in is not None:
                 fstep = self._filter_step(node, iface.acl_in, flow, "INGRESS_FILTER", in_iface, None)
                 if fstep is not None:
+                    st.reads.append(("F", node_name, iface.acl_in, "INGRESS_FILTER", in_iface, None, fstep))
                     steps.append(fstep)
                     if fstep.action == "DENIED":
                         return [("DENIED_IN", (Hop(node_name, tuple(steps)),))], frozenset(checked)
@@ -208,22 +222,25 @@ class Tracer:
                 if out_iface is not None and out_iface.acl_out is not None:
                     fstep = self._filter_step(node, out_iface.acl_out, flow, "EGRESS_FILTER", in_iface, out_name)
                     if fstep is not None:
+                        st.reads.append(("F", node_name, out_iface.acl_out, "EGRESS_FILTER", in_iface, out_name, fstep))
                         hop_steps.append(fstep)
                         if fstep.action == "DENIED":
                             results.append(("DENIED_OUT", (Hop(node_name, tuple(hop_steps)),)))
                             continue
                 if out_iface is not None and out_iface.security_zone is not None:
                     zstep = self._zone_step(node, in_iface, out_iface, flow)
+                    st.reads.append(("Z", node_name, in_iface, out_name, zstep))
                     if zstep is not None:
                         hop_steps.append(zstep)
                         if zstep.action == "DENIED":
                             results.append(("DENIED_OUT", (Hop(node_name, tuple(hop_steps)),)))
                             continue
-                hop_steps.append(Step("ExitOutputInterface", "TRANSMITTED", {"output_interface": out_name}))
                 if self._sound_scan:  # partial interface, undefined egress filter
-                    hop_steps[-1] = self._exit_step(node_name, out_name)
+                    hop_steps.append(self._exit_step(node_name, out_name))
+                else:
+                    hop_steps.append(self._plain_exit_step(out_name))
                 arp_ip = action.arp_ip if action.arp_ip is not None else flow.dst_ip
-                repliers = [n for n in self._neighbours.get((node_name, out_name), ()) if self._replies(n, arp_ip)]
+                repliers = self._replying(node_name, out_name, arp_ip)
                 if not repliers:
                     disposition = self._arp_failure(node, out_name, action.arp_ip, st.dst)
                     hop_steps.append(Step("Arp", disposition, {"output_interface": out_name, "arp_ip": str(arp_ip)}))
@@ -256,6 +273,25 @@ class Tracer:
             )
             self._enter_steps[k] = step
         return step
+
+    def _plain_exit_step(self, iface: str) -> Step:
+        cache: dict[str, Step] = self.__dict__.setdefault("_plain_exit_steps", {})
+        step = cache.get(iface)
+        if step is None:
+            step = cache[iface] = Step("ExitOutputInterface", "TRANSMITTED", {"output_interface": iface})
+        return step
+
+    def _replying(self, node: str, out_name: str, arp_ip: IPv4Address) -> list[tuple[str, str]]:
+        """The neighbours on ``out_name`` answering ARP for ``arp_ip``, in neighbour order."""
+        memo = self._repliers
+        if memo is None:  # every ARP answer asked (a subclass may record them)
+            return [n for n in self._neighbours.get((node, out_name), ()) if self._replies(n, arp_ip)]
+        k = (node, out_name, int(arp_ip))
+        hit = memo.get(k)
+        if hit is None:
+            hit = [n for n in self._neighbours.get((node, out_name), ()) if self._replies(n, arp_ip)]
+            self._store(memo, k, hit)
+        return hit
 
     def _exit_step(self, node: str, iface: str) -> Step:
         k = (node, iface)
@@ -418,12 +454,12 @@ class Tracer:
             by_action.setdefault(e.action, []).append(e)
         groups: list[_ActionGroup] = []
         unparsed = self._undecided.for_lookup(dst, entries) if self._undecided else ()
-        for action in sorted(by_action, key=_fib_action_key):
+        for action in sorted(by_action, key=fib_action_key):
             routes: list[Route] = []
             for e in by_action[action]:
                 if e.route not in routes:
                     routes.append(e.route)
-            detail: dict[str, Any] = {"vrf": vrf, "routes": [_route_json(r) for r in routes]}
+            detail: dict[str, Any] = {"vrf": vrf, "routes": [route_json(r) for r in routes]}
             if action.null_route or action.interface is None:
                 step = Step("Routing", "NULL_ROUTED", detail, unparsed=unparsed)
             else:
@@ -464,7 +500,7 @@ class Tracer:
 
     @staticmethod
     def _host_ranges(iface: Interface) -> list[tuple[int, int]]:
-        return [_host_range(int(a.network.network_address), a.network.prefixlen) for a in iface.addresses]
+        return [host_range(int(a.network.network_address), a.network.prefixlen) for a in iface.addresses]
 
     def _has_missing_devices(self, node: Node, iface: Interface) -> bool:
         """Some host IP of the interface's subnets is owned by nobody (hosts never: they have no ARP IPs)."""
