@@ -127,6 +127,38 @@ def select_paths(candidates: dict[IPv4Network, list[BgpRoute]], rib: MainRib | N
     return out
 
 
+Rank = tuple[tuple[int, ...], int, tuple[int, ...]]
+
+
+def route_rank(r: BgpRoute) -> Rank:
+    """The route's own parts of the best-path order: (``_pref_key`` without its IGP-cost and
+    cluster-list steps, the cluster-list length, ``_tie_key``). Selection ranks the same route
+    objects again in every round and scenario, so the rank is computed once per object and kept
+    in its instance dict, outside the dataclass fields (equality, hashing and ``replace`` ignore
+    it; a pickled copy carries it along, equal by construction)."""
+    d = r.__dict__
+    hit: Rank | None = d.get("_rank")
+    if hit is None:
+        hit = d["_rank"] = (
+            (
+                -r.weight,
+                -r.local_pref,
+                0 if r.protocol == "aggregate" else 1,
+                len(r.as_path),
+                _ORIGIN_RANK.get(r.origin, 2),
+                1 if r.protocol == "ibgp" else 0,
+                r.med,
+            ),
+            len(r.cluster_list),
+            _tie_key(r),
+        )
+    return hit
+
+
+def _sort_key(t: tuple[tuple[tuple[int, ...], int, int], tuple[int, ...], BgpRoute]) -> tuple[object, ...]:
+    return (t[0], t[1])
+
+
 def select_route(
     routes: list[BgpRoute], igp_cost: Callable[[IPv4Address | None], int], proc: BgpProcess
 ) -> tuple[BgpRoute, list[BgpRoute]]:
@@ -139,8 +171,13 @@ def select_route(
         only = routes[0]
         return only, [only]
     multipath_on = proc.max_paths_ebgp > 1 or proc.max_paths_ibgp > 1
-    keyed = [(_pref_key(r, igp_cost(r.next_hop_ip)), _tie_key(r), r) for r in routes]
-    keyed.sort(key=lambda t: (t[0], t[1]))
+    # (own steps, IGP cost, cluster list) orders exactly as the flat _pref_key: the own steps are a
+    # fixed-length tuple, so comparing it first is comparing its elements first
+    keyed: list[tuple[tuple[tuple[int, ...], int, int], tuple[int, ...], BgpRoute]] = []
+    for r in routes:
+        own, clusters, tie = route_rank(r)
+        keyed.append(((own, igp_cost(r.next_hop_ip), clusters), tie, r))
+    keyed.sort(key=_sort_key)
     best_key, _, best = keyed[0]
     if not multipath_on:
         return best, [best]
@@ -281,7 +318,7 @@ def export_route(
                 return None
         if r.originator_id is not None and r.originator_id == rcv.router_id:
             return None
-    if _suppressed(proc, r.network):
+    if proc.aggregates and _suppressed(proc, r.network):
         return None
     locally_originated = r.protocol in ("local", "aggregate")
     if bypass_policy or (nb.route_map_out is None and nb.prefix_list_out is None):

@@ -260,6 +260,7 @@ def delta_run(
         return rec
 
     touched: set[int] = set()
+    sent: dict[int, Value] = {}  # pair -> the overriding selection it delivered last
     rounds_of: dict[int, set[int]] = defaultdict(set)
     base_rounds = c.rounds
     receiver = [(e.receiver.node, e.receiver.vrf) for e in edges]
@@ -388,6 +389,14 @@ def delta_run(
             if new != prev or was_over or is_over:
                 exports.append((x, new, is_over))
         for x, new, is_over in exports:
+            if is_over:
+                if x in sent and sent[x] == new:
+                    # x delivered this very selection last time, as an override: every entry it
+                    # wrote is still in place (only x writes them) and nothing would change
+                    continue
+                sent[x] = new
+            else:
+                sent.pop(x, None)
             k = pk[x]
             q = pq[x]
             sp = spk[k]
