@@ -434,9 +434,7 @@ def scenario_bgp(
         delta_engine = copy.copy(brun.engine)
         delta_engine.igp = igp.igp
         try:
-            res = delta_run(
-                delta_engine, brun.history, bst.main, pert | first, first, lost, alone, base_igp=base.igp
-            )
+            res = delta_run(delta_engine, brun.history, bst.main, pert | first, first, lost, alone, base_igp=base.igp)
         except GiveUp:
             res = None
     if res is not None:
