@@ -56,6 +56,24 @@ def _at(entries: list[tuple[int, Value, list[Route]]] | None, r: int) -> tuple[V
     return None, []
 
 
+def _at2(entries: list[tuple[int, Value, list[Route]]] | None, r: int) -> tuple[Value, list[Route], Value, list[Route]]:
+    """``_at(entries, r - 1) + _at(entries, r)`` in one scan."""
+    if entries:
+        last = entries[-1]
+        if last[0] < r:  # the usual case: nothing recorded in round r or later
+            return last[1], last[2], last[1], last[2]
+        now: tuple[Value, list[Route]] | None = None
+        for j in range(len(entries) - 1, -1, -1):
+            e = entries[j]
+            if now is None and e[0] <= r:
+                now = (e[1], e[2])
+            if e[0] <= r - 1:
+                return e[1], e[2], now[0] if now else None, now[1] if now else []
+        if now is not None:
+            return None, [], now[0], now[1]
+    return None, [], None, []
+
+
 def _in_at(entries: list[tuple[int, list[BgpRoute]]] | None, r: int) -> list[BgpRoute]:
     if entries:
         for j in range(len(entries) - 1, -1, -1):
@@ -247,6 +265,18 @@ def delta_run(
             own = scen_igp[k] = {}
         return own
 
+    sctx: dict[SpeakerKey, tuple[Any, MainRib | None, dict[IPv4Address, tuple[bool, int]], dict[int, list[BgpRoute]]]]
+    sctx = {}
+
+    def speaker_ctx(
+        k: SpeakerKey,
+    ) -> tuple[Any, MainRib | None, dict[IPv4Address, tuple[bool, int]], dict[int, list[BgpRoute]]]:
+        """Per speaker and scenario: its IGP RIB, IGP answers and origination cache (sweep-wide
+        when the RIB is the base's own, this scenario's otherwise)."""
+        mrib = igp.get(k[0], {}).get(k[1])
+        ans = answers(k, mrib)
+        return (spk[k], mrib, ans, scen_orig if ans is scen_igp.get(k) else memo.orig)
+
     def received(i: int, sp: Any, q: int, sel: Value) -> list[BgpRoute]:
         if sel is None or edges[i].add_path:
             return engine._received(sp, edges[i], nets[q], sel)
@@ -302,10 +332,12 @@ def delta_run(
             evaluated += 1
             touch(x, r)
             rounds_of[x].add(r)
-            mrib = igp.get(k[0], {}).get(k[1])
+            ctx = sctx.get(k)
+            if ctx is None:
+                ctx = sctx[k] = speaker_ctx(k)
+            _sp, mrib, ans, oc = ctx
             ent = values.get(x)
-            prev_b, prev_bm = _at(ent, r - 1)
-            now_b, now_bm = _at(ent, r)
+            prev_b, prev_bm, now_b, now_bm = _at2(ent, r)
             prev = o_val.get(x, prev_b)
             prev_main = o_main.get(x, prev_bm)
             box: dict[int, list[BgpRoute]] = {}
@@ -325,14 +357,11 @@ def delta_run(
                     else:
                         box.pop(i, None)
             # PrefixBgp._cands and select_paths at one pair, with the IGP answers from a memo
-            ans = answers(k, mrib)
             cands: list[BgpRoute] = []
             if sp.main_vrf and (sp.redist_protos or p in sp.networks):
                 if prev_main:
                     cands.extend(engine._originate(sp, p, prev_main))
                 else:
-                    shared = ans is not scen_igp.get(k)
-                    oc = memo.orig if shared else scen_orig
                     orig = oc.get(x)
                     if orig is None:
                         orig = oc[x] = engine._originate(sp, p, prev_main)

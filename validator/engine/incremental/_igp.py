@@ -257,7 +257,12 @@ def _decremental(
             if hv is not None and du + adj.cost == hv[0]:
                 affected.add(v)
                 stack.append(v)
-    new = {k: v for k, v in res.items() if k not in affected}
+    if len(affected) * 4 < len(res):  # usually a few routers below the lost edges: copy, then drop
+        new = dict(res)
+        for v in affected:
+            new.pop(v, None)
+    else:
+        new = {k: v for k, v in res.items() if k not in affected}
     dist: dict[ProcKey, int] = {}
     heap: list[tuple[int, ProcKey]] = []
     for v in affected:
