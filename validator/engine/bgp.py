@@ -117,27 +117,78 @@ def _tie_key(r: BgpRoute) -> tuple[int, ...]:
 
 
 def select_paths(candidates: dict[IPv4Network, list[BgpRoute]], rib: MainRib | None, proc: BgpProcess) -> SpeakerRib:
-    multipath_on = proc.max_paths_ebgp > 1 or proc.max_paths_ibgp > 1
     out = SpeakerRib()
     for net, routes in candidates.items():
         if not routes:
             continue
-        keyed = [(_pref_key(r, _igp_cost(rib, r.next_hop_ip)), _tie_key(r), r) for r in routes]
-        keyed.sort(key=lambda t: (t[0], t[1]))
-        best_key, _, best = keyed[0]
+        best, mp = select_route(routes, lambda nh: _igp_cost(rib, nh), proc)
         out.best[net] = best
-        if not multipath_on:
-            out.multipath[net] = [best]
-            continue
-        mp: list[BgpRoute] = []
-        for k, _, r in keyed:
-            if k != best_key:
-                break
-            same_path = r.as_path == best.as_path or (proc.multipath_relax and r.as_path_len == best.as_path_len)
-            if same_path and r not in mp:
-                mp.append(r)
         out.multipath[net] = mp
     return out
+
+
+Rank = tuple[tuple[int, ...], int, tuple[int, ...]]
+
+
+def route_rank(r: BgpRoute) -> Rank:
+    """The route's own parts of the best-path order: (``_pref_key`` without its IGP-cost and
+    cluster-list steps, the cluster-list length, ``_tie_key``). Selection ranks the same route
+    objects again in every round and scenario, so the rank is computed once per object and kept
+    in its instance dict, outside the dataclass fields (equality, hashing and ``replace`` ignore
+    it; a pickled copy carries it along, equal by construction)."""
+    d = r.__dict__
+    hit: Rank | None = d.get("_rank")
+    if hit is None:
+        hit = d["_rank"] = (
+            (
+                -r.weight,
+                -r.local_pref,
+                0 if r.protocol == "aggregate" else 1,
+                len(r.as_path),
+                _ORIGIN_RANK.get(r.origin, 2),
+                1 if r.protocol == "ibgp" else 0,
+                r.med,
+            ),
+            len(r.cluster_list),
+            _tie_key(r),
+        )
+    return hit
+
+
+def _sort_key(t: tuple[tuple[tuple[int, ...], int, int], tuple[int, ...], BgpRoute]) -> tuple[object, ...]:
+    return (t[0], t[1])
+
+
+def select_route(
+    routes: list[BgpRoute], igp_cost: Callable[[IPv4Address | None], int], proc: BgpProcess
+) -> tuple[BgpRoute, list[BgpRoute]]:
+    """Best path and multipath set of one prefix's (non-empty) candidates; ``igp_cost`` answers the
+    IGP cost to a next hop (0 when unresolved). Shared by the reference rounds and the scenario
+    engine (``incremental._delta``), which answers the costs from a memo."""
+    if len(routes) == 1:
+        # one candidate is its own best and, whatever the multipath settings, its whole set
+        # (the multipath loop below admits the best itself and nothing else)
+        only = routes[0]
+        return only, [only]
+    multipath_on = proc.max_paths_ebgp > 1 or proc.max_paths_ibgp > 1
+    # (own steps, IGP cost, cluster list) orders exactly as the flat _pref_key: the own steps are a
+    # fixed-length tuple, so comparing it first is comparing its elements first
+    keyed: list[tuple[tuple[tuple[int, ...], int, int], tuple[int, ...], BgpRoute]] = []
+    for r in routes:
+        own, clusters, tie = route_rank(r)
+        keyed.append(((own, igp_cost(r.next_hop_ip), clusters), tie, r))
+    keyed.sort(key=_sort_key)
+    best_key, _, best = keyed[0]
+    if not multipath_on:
+        return best, [best]
+    mp: list[BgpRoute] = []
+    for k, _, r in keyed:
+        if k != best_key:
+            break
+        same_path = r.as_path == best.as_path or (proc.multipath_relax and r.as_path_len == best.as_path_len)
+        if same_path and r not in mp:
+            mp.append(r)
+    return best, mp
 
 
 def originate(node: Node, proc: BgpProcess, rib: MainRib | None) -> list[BgpRoute]:
@@ -267,10 +318,14 @@ def export_route(
                 return None
         if r.originator_id is not None and r.originator_id == rcv.router_id:
             return None
-    if _suppressed(proc, r.network):
+    if proc.aggregates and _suppressed(proc, r.network):
         return None
-    pr = _to_policy(r)
     locally_originated = r.protocol in ("local", "aggregate")
+    if bypass_policy or (nb.route_map_out is None and nb.prefix_list_out is None):
+        # no outbound policy: the attributes are the route's own (the policy round trip through
+        # _to_policy would give them back unchanged), without building a PolicyRoute
+        return _exported(proc, edge, r, r.med if edge.ibgp or locally_originated else 0)
+    pr = _to_policy(r)
     if not edge.ibgp and not locally_originated:
         pr = replace(pr, metric=0)
     if not bypass_policy:
@@ -319,6 +374,42 @@ def export_route(
     )
 
 
+def _exported(proc: BgpProcess, edge: SessionEdge, r: BgpRoute, med: int) -> BgpRoute:
+    """``export_route``'s result for a route no outbound policy touched (metric ``med``)."""
+    s, nb = edge.sender, edge.sender.neighbor
+    communities = r.communities if nb.send_community else frozenset()
+    if edge.ibgp:
+        nh = s.local_ip if nb.next_hop_self or r.next_hop_ip is None else r.next_hop_ip
+        reflecting = r.protocol == "ibgp"
+        return BgpRoute(
+            network=r.network,
+            protocol="ibgp",
+            next_hop_ip=nh,
+            as_path=r.as_path,
+            local_pref=r.local_pref,
+            med=med,
+            weight=0,
+            origin=r.origin,
+            communities=communities,
+            received_from=s.local_ip,
+            originator_id=r.originator_id if reflecting and r.originator_id is not None else s.router_id,
+            cluster_list=((proc.cluster_id or s.router_id, *r.cluster_list) if reflecting else ()),
+        )
+    return BgpRoute(
+        network=r.network,
+        protocol="bgp",
+        next_hop_ip=s.local_ip,
+        as_path=(s.local_as, *r.as_path),
+        local_pref=100,
+        med=med,
+        weight=0,
+        origin=r.origin,
+        communities=communities,
+        received_from=s.local_ip,
+        originator_id=s.router_id,
+    )
+
+
 def import_route(node: Node, proc: BgpProcess, nb: BgpNeighbor, local_as: int, r: BgpRoute) -> BgpRoute | None:
     """Receiver-side loop checks and inbound policy; None when rejected."""
     if not nb.allowas_in and _as_path_contains(r.as_path, local_as):
@@ -327,18 +418,24 @@ def import_route(node: Node, proc: BgpProcess, nb: BgpNeighbor, local_as: int, r
         cluster_id = proc.cluster_id or bgp_router_id(node)
         if cluster_id in r.cluster_list:
             return None
-    pr = _to_policy(r)
-    if nb.route_map_in is not None:
-        out = run_policy(node, nb.route_map_in, pr, undefined_denies=True)
-        if out is None:
-            return None
-        pr = out
-    elif nb.prefix_list_in is not None:
-        pl = node.prefix_lists.get(nb.prefix_list_in)
-        if pl is None or not prefix_list_permits(pl, r.network):
-            return None
-    return replace(
-        r,
+    from_client = r.protocol == "ibgp" and nb.route_reflector_client
+    if nb.route_map_in is None:
+        if nb.prefix_list_in is not None:
+            pl = node.prefix_lists.get(nb.prefix_list_in)
+            if pl is None or not prefix_list_permits(pl, r.network):
+                return None
+        # no policy rewrites an attribute: the route as received, with its client flag (the
+        # policy round trip through _to_policy would give back every field unchanged)
+        return r if r.from_client == from_client else _with_client(r, from_client)
+    out = run_policy(node, nb.route_map_in, _to_policy(r), undefined_denies=True)
+    if out is None:
+        return None
+    pr = out
+    # every field of BgpRoute, spelled out (dataclasses.replace costs twice as much in the sweep's
+    # hot loop); tests/unit/test_incremental_hot.py keeps this equal to replace()
+    return BgpRoute(
+        network=r.network,
+        protocol=r.protocol,
         next_hop_ip=pr.next_hop_ip if pr.next_hop_set else r.next_hop_ip,
         as_path=pr.as_path,
         local_pref=pr.local_pref,
@@ -346,8 +443,32 @@ def import_route(node: Node, proc: BgpProcess, nb: BgpNeighbor, local_as: int, r
         weight=pr.weight,
         origin=pr.origin,
         communities=pr.communities,
+        received_from=r.received_from,
+        originator_id=r.originator_id,
+        cluster_list=r.cluster_list,
+        from_client=from_client,
         tag=pr.tag,
-        from_client=r.protocol == "ibgp" and nb.route_reflector_client,
+        src_protocol=r.src_protocol,
+    )
+
+
+def _with_client(r: BgpRoute, from_client: bool) -> BgpRoute:
+    return BgpRoute(
+        network=r.network,
+        protocol=r.protocol,
+        next_hop_ip=r.next_hop_ip,
+        as_path=r.as_path,
+        local_pref=r.local_pref,
+        med=r.med,
+        weight=r.weight,
+        origin=r.origin,
+        communities=r.communities,
+        received_from=r.received_from,
+        originator_id=r.originator_id,
+        cluster_list=r.cluster_list,
+        from_client=from_client,
+        tag=r.tag,
+        src_protocol=r.src_protocol,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 
 from validator.engine.rib import MainRib
 from validator.engine.types import Fib
@@ -11,6 +11,8 @@ from validator.model.dataplane import FibAction, FibEntry, Route
 MAX_RESOLUTION_DEPTH = 10
 _NULL = FibAction(None, None, null_route=True)
 
+Found = list[tuple[FibAction, tuple[Route, ...]]]
+
 
 def _resolve(
     rib: MainRib,
@@ -18,7 +20,8 @@ def _resolve(
     last_ip: IPv4Address | None,
     chain: tuple[Route, ...],
     depth: int,
-    out: list[tuple[FibAction, tuple[Route, ...]]],
+    out: Found,
+    examined: set[IPv4Network] | None = None,
 ) -> None:
     nh = route.next_hop
     if nh.type == "discard":
@@ -29,41 +32,98 @@ def _resolve(
         out.append((FibAction(nh.interface, arp), chain))
         return
     assert nh.ip is not None
+    _resolve_ip(rib, nh.ip, chain, depth, out, examined)
+
+
+def _resolve_ip(
+    rib: MainRib,
+    ip: IPv4Address,
+    chain: tuple[Route, ...],
+    depth: int,
+    out: Found,
+    examined: set[IPv4Network] | None,
+) -> None:
+    """A next-hop IP at ``depth``; ``examined`` (when given) collects every network the loop check
+    below compares with the chain, i.e. every network whose presence on the chain could change
+    the result."""
     if depth >= MAX_RESOLUTION_DEPTH:
         out.append((_NULL, chain))
         return
     seen = {r.network for r in chain}
-    matches = rib.longest_prefix_match(nh.ip)
+    matches = rib.longest_prefix_match(ip)
     # A next hop that resolves back through a network already on the chain is a loop: Batfish
     # then tries the next less specific match.
-    while matches and matches[0].network in seen:
-        plen = matches[0].network.prefixlen
-        matches = rib.longest_prefix_match(nh.ip, plen - 1) if plen > 0 else []
+    while matches:
+        first = matches[0].network
+        if examined is not None:
+            examined.add(first)
+        if first not in seen:
+            break
+        plen = first.prefixlen
+        matches = rib.longest_prefix_match(ip, plen - 1) if plen > 0 else []
     if not matches:
         out.append((_NULL, chain))
         return
     for nxt in matches:
-        _resolve(rib, nxt, nh.ip, (*chain, nxt), depth + 1, out)
+        _resolve(rib, nxt, ip, (*chain, nxt), depth + 1, out, examined)
 
 
-def resolve_route(rib: MainRib, route: Route) -> list[FibEntry]:
-    """All forwarding actions of one route (ECMP through the resolution tree), deduplicated."""
-    found: list[tuple[FibAction, tuple[Route, ...]]] = []
-    _resolve(rib, route, None, (route,), 0, found)
+def _entries(route: Route, found: Found, skip: int) -> list[FibEntry]:
     entries: list[FibEntry] = []
     seen: set[FibAction] = set()
     for action, chain in found:
         if action in seen:
             continue
         seen.add(action)
-        entries.append(FibEntry(route, action, chain[1:]))
+        entries.append(FibEntry(route, action, chain[skip:]))
     return entries
+
+
+def resolve_route(rib: MainRib, route: Route) -> list[FibEntry]:
+    """All forwarding actions of one route (ECMP through the resolution tree), deduplicated."""
+    found: Found = []
+    _resolve(rib, route, None, (route,), 0, found)
+    return _entries(route, found, 1)
+
+
+class Resolver:
+    """``resolve_route`` over one RIB, with the resolution of each next-hop IP computed once.
+
+    Thousands of routes share a next hop (every BGP route of a leaf resolves through the same
+    few loopbacks). A route's resolution depends on the route itself only through the loop check,
+    which compares the networks met on the way with the chain, the route's own network included:
+    so the tree of a next hop is computed without the route, noting every network the check
+    looked at; a route whose own network is not among them resolves exactly as that tree says
+    (the check answers the same with or without it), any other route is resolved on its own."""
+
+    def __init__(self, rib: MainRib) -> None:
+        self.rib = rib
+        self._trees: dict[IPv4Address, tuple[set[IPv4Network], list[tuple[FibAction, tuple[Route, ...]]]]] = {}
+
+    def resolve(self, route: Route) -> list[FibEntry]:
+        nh = route.next_hop
+        if nh.type != "ip":
+            return resolve_route(self.rib, route)
+        assert nh.ip is not None
+        tree = self._trees.get(nh.ip)
+        if tree is None:
+            found: Found = []
+            examined: set[IPv4Network] = set()
+            _resolve_ip(self.rib, nh.ip, (), 0, found, examined)
+            deduped: dict[FibAction, tuple[Route, ...]] = {}
+            for action, chain in found:
+                deduped.setdefault(action, chain)  # first occurrence, in order (as _entries)
+            tree = self._trees[nh.ip] = (examined, list(deduped.items()))
+        if route.network in tree[0]:
+            return resolve_route(self.rib, route)
+        return [FibEntry(route, action, chain) for action, chain in tree[1]]
 
 
 def build_fib(rib: MainRib) -> Fib:
     fib = Fib()
+    resolver = Resolver(rib)
     for net, routes in rib.by_prefix.items():
         for route in routes:
-            for entry in resolve_route(rib, route):
+            for entry in resolver.resolve(route):
                 fib.add(net.prefixlen, int(net.network_address), entry)
     return fib

@@ -454,7 +454,7 @@ class PrefixBgp:
         rproc = rnode.bgp
         assert rproc is not None
         received: list[BgpRoute] = []
-        if p == DEFAULT_NET and e.sender.neighbor.default_originate:
+        if e.sender.neighbor.default_originate and p == DEFAULT_NET:
             ex = export_route(node, proc, e, DEFAULT_ORIGINATE, bypass_policy=True)
             im = None if ex is None else import_route(rnode, rproc, e.receiver.neighbor, e.receiver.local_as, ex)
             if im is not None:

@@ -422,10 +422,20 @@ def scenario_bgp(
             check.speaker(k, (), (), igp.changed.get(k, set()))
         return bst.main, set(), bst.converged
     stats.bgp = "partial"
-    engine = copy.copy(brun.engine)
-    engine.igp = igp.igp
-    if len(edges) != len(brun.edges):
-        engine = PrefixBgp(base.snapshot, edges, base.externals, igp.igp)
+    made: list[PrefixBgp] = []
+
+    def scenario_engine() -> PrefixBgp:
+        """The engine over the scenario's sessions, built only when a prefix-wise run needs it (delta
+        BGP replays against the base's edges; building one costs a pass over every speaker)."""
+        if not made:
+            if len(edges) != len(brun.edges):
+                made.append(PrefixBgp(base.snapshot, edges, base.externals, igp.igp))
+            else:
+                eng = copy.copy(brun.engine)
+                eng.igp = igp.igp
+                made.append(eng)
+        return made[0]
+
     main: dict[SpeakerKey, dict[IPv4Network, list[Route]]] = dict(bst.main)
     changed: set[tuple[SpeakerKey, IPv4Network]] = set()
     converged = bst.converged
@@ -434,7 +444,7 @@ def scenario_bgp(
         delta_engine = copy.copy(brun.engine)
         delta_engine.igp = igp.igp
         try:
-            res = delta_run(delta_engine, brun.history, bst.main, pert | first, first, lost, alone)
+            res = delta_run(delta_engine, brun.history, bst.main, pert | first, first, lost, alone, base_igp=base.igp)
         except GiveUp:
             res = None
     if res is not None:
@@ -450,7 +460,7 @@ def scenario_bgp(
             if new_qs or new_ps or k in recheck:
                 check.speaker(k, new_qs, new_ps, igp.changed.get(k, set()), res.replaced.get(k))
     elif dirty:
-        st = engine.run(only=dirty)
+        st = scenario_engine().run(only=dirty)
         converged = converged and st.converged
         for k in spk:
             if k in alone:
@@ -475,7 +485,7 @@ def scenario_bgp(
         for k in recheck:
             check.speaker(k, (), (), igp.changed.get(k, set()))
     if alone:
-        lone = engine.run(keys=alone)
+        lone = scenario_engine().run(keys=alone)
         converged = converged and lone.converged
         nh_users: dict[SpeakerKey, Any] = {}
         for k in alone:

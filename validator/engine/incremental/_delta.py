@@ -23,11 +23,14 @@ replayed here; the caller re-runs those prefixes from round one instead.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
+from typing import Any
 
-from validator.engine.bgp import BgpRoute, SpeakerKey, select_paths
+from validator.engine.bgp import BgpRoute, SpeakerKey, select_route
 from validator.engine.incremental._bgp import History, PrefixBgp, Unsupported, Value, _main_routes
+from validator.engine.rib import MainRib
 from validator.model.dataplane import Route
 
 Pair = tuple[SpeakerKey, IPv4Network]
@@ -51,6 +54,24 @@ def _at(entries: list[tuple[int, Value, list[Route]]] | None, r: int) -> tuple[V
             if e[0] <= r:
                 return e[1], e[2]
     return None, []
+
+
+def _at2(entries: list[tuple[int, Value, list[Route]]] | None, r: int) -> tuple[Value, list[Route], Value, list[Route]]:
+    """``_at(entries, r - 1) + _at(entries, r)`` in one scan."""
+    if entries:
+        last = entries[-1]
+        if last[0] < r:  # the usual case: nothing recorded in round r or later
+            return last[1], last[2], last[1], last[2]
+        now: tuple[Value, list[Route]] | None = None
+        for j in range(len(entries) - 1, -1, -1):
+            e = entries[j]
+            if now is None and e[0] <= r:
+                now = (e[1], e[2])
+            if e[0] <= r - 1:
+                return e[1], e[2], now[0] if now else None, now[1] if now else []
+        if now is not None:
+            return None, [], now[0], now[1]
+    return None, [], None, []
 
 
 def _in_at(entries: list[tuple[int, list[BgpRoute]]] | None, r: int) -> list[BgpRoute]:
@@ -129,6 +150,70 @@ def compact(hist: History) -> Compact:
     return c
 
 
+class Memo:
+    """Answers that stay valid across every scenario of one base run, so each is computed once per
+    sweep instead of once per scenario:
+
+    - ``received``: what edge ``i`` delivers for a sender's selection (``PrefixBgp._received``, a
+      function of the edge's configuration and the best path only, without add-path), keyed by
+      the edge and the best path's identity (the path is kept, so the identity cannot be reused);
+      delivered lists are therefore the same objects in every scenario, and so are the selections
+      made from them, which keeps the identity keys hitting downstream;
+    - ``igp``: per speaker whose IGP RIB is the base's own object, the IGP answer for a next hop
+      (resolvable, cost); a scenario that changed the speaker's IGP RIB uses a memo of its own;
+    - ``orig``: per pair, the originated candidates read from the base's IGP RIB with no BGP route
+      at the prefix (``PrefixBgp._orig``'s cache, kept across scenarios on the same condition).
+
+    Never pickled (the identity keys would not survive): a worker starts with an empty memo."""
+
+    LIMIT = 300_000  # received entries kept at most (then dropped: only speed depends on them)
+
+    def __init__(self) -> None:
+        self.received: dict[tuple[int, int], tuple[BgpRoute, list[BgpRoute]]] = {}
+        self.igp: dict[SpeakerKey, tuple[MainRib, dict[IPv4Address, tuple[bool, int]]]] = {}
+        self.orig: dict[int, list[BgpRoute]] = {}
+        self.in_pos: dict[int, int] = {}  # edge index -> its place in the receiver's adj-in order
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"empty": True}  # not falsy: pickle would then skip __setstate__
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
+def memo_of(hist: History, engine: PrefixBgp) -> Memo:
+    m = hist.__dict__.get("_memo")
+    if not isinstance(m, Memo):
+        m = hist.__dict__["_memo"] = Memo()
+    if not m.in_pos:
+        for sp in engine.spk.values():
+            for j, i in enumerate(sp.incoming):
+                m.in_pos[i] = j
+    return m
+
+
+def _cost_of(ans: dict[IPv4Address, tuple[bool, int]], rib: MainRib | None) -> Callable[[IPv4Address | None], int]:
+    """``bgp._igp_cost`` over ``rib``, answered from (and into) the memo ``ans``."""
+
+    def cost(nh: IPv4Address | None) -> int:
+        if nh is None:
+            return 0
+        a = ans.get(nh)
+        if a is None:
+            a = ans[nh] = igp_answer(rib, nh)
+        return a[1]
+
+    return cost
+
+
+def igp_answer(rib: MainRib | None, nh: IPv4Address) -> tuple[bool, int]:
+    """(resolvable, IGP cost) of a BGP next hop: ``_cands``' check and ``bgp._igp_cost`` in one lookup."""
+    if rib is None:
+        return (False, 0)
+    m = rib.longest_prefix_match(nh)
+    return (True, min(r.metric for r in m)) if m else (False, 0)
+
+
 def delta_run(
     engine: PrefixBgp,
     hist: History,
@@ -138,6 +223,7 @@ def delta_run(
     lost: set[int],
     skip: set[SpeakerKey],
     max_rounds: int = 200,
+    base_igp: dict[str, dict[str, MainRib]] | None = None,
 ) -> DeltaResult:
     """The scenario's BGP main routes. ``engine``: the base's engine (same edge indices) reading the
     scenario's IGP; ``perturbed``: pairs whose selection function changed; ``first``: perturbed
@@ -145,7 +231,8 @@ def delta_run(
     indices of lost sessions; ``skip``: speakers computed elsewhere (left without sessions).
     Raises Unsupported when the scenario does not converge within ``max_rounds`` (the caller then
     runs the reference way, which reports the oscillation itself). Pairs are handled by their
-    integer ids (:class:`Compact`) throughout."""
+    integer ids (:class:`Compact`) throughout. ``base_igp``: the base run's IGP RIBs; a speaker
+    whose scenario IGP RIB is the base's own object shares the sweep-wide answers (:class:`Memo`)."""
     spk = engine.spk
     edges = engine.edges
     igp = engine.igp
@@ -156,10 +243,54 @@ def delta_run(
     o_val: dict[int, Value] = {}  # scenario selection where it differs from the base's (same round)
     o_main: dict[int, list[Route]] = {}
     o_in: dict[int, dict[int, list[BgpRoute]]] = {}  # adj-in entries from overridden senders
-    orig_cache: dict[tuple[SpeakerKey, IPv4Network], list[BgpRoute]] = {}
-    nh_users: dict[SpeakerKey, dict[IPv4Address, set[IPv4Network]]] = defaultdict(lambda: defaultdict(set))
+    memo = memo_of(hist, engine)
+    if len(memo.received) > Memo.LIMIT:
+        memo.received.clear()
+    received_memo = memo.received
+    in_pos = memo.in_pos
+    scen_orig: dict[int, list[BgpRoute]] = {}
+    scen_igp: dict[SpeakerKey, dict[IPv4Address, tuple[bool, int]]] = {}
+    nh_of: dict[int, set[IPv4Address]] = {}  # pair -> next hops its evaluations looked up
     bgp_prefixes: dict[SpeakerKey, set[IPv4Network]] = defaultdict(set)
+
+    def answers(k: SpeakerKey, mrib: MainRib | None) -> dict[IPv4Address, tuple[bool, int]]:
+        """The IGP answers of speaker ``k``: sweep-wide when its RIB is the base's, else this scenario's."""
+        if mrib is not None and base_igp is not None and base_igp.get(k[0], {}).get(k[1]) is mrib:
+            hit = memo.igp.get(k)
+            if hit is None or hit[0] is not mrib:
+                hit = memo.igp[k] = (mrib, {})
+            return hit[1]
+        own = scen_igp.get(k)
+        if own is None:
+            own = scen_igp[k] = {}
+        return own
+
+    sctx: dict[SpeakerKey, tuple[Any, MainRib | None, dict[IPv4Address, tuple[bool, int]], dict[int, list[BgpRoute]]]]
+    sctx = {}
+
+    def speaker_ctx(
+        k: SpeakerKey,
+    ) -> tuple[Any, MainRib | None, dict[IPv4Address, tuple[bool, int]], dict[int, list[BgpRoute]]]:
+        """Per speaker and scenario: its IGP RIB, IGP answers and origination cache (sweep-wide
+        when the RIB is the base's own, this scenario's otherwise)."""
+        mrib = igp.get(k[0], {}).get(k[1])
+        ans = answers(k, mrib)
+        return (spk[k], mrib, ans, scen_orig if ans is scen_igp.get(k) else memo.orig)
+
+    def received(i: int, sp: Any, q: int, sel: Value) -> list[BgpRoute]:
+        if sel is None or edges[i].add_path:
+            return engine._received(sp, edges[i], nets[q], sel)
+        best = sel[0]
+        key = (i, id(best))
+        hit = received_memo.get(key)
+        if hit is not None and hit[0] is best:
+            return hit[1]
+        rec = engine._received(sp, edges[i], nets[q], sel)
+        received_memo[key] = (best, rec)
+        return rec
+
     touched: set[int] = set()
+    sent: dict[int, Value] = {}  # pair -> the overriding selection it delivered last
     rounds_of: dict[int, set[int]] = defaultdict(set)
     base_rounds = c.rounds
     receiver = [(e.receiver.node, e.receiver.vrf) for e in edges]
@@ -201,10 +332,12 @@ def delta_run(
             evaluated += 1
             touch(x, r)
             rounds_of[x].add(r)
-            mrib = igp.get(k[0], {}).get(k[1])
+            ctx = sctx.get(k)
+            if ctx is None:
+                ctx = sctx[k] = speaker_ctx(k)
+            _sp, mrib, ans, oc = ctx
             ent = values.get(x)
-            prev_b, prev_bm = _at(ent, r - 1)
-            now_b, now_bm = _at(ent, r)
+            prev_b, prev_bm, now_b, now_bm = _at2(ent, r)
             prev = o_val.get(x, prev_b)
             prev_main = o_main.get(x, prev_bm)
             box: dict[int, list[BgpRoute]] = {}
@@ -223,12 +356,47 @@ def delta_run(
                         box[i] = rec
                     else:
                         box.pop(i, None)
-            cands = engine._cands(sp, p, mrib, prev_main, box or None, orig_cache, nh_users[k])
-            if cands:
-                sel = select_paths({p: cands}, mrib, sp.proc)
-                new: Value = (sel.best[p], sel.multipath[p])
-            else:
+            # PrefixBgp._cands and select_paths at one pair, with the IGP answers from a memo
+            cands: list[BgpRoute] = []
+            if sp.main_vrf and (sp.redist_protos or p in sp.networks):
+                if prev_main:
+                    cands.extend(engine._originate(sp, p, prev_main))
+                else:
+                    orig = oc.get(x)
+                    if orig is None:
+                        orig = oc[x] = engine._originate(sp, p, prev_main)
+                    cands.extend(orig)
+            nhs = nh_of.get(x)
+            if nhs is None:
+                nhs = nh_of[x] = set()
+            for r0 in cands:
+                if r0.next_hop_ip is not None:
+                    nhs.add(r0.next_hop_ip)
+            learned: list[BgpRoute] = []
+            if box:
+                for i in sorted(box, key=in_pos.__getitem__) if len(box) > 1 else box:
+                    learned.extend(box[i])
+            ext = engine._ext_by_prefix.get(k, {}).get(p) if engine._ext_by_prefix else None
+            if ext:
+                learned.extend(ext)
+            for r0 in learned:
+                nh = r0.next_hop_ip
+                if nh is None:
+                    cands.append(r0)
+                    continue
+                nhs.add(nh)
+                a = ans.get(nh)
+                if a is None:
+                    a = ans[nh] = igp_answer(mrib, nh)
+                if a[0]:
+                    cands.append(r0)
+            new: Value
+            if not cands:
                 new = None
+            elif len(cands) == 1:
+                new = (cands[0], [cands[0]])
+            else:
+                new = select_route(cands, _cost_of(ans, mrib), sp.proc)
             was_over = x in o_val
             if new != now_b:
                 o_val[x] = new
@@ -250,6 +418,14 @@ def delta_run(
             if new != prev or was_over or is_over:
                 exports.append((x, new, is_over))
         for x, new, is_over in exports:
+            if is_over:
+                if x in sent and sent[x] == new:
+                    # x delivered this very selection last time, as an override: every entry it
+                    # wrote is still in place (only x writes them) and nothing would change
+                    continue
+                sent[x] = new
+            else:
+                sent.pop(x, None)
             k = pk[x]
             q = pq[x]
             sp = spk[k]
@@ -263,7 +439,7 @@ def delta_run(
                 prev_in = cur[i] if cur is not None and i in cur else _in_at(hist_i, r - 1)
                 specific = True  # the receiver's adj-in changes otherwise than the base's
                 if is_over:
-                    rec = engine._received(sp, edges[i], nets[q], new)
+                    rec = received(i, sp, q, new)
                     if cur is None:
                         cur = o_in[rx] = {}
                     cur[i] = rec
@@ -320,13 +496,25 @@ def delta_run(
     for x, done in rounds_of.items():
         if all(rr in done for rr in base_rounds.get(x, ()) if rr <= last):
             replaced[pk[x]].add(nets[pq[x]])
+    nh_users: dict[SpeakerKey, dict[IPv4Address, set[IPv4Network]]] = defaultdict(dict)
+    for x, nhs in nh_of.items():
+        if not nhs:
+            continue
+        per = nh_users[pk[x]]
+        p = nets[pq[x]]
+        for nh in nhs:
+            got = per.get(nh)
+            if got is None:
+                per[nh] = {p}
+            else:
+                got.add(p)
     return DeltaResult(
         main,
         changed,
         converged,
         r,
         evaluated,
-        {k: dict(v) for k, v in nh_users.items()},
+        dict(nh_users),
         dict(bgp_prefixes),
         dict(replaced),
     )

@@ -13,7 +13,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from ipaddress import IPv4Address, IPv4Network
 
-from validator.engine.fib import MAX_RESOLUTION_DEPTH, build_fib, resolve_route
+from validator.engine.fib import MAX_RESOLUTION_DEPTH, Resolver, build_fib
 from validator.engine.rib import MainRib, route_sort_key
 from validator.engine.types import Fib
 from validator.model.dataplane import FibEntry, Route
@@ -125,6 +125,7 @@ class LazyFib(Fib):
             by_len = dict(base._by_len)
             copied: set[int] = set()
             rib = self._rib
+            resolver = Resolver(rib)
             for net in affected:
                 plen = net.prefixlen
                 if plen not in copied:
@@ -137,7 +138,7 @@ class LazyFib(Fib):
                 if routes:
                     entries: list[FibEntry] = []
                     for r in routes:
-                        entries.extend(resolve_route(rib, r))
+                        entries.extend(resolver.resolve(r))
                     inner[addr] = entries
             self._by_len = {plen: d for plen, d in by_len.items() if d or plen in base._by_len}
             self._lens = sorted(self._by_len, reverse=True)

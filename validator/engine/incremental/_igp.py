@@ -100,8 +100,30 @@ def supported(snapshot: Snapshot, domain: OspfDomain) -> None:
         raise Unsupported("OSPF ABRs")
 
 
-def route_for(view: OspfView, key: ProcKey, p: IPv4Network) -> list[Route]:
-    """``compute_ospf_routes``'s routes of one process for one prefix (no inter-area routes)."""
+def _same_routes(old: list[Route], proto: str, metric: int, hops: list[Hop]) -> bool:
+    """``old`` are the routes ``route_for`` would build (a scenario mostly recomputes unchanged
+    routes: comparing first spares building Route objects only to find them equal)."""
+    if len(old) != len(hops):
+        return False
+    for r, (iface, ip) in zip(old, hops, strict=True):
+        nh = r.next_hop
+        if r.protocol != proto or r.metric != metric or nh.interface != iface or nh.ip != ip or nh.type != "interface":
+            return False
+    return True
+
+
+def _built(
+    node: str, vrf: str, p: IPv4Network, proto: str, metric: int, hops: set[Hop], old: list[Route]
+) -> list[Route]:
+    ordered = sorted(hops)
+    if old and _same_routes(old, proto, metric, ordered):
+        return old
+    return [Route(node, vrf, p, proto, NextHop("interface", i, ip), 110, metric) for i, ip in ordered]
+
+
+def route_for(view: OspfView, key: ProcKey, p: IPv4Network, old: list[Route] | None = None) -> list[Route]:
+    """``compute_ospf_routes``'s routes of one process for one prefix (no inter-area routes).
+    ``old``: the base's routes there, returned themselves when equal to the result."""
     best: tuple[int, set[Hop], bool] | None = None
     for area in sorted(view.areas_of.get(key, ())):
         sp = view.sp_area.get((area, key))
@@ -122,7 +144,7 @@ def route_for(view: OspfView, key: ProcKey, p: IPv4Network) -> list[Route]:
     if best is not None:
         if best[2]:
             return []
-        return [Route(node, vrf, p, "ospf", NextHop("interface", i, ip), 110, best[0]) for i, ip in sorted(best[1])]
+        return _built(node, vrf, p, "ospf", best[0], best[1], old or [])
     exts = view.ext_by_prefix.get(p)
     if not exts or any(e.prefix == p for e in view.externals.get(key, ())):
         return []
@@ -145,9 +167,9 @@ def route_for(view: OspfView, key: ProcKey, p: IPv4Network) -> list[Route]:
             elif (ext.metric, d) == (e2[0], e2[1]):
                 e2[2].update(adv_hops)
     if e1 is not None:
-        return [Route(node, vrf, p, "ospfE1", NextHop("interface", i, ip), 110, e1[0]) for i, ip in sorted(e1[1])]
+        return _built(node, vrf, p, "ospfE1", e1[0], e1[1], old or [])
     if e2 is not None:
-        return [Route(node, vrf, p, "ospfE2", NextHop("interface", i, ip), 110, e2[0]) for i, ip in sorted(e2[2])]
+        return _built(node, vrf, p, "ospfE2", e2[0], e2[2], old or [])
     return []
 
 
@@ -235,7 +257,12 @@ def _decremental(
             if hv is not None and du + adj.cost == hv[0]:
                 affected.add(v)
                 stack.append(v)
-    new = {k: v for k, v in res.items() if k not in affected}
+    if len(affected) * 4 < len(res):  # usually a few routers below the lost edges: copy, then drop
+        new = dict(res)
+        for v in affected:
+            new.pop(v, None)
+    else:
+        new = {k: v for k, v in res.items() if k not in affected}
     dist: dict[ProcKey, int] = {}
     heap: list[tuple[int, ProcKey]] = []
     for v in affected:
@@ -308,6 +335,9 @@ class IgpBase:
     _advertisers: dict[tuple[int, IPv4Network], list[tuple[ProcKey, OspfIface]]] | None = field(
         default=None, init=False, repr=False
     )
+    _indexed: dict[tuple[str, str], tuple[list[Route], dict[tuple[str, IPv4Network], list[Route]]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def advertisers(self) -> dict[tuple[int, IPv4Network], list[tuple[ProcKey, OspfIface]]]:
         """(area, prefix) -> the base's interfaces advertising it, in interface order (a scenario
@@ -320,6 +350,21 @@ class IgpBase:
                         idx[(oi.area, p)].append((key, oi))
             self._advertisers = dict(idx)
         return self._advertisers
+
+    def by_prefix(self, node: str, routes: list[Route], kind: str) -> dict[tuple[str, IPv4Network], list[Route]]:
+        """``routes`` (a node's connected or static routes) by (VRF, prefix), in their order; kept for
+        the base's own lists (a scenario's changed lists are indexed once per scenario)."""
+        key = (node, kind)
+        hit = self._indexed.get(key)
+        if hit is not None and hit[0] is routes:
+            return hit[1]
+        idx: dict[tuple[str, IPv4Network], list[Route]] = {}
+        for r in routes:
+            idx.setdefault((r.vrf, r.network), []).append(r)
+        base_list = (self.base_routes if kind == "conn" else self.statics).get(node)
+        if base_list is routes:
+            self._indexed[key] = (routes, idx)
+        return idx
 
     def __post_init__(self) -> None:
         self.proc_of = {(k[0], k[1]): k for k in self.view.domain.procs}
@@ -510,8 +555,9 @@ def scenario_igp_incremental(
         else:
             prefixes = per_source.get(key, set()) | global_prefixes
         for p in prefixes:
-            rs = route_for(scen, key, p)
-            if rs != old.get(p, []):
+            before = old.get(p, [])
+            rs = route_for(scen, key, p, before)
+            if rs is not before and rs != before:
                 ospf_new[(node, vrf, p)] = rs
                 changes[(node, vrf)].add(p)
     # statics: discard and interface next hops depend on the active interfaces only; a next-hop IP
@@ -539,11 +585,11 @@ def scenario_igp_incremental(
         vrfs = dict(out[node])
         old_rib = vrfs.get(vrf)
         rib = clone_rib(old_rib) if old_rib is not None else MainRib()
-        conn = base_routes.get(node, [])
-        stat = statics.get(node, [])
+        conn = base.by_prefix(node, base_routes.get(node, []), "conn")
+        stat = base.by_prefix(node, statics.get(node, []), "static")
         for p in nets:
-            seq = [r for r in conn if r.vrf == vrf and r.network == p]
-            seq += [r for r in stat if r.vrf == vrf and r.network == p]
+            seq = list(conn.get((vrf, p), ()))
+            seq += stat.get((vrf, p), ())
             key_o = (node, vrf, p)
             if key_o in ospf_new:
                 seq += ospf_new[key_o]

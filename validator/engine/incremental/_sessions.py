@@ -126,13 +126,19 @@ class SessionChecker:
         memo: dict[Read, object] | None = old.__dict__.get("_answers")
         if memo is None:
             memo = old.__dict__["_answers"] = {}
+        # this view's answers, shared by the session checks of one round (they read the same
+        # loopbacks' FIB entries over and over)
+        mine: dict[Read, object] = new.__dict__.setdefault("_answers", {})
         for r in reads:
             if quick is not None and quick(r):
                 continue
             was = memo.get(r, _MISSING)
             if was is _MISSING:
                 was = memo[r] = old.answer(r)
-            if was != new.answer(r):
+            now = mine.get(r, _MISSING)
+            if now is _MISSING:
+                now = mine[r] = new.answer(r)
+            if was != now:
                 return False
         return True
 
