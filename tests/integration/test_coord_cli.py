@@ -96,7 +96,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_deployment_flow_touches_only_validator_refs(
-    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = tmp_path / "plan.json"
     plan(repo, token)
@@ -125,8 +125,9 @@ def test_deployment_flow_touches_only_validator_refs(
         f"refs/validator/plans/{digest}",  # recorded by check --plan-out
         "refs/validator/targets/main",  # the tree the applied plan left on main
     ]
-    # run from inside the repository with the default --repo too
-    os.chdir(repo)
+    # run from inside the repository with the default --repo too (restored after the test: later
+    # tests read fixtures by paths relative to the repository's root)
+    monkeypatch.chdir(repo)
     code, out, _ = run(capsys, "lease", "list")
     assert code == 0
     assert state(repo) == before
