@@ -6,6 +6,8 @@ slow: these tests keep the speed-up from silently eroding."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from validator.engine.dataplane import compute_dataplane_python
@@ -14,12 +16,13 @@ from validator.model.prefix import Address, InterfaceAddress, Prefix
 from validator.model.snapshot import Snapshot
 from validator.snapshot.folder import load_snapshot
 
-FIXTURES = ("fixtures/region/base", "fixtures/junos-core/base")
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ("region/base", "junos-core/base")
 
 
 @pytest.fixture(scope="module", params=FIXTURES)
 def snap(request: pytest.FixtureRequest) -> Snapshot:
-    return load_snapshot(request.param)
+    return load_snapshot(ROOT / "fixtures" / request.param)
 
 
 def test_parsed_prefixes_and_addresses_are_the_cached_hash_types(snap: Snapshot) -> None:

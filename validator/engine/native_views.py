@@ -29,7 +29,7 @@ from typing import Any
 from validator.engine.routing_policy import community_str
 from validator.engine.types import Fib
 from validator.model.dataplane import FibAction, FibEntry, NextHop, Route
-from validator.model.prefix import prefix_of
+from validator.model.prefix import Address, prefix_of
 
 _NH_TYPES = ("discard", "interface", "ip")
 
@@ -202,7 +202,7 @@ class Converter:
             return None
         a = self.ips.get(v)
         if a is None:
-            a = self.ips[v] = IPv4Address(v)
+            a = self.ips[v] = Address(v)
         return a
 
     def route(self, node: str, vrf: str, t: tuple[Any, ...]) -> Route:

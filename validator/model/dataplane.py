@@ -29,19 +29,6 @@ ADMIN_DISTANCE = {
 }
 
 
-def _without_hash(state: dict[str, Any]) -> dict[str, Any]:
-    """A frozen dataclass's pickled state without its cached hash.
-
-    The hot value objects below (``NextHop``, ``FibAction``) cache their hash in ``_hash``, outside
-    the dataclass fields, so equality, ordering, ``replace`` and ``asdict`` never see it. It must not
-    travel either: it hashes a ``str``, whose hash differs between processes (PYTHONHASHSEED), and the
-    sweep ships these objects to worker processes and Ray.
-    """
-    if "_hash" not in state:
-        return state
-    return {k: v for k, v in state.items() if k != "_hash"}
-
-
 @dataclass(frozen=True, order=True)
 class NextHop:
     """Batfish's NextHop: ``ip`` (NextHopIp), ``interface`` (NextHopInterface, maybe with ip), ``discard``."""
@@ -49,20 +36,6 @@ class NextHop:
     type: NextHopType
     interface: str | None = None
     ip: IPv4Address | None = None
-
-    def __hash__(self) -> int:
-        # computed once per object (see _without_hash); ``ip`` as an int: equal addresses, equal ints
-        h: int | None = self.__dict__.get("_hash")  # a dict miss: cheaper than an AttributeError
-        if h is None:
-            h = hash((self.type, self.interface, None if self.ip is None else int(self.ip)))
-            object.__setattr__(self, "_hash", h)
-        return h
-
-    def __getstate__(self) -> dict[str, Any]:
-        return _without_hash(self.__dict__)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}
@@ -117,23 +90,6 @@ class FibAction:
     interface: str | None
     arp_ip: IPv4Address | None
     null_route: bool = False
-
-    def __hash__(self) -> int:
-        # FIB actions key the resolver's dedup sets, the interval maps' action sets and the
-        # tracer's groups (2.2 M generated hashes, each re-hashing ``arp_ip`` through
-        # ``hash(hex(int(ip)))``, in a 150-router sweep): computed once per object
-        h: int | None = self.__dict__.get("_hash")
-        if h is None:
-            arp = self.arp_ip
-            h = hash((self.interface, None if arp is None else int(arp), self.null_route))
-            object.__setattr__(self, "_hash", h)
-        return h
-
-    def __getstate__(self) -> dict[str, Any]:
-        return _without_hash(self.__dict__)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
 
 @dataclass(frozen=True)

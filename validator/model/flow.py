@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import Any, Literal
@@ -30,7 +29,6 @@ PROTOCOL_NAMES = {1: "ICMP", 6: "TCP", 17: "UDP", 47: "GRE", 50: "ESP", 51: "AH"
 
 # addresses whose equality is exactly their int's (same version, no network part)
 _PLAIN_ADDRESSES: frozenset[type] = frozenset({IPv4Address, Address})
-_UNSET = object()
 
 
 @dataclass(frozen=True, order=True)
@@ -81,47 +79,35 @@ class Flow:
 
     def __eq__(self, other: object) -> bool:
         # trace caches look flows up by equal, not identical, objects (122 k comparisons in the
-        # `live` sweep): the generated __eq__ compared field tuples, calling the Python-level
-        # IPv4Address.__eq__ twice. Same answer from a cached tuple with the addresses as ints.
+        # `live` sweep): the generated __eq__ built two 12-field tuples and called the
+        # Python-level IPv4Address.__eq__ twice. Same answer, field by field, addresses by int.
         if other.__class__ is not self.__class__:
             return NotImplemented
         if self is other:
             return True
-        a, b = self._eq_key(), other._eq_key()
-        if a is not None and b is not None:
-            return a == b
-        names = [f.name for f in dataclasses.fields(self)]
-        return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
-
-    def _eq_key(self) -> tuple[object, ...] | None:
-        """The fields with both addresses as ints, or None when an address is not a plain
-        IPv4Address (equality then compares the fields themselves, as the generated one did)."""
-        cached = self.__dict__.get("_key", _UNSET)
-        if cached is not _UNSET:
-            return cached  # type: ignore[no-any-return]
-        src, dst = self.src_ip, self.dst_ip
-        key: tuple[object, ...] | None = None
-        if type(src) in _PLAIN_ADDRESSES and type(dst) in _PLAIN_ADDRESSES:
-            key = (
-                self.ingress_node,
-                int(src),
-                int(dst),
-                self.ingress_interface,
-                self.ingress_vrf,
-                self.ip_protocol,
-                self.src_port,
-                self.dst_port,
-                self.icmp_type,
-                self.icmp_code,
-                self.tcp_syn,
-                self.tcp_ack,
-            )
-        object.__setattr__(self, "_key", key)
-        return key
+        s1, d1, s2, d2 = self.src_ip, self.dst_ip, other.src_ip, other.dst_ip
+        plain = _PLAIN_ADDRESSES
+        if type(s1) in plain and type(s2) in plain and type(d1) in plain and type(d2) in plain:
+            if s1._ip != s2._ip or d1._ip != d2._ip:  # type: ignore[attr-defined]
+                return False
+        elif not (s1 == s2 and d1 == d2):  # another address kind: its own equality, as before
+            return False
+        return (
+            self.dst_port == other.dst_port
+            and self.ingress_node == other.ingress_node
+            and self.src_port == other.src_port
+            and self.ip_protocol == other.ip_protocol
+            and self.ingress_interface == other.ingress_interface
+            and self.ingress_vrf == other.ingress_vrf
+            and self.icmp_type == other.icmp_type
+            and self.icmp_code == other.icmp_code
+            and self.tcp_syn == other.tcp_syn
+            and self.tcp_ack == other.tcp_ack
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         # str hashes differ between processes (PYTHONHASHSEED): a Ray worker must recompute it
-        return {k: v for k, v in self.__dict__.items() if k not in ("_hash", "_key")}
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
