@@ -161,3 +161,19 @@ def test_scenario_neighbours_are_read_off_the_base(tiny: DataPlane) -> None:  # 
     got = scenario_neighbours(tiny, other)
     assert got is neighbours(other)  # its own edges: its own table
     assert derived > 0
+
+
+def test_identity_caches_on_the_base_pickle_empty(tiny: DataPlane) -> None:  # noqa: F811
+    """The base's caches holding object identities (route ids, edge ids) never travel to another
+    process with it (a Ray worker): there those identities would name other objects."""
+    import pickle
+
+    from validator.checks.footprint import scenario_neighbours
+
+    e = next(x for x in enumerate_elements(tiny, ["node"]) if x.spec.endswith("az1-core1"))
+    dp = scenario_dataplane(tiny, union((e,)))
+    ScenarioPieces(tiny, dp)
+    scenario_neighbours(tiny, dp)
+    for name in ("_validator_route_ids", "_validator_edge_index"):
+        assert tiny.__dict__[name], name
+        assert not pickle.loads(pickle.dumps(tiny.__dict__[name])), name

@@ -24,7 +24,7 @@ from validator.checks.fibmap import (
     painted,
     patch_of,
 )
-from validator.checks.footprint import TraceReuse
+from validator.checks.footprint import TraceReuse, process_local
 from validator.checks.headerspace import HeaderClass, HeaderConstraints, acl_dst_cuts, header_classes
 from validator.checks.ipspace import Intervals
 from validator.checks.zones import Source
@@ -520,9 +520,7 @@ def _cuts_once(dp: DataPlane) -> frozenset[int]:
 def _route_ids(base: DataPlane, node: str, vrf: str, routes: list[Route]) -> frozenset[int]:
     """Identities of the base's route objects at (node, VRF), kept with the list they belong to
     (the list keeps the objects, so the identities stay theirs)."""
-    cache: dict[tuple[str, str], tuple[list[Route], frozenset[int]]] = base.__dict__.setdefault(
-        "_validator_route_ids", {}
-    )
+    cache = process_local(base, "_validator_route_ids")  # identities: never shipped to a worker
     hit = cache.get((node, vrf))
     if hit is None or hit[0] is not routes:
         hit = (routes, frozenset(map(id, routes)))

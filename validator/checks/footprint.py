@@ -45,6 +45,23 @@ def neighbours(dp: DataPlane) -> dict[IfaceKey, frozenset[IfaceKey]]:
     return frozen
 
 
+class ProcessLocal(dict[Any, Any]):
+    """A cache kept on a data plane whose entries hold object identities (``id()``): it pickles
+    empty, so a data plane shipped to another process (a Ray worker) never carries identities of
+    objects that do not exist there."""
+
+    def __reduce__(self) -> tuple[type[ProcessLocal], tuple[()]]:
+        return (ProcessLocal, ())
+
+
+def process_local(dp: DataPlane, name: str) -> ProcessLocal:
+    """The :class:`ProcessLocal` cache ``name`` of ``dp`` (created on first use)."""
+    hit = dp.__dict__.get(name)
+    if not isinstance(hit, ProcessLocal):
+        hit = dp.__dict__[name] = ProcessLocal()
+    return hit
+
+
 class _SubNeighbours:
     """A scenario's L3 adjacency read off its base's, per interface on demand: valid when every
     edge of the scenario is one of the base's edge objects (failures only remove edges), so the
@@ -64,13 +81,14 @@ class _SubNeighbours:
 
 def _edge_index(dp: DataPlane) -> tuple[dict[IfaceKey, tuple[tuple[IfaceKey, object], ...]], frozenset[int]]:
     """Per interface: (neighbour, edge object) of every edge; and the edges' identities (cached)."""
-    hit = dp.__dict__.get("_validator_edge_index")
+    cache = process_local(dp, "_validator_edge_index")
+    hit = cache.get("index")
     if hit is None or hit[0] is not dp.edges:
         index: dict[IfaceKey, list[tuple[IfaceKey, object]]] = defaultdict(list)
         for e in dp.edges:
             index[(e.node1, e.interface1)].append(((e.node2, e.interface2), e))
         hit = (dp.edges, {k: tuple(v) for k, v in index.items()}, frozenset(map(id, dp.edges)))
-        dp.__dict__["_validator_edge_index"] = hit
+        cache["index"] = hit
     return hit[1], hit[2]
 
 
