@@ -323,7 +323,7 @@ def sweep_summary(
     elements: Sequence[Element],
 ) -> float:
     from validator.checks.relevance import enabled
-    from validator.engine.native_scenario import native_state
+    from validator.engine.native_scenario import native_state, prefers_python_delta
 
     sw = Sweeper(base, sweep_mod.default_scenario_fn(None), prune=enabled())
     w0, c0 = time.perf_counter(), cpu()
@@ -336,6 +336,8 @@ def sweep_summary(
     nat = native_state(base)
     if nat is None:
         scen_core = "python (incremental engine)"
+    elif prefers_python_delta(base):
+        scen_core = f"python delta (auto: the base carries its state; {nat.computed} native in this process)"
     else:
         scen_core = f"native ({nat.computed} in this process, {nat.shared_fibs} FIBs shared with the base)"
     summary_line("scenarios computed by", scen_core)

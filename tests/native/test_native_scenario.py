@@ -295,3 +295,64 @@ def _tiny_base() -> DataPlane:
     if not _BASE:
         _BASE.append(compute_native(generated(**TINY), FailureSet()) or compute_dataplane(generated(**TINY)))
     return _BASE[0]
+
+
+def test_auto_mode_takes_the_python_delta_once_its_state_exists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pruned sweep builds the Python incremental state of the base for its relevance closure;
+    from then on ``auto`` computes scenarios with the Python delta (cheaper than a whole native BGP
+    run, benchmarks/README.md), ``native`` mode still with the core. Equal to the reference both ways."""
+    from validator.engine.incremental import base_state
+
+    snapshot = generated(**TINY)
+    base = compute_dataplane(snapshot)
+    st = native_state(base)
+    assert st is not None
+    failures = enumerate_elements(base, ["link"])[0].failures
+    ref = compute_dataplane_python(snapshot, failures)
+    before = st.computed
+    assert first_difference(ref, native_scenario_dataplane(base, failures)) is None
+    assert st.computed == before + 1  # no Python state yet: the core computes it
+    assert base_state(base) is not None  # what the relevance closure builds
+    _assert_same_content(ref, native_scenario_dataplane(base, failures))
+    assert st.computed == before + 1  # the Python delta did
+    monkeypatch.setenv("VALIDATOR_ENGINE_CORE", "native")
+    assert first_difference(ref, native_scenario_dataplane(base, failures)) is None
+    assert native_state(base) is not None and native_state(base).computed >= 1  # type: ignore[union-attr]
+
+
+def test_a_pruned_auto_sweep_computes_its_scenarios_with_the_python_delta() -> None:
+    snapshot = generated(**TINY)
+    base = compute_dataplane(snapshot)
+    st = native_state(base)
+    assert st is not None
+    elements = enumerate_elements(base, ["link", "node"])
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Zone:
+        name: str
+        nodes: tuple[str, ...] = ()
+        interfaces: tuple[object, ...] = ()
+        prefixes: tuple[object, ...] = ()
+
+    a, b = Zone("a", nodes=("/^az1-.*-host$/",)), Zone("b", nodes=("/^az2-.*-host$/",))
+    hc = HeaderConstraints()
+    pairs = [pair_baseline(base, a, b, hc), pair_baseline(base, b, a, hc)]
+    sw = Sweeper(base, native_scenario_dataplane, prune=True)
+    found = sw.sweep(pairs, elements, 1, judge_redundancy)
+    assert sw.stats.dataplanes > 0 and st.computed == 0
+    ref = Sweeper(base, sweep.from_scratch(compute_dataplane_python)).sweep(pairs, elements, 1, judge_redundancy)
+    assert {(v.pair.label, tuple(e.spec for e in v.elements), v.kind, v.count) for v in found} == {
+        (v.pair.label, tuple(e.spec for e in v.elements), v.kind, v.count) for v in ref
+    }
+
+
+def _assert_same_content(ref: DataPlane, dp: DataPlane) -> None:
+    """RIBs equal; FIBs equal entry for entry per prefix (the Python delta's patched FIBs list their
+    prefixes in another order than ``first_difference`` walks)."""
+    assert dp.ribs == ref.ribs
+    assert dp.active_interfaces == ref.active_interfaces and dp.converged
+    for node, vrfs in ref.fibs.items():
+        assert set(dp.fibs[node]) == set(vrfs)
+        for vrf, fib in vrfs.items():
+            assert _content(dp.fibs[node][vrf]) == _content(fib), (node, vrf)

@@ -51,6 +51,12 @@ def base_state(base: DataPlane) -> State | None:
     return cached if isinstance(cached, State) else None
 
 
+def state_ready(base: DataPlane) -> bool:
+    """Whether ``base`` already carries the incremental engine's reusable state (the relevance
+    closure of a sweep builds it), so its scenarios cost no from-scratch Python run any more."""
+    return isinstance(base.__dict__.get(_ATTR), State)
+
+
 def scenario_with_stats(base: DataPlane, failures: FailureSet) -> tuple[DataPlane, Stats | None]:
     """:func:`scenario_dataplane` and what it reused (None: computed from scratch)."""
     if not (base.failures.nodes <= failures.nodes and base.failures.interfaces <= failures.interfaces):
