@@ -14,13 +14,14 @@ from test_incremental_delta import _scenarios, small  # noqa: F401  (module fixt
 from test_incremental_maps import _full_changed
 from test_sweep_retrace import _tiny_pairs, _two_plane_groups, tiny  # noqa: F401  (module fixture)
 
+from validator.checks import fibmap
 from validator.checks.explore import ScenarioPieces, _Patched, forwarding_cuts
 from validator.checks.fibmap import changed_space, patch_of
 from validator.checks.sweep import _in_scope, enumerate_elements, union
 from validator.engine.incremental import scenario_dataplane
 from validator.engine.types import DataPlane
 
-_MAP = "_validator_fibmap"
+_MAP = fibmap._FIB_ATTR  # the per-process cache name (fibmap._NONCE)
 
 
 def _changed_fibs(base: DataPlane, dp: DataPlane) -> list[Any]:

@@ -8,6 +8,7 @@ identically everywhere, and finding exactly which destinations a failure scenari
 
 from __future__ import annotations
 
+import secrets
 from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Iterable, Sequence
 from ipaddress import IPv4Address
@@ -25,8 +26,18 @@ _ACTION_IDS: dict[frozenset[tuple[str | None, int, bool]], int] = {frozenset(): 
 _LABEL_IDS: dict[frozenset[Hashable], int] = {frozenset(): 0}
 
 IntervalMap = tuple[list[int], list[int]]  # starts (sorted, starting at 0), ids
-_FIB_ATTR = "_validator_fibmap"
-_BOUNDS_ATTR = "_validator_fibbounds"
+
+# The ids above are numbered in the order this process first met each action set, so a map is only
+# meaningful next to the table that numbered it. Maps are cached on Fib objects, data planes and
+# snapshots, which travel to other processes (a Ray worker unpickles the base): the cache names
+# carry a nonce drawn at import, so a process that did not inherit this table (a fresh worker; a
+# forked one inherits table and nonce together) never reads a map numbered elsewhere, and builds
+# its own. Without it, two different action sets could share an id and a changed FIB compare equal.
+_NONCE = secrets.token_hex(6)
+_FIB_ATTR = f"_validator_fibmap_{_NONCE}"
+_BOUNDS_ATTR = f"_validator_fibbounds_{_NONCE}"
+_MAPS_ATTR = f"_validator_fibmaps_{_NONCE}"
+_STATIC_ATTR = f"_validator_static_maps_{_NONCE}"
 
 
 def _intern(table: dict[frozenset[Hashable], int], key: frozenset[Hashable]) -> int:
@@ -38,10 +49,10 @@ def _intern(table: dict[frozenset[Hashable], int], key: frozenset[Hashable]) -> 
 
 
 def _cache(dp: DataPlane) -> dict[object, object]:
-    cache: dict[object, object] | None = dp.__dict__.get("_validator_fibmaps")
+    cache: dict[object, object] | None = dp.__dict__.get(_MAPS_ATTR)
     if cache is None:
         cache = {}
-        dp.__dict__["_validator_fibmaps"] = cache
+        dp.__dict__[_MAPS_ATTR] = cache
     return cache
 
 
@@ -265,8 +276,8 @@ def _static_maps(dp: DataPlane) -> tuple[IntervalMap, IntervalMap]:
         return hit  # type: ignore[return-value]
     # a function of the snapshot alone: shared by every scenario data plane of one snapshot
     snap_cache = getattr(dp.snapshot, "__dict__", None)
-    if snap_cache is not None and "_validator_static_maps" in snap_cache:
-        hit = snap_cache["_validator_static_maps"]
+    if snap_cache is not None and _STATIC_ATTR in snap_cache:
+        hit = snap_cache[_STATIC_ATTR]
         cache["static"] = hit
         return hit  # type: ignore[no-any-return]
     subnets: list[tuple[int, int, Hashable]] = []
@@ -285,7 +296,7 @@ def _static_maps(dp: DataPlane) -> tuple[IntervalMap, IntervalMap]:
     result = (painted(subnets), painted(acl_items))
     cache["static"] = result
     if snap_cache is not None:
-        snap_cache["_validator_static_maps"] = result
+        snap_cache[_STATIC_ATTR] = result
     return result
 
 
