@@ -9,6 +9,7 @@ unsupported snapshot falls back to Python.
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -43,6 +44,21 @@ def core() -> object:
 @pytest.fixture(autouse=True)
 def _auto(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VALIDATOR_ENGINE_CORE", "auto")
+
+
+@dataclass(frozen=True)
+class _Zone:
+    name: str
+    nodes: tuple[str, ...] = ()
+    interfaces: tuple[object, ...] = ()
+    prefixes: tuple[object, ...] = ()
+
+
+def _host_pairs(base: DataPlane) -> list[sweep.PairBaseline]:
+    """AZ1 hosts <-> AZ2 hosts, both ways."""
+    a, b = _Zone("a", nodes=("/^az1-.*-host$/",)), _Zone("b", nodes=("/^az2-.*-host$/",))
+    hc = HeaderConstraints()
+    return [pair_baseline(base, a, b, hc), pair_baseline(base, b, a, hc)]
 
 
 _REFS: dict[tuple[int, FailureSet], DataPlane] = {}
@@ -211,18 +227,7 @@ def test_sweep_findings_equal_python_incremental() -> None:
     base = compute_dataplane(snapshot)
     assert sweep.default_scenario_fn(None) is native_scenario_dataplane
 
-    from dataclasses import dataclass
-
-    @dataclass(frozen=True)
-    class Zone:
-        name: str
-        nodes: tuple[str, ...] = ()
-        interfaces: tuple[object, ...] = ()
-        prefixes: tuple[object, ...] = ()
-
-    a, b = Zone("a", nodes=("/^az1-.*-host$/",)), Zone("b", nodes=("/^az2-.*-host$/",))
-    hc = HeaderConstraints()
-    pairs = [pair_baseline(base, a, b, hc), pair_baseline(base, b, a, hc)]
+    pairs = _host_pairs(base)
     elements = enumerate_elements(base, ["link", "node"])
 
     def keys(fn: sweep.ScenarioFn) -> set[tuple[object, ...]]:
@@ -326,18 +331,7 @@ def test_a_pruned_auto_sweep_computes_its_scenarios_with_the_python_delta() -> N
     st = native_state(base)
     assert st is not None
     elements = enumerate_elements(base, ["link", "node"])
-    from dataclasses import dataclass
-
-    @dataclass(frozen=True)
-    class Zone:
-        name: str
-        nodes: tuple[str, ...] = ()
-        interfaces: tuple[object, ...] = ()
-        prefixes: tuple[object, ...] = ()
-
-    a, b = Zone("a", nodes=("/^az1-.*-host$/",)), Zone("b", nodes=("/^az2-.*-host$/",))
-    hc = HeaderConstraints()
-    pairs = [pair_baseline(base, a, b, hc), pair_baseline(base, b, a, hc)]
+    pairs = _host_pairs(base)
     sw = Sweeper(base, native_scenario_dataplane, prune=True)
     found = sw.sweep(pairs, elements, 1, judge_redundancy)
     assert sw.stats.dataplanes > 0 and st.computed == 0
