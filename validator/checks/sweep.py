@@ -385,8 +385,9 @@ class Sweeper:
             else:
                 todo[eff] = (combo, set(candidates))
         run = [(combo, sorted(cands)) for combo, cands in todo.values()]
-        for (combo, cands), (_, hits) in zip(run, self._run_batch(pairs, run, judge, label, done, total), strict=True):
-            have = known.setdefault(effects.of(union(combo)), {})
+        results = self._run_batch(pairs, run, judge, label, done, total)
+        for eff, (_, cands), (_, hits) in zip(todo, run, results, strict=True):
+            have = known.setdefault(eff, {})
             have.update(dict.fromkeys(cands))
             have.update((h[0], h) for h in hits)
         out: list[tuple[tuple[Element, ...], list[Hit]]] = []
