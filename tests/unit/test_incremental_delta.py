@@ -125,8 +125,8 @@ def _findings(base: DataPlane, fn: Any, pairs: Any, elements: list[Element], k: 
 
 
 class _Zone:
-    def __init__(self, name: str, nodes: tuple[str, ...]) -> None:
-        self.name, self.nodes, self.interfaces, self.prefixes = name, nodes, (), ()
+    def __init__(self, name: str, nodes: tuple[str, ...] = (), interfaces: tuple[str, ...] = (), prefixes: Any = ()):
+        self.name, self.nodes, self.interfaces, self.prefixes = name, nodes, interfaces, prefixes
 
 
 def _host_pairs(base: DataPlane, a: tuple[str, ...], b: tuple[str, ...]) -> list[Any]:

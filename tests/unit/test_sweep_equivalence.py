@@ -6,11 +6,15 @@ Fixture ``fixtures/fidelity/subif``: r1 and r2 joined by one cable (Gi0/1) carry
 
 from __future__ import annotations
 
+import sys
 from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_incremental_delta import _Zone
 
 from validator.checks.equivalence import Effects
 from validator.checks.headerspace import HeaderConstraints
@@ -30,11 +34,6 @@ from validator.engine.types import DataPlane, FailureSet
 from validator.snapshot.folder import load_snapshot
 
 SUBIF = Path(__file__).resolve().parents[2] / "fixtures" / "fidelity" / "subif" / "base"
-
-
-class _Zone:
-    def __init__(self, name: str, nodes: tuple[str, ...] = (), interfaces: tuple[str, ...] = (), prefixes: Any = ()):
-        self.name, self.nodes, self.interfaces, self.prefixes = name, nodes, interfaces, prefixes
 
 
 @pytest.fixture(scope="module")
