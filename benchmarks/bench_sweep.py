@@ -360,6 +360,8 @@ def sweep_summary(
     summary_line("header classes reused / re-traced", f"{st.reused} / {st.retraced}")
     if st.donated:
         summary_line("scenario traces lent by single failures", f"{st.donated}")
+    if st.settled:
+        summary_line("header classes settled by single failures (not traced)", f"{st.settled}")
     return total_cpu
 
 

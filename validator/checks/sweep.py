@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from validator.checks import donors
+from validator.checks import donors as donors_mod
 from validator.checks.equivalence import Effect, Effects
 from validator.checks.explore import ClassResult, Explorer, ScenarioPieces, scenario_pieces
 from validator.checks.footprint import trace_donors, unchanged
@@ -94,18 +94,30 @@ Hit = tuple[int, str, "ClassResult", int]  # a violated pair: index, kind, first
 
 
 def changed_classes(
-    pb: PairBaseline, base: DataPlane, scenario: DataPlane, stats: SweepStats, donors: Sequence[DataPlane] = ()
+    pb: PairBaseline,
+    base: DataPlane,
+    scenario: DataPlane,
+    stats: SweepStats,
+    donors: Sequence[DataPlane] = (),
+    settled: Sequence[donors_mod.Settled] = (),
 ) -> Iterator[ClassResult]:
     """Classes (traced in base and scenario) whose traces the scenario may change; in-scope only.
 
     ``donors`` (sub-scenarios of ``scenario``, e.g. its single failures) lend their cached traces
-    where every input of the tracer is provably the same (``footprint.TraceReuse``)."""
+    where every input of the tracer is provably the same (``footprint.TraceReuse``). ``settled``
+    (``donors.settled``: per sub-scenario, the groups none of whose classes the caller's judge
+    found violating there, with their footprints there) leaves out every group whose footprint in
+    a sub-scenario the scenario leaves unchanged: each of its flows is treated as there, so none of
+    its classes can be a violation either. Only a caller judging with that judge may pass it."""
     shared: tuple[Explorer, ScenarioPieces] | None = None  # one explorer and split per call
     for (source, piece), rs in pb.groups.items():
         if not _in_scope(source, piece[0], scenario):
             continue
         if unchanged(pb.footprints[(source, piece)], base, scenario):
             stats.reused += len(rs)
+            continue
+        if settled and _settled(settled, (source, piece), scenario):
+            stats.settled += len(rs)
             continue
         members = rs[0].members or (piece,)
         if pb.dp is base:
@@ -125,6 +137,20 @@ def changed_classes(
         stats.donated += shared[0].reused
 
 
+def _settled(settled: Sequence[donors_mod.Settled], group: donors_mod.Group, scenario: DataPlane) -> bool:
+    for sub, footprints in settled:
+        fp = footprints.get(group)
+        if fp is not None and unchanged(fp, sub, scenario):
+            return True
+    return False
+
+
+def _settle(dp: DataPlane, pb: PairBaseline, judge: object, found: dict[donors_mod.Group, list[ClassResult]]) -> None:
+    """Record the groups of ``found`` (a kept single failure's re-traced classes, none judged a
+    violation) for the sweep's larger sets (``donors.settle``)."""
+    donors_mod.settle(dp, pb.groups, judge, found)
+
+
 @dataclass
 class SweepStats:
     scenarios: int = 0
@@ -135,10 +161,12 @@ class SweepStats:
     pruned: int = 0  # scenarios proven not to touch any checked class (checks/relevance.py)
     equivalent: int = 0  # scenarios whose result is an equivalent scenario's (not computed again)
     donated: int = 0  # scenario traces taken from a sub-scenario's (footprint.TraceReuse), not traced
+    settled: int = 0  # header classes of groups a sub-scenario settled (``changed_classes``), not traced
 
-    def counts(self) -> tuple[int, int, int, int]:
-        """What a worker reports back: data planes, reused and re-traced classes, donated traces."""
-        return (self.dataplanes, self.reused, self.retraced, self.donated)
+    def counts(self) -> tuple[int, int, int, int, int]:
+        """What a worker reports back: data planes, reused and re-traced classes, donated traces,
+        settled classes."""
+        return (self.dataplanes, self.reused, self.retraced, self.donated, self.settled)
 
 
 class Sweeper:
@@ -195,7 +223,7 @@ class Sweeper:
         total = sum(_n_choose(len(elements), k) for k in range(1, max_failures + 1))
         done = 0
         rel = self._relevance(pairs)
-        donors.start(self.base, keep=max_failures >= 2)  # single failures lend traces to larger sets
+        donors_mod.start(self.base, keep=max_failures >= 2)  # single failures lend traces to larger sets
         effects = Effects(self.base.snapshot) if self.equivalence else None
         known: dict[Effect, dict[int, Hit | None]] = {}  # per computed effect: pair -> hit (None: none)
         for k in range(1, max_failures + 1):
@@ -227,7 +255,7 @@ class Sweeper:
                     failing[i].append(frozenset(e.spec for e in combo))
                     found.append(Violation(pairs[i], combo, kind, r, count))
             done += len(batch)
-        donors.finish(self.base)
+        donors_mod.finish(self.base)
         self.stats.seconds += time.monotonic() - start
         return found
 
@@ -279,14 +307,24 @@ class Sweeper:
     ) -> list[tuple[int, str, ClassResult, int]]:
         """One scenario: (pair index, kind, first violating class, count) per violated pair."""
         dp_s = self.dataplane(union(combo))
-        subs = donors.sub_scenarios(self.base, [e.failures for e in combo], dp_s)
+        subs = donors_mod.sub_scenarios(self.base, [e.failures for e in combo], dp_s)
+        # a kept single failure records the groups it settles for its supersets (donors.settle)
+        record = len(combo) == 1 and donors_mod.is_kept(self.base, dp_s)
         hits: list[tuple[int, str, ClassResult, int]] = []
         for i in candidates:
             pb = pairs[i]
             first: tuple[str, ClassResult] | None = None
             count = 0
-            for r in changed_classes(pb, self.base, dp_s, self.stats, subs):
+            settled = donors_mod.settled(subs, pb.groups, judge) if subs else []
+            found: dict[donors_mod.Group, list[ClassResult]] = {}
+            loud: set[donors_mod.Group] = set()
+            more = {"settled": settled} if settled else {}
+            for r in changed_classes(pb, self.base, dp_s, self.stats, subs, **more):
                 kind = judge(pb, r)
+                if record and r.group is not None:
+                    found.setdefault(r.group, []).append(r)
+                    if kind is not None:
+                        loud.add(r.group)
                 if kind is None:
                     continue
                 count += 1
@@ -294,6 +332,8 @@ class Sweeper:
                     first = (kind, r)
             if first is not None:
                 hits.append((i, first[0], first[1], count))
+            if record:
+                _settle(dp_s, pb, judge, {g: rs for g, rs in found.items() if g not in loud})
         return hits
 
     def _run_batch(
@@ -332,6 +372,7 @@ class Sweeper:
             self.stats.reused += stats[1]
             self.stats.retraced += stats[2]
             self.stats.donated += stats[3]
+            self.stats.settled += stats[4]
             if self.progress is not None:
                 self.progress(label, done + n, total)
             yield combo, hits
@@ -353,18 +394,18 @@ ScenarioHits = list[tuple[int, str, ClassResult, int]]
 
 def _evaluate_batch(
     shared: tuple[Any, ...], batch: Sequence[tuple[tuple[Element, ...], list[int]]]
-) -> list[tuple[ScenarioHits, tuple[int, int, int, int]]]:
+) -> list[tuple[ScenarioHits, tuple[int, ...]]]:
     """A batch of scenarios on a fresh Sweeper over the shared state: the hits of each scenario
-    and what it computed (data planes, reused and re-traced classes). Pure: runs anywhere."""
+    and what it computed (``SweepStats.counts``). Pure: runs anywhere."""
     base, scenario_fn, shipped, judge, on_base = shared
     pairs = tuple(replace(pb, dp=base) if i in on_base else pb for i, pb in enumerate(shipped))
     sweeper = Sweeper(base, scenario_fn)
-    out: list[tuple[ScenarioHits, tuple[int, int, int, int]]] = []
+    out: list[tuple[ScenarioHits, tuple[int, ...]]] = []
     for combo, candidates in batch:
         before = sweeper.stats.counts()
         hits = sweeper.evaluate(pairs, combo, candidates, judge)
         after = sweeper.stats.counts()
-        out.append((hits, (after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3])))
+        out.append((hits, tuple(a - b for a, b in zip(after, before, strict=True))))
     return out
 
 

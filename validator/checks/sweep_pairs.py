@@ -58,8 +58,9 @@ def pair_baseline(
     )
     for r in results:
         pb.groups.setdefault((r.source, r.dst), []).append(r)
+    memo: dict[int, Any] = {}  # hops shared between classes are read once
     for key, rs in pb.groups.items():
-        pb.footprints[key] = merge(footprint(r.traces[0], r.flow.dst_ip, r.members) for r in rs)
+        pb.footprints[key] = merge(footprint(r.traces[0], r.flow.dst_ip, r.members, memo) for r in rs)
     return pb
 
 
