@@ -105,7 +105,7 @@ def test_filters_met_is_computed_once_per_traced_flow(small: DataPlane, monkeypa
 
     calls = []
     real = explore_mod.filters_met
-    monkeypatch.setattr(explore_mod, "filters_met", lambda dp, ts: calls.append(1) or real(dp, ts))
+    monkeypatch.setattr(explore_mod, "filters_met", lambda dp, ts, *memo: calls.append(1) or real(dp, ts, *memo))
 
     class Z:
         name, nodes, interfaces, prefixes = "z", ("/^az1-p1-host$/",), (), ()

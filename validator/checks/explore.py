@@ -34,7 +34,7 @@ from validator.engine.types import DataPlane, Fib
 from validator.engine.undecided import undecided_routes
 from validator.model.config import AclLine
 from validator.model.dataplane import Route
-from validator.model.flow import SUCCESS_DISPOSITIONS, Flow, Trace
+from validator.model.flow import SUCCESS_DISPOSITIONS, Flow, Hop, Trace
 from validator.model.source import SourceRef
 
 
@@ -85,19 +85,41 @@ class ClassResult:
         return tuple(sorted(out))
 
 
-def filters_met(dp: DataPlane, traces: Sequence[Trace]) -> set[tuple[str, str]]:
-    """(node, filter name) of every filter step in the traces."""
+def filters_met(
+    dp: DataPlane, traces: Sequence[Trace], memo: dict[int, tuple[Hop, tuple[tuple[str, str], ...]]] | None = None
+) -> set[tuple[str, str]]:
+    """(node, filter name) of every filter step in the traces.
+
+    A hop object shared by several traces (and, with ``memo``, kept by the caller per data plane,
+    by several flows: the tracer shares sub-trees) is read once; a memo entry holds its hop, so an
+    identity is never reused while the entry lives."""
     out: set[tuple[str, str]] = set()
+    seen: set[int] = set()
     for t in traces:
         for hop in t.hops:
-            for step in hop.steps:
-                if step.type == "Filter":
-                    name = step.detail.get("filter") or step.detail.get("name")
-                    if isinstance(name, str):
-                        out.add((hop.node, name))
-                    # a zone-firewall step names the ACLs its inspect classes consulted
-                    out.update((hop.node, a) for a in step.detail.get("acls", ()) if isinstance(a, str))
+            if id(hop) in seen:
+                continue
+            seen.add(id(hop))
+            if memo is None:
+                out.update(_hop_filters(hop))
+                continue
+            hit = memo.get(id(hop))
+            if hit is None or hit[0] is not hop:
+                hit = memo[id(hop)] = (hop, _hop_filters(hop))
+            out.update(hit[1])
     return out
+
+
+def _hop_filters(hop: Hop) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    for step in hop.steps:
+        if step.type == "Filter":
+            name = step.detail.get("filter") or step.detail.get("name")
+            if isinstance(name, str):
+                out.append((hop.node, name))
+            # a zone-firewall step names the ACLs its inspect classes consulted
+            out.extend((hop.node, a) for a in step.detail.get("acls", ()) if isinstance(a, str))
+    return tuple(out)
 
 
 def _acl_lines(dps: Sequence[DataPlane], filters: set[tuple[str, str]], dst: int | None = None) -> list[AclLine]:
@@ -249,7 +271,7 @@ class Explorer:
                     hit = lent
                     break
             else:
-                hit = (traces, filters_met(dp, traces))
+                hit = (traces, filters_met(dp, traces, process_local(dp, "_validator_hop_filters")))
             cache[flow] = hit
         return hit[1]
 
