@@ -29,7 +29,7 @@ from validator.checks.headerspace import HeaderClass, HeaderConstraints, acl_dst
 from validator.checks.ipspace import Intervals
 from validator.checks.zones import Source
 from validator.engine.native import route_prefixes
-from validator.engine.traceroute import trace
+from validator.engine.traceroute import tracer_for
 from validator.engine.types import DataPlane, Fib
 from validator.engine.undecided import undecided_routes
 from validator.model.config import AclLine
@@ -239,7 +239,14 @@ class Explorer:
         if hit is None:
             hit = self._donated(i, flow)
             if hit is None:
-                hit = dp.tracer(dp, flow) if dp.tracer is not None else trace(dp, flow)
+                if dp.tracer is not None:
+                    hit = dp.tracer(dp, flow)
+                else:  # the builtin tracer also says which filters the traces met (``_filters``)
+                    hit, met = tracer_for(dp).trace_and_filters(flow)
+                    filters: dict[Flow, tuple[list[Trace], set[tuple[str, str]]]] = dp.__dict__.setdefault(
+                        "_validator_trace_filters", {}
+                    )
+                    filters[flow] = (hit, set(met))
                 self.traced += 1
             else:
                 self.reused += 1

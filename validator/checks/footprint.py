@@ -231,9 +231,10 @@ def unchanged(fp: Footprint, base: DataPlane, scenario: DataPlane) -> bool:
     diff = _fib_diff(base, scenario)
     if not diff.same_undecided:
         return False
-    moved = diff.moved
-    for key, space in fp.lookups.items():
-        if moved(key, space):
+    moved, differs = diff.moved, diff.differs
+    lookups = fp.lookups
+    for key in lookups.keys() & differs:  # elsewhere the scenario has the reference's Fib object
+        if moved(key, lookups[key]):
             return False
     if not fp.neighbourhoods:
         return True
@@ -246,7 +247,7 @@ def unchanged(fp: Footprint, base: DataPlane, scenario: DataPlane) -> bool:
         # proxy-ARP replies depend on the neighbours' own FIBs for the looked-up addresses
         for vrf, space in by_node.get(key[0], ()):
             for n_node, _n_iface in a:
-                if moved((n_node, vrf), space):
+                if (n_node, vrf) in differs and moved((n_node, vrf), space):
                     return False
     return True
 
@@ -262,7 +263,7 @@ class _FibDiff:
     key (``fibmap.changed_space``; None where the scenario shares the reference's Fib object or
     nothing differs), and whether the undecided routes are equal."""
 
-    __slots__ = ("ref", "same_undecided", "scenario", "spaces")
+    __slots__ = ("differs", "ref", "same_undecided", "scenario", "spaces")
 
     def __init__(self, ref: DataPlane, scenario: DataPlane) -> None:
         from validator.engine.undecided import undecided_routes
@@ -271,6 +272,15 @@ class _FibDiff:
         self.scenario = scenario
         self.spaces: dict[NodeVrf, tuple[tuple[int, int], ...] | None] = {}
         self.same_undecided = _same_undecided(undecided_routes(ref), undecided_routes(scenario))
+        # the (node, VRF)s whose Fib objects differ (or exist in one only): nothing else can move
+        differs: set[NodeVrf] = set()
+        for fibs_a, fibs_b in ((ref.fibs, scenario.fibs), (scenario.fibs, ref.fibs)):
+            for node, vrfs in fibs_a.items():
+                other = fibs_b.get(node, _NO_FIBS)
+                if other is vrfs:
+                    continue
+                differs.update((node, vrf) for vrf, fib in vrfs.items() if other.get(vrf) is not fib)
+        self.differs = frozenset(differs)
 
     def moved(self, key: NodeVrf, space: Intervals) -> bool:
         """Whether the FIB decision at ``key`` changed for some destination of ``space``."""
