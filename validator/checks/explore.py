@@ -85,28 +85,16 @@ class ClassResult:
         return tuple(sorted(out))
 
 
-def filters_met(
-    dp: DataPlane, traces: Sequence[Trace], memo: dict[int, tuple[Hop, tuple[tuple[str, str], ...]]] | None = None
-) -> set[tuple[str, str]]:
-    """(node, filter name) of every filter step in the traces.
-
-    A hop object shared by several traces (and, with ``memo``, kept by the caller per data plane,
-    by several flows: the tracer shares sub-trees) is read once; a memo entry holds its hop, so an
-    identity is never reused while the entry lives."""
+def filters_met(dp: DataPlane, traces: Sequence[Trace]) -> set[tuple[str, str]]:
+    """(node, filter name) of every filter step in the traces (a hop object shared by several
+    traces, as ECMP branches share their prefix, is read once)."""
     out: set[tuple[str, str]] = set()
     seen: set[int] = set()
     for t in traces:
         for hop in t.hops:
-            if id(hop) in seen:
-                continue
-            seen.add(id(hop))
-            if memo is None:
+            if id(hop) not in seen:
+                seen.add(id(hop))
                 out.update(_hop_filters(hop))
-                continue
-            hit = memo.get(id(hop))
-            if hit is None or hit[0] is not hop:
-                hit = memo[id(hop)] = (hop, _hop_filters(hop))
-            out.update(hit[1])
     return out
 
 
@@ -278,7 +266,7 @@ class Explorer:
                     hit = lent
                     break
             else:
-                hit = (traces, filters_met(dp, traces, process_local(dp, "_validator_hop_filters")))
+                hit = (traces, filters_met(dp, traces))
             cache[flow] = hit
         return hit[1]
 
