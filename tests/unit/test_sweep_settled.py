@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 from collections.abc import Sequence
@@ -181,3 +182,23 @@ def test_footprint_with_a_hop_memo_equals_without(tiny: DataPlane) -> None:
             b = footprint(r.traces[0], r.flow.dst_ip, r.members, memo)
             assert a == b
     assert memo
+
+
+def test_changed_neighbourhoods_are_exactly_the_interfaces_whose_neighbours_differ(tiny: DataPlane) -> None:
+    """``unchanged`` reads layer-3 neighbour differences off the edges both data planes do not
+    share (by identity, then by value): exactly the interfaces whose neighbour sets differ."""
+    from validator.checks.footprint import _changed_hoods, neighbours
+
+    elements = enumerate_elements(tiny, ["link", "node"])
+    combos = random.Random(2).sample(list(itertools.combinations(elements, 2)), 8)
+    found = 0
+    for a, b in combos:
+        single = scenario_dataplane(tiny, union((a,)))
+        double = scenario_dataplane(tiny, union((a, b)))
+        copied = dataclasses.replace(single, edges=tuple(dataclasses.replace(e) for e in single.edges))
+        for ref, dp in ((tiny, single), (single, double), (double, tiny), (single, copied), (copied, double)):
+            n0, n1 = neighbours(ref), neighbours(dp)
+            want = {k for k in set(n0) | set(n1) if n0.get(k, frozenset()) != n1.get(k, frozenset())}
+            assert _changed_hoods(ref, dp) == want, (a.spec, b.spec)
+            found += bool(want)
+    assert found

@@ -238,18 +238,37 @@ def unchanged(fp: Footprint, base: DataPlane, scenario: DataPlane) -> bool:
             return False
     if not fp.neighbourhoods:
         return True
-    nb0, nb1 = neighbours(base), scenario_neighbours(base, scenario)
+    if fp.neighbourhoods & diff.hoods:
+        return False  # an interface whose layer-3 neighbours differ
+    # proxy-ARP replies depend on the neighbours' own FIBs for the looked-up addresses
+    nodes = diff.nodes
+    if not nodes:
+        return True
+    nb0 = neighbours(base)
     by_node = _lookups_by_node(fp)
     for key in fp.neighbourhoods:
-        a, b = nb0.get(key, frozenset()), nb1.get(key, frozenset())
-        if a != b:
-            return False
-        # proxy-ARP replies depend on the neighbours' own FIBs for the looked-up addresses
-        for vrf, space in by_node.get(key[0], ()):
-            for n_node, _n_iface in a:
+        for n_node, _n_iface in nb0.get(key, ()):
+            if n_node not in nodes:
+                continue  # every FIB of that node is the reference's object
+            for vrf, space in by_node.get(key[0], ()):
                 if (n_node, vrf) in differs and moved((n_node, vrf), space):
                     return False
     return True
+
+
+def _changed_hoods(ref: DataPlane, scenario: DataPlane) -> frozenset[IfaceKey]:
+    """The interfaces whose layer-3 neighbours differ: the first end of every edge one data plane
+    has and the other has not. Edges are compared by identity first (a failure scenario keeps its
+    base's edge objects), and those differing by identity by value (``Edge`` is a frozen value)."""
+    if ref.edges is scenario.edges:
+        return frozenset()
+    ids_ref = set(map(id, ref.edges))
+    ids_scen = set(map(id, scenario.edges))
+    only_ref = [e for e in ref.edges if id(e) not in ids_scen]
+    only_scen = [e for e in scenario.edges if id(e) not in ids_ref]
+    if only_ref and only_scen:  # (failures only remove edges: then one side is empty, no hashing)
+        return frozenset((e.node1, e.interface1) for e in set(only_ref) ^ set(only_scen))
+    return frozenset((e.node1, e.interface1) for e in (only_ref or only_scen))
 
 
 def _same_undecided(a: UndecidedRoutes, b: UndecidedRoutes) -> bool:
@@ -261,9 +280,10 @@ def _same_undecided(a: UndecidedRoutes, b: UndecidedRoutes) -> bool:
 class _FibDiff:
     """Per (reference, scenario): where each (node, VRF)'s FIB decisions differ, asked once per
     key (``fibmap.changed_space``; None where the scenario shares the reference's Fib object or
-    nothing differs), and whether the undecided routes are equal."""
+    nothing differs), the interfaces whose layer-3 neighbours differ, and whether the undecided
+    routes are equal."""
 
-    __slots__ = ("differs", "ref", "same_undecided", "scenario", "spaces")
+    __slots__ = ("differs", "hoods", "nodes", "ref", "same_undecided", "scenario", "spaces")
 
     def __init__(self, ref: DataPlane, scenario: DataPlane) -> None:
         from validator.engine.undecided import undecided_routes
@@ -281,6 +301,8 @@ class _FibDiff:
                     continue
                 differs.update((node, vrf) for vrf, fib in vrfs.items() if other.get(vrf) is not fib)
         self.differs = frozenset(differs)
+        self.nodes = frozenset(n for n, _ in differs)
+        self.hoods = _changed_hoods(ref, scenario)
 
     def moved(self, key: NodeVrf, space: Intervals) -> bool:
         """Whether the FIB decision at ``key`` changed for some destination of ``space``."""
