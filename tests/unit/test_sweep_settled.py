@@ -202,3 +202,26 @@ def test_changed_neighbourhoods_are_exactly_the_interfaces_whose_neighbours_diff
             assert _changed_hoods(ref, dp) == want, (a.spec, b.spec)
             found += bool(want)
     assert found
+
+
+def test_footprint_of_classes_equals_the_merged_footprints(tiny: DataPlane) -> None:
+    """One pass over a group's classes gives the merge of their footprints (scenario classes
+    split into several members each, and the base's)."""
+    from validator.checks.footprint import footprint_of_classes, merge
+
+    e = next(x for x in enumerate_elements(tiny, ["node"]) if x.spec.endswith("az1-core1"))
+    dp = scenario_dataplane(tiny, union((e,)))
+    groups = 0
+    for pb in _pairs(tiny):
+        by_group: dict[Any, list[Any]] = {}
+        for r in sweep_mod.changed_classes(pb, tiny, dp, sweep_mod.SweepStats()):
+            by_group.setdefault(r.group, []).append((r.traces[1], r.flow.dst_ip, r.members))
+        for rs in [
+            *by_group.values(),
+            *([(r.traces[0], r.flow.dst_ip, r.members) for r in v] for v in pb.groups.values()),
+        ]:
+            want = merge(footprint(*c) for c in rs)
+            assert footprint_of_classes(rs) == want
+            assert footprint_of_classes(rs, {}) == want
+            groups += 1
+    assert groups

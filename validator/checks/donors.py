@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from validator.checks.footprint import Footprint, footprint, merge, process_local
+from validator.checks.footprint import Footprint, footprint_of_classes, process_local
 from validator.engine.types import DataPlane, FailureSet
 
 _ATTR = "_validator_sub_scenarios"
@@ -93,8 +93,8 @@ class SettledGroups:
             rs = self._found.get(group)
             if rs is None:
                 return None
-            memo = self._memo
-            hit = self._fps[group] = merge(footprint(r.traces[1], r.flow.dst_ip, r.members, memo) for r in rs)
+            classes = ((r.traces[1], r.flow.dst_ip, r.members) for r in rs)
+            hit = self._fps[group] = footprint_of_classes(classes, self._memo)
         return hit
 
 

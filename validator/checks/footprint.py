@@ -162,6 +162,46 @@ def footprint(
     return Footprint(frozenset(nodes), frozenset(ifaces), lookups, frozenset(hoods))
 
 
+def footprint_of_classes(
+    classes: Iterable[tuple[Sequence[Trace], IPv4Address, Sequence[tuple[int, int]]]],
+    memo: dict[int, tuple[Hop, _HopPart]] | None = None,
+) -> Footprint:
+    """``merge(footprint(traces, dst, members, memo) for ...)`` in one pass: the destinations each
+    (node, VRF) looked up are gathered over every class and made intervals once per (node, VRF),
+    instead of one union per class and (node, VRF)."""
+    nodes: set[str] = set()
+    ifaces: set[IfaceKey] = set()
+    hoods: set[IfaceKey] = set()
+    spans: dict[NodeVrf, list[tuple[int, int]]] = defaultdict(list)
+    if memo is None:
+        memo = {}
+    for traces, dst, members in classes:
+        seen: set[int] = set()
+        need: set[NodeVrf] = set()
+        for t in traces:
+            for hop in t.hops:
+                if id(hop) in seen:
+                    continue
+                seen.add(id(hop))
+                hit = memo.get(id(hop))
+                if hit is None or hit[0] is not hop:
+                    hit = memo[id(hop)] = (hop, _hop_part(hop))
+                part = hit[1]
+                nodes.add(hop.node)
+                ifaces.update(part[0])
+                need.update(part[1])
+                for k, ip in part[2]:
+                    spans[k].append((ip, ip))
+                hoods.update(part[3])
+        if need:
+            d = int(dst)
+            dsts = members or ((d, d),)
+            for k in need:
+                spans[k].extend(dsts)
+    lookups = {k: Intervals.of(v) for k, v in spans.items()}
+    return Footprint(frozenset(nodes), frozenset(ifaces), lookups, frozenset(hoods))
+
+
 def _hop_part(hop: Hop) -> _HopPart:
     """What one hop adds to a footprint: interfaces, (node, vrf) looked up, ARP IPs, forwarding groups."""
     node = hop.node
