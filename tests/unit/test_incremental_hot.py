@@ -31,7 +31,7 @@ from validator.engine.bgp import (
 from validator.engine.dataplane import compute_dataplane_python
 from validator.engine.incremental import base_state, fast_dataplane, scenario_with_stats
 from validator.engine.incremental._delta import Memo
-from validator.engine.incremental._igp import _same_routes
+from validator.engine.incremental._ospf_view import _same_routes
 from validator.engine.rib import MainRib
 from validator.engine.routing_policy import run_policy
 from validator.engine.types import DataPlane, FailureSet
