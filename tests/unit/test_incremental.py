@@ -32,7 +32,9 @@ OSPF = "router ospf 1\n network 10.0.0.0 0.255.255.255 area 0\n"
 M30 = "255.255.255.252"
 
 
-def triangle(r1_bgp: str = "", r3_bgp: str = "", r4_extra: str = "", r1_extra: str = "", ospf: str = OSPF) -> Snapshot:
+def triangle(
+    r1_bgp: str = "", r3_bgp: str = "", r4_extra: str = "", r1_extra: str = "", ospf: str = OSPF, r4_bgp: str = ""
+) -> Snapshot:
     r1 = _router(
         "r1",
         "10.255.0.1",
@@ -55,6 +57,7 @@ def triangle(r1_bgp: str = "", r3_bgp: str = "", r4_extra: str = "", r1_extra: s
         "interface Loopback1\n ip address 203.0.113.1 255.255.255.0\n"
         + r4_extra
         + "router bgp 65004\n neighbor 172.16.34.1 remote-as 65000\n network 203.0.113.0 mask 255.255.255.0\n"
+        + r4_bgp
     )
     return snapshot(r1, r2, r3, r4)
 

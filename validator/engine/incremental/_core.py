@@ -62,6 +62,7 @@ class Stats:
     bgp_evaluations: int = 0  # (speaker, prefix) selections evaluated by delta BGP
     sessions_reused: int = 0
     sessions_traced: int = 0
+    sessions_carried: int = 0  # checks taken over from the scenario's previous view, not re-traced
     topology_rounds: int = 0
 
 
@@ -405,11 +406,14 @@ def scenario_dataplane_from_state(base: State, base_dp: DataPlane, failures: Fai
         fibs = patch_fibs(base, base.fibs, ribs, changes, igp=False)
         tracer = RecordingTracer(interim(shell, fibs), base.sessions_last[1])
         f2 = filt(changes, False)
+        previous_view = checker
         checker = SessionChecker(tracer, base.sessions_last[0], base.sessions_last[1], f2)
         checker.suspects = base.index_last.suspects(f2)
+        checker.sibling = previous_view  # a check this scenario traced a view ago may answer alike
         new_topology = _topology(base, base.topology, active, fibs, checker)
         stats.sessions_reused += checker.reused
         stats.sessions_traced += checker.traced
+        stats.sessions_carried += checker.carried
         stable = new_topology.edge_keys() == topology.edge_keys()
         topology = new_topology
         if stable:

@@ -116,18 +116,25 @@ class SessionChecker:
         self.records: dict[ReachKey, tuple[bool, frozenset[Read]]] = {}
         self.reused = 0
         self.traced = 0
+        # the same scenario's previous view (its IGP-only FIBs, then the previous topology round):
+        # a check it traced afresh is taken over when every read of that trace answers the same here
+        self.sibling: SessionChecker | None = None
+        self.carried = 0  # checks taken over from the sibling instead of re-traced
 
     def _same(self, reads: frozenset[Read]) -> bool:
         old = self.previous_tracer
         assert old is not None
+        return self._answers_equal(reads, old, self.unchanged)
+
+    def _answers_equal(
+        self, reads: frozenset[Read], old: RecordingTracer, quick: Callable[[Read], bool] | None
+    ) -> bool:
+        """Every read answers in this view as in ``old``'s (``quick``: reads known to, unasked)."""
         new = self.tracer
-        quick = self.unchanged
-        # the previous view is the base's, fixed for the whole sweep: its answers are kept
-        memo: dict[Read, object] | None = old.__dict__.get("_answers")
-        if memo is None:
-            memo = old.__dict__["_answers"] = {}
-        # this view's answers, shared by the session checks of one round (they read the same
-        # loopbacks' FIB entries over and over)
+        # each view's answers are kept on its tracer: the base's for the whole sweep, a scenario
+        # view's for the session checks of one round (they read the same loopbacks' FIB entries
+        # over and over) and for the next round's comparisons with it
+        memo: dict[Read, object] = old.__dict__.setdefault("_answers", {})
         mine: dict[Read, object] = new.__dict__.setdefault("_answers", {})
         for r in reads:
             if quick is not None and quick(r):
@@ -141,6 +148,19 @@ class SessionChecker:
             if was != now:
                 return False
         return True
+
+    def _from_sibling(self, key: ReachKey) -> tuple[bool, frozenset[Read]] | None:
+        """The sibling view's own trace of ``key`` when every read it made answers the same in this
+        view: a trace is a function of its reads' answers, so tracing here would repeat it exactly
+        (same verdict, same reads). A check the sibling reused from the base is not asked: it
+        answered as the base there, and this view already differs from the base."""
+        sib = self.sibling
+        if sib is None:
+            return None
+        got = sib.records.get(key)
+        if got is None or got is sib.previous.get(key):
+            return None
+        return got if self._answers_equal(got[1], sib.tracer, None) else None
 
     def __call__(self, node: str, vrf: str, src: IPv4Address, dst: IPv4Address, single_hop: bool) -> bool:
         key: ReachKey = (node, vrf, src, dst, single_hop)
@@ -156,6 +176,11 @@ class SessionChecker:
             self.records[key] = prev
             self.reused += 1
             return prev[0]
+        carried = self._from_sibling(key)
+        if carried is not None:
+            self.records[key] = carried
+            self.carried += 1
+            return carried[0]
         self.tracer.reads = set()
         try:
             ok = _session_reachable(self.tracer, node, vrf, src, dst, single_hop)
