@@ -60,6 +60,8 @@ class Stats:
     dirty_prefixes: int = 0
     bgp: str = "reused"  # reused | delta | partial | full
     bgp_evaluations: int = 0  # (speaker, prefix) selections evaluated by delta BGP
+    bgp_narrowed: int = 0  # pairs delta BGP left out: their changed inputs provably keep the selection
+    bgp_widened: bool = False  # the read check refused the narrowed replay: replayed in full
     sessions_reused: int = 0
     sessions_traced: int = 0
     sessions_carried: int = 0  # checks taken over from the scenario's previous view, not re-traced

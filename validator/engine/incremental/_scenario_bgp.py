@@ -12,8 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 from validator.engine.bgp import SpeakerKey
 from validator.engine.bgp_sessions import SessionEdge
-from validator.engine.incremental._bgp import PrefixBgp
-from validator.engine.incremental._delta import DeltaResult, GiveUp, delta_run
+from validator.engine.incremental._bgp import PrefixBgp, Unsupported
+from validator.engine.incremental._delta import (
+    Compact,
+    DeltaResult,
+    GiveUp,
+    compact,
+    delta_run,
+    inbox_next_hops,
+    lost_matters,
+    selected_via,
+)
 from validator.engine.incremental._reads import ReadCheck, check_bgp_reads, within
 from validator.engine.incremental._topo import edge_diff
 from validator.engine.rib import MainRib
@@ -47,7 +56,7 @@ def _aggregate_closure(engine: PrefixBgp, dirty: set[IPv4Network], universe: set
 
 
 def scenario_bgp(
-    base: State, edges: list[SessionEdge], igp: IgpDelta, stats: Stats
+    base: State, edges: list[SessionEdge], igp: IgpDelta, stats: Stats, narrow: bool = True
 ) -> tuple[dict[SpeakerKey, dict[IPv4Network, list[Route]]], set[tuple[SpeakerKey, IPv4Network]], bool]:
     """BGP main routes of the scenario: the base's except for prefixes a change may reach.
 
@@ -55,6 +64,12 @@ def scenario_bgp(
     next hop whose IGP answer changed, or is originated from a changed IGP route. A speaker left
     without any session (a failed node) is computed alone: nothing it holds reaches anyone.
     Returns (main routes per speaker, changed (speaker, prefix), converged).
+
+    ``narrow``: delta BGP leaves out pairs whose selections provably stay the base's although an
+    input changed (a lost session whose routes they never selected, ``_delta.lost_matters``; a next
+    hop that only got worse and that they never selected, ``_delta.selected_via``). Those pairs keep
+    the base's next-hop reads, a superset of their scenario reads, so the read check may refuse
+    where the full replay would not: then the scenario is replayed again without narrowing.
     """
     brun = base.bgp
     bst = brun.state
@@ -81,6 +96,8 @@ def scenario_bgp(
     pert: set[tuple[SpeakerKey, IPv4Network]] = set()  # pairs whose selection function changed
     first: set[tuple[SpeakerKey, IPv4Network]] = set()  # ... of which originations (round 1)
     lost: set[int] = set()
+    comp = compact(brun.history) if narrow and brun.history is not None and bst.converged else None
+    narrowed: set[tuple[SpeakerKey, IPv4Network]] = set()  # pairs left out by the narrowing rules
     for eid, i in old_ids.items():
         if eid in new_ids:
             continue
@@ -93,7 +110,11 @@ def scenario_bgp(
         if receiver in connected:
             carried = bst.exported.get(i, set())
             dirty |= carried
-            pert.update((receiver, p) for p in carried)
+            if comp is None:
+                pert.update((receiver, p) for p in carried)
+            else:  # only pairs where a route from the lost session was ever selected
+                for p in carried:
+                    (pert if lost_matters(comp, receiver, p, i) else narrowed).add((receiver, p))
     recheck: set[SpeakerKey] = set()
     for (node, vrf), nets in igp.changed.items():
         k = (node, vrf)
@@ -107,10 +128,21 @@ def scenario_bgp(
         users = bst.nh_users.get(k, {})
         old_rib = base.igp[node].get(vrf)
         new_rib = igp.igp[node].get(vrf)
+        may_originate = sp.main_vrf and bool(sp.redist_protos or sp.networks)
         for q in within(nets, users):
-            if _igp_answer(old_rib, q) != _igp_answer(new_rib, q):
-                dirty |= users[q]
+            was, now = _igp_answer(old_rib, q), _igp_answer(new_rib, q)
+            if was == now:
+                continue
+            dirty |= users[q]
+            # q only got worse (lost, or dearer while resolvable both ways): pairs that never
+            # selected a route through q keep their selections (_delta.selected_via)
+            worse = was[0] and (not now[0] or now[1] > was[1])
+            if comp is None or not worse:
                 pert.update((k, p) for p in users[q])
+            else:
+                for p in users[q]:
+                    keep = (may_originate and (sp.redist_protos or p in sp.networks)) or selected_via(comp, k, p, q)
+                    (pert if keep else narrowed).add((k, p))
         if sp.main_vrf:
             orig = nets & sp.networks
             if sp.redist_protos:
@@ -157,15 +189,25 @@ def scenario_bgp(
     if res is not None:
         stats.bgp = "delta"
         stats.bgp_evaluations = res.evaluated
+        narrowed -= pert
+        stats.bgp_narrowed = len(narrowed)
         main = res.main
         changed = res.changed
-        for k in spk:
-            if k in alone:
-                continue
-            new_qs = res.nh_users.get(k, {})
-            new_ps = res.bgp_prefixes.get(k, set())
-            if new_qs or new_ps or k in recheck:
-                check.speaker(k, new_qs, new_ps, igp.changed.get(k, set()), res.replaced.get(k))
+        if narrowed:
+            _narrowed_reads(base, comp, narrowed, lost, res)
+        try:
+            for k in spk:
+                if k in alone:
+                    continue
+                new_qs = res.nh_users.get(k, {})
+                new_ps = res.bgp_prefixes.get(k, set())
+                if new_qs or new_ps or k in recheck:
+                    check.speaker(k, new_qs, new_ps, igp.changed.get(k, set()), res.replaced.get(k))
+        except Unsupported:
+            if not narrowed:
+                raise
+            stats.bgp_widened = True
+            return scenario_bgp(base, edges, igp, stats, narrow=False)
     elif dirty:
         st = scenario_engine().run(only=dirty)
         converged = converged and st.converged
@@ -203,3 +245,35 @@ def scenario_bgp(
             nh_users[k] = lone.nh_users.get(k, {})
         check_bgp_reads(igp.igp, igp.strict, nh_users, {k: lone.bgp_prefixes.get(k, set()) for k in alone}, alone)
     return main, changed, converged
+
+
+def _narrowed_reads(
+    base: State, comp: Compact | None, narrowed: set[tuple[SpeakerKey, IPv4Network]], lost: set[int], res: DeltaResult
+) -> None:
+    """The read check's view of the pairs narrowing left out: their next-hop reads are those of the
+    routes still delivered to them (``_delta.inbox_next_hops``: every non-lost edge's, every base
+    round, plus external announcements), which replace the base's reads of them (those include
+    the lost sessions' next hops, which the scenario never looks up); their BGP main routes are the
+    base's. A pair that may originate keeps the base's reads (what it reads is not recorded)."""
+    if comp is None:
+        return
+    engine = base.bgp.engine
+    spk = engine.spk
+    bps = base.bgp.state.bgp_prefixes
+    for k, p in narrowed:
+        sp = spk[k]
+        if sp.main_vrf and (sp.redist_protos or p in sp.networks):
+            continue
+        nhs = inbox_next_hops(comp, k, p, lost)
+        if nhs is None:
+            continue
+        ext = engine._ext_by_prefix.get(k, {}).get(p) if engine._ext_by_prefix else None
+        for r0 in ext or ():
+            if r0.next_hop_ip is not None:
+                nhs.add(r0.next_hop_ip)
+        per = res.nh_users.setdefault(k, {})
+        for nh in nhs:
+            per.setdefault(nh, set()).add(p)
+        if p in bps.get(k, set()):
+            res.bgp_prefixes.setdefault(k, set()).add(p)
+        res.replaced.setdefault(k, set()).add(p)
