@@ -96,7 +96,9 @@ def scenario_bgp(
     pert: set[tuple[SpeakerKey, IPv4Network]] = set()  # pairs whose selection function changed
     first: set[tuple[SpeakerKey, IPv4Network]] = set()  # ... of which originations (round 1)
     lost: set[int] = set()
-    comp = compact(brun.history) if narrow and brun.history is not None and bst.converged else None
+    # narrowing reasons about one prefix's selection alone: not where aggregates couple prefixes
+    narrowing = narrow and brun.history is not None and bst.converged and not brun.engine.has_aggregates
+    comp = compact(brun.history) if narrowing and brun.history is not None else None
     narrowed: set[tuple[SpeakerKey, IPv4Network]] = set()  # pairs left out by the narrowing rules
     for eid, i in old_ids.items():
         if eid in new_ids:
