@@ -84,3 +84,27 @@ def test_a_read_check_refusal_replays_without_narrowing(small: DataPlane, monkey
     monkeypatch.setattr(sb, "_narrowed_reads", lambda *a: None)
     same, stats = _same(small, _node("az1-core2"))
     assert same and stats is not None and stats.bgp_widened and stats.bgp == "delta"
+
+
+def test_single_lookups_of_patched_fibs_equal_the_built_tables(small: DataPlane) -> None:
+    """Every changed FIB of a core failure, probed at every RIB prefix's first and last address
+    before it is built (``LazyFib._lookup_one``), answers as the built table does."""
+    from ipaddress import IPv4Address
+
+    from validator.engine.incremental._fib import LazyFib
+
+    dp, _stats = scenario_with_stats(small, _node("az1-core1"))
+    probed = 0
+    for node, vrfs in dp.fibs.items():
+        for vrf, fib in vrfs.items():
+            if not isinstance(fib, LazyFib) or fib._ready or fib is small.fibs[node].get(vrf):
+                continue
+            ips = sorted(
+                {IPv4Address(a) for r in dp.ribs[node][vrf] for a in (r.network.network_address, r.network[-1])}
+            )
+            one = [fib.lookup(ip) for ip in ips]
+            assert not fib._ready
+            fib._materialize()
+            assert one == [fib.lookup(ip) for ip in ips], (node, vrf)
+            probed += len(ips)
+    assert probed > 1000
