@@ -183,3 +183,39 @@ def test_checks_traced_in_the_first_view_are_carried_into_the_second() -> None:
     got, stats = scenario_with_stats(base, fs)
     assert stats is not None and stats.sessions_carried > 0
     assert_same(got, compute_dataplane(snap, fs))
+
+
+def test_the_base_topologies_edge_comparison_is_memoised_not_assumed() -> None:
+    """``_same_edges`` answers the base's own two topologies from a memo computed once: equal edge
+    sets when they are, unequal when the base needed another topology round."""
+    from types import SimpleNamespace
+
+    from validator.engine.bgp_sessions import BgpTopology
+    from validator.engine.incremental._core import _same_edges
+
+    st = base_state(compute_dataplane(triangle()))
+    assert st is not None
+    assert _same_edges(st, st.topology, st.topology_first)
+    assert st.edge_memo[-2] is True
+    fewer = BgpTopology(st.topology.edges[:-1], st.topology.sessions)
+    other: Any = SimpleNamespace(topology=fewer, topology_first=st.topology_first, edge_memo={})
+    assert not _same_edges(other, st.topology_first, fewer)
+    assert not _same_edges(other, fewer, st.topology_first)  # from the memo
+    assert _same_edges(other, fewer, fewer)
+
+
+def test_a_scenario_view_shares_its_neighbour_table_only_over_the_same_edges() -> None:
+    from validator.engine.incremental._sessions import RecordingTracer, interim
+
+    base = compute_dataplane(triangle())
+    st = base_state(base)
+    assert st is not None
+    template = st.sessions_last[1]
+    fs = link(base, "r1", "GigabitEthernet0/0")
+    scen, _ = scenario_with_stats(base, fs)
+    first = RecordingTracer(interim(scen, scen.fibs), template)
+    again = RecordingTracer(interim(scen, scen.fibs), template, first)
+    assert again._neighbours is first._neighbours
+    assert ("r1", "GigabitEthernet0/0") not in first._neighbours  # the scenario's edges, not the base's
+    other = RecordingTracer(interim(base, base.fibs), template, first)  # other edges: not shared
+    assert other._neighbours is not first._neighbours

@@ -26,7 +26,10 @@ _MISSING = object()
 
 
 class RecordingTracer(Tracer):
-    def __init__(self, dp: DataPlane, template: Tracer | None = None) -> None:
+    def __init__(self, dp: DataPlane, template: Tracer | None = None, sibling: Tracer | None = None) -> None:
+        """``template``: a tracer of the same snapshot whose configuration-derived tables are
+        shared; ``sibling``: one over the same edges (the scenario's previous view), whose
+        neighbour table is shared."""
         if template is None:
             super().__init__(dp)
         else:  # the configuration-derived tables are the template's; caches start empty
@@ -34,6 +37,8 @@ class RecordingTracer(Tracer):
             self.nodes = dp.snapshot.nodes
             if dp.edges is template.dp.edges:
                 self._neighbours = template._neighbours
+            elif sibling is not None and dp.edges is sibling.dp.edges:
+                self._neighbours = sibling._neighbours
             else:
                 neighbours: dict[tuple[str, str], list[tuple[str, str]]] = {}
                 for e in dp.edges:
