@@ -219,3 +219,9 @@ def test_a_scenario_view_shares_its_neighbour_table_only_over_the_same_edges() -
     assert ("r1", "GigabitEthernet0/0") not in first._neighbours  # the scenario's edges, not the base's
     other = RecordingTracer(interim(base, base.fibs), template, first)  # other edges: not shared
     assert other._neighbours is not first._neighbours
+    # derived from the template's table: only the lost edges' senders are rebuilt, same table
+    assert template.dp.edges is st.edges
+    lost = {(e.node1, e.interface1) for e in st.edges if e not in set(scen.edges)}
+    assert ("r1", "GigabitEthernet0/0") in lost
+    derived = RecordingTracer(interim(scen, scen.fibs), template, None, lost)
+    assert derived._neighbours == first._neighbours and derived._neighbours is not template._neighbours

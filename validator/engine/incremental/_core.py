@@ -391,10 +391,14 @@ def scenario_dataplane_from_state(base: State, base_dp: DataPlane, failures: Fai
     ig.strict = check_igp_independence(snapshot, active, ig.igp) if ig.changed else base.strict
     shell = DataPlane(snapshot, failures, active, edges, {}, {}, ip_owners=base.ip_owners)
     igp_fibs = patch_fibs(base, base.igp_fibs, ig.igp, ig.changed, igp=True)
-    tracer = RecordingTracer(interim(shell, igp_fibs), base.sessions_first[1])
     touched = {n for n, _ in base.active - active}
     kept_edges = set(edges)
     lost_edges = {(e.node1, e.interface1) for e in base.edges if e not in kept_edges}
+    template = base.sessions_first[1]
+    # the scenario's edges are the base's minus the lost ones: rebuild only their neighbour lists
+    tracer = RecordingTracer(
+        interim(shell, igp_fibs), template, None, lost_edges if template.dp.edges is base.edges else None
+    )
 
     iface_vrf = _iface_vrf(snapshot)
 

@@ -26,10 +26,17 @@ _MISSING = object()
 
 
 class RecordingTracer(Tracer):
-    def __init__(self, dp: DataPlane, template: Tracer | None = None, sibling: Tracer | None = None) -> None:
+    def __init__(
+        self,
+        dp: DataPlane,
+        template: Tracer | None = None,
+        sibling: Tracer | None = None,
+        lost: set[tuple[str, str]] | None = None,
+    ) -> None:
         """``template``: a tracer of the same snapshot whose configuration-derived tables are
         shared; ``sibling``: one over the same edges (the scenario's previous view), whose
-        neighbour table is shared."""
+        neighbour table is shared; ``lost``: when ``dp``'s edges are the template's minus some,
+        the sending interfaces of the missing ones (only their neighbour lists are rebuilt)."""
         if template is None:
             super().__init__(dp)
         else:  # the configuration-derived tables are the template's; caches start empty
@@ -39,6 +46,18 @@ class RecordingTracer(Tracer):
                 self._neighbours = template._neighbours
             elif sibling is not None and dp.edges is sibling.dp.edges:
                 self._neighbours = sibling._neighbours
+            elif lost is not None:
+                redo: dict[tuple[str, str], list[tuple[str, str]]] = {}
+                for e in dp.edges:
+                    if (e.node1, e.interface1) in lost:
+                        redo.setdefault((e.node1, e.interface1), []).append((e.node2, e.interface2))
+                table = dict(template._neighbours)
+                for key in lost:
+                    if key in redo:
+                        table[key] = sorted(set(redo[key]))
+                    else:
+                        table.pop(key, None)
+                self._neighbours = table
             else:
                 neighbours: dict[tuple[str, str], list[tuple[str, str]]] = {}
                 for e in dp.edges:
