@@ -108,3 +108,22 @@ def test_single_lookups_of_patched_fibs_equal_the_built_tables(small: DataPlane)
             assert one == [fib.lookup(ip) for ip in ips], (node, vrf)
             probed += len(ips)
     assert probed > 1000
+
+
+def test_main_routes_of_a_selection_are_shared_across_scenarios(small: DataPlane) -> None:
+    """Delta BGP memoises a selection's main-RIB routes per pair (``_delta.Memo.main``): the same
+    failure computed twice gives the very same BGP route objects, equal to the reference."""
+    fs = link(small, "az1-core1", "GigabitEthernet2/2")
+    one, _ = scenario_with_stats(small, fs)
+    two, _ = scenario_with_stats(small, fs)
+    assert_same(two, compute_dataplane(small.snapshot, fs))
+    shared = 0
+    for node, vrfs in one.ribs.items():
+        for vrf, routes in vrfs.items():
+            if routes is small.ribs[node].get(vrf):
+                continue
+            for a, b in zip(routes, two.ribs[node][vrf], strict=True):
+                if a.protocol in ("bgp", "ibgp") and a not in small.ribs[node].get(vrf, []):
+                    assert a is b
+                    shared += 1
+    assert shared > 0
