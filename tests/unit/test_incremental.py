@@ -268,8 +268,8 @@ def test_lazy_fib_single_lookups_equal_the_patched_table_without_building_it() -
     assert one[1] is base.lookup(probes[1])  # outside the patch: the base's own entries
     built = build_fib(new)
     assert one == [built.lookup(ip) for ip in probes]
-    fresh = LazyFib(new)  # no base: every prefix resolved on its own
-    assert [fresh.lookup(ip) for ip in probes] == one and not fresh._ready
+    fresh = LazyFib(new)  # no base (a base's own table): built whole on first lookup
+    assert [fresh.lookup(ip) for ip in probes] == one and fresh._ready
 
 
 def test_scenario_shares_untouched_nodes_with_the_base() -> None:

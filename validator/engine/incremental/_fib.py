@@ -210,7 +210,9 @@ class LazyFib(Fib):
 
     def lookup(self, ip: IPv4Address) -> list[FibEntry]:
         if not self._ready:
-            one = self._lookup_one(ip)
+            # a patched table answers single lookups without being patched; a table built from
+            # scratch (a base's) is built whole on first use, as its readers need most of it
+            one = self._lookup_one(ip) if self._base is not None else None
             if one is not None:
                 return one
             self._materialize()
