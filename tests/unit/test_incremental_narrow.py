@@ -1,5 +1,5 @@
 """Delta BGP leaves out pairs whose changed inputs provably keep their selections
-(``incremental/_scenario_bgp.py`` narrowing, ``_delta.lost_matters`` / ``_delta.selected_via``):
+(``incremental/_scenario_bgp.py`` narrowing, ``_narrow.lost_matters`` / ``_narrow.selected_via``):
 a lost session whose routes a receiver never selected, a next hop that only got worse and that a
 pair never selected. On the generated 42-router network each rule is what keeps some scenario
 equal to the reference (breaking it on purpose gives a different data plane), and each saves

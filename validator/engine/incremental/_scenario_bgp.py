@@ -13,16 +13,8 @@ from typing import TYPE_CHECKING, Any
 from validator.engine.bgp import SpeakerKey
 from validator.engine.bgp_sessions import SessionEdge
 from validator.engine.incremental._bgp import PrefixBgp, Unsupported
-from validator.engine.incremental._delta import (
-    Compact,
-    DeltaResult,
-    GiveUp,
-    compact,
-    delta_run,
-    inbox_next_hops,
-    lost_matters,
-    selected_via,
-)
+from validator.engine.incremental._delta import Compact, DeltaResult, GiveUp, compact, delta_run
+from validator.engine.incremental._narrow import inbox_next_hops, lost_matters, selected_via
 from validator.engine.incremental._reads import ReadCheck, check_bgp_reads, within
 from validator.engine.incremental._topo import edge_diff
 from validator.engine.rib import MainRib
@@ -66,8 +58,8 @@ def scenario_bgp(
     Returns (main routes per speaker, changed (speaker, prefix), converged).
 
     ``narrow``: delta BGP leaves out pairs whose selections provably stay the base's although an
-    input changed (a lost session whose routes they never selected, ``_delta.lost_matters``; a next
-    hop that only got worse and that they never selected, ``_delta.selected_via``). Those pairs keep
+    input changed (a lost session whose routes they never selected, ``_narrow.lost_matters``; a next
+    hop that only got worse and that they never selected, ``_narrow.selected_via``). Those pairs keep
     the base's next-hop reads, a superset of their scenario reads, so the read check may refuse
     where the full replay would not: then the scenario is replayed again without narrowing.
     """
@@ -137,7 +129,7 @@ def scenario_bgp(
                 continue
             dirty |= users[q]
             # q only got worse (lost, or dearer while resolvable both ways): pairs that never
-            # selected a route through q keep their selections (_delta.selected_via)
+            # selected a route through q keep their selections (_narrow.selected_via)
             worse = was[0] and (not now[0] or now[1] > was[1])
             if comp is None or not worse:
                 pert.update((k, p) for p in users[q])
@@ -253,7 +245,7 @@ def _narrowed_reads(
     base: State, comp: Compact | None, narrowed: set[tuple[SpeakerKey, IPv4Network]], lost: set[int], res: DeltaResult
 ) -> None:
     """The read check's view of the pairs narrowing left out: their next-hop reads are those of the
-    routes still delivered to them (``_delta.inbox_next_hops``: every non-lost edge's, every base
+    routes still delivered to them (``_narrow.inbox_next_hops``: every non-lost edge's, every base
     round, plus external announcements), which replace the base's reads of them (those include
     the lost sessions' next hops, which the scenario never looks up); their BGP main routes are the
     base's. A pair that may originate keeps the base's reads (what it reads is not recorded)."""
