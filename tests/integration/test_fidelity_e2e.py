@@ -273,3 +273,25 @@ def test_a_failed_parent_interface_is_a_redundancy_finding(capsys: pytest.Captur
     assert code == 1
     failed = {f["message"].split(" down:")[0].rsplit(" ", 1)[-1] for f in doc["findings"] if f["check"] == "redundancy"}
     assert "interface:r1[GigabitEthernet0/1]" in failed, failed
+
+
+UND = FID / "undecided"
+
+
+@pytest.mark.parametrize("prune", ["1", "0"], ids=["pruned", "unpruned"])
+def test_a_failure_that_only_shortens_the_match_is_undecided_not_a_pass(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, prune: str
+) -> None:
+    """With r failed, a's lookup of the servers falls back from r's BGP /24 to the static /8: the
+    same out interface and ARP IP, so the forwarding decision is the base's, but now d's undecided
+    10.9.0.0/16 (its route map reaches an unparsed line) is at least as specific as the match and
+    the trace is undecided. Reusing the base's decided trace because the decisions are equal
+    passed this change (exit 0); the footprint check now counts any FIB change as moved when the
+    data plane has undecided routes."""
+    monkeypatch.setenv("VALIDATOR_PRUNE", prune)
+    code, doc = check(capsys, UND / "changes" / "describe", "undecided-redundancy", base=UND / "base")
+    assert code == 1, doc["findings"]
+    found = [f for f in doc["findings"] if f["check"] == "redundancy"]
+    assert [f["status"] for f in found] == ["undecided"], found
+    assert found[0]["failures"] == ["node:r"]
+    assert "configs/d.cfg:15" in found[0]["message"]

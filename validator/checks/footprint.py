@@ -323,7 +323,7 @@ class _FibDiff:
     nothing differs), the interfaces whose layer-3 neighbours differ, and whether the undecided
     routes are equal."""
 
-    __slots__ = ("differs", "hoods", "nodes", "ref", "same_undecided", "scenario", "spaces")
+    __slots__ = ("differs", "hoods", "nodes", "ref", "same_undecided", "scenario", "spaces", "strict")
 
     def __init__(self, ref: DataPlane, scenario: DataPlane) -> None:
         from validator.engine.undecided import undecided_routes
@@ -331,7 +331,14 @@ class _FibDiff:
         self.ref = ref
         self.scenario = scenario
         self.spaces: dict[NodeVrf, tuple[tuple[int, int], ...] | None] = {}
-        self.same_undecided = _same_undecided(undecided_routes(ref), undecided_routes(scenario))
+        undecided = undecided_routes(ref)
+        self.same_undecided = _same_undecided(undecided, undecided_routes(scenario))
+        # with undecided routes a trace's unparsed lines depend on the *lengths* of the prefixes
+        # its lookups matched and resolved through (``UndecidedRoutes.for_lookup``), which the
+        # action maps ``changed_space`` compares do not see: a failure that takes a more specific
+        # route away, leaving a covering one with the same out interface and ARP IP, changes no
+        # decision but can make the trace undecided. Then any differing Fib object counts as moved.
+        self.strict = bool(undecided)
         # the (node, VRF)s whose Fib objects differ (or exist in one only): nothing else can move
         differs: set[NodeVrf] = set()
         for fibs_a, fibs_b in ((ref.fibs, scenario.fibs), (scenario.fibs, ref.fibs)):
@@ -353,6 +360,8 @@ class _FibDiff:
             node, vrf = key
             if self.ref.fibs.get(node, _NO_FIBS).get(vrf) is self.scenario.fibs.get(node, _NO_FIBS).get(vrf):
                 ch = None  # the very same Fib object (or absent in both)
+            elif self.strict:
+                ch = _EVERY_ADDRESS
             else:
                 ch = changed_space(self.ref, self.scenario, node, vrf).spans or None
             spaces[key] = ch
@@ -381,6 +390,7 @@ def _fib_diff(ref: DataPlane, scenario: DataPlane) -> _FibDiff:
 
 
 _NO_FIBS: dict[str, object] = {}
+_EVERY_ADDRESS = ((0, 0xFFFFFFFF),)
 
 
 def _lookups_by_node(fp: Footprint) -> dict[str, tuple[tuple[str, Intervals], ...]]:
