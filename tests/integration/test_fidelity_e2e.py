@@ -295,3 +295,23 @@ def test_a_failure_that_only_shortens_the_match_is_undecided_not_a_pass(
     assert [f["status"] for f in found] == ["undecided"], found
     assert found[0]["failures"] == ["node:r"]
     assert "configs/d.cfg:15" in found[0]["message"]
+
+
+PROXY = FID / "proxyvrf"
+
+
+@pytest.mark.parametrize("prune", ["1", "0"], ids=["pruned", "unpruned"])
+def test_proxy_arp_is_read_in_the_neighbours_vrf(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, prune: str
+) -> None:
+    """r1 reaches r2 over a link whose r2 end is in VRF X: r2 answers ARP for r1's next hop
+    10.0.0.9 by proxy because VRF X routes it out Gi0/3. Failing Gi0/3 takes that answer away while
+    the flow's own path (r1 -> r2 -> r3) is untouched. The sweep looked at r2's FIB in r1's VRF
+    (default) in both the footprint check and the relevance closure, so it kept the base's trace
+    and missed that failure."""
+    monkeypatch.setenv("VALIDATOR_PRUNE", prune)
+    code, doc = check(capsys, PROXY / "base", "proxyvrf-redundancy")
+    assert code == 1
+    failed = {tuple(f["failures"]) for f in doc["findings"] if f["check"] == "redundancy"}
+    assert ("interface:r2[GigabitEthernet0/3]",) in failed, failed
+    assert ("interface:r2[GigabitEthernet0/1]",) in failed  # and the path's own elements still

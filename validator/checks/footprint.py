@@ -286,13 +286,20 @@ def unchanged(fp: Footprint, base: DataPlane, scenario: DataPlane) -> bool:
         return True
     nb0 = neighbours(base)
     by_node = _lookups_by_node(fp)
+    configs = base.snapshot.nodes
     for key in fp.neighbourhoods:
-        for n_node, _n_iface in nb0.get(key, ()):
+        for n_node, n_iface in nb0.get(key, ()):
             if n_node not in nodes:
                 continue  # every FIB of that node is the reference's object
-            for vrf, space in by_node.get(key[0], ()):
-                if (n_node, vrf) in differs and moved((n_node, vrf), space):
-                    return False
+            # the neighbour answers from its FIB in *its interface's* VRF (``Tracer._replies``),
+            # which need not be the sender's (a VRF on one end of the link only); the ARP IPs are
+            # among the sender's lookups, in whichever of its VRFs forwarded out of ``key``
+            cfg = configs[n_node].interfaces.get(n_iface)
+            if cfg is None:
+                return False
+            n_key = (n_node, cfg.vrf)
+            if n_key in differs and any(moved(n_key, space) for _vrf, space in by_node.get(key[0], ())):
+                return False
     return True
 
 

@@ -14,8 +14,8 @@ argument, including the non-monotone hazards, is in :mod:`validator.engine.depen
 does not cover turns pruning off for the whole sweep (``Relevance.everything``), never on.
 
 The neighbourhood rule mirrors ``footprint.unchanged``: a class that left a node by an interface
-depended on the interface's layer-3 neighbours and, for proxy ARP, on those neighbours' FIBs for the
-destinations looked up at that node.
+depended on the interface's layer-3 neighbours and, for proxy ARP, on those neighbours' FIBs (in
+the neighbour interface's VRF) for the destinations looked up at that node.
 
 ``VALIDATOR_PRUNE=0`` turns pruning off (docs/sweeps.md): findings are identical either way.
 """
@@ -56,7 +56,10 @@ def _add_footprints(c: Closure, pairs: Sequence[Any]) -> None:
                 c.fib(node, vrf, space.spans)
             for node, iface in fp.neighbourhoods:
                 c.neighbourhood(node, iface)
-                for nb_node, _nb_iface in c.neighbours.get((node, iface), ()):
-                    for (n, vrf), space in fp.lookups.items():
+                for nb_node, nb_iface in c.neighbours.get((node, iface), ()):
+                    # proxy ARP: the neighbour's FIB in its own interface's VRF (which need not
+                    # be the sender's), for the addresses looked up at the sender in any VRF
+                    nb_vrf = c.snapshot.nodes[nb_node].interfaces[nb_iface].vrf  # edges join configured interfaces
+                    for (n, _vrf), space in fp.lookups.items():
                         if n == node:
-                            c.fib(nb_node, vrf, space.spans)
+                            c.fib(nb_node, nb_vrf, space.spans)
