@@ -52,3 +52,23 @@ def test_a_base_shipped_with_its_maps_compares_right_in_a_fresh_process(tmp_path
     out = json.loads(run.stdout)
     assert out["shipped"] == out["fresh"]
     assert out["fresh"]["r1/default"], out  # the VLAN's own /31 changes on r1: not a vacuous comparison
+
+
+def test_changed_space_entries_are_kept_with_their_reference() -> None:
+    """A scenario caches ``changed_space`` per reference data plane; the reference is not always
+    the sweep's long-lived base (a single failure a double is compared with), so an entry left by
+    a dead reference whose identity a new data plane reuses must not answer for it."""
+    from validator.checks.fibmap import _cache, changed_space
+    from validator.checks.ipspace import Intervals
+    from validator.engine.incremental import scenario_dataplane
+    from validator.engine.types import FailureSet
+
+    base = fast_dataplane(load_snapshot(SUBIF))
+    scen = scenario_dataplane(base, FailureSet(interfaces=frozenset({("r1", "GigabitEthernet0/1.100")})))
+    stale = Intervals.of([(0, 0xFFFFFFFF)])
+    # what a dead reference with base's identity would have left behind
+    _cache(scen)[("changed", id(base))] = (object(), {("r1", "default"): stale, ("r2", "default"): stale})
+    for node in ("r1", "r2"):
+        got = changed_space(base, scen, node)
+        assert got is not stale
+        assert got == changed_space(base, scenario_dataplane(base, scen.failures), node)

@@ -183,8 +183,15 @@ def lookup_id(m: IntervalMap, ip: int) -> int:
 
 def changed_space(base: DataPlane, scenario: DataPlane, node: str, vrf: str = "default") -> Intervals:
     """Destinations whose FIB actions at ``node`` differ between the two data planes."""
-    cache = _cache(scenario)
-    key = ("changed", id(base), node, vrf)
+    # per reference data plane, kept with the reference itself: ``base`` is not always the
+    # sweep's long-lived base (a double failure is compared with a single failure), so an
+    # identity alone could be reused by another object once that one is gone
+    scen_cache = _cache(scenario)
+    per = scen_cache.get(("changed", id(base)))
+    if per is None or per[0] is not base:  # type: ignore[index]
+        per = scen_cache[("changed", id(base))] = (base, {})
+    cache: dict[object, object] = per[1]  # type: ignore[index]
+    key = (node, vrf)
     hit = cache.get(key)
     if hit is not None:
         return hit  # type: ignore[return-value]
