@@ -66,3 +66,21 @@ def test_a_verdict_keeps_its_code(monkeypatch: pytest.MonkeyPatch) -> None:
         with pytest.raises(SystemExit) as exc:
             cli.run()
         assert exc.value.code == code
+
+
+def test_an_error_outside_main_is_exit_3_not_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An uncaught exception exits 1 in Python, which a pipeline reads as "blocked"."""
+
+    def broken() -> None:
+        raise RuntimeError("announcer thread could not start")
+
+    monkeypatch.setattr(cli, "_tune_gc", broken)
+    monkeypatch.setattr(cli, "main", lambda argv=None: 0)
+    with pytest.raises(SystemExit) as exc:
+        cli.run()
+    assert exc.value.code == 3
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "validator: internal error: RuntimeError: announcer thread could not start"
+    ]

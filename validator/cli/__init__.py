@@ -114,6 +114,10 @@ def run() -> None:
         with contextlib.suppress(OSError, ValueError):  # a closed stderr does not change the exit code
             print(f"validator: {message}", file=sys.stderr)
         code = 3
+    except Exception as exc:  # the announcer or the collector tuning failed: exit 3, never Python's 1 ("blocked")
+        with contextlib.suppress(OSError, ValueError):
+            print(f"validator: internal error: {type(exc).__name__}: {exc}".replace("\n", " "), file=sys.stderr)
+        code = 3
     sys.exit(code)
 
 
