@@ -13,6 +13,22 @@ _NULL = FibAction(None, None, null_route=True)
 
 Found = list[tuple[FibAction, tuple[Route, ...]]]
 
+# Every connected and IGP route resolves to an action of its own interface; a network has few
+# distinct ones (interface, ARP IP), so equal actions are one shared object (memory: at 510
+# routers ~3 M FIB entries held ~3 M equal-in-groups actions). Bounded: cleared when full.
+_ACTIONS: dict[tuple[str | None, int], FibAction] = {}
+_ACTIONS_MAX = 200_000
+
+
+def _action(interface: str | None, arp: IPv4Address | None) -> FibAction:
+    key = (interface, -1 if arp is None else int(arp))
+    hit = _ACTIONS.get(key)
+    if hit is None:
+        if len(_ACTIONS) >= _ACTIONS_MAX:
+            _ACTIONS.clear()
+        hit = _ACTIONS[key] = FibAction(interface, arp)
+    return hit
+
 
 def _resolve(
     rib: MainRib,
@@ -29,7 +45,7 @@ def _resolve(
         return
     if nh.type == "interface":
         arp = nh.ip if nh.ip is not None else last_ip
-        out.append((FibAction(nh.interface, arp), chain))
+        out.append((_action(nh.interface, arp), chain))
         return
     assert nh.ip is not None
     _resolve_ip(rib, nh.ip, chain, depth, out, examined)

@@ -283,6 +283,9 @@ class PrefixBgp:
         bgp_prefixes: dict[SpeakerKey, set[IPv4Network]] = {k: set() for k in spk}
         present: dict[SpeakerKey, set[IPv4Network]] = {k: set() for k in spk if spk[k].aggregates}
         agg_active: dict[SpeakerKey, set[IPv4Network]] = {k: set() for k in present}
+        # a recorded run keeps every delivery for the whole sweep: equal imported routes (one
+        # sender's path as each of its clients imports it) are kept as one object (memory)
+        interned: dict[BgpRoute, BgpRoute] | None = {} if record is not None else None
 
         dirty: dict[SpeakerKey, set[IPv4Network]] = {}
         for k, s in self.seeds(keys).items():
@@ -359,6 +362,8 @@ class PrefixBgp:
                     rkey = (e.receiver.node, e.receiver.vrf)
                     for p in ps:
                         rec = self._received(sp, e, p, ribs[k].get(p))
+                        if interned is not None:
+                            rec = [interned.setdefault(im, im) for im in rec]
                         if self._deliver(inbox[rkey], i, p, rec):
                             if record is not None:
                                 record.delivered(rounds, k, rkey, p, i, rec)
@@ -380,6 +385,8 @@ class PrefixBgp:
                             continue
                         rkey = (e.receiver.node, e.receiver.vrf)
                         rec = self._received(sp, e, DEFAULT_NET, ribs[k].get(DEFAULT_NET))
+                        if interned is not None:
+                            rec = [interned.setdefault(im, im) for im in rec]
                         if self._deliver(inbox[rkey], i, DEFAULT_NET, rec):
                             if record is not None:
                                 record.delivered(rounds, k, rkey, DEFAULT_NET, i, rec)

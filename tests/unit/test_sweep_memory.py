@@ -1,0 +1,79 @@
+"""What a sweep keeps for its whole run is compact (issue 15, "510 routers: memory and time"):
+equal objects the base run records are one object, and the results stay the reference's."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from test_incremental import assert_same, link
+from test_incremental_delta import _gen
+
+from validator.engine.bgp import BgpRoute
+from validator.engine.dataplane import compute_dataplane_python
+from validator.engine.fib import _ACTIONS, _action, build_fib
+from validator.engine.incremental import base_state, fast_dataplane, scenario_dataplane
+from validator.engine.types import FailureSet
+from validator.model.dataplane import FibAction
+from validator.snapshot.folder import load_snapshot
+
+TINY = {"azs": 2, "pods": 1, "leaves": 2, "spines": 2, "cores": 2}
+
+
+def _tiny(tmp_path: Any) -> Any:
+    return load_snapshot(_gen().generate(str(tmp_path), **TINY)["snapshot"])
+
+
+def test_recorded_deliveries_keep_one_object_per_distinct_route(tmp_path: Any) -> None:
+    """Every client of a route reflector imports its path as an equal route: the history (kept for
+    the whole sweep) holds each distinct imported route once, and so do the final selections."""
+    base = fast_dataplane(_tiny(tmp_path))
+    st = base_state(base)
+    assert st is not None and st.bgp.history is not None
+    objs: dict[int, BgpRoute] = {}
+    refs = 0
+    for per_in in st.bgp.history.inbox.values():
+        for boxes in per_in.values():
+            for entries in boxes.values():
+                for _r, rec in entries:
+                    for im in rec:
+                        refs += 1
+                        objs[id(im)] = im
+    assert refs > len(objs)  # the network has reflected routes: equal deliveries to several clients
+    assert len(objs) == len(set(objs.values()))
+    selected = {id(v[0]): v[0] for per in st.bgp.state.ribs.values() for v in per.values()}
+    assert set(selected) <= set(objs) | {id(r) for r in selected.values() if r.protocol not in ("bgp", "ibgp")}
+
+
+def test_interface_actions_are_shared_and_equal(tmp_path: Any) -> None:
+    """A FIB's connected and IGP routes out of one interface share one action object (there are
+    few distinct actions per network), equal to the one each route would get on its own."""
+    base = fast_dataplane(_tiny(tmp_path))
+    st = base_state(base)
+    assert st is not None
+    objs: dict[int, FibAction] = {}
+    n = 0
+    for vrfs in st.igp.values():
+        for rib in vrfs.values():
+            for e in build_fib(rib).entries():
+                n += 1
+                objs[id(e.action)] = e.action
+                assert e.action == FibAction(e.action.interface, e.action.arp_ip, e.action.null_route)
+    assert n > 2 * len(objs)
+    assert len(objs) == len(set(objs.values()))
+    a = _action("Ethernet1", None)
+    assert _action("Ethernet1", None) is a and a == FibAction("Ethernet1", None)
+    _ACTIONS.clear()
+    assert _action("Ethernet1", None) == a  # a cleared table still gives equal actions
+
+
+def test_scenarios_from_the_compact_base_equal_the_reference(tmp_path: Any) -> None:
+    """The interned routes and actions change no result: a sample of link and node failures of the
+    tiny network, from the incremental base, against the reference engine from scratch."""
+    snap = _tiny(tmp_path)
+    base = fast_dataplane(snap)
+    assert_same(base, compute_dataplane_python(snap))
+    links = [link(base, e.node1, e.interface1) for e in base.edges if e.node1 < e.node2]
+    nodes = [FailureSet(nodes=frozenset({n})) for n in sorted(snap.nodes)]
+    for fs in random.Random(3).sample(links, 6) + random.Random(3).sample(nodes, 3):
+        assert_same(scenario_dataplane(base, fs), compute_dataplane_python(snap, fs))
