@@ -4,6 +4,7 @@ equal objects the base run records are one object, and the results stay the refe
 from __future__ import annotations
 
 import random
+from array import array
 from typing import Any
 
 from test_incremental import assert_same, link
@@ -13,6 +14,7 @@ from validator.engine.bgp import BgpRoute
 from validator.engine.dataplane import compute_dataplane_python
 from validator.engine.fib import _ACTIONS, _action, build_fib
 from validator.engine.incremental import base_state, fast_dataplane, scenario_dataplane
+from validator.engine.incremental._fib import listing_keys, patched_listing
 from validator.engine.types import FailureSet
 from validator.model.dataplane import FibAction
 from validator.snapshot.folder import load_snapshot
@@ -77,3 +79,21 @@ def test_scenarios_from_the_compact_base_equal_the_reference(tmp_path: Any) -> N
     nodes = [FailureSet(nodes=frozenset({n})) for n in sorted(snap.nodes)]
     for fs in random.Random(3).sample(links, 6) + random.Random(3).sample(nodes, 3):
         assert_same(scenario_dataplane(base, fs), compute_dataplane_python(snap, fs))
+
+
+def test_listing_keys_are_one_word_per_route_and_patch_like_a_rebuild(tmp_path: Any) -> None:
+    """The per-(node, VRF) sort keys a sweep keeps are packed integers in the listing's order, and
+    a listing patched with them equals the scenario RIB's own listing."""
+    snap = _tiny(tmp_path)
+    base = fast_dataplane(snap)
+    st = base_state(base)
+    assert st is not None
+    for fs in [link(base, e.node1, e.interface1) for e in base.edges if e.node1 < e.node2][:4]:
+        scenario_dataplane(base, fs)
+    assert st.listing_keys
+    for (n, v), keys in st.listing_keys.items():
+        assert isinstance(keys, array) and keys.itemsize == 8
+        assert list(keys) == sorted(keys) and len(keys) == len(base.ribs[n][v])
+    for (n, v), rib in ((k, st.merged[k[0]][k[1]]) for k in st.listing_keys):
+        nets = list(rib.by_prefix)[:3]
+        assert patched_listing(base.ribs[n][v], listing_keys(base.ribs[n][v]), rib, nets) == rib.routes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
@@ -100,7 +101,7 @@ class State:
     strict: dict[SpeakerKey, set[IPv4Address]]  # static next hops no BGP prefix may cover
     deps: dict[tuple[str, str], DepIndex] = field(default_factory=dict)
     igp_deps: dict[tuple[str, str], DepIndex] = field(default_factory=dict)
-    listing_keys: dict[tuple[str, str], list[tuple[int, int]]] = field(default_factory=dict)
+    listing_keys: dict[tuple[str, str], array[int]] = field(default_factory=dict)
     externals: dict[SpeakerKey, list[BgpRoute]] = field(default_factory=dict)
     igp_base: IgpBase | None = None
     prefix_keys: dict[SpeakerKey, set[tuple[int, int]]] = field(default_factory=dict)
