@@ -92,6 +92,18 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mib() -> float:
+    """The resident set now (Linux; 0 elsewhere): what the phase before it left behind."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def say(text: str) -> None:
     print(text, flush=True)
 
@@ -274,10 +286,12 @@ def bench_preset(args: argparse.Namespace) -> None:
     )
     gc.collect()
     gc.freeze()
+    summary_line("RSS after the base (MiB)", f"{rss_mib():.0f}")
     hc = HeaderConstraints()
     w0, c0 = time.perf_counter(), cpu()
     pairs = [pair_baseline(base, a, b, hc), pair_baseline(base, b, a, hc)]
     summary_line("pair baselines (s, wall / CPU)", f"{time.perf_counter() - w0:.3f} / {cpu() - c0:.3f}")
+    summary_line("RSS after the pair baselines (MiB)", f"{rss_mib():.0f}")
     elements = enumerate_elements(base, kinds)
     combos = [c for n in range(1, args.k + 1) for c in itertools.combinations(elements, n)]
     summary_line("elements / scenarios", f"{len(elements)} / {len(combos)}")
@@ -358,6 +372,7 @@ def sweep_summary(
         f"{st.scenarios} / {st.dataplanes} / {pruned} / {reused_sc}  ({len(found)} minimal failing sets)",
     )
     summary_line("header classes reused / re-traced", f"{st.reused} / {st.retraced}")
+    summary_line("RSS after the sweep (MiB)", f"{rss_mib():.0f}")
     if st.donated:
         summary_line("scenario traces lent by single failures", f"{st.donated}")
     return total_cpu
