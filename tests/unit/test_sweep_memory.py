@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from array import array
+from ipaddress import IPv4Address
 from typing import Any
 
 from test_incremental import assert_same, link
@@ -15,8 +16,9 @@ from validator.engine.dataplane import compute_dataplane_python
 from validator.engine.fib import _ACTIONS, _action, build_fib
 from validator.engine.incremental import base_state, fast_dataplane, scenario_dataplane
 from validator.engine.incremental._fib import listing_keys, patched_listing
+from validator.engine.rib import hop
 from validator.engine.types import FailureSet
-from validator.model.dataplane import FibAction
+from validator.model.dataplane import FibAction, NextHop
 from validator.snapshot.folder import load_snapshot
 
 TINY = {"azs": 2, "pods": 1, "leaves": 2, "spines": 2, "cores": 2}
@@ -97,3 +99,19 @@ def test_listing_keys_are_one_word_per_route_and_patch_like_a_rebuild(tmp_path: 
     for (n, v), rib in ((k, st.merged[k[0]][k[1]]) for k in st.listing_keys):
         nets = list(rib.by_prefix)[:3]
         assert patched_listing(base.ribs[n][v], listing_keys(base.ribs[n][v]), rib, nets) == rib.routes()
+
+
+def test_route_next_hops_are_shared_and_equal(tmp_path: Any) -> None:
+    """OSPF and BGP main-RIB routes of one node through one neighbour share their next hop object."""
+    base = fast_dataplane(_tiny(tmp_path))
+    hops: dict[int, NextHop] = {}
+    n = 0
+    for vrfs in base.ribs.values():
+        for routes in vrfs.values():
+            for r in routes:
+                if r.protocol in ("ospf", "ibgp", "bgp"):
+                    n += 1
+                    hops[id(r.next_hop)] = r.next_hop
+    assert n > 2 * len(hops) and len(hops) == len(set(hops.values()))
+    assert hop("ip", None, IPv4Address("10.0.0.1")) is hop("ip", None, IPv4Address("10.0.0.1"))
+    assert hop("interface", "e0", None) == NextHop("interface", "e0")

@@ -36,7 +36,7 @@ from validator.engine.bgp import (
     speakers,
 )
 from validator.engine.bgp_sessions import SessionEdge
-from validator.engine.rib import MainRib
+from validator.engine.rib import MainRib, hop
 from validator.engine.routing_policy import PolicyRoute, community_str, run_policy
 from validator.model.config import BgpProcess, Node
 from validator.model.dataplane import NextHop, Route
@@ -556,7 +556,7 @@ def _main_routes(
                 vrf,
                 p,
                 r.protocol,
-                NextHop("ip", None, r.next_hop_ip),
+                hop("ip", None, r.next_hop_ip),
                 ebgp_ad if r.protocol == "bgp" else ibgp_ad,
                 r.med,
                 tag=r.tag,

@@ -32,9 +32,9 @@ from validator.engine.ospf import (
     _shortest_paths,
     router_id,
 )
-from validator.engine.rib import MainRib, connected_and_local_routes, static_routes
+from validator.engine.rib import MainRib, connected_and_local_routes, hop, static_routes
 from validator.engine.topology import IfaceKey
-from validator.model.dataplane import NextHop, Route
+from validator.model.dataplane import Route
 from validator.model.snapshot import Snapshot
 
 SpResult = dict[ProcKey, tuple[int, frozenset[Hop]]]
@@ -118,7 +118,7 @@ def _built(
     ordered = sorted(hops)
     if old and _same_routes(old, proto, metric, ordered):
         return old
-    return [Route(node, vrf, p, proto, NextHop("interface", i, ip), 110, metric) for i, ip in ordered]
+    return [Route(node, vrf, p, proto, hop("interface", i, ip), 110, metric) for i, ip in ordered]
 
 
 def route_for(view: OspfView, key: ProcKey, p: IPv4Network, old: list[Route] | None = None) -> list[Route]:
