@@ -115,3 +115,22 @@ def test_route_next_hops_are_shared_and_equal(tmp_path: Any) -> None:
     assert n > 2 * len(hops) and len(hops) == len(set(hops.values()))
     assert hop("ip", None, IPv4Address("10.0.0.1")) is hop("ip", None, IPv4Address("10.0.0.1"))
     assert hop("interface", "e0", None) == NextHop("interface", "e0")
+
+
+def test_main_fibs_share_the_igp_fibs_entries_and_equal_a_plain_build(tmp_path: Any) -> None:
+    """The base's main FIBs take the IGP FIBs' entry objects for the IGP routes both RIBs hold,
+    and each equals ``build_fib`` of its RIB without a donor, entry for entry."""
+    base = fast_dataplane(_tiny(tmp_path))
+    st = base_state(base)
+    assert st is not None
+    shared = 0
+    for n, vrfs in st.merged.items():
+        for v, rib in vrfs.items():
+            fib = st.fibs[n][v]
+            plain = build_fib(rib)
+            assert fib.entries() == plain.entries(), (n, v)
+            igp_fib = st.igp_fibs[n].get(v)
+            if igp_fib is not None and getattr(igp_fib, "_ready", True):
+                ids = {id(e) for e in igp_fib.entries()}
+                shared += sum(1 for e in fib.entries() if id(e) in ids)
+    assert shared > 100

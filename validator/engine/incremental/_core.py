@@ -150,8 +150,19 @@ def merge_bgp(igp: Ribs, main: dict[SpeakerKey, dict[IPv4Network, list[Route]]])
     return out
 
 
-def lazy_fibs(ribs: Ribs) -> FibMap:
-    return {n: {v: LazyFib(rib) for v, rib in vrfs.items()} for n, vrfs in ribs.items()}
+def lazy_fibs(ribs: Ribs, donors: tuple[Ribs, FibMap] | None = None) -> FibMap:
+    """Lazy FIBs of ``ribs``; ``donors`` (the IGP RIBs and FIBs they were merged from) lend their
+    entries for the IGP routes both share (``fib.build_fib``: memory)."""
+    if donors is None:
+        return {n: {v: LazyFib(rib) for v, rib in vrfs.items()} for n, vrfs in ribs.items()}
+    d_ribs, d_fibs = donors
+    out: FibMap = {}
+    for n, vrfs in ribs.items():
+        out[n] = {}
+        for v, rib in vrfs.items():
+            d_rib, d_fib = d_ribs.get(n, {}).get(v), d_fibs.get(n, {}).get(v)
+            out[n][v] = LazyFib(rib, donor=(d_rib, d_fib) if d_rib is not None and d_fib is not None else None)
+    return out
 
 
 def build_state(snapshot: Snapshot, failures: FailureSet, fibs: FibMap | None = None) -> State:
@@ -199,7 +210,7 @@ def build_state(snapshot: Snapshot, failures: FailureSet, fibs: FibMap | None = 
         check_bgp_reads(igp, strict, st.nh_users, st.bgp_prefixes)
         run = BgpRun(topology.edges, engine, st, hist)
         merged = merge_bgp(igp, st.main)
-        final_fibs = lazy_fibs(merged)
+        final_fibs = lazy_fibs(merged, (igp, igp_fibs))
         tracer = RecordingTracer(interim(shell, final_fibs))
         last = SessionChecker(tracer)
         new_topology = compute_bgp_topology(snapshot, active, owners, final_fibs, last)

@@ -100,9 +100,11 @@ class LazyFib(Fib):
         base: Fib | None = None,
         base_deps: DepIndex | None = None,
         changed: frozenset[IPv4Network] = frozenset(),
+        donor: tuple[MainRib, Fib] | None = None,
     ) -> None:
         self._rib = rib
         self._base = base
+        self._donor = donor  # build_fib's donor (the IGP RIB and FIB this RIB was merged from)
         self._base_deps = base_deps
         self._changed = changed
         self._ready = False
@@ -115,7 +117,10 @@ class LazyFib(Fib):
             return
         base = self._base
         if base is None:
-            built = build_fib(self._rib)
+            donor = self._donor
+            if donor is not None and isinstance(donor[1], LazyFib) and not donor[1]._ready:
+                donor = None  # not built: nothing to share (and no reason to build it)
+            built = build_fib(self._rib, donor)
             self._by_len, self._lens = built._by_len, built._lens
         else:
             if isinstance(base, LazyFib):
@@ -146,6 +151,7 @@ class LazyFib(Fib):
         self._ready = True
         self._base = None
         self._base_deps = None
+        self._donor = None
 
     def add(self, prefix_len: int, network: int, entry: FibEntry) -> None:
         self._materialize()
