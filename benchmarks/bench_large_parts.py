@@ -68,7 +68,7 @@ class Phases:
         self.c0, self.w0 = time.process_time(), time.perf_counter()
 
 
-def deep_size(roots: Iterable[Any], seen: set[int]) -> tuple[int, int]:
+def deep_size(roots: Iterable[Any], seen: set[int], stop: frozenset[int] = frozenset()) -> tuple[int, int]:
     """Bytes and objects reachable from ``roots`` not in ``seen`` (which grows): exclusive of what
     an earlier call counted. Modules, types and functions are not followed."""
     stack = list(roots)
@@ -77,7 +77,7 @@ def deep_size(roots: Iterable[Any], seen: set[int]) -> tuple[int, int]:
     while stack:
         o = stack.pop()
         i = id(o)
-        if i in seen:
+        if i in seen or i in stop:
             continue
         seen.add(i)
         if isinstance(o, skip):
@@ -122,6 +122,36 @@ def sizes(base: Any, st: Any) -> None:
         print(f"    {name:<52} {b / 2**20:9.1f} MiB  {n:10d} objects", flush=True)
 
 
+def caches(base: Any, st: Any) -> None:
+    """What the scenarios left in caches kept on the base: everything the base holds without its
+    caches is walked first (not shown), then each cache, exclusive of what came before."""
+    from validator.engine.incremental import _ATTR
+
+    seen: set[int] = set()
+    fib_caches: list[Any] = []
+    fibs = [f for fm in (base.fibs, st.fibs, st.igp_fibs) for vrfs in fm.values() for f in vrfs.values()]
+    for f in fibs:  # a Fib's own entries first, its attached caches (interval maps) apart
+        extra = {k: v for k, v in f.__dict__.items() if k.startswith("_validator") or k.startswith("__")}
+        fib_caches.append(extra)
+        seen.update((id(f.__dict__), id(f)))
+        deep_size([v for k, v in f.__dict__.items() if k not in extra], seen)
+    hist = st.bgp.history
+    own = {"_compact", "_memo"}
+    state_caches = ("deps", "igp_deps", "listing_keys", "prefix_keys", "edge_memo")
+    base_caches = {k: v for k, v in base.__dict__.items() if k.startswith("_validator") and k != _ATTR}
+    stop = {id(v) for v in base_caches.values()}
+    stop.update(id(getattr(st, n)) for n in state_caches)
+    stop.update(id(v) for k, v in hist.__dict__.items() if k in own)
+    deep_size([base.snapshot, base.ribs, st, hist], seen, frozenset(stop))
+    parts: list[tuple[str, Any]] = [("history " + k, v) for k, v in hist.__dict__.items() if k in own]
+    parts += [(f"state.{n}", getattr(st, n)) for n in state_caches]
+    parts += [(f"base {k}", v) for k, v in base_caches.items()]
+    parts.append(("caches on Fib objects (interval maps)", fib_caches))
+    for name, obj in parts:
+        b, n = deep_size([obj], seen)
+        print(f"    {name:<52} {b / 2**20:9.1f} MiB  {n:10d} objects", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("preset", choices=("tiny", "small", "medium", "large"))
@@ -131,6 +161,7 @@ def main() -> None:
     ap.add_argument("--keep", help="generate into (or reuse) this directory")
     ap.add_argument("--profile", help="cProfile the scenarios into this file")
     ap.add_argument("--growth", action="store_true", help="tracemalloc: what the scenarios leave behind (slow)")
+    ap.add_argument("--caches", action="store_true", help="after the scenarios: what each cache on the base holds")
     args = ap.parse_args()
     os.environ["VALIDATOR_ENGINE_CORE"] = args.core
     from gen_network import PRESETS, generate
@@ -191,6 +222,9 @@ def main() -> None:
         n = sum(1 for pb in pairs for _ in changed_classes(pb, base, dp, stats))
         ph.mark(f"  re-trace ({n} changed, {stats.retraced} re-traced)")
         del dp
+    if args.caches and st is not None:
+        caches(base, st)
+        ph.mark("caches walked")
     if prof is not None:
         prof.disable()
         prof.dump_stats(args.profile)
