@@ -134,3 +134,19 @@ def test_main_fibs_share_the_igp_fibs_entries_and_equal_a_plain_build(tmp_path: 
                 ids = {id(e) for e in igp_fib.entries()}
                 shared += sum(1 for e in fib.entries() if id(e) in ids)
     assert shared > 100
+
+
+def test_memo_keeps_one_object_per_distinct_delivered_route(tmp_path: Any) -> None:
+    """What delta BGP memoises across a sweep's scenarios (what an edge delivers for a best path)
+    holds each distinct imported route once; the scenarios still equal the reference."""
+    snap = _tiny(tmp_path)
+    base = fast_dataplane(snap)
+    st = base_state(base)
+    assert st is not None and st.bgp.history is not None
+    cores = [FailureSet(nodes=frozenset({n})) for n in sorted(snap.nodes) if "core" in n or "spine" in n]
+    for fs in cores:
+        assert_same(scenario_dataplane(base, fs), compute_dataplane_python(snap, fs))
+    memo = st.bgp.history.__dict__["_memo"]
+    objs = {id(im): im for _best, rec in memo.received.values() for im in rec}
+    refs = sum(len(rec) for _best, rec in memo.received.values())
+    assert refs > len(objs) and len(objs) == len(set(objs.values()))
