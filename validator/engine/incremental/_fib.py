@@ -18,6 +18,7 @@ from validator.engine.fib import MAX_RESOLUTION_DEPTH, Resolver, build_fib
 from validator.engine.rib import MainRib, route_sort_key
 from validator.engine.types import Fib
 from validator.model.dataplane import FibEntry, Route
+from validator.model.prefix import Prefix
 
 
 def clone_rib(rib: MainRib) -> MainRib:
@@ -202,7 +203,7 @@ def patched_listing(
     """``rib.routes()`` computed from the base's sorted listing: only the changed prefixes' blocks move."""
     out: list[Route] = []
     pos = 0
-    for key, net in sorted(((int(n.network_address) << 6) | n.prefixlen, n) for n in changed):
+    for key, net in sorted((_key(n), n) for n in changed):
         lo = bisect_left(base_keys, key, pos)
         hi = bisect_right(base_keys, key, lo)
         out.extend(base_list[pos:lo])
@@ -218,4 +219,11 @@ def listing_keys(routes: list[Route]) -> array[int]:
     """The sort keys of a listing's routes, (address, length) packed as ``address << 6 | length``
     (the same order) in one machine word each: kept per (node, VRF) for the whole sweep, so a
     tuple of two ints per route (~120 bytes) would be ~190 MB at 510 routers, 8 bytes are 13 MB."""
-    return array("Q", [(int(r.network.network_address) << 6) | r.network.prefixlen for r in routes])
+    return array("Q", [_key(r.network) for r in routes])
+
+
+def _key(n: IPv4Network) -> int:
+    """``address << 6 | length``: a :class:`Prefix` carries it already (``Prefix.key``)."""
+    if type(n) is Prefix:
+        return n._key
+    return (int(n.network_address) << 6) | n.prefixlen
