@@ -35,16 +35,19 @@ def test_recorded_deliveries_keep_one_object_per_distinct_route(tmp_path: Any) -
     st = base_state(base)
     assert st is not None and st.bgp.history is not None
     objs: dict[int, BgpRoute] = {}
+    lists: dict[int, tuple[int, ...]] = {}
     refs = 0
     for per_in in st.bgp.history.inbox.values():
         for boxes in per_in.values():
             for entries in boxes.values():
                 for _r, rec in entries:
+                    lists[id(rec)] = tuple(map(id, rec))
                     for im in rec:
                         refs += 1
                         objs[id(im)] = im
     assert refs > len(objs)  # the network has reflected routes: equal deliveries to several clients
     assert len(objs) == len(set(objs.values()))
+    assert len(lists) == len(set(lists.values()))  # equal delivered lists are one list too
     selected = {id(v[0]): v[0] for per in st.bgp.state.ribs.values() for v in per.values()}
     assert set(selected) <= set(objs) | {id(r) for r in selected.values() if r.protocol not in ("bgp", "ibgp")}
 
@@ -150,3 +153,23 @@ def test_memo_keeps_one_object_per_distinct_delivered_route(tmp_path: Any) -> No
     objs = {id(im): im for _best, rec in memo.received.values() for im in rec}
     refs = sum(len(rec) for _best, rec in memo.received.values())
     assert refs > len(objs) and len(objs) == len(set(objs.values()))
+
+
+def test_adding_to_a_main_fib_leaves_the_igp_fib_alone(tmp_path: Any) -> None:
+    """Main FIBs hold the IGP FIBs' entry lists themselves: an entry added to a main FIB is
+    copied on write, so the IGP FIB (a scenario's starting point) does not change."""
+    base = fast_dataplane(_tiny(tmp_path))
+    st = base_state(base)
+    assert st is not None
+    for n, vrfs in st.igp_fibs.items():
+        for v, igp_fib in vrfs.items():
+            if not getattr(igp_fib, "_ready", True) or not igp_fib.entries():
+                continue
+            main = st.fibs[n][v]
+            e = igp_fib.entries()[0]
+            net = e.route.network
+            before = list(igp_fib.entries())
+            main.add(net.prefixlen, int(net.network_address), e)
+            assert igp_fib.entries() == before
+            return
+    raise AssertionError("no built IGP FIB")

@@ -147,9 +147,13 @@ def build_fib(rib: MainRib, donor: tuple[MainRib, Fib] | None = None) -> Fib:
         if donor is not None and donor[0].by_prefix.get(net) is routes:
             shared = _shared_entries(donor[1], net, routes)
             if shared is not None:
-                plen, addr = net.prefixlen, int(net.network_address)
-                for entry in shared:
-                    fib.add(plen, addr, entry)
+                plen = net.prefixlen
+                if plen not in fib._by_len:
+                    fib._by_len[plen] = {}
+                    fib._lens = sorted(fib._by_len, reverse=True)
+                # the donor's list itself: built FIBs are never added to (one list per prefix, and
+                # rib.by_prefix has each prefix once, so this build adds nothing to it either)
+                fib._by_len[plen][int(net.network_address)] = shared
                 continue
         for route in routes:
             for entry in resolver.resolve(route):

@@ -286,6 +286,7 @@ class PrefixBgp:
         # a recorded run keeps every delivery for the whole sweep: equal imported routes (one
         # sender's path as each of its clients imports it) are kept as one object (memory)
         interned: dict[BgpRoute, BgpRoute] | None = {} if record is not None else None
+        lists: dict[tuple[int, ...], list[BgpRoute]] = {}  # and equal delivered lists (never mutated)
 
         dirty: dict[SpeakerKey, set[IPv4Network]] = {}
         for k, s in self.seeds(keys).items():
@@ -364,6 +365,7 @@ class PrefixBgp:
                         rec = self._received(sp, e, p, ribs[k].get(p))
                         if interned is not None:
                             rec = [interned.setdefault(im, im) for im in rec]
+                            rec = lists.setdefault(tuple(map(id, rec)), rec)  # ids of interned routes
                         if self._deliver(inbox[rkey], i, p, rec):
                             if record is not None:
                                 record.delivered(rounds, k, rkey, p, i, rec)
@@ -387,6 +389,7 @@ class PrefixBgp:
                         rec = self._received(sp, e, DEFAULT_NET, ribs[k].get(DEFAULT_NET))
                         if interned is not None:
                             rec = [interned.setdefault(im, im) for im in rec]
+                            rec = lists.setdefault(tuple(map(id, rec)), rec)  # ids of interned routes
                         if self._deliver(inbox[rkey], i, DEFAULT_NET, rec):
                             if record is not None:
                                 record.delivered(rounds, k, rkey, DEFAULT_NET, i, rec)

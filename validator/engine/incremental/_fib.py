@@ -157,6 +157,12 @@ class LazyFib(Fib):
     def add(self, prefix_len: int, network: int, entry: FibEntry) -> None:
         self._materialize()
         self._patch = None  # no longer a known patch of the base
+        inner = self._by_len.get(prefix_len)
+        if inner is not None:
+            # copy on write: the inner dict may be the base's (a patch) and its lists a donor's
+            inner = self._by_len[prefix_len] = dict(inner)
+            if network in inner:
+                inner[network] = list(inner[network])
         super().add(prefix_len, network, entry)
 
     def patched_from(self) -> tuple[Fib, list[tuple[int, int]], list[int]] | None:
