@@ -8,8 +8,9 @@ Generates the preset (``gen_network.py``), builds the base with the incremental 
 them again on a fresh base state and prints CPU seconds (the scenario data planes, every changed
 FIB materialised as a sweep's lookups would), their ratio to the base, and the most expensive
 scenarios with their statistics. ``--calls`` adds the Python function calls of the scenario loop
-(cProfile): unlike seconds on a shared machine, the count is deterministic, so steps can be
-compared one by one. The recorded failure sets are kept in ``DIR/failures.pkl`` with ``--keep``.
+(cProfile; ``--profile FILE`` also writes its stats): unlike seconds on a shared machine, the
+count is deterministic, so steps can be compared one by one. The recorded failure sets are kept
+in ``DIR/failures.pkl`` with ``--keep``.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("preset", choices=("tiny", "small", "medium", "large"))
     ap.add_argument("--calls", action="store_true", help="also count Python function calls (cProfile)")
+    ap.add_argument("--profile", metavar="FILE", help="write the scenario loop's cProfile stats (implies --calls)")
     ap.add_argument("--top", type=int, default=5, help="most expensive scenarios to list")
     ap.add_argument("--keep", help="generate into (and reuse) this directory")
     args = ap.parse_args(argv)
@@ -93,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     gc.collect()
     gc.freeze()
     prof: Any = None
-    if args.calls:
+    if args.calls or args.profile:
         import cProfile
 
         prof = cProfile.Profile()
@@ -111,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         prof.disable()
         calls = pstats.Stats(prof).total_calls  # type: ignore[attr-defined]
+        if args.profile:
+            prof.dump_stats(args.profile)
     print(f"== {args.preset}: {len(failures)} scenario data planes ({out})")
     print(f"  base data plane (fast_dataplane, CPU s)        {base_cpu:.3f}")
     print(f"  scenario data planes (CPU s, total / each)     {total:.3f} / {total / max(len(failures), 1):.4f}")

@@ -364,9 +364,15 @@ def sweep_summary(
     from validator.engine.native_scenario import native_state, prefers_python_delta
 
     sw = Sweeper(base, sweep_mod.default_scenario_fn(None), prune=enabled())
+    tracing = [0.0]
+    if getattr(args, "tracing_cpu", False):
+        time_tracing_side(tracing)
     w0, c0 = time.perf_counter(), cpu()
     children0 = children_cpu()
-    found = sw.sweep(pairs, elements, args.k, judge_redundancy, label="bench")
+    try:
+        found = sw.sweep(pairs, elements, args.k, judge_redundancy, label="bench")
+    finally:
+        untime_tracing_side()
     sweep_wall, sweep_cpu = time.perf_counter() - w0, cpu() - c0
     sweep_children = children_cpu() - children0
     st = sw.stats
@@ -397,9 +403,55 @@ def sweep_summary(
     )
     summary_line("header classes reused / re-traced", f"{st.reused} / {st.retraced}")
     summary_line("RSS after the sweep (MiB)", f"{rss_mib():.0f}")
+    if tracing[0]:
+        summary_line("tracing side alone (CPU s: changed_classes and settled groups)", f"{tracing[0]:.3f}")
     if st.donated:
         summary_line("scenario traces lent by single failures", f"{st.donated}")
+    if st.settled:
+        summary_line("header classes settled by single failures (not traced)", f"{st.settled}")
     return total_cpu
+
+
+_SAVED: dict[str, Any] = {}
+
+
+def time_tracing_side(acc: list[float]) -> None:
+    """Add the CPU seconds spent inside ``changed_classes`` (each step of its iterator) and in
+    recording settled groups to ``acc[0]``: the tracing side of a serial sweep, without a profiler."""
+    real_cc = sweep_mod.changed_classes
+    real_settle = getattr(sweep_mod, "_settle", None)  # (not on commits before the settled groups)
+    _SAVED.update(changed_classes=real_cc)
+
+    def changed(*a: Any, **kw: Any) -> Any:
+        it = real_cc(*a, **kw)
+        while True:
+            t = cpu()
+            try:
+                r = next(it)
+            except StopIteration:
+                acc[0] += cpu() - t
+                return
+            acc[0] += cpu() - t
+            yield r
+
+    def settle(*a: Any, **kw: Any) -> None:
+        assert real_settle is not None
+        t = cpu()
+        try:
+            real_settle(*a, **kw)
+        finally:
+            acc[0] += cpu() - t
+
+    setattr(sweep_mod, "changed_classes", changed)  # noqa: B010
+    if real_settle is not None:
+        _SAVED["_settle"] = real_settle
+        setattr(sweep_mod, "_settle", settle)  # noqa: B010
+
+
+def untime_tracing_side() -> None:
+    for name, fn in _SAVED.items():
+        setattr(sweep_mod, name, fn)
+    _SAVED.clear()
 
 
 def children_cpu() -> float:
@@ -452,6 +504,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         ap.add_argument(
             "--no-python-base", action="store_true", help="skip timing the Python base (the ratio against it)"
+        )
+        ap.add_argument(
+            "--tracing-cpu", action="store_true", help="also time the tracing side alone (serial sweeps only)"
         )
         args = ap.parse_args(argv)
         if args.k is None:

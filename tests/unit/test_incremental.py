@@ -32,7 +32,9 @@ OSPF = "router ospf 1\n network 10.0.0.0 0.255.255.255 area 0\n"
 M30 = "255.255.255.252"
 
 
-def triangle(r1_bgp: str = "", r3_bgp: str = "", r4_extra: str = "", r1_extra: str = "", ospf: str = OSPF) -> Snapshot:
+def triangle(
+    r1_bgp: str = "", r3_bgp: str = "", r4_extra: str = "", r1_extra: str = "", ospf: str = OSPF, r4_bgp: str = ""
+) -> Snapshot:
     r1 = _router(
         "r1",
         "10.255.0.1",
@@ -55,6 +57,7 @@ def triangle(r1_bgp: str = "", r3_bgp: str = "", r4_extra: str = "", r1_extra: s
         "interface Loopback1\n ip address 203.0.113.1 255.255.255.0\n"
         + r4_extra
         + "router bgp 65004\n neighbor 172.16.34.1 remote-as 65000\n network 203.0.113.0 mask 255.255.255.0\n"
+        + r4_bgp
     )
     return snapshot(r1, r2, r3, r4)
 
@@ -232,6 +235,41 @@ def test_lazy_fib_patch_equals_rebuild() -> None:
     assert _fib_content(patched) == _fib_content(build_fib(new))
     assert _fib_content(base) == _fib_content(build_fib(rib))  # the base is untouched
     assert patched.lookup(IPv4Address("192.0.2.1"))[0].action.interface == "Gi0/1"
+
+
+def test_lazy_fib_single_lookups_equal_the_patched_table_without_building_it() -> None:
+    """A lookup before the table is built answers from the RIB's longest match: the base's entries
+    outside the patch, that prefix's routes resolved afresh inside it (the /24 that resolved through
+    the changed loopback is inside); it equals the lookup of the built table everywhere."""
+    rib = MainRib()
+    rib.merge_all(
+        [
+            _route("10.0.0.0/30", NextHop("interface", "Gi0/0"), "connected", 0),
+            _route("10.0.1.0/30", NextHop("interface", "Gi0/1"), "connected", 0),
+            _route("10.9.9.9/32", NextHop("ip", None, IPv4Address("10.0.0.2")), "ospf", 110),
+            _route("192.0.2.0/24", NextHop("ip", None, IPv4Address("10.9.9.9")), "ibgp", 200),
+            _route("198.51.100.0/24", NextHop("ip", None, IPv4Address("10.0.1.2")), "ibgp", 200),
+            _route("0.0.0.0/0", NextHop("ip", None, IPv4Address("10.0.0.2")), "static", 1),
+        ]
+    )
+    base = build_fib(rib)
+    new = clone_rib(rib)
+    set_prefix(
+        new,
+        IPv4Network("10.9.9.9/32"),
+        [_route("10.9.9.9/32", NextHop("ip", None, IPv4Address("10.0.1.2")), "ospf", 110)],
+    )
+    changed = frozenset({IPv4Network("10.9.9.9/32")})
+    probes = [IPv4Address(a) for a in ("192.0.2.7", "198.51.100.1", "10.9.9.9", "10.0.0.1", "10.0.1.2", "8.8.8.8")]
+    lazy = LazyFib(new, base, DepIndex(rib), changed)
+    one = [lazy.lookup(ip) for ip in probes]
+    assert not lazy._ready  # answered without building the table
+    assert one[0][0].action.interface == "Gi0/1"  # re-resolved through the moved loopback
+    assert one[1] is base.lookup(probes[1])  # outside the patch: the base's own entries
+    built = build_fib(new)
+    assert one == [built.lookup(ip) for ip in probes]
+    fresh = LazyFib(new)  # no base (a base's own table): built whole on first lookup
+    assert [fresh.lookup(ip) for ip in probes] == one and fresh._ready
 
 
 def test_scenario_shares_untouched_nodes_with_the_base() -> None:

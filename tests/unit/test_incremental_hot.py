@@ -31,7 +31,7 @@ from validator.engine.bgp import (
 from validator.engine.dataplane import compute_dataplane_python
 from validator.engine.incremental import base_state, fast_dataplane, scenario_with_stats
 from validator.engine.incremental._delta import Memo
-from validator.engine.incremental._igp import _same_routes
+from validator.engine.incremental._ospf_view import _same_routes
 from validator.engine.rib import MainRib
 from validator.engine.routing_policy import run_policy
 from validator.engine.types import DataPlane, FailureSet
@@ -356,3 +356,24 @@ def test_reused_ospf_routes_must_match_every_attribute() -> None:
     assert not _same_routes(old, "ospf", 20, [("e1", IPv4Address("1.1.1.1"))])
     assert not _same_routes(old, "ospf", 20, [("e0", IPv4Address("1.1.1.2"))])
     assert not _same_routes(old, "ospf", 20, [*hops, ("e1", IPv4Address("1.1.1.2"))])
+
+
+def test_within_equals_containment_on_random_networks() -> None:
+    """``_reads.within`` (networks grouped by length, masked set probes) keeps exactly the
+    addresses some network contains, in order, with nested and duplicate networks."""
+    import random
+    from ipaddress import IPv4Address, IPv4Network
+
+    from validator.engine.incremental._reads import within
+
+    rnd = random.Random(7)
+    for _ in range(200):
+        nets = {
+            IPv4Network((rnd.getrandbits(32) & (0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF, n))
+            for n in (rnd.choice((0, 8, 16, 24, 30, 31, 32)) for _ in range(rnd.randint(1, 6)))
+        }
+        qs = [IPv4Address(rnd.getrandbits(32)) for _ in range(20)]
+        qs += [n.network_address for n in nets] + [n.broadcast_address for n in nets]
+        qs += [IPv4Address((int(n.broadcast_address) + 1) % 2**32) for n in nets]
+        assert within(nets, qs) == [q for q in qs if any(q in n for n in nets)]
+    assert within(set(), [IPv4Address("10.0.0.1")]) == []

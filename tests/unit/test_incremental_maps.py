@@ -102,10 +102,14 @@ def test_filters_met_is_computed_once_per_traced_flow(small: DataPlane, monkeypa
     import validator.checks.explore as explore_mod
     from validator.checks.headerspace import HeaderConstraints
     from validator.checks.zones import zone_sources
+    from validator.engine.traceroute import Tracer
 
     calls = []
     real = explore_mod.filters_met
     monkeypatch.setattr(explore_mod, "filters_met", lambda dp, ts: calls.append(1) or real(dp, ts))
+    # the builtin tracer says which filters a fresh trace met (Tracer.trace_and_filters)
+    real_tf = Tracer.trace_and_filters
+    monkeypatch.setattr(Tracer, "trace_and_filters", lambda self, f: calls.append(1) or real_tf(self, f))
 
     class Z:
         name, nodes, interfaces, prefixes = "z", ("/^az1-p1-host$/",), (), ()

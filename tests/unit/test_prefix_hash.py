@@ -138,6 +138,11 @@ def test_interface_address_is_an_ipv4interface_with_a_prefix(ip: int, plen: int)
     assert a.ip == IPv4Address(ip) and type(a.ip) is Address and a.ip is a.ip
     c = pickle.loads(pickle.dumps(a))
     assert type(c) is InterfaceAddress and c == b and c.network is a.network
+    # an address never equals an interface, whichever of the stdlib or our types stand on either side
+    for addr in (IPv4Address(ip), Address(ip)):
+        for iface in (a, b):
+            assert (addr == iface) is False and (iface == addr) is False
+            assert addr != iface and iface != addr
 
 
 addresses = st.integers(0, 2**32 - 1)

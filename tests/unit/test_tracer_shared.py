@@ -94,3 +94,63 @@ def test_recording_subclass_shares_nothing(tiny: DataPlane) -> None:  # noqa: F8
     reads = set(rec.reads)
     rec.reads = set()
     assert rec.trace(flow) == first and rec.reads == reads and reads  # every read observed again
+
+
+@pytest.mark.parametrize("failed", [None, "node:az1-core1"])
+def test_filters_read_off_the_evaluations_equal_the_filter_steps(tiny: DataPlane, failed: str | None) -> None:  # noqa: F811
+    """``Tracer.trace_and_filters``: the filters a flow's evaluations met (reused sub-trees
+    included) are exactly the Filter steps of its traces (``explore.filters_met``)."""
+    from validator.checks.explore import filters_met
+
+    dp = tiny
+    if failed is not None:
+        e = next(x for x in enumerate_elements(tiny, ["node"]) if x.spec == failed)
+        dp = scenario_dataplane(tiny, union((e,)))
+    tracer = Tracer(dp)
+    met = 0
+    for f in _flows(dp):
+        traces, filters = tracer.trace_and_filters(f)
+        assert filters == filters_met(dp, traces), f
+        met += bool(filters)
+    assert met
+
+
+def test_filters_read_off_a_zone_firewall_equal_the_filter_steps() -> None:
+    """Zone-firewall steps (a zone pair's policy names the ACLs it consulted) too."""
+    from pathlib import Path
+
+    from validator.checks.explore import filters_met
+    from validator.engine.dataplane import compute_dataplane
+    from validator.snapshot.folder import load_snapshot
+
+    root = Path(__file__).parents[2] / "fixtures" / "zbf" / "base"
+    dp = compute_dataplane(load_snapshot(str(root)))
+    tracer = Tracer(dp)
+    zoned = 0
+    for f in _flows(dp) + _node_flows(dp):
+        traces, filters = tracer.trace_and_filters(f)
+        assert filters == filters_met(dp, traces), f
+        zoned += any(s.detail.get("acls") is not None for t in traces for h in t.hops for s in h.steps)
+    assert zoned
+
+
+def _node_flows(dp: DataPlane) -> list[Flow]:
+    """Into every interface of every router, to a host of every subnet, a few protocols."""
+    nets = sorted({a.network for n in dp.snapshot.nodes.values() for i in n.interfaces.values() for a in i.addresses})
+    dsts = [int(net.network_address) + 10 for net in nets if net.prefixlen <= 28]
+    return [
+        Flow(
+            ingress_node=n,
+            ingress_interface=i,
+            src_ip=IPv4Address(src),
+            dst_ip=IPv4Address(dst),
+            ip_protocol=p,
+            dst_port=port,
+            src_port=40000,
+        )
+        for n, node in sorted(dp.snapshot.nodes.items())
+        for i in sorted(node.interfaces)
+        for src in dsts
+        for dst in dsts
+        for p, port in ((6, 80), (6, 22), (17, 53), (6, 443))
+    ]

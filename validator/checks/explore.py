@@ -29,12 +29,12 @@ from validator.checks.headerspace import HeaderClass, HeaderConstraints, acl_dst
 from validator.checks.ipspace import Intervals
 from validator.checks.zones import Source
 from validator.engine.native import route_prefixes
-from validator.engine.traceroute import trace
+from validator.engine.traceroute import tracer_for
 from validator.engine.types import DataPlane, Fib
 from validator.engine.undecided import undecided_routes
 from validator.model.config import AclLine
 from validator.model.dataplane import Route
-from validator.model.flow import SUCCESS_DISPOSITIONS, Flow, Trace
+from validator.model.flow import SUCCESS_DISPOSITIONS, Flow, Hop, Trace
 from validator.model.source import SourceRef
 
 
@@ -86,18 +86,28 @@ class ClassResult:
 
 
 def filters_met(dp: DataPlane, traces: Sequence[Trace]) -> set[tuple[str, str]]:
-    """(node, filter name) of every filter step in the traces."""
+    """(node, filter name) of every filter step in the traces (a hop object shared by several
+    traces, as ECMP branches share their prefix, is read once)."""
     out: set[tuple[str, str]] = set()
+    seen: set[int] = set()
     for t in traces:
         for hop in t.hops:
-            for step in hop.steps:
-                if step.type == "Filter":
-                    name = step.detail.get("filter") or step.detail.get("name")
-                    if isinstance(name, str):
-                        out.add((hop.node, name))
-                    # a zone-firewall step names the ACLs its inspect classes consulted
-                    out.update((hop.node, a) for a in step.detail.get("acls", ()) if isinstance(a, str))
+            if id(hop) not in seen:
+                seen.add(id(hop))
+                out.update(_hop_filters(hop))
     return out
+
+
+def _hop_filters(hop: Hop) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    for step in hop.steps:
+        if step.type == "Filter":
+            name = step.detail.get("filter") or step.detail.get("name")
+            if isinstance(name, str):
+                out.append((hop.node, name))
+            # a zone-firewall step names the ACLs its inspect classes consulted
+            out.extend((hop.node, a) for a in step.detail.get("acls", ()) if isinstance(a, str))
+    return tuple(out)
 
 
 def _acl_lines(dps: Sequence[DataPlane], filters: set[tuple[str, str]], dst: int | None = None) -> list[AclLine]:
@@ -217,7 +227,14 @@ class Explorer:
         if hit is None:
             hit = self._donated(i, flow)
             if hit is None:
-                hit = dp.tracer(dp, flow) if dp.tracer is not None else trace(dp, flow)
+                if dp.tracer is not None:
+                    hit = dp.tracer(dp, flow)
+                else:  # the builtin tracer also says which filters the traces met (``_filters``)
+                    hit, met = tracer_for(dp).trace_and_filters(flow)
+                    filters: dict[Flow, tuple[list[Trace], set[tuple[str, str]]]] = dp.__dict__.setdefault(
+                        "_validator_trace_filters", {}
+                    )
+                    filters[flow] = (hit, set(met))
                 self.traced += 1
             else:
                 self.reused += 1

@@ -201,6 +201,20 @@ def changed_space(base: DataPlane, scenario: DataPlane, node: str, vrf: str = "d
         out = _changed_in_patch(fa, fb, patch[1], patch[2])
         cache[key] = out
         return out
+    # ``base`` a failure scenario too (a double failure against one of its single failures): two
+    # patches of one base FIB, or one of them the base FIB itself, differ only inside the ranges
+    patch_a = patch_of(fa) if fa is not None else None
+    if patch_a is not None and fb is not None:
+        if patch_a[0] is fb:  # the difference is symmetric
+            assert fa is not None
+            out = _changed_in_patch(fb, fa, patch_a[1], patch_a[2])
+            cache[key] = out
+            return out
+        if patch is not None and patch[0] is patch_a[0]:
+            assert fa is not None
+            out = _changed_between_patches(patch[0], fa, patch_a, fb, patch)
+            cache[key] = out
+            return out
     a_starts, a_ids = fib_map(base, node, vrf)
     b_starts, b_ids = fib_map(scenario, node, vrf)
     if a_starts == b_starts and a_ids == b_ids:
@@ -238,6 +252,48 @@ def _changed_in_patch(base: Fib, fib: Fib, ranges: list[tuple[int, int]], new_bo
         ordered = sorted(points)
         for k, p in enumerate(ordered):
             if lookup_id(a, p) != actions_id(fib, p):
+                spans.append((p, ordered[k + 1] - 1 if k + 1 < len(ordered) else hi))
+    return Intervals.of(spans)
+
+
+def _changed_between_patches(
+    base: Fib,
+    fa: Fib,
+    patch_a: tuple[Fib, list[tuple[int, int]], list[int]],
+    fb: Fib,
+    patch_b: tuple[Fib, list[tuple[int, int]], list[int]],
+) -> Intervals:
+    """Where ``fa`` and ``fb``, both ``base`` patched (inside their own ranges), answer unlike.
+
+    Outside both patches' ranges both answer as ``base``. Inside their union each answers as its
+    own lookup inside its ranges and as ``base``'s map outside them, and either answer can change
+    only at a range boundary, a base prefix boundary or a replaced prefix's of either patch
+    (``_patched_map``'s premise): comparing both at those points, each answer standing until the
+    next point, is exact."""
+    b_map = map_of_fib(base)
+    raw = _raw_bounds(base)
+    ranges = Intervals.of([*patch_a[1], *patch_b[1]])
+    spans: list[tuple[int, int]] = []
+
+    def answer(fib: Fib, own: list[tuple[int, int]], starts: list[int], p: int) -> int:
+        k = bisect_right(starts, p) - 1
+        if k >= 0 and p <= own[k][1]:
+            return actions_id(fib, p)
+        return lookup_id(b_map, p)
+
+    starts_a = [lo for lo, _ in patch_a[1]]
+    starts_b = [lo for lo, _ in patch_b[1]]
+    for lo, hi in ranges.spans:
+        points = {lo}
+        for bounds in (raw, patch_a[2], patch_b[2]):
+            points.update(bounds[bisect_right(bounds, lo) : bisect_right(bounds, hi)])
+        for lo2, hi2 in (*patch_a[1], *patch_b[1]):
+            for q in (lo2, hi2 + 1):
+                if lo < q <= hi:
+                    points.add(q)
+        ordered = sorted(points)
+        for k, p in enumerate(ordered):
+            if answer(fa, patch_a[1], starts_a, p) != answer(fb, patch_b[1], starts_b, p):
                 spans.append((p, ordered[k + 1] - 1 if k + 1 < len(ordered) else hi))
     return Intervals.of(spans)
 

@@ -18,6 +18,7 @@ from typing import Any
 from validator.checks.fibmap import changed_space
 from validator.checks.ipspace import Intervals
 from validator.engine.types import DataPlane
+from validator.model.dataplane import UndecidedRoutes
 from validator.model.flow import Hop, Trace
 
 IfaceKey = tuple[str, str]
@@ -97,48 +98,146 @@ def scenario_neighbours(base: DataPlane, scenario: DataPlane) -> Any:
     scenario's edges are base edge objects (checked in C), else from its own edges."""
     if scenario is base or "_validator_neighbours" in scenario.__dict__:
         return neighbours(scenario)
-    hit = scenario.__dict__.get("_validator_sub_neighbours")
+    # per reference data plane: the base, and single failures a double failure is compared with
+    cache = process_local(scenario, "_validator_sub_neighbours")
+    hit = cache.get(id(base))
     if hit is not None and hit[0] is base:
         return hit[1]
     index, base_ids = _edge_index(base)
     kept = set(map(id, scenario.edges))
     out: Any = _SubNeighbours(index, kept) if kept <= base_ids else neighbours(scenario)
-    scenario.__dict__["_validator_sub_neighbours"] = (base, out)
+    cache[id(base)] = (base, out)
     return out
 
 
-def footprint(traces: Sequence[Trace], dst: IPv4Address, members: Sequence[tuple[int, int]] = ()) -> Footprint:
-    """Everything ``traces`` (of a class standing for ``members``) depended on."""
+_HopPart = tuple[tuple[IfaceKey, ...], tuple[NodeVrf, ...], tuple[tuple[NodeVrf, int], ...], tuple[IfaceKey, ...]]
+
+
+def footprint(
+    traces: Sequence[Trace],
+    dst: IPv4Address,
+    members: Sequence[tuple[int, int]] = (),
+    memo: dict[int, tuple[Hop, _HopPart]] | None = None,
+) -> Footprint:
+    """Everything ``traces`` (of a class standing for ``members``) depended on.
+
+    What a hop adds does not depend on the class: a hop object shared by several traces (the
+    tracer shares sub-trees between flows; ECMP branches share their prefix) is read once per call,
+    and once for all calls given one ``memo`` (kept by the caller with the data plane the traces
+    are of; entries hold their hop, so an identity is never reused while its entry lives). Per
+    (node, VRF) the lookups are every destination the class stands for (a Routing, Originate or
+    input step, or a drop there) and the ARP IPs of its forwarding steps."""
     nodes: set[str] = set()
     ifaces: set[IfaceKey] = set()
-    spans: dict[NodeVrf, list[tuple[int, int]]] = defaultdict(list)
+    need: set[NodeVrf] = set()  # (node, vrf) whose decision for every destination mattered
+    arps: dict[NodeVrf, set[int]] = {}
     hoods: set[IfaceKey] = set()
-    d = int(dst)
-    dsts = list(members) or [(d, d)]
+    seen: set[int] = set()
+    if memo is None:
+        memo = {}
     for t in traces:
         for hop in t.hops:
+            if id(hop) in seen:
+                continue
+            seen.add(id(hop))
+            hit = memo.get(id(hop))
+            if hit is None or hit[0] is not hop:
+                hit = memo[id(hop)] = (hop, _hop_part(hop))
+            part = hit[1]
             nodes.add(hop.node)
-            for step in hop.steps:
-                det = step.detail
-                for key in ("input_interface", "output_interface", "interface"):
-                    name = det.get(key)
-                    if isinstance(name, str):
-                        ifaces.add((hop.node, name))
-                vrf = str(det.get("vrf") or det.get("originating_vrf") or det.get("input_vrf") or "default")
-                if step.type in ("Routing", "Originate", "EnterInputInterface") or step.action in (
-                    "NO_ROUTE",
-                    "NULL_ROUTED",
-                ):
-                    spans[(hop.node, vrf)].extend(dsts)
-                out = det.get("output_interface")
-                if step.type == "Routing" and isinstance(out, str):
-                    hoods.add((hop.node, out))
-                    arp = det.get("arp_ip")
-                    if arp:
-                        a = int(IPv4Address(str(arp)))
-                        spans[(hop.node, vrf)].append((a, a))
+            ifaces.update(part[0])
+            need.update(part[1])
+            for k, ip in part[2]:
+                arps.setdefault(k, set()).add(ip)
+            hoods.update(part[3])
+    d = int(dst)
+    every = Intervals.of(members or ((d, d),))  # one object, shared by every (node, vrf) without ARP IPs
+    lookups: dict[NodeVrf, Intervals] = {}
+    for k in need:
+        ips = arps.get(k)
+        lookups[k] = every if not ips else Intervals.of([*every.spans, *((x, x) for x in ips)])
+    for k, ips in arps.items():
+        if k not in need:
+            lookups[k] = Intervals.of((x, x) for x in ips)
+    return Footprint(frozenset(nodes), frozenset(ifaces), lookups, frozenset(hoods))
+
+
+def footprint_of_classes(
+    classes: Iterable[tuple[Sequence[Trace], IPv4Address, Sequence[tuple[int, int]]]],
+    memo: dict[int, tuple[Hop, _HopPart]] | None = None,
+) -> Footprint:
+    """``merge(footprint(traces, dst, members, memo) for ...)`` in one pass: the destinations each
+    (node, VRF) looked up are gathered over every class and made intervals once per (node, VRF),
+    instead of one union per class and (node, VRF)."""
+    nodes: set[str] = set()
+    ifaces: set[IfaceKey] = set()
+    hoods: set[IfaceKey] = set()
+    spans: dict[NodeVrf, list[tuple[int, int]]] = defaultdict(list)
+    if memo is None:
+        memo = {}
+    for traces, dst, members in classes:
+        seen: set[int] = set()
+        need: set[NodeVrf] = set()
+        for t in traces:
+            for hop in t.hops:
+                if id(hop) in seen:
+                    continue
+                seen.add(id(hop))
+                hit = memo.get(id(hop))
+                if hit is None or hit[0] is not hop:
+                    hit = memo[id(hop)] = (hop, _hop_part(hop))
+                part = hit[1]
+                nodes.add(hop.node)
+                ifaces.update(part[0])
+                need.update(part[1])
+                for k, ip in part[2]:
+                    spans[k].append((ip, ip))
+                hoods.update(part[3])
+        if need:
+            d = int(dst)
+            dsts = members or ((d, d),)
+            for k in need:
+                spans[k].extend(dsts)
     lookups = {k: Intervals.of(v) for k, v in spans.items()}
     return Footprint(frozenset(nodes), frozenset(ifaces), lookups, frozenset(hoods))
+
+
+def _hop_part(hop: Hop) -> _HopPart:
+    """What one hop adds to a footprint: interfaces, (node, vrf) looked up, ARP IPs, forwarding groups."""
+    node = hop.node
+    ifaces: list[IfaceKey] = []
+    need: list[NodeVrf] = []
+    arps: list[tuple[NodeVrf, int]] = []
+    hoods: list[IfaceKey] = []
+    for step in hop.steps:
+        det = step.detail
+        for key in ("input_interface", "output_interface", "interface"):
+            name = det.get(key)
+            if isinstance(name, str):
+                ifaces.append((node, name))
+        vrf = str(det.get("vrf") or det.get("originating_vrf") or det.get("input_vrf") or "default")
+        if step.type in ("Routing", "Originate", "EnterInputInterface") or step.action in ("NO_ROUTE", "NULL_ROUTED"):
+            need.append((node, vrf))
+        out = det.get("output_interface")
+        if step.type == "Routing" and isinstance(out, str):
+            hoods.append((node, out))
+            arp = det.get("arp_ip")
+            if arp:
+                arps.append(((node, vrf), _ip_int(arp)))
+    return tuple(ifaces), tuple(need), tuple(arps), tuple(hoods)
+
+
+_IP_INTS: dict[object, int] = {}
+
+
+def _ip_int(text: object) -> int:
+    """An ARP IP of a step's detail (its text) as an int, parsed once per process (bounded)."""
+    hit = _IP_INTS.get(text)
+    if hit is None:
+        if len(_IP_INTS) >= 100_000:
+            _IP_INTS.clear()
+        hit = _IP_INTS[text] = int(IPv4Address(str(text)))
+    return hit
 
 
 def merge(fps: Iterable[Footprint]) -> Footprint:
@@ -151,46 +250,137 @@ def merge(fps: Iterable[Footprint]) -> Footprint:
         ifaces |= f.interfaces
         hoods |= f.neighbourhoods
         for k, v in f.lookups.items():
-            lookups[k] = lookups[k] | v if k in lookups else v
+            cur = lookups.get(k)
+            lookups[k] = v if cur is None or cur is v else cur | v
     return Footprint(frozenset(nodes), frozenset(ifaces), lookups, frozenset(hoods))
 
 
 def unchanged(fp: Footprint, base: DataPlane, scenario: DataPlane) -> bool:
-    """True when every decision the traces took is the same in ``scenario`` as in ``base``."""
+    """True when every decision the traces took is the same in ``scenario`` as in ``base``.
+
+    ``base`` is the data plane the traces were taken on: the no-failure one, or (``settled`` groups
+    of a sweep) a single failure the scenario contains; either way of the same snapshot and IP
+    owners. Undecided routes are the data plane's own (a failure can make a route reach a partial
+    policy somewhere off the path): a Routing step lists those covering the destination, so the
+    sets must be equal, else the traces' undecided lines could differ with the same decisions."""
     if fp.nodes & scenario.failures.nodes:
         return False
     active = scenario.active_interfaces
     if not fp.interfaces <= active:
         return False
-    for (node, vrf), space in fp.lookups.items():
-        if _moved(base, scenario, node, vrf, space):
+    diff = _fib_diff(base, scenario)
+    if not diff.same_undecided:
+        return False
+    moved, differs = diff.moved, diff.differs
+    lookups = fp.lookups
+    for key in lookups.keys() & differs:  # elsewhere the scenario has the reference's Fib object
+        if moved(key, lookups[key]):
             return False
     if not fp.neighbourhoods:
         return True
-    nb0, nb1 = neighbours(base), scenario_neighbours(base, scenario)
+    if fp.neighbourhoods & diff.hoods:
+        return False  # an interface whose layer-3 neighbours differ
+    # proxy-ARP replies depend on the neighbours' own FIBs for the looked-up addresses
+    nodes = diff.nodes
+    if not nodes:
+        return True
+    nb0 = neighbours(base)
     by_node = _lookups_by_node(fp)
     for key in fp.neighbourhoods:
-        a, b = nb0.get(key, frozenset()), nb1.get(key, frozenset())
-        if a != b:
-            return False
-        # proxy-ARP replies depend on the neighbours' own FIBs for the looked-up addresses
-        for vrf, space in by_node.get(key[0], ()):
-            for n_node, _n_iface in a:
-                if _moved(base, scenario, n_node, vrf, space):
+        for n_node, _n_iface in nb0.get(key, ()):
+            if n_node not in nodes:
+                continue  # every FIB of that node is the reference's object
+            for vrf, space in by_node.get(key[0], ()):
+                if (n_node, vrf) in differs and moved((n_node, vrf), space):
                     return False
     return True
 
 
+def _changed_hoods(ref: DataPlane, scenario: DataPlane) -> frozenset[IfaceKey]:
+    """The interfaces whose layer-3 neighbours differ: the first end of every edge one data plane
+    has and the other has not. Edges are compared by identity first (a failure scenario keeps its
+    base's edge objects), and those differing by identity by value (``Edge`` is a frozen value)."""
+    if ref.edges is scenario.edges:
+        return frozenset()
+    ids_ref = set(map(id, ref.edges))
+    ids_scen = set(map(id, scenario.edges))
+    only_ref = [e for e in ref.edges if id(e) not in ids_scen]
+    only_scen = [e for e in scenario.edges if id(e) not in ids_ref]
+    if only_ref and only_scen:  # (failures only remove edges: then one side is empty, no hashing)
+        return frozenset((e.node1, e.interface1) for e in set(only_ref) ^ set(only_scen))
+    return frozenset((e.node1, e.interface1) for e in (only_ref or only_scen))
+
+
+def _same_undecided(a: UndecidedRoutes, b: UndecidedRoutes) -> bool:
+    """Equal undecided routes: the same object (both empty, for a snapshot with nothing partial)
+    or the same routes and lines (each data plane computes its own object, compared by identity)."""
+    return a is b or a.by_node == b.by_node
+
+
+class _FibDiff:
+    """Per (reference, scenario): where each (node, VRF)'s FIB decisions differ, asked once per
+    key (``fibmap.changed_space``; None where the scenario shares the reference's Fib object or
+    nothing differs), the interfaces whose layer-3 neighbours differ, and whether the undecided
+    routes are equal."""
+
+    __slots__ = ("differs", "hoods", "nodes", "ref", "same_undecided", "scenario", "spaces")
+
+    def __init__(self, ref: DataPlane, scenario: DataPlane) -> None:
+        from validator.engine.undecided import undecided_routes
+
+        self.ref = ref
+        self.scenario = scenario
+        self.spaces: dict[NodeVrf, tuple[tuple[int, int], ...] | None] = {}
+        self.same_undecided = _same_undecided(undecided_routes(ref), undecided_routes(scenario))
+        # the (node, VRF)s whose Fib objects differ (or exist in one only): nothing else can move
+        differs: set[NodeVrf] = set()
+        for fibs_a, fibs_b in ((ref.fibs, scenario.fibs), (scenario.fibs, ref.fibs)):
+            for node, vrfs in fibs_a.items():
+                other = fibs_b.get(node, _NO_FIBS)
+                if other is vrfs:
+                    continue
+                differs.update((node, vrf) for vrf, fib in vrfs.items() if other.get(vrf) is not fib)
+        self.differs = frozenset(differs)
+        self.nodes = frozenset(n for n, _ in differs)
+        self.hoods = _changed_hoods(ref, scenario)
+
+    def moved(self, key: NodeVrf, space: Intervals) -> bool:
+        """Whether the FIB decision at ``key`` changed for some destination of ``space``."""
+        spaces = self.spaces
+        if key in spaces:
+            ch = spaces[key]
+        else:
+            node, vrf = key
+            if self.ref.fibs.get(node, _NO_FIBS).get(vrf) is self.scenario.fibs.get(node, _NO_FIBS).get(vrf):
+                ch = None  # the very same Fib object (or absent in both)
+            else:
+                ch = changed_space(self.ref, self.scenario, node, vrf).spans or None
+            spaces[key] = ch
+        return ch is not None and _meets(ch, space.spans)
+
+
+def _meets(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> bool:
+    """Whether two sorted disjoint interval lists overlap (``Intervals.__and__`` without building it)."""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i][1] < b[j][0]:
+            i += 1
+        elif b[j][1] < a[i][0]:
+            j += 1
+        else:
+            return True
+    return False
+
+
+def _fib_diff(ref: DataPlane, scenario: DataPlane) -> _FibDiff:
+    cache = process_local(scenario, "_validator_fib_diffs")
+    hit = cache.get(id(ref))
+    if hit is None or hit.ref is not ref:
+        hit = cache[id(ref)] = _FibDiff(ref, scenario)
+    return hit
+
+
 _NO_FIBS: dict[str, object] = {}
-
-
-def _moved(base: DataPlane, scenario: DataPlane, node: str, vrf: str, space: Intervals) -> bool:
-    """Whether the FIB decision at (node, vrf) changed for some destination of ``space``; a Fib
-    object the scenario shares with the base changed nothing (asked without the cached space)."""
-    if base.fibs.get(node, _NO_FIBS).get(vrf) is scenario.fibs.get(node, _NO_FIBS).get(vrf):
-        return False
-    changed = changed_space(base, scenario, node, vrf)
-    return bool(changed.spans) and bool(changed & space)
 
 
 def _lookups_by_node(fp: Footprint) -> dict[str, tuple[tuple[str, Intervals], ...]]:
@@ -237,7 +427,7 @@ class TraceReuse:
             donor.snapshot is dp.snapshot
             and donor.tracer is dp.tracer
             and (donor.ip_owners is dp.ip_owners or donor.ip_owners == dp.ip_owners)
-            and undecided_routes(donor) == undecided_routes(dp)
+            and _same_undecided(undecided_routes(donor), undecided_routes(dp))
         )
         self._lookups: dict[tuple[str, str, int], bool] = {}
         self._hoods: dict[tuple[str, str, int], bool] = {}

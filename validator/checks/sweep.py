@@ -9,6 +9,11 @@ sets. It is incremental at two levels:
 - flows: a flow whose no-failure traces depended on nothing the scenario changed (same FIB
   decisions, interfaces and adjacencies along its path, see :mod:`footprint`) keeps its traces;
   only the others are traced again, with header classes refined by the filters either run meets.
+
+This module runs the sweep (``Sweeper``, ``changed_classes``, scenario batches) and the policy
+entry points; the elements and scenario functions (``sweep_elements``), the pair baselines
+(``sweep_pairs``) and the judges and findings (``sweep_findings``) live below it and are
+re-exported here (``__all__``), so ``from validator.checks.sweep import ...`` keeps working.
 """
 
 from __future__ import annotations
@@ -16,216 +21,103 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from validator.checks import donors
+from validator.checks import donors as donors_mod
 from validator.checks.equivalence import Effect, Effects
-from validator.checks.evidence import describe, trace_locations
 from validator.checks.explore import ClassResult, Explorer, ScenarioPieces, scenario_pieces
-from validator.checks.footprint import Footprint, footprint, merge, trace_donors, unchanged
+from validator.checks.footprint import trace_donors, unchanged
 from validator.checks.headerspace import HeaderConstraints
 from validator.checks.ipspace import Intervals
-from validator.checks.soundness import undecided_finding
-from validator.checks.zones import Source, ZoneLike, zone_destination, zone_nodes, zone_sources
+from validator.checks.sweep_elements import (
+    Element,
+    ScenarioFn,
+    default_scenario_fn,
+    enumerate_elements,
+    from_scratch,
+    union,
+)
+from validator.checks.sweep_findings import (
+    MAX_FINDINGS_PER_POLICY,
+    Violation,
+    _findings,
+    _undecided_only,
+    judge_expect,
+    judge_redundancy,
+    undecided_baseline,
+    violation_finding,
+)
+from validator.checks.sweep_pairs import PairBaseline, _active_nodes, _in_scope, pair_baseline
 from validator.engine.types import DataPlane, FailureSet
 from validator.model.verdict import Finding
 
 if TYPE_CHECKING:
     from validator.engine.dependencies import Relevance
 
-MAX_FINDINGS_PER_POLICY = 25
+# the names other modules and tests import from here (defined in the sweep_* modules below this one)
+__all__ = [
+    "MAX_FINDINGS_PER_POLICY",
+    "PARALLEL_MIN_SCENARIOS",
+    "ClassResult",
+    "Element",
+    "PairBaseline",
+    "ScenarioFn",
+    "SweepStats",
+    "Sweeper",
+    "Violation",
+    "_account",
+    "_active_nodes",
+    "_baseline",
+    "_findings",
+    "_in_scope",
+    "_sweeper",
+    "_undecided_only",
+    "changed_classes",
+    "default_scenario_fn",
+    "enumerate_elements",
+    "from_scratch",
+    "judge_expect",
+    "judge_redundancy",
+    "pair_baseline",
+    "protected_baselines",
+    "reachability_under_failures",
+    "run_blast_radius",
+    "run_redundancy",
+    "undecided_baseline",
+    "union",
+    "violation_finding",
+]
+
 Progress = Callable[[str, int, int], None]
 Hit = tuple[int, str, "ClassResult", int]  # a violated pair: index, kind, first violating class, count
 
 
-# --- elements ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Element:
-    """One thing that can fail, with its failure spec (design.md §4) and what it takes down."""
-
-    kind: str  # link, node, interface, risk_group
-    spec: str
-    failures: FailureSet
-    specs: tuple[str, ...] = ()  # the failure specs it stands for, when ``spec`` is a label
-
-    @property
-    def fail_specs(self) -> tuple[str, ...]:
-        return self.specs or (self.spec,)
-
-    @property
-    def nodes(self) -> frozenset[str]:
-        return self.failures.nodes
-
-
-def enumerate_elements(
-    dp: DataPlane, kinds: Sequence[str], risk_groups: dict[str, list[str]] | None = None
-) -> list[Element]:
-    from validator.engine.failspec import parse_fail_spec
-
-    out: list[Element] = []
-    snap = dp.snapshot
-    if "link" in kinds:
-        seen: set[frozenset[tuple[str, str]]] = set()
-        by_iface: dict[tuple[str, str], set[tuple[str, str]]] = {}
-        for e in dp.edges:
-            by_iface.setdefault((e.node1, e.interface1), set()).add((e.node2, e.interface2))
-        for end in sorted(by_iface):
-            members = frozenset({end, *by_iface[end]})
-            if members in seen:
-                continue
-            seen.add(members)
-            out.append(Element("link", f"link:{end[0]}[{end[1]}]", FailureSet(interfaces=members)))
-    if "node" in kinds:
-        for name in sorted(snap.nodes):
-            if snap.nodes[name].vendor == "host":
-                continue  # hosts forward nothing; they only matter as endpoints
-            out.append(Element("node", f"node:{name}", FailureSet(nodes=frozenset({name}))))
-    if "interface" in kinds:
-        for node, iface in sorted(dp.active_interfaces):
-            intf = snap.nodes[node].interfaces[iface]
-            if intf.kind == "loopback" or snap.nodes[node].vendor == "host":
-                continue
-            out.append(
-                Element("interface", f"interface:{node}[{iface}]", FailureSet(interfaces=frozenset({(node, iface)})))
-            )
-    if "risk_group" in kinds and risk_groups:
-        for name in sorted(risk_groups):
-            fs = parse_fail_spec(f"group:{name}", snap, dp.edges, risk_groups)
-            out.append(Element("risk_group", f"group:{name}", fs))
-    return out
-
-
-def union(elements: Sequence[Element]) -> FailureSet:
-    fs = FailureSet()
-    for e in elements:
-        fs = fs.union(e.failures)
-    return fs
-
-
-# --- scenario data planes ------------------------------------------------------------------------
-
-
-ScenarioFn = Callable[[DataPlane, FailureSet], DataPlane]
-
-
-def from_scratch(compute: Callable[..., DataPlane]) -> ScenarioFn:
-    """The reference method: recompute the whole data plane for the scenario."""
-
-    def run(base: DataPlane, failures: FailureSet) -> DataPlane:
-        return compute(base.snapshot, failures)
-
-    return run
-
-
-def default_scenario_fn(compute: Callable[..., DataPlane] | None, engine: str = "builtin") -> ScenarioFn:
-    """The builtin engine recomputes incrementally from the no-failure data plane; other backends
-    (Batfish forks a snapshot per scenario) recompute through their own ``dataplane``."""
-    if engine == "builtin":
-        try:
-            # the native core when the mode and the feature check allow it (it falls back to the
-            # Python incremental engine's scenario_dataplane itself)
-            from validator.engine.native_scenario import native_scenario_dataplane
-        except ImportError:  # pragma: no cover - the incremental engine is optional
-            pass
-        else:
-            return native_scenario_dataplane
-    if compute is None:
-        from validator.engine.dataplane import compute_dataplane
-
-        compute = compute_dataplane
-    return from_scratch(compute)
-
-
-# --- per-pair baseline ---------------------------------------------------------------------------
-
-
-@dataclass
-class PairBaseline:
-    """The no-failure classes of one zone pair, with their footprints."""
-
-    label: str
-    src: ZoneLike
-    dst: ZoneLike
-    constraints: HeaderConstraints
-    sources: list[Source]
-    space: Intervals
-    endpoints: set[str]
-    results: list[ClassResult]
-    groups: dict[tuple[Source, tuple[int, int]], list[ClassResult]] = field(default_factory=dict)
-    footprints: dict[tuple[Source, tuple[int, int]], Footprint] = field(default_factory=dict)
-    # the data plane the classes were explored on (changed_classes re-splits them against it)
-    dp: DataPlane | None = field(default=None, repr=False, compare=False)
-
-
-def pair_baseline(
-    dp: DataPlane, src: ZoneLike, dst: ZoneLike, constraints: HeaderConstraints, *, assigned_only: bool = True
-) -> PairBaseline:
-    sources = zone_sources(dp, src)
-    space = zone_destination(dp, dst, assigned_only=assigned_only)
-    results = list(Explorer([dp], constraints).explore(sources, space))
-    pb = PairBaseline(
-        label=f"{src.name} -> {dst.name}",
-        src=src,
-        dst=dst,
-        constraints=constraints,
-        sources=sources,
-        space=space,
-        endpoints=zone_nodes(dp, src) | zone_nodes(dp, dst),
-        results=results,
-        dp=dp,
-    )
-    for r in results:
-        pb.groups.setdefault((r.source, r.dst), []).append(r)
-    for key, rs in pb.groups.items():
-        pb.footprints[key] = merge(footprint(r.traces[0], r.flow.dst_ip, r.members) for r in rs)
-    return pb
-
-
-def _in_scope(source: Source, dst_lo: int, scenario: DataPlane) -> bool:
-    """A flow whose own start or end point failed is out of the scenario's scope."""
-    if source.node in scenario.failures.nodes:
-        return False
-    active = scenario.active_interfaces
-    if source.interface is not None:
-        if (source.node, source.interface) not in active:
-            return False
-    elif source.node not in _active_nodes(scenario):
-        return False
-    owners = scenario.ip_owners.get(_ip(dst_lo))
-    return not (owners and not any(o in active for o in owners))
-
-
-def _active_nodes(dp: DataPlane) -> frozenset[str]:
-    """Nodes with an active interface, once per data plane (``_in_scope`` asks it per class)."""
-    hit: tuple[frozenset[tuple[str, str]], frozenset[str]] | None = dp.__dict__.get("_validator_active_nodes")
-    if hit is None or hit[0] is not dp.active_interfaces:
-        hit = (dp.active_interfaces, frozenset(n for n, _ in dp.active_interfaces))
-        dp.__dict__["_validator_active_nodes"] = hit
-    return hit[1]
-
-
-def _ip(value: int) -> Any:
-    from ipaddress import IPv4Address
-
-    return IPv4Address(value)
-
-
 def changed_classes(
-    pb: PairBaseline, base: DataPlane, scenario: DataPlane, stats: SweepStats, donors: Sequence[DataPlane] = ()
+    pb: PairBaseline,
+    base: DataPlane,
+    scenario: DataPlane,
+    stats: SweepStats,
+    donors: Sequence[DataPlane] = (),
+    settled: Sequence[donors_mod.Settled] = (),
 ) -> Iterator[ClassResult]:
     """Classes (traced in base and scenario) whose traces the scenario may change; in-scope only.
 
     ``donors`` (sub-scenarios of ``scenario``, e.g. its single failures) lend their cached traces
-    where every input of the tracer is provably the same (``footprint.TraceReuse``)."""
+    where every input of the tracer is provably the same (``footprint.TraceReuse``). ``settled``
+    (``donors.settled``: per sub-scenario, the groups none of whose classes the caller's judge
+    found violating there, with their footprints there) leaves out every group whose footprint in
+    a sub-scenario the scenario leaves unchanged: each of its flows is treated as there, so none of
+    its classes can be a violation either. Only a caller judging with that judge may pass it."""
     shared: tuple[Explorer, ScenarioPieces] | None = None  # one explorer and split per call
     for (source, piece), rs in pb.groups.items():
         if not _in_scope(source, piece[0], scenario):
             continue
         if unchanged(pb.footprints[(source, piece)], base, scenario):
             stats.reused += len(rs)
+            continue
+        if settled and _settled(settled, (source, piece), scenario):
+            stats.settled += len(rs)
             continue
         members = rs[0].members or (piece,)
         if pb.dp is base:
@@ -245,6 +137,20 @@ def changed_classes(
         stats.donated += shared[0].reused
 
 
+def _settled(settled: Sequence[donors_mod.Settled], group: donors_mod.Group, scenario: DataPlane) -> bool:
+    for sub, footprints in settled:
+        fp = footprints.get(group)
+        if fp is not None and unchanged(fp, sub, scenario):
+            return True
+    return False
+
+
+def _settle(dp: DataPlane, pb: PairBaseline, judge: object, found: dict[donors_mod.Group, list[ClassResult]]) -> None:
+    """Record the groups of ``found`` (a kept single failure's re-traced classes, none judged a
+    violation) for the sweep's larger sets (``donors.settle``)."""
+    donors_mod.settle(dp, pb.groups, judge, found)
+
+
 @dataclass
 class SweepStats:
     scenarios: int = 0
@@ -255,19 +161,12 @@ class SweepStats:
     pruned: int = 0  # scenarios proven not to touch any checked class (checks/relevance.py)
     equivalent: int = 0  # scenarios whose result is an equivalent scenario's (not computed again)
     donated: int = 0  # scenario traces taken from a sub-scenario's (footprint.TraceReuse), not traced
+    settled: int = 0  # header classes of groups a sub-scenario settled (``changed_classes``), not traced
 
-    def counts(self) -> tuple[int, int, int, int]:
-        """What a worker reports back: data planes, reused and re-traced classes, donated traces."""
-        return (self.dataplanes, self.reused, self.retraced, self.donated)
-
-
-@dataclass
-class Violation:
-    pair: PairBaseline
-    elements: tuple[Element, ...]
-    kind: str  # broken | opened | violated
-    result: ClassResult
-    count: int = 1
+    def counts(self) -> tuple[int, int, int, int, int]:
+        """What a worker reports back: data planes, reused and re-traced classes, donated traces,
+        settled classes."""
+        return (self.dataplanes, self.reused, self.retraced, self.donated, self.settled)
 
 
 class Sweeper:
@@ -324,7 +223,7 @@ class Sweeper:
         total = sum(_n_choose(len(elements), k) for k in range(1, max_failures + 1))
         done = 0
         rel = self._relevance(pairs)
-        donors.start(self.base, keep=max_failures >= 2)  # single failures lend traces to larger sets
+        donors_mod.start(self.base, keep=max_failures >= 2)  # single failures lend traces to larger sets
         effects = Effects(self.base.snapshot) if self.equivalence else None
         known: dict[Effect, dict[int, Hit | None]] = {}  # per computed effect: pair -> hit (None: none)
         for k in range(1, max_failures + 1):
@@ -356,7 +255,7 @@ class Sweeper:
                     failing[i].append(frozenset(e.spec for e in combo))
                     found.append(Violation(pairs[i], combo, kind, r, count))
             done += len(batch)
-        donors.finish(self.base)
+        donors_mod.finish(self.base)
         self.stats.seconds += time.monotonic() - start
         return found
 
@@ -408,14 +307,24 @@ class Sweeper:
     ) -> list[tuple[int, str, ClassResult, int]]:
         """One scenario: (pair index, kind, first violating class, count) per violated pair."""
         dp_s = self.dataplane(union(combo))
-        subs = donors.sub_scenarios(self.base, [e.failures for e in combo], dp_s)
+        subs = donors_mod.sub_scenarios(self.base, [e.failures for e in combo], dp_s)
+        # a kept single failure records the groups it settles for its supersets (donors.settle)
+        record = len(combo) == 1 and donors_mod.is_kept(self.base, dp_s)
         hits: list[tuple[int, str, ClassResult, int]] = []
         for i in candidates:
             pb = pairs[i]
             first: tuple[str, ClassResult] | None = None
             count = 0
-            for r in changed_classes(pb, self.base, dp_s, self.stats, subs):
+            settled = donors_mod.settled(subs, pb.groups, judge) if subs else []
+            found: dict[donors_mod.Group, list[ClassResult]] = {}
+            loud: set[donors_mod.Group] = set()
+            more = {"settled": settled} if settled else {}
+            for r in changed_classes(pb, self.base, dp_s, self.stats, subs, **more):
                 kind = judge(pb, r)
+                if record and r.group is not None:
+                    found.setdefault(r.group, []).append(r)
+                    if kind is not None:
+                        loud.add(r.group)
                 if kind is None:
                     continue
                 count += 1
@@ -423,6 +332,8 @@ class Sweeper:
                     first = (kind, r)
             if first is not None:
                 hits.append((i, first[0], first[1], count))
+            if record:
+                _settle(dp_s, pb, judge, {g: rs for g, rs in found.items() if g not in loud})
         return hits
 
     def _run_batch(
@@ -461,6 +372,7 @@ class Sweeper:
             self.stats.reused += stats[1]
             self.stats.retraced += stats[2]
             self.stats.donated += stats[3]
+            self.stats.settled += stats[4]
             if self.progress is not None:
                 self.progress(label, done + n, total)
             yield combo, hits
@@ -482,101 +394,18 @@ ScenarioHits = list[tuple[int, str, ClassResult, int]]
 
 def _evaluate_batch(
     shared: tuple[Any, ...], batch: Sequence[tuple[tuple[Element, ...], list[int]]]
-) -> list[tuple[ScenarioHits, tuple[int, int, int, int]]]:
+) -> list[tuple[ScenarioHits, tuple[int, ...]]]:
     """A batch of scenarios on a fresh Sweeper over the shared state: the hits of each scenario
-    and what it computed (data planes, reused and re-traced classes). Pure: runs anywhere."""
+    and what it computed (``SweepStats.counts``). Pure: runs anywhere."""
     base, scenario_fn, shipped, judge, on_base = shared
     pairs = tuple(replace(pb, dp=base) if i in on_base else pb for i, pb in enumerate(shipped))
     sweeper = Sweeper(base, scenario_fn)
-    out: list[tuple[ScenarioHits, tuple[int, int, int, int]]] = []
+    out: list[tuple[ScenarioHits, tuple[int, ...]]] = []
     for combo, candidates in batch:
         before = sweeper.stats.counts()
         hits = sweeper.evaluate(pairs, combo, candidates, judge)
         after = sweeper.stats.counts()
-        out.append((hits, (after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3])))
-    return out
-
-
-def judge_redundancy(pb: PairBaseline, r: ClassResult) -> str | None:
-    if r.all_success(0) and not r.all_success(1):
-        return "broken"
-    if not r.any_success(0) and r.any_success(1):
-        return "opened"
-    return None
-
-
-def judge_expect(expect: str) -> Callable[[PairBaseline, ClassResult], str | None]:
-    def judge(pb: PairBaseline, r: ClassResult) -> str | None:
-        ok_before = r.all_success(0) if expect == "allow" else not r.any_success(0)
-        ok_after = r.all_success(1) if expect == "allow" else not r.any_success(1)
-        return "violated" if ok_before and not ok_after else None
-
-    return judge
-
-
-def _undecided_only(v: Violation) -> bool:
-    """The scenario's result is a violation only through undecided traces (soundness rule)."""
-    r = v.result
-    if not r.undecided(1):
-        return False
-    if v.kind == "broken":
-        return not r.decided_failure(1)
-    if v.kind == "opened":
-        return not r.decided_success(1)
-    return not r.decided_failure(1) and not r.decided_success(1)
-
-
-def violation_finding(policy: str, check: str, v: Violation, dp: DataPlane) -> Finding:
-    r = v.result
-    specs = tuple(s for e in v.elements for s in e.fail_specs)
-    what = {
-        "broken": "is delivered with no failure but not with",
-        "opened": "is denied with no failure but delivered with",
-        "violated": "breaks the policy with",
-    }[v.kind]
-    if _undecided_only(v):
-        return undecided_finding(
-            policy=policy,
-            check=check,
-            dp=dp,
-            refs=r.undecided(1),
-            what=(
-                f"{v.pair.label}: {r.flow} cannot be judged with {', '.join(specs)} down: {describe(r.traces[1])}"
-                f" ({v.count} header class{'es' if v.count != 1 else ''})"
-            ),
-            failures=specs,
-            flow={"from": r.source.label, **r.flow.to_json()},
-            trace=r.traces[1],
-            base_trace=r.traces[0],
-            locations=trace_locations(dp, r.flow, r.traces[1]),
-            extra={"kind": v.kind, "pair": v.pair.label, "classes": v.count},
-        )
-    return Finding(
-        policy=policy,
-        check=check,
-        message=(
-            f"{v.pair.label}: {r.flow} {what} {', '.join(specs)} down: {describe(r.traces[1])}"
-            f" ({v.count} header class{'es' if v.count != 1 else ''})"
-        ),
-        failures=specs,
-        flow={"from": r.source.label, **r.flow.to_json()},
-        trace=tuple(t.to_json() for t in r.traces[1]),
-        base_trace=tuple(t.to_json() for t in r.traces[0]),
-        locations=tuple(trace_locations(dp, r.flow, r.traces[1])),
-        extra={"kind": v.kind, "pair": v.pair.label, "classes": v.count},
-    )
-
-
-def _findings(policy: str, check: str, violations: Sequence[Violation], dp: DataPlane) -> list[Finding]:
-    out = [violation_finding(policy, check, v, dp) for v in violations[:MAX_FINDINGS_PER_POLICY]]
-    if len(violations) > MAX_FINDINGS_PER_POLICY:
-        out.append(
-            Finding(
-                policy=policy,
-                check=check,
-                message=f"{len(violations) - MAX_FINDINGS_PER_POLICY} more minimal failing sets not shown",
-            )
-        )
+        out.append((hits, tuple(a - b for a, b in zip(after, before, strict=True))))
     return out
 
 
@@ -605,31 +434,6 @@ def _baseline(ctx: Any, a: str, b: str, constraints: HeaderConstraints, *, assig
         hit = pair_baseline(ctx.head, ctx.zone(a), ctx.zone(b), constraints, assigned_only=assigned_only)
         cache[key] = hit
     return hit
-
-
-def undecided_baseline(policy: str, check: str, pb: PairBaseline, dp: DataPlane) -> list[Finding]:
-    """Classes whose no-failure delivery is undecided: the sweep cannot judge them (it never
-    counts them as delivered nor as denied), so the policy is undecided for them."""
-    bad = [r for r in pb.results if r.undecided(0)]
-    if not bad:
-        return []
-    refs = tuple(sorted({ref for r in bad for ref in r.undecided(0)}))
-    r = bad[0]
-    return [
-        undecided_finding(
-            policy=policy,
-            check=check,
-            dp=dp,
-            refs=refs,
-            what=(
-                f"{pb.label}: {r.flow} with no failure: {describe(r.traces[0])}"
-                f" ({len(bad)} header class{'es' if len(bad) != 1 else ''} cannot be judged under failures)"
-            ),
-            flow={"from": r.source.label, **r.flow.to_json()},
-            trace=r.traces[0],
-            extra={"pair": pb.label, "classes": len(bad)},
-        )
-    ]
 
 
 def _account(ctx: Any, sw: Sweeper, before: int) -> None:

@@ -7,6 +7,7 @@ exit code (0 pass, 1 blocked, 2 bad input or usage, 3 internal or engine error).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -97,6 +98,26 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def run() -> None:
+    """The console entry point. SIGTERM and SIGINT end the run with exit 3 from its first line to
+    its last, not only inside :func:`main`: a signal while the phase announcer starts or stops
+    (or the collector is tuned) would otherwise kill the process with the signal's own status
+    (143, 130) or a traceback, which a pipeline cannot tell from a verdict. What remains outside is
+    the interpreter's start and this package's import, before any of our code runs."""
+    from validator.limits import signals_interrupt
+
+    code = 3
+    try:
+        with signals_interrupt():
+            code = _run()
+    except KeyboardInterrupt as exc:  # limits.Interrupted (SIGTERM) is one too
+        message = str(exc) if str(exc) else "interrupted by SIGINT: no verdict"
+        with contextlib.suppress(OSError, ValueError):  # a closed stderr does not change the exit code
+            print(f"validator: {message}", file=sys.stderr)
+        code = 3
+    sys.exit(code)
+
+
+def _run() -> int:
     import os
 
     from validator.phases import announced
@@ -104,10 +125,9 @@ def run() -> None:
     _tune_gc()
     timing = _phase_timing(os.environ.get("VALIDATOR_PROGRESS"), quiet=_quiet(sys.argv[1:]))
     if timing is None:
-        sys.exit(main())
+        return main()
     with announced(*timing):  # a slow phase says so on stderr
-        code = main()
-    sys.exit(code)
+        return main()
 
 
 def _quiet(argv: Sequence[str]) -> bool:

@@ -306,6 +306,21 @@ class NativeInput:
             self.last_tables = tables
             return convert(tables)
 
+        def made(ribs: Any, fibs: Any, sessions: tuple[Any, ...], tables: Any, **state: Any) -> DataPlane:
+            """The data plane of this scenario (BGP's or the IGP-only one), with its core tables."""
+            dp = DataPlane(
+                snapshot=snapshot,
+                failures=failures,
+                active_interfaces=active,
+                edges=edges,
+                ribs=ribs,
+                fibs=fibs,
+                bgp_sessions=sessions,
+                ip_owners=self.ip_owners,
+                **state,
+            )
+            return _with_prefixes(dp, tables)
+
         if self.bgp is not None:
             from validator.engine import dataplane  # the topology loop's pieces (dataplane imports this module)
 
@@ -325,17 +340,7 @@ class NativeInput:
             if done is None:
                 return None
             ribs, fibs, topology = done
-            dp = DataPlane(
-                snapshot=snapshot,
-                failures=failures,
-                active_interfaces=active,
-                edges=edges,
-                ribs=ribs,
-                fibs=fibs,
-                bgp_sessions=tuple(topology.sessions),
-                ip_owners=self.ip_owners,
-            )
-            return _with_prefixes(dp, self.last_tables)
+            return made(ribs, fibs, tuple(topology.sessions), self.last_tables)
         out, unstable = core.igp_dataplane(self.intern.names, nodes_in, ospf_in, igp_max_iterations)
         ribs, fibs = keep(out)
         oscillation = None
@@ -343,19 +348,7 @@ class NativeInput:
             by_node = sorted({self.node_names[n] for n, _net, _plen in unstable})
             unstable_nets = sorted({str(IPv4Network((net, plen))) for _n, net, plen in unstable})
             oscillation = Oscillation("igp", prefixes=tuple(unstable_nets), speakers=tuple(by_node))
-        dp = DataPlane(
-            snapshot=snapshot,
-            failures=failures,
-            active_interfaces=active,
-            edges=edges,
-            ribs=ribs,
-            fibs=fibs,
-            bgp_sessions=(),
-            ip_owners=self.ip_owners,
-            converged=not unstable,
-            oscillation=oscillation,
-        )
-        return _with_prefixes(dp, out)
+        return made(ribs, fibs, (), out, converged=not unstable, oscillation=oscillation)
 
 
 _PREFIXES = "_validator_route_prefixes"

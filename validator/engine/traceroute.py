@@ -101,6 +101,15 @@ class Tracer:
     # --- public -------------------------------------------------------------------------------
 
     def trace(self, flow: Flow) -> list[Trace]:
+        return self.trace_and_filters(flow)[0]
+
+    def trace_and_filters(self, flow: Flow) -> tuple[list[Trace], frozenset[tuple[str, str]]]:
+        """The traces, and the (node, filter name) of every Filter step in them.
+
+        Every filter the exploration evaluated (its own, and those a reused sub-tree recorded) put
+        its step into at least one trace: a denied branch ends there, a permitted one goes on to a
+        disposition. So the filters met are read off the flow's filter evaluations, without
+        walking every hop of every trace (``checks/explore.filters_met``, which they equal)."""
         node = self.nodes.get(flow.ingress_node)
         if node is None:
             raise InputError(f"traceroute: unknown start node {flow.ingress_node!r}")
@@ -113,8 +122,10 @@ class Tracer:
         state = _FlowState(flow, int(flow.dst_ip), set(), {})
         suffixes, _ = self._explore(state, flow.ingress_node, vrf, flow.ingress_interface)
         if self._sound_scan:
-            return [Trace.of_hops(d, hops) for d, hops in suffixes]
-        return [Trace(d, hops) for d, hops in suffixes]
+            traces = [Trace.of_hops(d, hops) for d, hops in suffixes]
+        else:
+            traces = [Trace(d, hops) for d, hops in suffixes]
+        return traces, _filters_of(state.reads)
 
     # --- exploration --------------------------------------------------------------------------
 
@@ -539,6 +550,26 @@ class Tracer:
         if len(cache) >= _CACHE_MAX:
             cache.clear()
         cache[key] = value
+
+
+def _filters_of(reads: list[_Read]) -> frozenset[tuple[str, str]]:
+    """(node, filter name) of the Filter steps of a flow's filter evaluations (``_FlowState.reads``;
+    a reused sub-tree repeats its read tuples: each is read once)."""
+    out: set[tuple[str, str]] = set()
+    seen: set[int] = set()
+    for r in reads:
+        if id(r) in seen:
+            continue
+        seen.add(id(r))
+        step = r[6] if r[0] == "F" else r[4]
+        if step is None:
+            continue  # no zone filter on that interface: no step
+        node = r[1]
+        name = step.detail.get("filter") or step.detail.get("name")
+        if isinstance(name, str):
+            out.add((node, name))
+        out.update((node, a) for a in step.detail.get("acls", ()) if isinstance(a, str))
+    return frozenset(out)
 
 
 # The few most recent tracers, so repeated trace() calls on one data plane share the cached

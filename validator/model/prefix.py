@@ -123,6 +123,10 @@ class Address(IPv4Address):
     def __eq__(self, other: object) -> bool:
         if type(other) is Address:
             return self._ip == other._ip  # type: ignore[attr-defined,no-any-return]
+        if isinstance(other, IPv4Interface):
+            # as ``IPv4Address == IPv4Interface`` is: Python asks the interface first there (a
+            # subclass), and an interface never equals a bare address; here it would be asked second
+            return False
         return IPv4Address.__eq__(self, other)
 
     def __ne__(self, other: object) -> bool:

@@ -8,16 +8,20 @@ what the failed elements can reach, and keeps the rest of the base:
   of active interfaces); connected routes change only on nodes that lost an interface;
 - IGP: the IGP-only RIBs are recomputed and compared with the base's, prefix by prefix;
 - BGP sessions: a session's TCP traces are reused when every data-plane read they made (FIB
-  lookups, acceptance, neighbours, ARP answers) answers the same in the scenario;
+  lookups, acceptance, neighbours, ARP answers) answers the same in the scenario, or, over the
+  scenario's full FIBs, as in its own IGP-only view that traced it (``_sessions``);
 - BGP routes: when the IGP never reads BGP routes and BGP's own next-hop lookups are answered by
   the IGP (checked; otherwise the reference engine runs), BGP decomposes by prefix (see ``_bgp``).
   Only (speaker, prefix) pairs whose selection function changed (a lost session into them, a next
   hop whose IGP answer changed, an origination from a changed IGP route) or whose inputs differ
   from the base's are evaluated, in the reference's own rounds, replayed against the base run's
-  recorded trajectory (``_delta``: delta BGP); where an aggregate group is involved, the affected
-  prefixes are re-run from round one on every speaker instead;
+  recorded trajectory (``_delta``: delta BGP); a pair whose changed input provably keeps its
+  selections (a lost session or a worse next hop whose routes it never selected) is left out
+  (``_scenario_bgp``: narrowing); where an aggregate group is involved, the affected prefixes are
+  re-run from round one on every speaker instead;
 - main RIBs and FIBs: patched at the changed prefixes and at the routes that resolved through
-  them; FIBs lazily, on first lookup.
+  them; FIBs lazily: a single lookup resolves only the prefix it matches, the table is patched
+  when something needs more of it.
 
 Anything outside these rules (OSPF redistributing BGP, a BGP route resolving a BGP next hop, ...)
 falls back to :func:`validator.engine.dataplane.compute_dataplane`, so the result is always equal

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +12,6 @@ from validator.engine.bgp import BgpRoute, SpeakerKey, external_routes
 from validator.engine.bgp_sessions import BgpTopology, SessionEdge, compute_bgp_topology, static_local_ip
 from validator.engine.dataplane import MAX_TOPOLOGY_ITERATIONS, _Context, igp_fixpoint
 from validator.engine.incremental._bgp import History, PrefixBgp, PrefixState, Unsupported, _merged_at
-from validator.engine.incremental._delta import DeltaResult, GiveUp, delta_run
 from validator.engine.incremental._fib import (
     DepIndex,
     LazyFib,
@@ -22,9 +20,11 @@ from validator.engine.incremental._fib import (
     patched_listing,
     set_prefix,
 )
-from validator.engine.incremental._igp import IgpBase, build_view, scenario_igp_incremental, statics_of
+from validator.engine.incremental._igp import IgpBase, scenario_igp_incremental, statics_of
+from validator.engine.incremental._ospf_view import build_view
 from validator.engine.incremental._patch import patch_fibs, patch_ribs
-from validator.engine.incremental._reads import ReadCheck, check_bgp_reads, check_igp_independence, within
+from validator.engine.incremental._reads import check_bgp_reads, check_igp_independence
+from validator.engine.incremental._scenario_bgp import scenario_bgp
 from validator.engine.incremental._sessions import (
     ReachKey,
     Read,
@@ -34,7 +34,7 @@ from validator.engine.incremental._sessions import (
     SessionIndex,
     interim,
 )
-from validator.engine.incremental._topo import TopologyPlan, edge_diff
+from validator.engine.incremental._topo import TopologyPlan
 from validator.engine.ospf import build_domain
 from validator.engine.rib import MainRib, connected_and_local_routes
 from validator.engine.topology import (
@@ -61,8 +61,11 @@ class Stats:
     dirty_prefixes: int = 0
     bgp: str = "reused"  # reused | delta | partial | full
     bgp_evaluations: int = 0  # (speaker, prefix) selections evaluated by delta BGP
+    bgp_narrowed: int = 0  # pairs delta BGP left out: their changed inputs provably keep the selection
+    bgp_widened: bool = False  # the read check refused the narrowed replay: replayed in full
     sessions_reused: int = 0
     sessions_traced: int = 0
+    sessions_carried: int = 0  # checks taken over from the scenario's previous view, not re-traced
     topology_rounds: int = 0
 
 
@@ -328,188 +331,6 @@ def scenario_igp(base: State, active: frozenset[IfaceKey], edges: tuple[Edge, ..
     return IgpDelta(igp, changed)
 
 
-def _igp_answer(rib: MainRib | None, q: IPv4Address) -> tuple[bool, int]:
-    if rib is None:
-        return (False, 0)
-    m = rib.longest_prefix_match(q)
-    return (bool(m), min(r.metric for r in m) if m else 0)
-
-
-def _aggregate_closure(engine: PrefixBgp, dirty: set[IPv4Network], universe: set[IPv4Network]) -> set[IPv4Network]:
-    if not engine.has_aggregates or not dirty:
-        return dirty
-    aggs = {a for sp in engine.spk.values() for a in sp.aggregates}
-    out = set(dirty)
-    changed = True
-    while changed:
-        changed = False
-        for a in aggs:
-            group = {a} | {p for p in universe | out if p != a and p.subnet_of(a)}
-            if group & out and not group <= out:
-                out |= group
-                changed = True
-    return out
-
-
-def scenario_bgp(
-    base: State, edges: list[SessionEdge], igp: IgpDelta, stats: Stats
-) -> tuple[dict[SpeakerKey, dict[IPv4Network, list[Route]]], set[tuple[SpeakerKey, IPv4Network]], bool]:
-    """BGP main routes of the scenario: the base's except for prefixes a change may reach.
-
-    A prefix is re-run (from round one, on every speaker) when it crossed a lost session, used a
-    next hop whose IGP answer changed, or is originated from a changed IGP route. A speaker left
-    without any session (a failed node) is computed alone: nothing it holds reaches anyone.
-    Returns (main routes per speaker, changed (speaker, prefix), converged).
-    """
-    brun = base.bgp
-    bst = brun.state
-    spk = brun.engine.spk
-    old_ids, new_ids, added = edge_diff(base, edges)
-    if added or len(new_ids) != len(edges) or len(old_ids) != len(brun.edges):
-        stats.bgp = "full"
-        engine = PrefixBgp(base.snapshot, edges, base.externals, igp.igp)
-        st = engine.run()
-        check_bgp_reads(igp.igp, igp.strict, st.nh_users, st.bgp_prefixes)
-        all_changed = {
-            (k, p)
-            for k in set(st.main) | set(bst.main)
-            for p in set(st.main.get(k, {})) | set(bst.main.get(k, {}))
-            if st.main.get(k, {}).get(p) != bst.main.get(k, {}).get(p)
-        }
-        return st.main, all_changed, st.converged
-    connected: set[SpeakerKey] = set()
-    for e in edges:
-        connected.add((e.sender.node, e.sender.vrf))
-        connected.add((e.receiver.node, e.receiver.vrf))
-    alone: set[SpeakerKey] = set()  # speakers without sessions whose state may differ from the base's
-    dirty: set[IPv4Network] = set()
-    pert: set[tuple[SpeakerKey, IPv4Network]] = set()  # pairs whose selection function changed
-    first: set[tuple[SpeakerKey, IPv4Network]] = set()  # ... of which originations (round 1)
-    lost: set[int] = set()
-    for eid, i in old_ids.items():
-        if eid in new_ids:
-            continue
-        lost.add(i)
-        e = brun.edges[i]
-        sender, receiver = (e.sender.node, e.sender.vrf), (e.receiver.node, e.receiver.vrf)
-        for k in (sender, receiver):
-            if k not in connected:
-                alone.add(k)
-        if receiver in connected:
-            carried = bst.exported.get(i, set())
-            dirty |= carried
-            pert.update((receiver, p) for p in carried)
-    recheck: set[SpeakerKey] = set()
-    for (node, vrf), nets in igp.changed.items():
-        k = (node, vrf)
-        sp = spk.get(k)
-        if sp is None:
-            continue
-        if k not in connected:
-            alone.add(k)
-            continue
-        recheck.add(k)
-        users = bst.nh_users.get(k, {})
-        old_rib = base.igp[node].get(vrf)
-        new_rib = igp.igp[node].get(vrf)
-        for q in within(nets, users):
-            if _igp_answer(old_rib, q) != _igp_answer(new_rib, q):
-                dirty |= users[q]
-                pert.update((k, p) for p in users[q])
-        if sp.main_vrf:
-            orig = nets & sp.networks
-            if sp.redist_protos:
-                for net in nets:
-                    for rib in (old_rib, new_rib):
-                        if rib is not None and any(r.protocol in sp.redist_protos for r in rib.by_prefix.get(net, [])):
-                            orig.add(net)
-            dirty |= orig
-            first.update((k, p) for p in orig)
-    if brun.engine.has_aggregates and dirty:
-        dirty = _aggregate_closure(brun.engine, dirty, {p for m in bst.ribs.values() for p in m})
-    stats.dirty_prefixes = len(dirty)
-    check = ReadCheck(base, igp)
-    if not dirty and not alone:
-        for k in recheck:
-            check.speaker(k, (), (), igp.changed.get(k, set()))
-        return bst.main, set(), bst.converged
-    stats.bgp = "partial"
-    made: list[PrefixBgp] = []
-
-    def scenario_engine() -> PrefixBgp:
-        """The engine over the scenario's sessions, built only when a prefix-wise run needs it (delta
-        BGP replays against the base's edges; building one costs a pass over every speaker)."""
-        if not made:
-            if len(edges) != len(brun.edges):
-                made.append(PrefixBgp(base.snapshot, edges, base.externals, igp.igp))
-            else:
-                eng = copy.copy(brun.engine)
-                eng.igp = igp.igp
-                made.append(eng)
-        return made[0]
-
-    main: dict[SpeakerKey, dict[IPv4Network, list[Route]]] = dict(bst.main)
-    changed: set[tuple[SpeakerKey, IPv4Network]] = set()
-    converged = bst.converged
-    res: DeltaResult | None = None
-    if dirty and brun.history is not None and bst.converged:
-        delta_engine = copy.copy(brun.engine)
-        delta_engine.igp = igp.igp
-        try:
-            res = delta_run(delta_engine, brun.history, bst.main, pert | first, first, lost, alone, base_igp=base.igp)
-        except GiveUp:
-            res = None
-    if res is not None:
-        stats.bgp = "delta"
-        stats.bgp_evaluations = res.evaluated
-        main = res.main
-        changed = res.changed
-        for k in spk:
-            if k in alone:
-                continue
-            new_qs = res.nh_users.get(k, {})
-            new_ps = res.bgp_prefixes.get(k, set())
-            if new_qs or new_ps or k in recheck:
-                check.speaker(k, new_qs, new_ps, igp.changed.get(k, set()), res.replaced.get(k))
-    elif dirty:
-        st = scenario_engine().run(only=dirty)
-        converged = converged and st.converged
-        for k in spk:
-            if k in alone:
-                continue
-            old = bst.main.get(k, {})
-            new = st.main.get(k, {})
-            diff = [p for p in dirty if old.get(p) != new.get(p)]
-            if diff:
-                m = dict(old)
-                for p in diff:
-                    if p in new:
-                        m[p] = new[p]
-                    else:
-                        del m[p]
-                    changed.add((k, p))
-                main[k] = m
-            new_qs = st.nh_users.get(k, {})
-            new_ps = st.bgp_prefixes.get(k, set())
-            if new_qs or new_ps or k in recheck:
-                check.speaker(k, new_qs, new_ps, igp.changed.get(k, set()), dirty)
-    else:
-        for k in recheck:
-            check.speaker(k, (), (), igp.changed.get(k, set()))
-    if alone:
-        lone = scenario_engine().run(keys=alone)
-        converged = converged and lone.converged
-        nh_users: dict[SpeakerKey, Any] = {}
-        for k in alone:
-            old = bst.main.get(k, {})
-            new = lone.main.get(k, {})
-            main[k] = new
-            changed.update((k, p) for p in set(old) | set(new) if old.get(p) != new.get(p))
-            nh_users[k] = lone.nh_users.get(k, {})
-        check_bgp_reads(igp.igp, igp.strict, nh_users, {k: lone.bgp_prefixes.get(k, set()) for k in alone}, alone)
-    return main, changed, converged
-
-
 def _iface_vrf(snapshot: Snapshot) -> Callable[[str, str], str]:
     def vrf(node: str, iface: str) -> str:
         return snapshot.nodes[node].interfaces[iface].vrf
@@ -557,6 +378,19 @@ def _topology(
     return compute_bgp_topology(base.snapshot, active, base.ip_owners, fibs, checker)
 
 
+def _same_edges(base: State, a: BgpTopology, b: BgpTopology) -> bool:
+    """``a.edge_keys() == b.edge_keys()``, answered once for the base's own two topologies (most
+    scenarios keep both, so every one of them would compare the same two edge lists again)."""
+    if a is b:
+        return True
+    if {id(a), id(b)} == {id(base.topology), id(base.topology_first)}:
+        hit = base.edge_memo.get(-2)
+        if hit is None:
+            hit = base.edge_memo[-2] = base.topology.edge_keys() == base.topology_first.edge_keys()
+        return bool(hit)
+    return a.edge_keys() == b.edge_keys()
+
+
 def scenario_dataplane_from_state(base: State, base_dp: DataPlane, failures: FailureSet) -> tuple[DataPlane, Stats]:
     stats = Stats()
     snapshot = base.snapshot
@@ -569,10 +403,14 @@ def scenario_dataplane_from_state(base: State, base_dp: DataPlane, failures: Fai
     ig.strict = check_igp_independence(snapshot, active, ig.igp) if ig.changed else base.strict
     shell = DataPlane(snapshot, failures, active, edges, {}, {}, ip_owners=base.ip_owners)
     igp_fibs = patch_fibs(base, base.igp_fibs, ig.igp, ig.changed, igp=True)
-    tracer = RecordingTracer(interim(shell, igp_fibs), base.sessions_first[1])
     touched = {n for n, _ in base.active - active}
     kept_edges = set(edges)
     lost_edges = {(e.node1, e.interface1) for e in base.edges if e not in kept_edges}
+    template = base.sessions_first[1]
+    # the scenario's edges are the base's minus the lost ones: rebuild only their neighbour lists
+    tracer = RecordingTracer(
+        interim(shell, igp_fibs), template, None, lost_edges if template.dp.edges is base.edges else None
+    )
 
     iface_vrf = _iface_vrf(snapshot)
 
@@ -597,14 +435,17 @@ def scenario_dataplane_from_state(base: State, base_dp: DataPlane, failures: Fai
             changes.setdefault(k, set()).add(p)
         ribs = patch_ribs(base.merged, ig.igp, changes, main)
         fibs = patch_fibs(base, base.fibs, ribs, changes, igp=False)
-        tracer = RecordingTracer(interim(shell, fibs), base.sessions_last[1])
+        tracer = RecordingTracer(interim(shell, fibs), base.sessions_last[1], checker.tracer)
         f2 = filt(changes, False)
+        previous_view = checker
         checker = SessionChecker(tracer, base.sessions_last[0], base.sessions_last[1], f2)
         checker.suspects = base.index_last.suspects(f2)
+        checker.sibling = previous_view  # a check this scenario traced a view ago may answer alike
         new_topology = _topology(base, base.topology, active, fibs, checker)
         stats.sessions_reused += checker.reused
         stats.sessions_traced += checker.traced
-        stable = new_topology.edge_keys() == topology.edge_keys()
+        stats.sessions_carried += checker.carried
+        stable = _same_edges(base, new_topology, topology)
         topology = new_topology
         if stable:
             converged = bgp_converged

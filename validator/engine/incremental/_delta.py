@@ -176,6 +176,10 @@ class Memo:
         self.igp: dict[SpeakerKey, tuple[MainRib, dict[IPv4Address, tuple[bool, int]]]] = {}
         self.orig: dict[int, list[BgpRoute]] = {}
         self.in_pos: dict[int, int] = {}  # edge index -> its place in the receiver's adj-in order
+        # pair and selection (by the identities of its best path and multipath members, which the
+        # entry keeps alive) -> its main-RIB routes: a function of the selection, the pair and the
+        # configuration only (``_bgp._main_routes``); the same lists in every scenario
+        self.main: dict[tuple[int, int, tuple[int, ...]], tuple[Value, list[Route]]] = {}
 
     def __getstate__(self) -> dict[str, object]:
         return {"empty": True}  # not falsy: pickle would then skip __setstate__
@@ -250,8 +254,11 @@ def delta_run(
     if len(memo.received) > Memo.LIMIT:
         memo.received.clear()
         memo.routes.clear()
+    if len(memo.main) > Memo.LIMIT:
+        memo.main.clear()
     received_memo = memo.received
     shared = memo.routes
+    main_memo = memo.main
     in_pos = memo.in_pos
     scen_orig: dict[int, list[BgpRoute]] = {}
     scen_igp: dict[SpeakerKey, dict[IPv4Address, tuple[bool, int]]] = {}
@@ -410,7 +417,16 @@ def delta_run(
             is_over = x in o_val
             cur_main = prev_main
             if new != prev:
-                cur_main = _main_routes(k, p, new, sp.proc)
+                if new is None:
+                    cur_main = []
+                else:
+                    mkey = (x, id(new[0]), tuple(map(id, new[1])))
+                    mhit = main_memo.get(mkey)
+                    if mhit is not None and mhit[0] is not None and mhit[0][0] is new[0]:
+                        cur_main = mhit[1]
+                    else:
+                        cur_main = _main_routes(k, p, new, sp.proc)
+                        main_memo[mkey] = (new, cur_main)
                 if cur_main != prev_main:
                     any_change = True
                     nxt.add(x)  # origination reads the main RIB at p

@@ -112,6 +112,52 @@ class LazyFib(Fib):
         # after a patch: (the base Fib, sorted disjoint address ranges outside which every lookup
         # answers exactly as the base's), so interval maps can be patched too (checks/fibmap.py)
         self._patch: tuple[Fib, list[tuple[int, int]], list[int]] | None = None
+        # before materialising: entries of the prefixes single lookups matched, and the prefixes
+        # whose entries are not the base's (see _lookup_one)
+        self._one: dict[tuple[int, int], list[FibEntry]] = {}
+        self._affected: set[IPv4Network] | None = None
+        self._resolver: Resolver | None = None
+
+    def _affected_nets(self) -> set[IPv4Network]:
+        if self._affected is None:
+            assert self._base_deps is not None
+            self._affected = set(self._changed) | self._base_deps.users_within(self._changed)
+        return self._affected
+
+    def _lookup_one(self, ip: IPv4Address) -> list[FibEntry] | None:
+        """``lookup`` without materialising the table (None: not answerable so, materialise).
+
+        Every route resolves to at least one entry (an unresolvable next hop gives a null route),
+        so the FIB's prefixes are the RIB's and its longest match is the RIB's longest match. That
+        prefix's entries are the base's when it is outside the patch (its routes and every lookup
+        their resolution made are unchanged: the same rule ``_materialize`` applies), else its
+        routes resolved here, as ``_materialize`` and ``build_fib`` resolve them (``Resolver``,
+        routes in RIB order). A session check reads a handful of loopbacks per FIB; the table's
+        other prefixes are patched only if something else looks at it."""
+        routes = self._rib.longest_prefix_match(ip)
+        if not routes:
+            return []
+        net = routes[0].network
+        key = (net.prefixlen, int(net.network_address))
+        hit = self._one.get(key)
+        if hit is not None:
+            return hit
+        base = self._base
+        if base is not None and net not in self._affected_nets():
+            if isinstance(base, LazyFib):
+                base._materialize()  # a base table, shared by every scenario: built once
+            got = base._by_len.get(key[0], {}).get(key[1])
+            if not got:
+                return None  # not where the rule says it is: let _materialize decide
+            self._one[key] = got
+            return got
+        if self._resolver is None:
+            self._resolver = Resolver(self._rib)
+        entries: list[FibEntry] = []
+        for r in routes:
+            entries.extend(self._resolver.resolve(r))
+        self._one[key] = entries
+        return entries
 
     def _materialize(self) -> None:
         if self._ready:
@@ -126,8 +172,7 @@ class LazyFib(Fib):
         else:
             if isinstance(base, LazyFib):
                 base._materialize()
-            assert self._base_deps is not None
-            affected = set(self._changed) | self._base_deps.users_within(self._changed)
+            affected = self._affected_nets()
             self._patch = (base, _merged_ranges(affected), _bounds(affected))
             by_len = dict(base._by_len)
             copied: set[int] = set()
@@ -153,6 +198,9 @@ class LazyFib(Fib):
         self._base = None
         self._base_deps = None
         self._donor = None
+        self._one = {}
+        self._affected = None
+        self._resolver = None
 
     def add(self, prefix_len: int, network: int, entry: FibEntry) -> None:
         self._materialize()
@@ -176,6 +224,11 @@ class LazyFib(Fib):
 
     def lookup(self, ip: IPv4Address) -> list[FibEntry]:
         if not self._ready:
+            # a patched table answers single lookups without being patched; a table built from
+            # scratch (a base's) is built whole on first use, as its readers need most of it
+            one = self._lookup_one(ip) if self._base is not None else None
+            if one is not None:
+                return one
             self._materialize()
         return super().lookup(ip)
 

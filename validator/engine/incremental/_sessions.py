@@ -26,7 +26,17 @@ _MISSING = object()
 
 
 class RecordingTracer(Tracer):
-    def __init__(self, dp: DataPlane, template: Tracer | None = None) -> None:
+    def __init__(
+        self,
+        dp: DataPlane,
+        template: Tracer | None = None,
+        sibling: Tracer | None = None,
+        lost: set[tuple[str, str]] | None = None,
+    ) -> None:
+        """``template``: a tracer of the same snapshot whose configuration-derived tables are
+        shared; ``sibling``: one over the same edges (the scenario's previous view), whose
+        neighbour table is shared; ``lost``: when ``dp``'s edges are the template's minus some,
+        the sending interfaces of the missing ones (only their neighbour lists are rebuilt)."""
         if template is None:
             super().__init__(dp)
         else:  # the configuration-derived tables are the template's; caches start empty
@@ -34,6 +44,20 @@ class RecordingTracer(Tracer):
             self.nodes = dp.snapshot.nodes
             if dp.edges is template.dp.edges:
                 self._neighbours = template._neighbours
+            elif sibling is not None and dp.edges is sibling.dp.edges:
+                self._neighbours = sibling._neighbours
+            elif lost is not None:
+                redo: dict[tuple[str, str], list[tuple[str, str]]] = {}
+                for e in dp.edges:
+                    if (e.node1, e.interface1) in lost:
+                        redo.setdefault((e.node1, e.interface1), []).append((e.node2, e.interface2))
+                table = dict(template._neighbours)
+                for key in lost:
+                    if key in redo:
+                        table[key] = sorted(set(redo[key]))
+                    else:
+                        table.pop(key, None)
+                self._neighbours = table
             else:
                 neighbours: dict[tuple[str, str], list[tuple[str, str]]] = {}
                 for e in dp.edges:
@@ -116,18 +140,25 @@ class SessionChecker:
         self.records: dict[ReachKey, tuple[bool, frozenset[Read]]] = {}
         self.reused = 0
         self.traced = 0
+        # the same scenario's previous view (its IGP-only FIBs, then the previous topology round):
+        # a check it traced afresh is taken over when every read of that trace answers the same here
+        self.sibling: SessionChecker | None = None
+        self.carried = 0  # checks taken over from the sibling instead of re-traced
 
     def _same(self, reads: frozenset[Read]) -> bool:
         old = self.previous_tracer
         assert old is not None
+        return self._answers_equal(reads, old, self.unchanged)
+
+    def _answers_equal(
+        self, reads: frozenset[Read], old: RecordingTracer, quick: Callable[[Read], bool] | None
+    ) -> bool:
+        """Every read answers in this view as in ``old``'s (``quick``: reads known to, unasked)."""
         new = self.tracer
-        quick = self.unchanged
-        # the previous view is the base's, fixed for the whole sweep: its answers are kept
-        memo: dict[Read, object] | None = old.__dict__.get("_answers")
-        if memo is None:
-            memo = old.__dict__["_answers"] = {}
-        # this view's answers, shared by the session checks of one round (they read the same
-        # loopbacks' FIB entries over and over)
+        # each view's answers are kept on its tracer: the base's for the whole sweep, a scenario
+        # view's for the session checks of one round (they read the same loopbacks' FIB entries
+        # over and over) and for the next round's comparisons with it
+        memo: dict[Read, object] = old.__dict__.setdefault("_answers", {})
         mine: dict[Read, object] = new.__dict__.setdefault("_answers", {})
         for r in reads:
             if quick is not None and quick(r):
@@ -141,6 +172,19 @@ class SessionChecker:
             if was != now:
                 return False
         return True
+
+    def _from_sibling(self, key: ReachKey) -> tuple[bool, frozenset[Read]] | None:
+        """The sibling view's own trace of ``key`` when every read it made answers the same in this
+        view: a trace is a function of its reads' answers, so tracing here would repeat it exactly
+        (same verdict, same reads). A check the sibling reused from the base is not asked: it
+        answered as the base there, and this view already differs from the base."""
+        sib = self.sibling
+        if sib is None:
+            return None
+        got = sib.records.get(key)
+        if got is None or got is sib.previous.get(key):
+            return None
+        return got if self._answers_equal(got[1], sib.tracer, None) else None
 
     def __call__(self, node: str, vrf: str, src: IPv4Address, dst: IPv4Address, single_hop: bool) -> bool:
         key: ReachKey = (node, vrf, src, dst, single_hop)
@@ -156,6 +200,11 @@ class SessionChecker:
             self.records[key] = prev
             self.reused += 1
             return prev[0]
+        carried = self._from_sibling(key)
+        if carried is not None:
+            self.records[key] = carried
+            self.carried += 1
+            return carried[0]
         self.tracer.reads = set()
         try:
             ok = _session_reachable(self.tracer, node, vrf, src, dst, single_hop)
