@@ -92,6 +92,40 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class GcClock:
+    """Time the cyclic collector spends, by generation (``gc.callbacks``): at 510 routers a full
+    collection scans millions of objects, so it is part of what a sweep costs."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self._t = 0.0
+        gc.callbacks.append(self._cb)
+
+    def _cb(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t = time.perf_counter()
+        else:
+            g = info.get("generation", 2)
+            self.count[g] += 1
+            self.seconds[g] += time.perf_counter() - self._t
+
+    def line(self) -> str:
+        return ", ".join(f"gen{g} {self.count[g]} x {self.seconds[g]:.2f} s" for g in range(3))
+
+
+def rss_mib() -> float:
+    """The resident set now (Linux; 0 elsewhere): what the phase before it left behind."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def say(text: str) -> None:
     print(text, flush=True)
 
@@ -262,6 +296,7 @@ def bench_preset(args: argparse.Namespace) -> None:
         kinds = ["link", "node"]
         a = BenchZone("az1-hosts", nodes=("/^az1-.*-host$/",))
         b = BenchZone("az2-hosts", nodes=("/^az2-.*-host$/",))
+    clock = GcClock()
     w0, c0 = time.perf_counter(), cpu()
     # the Python core's base is the incremental engine's own (its state attached for the sweep);
     # otherwise compute_dataplane, which takes the native core where the feature check allows
@@ -274,10 +309,12 @@ def bench_preset(args: argparse.Namespace) -> None:
     )
     gc.collect()
     gc.freeze()
+    summary_line("RSS after the base (MiB)", f"{rss_mib():.0f}")
     hc = HeaderConstraints()
     w0, c0 = time.perf_counter(), cpu()
     pairs = [pair_baseline(base, a, b, hc), pair_baseline(base, b, a, hc)]
     summary_line("pair baselines (s, wall / CPU)", f"{time.perf_counter() - w0:.3f} / {cpu() - c0:.3f}")
+    summary_line("RSS after the pair baselines (MiB)", f"{rss_mib():.0f}")
     elements = enumerate_elements(base, kinds)
     combos = [c for n in range(1, args.k + 1) for c in itertools.combinations(elements, n)]
     summary_line("elements / scenarios", f"{len(elements)} / {len(combos)}")
@@ -286,6 +323,7 @@ def bench_preset(args: argparse.Namespace) -> None:
         sweep_cpu = sweep_summary(args, base, base_wall, base_cpu, pairs, elements)
     sample_summary(args, snap, base, combos)
     summary_line("peak RSS (MiB)", f"{peak_mib():.0f}")
+    summary_line("cyclic GC, whole run (collections x wall s)", clock.line())
     if sweep_cpu is not None and args.core != "python" and not args.no_python_base:
         # after the peak RSS above: the Python base adds its own memory (2 GB at 510 routers)
         os.environ["VALIDATOR_ENGINE_CORE"] = "python"
@@ -364,6 +402,7 @@ def sweep_summary(
         f"{st.scenarios} / {st.dataplanes} / {pruned} / {reused_sc}  ({len(found)} minimal failing sets)",
     )
     summary_line("header classes reused / re-traced", f"{st.reused} / {st.retraced}")
+    summary_line("RSS after the sweep (MiB)", f"{rss_mib():.0f}")
     if tracing[0]:
         summary_line("tracing side alone (CPU s: changed_classes and settled groups)", f"{tracing[0]:.3f}")
     if st.donated:

@@ -23,7 +23,7 @@ from validator.engine.bgp_route import _tie_key as _tie_key
 from validator.engine.bgp_route import route_rank as route_rank
 from validator.engine.bgp_route import select_route as select_route
 from validator.engine.bgp_sessions import BgpTopology, SessionEdge, bgp_neighbors, bgp_router_id
-from validator.engine.rib import MainRib
+from validator.engine.rib import MainRib, hop
 from validator.engine.routing_policy import (
     PolicyRoute,
     community_str,
@@ -428,7 +428,7 @@ def main_rib_routes(
                     vrf,
                     net,
                     p.protocol,
-                    NextHop("ip", None, p.next_hop_ip),
+                    hop("ip", None, p.next_hop_ip),
                     (ads or {}).get(p.protocol, ebgp_ad if p.protocol == "bgp" else ibgp_ad),
                     p.med,
                     tag=p.tag,

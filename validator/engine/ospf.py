@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
-from validator.engine.rib import MainRib
+from validator.engine.rib import MainRib, hop
 from validator.engine.routing_policy import PolicyRoute, run_policy
 from validator.engine.topology import IfaceKey
 from validator.model.config import Interface, Node, OspfProcess
-from validator.model.dataplane import Edge, NextHop, Route
+from validator.model.dataplane import Edge, Route
 from validator.model.prefix import prefix_of
 from validator.model.snapshot import Snapshot
 
@@ -303,7 +303,7 @@ def compute_ospf_routes(
             # 110 on IOS; a vendor's own preference where the model gives one (Junos 10 / 150)
             ad = snapshot.nodes[node_name].admin_distances.get(proto, 110)
             for iface, ip in sorted(final_hops):
-                out[node_name].append(Route(node_name, vrf, p, proto, NextHop("interface", iface, ip), ad, m))
+                out[node_name].append(Route(node_name, vrf, p, proto, hop("interface", iface, ip), ad, m))
     return dict(out)
 
 

@@ -7,10 +7,26 @@ from ipaddress import IPv4Address, IPv4Network
 
 from validator.engine.topology import IfaceKey
 from validator.model.config import Node
-from validator.model.dataplane import NextHop, Route
+from validator.model.dataplane import NextHop, NextHopType, Route
 from validator.model.prefix import MASKS, prefix, prefix_of
 
 _NH_TYPE_ORDER = {"discard": 0, "interface": 1, "ip": 2}
+
+# A node's OSPF and BGP routes point at a few neighbours: equal next hops are one shared object
+# (frozen, compared by value everywhere), ~1.4 M fewer objects at 510 routers. Bounded.
+_HOPS: dict[tuple[str, str | None, IPv4Address | None], NextHop] = {}
+_HOPS_MAX = 200_000
+
+
+def hop(type_: NextHopType, interface: str | None = None, ip: IPv4Address | None = None) -> NextHop:
+    """``NextHop(type_, interface, ip)``, shared with every equal one made here."""
+    key = (type_, interface, ip)
+    hit = _HOPS.get(key)
+    if hit is None:
+        if len(_HOPS) >= _HOPS_MAX:
+            _HOPS.clear()
+        hit = _HOPS[key] = NextHop(type_, interface, ip)
+    return hit
 
 
 def route_sort_key(r: Route) -> tuple[object, ...]:

@@ -29,7 +29,7 @@ ADMIN_DISTANCE = {
 }
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class NextHop:
     """Batfish's NextHop: ``ip`` (NextHopIp), ``interface`` (NextHopInterface, maybe with ip), ``discard``."""
 
@@ -53,7 +53,7 @@ class NextHop:
         return f"{self.interface}" + (f" via {self.ip}" if self.ip is not None else "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Route:
     """One main-RIB route with one next hop (ECMP routes are several Route objects)."""
 
@@ -82,7 +82,7 @@ class Route:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FibAction:
     """What the FIB does with a packet: forward out ``interface`` ARPing for ``arp_ip`` (None =
     ARP for the destination itself), or drop (``null_route``)."""
@@ -92,7 +92,7 @@ class FibAction:
     null_route: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FibEntry:
     """A resolved forwarding entry: the top-level route, the route chain it resolved through, the action."""
 

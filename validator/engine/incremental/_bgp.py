@@ -36,7 +36,7 @@ from validator.engine.bgp import (
     speakers,
 )
 from validator.engine.bgp_sessions import SessionEdge
-from validator.engine.rib import MainRib
+from validator.engine.rib import MainRib, hop
 from validator.engine.routing_policy import PolicyRoute, community_str, run_policy
 from validator.model.config import BgpProcess, Node
 from validator.model.dataplane import NextHop, Route
@@ -283,6 +283,10 @@ class PrefixBgp:
         bgp_prefixes: dict[SpeakerKey, set[IPv4Network]] = {k: set() for k in spk}
         present: dict[SpeakerKey, set[IPv4Network]] = {k: set() for k in spk if spk[k].aggregates}
         agg_active: dict[SpeakerKey, set[IPv4Network]] = {k: set() for k in present}
+        # a recorded run keeps every delivery for the whole sweep: equal imported routes (one
+        # sender's path as each of its clients imports it) are kept as one object (memory)
+        interned: dict[BgpRoute, BgpRoute] | None = {} if record is not None else None
+        lists: dict[tuple[int, ...], list[BgpRoute]] = {}  # and equal delivered lists (never mutated)
 
         dirty: dict[SpeakerKey, set[IPv4Network]] = {}
         for k, s in self.seeds(keys).items():
@@ -359,6 +363,9 @@ class PrefixBgp:
                     rkey = (e.receiver.node, e.receiver.vrf)
                     for p in ps:
                         rec = self._received(sp, e, p, ribs[k].get(p))
+                        if interned is not None:
+                            rec = [interned.setdefault(im, im) for im in rec]
+                            rec = lists.setdefault(tuple(map(id, rec)), rec)  # ids of interned routes
                         if self._deliver(inbox[rkey], i, p, rec):
                             if record is not None:
                                 record.delivered(rounds, k, rkey, p, i, rec)
@@ -380,6 +387,9 @@ class PrefixBgp:
                             continue
                         rkey = (e.receiver.node, e.receiver.vrf)
                         rec = self._received(sp, e, DEFAULT_NET, ribs[k].get(DEFAULT_NET))
+                        if interned is not None:
+                            rec = [interned.setdefault(im, im) for im in rec]
+                            rec = lists.setdefault(tuple(map(id, rec)), rec)  # ids of interned routes
                         if self._deliver(inbox[rkey], i, DEFAULT_NET, rec):
                             if record is not None:
                                 record.delivered(rounds, k, rkey, DEFAULT_NET, i, rec)
@@ -549,7 +559,7 @@ def _main_routes(
                 vrf,
                 p,
                 r.protocol,
-                NextHop("ip", None, r.next_hop_ip),
+                hop("ip", None, r.next_hop_ip),
                 ebgp_ad if r.protocol == "bgp" else ibgp_ad,
                 r.med,
                 tag=r.tag,

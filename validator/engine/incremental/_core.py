@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
@@ -103,7 +104,7 @@ class State:
     strict: dict[SpeakerKey, set[IPv4Address]]  # static next hops no BGP prefix may cover
     deps: dict[tuple[str, str], DepIndex] = field(default_factory=dict)
     igp_deps: dict[tuple[str, str], DepIndex] = field(default_factory=dict)
-    listing_keys: dict[tuple[str, str], list[tuple[int, int]]] = field(default_factory=dict)
+    listing_keys: dict[tuple[str, str], array[int]] = field(default_factory=dict)
     externals: dict[SpeakerKey, list[BgpRoute]] = field(default_factory=dict)
     igp_base: IgpBase | None = None
     prefix_keys: dict[SpeakerKey, set[tuple[int, int]]] = field(default_factory=dict)
@@ -152,8 +153,19 @@ def merge_bgp(igp: Ribs, main: dict[SpeakerKey, dict[IPv4Network, list[Route]]])
     return out
 
 
-def lazy_fibs(ribs: Ribs) -> FibMap:
-    return {n: {v: LazyFib(rib) for v, rib in vrfs.items()} for n, vrfs in ribs.items()}
+def lazy_fibs(ribs: Ribs, donors: tuple[Ribs, FibMap] | None = None) -> FibMap:
+    """Lazy FIBs of ``ribs``; ``donors`` (the IGP RIBs and FIBs they were merged from) lend their
+    entries for the IGP routes both share (``fib.build_fib``: memory)."""
+    if donors is None:
+        return {n: {v: LazyFib(rib) for v, rib in vrfs.items()} for n, vrfs in ribs.items()}
+    d_ribs, d_fibs = donors
+    out: FibMap = {}
+    for n, vrfs in ribs.items():
+        out[n] = {}
+        for v, rib in vrfs.items():
+            d_rib, d_fib = d_ribs.get(n, {}).get(v), d_fibs.get(n, {}).get(v)
+            out[n][v] = LazyFib(rib, donor=(d_rib, d_fib) if d_rib is not None and d_fib is not None else None)
+    return out
 
 
 def build_state(snapshot: Snapshot, failures: FailureSet, fibs: FibMap | None = None) -> State:
@@ -201,7 +213,7 @@ def build_state(snapshot: Snapshot, failures: FailureSet, fibs: FibMap | None = 
         check_bgp_reads(igp, strict, st.nh_users, st.bgp_prefixes)
         run = BgpRun(topology.edges, engine, st, hist)
         merged = merge_bgp(igp, st.main)
-        final_fibs = lazy_fibs(merged)
+        final_fibs = lazy_fibs(merged, (igp, igp_fibs))
         tracer = RecordingTracer(interim(shell, final_fibs))
         last = SessionChecker(tracer)
         new_topology = compute_bgp_topology(snapshot, active, owners, final_fibs, last)

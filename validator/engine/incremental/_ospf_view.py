@@ -21,8 +21,8 @@ from validator.engine.ospf import (
     _externals,
     _shortest_paths,
 )
-from validator.engine.rib import MainRib
-from validator.model.dataplane import NextHop, Route
+from validator.engine.rib import MainRib, hop
+from validator.model.dataplane import Route
 from validator.model.snapshot import Snapshot
 
 SpResult = dict[ProcKey, tuple[int, frozenset[Hop]]]
@@ -104,7 +104,7 @@ def _built(
     ordered = sorted(hops)
     if old and _same_routes(old, proto, metric, ordered):
         return old
-    return [Route(node, vrf, p, proto, NextHop("interface", i, ip), 110, metric) for i, ip in ordered]
+    return [Route(node, vrf, p, proto, hop("interface", i, ip), 110, metric) for i, ip in ordered]
 
 
 def route_for(view: OspfView, key: ProcKey, p: IPv4Network, old: list[Route] | None = None) -> list[Route]:

@@ -1,0 +1,175 @@
+"""What a sweep keeps for its whole run is compact (issue 15, "510 routers: memory and time"):
+equal objects the base run records are one object, and the results stay the reference's."""
+
+from __future__ import annotations
+
+import random
+from array import array
+from ipaddress import IPv4Address
+from typing import Any
+
+from test_incremental import assert_same, link
+from test_incremental_delta import _gen
+
+from validator.engine.bgp import BgpRoute
+from validator.engine.dataplane import compute_dataplane_python
+from validator.engine.fib import _ACTIONS, _action, build_fib
+from validator.engine.incremental import base_state, fast_dataplane, scenario_dataplane
+from validator.engine.incremental._fib import listing_keys, patched_listing
+from validator.engine.rib import hop
+from validator.engine.types import FailureSet
+from validator.model.dataplane import FibAction, NextHop
+from validator.snapshot.folder import load_snapshot
+
+TINY = {"azs": 2, "pods": 1, "leaves": 2, "spines": 2, "cores": 2}
+
+
+def _tiny(tmp_path: Any) -> Any:
+    return load_snapshot(_gen().generate(str(tmp_path), **TINY)["snapshot"])
+
+
+def test_recorded_deliveries_keep_one_object_per_distinct_route(tmp_path: Any) -> None:
+    """Every client of a route reflector imports its path as an equal route: the history (kept for
+    the whole sweep) holds each distinct imported route once, and so do the final selections."""
+    base = fast_dataplane(_tiny(tmp_path))
+    st = base_state(base)
+    assert st is not None and st.bgp.history is not None
+    objs: dict[int, BgpRoute] = {}
+    lists: dict[int, tuple[int, ...]] = {}
+    refs = 0
+    for per_in in st.bgp.history.inbox.values():
+        for boxes in per_in.values():
+            for entries in boxes.values():
+                for _r, rec in entries:
+                    lists[id(rec)] = tuple(map(id, rec))
+                    for im in rec:
+                        refs += 1
+                        objs[id(im)] = im
+    assert refs > len(objs)  # the network has reflected routes: equal deliveries to several clients
+    assert len(objs) == len(set(objs.values()))
+    assert len(lists) == len(set(lists.values()))  # equal delivered lists are one list too
+    selected = {id(v[0]): v[0] for per in st.bgp.state.ribs.values() for v in per.values()}
+    assert set(selected) <= set(objs) | {id(r) for r in selected.values() if r.protocol not in ("bgp", "ibgp")}
+
+
+def test_interface_actions_are_shared_and_equal(tmp_path: Any) -> None:
+    """A FIB's connected and IGP routes out of one interface share one action object (there are
+    few distinct actions per network), equal to the one each route would get on its own."""
+    base = fast_dataplane(_tiny(tmp_path))
+    st = base_state(base)
+    assert st is not None
+    objs: dict[int, FibAction] = {}
+    n = 0
+    for vrfs in st.igp.values():
+        for rib in vrfs.values():
+            for e in build_fib(rib).entries():
+                n += 1
+                objs[id(e.action)] = e.action
+                assert e.action == FibAction(e.action.interface, e.action.arp_ip, e.action.null_route)
+    assert n > 2 * len(objs)
+    assert len(objs) == len(set(objs.values()))
+    a = _action("Ethernet1", None)
+    assert _action("Ethernet1", None) is a and a == FibAction("Ethernet1", None)
+    _ACTIONS.clear()
+    assert _action("Ethernet1", None) == a  # a cleared table still gives equal actions
+
+
+def test_scenarios_from_the_compact_base_equal_the_reference(tmp_path: Any) -> None:
+    """The interned routes and actions change no result: a sample of link and node failures of the
+    tiny network, from the incremental base, against the reference engine from scratch."""
+    snap = _tiny(tmp_path)
+    base = fast_dataplane(snap)
+    assert_same(base, compute_dataplane_python(snap))
+    links = [link(base, e.node1, e.interface1) for e in base.edges if e.node1 < e.node2]
+    nodes = [FailureSet(nodes=frozenset({n})) for n in sorted(snap.nodes)]
+    for fs in random.Random(3).sample(links, 6) + random.Random(3).sample(nodes, 3):
+        assert_same(scenario_dataplane(base, fs), compute_dataplane_python(snap, fs))
+
+
+def test_listing_keys_are_one_word_per_route_and_patch_like_a_rebuild(tmp_path: Any) -> None:
+    """The per-(node, VRF) sort keys a sweep keeps are packed integers in the listing's order, and
+    a listing patched with them equals the scenario RIB's own listing."""
+    snap = _tiny(tmp_path)
+    base = fast_dataplane(snap)
+    st = base_state(base)
+    assert st is not None
+    for fs in [link(base, e.node1, e.interface1) for e in base.edges if e.node1 < e.node2][:4]:
+        scenario_dataplane(base, fs)
+    assert st.listing_keys
+    for (n, v), keys in st.listing_keys.items():
+        assert isinstance(keys, array) and keys.itemsize == 8
+        assert list(keys) == sorted(keys) and len(keys) == len(base.ribs[n][v])
+    for (n, v), rib in ((k, st.merged[k[0]][k[1]]) for k in st.listing_keys):
+        nets = list(rib.by_prefix)[:3]
+        assert patched_listing(base.ribs[n][v], listing_keys(base.ribs[n][v]), rib, nets) == rib.routes()
+
+
+def test_route_next_hops_are_shared_and_equal(tmp_path: Any) -> None:
+    """OSPF and BGP main-RIB routes of one node through one neighbour share their next hop object."""
+    base = fast_dataplane(_tiny(tmp_path))
+    hops: dict[int, NextHop] = {}
+    n = 0
+    for vrfs in base.ribs.values():
+        for routes in vrfs.values():
+            for r in routes:
+                if r.protocol in ("ospf", "ibgp", "bgp"):
+                    n += 1
+                    hops[id(r.next_hop)] = r.next_hop
+    assert n > 2 * len(hops) and len(hops) == len(set(hops.values()))
+    assert hop("ip", None, IPv4Address("10.0.0.1")) is hop("ip", None, IPv4Address("10.0.0.1"))
+    assert hop("interface", "e0", None) == NextHop("interface", "e0")
+
+
+def test_main_fibs_share_the_igp_fibs_entries_and_equal_a_plain_build(tmp_path: Any) -> None:
+    """The base's main FIBs take the IGP FIBs' entry objects for the IGP routes both RIBs hold,
+    and each equals ``build_fib`` of its RIB without a donor, entry for entry."""
+    base = fast_dataplane(_tiny(tmp_path))
+    st = base_state(base)
+    assert st is not None
+    shared = 0
+    for n, vrfs in st.merged.items():
+        for v, rib in vrfs.items():
+            fib = st.fibs[n][v]
+            plain = build_fib(rib)
+            assert fib.entries() == plain.entries(), (n, v)
+            igp_fib = st.igp_fibs[n].get(v)
+            if igp_fib is not None and getattr(igp_fib, "_ready", True):
+                ids = {id(e) for e in igp_fib.entries()}
+                shared += sum(1 for e in fib.entries() if id(e) in ids)
+    assert shared > 100
+
+
+def test_memo_keeps_one_object_per_distinct_delivered_route(tmp_path: Any) -> None:
+    """What delta BGP memoises across a sweep's scenarios (what an edge delivers for a best path)
+    holds each distinct imported route once; the scenarios still equal the reference."""
+    snap = _tiny(tmp_path)
+    base = fast_dataplane(snap)
+    st = base_state(base)
+    assert st is not None and st.bgp.history is not None
+    cores = [FailureSet(nodes=frozenset({n})) for n in sorted(snap.nodes) if "core" in n or "spine" in n]
+    for fs in cores:
+        assert_same(scenario_dataplane(base, fs), compute_dataplane_python(snap, fs))
+    memo = st.bgp.history.__dict__["_memo"]
+    objs = {id(im): im for _best, rec in memo.received.values() for im in rec}
+    refs = sum(len(rec) for _best, rec in memo.received.values())
+    assert refs > len(objs) and len(objs) == len(set(objs.values()))
+
+
+def test_adding_to_a_main_fib_leaves_the_igp_fib_alone(tmp_path: Any) -> None:
+    """Main FIBs hold the IGP FIBs' entry lists themselves: an entry added to a main FIB is
+    copied on write, so the IGP FIB (a scenario's starting point) does not change."""
+    base = fast_dataplane(_tiny(tmp_path))
+    st = base_state(base)
+    assert st is not None
+    for n, vrfs in st.igp_fibs.items():
+        for v, igp_fib in vrfs.items():
+            if not getattr(igp_fib, "_ready", True) or not igp_fib.entries():
+                continue
+            main = st.fibs[n][v]
+            e = igp_fib.entries()[0]
+            net = e.route.network
+            before = list(igp_fib.entries())
+            main.add(net.prefixlen, int(net.network_address), e)
+            assert igp_fib.entries() == before
+            return
+    raise AssertionError("no built IGP FIB")
