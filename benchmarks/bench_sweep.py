@@ -277,6 +277,11 @@ def bench_preset(args: argparse.Namespace) -> None:
     if args.workers is not None:
         os.environ["VALIDATOR_WORKERS"] = str(args.workers)
     os.environ["VALIDATOR_ENGINE_CORE"] = args.core
+    if args.gc == "cli":
+        from validator.cli import _tune_gc
+
+        _tune_gc()  # the collector's thresholds of the ``validator`` command (base and sweep alike)
+    summary_line("cyclic collector thresholds", f"{gc.get_threshold()} ({args.gc})")
     if args.which == "live":
         say(f"== live: Batfish example ({args.example}), k={args.k} link failures, outside <-> hosts both ways")
         snap = load_snapshot(str(args.example))
@@ -504,6 +509,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         ap.add_argument(
             "--no-python-base", action="store_true", help="skip timing the Python base (the ratio against it)"
+        )
+        ap.add_argument(
+            "--gc",
+            choices=("cli", "default"),
+            default="default",
+            help="cyclic collector thresholds: CPython's (default; the figures of benchmarks/README.md) "
+            "or the validator command's (cli._tune_gc: the base data plane halves, a 510-router sweep "
+            "stops paying for full collections of its growing caches)",
         )
         ap.add_argument(
             "--tracing-cpu", action="store_true", help="also time the tracing side alone (serial sweeps only)"
