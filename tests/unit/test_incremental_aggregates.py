@@ -4,15 +4,19 @@ delta BGP and re-runs only the coupled ones; both halves must give the reference
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
+from typing import Any
 
+import pytest
 from test_incremental import assert_same
 
 import validator.engine.incremental._scenario_bgp as sbgp
 from validator.checks.sweep import enumerate_elements, union
 from validator.engine.dataplane import compute_dataplane
 from validator.engine.incremental import base_state, scenario_with_stats
+from validator.engine.incremental._bgp import PrefixBgp
 from validator.engine.types import DataPlane
 from validator.snapshot.folder import load_snapshot
 
@@ -52,3 +56,51 @@ def test_coupled_nets_are_the_prefixes_under_aggregates() -> None:
     assert aggs & universe <= got
     assert all(any(p.subnet_of(a) for a in aggs) for p in got)
     assert universe - got  # some prefixes stay with delta BGP
+
+
+def test_received_memo_answers_a_second_pass_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every scenario's deliveries come from the sweep-wide memo once computed (no export/import
+    re-run on the second pass), and the data planes stay the reference's."""
+    base = compute_dataplane(load_snapshot(str(REGION)))
+    links = enumerate_elements(base, ["link"])
+    combos = [c for n in (1, 2) for c in itertools.combinations(links, n)][:40]
+    refs = [compute_dataplane(base.snapshot, union(c)) for c in combos]
+    for c in combos:
+        scenario_with_stats(base, union(c))
+    st = base_state(base)
+    assert st is not None and len(st.bgp.engine.recv_memo) > 0
+    calls: list[int] = []
+    real = PrefixBgp._received_now
+
+    def counted(self: PrefixBgp, *a: Any) -> Any:
+        calls.append(1)
+        return real(self, *a)
+
+    monkeypatch.setattr(PrefixBgp, "_received_now", counted)
+    for c, ref in zip(combos, refs, strict=True):
+        got, _stats = scenario_with_stats(base, union(c))
+        assert_same(got, ref)
+    assert not calls
+
+
+def test_received_memo_keys_the_multipath_set_of_add_path_edges() -> None:
+    """With add-path every multipath member is sent: two selections with the same best path but
+    different multipath sets must not share a memo entry (without add-path they may)."""
+    base = compute_dataplane(load_snapshot(str(REGION)))
+    st = base_state(base)
+    assert st is not None
+    eng = st.bgp.engine
+    for e in eng.edges:
+        k = (e.sender.node, e.sender.vrf)
+        for p, (best, _mp) in st.bgp.state.ribs.get(k, {}).items():
+            e2 = dataclasses.replace(e, add_path=True)
+            other = dataclasses.replace(best, med=best.med + 7)
+            two = eng._received_now(eng.spk[k], e2, p, (best, [best, other]))
+            if len(two) != 2:
+                continue
+            one = eng._received(eng.spk[k], e2, p, (best, [best]))
+            assert len(one) == 1
+            assert eng._received(eng.spk[k], e2, p, (best, [best, other])) == two
+            assert eng._received(eng.spk[k], e2, p, (best, [best])) == one
+            return
+    pytest.fail("no exported best path to test with")

@@ -162,7 +162,9 @@ def scenario_bgp(
         BGP replays against the base's edges; building one costs a pass over every speaker)."""
         if not made:
             if len(edges) != len(brun.edges):
-                made.append(PrefixBgp(base.snapshot, edges, base.externals, igp.igp))
+                fresh = PrefixBgp(base.snapshot, edges, base.externals, igp.igp)
+                fresh.recv_memo = brun.engine.recv_memo  # valid for every engine of the snapshot
+                made.append(fresh)
             else:
                 eng = copy.copy(brun.engine)
                 eng.igp = igp.igp
