@@ -16,7 +16,7 @@ import validator.engine.incremental._scenario_bgp as sbgp
 from validator.checks.sweep import enumerate_elements, union
 from validator.engine.dataplane import compute_dataplane
 from validator.engine.incremental import base_state, scenario_with_stats
-from validator.engine.incremental._bgp import PrefixBgp
+from validator.engine.incremental._bgp import PrefixBgp, ReceivedMemo
 from validator.engine.types import DataPlane
 from validator.snapshot.folder import load_snapshot
 
@@ -104,3 +104,18 @@ def test_received_memo_keys_the_multipath_set_of_add_path_edges() -> None:
             assert eng._received(eng.spk[k], e2, p, (best, [best])) == one
             return
     pytest.fail("no exported best path to test with")
+
+
+def test_received_memo_stays_bounded_and_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scenario edge objects are new per scenario: the memo drops everything at its limit (slots,
+    slot numbers and entries together) and the data planes stay the reference's."""
+    monkeypatch.setattr(ReceivedMemo, "SLOT_LIMIT", 4)
+    base = compute_dataplane(load_snapshot(str(REGION)))
+    links = enumerate_elements(base, ["link"])
+    for c in [c for n in (1, 2) for c in itertools.combinations(links, n)][:25]:
+        got, _stats = scenario_with_stats(base, union(c))
+        assert_same(got, compute_dataplane(base.snapshot, union(c)))
+    st = base_state(base)
+    assert st is not None
+    memo = st.bgp.engine.recv_memo
+    assert len(memo.slots) <= 4

@@ -136,11 +136,18 @@ class ReceivedMemo(dict[tuple[int, IPv4Network, "BgpRoute | None", "tuple[BgpRou
     Not pickled: a worker starts empty (identity keys would not survive)."""
 
     LIMIT = 200_000  # entries kept at most (then dropped: only speed depends on them)
+    SLOT_LIMIT = 20_000  # edge objects remembered at most (then everything is dropped)
 
     def __init__(self) -> None:
         super().__init__()
         self.canon: dict[SessionEdge, int] = {}
         self.slots: dict[int, tuple[SessionEdge, int]] = {}
+
+    def reset(self) -> None:
+        """Drop everything (slot numbers are reassigned afterwards, so entries go with them)."""
+        self.clear()
+        self.canon.clear()
+        self.slots.clear()
 
     def __reduce__(self) -> tuple[type[ReceivedMemo], tuple[()]]:
         return (ReceivedMemo, ())
@@ -475,6 +482,8 @@ class PrefixBgp:
         memo = self.recv_memo
         slot = memo.slots.get(id(e))
         if slot is None or slot[0] is not e:
+            if len(memo.slots) >= ReceivedMemo.SLOT_LIMIT:  # scenarios' own edge objects: keep them bounded
+                memo.reset()
             slot = memo.slots[id(e)] = (e, memo.canon.setdefault(e, len(memo.canon)))
         if sel is None:
             key: tuple[int, IPv4Network, BgpRoute | None, tuple[BgpRoute, ...] | None] = (slot[1], p, None, None)
