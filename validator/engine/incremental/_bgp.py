@@ -126,6 +126,33 @@ class History:
         self.inbox.setdefault(rk, {}).setdefault(p, {}).setdefault(i, []).append((r, rec))
 
 
+class ReceivedMemo(dict[tuple[int, IPv4Network, "BgpRoute | None", "tuple[BgpRoute, ...] | None"], list[BgpRoute]]):
+    """What an edge delivers for a prefix and a best path (``PrefixBgp._received``): a function of
+    the edge's value (sender's export, receiver's import configuration), the prefix and the best
+    path's value (with add-path: the multipath members' too, in order), so it holds in every
+    scenario and every engine of one snapshot. Keyed by the edge's slot: equal edges share one
+    (``canon``, hashed once per edge object through ``slots``, identity-checked).
+    The delivered lists are shared, never mutated (the reference compares and stores them only).
+    Not pickled: a worker starts empty (identity keys would not survive)."""
+
+    LIMIT = 200_000  # entries kept at most (then dropped: only speed depends on them)
+    SLOT_LIMIT = 20_000  # edge objects remembered at most (then everything is dropped)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.canon: dict[SessionEdge, int] = {}
+        self.slots: dict[int, tuple[SessionEdge, int]] = {}
+
+    def reset(self) -> None:
+        """Drop everything (slot numbers are reassigned afterwards, so entries go with them)."""
+        self.clear()
+        self.canon.clear()
+        self.slots.clear()
+
+    def __reduce__(self) -> tuple[type[ReceivedMemo], tuple[()]]:
+        return (ReceivedMemo, ())
+
+
 class PrefixBgp:
     """One BGP topology with its speakers, reusable across prefix-restricted runs."""
 
@@ -185,6 +212,8 @@ class PrefixBgp:
                 d[r.network].append(r)
             self._ext_by_prefix[key] = dict(d)
         self.has_aggregates = any(sp.aggregates for sp in self.spk.values())
+        # copies (``copy.copy``) share it: every scenario's prefix-wise run over the base's edges
+        self.recv_memo = ReceivedMemo()
 
     # --- the universe of prefixes ---------------------------------------------------------------
 
@@ -458,7 +487,30 @@ class PrefixBgp:
     def _received(
         self, sp: Speaker, e: SessionEdge, p: IPv4Network, sel: tuple[BgpRoute, list[BgpRoute]] | None
     ) -> list[BgpRoute]:
-        """What ``e``'s receiver holds for ``p`` after the round (the reference's ``received`` at p)."""
+        """What ``e``'s receiver holds for ``p`` after the round (the reference's ``received`` at p),
+        from :class:`ReceivedMemo` when this edge already exported this best path."""
+        memo = self.recv_memo
+        slot = memo.slots.get(id(e))
+        if slot is None or slot[0] is not e:
+            if len(memo.slots) >= ReceivedMemo.SLOT_LIMIT:  # scenarios' own edge objects: keep them bounded
+                memo.reset()
+            slot = memo.slots[id(e)] = (e, memo.canon.setdefault(e, len(memo.canon)))
+        if sel is None:
+            key: tuple[int, IPv4Network, BgpRoute | None, tuple[BgpRoute, ...] | None] = (slot[1], p, None, None)
+        else:  # with add-path every multipath member is sent, in order
+            key = (slot[1], p, sel[0], tuple(sel[1]) if e.add_path else None)
+        hit = memo.get(key)
+        if hit is not None:
+            return hit
+        rec = self._received_now(sp, e, p, sel)
+        if len(memo) >= ReceivedMemo.LIMIT:
+            memo.clear()
+        memo[key] = rec
+        return rec
+
+    def _received_now(
+        self, sp: Speaker, e: SessionEdge, p: IPv4Network, sel: tuple[BgpRoute, list[BgpRoute]] | None
+    ) -> list[BgpRoute]:
         node, proc = sp.node, sp.proc
         rnode = self.snapshot.nodes[e.receiver.node]
         rproc = rnode.bgp

@@ -63,6 +63,7 @@ class Stats:
     bgp_evaluations: int = 0  # (speaker, prefix) selections evaluated by delta BGP
     bgp_narrowed: int = 0  # pairs delta BGP left out: their changed inputs provably keep the selection
     bgp_widened: bool = False  # the read check refused the narrowed replay: replayed in full
+    bgp_prefixwise: int = 0  # prefixes under aggregates re-run prefix-wise beside delta BGP
     sessions_reused: int = 0
     sessions_traced: int = 0
     sessions_carried: int = 0  # checks taken over from the scenario's previous view, not re-traced

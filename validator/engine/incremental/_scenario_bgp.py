@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from validator.engine.bgp import SpeakerKey
 from validator.engine.bgp_sessions import SessionEdge
-from validator.engine.incremental._bgp import PrefixBgp, Unsupported
+from validator.engine.incremental._bgp import PrefixBgp, PrefixState, Unsupported
 from validator.engine.incremental._delta import Compact, DeltaResult, GiveUp, compact, delta_run
 from validator.engine.incremental._narrow import inbox_next_hops, lost_matters, selected_via
 from validator.engine.incremental._reads import ReadCheck, check_bgp_reads, within
@@ -48,7 +48,7 @@ def _aggregate_closure(engine: PrefixBgp, dirty: set[IPv4Network], universe: set
 
 
 def scenario_bgp(
-    base: State, edges: list[SessionEdge], igp: IgpDelta, stats: Stats, narrow: bool = True
+    base: State, edges: list[SessionEdge], igp: IgpDelta, stats: Stats, narrow: bool = True, split: bool = True
 ) -> tuple[dict[SpeakerKey, dict[IPv4Network, list[Route]]], set[tuple[SpeakerKey, IPv4Network]], bool]:
     """BGP main routes of the scenario: the base's except for prefixes a change may reach.
 
@@ -162,7 +162,9 @@ def scenario_bgp(
         BGP replays against the base's edges; building one costs a pass over every speaker)."""
         if not made:
             if len(edges) != len(brun.edges):
-                made.append(PrefixBgp(base.snapshot, edges, base.externals, igp.igp))
+                fresh = PrefixBgp(base.snapshot, edges, base.externals, igp.igp)
+                fresh.recv_memo = brun.engine.recv_memo  # valid for every engine of the snapshot
+                made.append(fresh)
             else:
                 eng = copy.copy(brun.engine)
                 eng.igp = igp.igp
@@ -173,13 +175,24 @@ def scenario_bgp(
     changed: set[tuple[SpeakerKey, IPv4Network]] = set()
     converged = bst.converged
     res: DeltaResult | None = None
-    if dirty and brun.history is not None and bst.converged:
+    # prefixes under some speaker's aggregate: delta BGP gives up on them (a selection there also
+    # depends on other prefixes), so they are re-run prefix-wise while delta BGP replays the rest
+    coupled = _coupled_nets(brun.engine, dirty) if split else set()
+    # (every dirty prefix coupled: delta BGP would give up, the prefix-wise re-run below does it all)
+    if dirty and brun.history is not None and bst.converged and not (coupled and coupled == dirty):
         delta_engine = copy.copy(brun.engine)
         delta_engine.igp = igp.igp
+        d_pert = {(k, p) for k, p in pert if p not in coupled} if coupled else pert
+        d_first = {(k, p) for k, p in first if p not in coupled} if coupled else first
         try:
-            res = delta_run(delta_engine, brun.history, bst.main, pert | first, first, lost, alone, base_igp=base.igp)
-        except GiveUp:
+            res = delta_run(
+                delta_engine, brun.history, bst.main, d_pert | d_first, d_first, lost, alone, base_igp=base.igp
+            )
+        except GiveUp:  # the whole dirty set goes prefix-wise below
             res = None
+    if res is not None and coupled:
+        stats.bgp_prefixwise = len(coupled)
+        _merge_prefixwise(base, scenario_engine().run(only=coupled), coupled, alone, res)
     if res is not None:
         stats.bgp = "delta"
         stats.bgp_evaluations = res.evaluated
@@ -187,6 +200,7 @@ def scenario_bgp(
         stats.bgp_narrowed = len(narrowed)
         main = res.main
         changed = res.changed
+        converged = converged and res.converged
         if narrowed:
             _narrowed_reads(base, comp, narrowed, lost, res)
         try:
@@ -239,6 +253,49 @@ def scenario_bgp(
             nh_users[k] = lone.nh_users.get(k, {})
         check_bgp_reads(igp.igp, igp.strict, nh_users, {k: lone.bgp_prefixes.get(k, set()) for k in alone}, alone)
     return main, changed, converged
+
+
+def _coupled_nets(engine: PrefixBgp, dirty: set[IPv4Network]) -> set[IPv4Network]:
+    """The prefixes of ``dirty`` equal to or inside an aggregate of some speaker: the only ones whose
+    selections depend on other prefixes (``_delta._coupled`` at any speaker). ``dirty`` is closed
+    under aggregate groups (``_aggregate_closure``), so this subset is closed too: a prefix-wise run
+    of it reads nothing outside it, and delta BGP over the rest never meets a coupled pair."""
+    if not engine.has_aggregates or not dirty:
+        return set()
+    aggs = {a for sp in engine.spk.values() for a in sp.aggregates}
+    return {p for p in dirty if any(p == a or p.subnet_of(a) for a in aggs)}
+
+
+def _merge_prefixwise(
+    base: State, st: PrefixState, coupled: set[IPv4Network], alone: set[SpeakerKey], res: DeltaResult
+) -> None:
+    """Fold a prefix-wise run over ``coupled`` (disjoint from every prefix delta BGP evaluated) into
+    delta BGP's result: main routes and changed pairs where they differ from the base's, the run's
+    reads as the new reads of those prefixes (which replace the base's, as a partial re-run does)."""
+    bst = base.bgp.state
+    for k in base.bgp.engine.spk:
+        if k in alone:
+            continue
+        old = bst.main.get(k, {})
+        new = st.main.get(k, {})
+        diff = [p for p in coupled if old.get(p) != new.get(p)]
+        if diff:
+            cur = res.main.get(k, old)
+            m = dict(cur)
+            for p in diff:
+                if p in new:
+                    m[p] = new[p]
+                else:
+                    m.pop(p, None)
+                res.changed.add((k, p))
+            res.main[k] = m
+        for q, ps in st.nh_users.get(k, {}).items():
+            res.nh_users.setdefault(k, {}).setdefault(q, set()).update(ps)
+        bps = st.bgp_prefixes.get(k)
+        if bps:
+            res.bgp_prefixes.setdefault(k, set()).update(bps)
+        res.replaced.setdefault(k, set()).update(coupled)
+    res.converged = res.converged and st.converged
 
 
 def _narrowed_reads(
