@@ -11,7 +11,8 @@ from typing import Any
 from validator.engine.bgp import BgpRoute, SpeakerKey, external_routes
 from validator.engine.bgp_sessions import BgpTopology, SessionEdge, compute_bgp_topology, static_local_ip
 from validator.engine.dataplane import MAX_TOPOLOGY_ITERATIONS, _Context, igp_fixpoint
-from validator.engine.incremental._bgp import History, PrefixBgp, PrefixState, Unsupported, _merged_at
+from validator.engine.incremental._bgp import History, PrefixBgp, PrefixState, Unsupported
+from validator.engine.incremental._bgp_routes import _merged_at
 from validator.engine.incremental._fib import (
     DepIndex,
     LazyFib,

@@ -29,7 +29,8 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
 from validator.engine.bgp import BgpRoute, SpeakerKey, select_route
-from validator.engine.incremental._bgp import History, PrefixBgp, Unsupported, Value, _main_routes
+from validator.engine.incremental._bgp import History, PrefixBgp, Unsupported, Value
+from validator.engine.incremental._bgp_routes import _main_routes
 from validator.engine.rib import MainRib
 from validator.model.dataplane import Route
 

@@ -17,7 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 
-from validator.engine.incremental._bgp import Unsupported, _merged_at
+from validator.engine.incremental._bgp import Unsupported
+from validator.engine.incremental._bgp_routes import _merged_at
 from validator.engine.incremental._fib import clone_rib, set_prefix
 from validator.engine.incremental._ospf_view import OspfView, SpResult, _connected_rib, _decremental, route_for
 from validator.engine.ospf import (

@@ -7,7 +7,7 @@ from ipaddress import IPv4Network
 from typing import TYPE_CHECKING
 
 from validator.engine.bgp import SpeakerKey
-from validator.engine.incremental._bgp import _merged_at
+from validator.engine.incremental._bgp_routes import _merged_at
 from validator.engine.incremental._fib import LazyFib, clone_rib, set_prefix
 from validator.engine.rib import MainRib
 from validator.model.dataplane import Route
