@@ -9,6 +9,7 @@ so one comparison covers every destination piece a class represents.
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -330,13 +331,15 @@ class _FibDiff:
     nothing differs), the interfaces whose layer-3 neighbours differ, and whether the undecided
     routes are equal."""
 
-    __slots__ = ("differs", "hoods", "nodes", "ref", "same_undecided", "scenario", "spaces", "strict")
+    __slots__ = ("_scenario", "differs", "hoods", "nodes", "ref", "same_undecided", "spaces", "strict")
 
     def __init__(self, ref: DataPlane, scenario: DataPlane) -> None:
         from validator.engine.undecided import undecided_routes
 
         self.ref = ref
-        self.scenario = scenario
+        # kept in the scenario's own cache: a strong reference back would make every scenario data
+        # plane (FIBs, RIBs, traces) cyclic garbage that only the cyclic collector frees
+        self._scenario = weakref.ref(scenario)
         self.spaces: dict[NodeVrf, tuple[tuple[int, int], ...] | None] = {}
         undecided = undecided_routes(ref)
         self.same_undecided = _same_undecided(undecided, undecided_routes(scenario))
@@ -357,6 +360,12 @@ class _FibDiff:
         self.differs = frozenset(differs)
         self.nodes = frozenset(n for n, _ in differs)
         self.hoods = _changed_hoods(ref, scenario)
+
+    @property
+    def scenario(self) -> DataPlane:
+        scenario = self._scenario()
+        assert scenario is not None  # the diff lives in the scenario's cache
+        return scenario
 
     def moved(self, key: NodeVrf, space: Intervals) -> bool:
         """Whether the FIB decision at ``key`` changed for some destination of ``space``."""
@@ -439,7 +448,7 @@ class TraceReuse:
         from validator.engine.undecided import undecided_routes
 
         self.donor = donor
-        self.dp = dp
+        self._dp = weakref.ref(dp)  # cached on ``dp`` itself: no reference cycle (see _FibDiff)
         self.ok = (
             donor.snapshot is dp.snapshot
             and donor.tracer is dp.tracer
@@ -453,6 +462,12 @@ class TraceReuse:
         # and shared by every trace through it: its verdict is kept by identity (with the step)
         self._steps: dict[int, tuple[object, bool]] = {}
         self._hop_verdicts: dict[int, tuple[Hop, int, bool]] = {}
+
+    @property
+    def dp(self) -> DataPlane:
+        dp = self._dp()
+        assert dp is not None  # the reuse lives in the data plane's own cache
+        return dp
 
     def same(self, dst: IPv4Address, traces: Sequence[Trace]) -> bool:
         """True when ``traces`` (the donor's, of one flow to ``dst``) are ``dp``'s as well."""
