@@ -315,3 +315,19 @@ def test_proxy_arp_is_read_in_the_neighbours_vrf(
     failed = {tuple(f["failures"]) for f in doc["findings"] if f["check"] == "redundancy"}
     assert ("interface:r2[GigabitEthernet0/3]",) in failed, failed
     assert ("interface:r2[GigabitEthernet0/1]",) in failed  # and the path's own elements still
+
+
+UNDG = FID / "undecided-group"
+
+
+def test_destinations_matching_prefixes_of_other_lengths_are_not_grouped(capsys: pytest.CaptureFixture[str]) -> None:
+    """a reaches 10.9.0.0/24 by r's BGP /24 and the rest of c's /23 by a static /8, both to c's
+    10.0.0.2 out Gi0/1: the same forwarding actions. d's 10.9.0.0/16 is undecided, so 10.9.1.0/25
+    (matching the /8) is undecided while 10.9.0.128/25 (matching the /24) is decided. The explorer
+    grouped the two destination pieces by actions and traced only the decided one: the deny
+    policy passed (exit 0). With undecided routes every piece now stands alone."""
+    code, doc = check(capsys, UNDG / "changes" / "describe", "undecided-deny", base=UNDG / "base")
+    assert code == 1, doc["findings"]
+    found = [f for f in doc["findings"] if f["severity"] == "error"]
+    assert found and all(f["status"] == "undecided" for f in found), found
+    assert any("configs/d.cfg:15" in f["message"] and "10.9.1." in f["message"] for f in found), found

@@ -11,6 +11,7 @@ import pickle
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from validator.checks.fibmap import fib_map
 from validator.engine.incremental import _ATTR, fast_dataplane
@@ -54,21 +55,23 @@ def test_a_base_shipped_with_its_maps_compares_right_in_a_fresh_process(tmp_path
     assert out["fresh"]["r1/default"], out  # the VLAN's own /31 changes on r1: not a vacuous comparison
 
 
-def test_changed_space_entries_are_kept_with_their_reference() -> None:
+def test_changed_space_entries_are_kept_with_their_reference(monkeypatch: Any) -> None:
     """A scenario caches ``changed_space`` per reference data plane; the reference is not always
-    the sweep's long-lived base (a single failure a double is compared with), so an entry left by
-    a dead reference whose identity a new data plane reuses must not answer for it."""
-    from validator.checks.fibmap import _cache, changed_space
-    from validator.checks.ipspace import Intervals
+    the sweep's long-lived base (a single failure a double is compared with), so a dead
+    reference's identity can be reused by a new one. With every identity made equal, each
+    reference must still get its own answer."""
+    from validator.checks import fibmap
     from validator.engine.incremental import scenario_dataplane
     from validator.engine.types import FailureSet
 
     base = fast_dataplane(load_snapshot(SUBIF))
-    scen = scenario_dataplane(base, FailureSet(interfaces=frozenset({("r1", "GigabitEthernet0/1.100")})))
-    stale = Intervals.of([(0, 0xFFFFFFFF)])
-    # what a dead reference with base's identity would have left behind
-    _cache(scen)[("changed", id(base))] = (object(), {("r1", "default"): stale, ("r2", "default"): stale})
-    for node in ("r1", "r2"):
-        got = changed_space(base, scen, node)
-        assert got is not stale
-        assert got == changed_space(base, scenario_dataplane(base, scen.failures), node)
+    v100, v200 = ("r1", "GigabitEthernet0/1.100"), ("r1", "GigabitEthernet0/1.200")
+    single = scenario_dataplane(base, FailureSet(interfaces=frozenset({v200})))  # a reference too
+    scen = scenario_dataplane(base, FailureSet(interfaces=frozenset({v100})))
+    want_base = fibmap.changed_space(base, scen, "r1")
+    want_single = fibmap.changed_space(single, scen, "r1")
+    assert want_base != want_single  # the two references really answer differently
+    fresh = scenario_dataplane(base, scen.failures)
+    monkeypatch.setattr(fibmap, "id", lambda obj: 42, raising=False)  # every identity collides
+    assert fibmap.changed_space(base, fresh, "r1") == want_base
+    assert fibmap.changed_space(single, fresh, "r1") == want_single

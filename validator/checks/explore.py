@@ -429,6 +429,7 @@ class ScenarioPieces:
         same_owners = scenario.ip_owners is base.ip_owners or scenario.ip_owners == base.ip_owners
         # "stands alone" is decided over both data planes' owned addresses, as the explorer does
         self.owned = _owned(base) if same_owners else _owned(base) | _owned(scenario)
+        self.strict = bool(undecided_routes(base)) or bool(undecided_routes(scenario))
         # cached on the scenario itself: a strong reference back would leave every scenario data
         # plane to the cyclic collector (at 510 routers a third of a sweep, or GBs piling up)
         self._scenario = weakref.ref(scenario)
@@ -507,8 +508,8 @@ class ScenarioPieces:
 
     def signature(self, lo: int, hi: int, parts: Sequence[_Whole | _Patched] | None = None) -> Hashable:
         """``DstClassifier.signature`` over the maps that can tell a class's members apart."""
-        if lo == hi or lo in self.owned:
-            return ("single", lo)
+        if lo == hi or self.strict or lo in self.owned:
+            return ("single", lo)  # ``strict``: as ``DstClassifier.strict`` (undecided routes)
         return tuple(m.id_at(lo) for m in (self.parts if parts is None else parts))
 
     def groups(self, members: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], ...]]:

@@ -394,8 +394,13 @@ class DstClassifier:
         self.owned: set[int] = set()
         for dp in dps:
             self.owned.update(int(ip) for ip in dp.ip_owners)
+        # with undecided routes, which unparsed lines a trace meets also follows the lengths of the
+        # prefixes its lookups matched and resolved through (``UndecidedRoutes.for_lookup``), which
+        # the action maps above do not tell apart (a /24 and a covering /8 with the same next hop):
+        # then no piece may stand for another
+        self.strict = any(undecided_routes(dp) for dp in dps)
 
     def signature(self, lo: int, hi: int) -> Hashable:
-        if lo == hi or lo in self.owned:
+        if lo == hi or self.strict or lo in self.owned:
             return ("single", lo)  # owned addresses, network and broadcast addresses stand alone
         return tuple(lookup_id(m, lo) for m in self.maps)

@@ -179,7 +179,7 @@ class Memo:
         self.in_pos: dict[int, int] = {}  # edge index -> its place in the receiver's adj-in order
         # pair and selection (by the identities of its best path and multipath members, which the
         # entry keeps alive) -> its main-RIB routes: a function of the selection, the pair and the
-        # configuration only (``_bgp._main_routes``); the same lists in every scenario
+        # configuration only (``_bgp_routes._main_routes``); the same lists in every scenario
         self.main: dict[tuple[int, int, tuple[int, ...]], tuple[Value, list[Route]]] = {}
 
     def __getstate__(self) -> dict[str, object]:
