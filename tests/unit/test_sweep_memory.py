@@ -215,3 +215,29 @@ def test_scenario_data_planes_are_freed_without_the_cyclic_collector() -> None:
     finally:
         if was:
             gc.enable()
+
+
+def test_a_scenario_with_the_sweeps_caches_pickles_without_them() -> None:
+    """The caches a sweep keeps on a scenario hold it weakly (no cycle) and hold identities: they
+    pickle empty, so a data plane shipped to a worker carries neither (it used to carry its pieces,
+    and with them the base)."""
+    import pickle
+
+    from test_sweep_equivalence import SUBIF
+
+    from validator.checks.explore import scenario_pieces
+    from validator.checks.footprint import _fib_diff, trace_donors
+
+    base = fast_dataplane(load_snapshot(str(SUBIF)))
+    v100, v200 = ("r1", "GigabitEthernet0/1.100"), ("r1", "GigabitEthernet0/1.200")
+    single = scenario_dataplane(base, FailureSet(interfaces=frozenset({v100})))
+    scen = scenario_dataplane(base, FailureSet(interfaces=frozenset({v100, v200})))
+    pieces = scenario_pieces(base, scen)
+    assert pieces.scenario is scen and scenario_pieces(base, scen) is pieces
+    trace_donors(scen, [single])
+    _fib_diff(base, scen)
+    back = pickle.loads(pickle.dumps(scen))
+    assert back.fibs.keys() == scen.fibs.keys() and back.failures == scen.failures
+    for name in ("_validator_scenario_pieces", "_validator_trace_donors", "_validator_fib_diffs"):
+        assert not back.__dict__.get(name), name
+    assert scenario_pieces(base, back).scenario is back

@@ -557,10 +557,10 @@ def _route_ids(base: DataPlane, node: str, vrf: str, routes: list[Route]) -> fro
 
 def scenario_pieces(base: DataPlane, scenario: DataPlane) -> ScenarioPieces:
     """The :class:`ScenarioPieces` of ``scenario`` against ``base``, cached on the scenario."""
-    hit: ScenarioPieces | None = scenario.__dict__.get("_validator_scenario_pieces")
+    cache = process_local(scenario, "_validator_scenario_pieces")  # pickles empty (weak references)
+    hit: ScenarioPieces | None = cache.get("pieces")
     if hit is None or hit.base is not base:
-        hit = ScenarioPieces(base, scenario)
-        scenario.__dict__["_validator_scenario_pieces"] = hit
+        hit = cache["pieces"] = ScenarioPieces(base, scenario)
     return hit
 
 

@@ -561,7 +561,7 @@ class TraceReuse:
 
 def trace_donors(dp: DataPlane, donors: Sequence[DataPlane]) -> list[TraceReuse]:
     """:class:`TraceReuse` of each donor for ``dp``, cached on ``dp`` (shared by every pair)."""
-    cache: dict[int, TraceReuse] = dp.__dict__.setdefault("_validator_trace_donors", {})
+    cache = process_local(dp, "_validator_trace_donors")  # pickles empty (weak references, identities)
     out: list[TraceReuse] = []
     for d in donors:
         hit = cache.get(id(d))
