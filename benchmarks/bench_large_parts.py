@@ -152,6 +152,42 @@ def caches(base: Any, st: Any) -> None:
         print(f"    {name:<52} {b / 2**20:9.1f} MiB  {n:10d} objects", flush=True)
 
 
+def sweep_some(args: argparse.Namespace, base: Any, st: Any, pairs: list[Any], ph: Phases) -> None:
+    """A real sweep (``Sweeper.sweep``, k=1, pruning on) over a few chosen elements: what the
+    sweep keeps and where its peak is, at a fraction of the whole sweep's cost."""
+    import re
+
+    from bench_sweep import trace_scenarios
+
+    from validator.checks.sweep import Sweeper, judge_redundancy
+
+    pats = [re.compile(x) for x in args.sweep.split(",")]
+    elements = [e for e in enumerate_elements(base, ["link", "node"]) if any(p.search(e.spec) for p in pats)]
+    print(f"  {len(elements)} elements chosen", flush=True)
+    if args.top:
+        import tracemalloc
+
+        tracemalloc.start(1)
+    trace_scenarios("-")
+    sw = Sweeper(base, default_scenario_fn(None), prune=True)
+    found = sw.sweep(pairs, elements, 1, judge_redundancy, label="parts")
+    ph.mark(f"sweep: {sw.stats.dataplanes} computed, {sw.stats.pruned} pruned, {len(found)} failing")
+    gc.collect()
+    ph.mark("gc.collect()")
+    if args.top:
+        import tracemalloc
+
+        cur, peak = tracemalloc.get_traced_memory()
+        print(f"  tracemalloc since the pair baselines: now {cur / 2**20:.0f} MiB, peak {peak / 2**20:.0f} MiB")
+        snap1 = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+        for stat in snap1.statistics("lineno")[: args.top]:
+            print(f"    {stat.size / 2**20:8.2f} MiB {stat.count:9d} blocks  {stat.traceback.format()[0].strip()}")
+    if args.caches and st is not None:
+        caches(base, st)
+        ph.mark("caches walked")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("preset", choices=("tiny", "small", "medium", "large"))
@@ -162,6 +198,18 @@ def main() -> None:
     ap.add_argument("--profile", help="cProfile the scenarios into this file")
     ap.add_argument("--growth", action="store_true", help="tracemalloc: what the scenarios leave behind (slow)")
     ap.add_argument("--caches", action="store_true", help="after the scenarios: what each cache on the base holds")
+    ap.add_argument(
+        "--sweep",
+        help="instead of sampled scenarios: a real k=1 sweep (Sweeper, pruning on) over the elements whose"
+        " spec matches one of these comma-separated regular expressions, in the sweep's order, RSS per scenario",
+    )
+    ap.add_argument(
+        "--top",
+        type=int,
+        default=0,
+        help="with --sweep: tracemalloc (1 frame) from the pair"
+        " baselines on; print the N lines holding the most memory after the sweep",
+    )
     args = ap.parse_args()
     os.environ["VALIDATOR_ENGINE_CORE"] = args.core
     from gen_network import PRESETS, generate
@@ -199,6 +247,9 @@ def main() -> None:
     if args.sizes and st is not None:
         sizes(base, st)
         ph.mark("sizes walked")
+    if args.sweep:
+        sweep_some(args, base, st, pairs, ph)
+        return
     elements = enumerate_elements(base, ["link", "node"])
     todo = [e for e in elements if rel.affected_by(union((e,)))]
     print(f"  {len(elements)} elements, {len(todo)} not pruned", flush=True)
