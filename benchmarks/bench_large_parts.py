@@ -212,6 +212,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     os.environ["VALIDATOR_ENGINE_CORE"] = args.core
+    os.environ.setdefault("VALIDATOR_WORKERS", "1")  # serial, as bench_sweep.py measures (a fork would double)
     from gen_network import PRESETS, generate
 
     out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-parts-"))
