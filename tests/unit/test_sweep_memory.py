@@ -241,3 +241,40 @@ def test_a_scenario_with_the_sweeps_caches_pickles_without_them() -> None:
     for name in ("_validator_scenario_pieces", "_validator_trace_donors", "_validator_fib_diffs"):
         assert not back.__dict__.get(name), name
     assert scenario_pieces(base, back).scenario is back
+
+
+def test_a_judged_scenario_is_freed_before_the_next_one_is_computed() -> None:
+    """The tracer cache (``traceroute._TRACERS``) held the last four traced data planes: at 510
+    routers four whole scenarios (RIBs, FIBs, interval maps, pieces) stayed alive while the next
+    one was computed, a core-node scenario's included. A k=1 sweep releases them: when a scenario
+    is computed no earlier one is alive, and none outlives the sweep (reference counting alone)."""
+    import gc
+    import weakref
+
+    from test_sweep_equivalence import SUBIF, _pairs
+
+    from validator.checks.sweep import Sweeper, default_scenario_fn, enumerate_elements, judge_redundancy
+
+    base = fast_dataplane(load_snapshot(str(SUBIF)))
+    inner = default_scenario_fn(None)
+    made: list[weakref.ref[Any]] = []
+    alive_at_start: list[int] = []
+
+    def fn(b: Any, failures: FailureSet) -> Any:
+        alive_at_start.append(sum(1 for r in made if r() is not None))
+        dp = inner(b, failures)
+        made.append(weakref.ref(dp))
+        return dp
+
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        sw = Sweeper(base, fn, prune=False)
+        sw.sweep(_pairs(base), enumerate_elements(base, ["link", "interface", "node"]), 1, judge_redundancy)
+        assert sw.stats.dataplanes > 5 and len(made) == sw.stats.dataplanes
+        assert not any(alive_at_start), alive_at_start
+        assert not [r for r in made if r() is not None]
+    finally:
+        if was:
+            gc.enable()
