@@ -192,6 +192,16 @@ def sweep_some(args: argparse.Namespace, base: Any, st: Any, pairs: list[Any], p
         import tracemalloc
 
         tracemalloc.start(1)
+    if args.trim:
+        real = Sweeper.evaluate
+
+        def evaluate(self: Sweeper, *a: Any) -> Any:
+            try:
+                return real(self, *a)
+            finally:
+                trim()
+
+        setattr(Sweeper, "evaluate", evaluate)  # noqa: B010
     trace_scenarios("-")
     sw = Sweeper(base, default_scenario_fn(None), prune=True)
     found = sw.sweep(pairs, elements, 1, judge_redundancy, label="parts")
@@ -224,6 +234,7 @@ def main() -> None:
     ap.add_argument("--profile", help="cProfile the scenarios into this file")
     ap.add_argument("--growth", action="store_true", help="tracemalloc: what the scenarios leave behind (slow)")
     ap.add_argument("--caches", action="store_true", help="after the scenarios: what each cache on the base holds")
+    ap.add_argument("--trim", action="store_true", help="with --sweep: malloc_trim(0) after every scenario")
     ap.add_argument("--pick", help="scenarios: the unpruned elements whose spec matches this regular expression")
     ap.add_argument(
         "--inside", type=int, default=0, help="tracemalloc per scenario: the N lines holding most after its parts"
