@@ -330,3 +330,22 @@ def test_delta_memo_stays_within_its_bounds_inside_one_scenario(tmp_path: Any, m
         assert len(memo.received) <= 40 and len(memo.main) <= 15, sizes
         assert len(memo.routes) <= sum(len(rec) for _b, rec in memo.received.values())
     assert max(sizes) > (0, 0)
+
+
+def test_prefix_keys_are_one_object_per_distinct_prefix(tmp_path: Any) -> None:
+    """The BGP prefix keys a sweep keeps per speaker (``ReadCheck._pk``: every speaker holds
+    nearly every BGP prefix) share one key object per distinct prefix; scenarios stay equal."""
+    snap = _tiny(tmp_path)
+    base = fast_dataplane(snap)
+    st = base_state(base)
+    assert st is not None
+    for fs in [FailureSet(nodes=frozenset({n})) for n in sorted(snap.nodes) if "core" in n or "spine" in n]:
+        assert_same(scenario_dataplane(base, fs), compute_dataplane_python(snap, fs))
+    objs: dict[tuple[int, int], set[int]] = {}
+    entries = 0
+    for keys in st.prefix_keys.values():
+        for key in keys:
+            entries += 1
+            objs.setdefault(key, set()).add(id(key))
+    assert entries > 2 * len(objs) > 0
+    assert all(len(ids) == 1 for ids in objs.values())
