@@ -349,3 +349,26 @@ def test_prefix_keys_are_one_object_per_distinct_prefix(tmp_path: Any) -> None:
             objs.setdefault(key, set()).add(id(key))
     assert entries > 2 * len(objs) > 0
     assert all(len(ids) == 1 for ids in objs.values())
+
+
+def test_compact_history_shares_its_round_sequences(tmp_path: Any) -> None:
+    """Delta BGP's ``Compact`` keeps, per (speaker, prefix), the rounds the base run evaluated it
+    in: a handful of distinct sequences for every pair, one tuple each (not a list per pair);
+    the rounds are the history's own and scenarios stay equal."""
+    from validator.engine.incremental._delta import compact
+
+    snap = _tiny(tmp_path)
+    base = fast_dataplane(snap)
+    st = base_state(base)
+    assert st is not None and st.bgp.history is not None
+    c = compact(st.bgp.history)
+    assert c.rounds and len({id(v) for v in c.rounds.values()}) == len(set(c.rounds.values())) < len(c.rounds)
+    assert all(isinstance(v, tuple) for v in c.rounds.values())
+    want: dict[int, list[int]] = {}
+    for r, ev in enumerate(st.bgp.history.evals, 1):
+        for k, ps in ev.items():
+            for p in ps:
+                want.setdefault(c.pair(k, p), []).append(r)
+    assert {x: list(v) for x, v in c.rounds.items()} == want
+    for fs in [FailureSet(nodes=frozenset({n})) for n in sorted(snap.nodes) if "spine" in n][:2]:
+        assert_same(scenario_dataplane(base, fs), compute_dataplane_python(snap, fs))
