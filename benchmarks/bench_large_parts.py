@@ -41,7 +41,7 @@ from validator.checks.sweep import (
 )
 from validator.engine.dataplane import compute_dataplane
 from validator.engine.incremental import base_state, fast_dataplane
-from validator.engine.traceroute import release_tracers
+from validator.engine.traceroute import release_scenarios
 from validator.snapshot.folder import load_snapshot
 
 
@@ -331,7 +331,7 @@ def main() -> None:
             inside("the data plane and its re-tracing", before, args.inside)
             tracemalloc.stop()
         del dp
-        release_tracers(keep=base)
+        release_scenarios(base)
         gc.collect()
         ph.mark("  scenario freed")
     if args.caches and st is not None:

@@ -254,8 +254,11 @@ def test_a_judged_scenario_is_freed_before_the_next_one_is_computed() -> None:
     from test_sweep_equivalence import SUBIF, _pairs
 
     from validator.checks.sweep import Sweeper, default_scenario_fn, enumerate_elements, judge_redundancy
+    from validator.engine import traceroute
 
     base = fast_dataplane(load_snapshot(str(SUBIF)))
+    other = fast_dataplane(load_snapshot(str(SUBIF)))  # another snapshot (a check's base revision)
+    kept = traceroute.tracer_for(other)
     inner = default_scenario_fn(None)
     made: list[weakref.ref[Any]] = []
     alive_at_start: list[int] = []
@@ -275,6 +278,7 @@ def test_a_judged_scenario_is_freed_before_the_next_one_is_computed() -> None:
         assert sw.stats.dataplanes > 5 and len(made) == sw.stats.dataplanes
         assert not any(alive_at_start), alive_at_start
         assert not [r for r in made if r() is not None]
+        assert traceroute.tracer_for(other) is kept  # other snapshots' tracers stay cached
     finally:
         if was:
             gc.enable()

@@ -197,9 +197,9 @@ class Sweeper:
 
     def dataplane(self, failures: FailureSet) -> DataPlane:
         from validator.engine.convergence import require_converged
-        from validator.engine.traceroute import release_tracers
+        from validator.engine.traceroute import release_scenarios
 
-        release_tracers(keep=self.base)  # memory: the earlier scenarios are judged, free them first
+        release_scenarios(self.base)  # memory: the earlier scenarios are judged, free them first
         self.stats.dataplanes += 1
         dp = self.scenario_fn(self.base, failures)
         require_converged(dp, "failure scenario data plane")  # an oscillating scenario proves nothing
@@ -258,9 +258,9 @@ class Sweeper:
                     found.append(Violation(pairs[i], combo, kind, r, count))
             done += len(batch)
         donors_mod.finish(self.base)
-        from validator.engine.traceroute import release_tracers
+        from validator.engine.traceroute import release_scenarios
 
-        release_tracers(keep=self.base)  # memory: no scenario outlives its sweep in the tracer cache
+        release_scenarios(self.base)  # memory: no scenario outlives its sweep in the tracer cache
         self.stats.seconds += time.monotonic() - start
         return found
 

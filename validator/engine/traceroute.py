@@ -589,12 +589,12 @@ def tracer_for(dp: DataPlane) -> Tracer:
     return tracer
 
 
-def release_tracers(keep: DataPlane | None = None) -> None:
-    """Forget the cached tracers (except ``keep``'s): a failure sweep is done with a scenario's
-    data plane once it is judged, and this cache would otherwise keep the last few scenarios
-    (their RIBs, FIBs and every cache hung on them: hundreds of MB at 510 routers) alive while the
-    next ones are computed."""
-    _TRACERS[:] = [t for t in _TRACERS if t.dp is keep]
+def release_scenarios(base: DataPlane) -> None:
+    """Forget the cached tracers of ``base``'s failure scenarios (data planes of its snapshot other
+    than ``base``): a sweep is done with a scenario once it is judged, and this cache would keep
+    the last few alive (their RIBs, FIBs and every cache hung on them: hundreds of MB at 510
+    routers) while the next ones are computed. Other snapshots' tracers stay."""
+    _TRACERS[:] = [t for t in _TRACERS if t.dp is base or t.dp.snapshot is not base.snapshot]
 
 
 def trace(dp: DataPlane, flow: Flow) -> list[Trace]:
