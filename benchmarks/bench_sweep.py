@@ -368,7 +368,11 @@ def sweep_summary(
     from validator.checks.relevance import enabled
     from validator.engine.native_scenario import native_state, prefers_python_delta
 
-    sw = Sweeper(base, sweep_mod.default_scenario_fn(None), prune=enabled())
+    fn = sweep_mod.default_scenario_fn(None)
+    planes = [0.0]
+    if getattr(args, "tracing_cpu", False):
+        fn = timed_scenarios(fn, planes)
+    sw = Sweeper(base, fn, prune=enabled())
     tracing = [0.0]
     if getattr(args, "tracing_cpu", False):
         time_tracing_side(tracing)
@@ -408,6 +412,8 @@ def sweep_summary(
     )
     summary_line("header classes reused / re-traced", f"{st.reused} / {st.retraced}")
     summary_line("RSS after the sweep (MiB)", f"{rss_mib():.0f}")
+    if planes[0]:
+        summary_line("scenario data planes alone (CPU s)", f"{planes[0]:.3f}")
     if tracing[0]:
         summary_line("tracing side alone (CPU s: changed_classes and settled groups)", f"{tracing[0]:.3f}")
     if st.donated:
@@ -418,6 +424,21 @@ def sweep_summary(
 
 
 _SAVED: dict[str, Any] = {}
+
+
+def timed_scenarios(fn: Callable[[DataPlane, FailureSet], DataPlane], acc: list[float]) -> Any:
+    """``fn`` adding the CPU seconds of each scenario data plane to ``acc[0]`` (serial sweeps: a
+    worker's seconds are its own), keeping the attributes the sweep reads (``prepare``)."""
+
+    def timed(base: DataPlane, failures: FailureSet) -> DataPlane:
+        t = cpu()
+        try:
+            return fn(base, failures)
+        finally:
+            acc[0] += cpu() - t
+
+    timed.__dict__.update(getattr(fn, "__dict__", {}))
+    return timed
 
 
 def time_tracing_side(acc: list[float]) -> None:
@@ -519,7 +540,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             "stops paying for full collections of its growing caches)",
         )
         ap.add_argument(
-            "--tracing-cpu", action="store_true", help="also time the tracing side alone (serial sweeps only)"
+            "--tracing-cpu",
+            action="store_true",
+            help="also time the scenario data planes and the tracing side alone (serial sweeps only)",
         )
         args = ap.parse_args(argv)
         if args.k is None:
