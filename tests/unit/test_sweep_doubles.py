@@ -20,6 +20,8 @@ from engine_helpers import snapshot
 from validator.checks.footprint import unchanged
 from validator.checks.headerspace import HeaderConstraints
 from validator.checks.sweep import (
+    PairBaseline,
+    ScenarioFn,
     Sweeper,
     default_scenario_fn,
     enumerate_elements,
@@ -88,7 +90,7 @@ def network() -> DataPlane:
     return compute_dataplane(snapshot(r1, d, r3, r4))
 
 
-def _pair(base: DataPlane) -> object:
+def _pair(base: DataPlane) -> PairBaseline:
     return pair_baseline(
         base, Zone("r1", ("r1",)), Zone("d", interfaces=("d[GigabitEthernet0/2]",)), HeaderConstraints()
     )
@@ -103,13 +105,13 @@ def test_each_single_leaves_the_checked_flows_alone_yet_the_double_breaks_them()
     # the premises a composition of singles would rely on: each single leaves every checked
     # group's footprint unchanged, and neither failed link is on the checked flows' path ...
     for dp in singles:
-        assert all(unchanged(fp, base, dp) for fp in pb.footprints.values())  # type: ignore[attr-defined]
-    on_path = {k for fp in pb.footprints.values() for k in fp.interfaces}  # type: ignore[attr-defined]
+        assert all(unchanged(fp, base, dp) for fp in pb.footprints.values())
+    on_path = {k for fp in pb.footprints.values() for k in fp.interfaces}
     assert not (elements[A].failures.interfaces | elements[B].failures.interfaces) & on_path
     # ... and yet the double takes the iBGP session down and r1 loses d's LAN
     double = fn(base, union((elements[A], elements[B])))
     assert not any(str(r.network) == "10.2.2.0/24" for r in double.ribs["r1"]["default"])
-    assert not all(unchanged(fp, base, double) for fp in pb.footprints.values())  # type: ignore[attr-defined]
+    assert not all(unchanged(fp, base, double) for fp in pb.footprints.values())
 
 
 def test_the_sweep_reports_the_double_equal_to_recomputation() -> None:
@@ -117,9 +119,9 @@ def test_the_sweep_reports_the_double_equal_to_recomputation() -> None:
     pairs = [_pair(base)]
     elements = enumerate_elements(base, ["link"])
 
-    def found(fn: object) -> list[tuple[tuple[str, ...], str, int]]:
-        sw = Sweeper(base, fn)  # type: ignore[arg-type]
-        vs = sw.sweep(pairs, elements, 2, judge_redundancy)  # type: ignore[arg-type]
+    def found(fn: ScenarioFn) -> list[tuple[tuple[str, ...], str, int]]:
+        sw = Sweeper(base, fn)
+        vs = sw.sweep(pairs, elements, 2, judge_redundancy)
         return [(tuple(e.spec for e in v.elements), v.kind, v.count) for v in vs]
 
     incremental = found(default_scenario_fn(None))
