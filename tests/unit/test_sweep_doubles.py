@@ -3,7 +3,10 @@
 A k >= 2 sweep computes the data plane of every double failure {a, b} it asks about (or skips a
 group only where the double's own FIBs prove it, ``footprint.unchanged`` and settled groups). The
 tempting shortcut, deriving {a, b}'s answer from {a}'s and {b}'s when "b's effect does not meet
-a's", is not exact, and this network shows it with every premise such a shortcut would check:
+a's", is not exact, and this network shows it with the forwarding premises such a shortcut would
+check (each single leaves every checked footprint unchanged, neither failed link is on the checked
+path; that disjoint RIB changes are not enough either is measured on Batfish's ``live`` example,
+docs/sweeps.md):
 
 r1 reaches d's LAN 10.2.2.0/24 over the direct link r1 -- d (not in OSPF); the route comes from d
 over iBGP between loopbacks, and that session runs over OSPF through r3 (cost 10) or, when r3's
