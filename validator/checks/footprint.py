@@ -173,7 +173,9 @@ def footprint_of_classes(
     nodes: set[str] = set()
     ifaces: set[IfaceKey] = set()
     hoods: set[IfaceKey] = set()
-    spans: dict[NodeVrf, list[tuple[int, int]]] = defaultdict(list)
+    # a set per (node, VRF): the classes of one group stand for the same destinations, so each
+    # would add them again (Intervals.of merges duplicates, the set just sorts fewer)
+    spans: dict[NodeVrf, set[tuple[int, int]]] = defaultdict(set)
     if memo is None:
         memo = {}
     for traces, dst, members in classes:
@@ -192,13 +194,13 @@ def footprint_of_classes(
                 ifaces.update(part[0])
                 need.update(part[1])
                 for k, ip in part[2]:
-                    spans[k].append((ip, ip))
+                    spans[k].add((ip, ip))
                 hoods.update(part[3])
         if need:
             d = int(dst)
             dsts = members or ((d, d),)
             for k in need:
-                spans[k].extend(dsts)
+                spans[k].update(dsts)
     lookups = {k: Intervals.of(v) for k, v in spans.items()}
     return Footprint(frozenset(nodes), frozenset(ifaces), lookups, frozenset(hoods))
 
