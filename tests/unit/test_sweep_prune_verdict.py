@@ -60,3 +60,19 @@ def test_the_text_report_says_how_many_scenarios_were_not_computed(monkeypatch: 
     _, _, text_off = _run_text(monkeypatch, "0")
     assert f"{on['stats']['scenarios']:,} scenarios ({n_on:,} proven unaffected, not computed)" in text_on
     assert "proven unaffected" not in text_off
+
+
+def test_a_closure_that_fails_to_build_turns_pruning_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error while building the closure's inputs (the base's recorded run) is not the run's
+    error: the sweep computes every scenario, with the verdict of a sweep without pruning."""
+    from validator.checks import relevance as relevance_mod
+
+    off, _ = _run(monkeypatch, "0")
+
+    def broken(base: Any) -> Any:
+        raise RuntimeError("closure inputs could not be built")
+
+    monkeypatch.setattr(relevance_mod, "closure", broken)
+    on, n_on = _run(monkeypatch, "1")
+    assert n_on == 0 and on["stats"]["pruned"] == 0
+    assert on == off and on["verdict"] == "block"
