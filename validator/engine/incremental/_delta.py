@@ -124,6 +124,9 @@ class Compact:
             for x in ev:
                 rounds[x].append(r)
         self.rounds: dict[int, list[int]] = dict(rounds)
+        # pair -> per base round, the next hops of the candidates tied with the best before the IGP
+        # cost step, with their base costs (``_narrow.cost_groups``; a function of the base only)
+        self.ties: dict[int, Any] = {}
 
     def prefix(self, p: IPv4Network) -> int:
         q = self.qid.get(p)
