@@ -31,6 +31,8 @@ to it.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from validator.engine.dataplane import compute_dataplane
 from validator.engine.incremental._bgp import Unsupported
@@ -38,7 +40,14 @@ from validator.engine.incremental._core import State, Stats, build_state, scenar
 from validator.engine.types import DataPlane, FailureSet
 from validator.model.snapshot import Snapshot
 
-__all__ = ["Stats", "base_state", "parallel_scenarios", "scenario_dataplane", "scenario_with_stats"]
+__all__ = [
+    "Stats",
+    "base_state",
+    "collector_paused",
+    "parallel_scenarios",
+    "scenario_dataplane",
+    "scenario_with_stats",
+]
 
 _ATTR = "_validator_incremental"
 _NONE = FailureSet()
@@ -72,10 +81,20 @@ def scenario_with_stats(base: DataPlane, failures: FailureSet) -> tuple[DataPlan
     yet each allocation burst triggered collections that walk the sweep's whole live heap (the
     base run's trajectory and the memos that grow across scenarios): 28 % of a 150-router sweep's
     CPU. Collections resume afterwards, so whatever garbage a scenario leaves is still collected."""
+    with collector_paused():
+        return _scenario_with_stats(base, failures)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic collector off for the block, back on after it if it was on. For work that
+    allocates in bursts over a large live heap and makes no cycles it needs collected meanwhile (a
+    scenario data plane; a sweep's evaluation of one scenario, its traces included): collections
+    triggered inside would only walk that heap again and again."""
     was = gc.isenabled()
     gc.disable()
     try:
-        return _scenario_with_stats(base, failures)
+        yield
     finally:
         if was:
             gc.enable()
