@@ -184,6 +184,10 @@ class Memo:
         # entry keeps alive) -> its main-RIB routes: a function of the selection, the pair and the
         # configuration only (``_bgp_routes._main_routes``); the same lists in every scenario
         self.main: dict[tuple[int, int, tuple[int, ...]], tuple[Value, list[Route]]] = {}
+        # the receiving pair of edge ``i`` for prefix id ``q``, keyed ``q * len(edges) + i`` (an int
+        # key hashes faster than the (speaker, prefix id) tuple ``Compact.pair_q`` looks up)
+        self.rx: dict[int, int] = {}
+        self.receivers: list[SpeakerKey] = []  # edge index -> receiving speaker
 
     def __getstate__(self) -> dict[str, object]:
         return {"empty": True}  # not falsy: pickle would then skip __setstate__
@@ -200,6 +204,9 @@ def memo_of(hist: History, engine: PrefixBgp) -> Memo:
         for sp in engine.spk.values():
             for j, i in enumerate(sp.incoming):
                 m.in_pos[i] = j
+    if len(m.receivers) != len(engine.edges):
+        m.receivers = [(e.receiver.node, e.receiver.vrf) for e in engine.edges]
+        m.rx.clear()
     return m
 
 
@@ -309,7 +316,9 @@ def delta_run(
     sent: dict[int, Value] = {}  # pair -> the overriding selection it delivered last
     rounds_of: dict[int, set[int]] = defaultdict(set)
     base_rounds = c.rounds
-    receiver = [(e.receiver.node, e.receiver.vrf) for e in edges]
+    receiver = memo.receivers
+    rx_memo = memo.rx
+    n_edges = len(edges)
     # a touched pair (perturbed, evaluated or receiving from an overridden sender) is evaluated in
     # every later round the base evaluated it: a superset of the rounds its inputs may change in
     # (evaluating a pair whose inputs did not change is harmless: the selection is their function)
@@ -359,10 +368,12 @@ def delta_run(
             box: dict[int, list[BgpRoute]] = {}
             hin = inbox_hist.get(x)
             if hin:
+                rm1 = r - 1
                 for i, es in hin.items():
                     if i in lost:
                         continue
-                    rec = _in_at(es, r - 1)
+                    last_e = es[-1]  # usually nothing was recorded after round r - 1
+                    rec = last_e[1] if last_e[0] <= rm1 else _in_at(es, rm1)
                     if rec:
                         box[i] = rec
             over = o_in.get(x)
@@ -457,11 +468,20 @@ def delta_run(
             for i in sp.outgoing:
                 if i in lost:
                     continue
-                rx = c.pair_q(receiver[i], q)
+                rk = q * n_edges + i
+                rx = rx_memo.get(rk)
+                if rx is None:
+                    rx = rx_memo[rk] = c.pair_q(receiver[i], q)
                 hin_r = inbox_hist.get(rx)
                 hist_i = hin_r.get(i) if hin_r else None
                 cur = o_in.get(rx)
-                prev_in = cur[i] if cur is not None and i in cur else _in_at(hist_i, r - 1)
+                if cur is not None and i in cur:
+                    prev_in = cur[i]
+                elif hist_i:
+                    last_h = hist_i[-1]
+                    prev_in = last_h[1] if last_h[0] <= r - 1 else _in_at(hist_i, r - 1)
+                else:
+                    prev_in = []
                 specific = True  # the receiver's adj-in changes otherwise than the base's
                 if is_over:
                     rec = received(i, sp, q, new)
