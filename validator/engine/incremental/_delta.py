@@ -127,6 +127,7 @@ class Compact:
         # pair -> per base round, the next hops of the candidates tied with the best before the IGP
         # cost step, with their base costs (``_narrow.cost_groups``; a function of the base only)
         self.ties: dict[int, Any] = {}
+        self.lost: dict[tuple[int, int], bool] = {}  # (pair, edge) -> ``_narrow.lost_matters``
 
     def prefix(self, p: IPv4Network) -> int:
         q = self.qid.get(p)

@@ -34,6 +34,13 @@ def lost_matters(c: Compact, k: SpeakerKey, p: IPv4Network, i: int) -> bool:
     x = c.ids.get((k, q)) if q is not None else None
     if x is None:
         return True  # never recorded: assume the worst
+    hit = c.lost.get((x, i))  # a function of the base run: asked again by every scenario losing i
+    if hit is None:
+        hit = c.lost[(x, i)] = _lost_matters(c, x, i)
+    return hit
+
+
+def _lost_matters(c: Compact, x: int, i: int) -> bool:
     box = c.inbox.get(x)
     es = box.get(i) if box else None
     if not es:

@@ -7,6 +7,7 @@ Split from ``_core`` (which builds the state and assembles a scenario) to keep e
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +125,7 @@ def scenario_bgp(
         new_rib = igp.igp[node].get(vrf)
         may_originate = sp.main_vrf and bool(sp.redist_protos or sp.networks)
         blind: dict[IPv4Network, bool] = {}
+        now_of = _Answers(new_rib)
         for q in within(nets, users):
             was, now = _igp_answer(old_rib, q), _igp_answer(new_rib, q)
             if was == now:
@@ -146,7 +148,7 @@ def scenario_bgp(
                 else:
                     b = blind.get(p)
                     if b is None:
-                        b = blind[p] = _cost_blind(brun.engine, comp, k, p, old_rib, new_rib)
+                        b = blind[p] = _cost_blind(brun.engine, comp, k, p, old_rib, now_of)
                     keep = not b
                 (pert if keep else narrowed).add((k, p))
         if sp.main_vrf:
@@ -267,15 +269,34 @@ def scenario_bgp(
     return main, changed, converged
 
 
+class _Answers:
+    """``_igp_answer`` over one RIB, each next hop looked up once (a speaker's tie groups share them)."""
+
+    def __init__(self, rib: MainRib | None) -> None:
+        self.rib = rib
+        self.memo: dict[IPv4Address, tuple[bool, int]] = {}
+
+    def __call__(self, nh: IPv4Address) -> tuple[bool, int]:
+        a = self.memo.get(nh)
+        if a is None:
+            a = self.memo[nh] = _igp_answer(self.rib, nh)
+        return a
+
+
 def _cost_blind(
-    engine: PrefixBgp, comp: Compact, k: SpeakerKey, p: IPv4Network, old_rib: MainRib | None, new_rib: MainRib | None
+    engine: PrefixBgp,
+    comp: Compact,
+    k: SpeakerKey,
+    p: IPv4Network,
+    old_rib: MainRib | None,
+    now: Callable[[IPv4Address], tuple[bool, int]],
 ) -> bool:
-    """``_narrow.cost_blind`` for (``k``, ``p``): its tie groups under the scenario's IGP RIB."""
+    """``_narrow.cost_blind`` for (``k``, ``p``): its tie groups under the scenario's IGP answers."""
     ext = engine._ext_by_prefix.get(k, {}).get(p) if engine._ext_by_prefix else None
     groups = cost_groups(comp, k, p, old_rib, ext)
     if groups is None:
         return False
-    return cost_blind(groups, lambda nh: _igp_answer(new_rib, nh))
+    return cost_blind(groups, now)
 
 
 def _coupled_nets(engine: PrefixBgp, dirty: set[IPv4Network]) -> set[IPv4Network]:
