@@ -178,6 +178,7 @@ def scenario_bgp(
             if len(edges) != len(brun.edges):
                 fresh = PrefixBgp(base.snapshot, edges, base.externals, igp.igp)
                 fresh.recv_memo = brun.engine.recv_memo  # valid for every engine of the snapshot
+                fresh.export_memo = brun.engine.export_memo  # likewise
                 made.append(fresh)
             else:
                 eng = copy.copy(brun.engine)
