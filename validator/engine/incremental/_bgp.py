@@ -172,21 +172,23 @@ def export_class(e: SessionEdge) -> tuple[object, ...]:
     )
 
 
-class ExportMemo(dict[tuple[tuple[object, ...], int], tuple[BgpRoute, "BgpRoute | None"]]):
-    """``PrefixBgp._export``'s results per (export class, path identity), the path kept alive in the
-    entry; ``classes``: edge identity -> (edge, its class). Identity keys: never pickled (a worker
-    starts empty), bounded."""
+class ExportMemo(dict[tuple[int, int], tuple[BgpRoute, "BgpRoute | None"]]):
+    """``PrefixBgp._export``'s results per (export class number, path identity), the path kept
+    alive in the entry; ``classes``: edge identity -> (edge, its class number); ``ids``: class ->
+    number. Identity keys: never pickled (a worker starts empty), bounded."""
 
     LIMIT = 200_000
     SLOT_LIMIT = 20_000
 
     def __init__(self) -> None:
         super().__init__()
-        self.classes: dict[int, tuple[SessionEdge, tuple[object, ...]]] = {}
+        self.classes: dict[int, tuple[SessionEdge, int]] = {}
+        self.ids: dict[tuple[object, ...], int] = {}
 
     def reset(self) -> None:
         self.clear()
         self.classes.clear()
+        self.ids.clear()
 
     def __reduce__(self) -> tuple[type[ExportMemo], tuple[()]]:
         return (ExportMemo, ())
@@ -585,7 +587,8 @@ class PrefixBgp:
         if ck is None or ck[0] is not e:
             if len(memo.classes) >= ExportMemo.SLOT_LIMIT:
                 memo.reset()
-            ck = memo.classes[id(e)] = (e, export_class(e))
+            cls = export_class(e)
+            ck = memo.classes[id(e)] = (e, memo.ids.setdefault(cls, len(memo.ids)))
         key = (ck[1], id(path))
         hit = memo.get(key)
         if hit is not None and hit[0] is path:
