@@ -278,7 +278,10 @@ def patched_listing(
         out.extend(base_list[pos:lo])
         block = rib.by_prefix.get(net)
         if block:
-            out.extend(sorted(block, key=route_sort_key))
+            if len(block) == 1:
+                out.append(block[0])
+            else:
+                out.extend(sorted(block, key=route_sort_key))
         pos = hi
     out.extend(base_list[pos:])
     return out
