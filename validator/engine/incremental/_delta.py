@@ -358,14 +358,19 @@ def delta_run(
             if sp.aggregates and _coupled(engine, k, p):
                 raise GiveUp("an aggregate group is involved")
             evaluated += 1
-            touch(x, r)
+            if x not in touched:
+                touch(x, r)
             rounds_of[x].add(r)
             ctx = sctx.get(k)
             if ctx is None:
                 ctx = sctx[k] = speaker_ctx(k)
             _sp, mrib, ans, oc = ctx
             ent = values.get(x)
-            prev_b, prev_bm, now_b, now_bm = _at2(ent, r)
+            if ent and ent[-1][0] < r:  # _at2's usual case, inline: nothing recorded in round r or later
+                prev_b = now_b = ent[-1][1]
+                prev_bm = now_bm = ent[-1][2]
+            else:
+                prev_b, prev_bm, now_b, now_bm = _at2(ent, r)
             prev = o_val.get(x, prev_b)
             prev_main = o_main.get(x, prev_bm)
             box: dict[int, list[BgpRoute]] = {}
@@ -491,7 +496,8 @@ def delta_run(
                     if cur is None:
                         cur = o_in[rx] = {}
                     cur[i] = rec
-                    touch(rx, r)
+                    if rx not in touched:
+                        touch(rx, r)
                 else:
                     rec = _in_at(hist_i, r)  # the sender holds the base's selection: the base's delivery
                     if cur is not None and i in cur:
@@ -505,7 +511,8 @@ def delta_run(
                     any_change = True
                     if specific:
                         nxt.add(rx)
-                        touch(rx, r)
+                        if rx not in touched:
+                            touch(rx, r)
         if not any_change and r <= len(c.changers):
             # pairs following the base changed what the base changed (over-approximated by changes
             # carried only by lost sessions: at worst one more round, never another result)
