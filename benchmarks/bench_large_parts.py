@@ -41,6 +41,7 @@ from validator.checks.sweep import (
 )
 from validator.engine.dataplane import compute_dataplane
 from validator.engine.incremental import base_state, fast_dataplane
+from validator.engine.traceroute import release_tracers
 from validator.snapshot.folder import load_snapshot
 
 
@@ -152,6 +153,77 @@ def caches(base: Any, st: Any) -> None:
         print(f"    {name:<52} {b / 2**20:9.1f} MiB  {n:10d} objects", flush=True)
 
 
+def inside(what: str, before: Any, top: int) -> None:
+    """What a scenario holds (tracemalloc, since ``before``): its size and the lines holding most."""
+    import tracemalloc
+
+    now = tracemalloc.take_snapshot()
+    cur, peak = tracemalloc.get_traced_memory()
+    print(f"  {what}: {cur / 2**20:.0f} MiB held, peak {peak / 2**20:.0f} MiB (tracemalloc)", flush=True)
+    for stat in now.compare_to(before, "lineno")[:top]:
+        where = stat.traceback.format()[0].strip()
+        print(f"    {stat.size_diff / 2**20:8.2f} MiB {stat.count_diff:9d} blocks  {where}")
+
+
+def trim() -> bool:
+    """glibc's ``malloc_trim(0)``: hand freed heap memory back (False where there is no glibc)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    return bool(libc.malloc_trim(0) or True)
+
+
+def sweep_some(args: argparse.Namespace, base: Any, st: Any, pairs: list[Any], ph: Phases) -> None:
+    """A real sweep (``Sweeper.sweep``, k=1, pruning on) over a few chosen elements: what the
+    sweep keeps and where its peak is, at a fraction of the whole sweep's cost."""
+    import re
+
+    from bench_sweep import trace_scenarios
+
+    from validator.checks.sweep import Sweeper, judge_redundancy
+
+    pats = [re.compile(x) for x in args.sweep.split(",")]
+    elements = [e for e in enumerate_elements(base, ["link", "node"]) if any(p.search(e.spec) for p in pats)]
+    print(f"  {len(elements)} elements chosen", flush=True)
+    if args.top:
+        import tracemalloc
+
+        tracemalloc.start(1)
+    if args.trim:
+        real = Sweeper.evaluate
+
+        def evaluate(self: Sweeper, *a: Any) -> Any:
+            try:
+                return real(self, *a)
+            finally:
+                trim()
+
+        setattr(Sweeper, "evaluate", evaluate)  # noqa: B010
+    trace_scenarios("-")
+    sw = Sweeper(base, default_scenario_fn(None), prune=True)
+    found = sw.sweep(pairs, elements, 1, judge_redundancy, label="parts")
+    ph.mark(f"sweep: {sw.stats.dataplanes} computed, {sw.stats.pruned} pruned, {len(found)} failing")
+    gc.collect()
+    ph.mark("gc.collect()")
+    if trim():
+        ph.mark("malloc_trim(0) (glibc: free heap pages back to the system)")
+    if args.top:
+        import tracemalloc
+
+        cur, peak = tracemalloc.get_traced_memory()
+        print(f"  tracemalloc since the pair baselines: now {cur / 2**20:.0f} MiB, peak {peak / 2**20:.0f} MiB")
+        snap1 = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+        for stat in snap1.statistics("lineno")[: args.top]:
+            print(f"    {stat.size / 2**20:8.2f} MiB {stat.count:9d} blocks  {stat.traceback.format()[0].strip()}")
+    if args.caches and st is not None:
+        caches(base, st)
+        ph.mark("caches walked")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("preset", choices=("tiny", "small", "medium", "large"))
@@ -162,8 +234,26 @@ def main() -> None:
     ap.add_argument("--profile", help="cProfile the scenarios into this file")
     ap.add_argument("--growth", action="store_true", help="tracemalloc: what the scenarios leave behind (slow)")
     ap.add_argument("--caches", action="store_true", help="after the scenarios: what each cache on the base holds")
+    ap.add_argument("--trim", action="store_true", help="with --sweep: malloc_trim(0) after every scenario")
+    ap.add_argument("--pick", help="scenarios: the unpruned elements whose spec matches this regular expression")
+    ap.add_argument(
+        "--inside", type=int, default=0, help="tracemalloc per scenario: the N lines holding most after its parts"
+    )
+    ap.add_argument(
+        "--sweep",
+        help="instead of sampled scenarios: a real k=1 sweep (Sweeper, pruning on) over the elements whose"
+        " spec matches one of these comma-separated regular expressions, in the sweep's order, RSS per scenario",
+    )
+    ap.add_argument(
+        "--top",
+        type=int,
+        default=0,
+        help="with --sweep: tracemalloc (1 frame) from the pair"
+        " baselines on; print the N lines holding the most memory after the sweep",
+    )
     args = ap.parse_args()
     os.environ["VALIDATOR_ENGINE_CORE"] = args.core
+    os.environ.setdefault("VALIDATOR_WORKERS", "1")  # serial, as bench_sweep.py measures (a fork would double)
     from gen_network import PRESETS, generate
 
     out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-parts-"))
@@ -199,6 +289,9 @@ def main() -> None:
     if args.sizes and st is not None:
         sizes(base, st)
         ph.mark("sizes walked")
+    if args.sweep:
+        sweep_some(args, base, st, pairs, ph)
+        return
     elements = enumerate_elements(base, ["link", "node"])
     todo = [e for e in elements if rel.affected_by(union((e,)))]
     print(f"  {len(elements)} elements, {len(todo)} not pruned", flush=True)
@@ -215,13 +308,32 @@ def main() -> None:
 
         tracemalloc.start(6)
         snap0 = tracemalloc.take_snapshot()
-    for e in rng.sample(todo, min(args.scenarios, len(todo))):
+    if args.pick:
+        import re
+
+        chosen = [e for e in todo if re.search(args.pick, e.spec)]
+    else:
+        chosen = rng.sample(todo, min(args.scenarios, len(todo)))
+    for e in chosen:
+        if args.inside:
+            import tracemalloc
+
+            tracemalloc.start(1)
+            before = tracemalloc.take_snapshot()
         dp = fn(base, union((e,)))
         ph.mark(f"scenario {e.spec[:30]}: data plane")
+        if args.inside:
+            inside("the data plane alone", before, args.inside)
         stats = SweepStats()
         n = sum(1 for pb in pairs for _ in changed_classes(pb, base, dp, stats))
         ph.mark(f"  re-trace ({n} changed, {stats.retraced} re-traced)")
+        if args.inside:
+            inside("the data plane and its re-tracing", before, args.inside)
+            tracemalloc.stop()
         del dp
+        release_tracers(keep=base)
+        gc.collect()
+        ph.mark("  scenario freed")
     if args.caches and st is not None:
         caches(base, st)
         ph.mark("caches walked")

@@ -114,6 +114,40 @@ class GcClock:
         return ", ".join(f"gen{g} {self.count[g]} x {self.seconds[g]:.2f} s" for g in range(3))
 
 
+def hwm_mib() -> float:
+    """The resident set's high-water mark so far (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def trace_scenarios(path: str) -> None:
+    """Log one line per computed scenario to ``path`` (serial sweeps): its index, spec, CPU seconds,
+    RSS before / after and the high-water mark after it, so the scenario that lifts the peak shows.
+    The first line holds the column names."""
+    real = Sweeper.evaluate
+    fh = sys.stdout if path == "-" else open(path, "w", buffering=1)  # noqa: SIM115 - open for the whole run
+    fh.write("n\tspec\tcpu_s\trss_before\trss_after\thwm_after\n")
+    count = [0]
+
+    def evaluate(self: Sweeper, pairs: Any, combo: Any, candidates: Any, judge: Any) -> Any:
+        r0, c0 = rss_mib(), cpu()
+        try:
+            return real(self, pairs, combo, candidates, judge)
+        finally:
+            count[0] += 1
+            spec = "+".join(e.spec for e in combo)
+            fh.write(f"{count[0]}\t{spec}\t{cpu() - c0:.2f}\t{r0:.0f}\t{rss_mib():.0f}\t{hwm_mib():.0f}\n")
+            fh.flush()
+
+    setattr(Sweeper, "evaluate", evaluate)  # noqa: B010
+
+
 def rss_mib() -> float:
     """The resident set now (Linux; 0 elsewhere): what the phase before it left behind."""
     try:
@@ -369,6 +403,8 @@ def sweep_summary(
     from validator.engine.native_scenario import native_state, prefers_python_delta
 
     sw = Sweeper(base, sweep_mod.default_scenario_fn(None), prune=enabled())
+    if getattr(args, "rss_trace", None):
+        trace_scenarios(args.rss_trace)
     tracing = [0.0]
     planes = [0.0]  # with --tracing-cpu: the scenario data planes' CPU seconds too
     if getattr(args, "tracing_cpu", False):
@@ -536,6 +572,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             help="cyclic collector thresholds: CPython's (default; the figures of benchmarks/README.md) "
             "or the validator command's (cli._tune_gc: the base data plane halves, a 510-router sweep "
             "stops paying for full collections of its growing caches)",
+        )
+        ap.add_argument(
+            "--rss-trace", help="log CPU, RSS and its high-water mark per computed scenario to this file (-: stdout)"
         )
         ap.add_argument(
             "--tracing-cpu", action="store_true", help="also time the tracing side alone (serial sweeps only)"

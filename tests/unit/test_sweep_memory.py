@@ -241,3 +241,111 @@ def test_a_scenario_with_the_sweeps_caches_pickles_without_them() -> None:
     for name in ("_validator_scenario_pieces", "_validator_trace_donors", "_validator_fib_diffs"):
         assert not back.__dict__.get(name), name
     assert scenario_pieces(base, back).scenario is back
+
+
+def test_a_judged_scenario_is_freed_before_the_next_one_is_computed() -> None:
+    """The tracer cache (``traceroute._TRACERS``) held the last four traced data planes: at 510
+    routers four whole scenarios (RIBs, FIBs, interval maps, pieces) stayed alive while the next
+    one was computed, a core-node scenario's included. A k=1 sweep releases them: when a scenario
+    is computed no earlier one is alive, and none outlives the sweep (reference counting alone)."""
+    import gc
+    import weakref
+
+    from test_sweep_equivalence import SUBIF, _pairs
+
+    from validator.checks.sweep import Sweeper, default_scenario_fn, enumerate_elements, judge_redundancy
+
+    base = fast_dataplane(load_snapshot(str(SUBIF)))
+    inner = default_scenario_fn(None)
+    made: list[weakref.ref[Any]] = []
+    alive_at_start: list[int] = []
+
+    def fn(b: Any, failures: FailureSet) -> Any:
+        alive_at_start.append(sum(1 for r in made if r() is not None))
+        dp = inner(b, failures)
+        made.append(weakref.ref(dp))
+        return dp
+
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        sw = Sweeper(base, fn, prune=False)
+        sw.sweep(_pairs(base), enumerate_elements(base, ["link", "interface", "node"]), 1, judge_redundancy)
+        assert sw.stats.dataplanes > 5 and len(made) == sw.stats.dataplanes
+        assert not any(alive_at_start), alive_at_start
+        assert not [r for r in made if r() is not None]
+    finally:
+        if was:
+            gc.enable()
+
+
+def test_scenario_pieces_keep_the_base_networks_not_every_route_identity(tmp_path: Any) -> None:
+    """``ScenarioPieces`` skips the routes whose network object is one of the base's (their bounds
+    are base cuts): the base keeps one entry per distinct network for the sweep, where a frozenset
+    of every base route's identity per node was 112 MB at 510 routers. The cuts equal those of
+    every scenario route the base lacks a cut for."""
+    from validator.checks.explore import ScenarioPieces, forwarding_cuts
+    from validator.checks.sweep import enumerate_elements, union
+
+    base = fast_dataplane(_tiny(tmp_path))
+    routes = [r for vrfs in base.ribs.values() for rs in vrfs.values() for r in rs]
+    base_cuts = forwarding_cuts([base])
+    for e in enumerate_elements(base, ["link", "node"]):
+        dp = scenario_dataplane(base, union((e,)))
+        pieces = ScenarioPieces(base, dp)
+        want = {
+            c
+            for vrfs in dp.ribs.values()
+            for rs in vrfs.values()
+            for r in rs
+            for c in (int(r.network.network_address), int(r.network.broadcast_address) + 1)
+            if c not in base_cuts
+        }
+        assert set(pieces.cuts) == want, e.spec
+    held = base.__dict__["_validator_route_networks"]
+    assert "_validator_route_ids" not in base.__dict__
+    assert 0 < len(held["nets"]) <= len({r.network for r in routes}) < len(routes) // 4
+
+
+def test_delta_memo_stays_within_its_bounds_inside_one_scenario(tmp_path: Any, monkeypatch: Any) -> None:
+    """Delta BGP's sweep-wide memo was bounded only between scenarios: one core-node scenario at
+    510 routers added ~800,000 deliveries (~350 MB at the sweep's peak; later scenarios hit ~5 %
+    of them). It is bounded at every insertion now, and a memo cleared mid-scenario changes no
+    result (only speed depends on it)."""
+    from validator.engine.incremental._delta import Memo
+
+    snap = _tiny(tmp_path)
+    base = fast_dataplane(snap)
+    st = base_state(base)
+    assert st is not None and st.bgp.history is not None
+    monkeypatch.setattr(Memo, "RECEIVED_LIMIT", 40)
+    monkeypatch.setattr(Memo, "MAIN_LIMIT", 15)
+    cores = [FailureSet(nodes=frozenset({n})) for n in sorted(snap.nodes) if "core" in n or "spine" in n]
+    sizes: list[tuple[int, int]] = []
+    for fs in cores:
+        assert_same(scenario_dataplane(base, fs), compute_dataplane_python(snap, fs))
+        memo = st.bgp.history.__dict__["_memo"]
+        sizes.append((len(memo.received), len(memo.main)))
+        assert len(memo.received) <= 40 and len(memo.main) <= 15, sizes
+        assert len(memo.routes) <= sum(len(rec) for _b, rec in memo.received.values())
+    assert max(sizes) > (0, 0)
+
+
+def test_prefix_keys_are_one_object_per_distinct_prefix(tmp_path: Any) -> None:
+    """The BGP prefix keys a sweep keeps per speaker (``ReadCheck._pk``: every speaker holds
+    nearly every BGP prefix) share one key object per distinct prefix; scenarios stay equal."""
+    snap = _tiny(tmp_path)
+    base = fast_dataplane(snap)
+    st = base_state(base)
+    assert st is not None
+    for fs in [FailureSet(nodes=frozenset({n})) for n in sorted(snap.nodes) if "core" in n or "spine" in n]:
+        assert_same(scenario_dataplane(base, fs), compute_dataplane_python(snap, fs))
+    objs: dict[tuple[int, int], set[int]] = {}
+    entries = 0
+    for keys in st.prefix_keys.values():
+        for key in keys:
+            entries += 1
+            objs.setdefault(key, set()).add(id(key))
+    assert entries > 2 * len(objs) > 0
+    assert all(len(ids) == 1 for ids in objs.values())

@@ -165,7 +165,7 @@ def test_scenario_neighbours_are_read_off_the_base(tiny: DataPlane) -> None:  # 
 
 
 def test_identity_caches_on_the_base_pickle_empty(tiny: DataPlane) -> None:  # noqa: F811
-    """The base's caches holding object identities (route ids, edge ids) never travel to another
+    """The base's caches holding object identities (route networks, edge ids) never travel to another
     process with it (a Ray worker): there those identities would name other objects."""
     import pickle
 
@@ -175,6 +175,6 @@ def test_identity_caches_on_the_base_pickle_empty(tiny: DataPlane) -> None:  # n
     dp = scenario_dataplane(tiny, union((e,)))
     ScenarioPieces(tiny, dp)
     scenario_neighbours(tiny, dp)
-    for name in ("_validator_route_ids", "_validator_edge_index"):
+    for name in ("_validator_route_networks", "_validator_edge_index"):
         assert tiny.__dict__[name], name
         assert not pickle.loads(pickle.dumps(tiny.__dict__[name])), name

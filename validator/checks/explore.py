@@ -13,7 +13,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from itertools import compress
-from operator import not_
+from operator import attrgetter, not_
 
 from validator.checks.fibmap import (
     DstClassifier,
@@ -452,10 +452,11 @@ class ScenarioPieces:
                 b_routes = b_vrfs.get(vrf) if b_vrfs is not None else None
                 if b_routes is routes:
                     continue
-                # the base's own route objects have base cuts for bounds: only the others are read
-                # (selected in C: a changed list mostly holds the base's routes)
-                kept = _route_ids(base, node, vrf, b_routes) if b_routes is not None else frozenset()
-                for r in compress(routes, map(not_, map(kept.__contains__, map(id, routes)))):
+                # the networks of the base's routes (any node's) have base cuts for bounds: only
+                # routes with other network objects are read (selected in C: networks are shared
+                # objects, so a changed list mostly holds the base's)
+                kept = _base_networks(base, node, vrf, b_routes) if b_routes is not None else _NO_NETS
+                for r in compress(routes, map(not_, map(kept.__contains__, map(id, map(_NETWORK, routes))))):
                     net = r.network
                     for c in (int(net.network_address), int(net.broadcast_address) + 1):
                         if c not in base_cuts:
@@ -544,15 +545,28 @@ def _cuts_once(dp: DataPlane) -> frozenset[int]:
     return dp.__dict__["_validator_cuts"]  # type: ignore[no-any-return]
 
 
-def _route_ids(base: DataPlane, node: str, vrf: str, routes: list[Route]) -> frozenset[int]:
-    """Identities of the base's route objects at (node, VRF), kept with the list they belong to
-    (the list keeps the objects, so the identities stay theirs)."""
-    cache = process_local(base, "_validator_route_ids")  # identities: never shipped to a worker
-    hit = cache.get((node, vrf))
-    if hit is None or hit[0] is not routes:
-        hit = (routes, frozenset(map(id, routes)))
-        cache[(node, vrf)] = hit
-    return hit[1]
+_NETWORK = attrgetter("network")
+_NO_NETS: dict[int, object] = {}
+
+
+def _base_networks(base: DataPlane, node: str, vrf: str, routes: list[Route]) -> dict[int, object]:
+    """The network objects of the base's routes, by identity (the dict keeps the objects, so the
+    identities stay theirs), over every (node, VRF) whose list was read so far (``routes`` is the
+    base's list at (node, VRF), added on first read). Every such network's bounds are base cuts
+    (``_cuts_of`` reads every node's routes), whichever node it came from. Routes share their
+    network objects, so this holds a few thousand entries at 510 routers where identities of the
+    route objects themselves (one frozenset per node) held 112 MB for the whole sweep."""
+    cache = process_local(base, "_validator_route_networks")  # identities: never shipped to a worker
+    nets: dict[int, object] | None = cache.get("nets")
+    read: dict[tuple[str, str], list[Route]] | None = cache.get("read")
+    if nets is None or read is None:
+        nets = cache["nets"] = {}
+        read = cache["read"] = {}
+    if read.get((node, vrf)) is not routes:
+        read[(node, vrf)] = routes  # (a native base may build a new list per read: read again)
+        objs = list(map(_NETWORK, routes))
+        nets.update(zip(map(id, objs), objs, strict=True))
+    return nets
 
 
 def scenario_pieces(base: DataPlane, scenario: DataPlane) -> ScenarioPieces:

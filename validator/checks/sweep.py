@@ -197,7 +197,9 @@ class Sweeper:
 
     def dataplane(self, failures: FailureSet) -> DataPlane:
         from validator.engine.convergence import require_converged
+        from validator.engine.traceroute import release_tracers
 
+        release_tracers(keep=self.base)  # memory: the earlier scenarios are judged, free them first
         self.stats.dataplanes += 1
         dp = self.scenario_fn(self.base, failures)
         require_converged(dp, "failure scenario data plane")  # an oscillating scenario proves nothing
@@ -256,6 +258,9 @@ class Sweeper:
                     found.append(Violation(pairs[i], combo, kind, r, count))
             done += len(batch)
         donors_mod.finish(self.base)
+        from validator.engine.traceroute import release_tracers
+
+        release_tracers(keep=self.base)  # memory: no scenario outlives its sweep in the tracer cache
         self.stats.seconds += time.monotonic() - start
         return found
 

@@ -589,6 +589,14 @@ def tracer_for(dp: DataPlane) -> Tracer:
     return tracer
 
 
+def release_tracers(keep: DataPlane | None = None) -> None:
+    """Forget the cached tracers (except ``keep``'s): a failure sweep is done with a scenario's
+    data plane once it is judged, and this cache would otherwise keep the last few scenarios
+    (their RIBs, FIBs and every cache hung on them: hundreds of MB at 510 routers) alive while the
+    next ones are computed."""
+    _TRACERS[:] = [t for t in _TRACERS if t.dp is keep]
+
+
 def trace(dp: DataPlane, flow: Flow) -> list[Trace]:
     """Every path of ``flow`` through ``dp``, depth first in Batfish's branching order."""
     return tracer_for(dp).trace(flow)

@@ -172,6 +172,10 @@ class Memo:
     Never pickled (the identity keys would not survive): a worker starts with an empty memo."""
 
     LIMIT = 300_000  # received entries kept at most (then dropped: only speed depends on them)
+    # bounds checked at every insertion (one core-node scenario at 510 routers added ~800,000
+    # deliveries and ~100,000 main-RIB lists, ~350 MB, of which it and later scenarios hit ~5 %)
+    RECEIVED_LIMIT = 150_000  # ~40 MB at 510 routers
+    MAIN_LIMIT = 60_000  # ~35 MB at 510 routers (each entry holds its main-RIB routes)
 
     def __init__(self) -> None:
         self.received: dict[tuple[int, int], tuple[BgpRoute, list[BgpRoute]]] = {}
@@ -311,6 +315,9 @@ def delta_run(
             return hit[1]
         # not through the engine's value-keyed ReceivedMemo: a path missing here is nearly always
         # new there too (2 % hits at 150 routers), and its two BgpRoute hashes cost more than that
+        if len(received_memo) >= Memo.RECEIVED_LIMIT:
+            received_memo.clear()
+            shared.clear()
         rec = [shared.setdefault(im, im) for im in engine._received_now(sp, edges[i], nets[q], sel)]
         received_memo[key] = (best, rec)
         return rec
@@ -449,6 +456,8 @@ def delta_run(
                         cur_main = mhit[1]
                     else:
                         cur_main = _main_routes(k, p, new, sp.proc)
+                        if len(main_memo) >= Memo.MAIN_LIMIT:
+                            main_memo.clear()
                         main_memo[mkey] = (new, cur_main)
                 if cur_main != prev_main:
                     any_change = True
