@@ -406,8 +406,10 @@ def sweep_summary(
     if getattr(args, "rss_trace", None):
         trace_scenarios(args.rss_trace)
     tracing = [0.0]
+    planes = [0.0]  # with --tracing-cpu: the scenario data planes' CPU seconds too
     if getattr(args, "tracing_cpu", False):
         time_tracing_side(tracing)
+        sw.scenario_fn = timed_scenarios(sw.scenario_fn, planes)
     w0, c0 = time.perf_counter(), cpu()
     children0 = children_cpu()
     try:
@@ -444,6 +446,8 @@ def sweep_summary(
     )
     summary_line("header classes reused / re-traced", f"{st.reused} / {st.retraced}")
     summary_line("RSS after the sweep (MiB)", f"{rss_mib():.0f}")
+    if planes[0]:
+        summary_line("scenario data planes alone (CPU s)", f"{planes[0]:.3f}")
     if tracing[0]:
         summary_line("tracing side alone (CPU s: changed_classes and settled groups)", f"{tracing[0]:.3f}")
     if st.donated:
@@ -454,6 +458,21 @@ def sweep_summary(
 
 
 _SAVED: dict[str, Any] = {}
+
+
+def timed_scenarios(fn: Callable[[DataPlane, FailureSet], DataPlane], acc: list[float]) -> Any:
+    """``fn`` adding the CPU seconds of each scenario data plane to ``acc[0]`` (serial sweeps: a
+    worker's seconds are its own), keeping the attributes the sweep reads (``prepare``)."""
+
+    def timed(base: DataPlane, failures: FailureSet) -> DataPlane:
+        t = cpu()
+        try:
+            return fn(base, failures)
+        finally:
+            acc[0] += cpu() - t
+
+    timed.__dict__.update(getattr(fn, "__dict__", {}))
+    return timed
 
 
 def time_tracing_side(acc: list[float]) -> None:

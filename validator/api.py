@@ -250,6 +250,8 @@ def run(
     verdict.policies_run = ran
     verdict.policy_seconds = dict(ctx.policy_seconds)
     verdict.scenarios = ctx.scenarios
+    sweeper = getattr(ctx, "_sweeper", None)  # one per run: its stats count every sweep of the run
+    verdict.pruned = sweeper.stats.pruned if sweeper is not None else 0
     verdict.seconds = time.monotonic() - start
     return verdict
 

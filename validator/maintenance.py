@@ -99,6 +99,7 @@ def run_whatif(
     verdict.findings = [*state_findings(snapshot), *result.findings]
     verdict.policies_run = [("maintenance", "whatif"), *result.policies_run]
     verdict.scenarios = result.scenarios
+    verdict.pruned = result.pruned
     verdict.seconds = time.monotonic() - start
     verdict.whatif = {
         **summary,

@@ -16,6 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from test_incremental_delta import _Zone
 
+from validator.checks import donors as donors_mod
 from validator.checks.equivalence import Effects
 from validator.checks.headerspace import HeaderConstraints
 from validator.checks.sweep import (
@@ -48,8 +49,10 @@ def _pairs(base: DataPlane) -> list[Any]:
     return [pair_baseline(base, servers, users, hc), pair_baseline(base, users, servers, hc)]
 
 
-def _sweep(base: DataPlane, fn: Any, elements: list[Element], k: int, equivalence: bool) -> tuple[Any, Sweeper]:
-    sw = Sweeper(base, fn, prune=True)
+def _sweep(
+    base: DataPlane, fn: Any, elements: list[Element], k: int, equivalence: bool, prune: bool = True
+) -> tuple[Any, Sweeper]:
+    sw = Sweeper(base, fn, prune=prune)
     sw.equivalence = equivalence
     found = sw.sweep(_pairs(base), elements, k, judge_redundancy)
     return [(v.pair.label, tuple(e.spec for e in v.elements), v.kind, v.count, str(v.result.flow)) for v in found], sw
@@ -98,7 +101,13 @@ def test_equivalent_sets_are_computed_once_with_the_same_findings(base: DataPlan
     assert sw.stats.dataplanes + sw.stats.equivalent == sw_off.stats.dataplanes
     # the cable interface alone breaks both directions: a minimal failing set, found either way
     assert any(specs == ("interface:r1[GigabitEthernet0/1]",) for _, specs, *_ in with_eq), with_eq
-    ref, _ = _sweep(base, from_scratch(compute_dataplane_python), elements, 2, equivalence=False)
+    # the reference takes no shortcut at all: no pruning, no equivalence, no traces lent or groups
+    # settled by single failures (a bug in any of those would otherwise be on both sides)
+    real_start = donors_mod.start
+    monkeypatch.setattr(donors_mod, "start", lambda b, keep: real_start(b, keep=False))
+    ref, sw_ref = _sweep(base, from_scratch(compute_dataplane_python), elements, 2, equivalence=False, prune=False)
+    assert (sw_ref.stats.pruned, sw_ref.stats.equivalent, sw_ref.stats.donated, sw_ref.stats.settled) == (0, 0, 0, 0)
+    assert sw.stats.pruned > 0  # pruning did work on the compared side
     assert with_eq == ref
 
 

@@ -165,6 +165,8 @@ def test_blast_radius_verdict_equal_with_and_without_pruning(
     on, n_on = _check(monkeypatch, head_dir, policies, "1")
     off, n_off = _check(monkeypatch, head_dir, policies, "0")
     assert n_on > 0 and n_off == 0  # the AZ3 unit alone is pruned
+    # the verdict says how many scenarios were proven unaffected and not computed (stats.pruned)
+    assert on["stats"].pop("pruned") >= n_on and off["stats"].pop("pruned") == 0
     assert on["verdict"] == "block"
     staged = [f for f in on["findings"] if f["policy"] == "staged"]
     assert staged and "iface:az3-r2[GigabitEthernet0/1]" in staged[0]["message"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import Any
@@ -133,24 +133,13 @@ def footprint(
     need: set[NodeVrf] = set()  # (node, vrf) whose decision for every destination mattered
     arps: dict[NodeVrf, set[int]] = {}
     hoods: set[IfaceKey] = set()
-    seen: set[int] = set()
-    if memo is None:
-        memo = {}
-    for t in traces:
-        for hop in t.hops:
-            if id(hop) in seen:
-                continue
-            seen.add(id(hop))
-            hit = memo.get(id(hop))
-            if hit is None or hit[0] is not hop:
-                hit = memo[id(hop)] = (hop, _hop_part(hop))
-            part = hit[1]
-            nodes.add(hop.node)
-            ifaces.update(part[0])
-            need.update(part[1])
-            for k, ip in part[2]:
-                arps.setdefault(k, set()).add(ip)
-            hoods.update(part[3])
+    for node, part in _parts(traces, set(), {} if memo is None else memo):
+        nodes.add(node)
+        ifaces.update(part[0])
+        need.update(part[1])
+        for k, ip in part[2]:
+            arps.setdefault(k, set()).add(ip)
+        hoods.update(part[3])
     d = int(dst)
     every = Intervals.of(members or ((d, d),))  # one object, shared by every (node, vrf) without ARP IPs
     lookups: dict[NodeVrf, Intervals] = {}
@@ -173,34 +162,44 @@ def footprint_of_classes(
     nodes: set[str] = set()
     ifaces: set[IfaceKey] = set()
     hoods: set[IfaceKey] = set()
-    spans: dict[NodeVrf, list[tuple[int, int]]] = defaultdict(list)
+    # a set per (node, VRF): the classes of one group stand for the same destinations, so each
+    # would add them again (Intervals.of merges duplicates, the set just sorts fewer)
+    spans: dict[NodeVrf, set[tuple[int, int]]] = defaultdict(set)
     if memo is None:
         memo = {}
     for traces, dst, members in classes:
-        seen: set[int] = set()
         need: set[NodeVrf] = set()
-        for t in traces:
-            for hop in t.hops:
-                if id(hop) in seen:
-                    continue
-                seen.add(id(hop))
-                hit = memo.get(id(hop))
-                if hit is None or hit[0] is not hop:
-                    hit = memo[id(hop)] = (hop, _hop_part(hop))
-                part = hit[1]
-                nodes.add(hop.node)
-                ifaces.update(part[0])
-                need.update(part[1])
-                for k, ip in part[2]:
-                    spans[k].append((ip, ip))
-                hoods.update(part[3])
+        for node, part in _parts(traces, set(), memo):
+            nodes.add(node)
+            ifaces.update(part[0])
+            need.update(part[1])
+            for k, ip in part[2]:
+                spans[k].add((ip, ip))
+            hoods.update(part[3])
         if need:
             d = int(dst)
             dsts = members or ((d, d),)
             for k in need:
-                spans[k].extend(dsts)
+                spans[k].update(dsts)
     lookups = {k: Intervals.of(v) for k, v in spans.items()}
     return Footprint(frozenset(nodes), frozenset(ifaces), lookups, frozenset(hoods))
+
+
+def _parts(
+    traces: Iterable[Trace], seen: set[int], memo: dict[int, tuple[Hop, _HopPart]]
+) -> Iterator[tuple[str, _HopPart]]:
+    """Each distinct hop of ``traces`` (by identity, ``seen`` across calls of one class) once, with
+    what it adds to a footprint, from ``memo`` when an earlier call read that very hop (an entry
+    holds its hop, so an identity is never reused while the entry lives)."""
+    for t in traces:
+        for hop in t.hops:
+            if id(hop) in seen:
+                continue
+            seen.add(id(hop))
+            hit = memo.get(id(hop))
+            if hit is None or hit[0] is not hop:
+                hit = memo[id(hop)] = (hop, _hop_part(hop))
+            yield hop.node, hit[1]
 
 
 def _hop_part(hop: Hop) -> _HopPart:

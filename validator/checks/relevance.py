@@ -37,10 +37,10 @@ def enabled() -> bool:
 
 def relevance(base: DataPlane, pairs: Sequence[Any]) -> Relevance:
     """``D`` for the checked classes of ``pairs`` (``sweep.PairBaseline``) on ``base``."""
-    c = closure(base)
-    if isinstance(c, Relevance):
-        return c
-    try:
+    try:  # building the closure's inputs too: a failure anywhere only turns pruning off (sound)
+        c = closure(base)
+        if isinstance(c, Relevance):
+            return c
         _add_footprints(c, pairs)
         return c.run()
     except Exception as exc:

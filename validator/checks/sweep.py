@@ -402,13 +402,16 @@ def _evaluate_batch(
 ) -> list[tuple[ScenarioHits, tuple[int, ...]]]:
     """A batch of scenarios on a fresh Sweeper over the shared state: the hits of each scenario
     and what it computed (``SweepStats.counts``). Pure: runs anywhere."""
+    from validator.engine.incremental import collector_paused
+
     base, scenario_fn, shipped, judge, on_base = shared
     pairs = tuple(replace(pb, dp=base) if i in on_base else pb for i, pb in enumerate(shipped))
     sweeper = Sweeper(base, scenario_fn)
     out: list[tuple[ScenarioHits, tuple[int, ...]]] = []
     for combo, candidates in batch:
         before = sweeper.stats.counts()
-        hits = sweeper.evaluate(pairs, combo, candidates, judge)
+        with collector_paused():  # one scenario's data plane and traces: no collection inside
+            hits = sweeper.evaluate(pairs, combo, candidates, judge)
         after = sweeper.stats.counts()
         out.append((hits, tuple(a - b for a, b in zip(after, before, strict=True))))
     return out

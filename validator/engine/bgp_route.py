@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
+from operator import itemgetter
 
 from validator.engine.rib import MainRib
 from validator.engine.routing_policy import AsPathItem
@@ -112,8 +113,8 @@ def route_rank(r: BgpRoute) -> Rank:
     return hit
 
 
-def _sort_key(t: tuple[tuple[tuple[int, ...], int, int], tuple[int, ...], BgpRoute]) -> tuple[object, ...]:
-    return (t[0], t[1])
+# a candidate's sort key: its (key, tie) pair, never the route itself (stable among equal ones)
+_SORT_KEY = itemgetter(0, 1)
 
 
 def select_route(
@@ -132,9 +133,10 @@ def select_route(
     # fixed-length tuple, so comparing it first is comparing its elements first
     keyed: list[tuple[tuple[tuple[int, ...], int, int], tuple[int, ...], BgpRoute]] = []
     for r in routes:
-        own, clusters, tie = route_rank(r)
+        rank = r.__dict__.get("_rank")  # route_rank's cache, read inline (the sweep's hottest loop)
+        own, clusters, tie = rank if rank is not None else route_rank(r)
         keyed.append(((own, igp_cost(r.next_hop_ip), clusters), tie, r))
-    keyed.sort(key=_sort_key)
+    keyed.sort(key=_SORT_KEY)
     best_key, _, best = keyed[0]
     if not multipath_on:
         return best, [best]

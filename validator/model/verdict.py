@@ -176,6 +176,9 @@ class Verdict:
     change: ChangeSet | None = None
     policies_run: list[tuple[str, str]] = field(default_factory=list)  # (policy name, check type)
     scenarios: int = 0
+    # of ``scenarios``, those relevance pruning proved unable to change a checked flow: never
+    # computed, so never checked for convergence either (docs/sweeps.md; ``VALIDATOR_PRUNE=0``)
+    pruned: int = 0
     seconds: float = 0.0
     error: str | None = None  # set when the gate itself failed (verdict "error")
     # ``whatif``: the operator's answer (subject, safe, broken pairs, single points of failure)
@@ -206,7 +209,7 @@ class Verdict:
             "policies": [{"name": n, "check": c} for n, c in self.policies_run],
             "findings": [f.to_json() for f in self.findings],
             "groups": [g.to_json() for g in self.groups],
-            "stats": {"scenarios": self.scenarios, "seconds": round(self.seconds, 3)},
+            "stats": {"scenarios": self.scenarios, "pruned": self.pruned, "seconds": round(self.seconds, 3)},
         }
         if self.error is not None:
             out["error"] = self.error

@@ -60,9 +60,12 @@ def verdict_headline(verdict: Verdict) -> str:
 
 
 def run_summary(verdict: Verdict) -> str:
+    # pruned scenarios were proven not to change a checked flow, not computed (nor vetted for
+    # convergence): say so, so a reader knows what the count covers
+    pruned = f" ({verdict.pruned:,} proven unaffected, not computed)" if verdict.pruned else ""
     return (
         f"{plural(len(verdict.policies_run), 'policy', 'policies')} run"
-        f", {plural(verdict.scenarios, 'scenario')}, {verdict.seconds:.2f} s, engine {verdict.engine}"
+        f", {plural(verdict.scenarios, 'scenario')}{pruned}, {verdict.seconds:.2f} s, engine {verdict.engine}"
     )
 
 

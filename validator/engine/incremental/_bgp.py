@@ -150,6 +150,50 @@ class ReceivedMemo(dict[tuple[int, IPv4Network, "BgpRoute | None", "tuple[BgpRou
         return (ReceivedMemo, ())
 
 
+def export_class(e: SessionEdge) -> tuple[object, ...]:
+    """What ``bgp.export_route`` reads of edge ``e`` apart from the receiver's router id (its
+    originator check): the sender's node, VRF, addresses, AS and router id, the session type and
+    the sender-side neighbour settings the export applies (reflection, communities, next-hop-self,
+    outbound route-map and prefix-list). Edges with equal classes export every path alike
+    (``tests/unit/test_incremental_export.py`` checks it on every edge pair of a network)."""
+    s, nb = e.sender, e.sender.neighbor
+    return (
+        s.node,
+        s.vrf,
+        s.local_ip,
+        s.local_as,
+        s.router_id,
+        e.ibgp,
+        nb.route_reflector_client,
+        nb.send_community,
+        nb.next_hop_self,
+        nb.route_map_out,
+        nb.prefix_list_out,
+    )
+
+
+class ExportMemo(dict[tuple[int, int], tuple[BgpRoute, "BgpRoute | None"]]):
+    """``PrefixBgp._export``'s results per (export class number, path identity), the path kept
+    alive in the entry; ``classes``: edge identity -> (edge, its class number); ``ids``: class ->
+    number. Identity keys: never pickled (a worker starts empty), bounded."""
+
+    LIMIT = 200_000
+    SLOT_LIMIT = 20_000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.classes: dict[int, tuple[SessionEdge, int]] = {}
+        self.ids: dict[tuple[object, ...], int] = {}
+
+    def reset(self) -> None:
+        self.clear()
+        self.classes.clear()
+        self.ids.clear()
+
+    def __reduce__(self) -> tuple[type[ExportMemo], tuple[()]]:
+        return (ExportMemo, ())
+
+
 class PrefixBgp:
     """One BGP topology with its speakers, reusable across prefix-restricted runs."""
 
@@ -211,6 +255,7 @@ class PrefixBgp:
         self.has_aggregates = any(sp.aggregates for sp in self.spk.values())
         # copies (``copy.copy``) share it: every scenario's prefix-wise run over the base's edges
         self.recv_memo = ReceivedMemo()
+        self.export_memo = ExportMemo()  # shared by copies too
 
     # --- the universe of prefixes ---------------------------------------------------------------
 
@@ -521,13 +566,38 @@ class PrefixBgp:
         if sel is not None:
             best, mp = sel
             for path in mp if e.add_path else [best]:
-                ex = export_route(node, proc, e, path)
+                ex = self._export(node, proc, e, path)
                 if ex is None:
                     continue
                 im = import_route(rnode, rproc, e.receiver.neighbor, e.receiver.local_as, ex)
                 if im is not None and im not in received:
                     received.append(im)
         return received
+
+    def _export(self, node: Node, proc: BgpProcess, e: SessionEdge, path: BgpRoute) -> BgpRoute | None:
+        """``export_route(node, proc, e, path)``, computed once per export class of the sender's
+        edges (:func:`export_class`: everything the export reads but the receiver) and path: a route
+        reflector sends one path to all its clients alike. The one receiver-dependent step,
+        ``export_route``'s originator check, is applied here per edge, before the shared result
+        (computed through an edge that passed it) is used."""
+        if e.ibgp and path.originator_id is not None and path.originator_id == e.receiver.router_id:
+            return None
+        memo = self.export_memo
+        ck = memo.classes.get(id(e))
+        if ck is None or ck[0] is not e:
+            if len(memo.classes) >= ExportMemo.SLOT_LIMIT:
+                memo.reset()
+            cls = export_class(e)
+            ck = memo.classes[id(e)] = (e, memo.ids.setdefault(cls, len(memo.ids)))
+        key = (ck[1], id(path))
+        hit = memo.get(key)
+        if hit is not None and hit[0] is path:
+            return hit[1]
+        ex = export_route(node, proc, e, path)
+        if len(memo) >= ExportMemo.LIMIT:
+            memo.clear()
+        memo[key] = (path, ex)  # the path is kept: its identity cannot be reused meanwhile
+        return ex
 
     @staticmethod
     def _deliver(

@@ -130,6 +130,10 @@ class Compact:
         for x, rs in rounds.items():
             t = tuple(rs)
             self.rounds[x] = seqs.setdefault(t, t)
+        # pair -> per base round, the next hops of the candidates tied with the best before the IGP
+        # cost step, with their base costs (``_narrow.cost_groups``; a function of the base only)
+        self.ties: dict[int, Any] = {}
+        self.lost: dict[tuple[int, int], bool] = {}  # (pair, edge) -> ``_narrow.lost_matters``
 
     def prefix(self, p: IPv4Network) -> int:
         q = self.qid.get(p)
@@ -191,6 +195,10 @@ class Memo:
         # entry keeps alive) -> its main-RIB routes: a function of the selection, the pair and the
         # configuration only (``_bgp_routes._main_routes``); the same lists in every scenario
         self.main: dict[tuple[int, int, tuple[int, ...]], tuple[Value, list[Route]]] = {}
+        # the receiving pair of edge ``i`` for prefix id ``q``, keyed ``q * len(edges) + i`` (an int
+        # key hashes faster than the (speaker, prefix id) tuple ``Compact.pair_q`` looks up)
+        self.rx: dict[int, int] = {}
+        self.receivers: list[SpeakerKey] = []  # edge index -> receiving speaker
 
     def __getstate__(self) -> dict[str, object]:
         return {"empty": True}  # not falsy: pickle would then skip __setstate__
@@ -207,6 +215,9 @@ def memo_of(hist: History, engine: PrefixBgp) -> Memo:
         for sp in engine.spk.values():
             for j, i in enumerate(sp.incoming):
                 m.in_pos[i] = j
+    if len(m.receivers) != len(engine.edges):
+        m.receivers = [(e.receiver.node, e.receiver.vrf) for e in engine.edges]
+        m.rx.clear()
     return m
 
 
@@ -308,10 +319,12 @@ def delta_run(
         hit = received_memo.get(key)
         if hit is not None and hit[0] is best:
             return hit[1]
+        # not through the engine's value-keyed ReceivedMemo: a path missing here is nearly always
+        # new there too (2 % hits at 150 routers), and its two BgpRoute hashes cost more than that
         if len(received_memo) >= Memo.RECEIVED_LIMIT:
             received_memo.clear()
             shared.clear()
-        rec = [shared.setdefault(im, im) for im in engine._received(sp, edges[i], nets[q], sel)]
+        rec = [shared.setdefault(im, im) for im in engine._received_now(sp, edges[i], nets[q], sel)]
         received_memo[key] = (best, rec)
         return rec
 
@@ -319,7 +332,9 @@ def delta_run(
     sent: dict[int, Value] = {}  # pair -> the overriding selection it delivered last
     rounds_of: dict[int, set[int]] = defaultdict(set)
     base_rounds = c.rounds
-    receiver = [(e.receiver.node, e.receiver.vrf) for e in edges]
+    receiver = memo.receivers
+    rx_memo = memo.rx
+    n_edges = len(edges)
     # a touched pair (perturbed, evaluated or receiving from an overridden sender) is evaluated in
     # every later round the base evaluated it: a superset of the rounds its inputs may change in
     # (evaluating a pair whose inputs did not change is harmless: the selection is their function)
@@ -356,23 +371,30 @@ def delta_run(
             if sp.aggregates and _coupled(engine, k, p):
                 raise GiveUp("an aggregate group is involved")
             evaluated += 1
-            touch(x, r)
+            if x not in touched:
+                touch(x, r)
             rounds_of[x].add(r)
             ctx = sctx.get(k)
             if ctx is None:
                 ctx = sctx[k] = speaker_ctx(k)
             _sp, mrib, ans, oc = ctx
             ent = values.get(x)
-            prev_b, prev_bm, now_b, now_bm = _at2(ent, r)
+            if ent and ent[-1][0] < r:  # _at2's usual case, inline: nothing recorded in round r or later
+                prev_b = now_b = ent[-1][1]
+                prev_bm = now_bm = ent[-1][2]
+            else:
+                prev_b, prev_bm, now_b, now_bm = _at2(ent, r)
             prev = o_val.get(x, prev_b)
             prev_main = o_main.get(x, prev_bm)
             box: dict[int, list[BgpRoute]] = {}
             hin = inbox_hist.get(x)
             if hin:
+                rm1 = r - 1
                 for i, es in hin.items():
                     if i in lost:
                         continue
-                    rec = _in_at(es, r - 1)
+                    last_e = es[-1]  # usually nothing was recorded after round r - 1
+                    rec = last_e[1] if last_e[0] <= rm1 else _in_at(es, rm1)
                     if rec:
                         box[i] = rec
             over = o_in.get(x)
@@ -469,18 +491,28 @@ def delta_run(
             for i in sp.outgoing:
                 if i in lost:
                     continue
-                rx = c.pair_q(receiver[i], q)
+                rk = q * n_edges + i
+                rx = rx_memo.get(rk)
+                if rx is None:
+                    rx = rx_memo[rk] = c.pair_q(receiver[i], q)
                 hin_r = inbox_hist.get(rx)
                 hist_i = hin_r.get(i) if hin_r else None
                 cur = o_in.get(rx)
-                prev_in = cur[i] if cur is not None and i in cur else _in_at(hist_i, r - 1)
+                if cur is not None and i in cur:
+                    prev_in = cur[i]
+                elif hist_i:
+                    last_h = hist_i[-1]
+                    prev_in = last_h[1] if last_h[0] <= r - 1 else _in_at(hist_i, r - 1)
+                else:
+                    prev_in = []
                 specific = True  # the receiver's adj-in changes otherwise than the base's
                 if is_over:
                     rec = received(i, sp, q, new)
                     if cur is None:
                         cur = o_in[rx] = {}
                     cur[i] = rec
-                    touch(rx, r)
+                    if rx not in touched:
+                        touch(rx, r)
                 else:
                     rec = _in_at(hist_i, r)  # the sender holds the base's selection: the base's delivery
                     if cur is not None and i in cur:
@@ -494,7 +526,8 @@ def delta_run(
                     any_change = True
                     if specific:
                         nxt.add(rx)
-                        touch(rx, r)
+                        if rx not in touched:
+                            touch(rx, r)
         if not any_change and r <= len(c.changers):
             # pairs following the base changed what the base changed (over-approximated by changes
             # carried only by lost sessions: at worst one more round, never another result)

@@ -84,11 +84,13 @@ class DepIndex:
     def users_within(self, nets: Iterable[IPv4Network]) -> set[IPv4Network]:
         out: set[IPv4Network] = set()
         ips = self._ips
+        users = self._users
         for net in nets:
-            lo = bisect_left(ips, int(net.network_address))
-            hi = bisect_right(ips, int(net.broadcast_address))
+            first, last = span(net)
+            lo = bisect_left(ips, first)
+            hi = bisect_right(ips, last, lo)
             for q in ips[lo:hi]:
-                out |= self._users[q]
+                out |= users[q]
         return out
 
 
@@ -237,9 +239,16 @@ class LazyFib(Fib):
         return super().entries()
 
 
+def span(n: IPv4Network) -> tuple[int, int]:
+    """(first, last) address of ``n`` as ints (no ``broadcast_address`` object built)."""
+    lo = int(n.network_address)
+    return lo, lo | (0xFFFFFFFF >> n.prefixlen)
+
+
 def _merged_ranges(nets: Iterable[IPv4Network]) -> list[tuple[int, int]]:
+    """Sorted, disjoint, non-adjacent address ranges covering exactly the union of ``nets``."""
     out: list[tuple[int, int]] = []
-    for lo, hi in sorted((int(n.network_address), int(n.broadcast_address)) for n in nets):
+    for lo, hi in sorted(map(span, nets)):
         if out and lo <= out[-1][1] + 1:
             if hi > out[-1][1]:
                 out[-1] = (out[-1][0], hi)
@@ -251,8 +260,9 @@ def _merged_ranges(nets: Iterable[IPv4Network]) -> list[tuple[int, int]]:
 def _bounds(nets: Iterable[IPv4Network]) -> list[int]:
     out: set[int] = set()
     for n in nets:
-        out.add(int(n.network_address))
-        out.add(int(n.broadcast_address) + 1)
+        lo, hi = span(n)
+        out.add(lo)
+        out.add(hi + 1)
     return sorted(out)
 
 
@@ -268,7 +278,10 @@ def patched_listing(
         out.extend(base_list[pos:lo])
         block = rib.by_prefix.get(net)
         if block:
-            out.extend(sorted(block, key=route_sort_key))
+            if len(block) == 1:
+                out.append(block[0])
+            else:
+                out.extend(sorted(block, key=route_sort_key))
         pos = hi
     out.extend(base_list[pos:])
     return out

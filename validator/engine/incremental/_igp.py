@@ -310,15 +310,20 @@ def scenario_igp_incremental(
         conn = base.by_prefix(node, base_routes.get(node, []), "conn")
         stat = base.by_prefix(node, statics.get(node, []), "static")
         for p in nets:
-            seq = list(conn.get((vrf, p), ()))
-            seq += stat.get((vrf, p), ())
+            c_rs = conn.get((vrf, p))
+            s_rs = stat.get((vrf, p))
             key_o = (node, vrf, p)
             if key_o in ospf_new:
-                seq += ospf_new[key_o]
+                o_rs = ospf_new[key_o]
+                if not c_rs and not s_rs:
+                    # route_for's routes of one prefix share one protocol and metric and have
+                    # distinct next hops: MainRib.merge keeps every one of them, in order
+                    set_prefix(rib, p, o_rs)
+                    continue
             else:
                 k = base.proc_of.get((node, vrf))
-                if k is not None and k not in gone_procs:
-                    seq += view.routes.get(k, {}).get(p, [])
+                o_rs = view.routes.get(k, {}).get(p, []) if k is not None and k not in gone_procs else []
+            seq = [*(c_rs or ()), *(s_rs or ()), *o_rs]
             set_prefix(rib, p, _merged_at([], seq))
         vrfs[vrf] = rib
         out[node] = vrfs

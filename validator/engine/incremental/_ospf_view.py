@@ -99,19 +99,42 @@ def _same_routes(old: list[Route], proto: str, metric: int, hops: list[Hop]) -> 
 
 
 def _built(
-    node: str, vrf: str, p: IPv4Network, proto: str, metric: int, hops: set[Hop], old: list[Route]
+    node: str, vrf: str, p: IPv4Network, proto: str, metric: int, hops: set[Hop] | frozenset[Hop], old: list[Route]
 ) -> list[Route]:
     ordered = sorted(hops)
-    if old and _same_routes(old, proto, metric, ordered):
+    if not old:
+        return [Route(node, vrf, p, proto, hop("interface", i, ip), 110, metric) for i, ip in ordered]
+    if _same_routes(old, proto, metric, ordered):
         return old
-    return [Route(node, vrf, p, proto, hop("interface", i, ip), 110, metric) for i, ip in ordered]
+    # a failure mostly narrows an ECMP set at an unchanged metric: the routes of the hops that stay
+    # are the base's own objects (every field equal to the one built below), only new hops are built
+    kept: dict[Hop, Route] = {}
+    for r in old:
+        nh = r.next_hop
+        if (
+            r.protocol == proto
+            and r.metric == metric
+            and r.admin_distance == 110
+            and nh.type == "interface"
+            and r.tag is None
+            and not r.as_path
+            and r.local_preference is None
+            and not r.communities
+        ):
+            kept[(nh.interface, nh.ip)] = r  # type: ignore[index]
+    out: list[Route] = []
+    for h in ordered:
+        r0 = kept.get(h)
+        out.append(r0 if r0 is not None else Route(node, vrf, p, proto, hop("interface", h[0], h[1]), 110, metric))
+    return out
 
 
 def route_for(view: OspfView, key: ProcKey, p: IPv4Network, old: list[Route] | None = None) -> list[Route]:
     """``compute_ospf_routes``'s routes of one process for one prefix (no inter-area routes).
     ``old``: the base's routes there, returned themselves when equal to the result."""
-    best: tuple[int, set[Hop], bool] | None = None
-    for area in sorted(view.areas_of.get(key, ())):
+    best: tuple[int, frozenset[Hop], bool] | None = None
+    areas = view.areas_of.get(key, ())
+    for area in areas if len(areas) < 2 else sorted(areas):
         sp = view.sp_area.get((area, key))
         if not sp:
             continue
@@ -123,7 +146,7 @@ def route_for(view: OspfView, key: ProcKey, p: IPv4Network, old: list[Route] | N
             m = d + cost
             own = adv == key
             if best is None or m < best[0]:
-                best = (m, set(hops), own)
+                best = (m, hops, own)  # the SPF result's own frozenset: unions below make new ones
             elif m == best[0]:
                 best = (m, best[1] | hops, best[2] or own)
     node, vrf, _ = key

@@ -7,6 +7,7 @@ Split from ``_core`` (which builds the state and assembles a scenario) to keep e
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from validator.engine.bgp import SpeakerKey
 from validator.engine.bgp_sessions import SessionEdge
 from validator.engine.incremental._bgp import PrefixBgp, PrefixState, Unsupported
 from validator.engine.incremental._delta import Compact, DeltaResult, GiveUp, compact, delta_run
-from validator.engine.incremental._narrow import inbox_next_hops, lost_matters, selected_via
+from validator.engine.incremental._narrow import cost_blind, cost_groups, inbox_next_hops, lost_matters, selected_via
 from validator.engine.incremental._reads import ReadCheck, check_bgp_reads, within
 from validator.engine.incremental._topo import edge_diff
 from validator.engine.rib import MainRib
@@ -123,20 +124,33 @@ def scenario_bgp(
         old_rib = base.igp[node].get(vrf)
         new_rib = igp.igp[node].get(vrf)
         may_originate = sp.main_vrf and bool(sp.redist_protos or sp.networks)
+        blind: dict[IPv4Network, bool] = {}
+        now_of = _Answers(new_rib)
         for q in within(nets, users):
             was, now = _igp_answer(old_rib, q), _igp_answer(new_rib, q)
             if was == now:
                 continue
             dirty |= users[q]
             # q only got worse (lost, or dearer while resolvable both ways): pairs that never
-            # selected a route through q keep their selections (_narrow.selected_via)
+            # selected a route through q keep their selections (_narrow.selected_via); q was
+            # resolvable and only its cost or resolvability changed: pairs whose tie groups compare
+            # alike under the scenario's costs keep theirs (_narrow.cost_blind). A next hop turning
+            # resolvable adds candidates: always evaluated.
             worse = was[0] and (not now[0] or now[1] > was[1])
-            if comp is None or not worse:
+            if comp is None or not was[0]:
                 pert.update((k, p) for p in users[q])
-            else:
-                for p in users[q]:
-                    keep = (may_originate and (sp.redist_protos or p in sp.networks)) or selected_via(comp, k, p, q)
-                    (pert if keep else narrowed).add((k, p))
+                continue
+            for p in users[q]:
+                if may_originate and (sp.redist_protos or p in sp.networks):
+                    keep = True
+                elif worse and not selected_via(comp, k, p, q):
+                    keep = False
+                else:
+                    b = blind.get(p)
+                    if b is None:
+                        b = blind[p] = _cost_blind(brun.engine, comp, k, p, old_rib, now_of)
+                    keep = not b
+                (pert if keep else narrowed).add((k, p))
         if sp.main_vrf:
             orig = nets & sp.networks
             if sp.redist_protos:
@@ -164,6 +178,7 @@ def scenario_bgp(
             if len(edges) != len(brun.edges):
                 fresh = PrefixBgp(base.snapshot, edges, base.externals, igp.igp)
                 fresh.recv_memo = brun.engine.recv_memo  # valid for every engine of the snapshot
+                fresh.export_memo = brun.engine.export_memo  # likewise
                 made.append(fresh)
             else:
                 eng = copy.copy(brun.engine)
@@ -253,6 +268,36 @@ def scenario_bgp(
             nh_users[k] = lone.nh_users.get(k, {})
         check_bgp_reads(igp.igp, igp.strict, nh_users, {k: lone.bgp_prefixes.get(k, set()) for k in alone}, alone)
     return main, changed, converged
+
+
+class _Answers:
+    """``_igp_answer`` over one RIB, each next hop looked up once (a speaker's tie groups share them)."""
+
+    def __init__(self, rib: MainRib | None) -> None:
+        self.rib = rib
+        self.memo: dict[IPv4Address, tuple[bool, int]] = {}
+
+    def __call__(self, nh: IPv4Address) -> tuple[bool, int]:
+        a = self.memo.get(nh)
+        if a is None:
+            a = self.memo[nh] = _igp_answer(self.rib, nh)
+        return a
+
+
+def _cost_blind(
+    engine: PrefixBgp,
+    comp: Compact,
+    k: SpeakerKey,
+    p: IPv4Network,
+    old_rib: MainRib | None,
+    now: Callable[[IPv4Address], tuple[bool, int]],
+) -> bool:
+    """``_narrow.cost_blind`` for (``k``, ``p``): its tie groups under the scenario's IGP answers."""
+    ext = engine._ext_by_prefix.get(k, {}).get(p) if engine._ext_by_prefix else None
+    groups = cost_groups(comp, k, p, old_rib, ext)
+    if groups is None:
+        return False
+    return cost_blind(groups, now)
 
 
 def _coupled_nets(engine: PrefixBgp, dirty: set[IPv4Network]) -> set[IPv4Network]:

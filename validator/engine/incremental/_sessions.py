@@ -14,6 +14,7 @@ from ipaddress import IPv4Address
 from typing import Any
 
 from validator.engine.dataplane import _session_reachable
+from validator.engine.incremental._fib import _merged_ranges
 from validator.engine.traceroute import Tracer, _ActionGroup
 from validator.engine.types import DataPlane, Fib
 from validator.model.dataplane import FibAction
@@ -238,9 +239,12 @@ class ReadFilter:
         self.touched = touched
         self.lost_edges = lost_edges
         self.iface_vrf = iface_vrf
-        self._ranges: dict[tuple[str, str], list[tuple[int, int]] | None] = {}
+        self._ranges: dict[tuple[str, str], tuple[list[int], list[int]] | None] = {}
 
-    def _ranges_of(self, node: str, vrf: str) -> list[tuple[int, int]] | None:
+    def _ranges_of(self, node: str, vrf: str) -> tuple[list[int], list[int]] | None:
+        """The addresses whose lookups may answer differently on (node, vrf): the changed prefixes
+        and those resolved through them, as merged sorted ranges (starts, ends): a lookup is one
+        bisection, not a scan of every affected prefix (hundreds when a spine fails)."""
         key = (node, vrf)
         if key in self._ranges:
             return self._ranges[key]
@@ -250,8 +254,8 @@ class ReadFilter:
         except KeyError:
             self._ranges[key] = None
             return None
-        affected = set(nets) | dep.users_within(nets)
-        out = [(int(n.network_address), int(n.broadcast_address)) for n in affected]
+        merged = _merged_ranges(set(nets) | dep.users_within(nets))
+        out = ([lo for lo, _ in merged], [hi for _, hi in merged])
         self._ranges[key] = out
         return out
 
@@ -261,7 +265,9 @@ class ReadFilter:
         ranges = self._ranges_of(node, vrf)
         if ranges is None:
             return False
-        return not any(lo <= ip <= hi for lo, hi in ranges)
+        starts, ends = ranges
+        j = bisect_right(starts, ip) - 1
+        return j < 0 or ends[j] < ip
 
     def __call__(self, read: Read) -> bool:
         kind = read[0]
@@ -311,7 +317,7 @@ class SessionIndex:
             if ranges is None:
                 return None
             ips = self.lookup_ips[nv]
-            for lo, hi in ranges:
+            for lo, hi in zip(*ranges, strict=True):
                 a = bisect_left(ips, lo)
                 b = bisect_right(ips, hi)
                 out.update(ki for _ip, ki in entries[a:b])
