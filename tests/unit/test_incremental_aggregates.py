@@ -16,7 +16,8 @@ import validator.engine.incremental._scenario_bgp as sbgp
 from validator.checks.sweep import enumerate_elements, union
 from validator.engine.dataplane import compute_dataplane
 from validator.engine.incremental import base_state, scenario_with_stats
-from validator.engine.incremental._bgp import PrefixBgp, ReceivedMemo
+from validator.engine.incremental._bgp import PrefixBgp
+from validator.engine.incremental._bgp_memos import ReceivedMemo
 from validator.engine.types import DataPlane
 from validator.snapshot.folder import load_snapshot
 

@@ -13,7 +13,7 @@ from test_incremental_delta import SMALL, _gen
 
 from validator.engine.bgp import export_route
 from validator.engine.incremental import base_state, fast_dataplane
-from validator.engine.incremental._bgp import ExportMemo, export_class
+from validator.engine.incremental._bgp_memos import ExportMemo, export_class
 from validator.snapshot.folder import load_snapshot
 
 REGION = Path(__file__).resolve().parents[2] / "fixtures" / "region" / "base"
