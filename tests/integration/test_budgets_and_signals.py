@@ -21,6 +21,12 @@ import validator
 from validator.cli import main
 from validator.errors import InputError
 
+# The short --timeout alarms of these tests can land inside a gc callback (hypothesis installs one),
+# where Python drops the exception with this warning; the deadline fires again
+# (tests/unit/test_limits.py::test_a_lost_alarm_fires_again) and each run still ends with the exit
+# code asserted here.
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
 
 @pytest.fixture(scope="module")
 def ring(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -31,10 +37,6 @@ def ring(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-# The 0.5 s alarm can land inside a gc callback (hypothesis installs one), where Python drops the
-# exception with this warning; the deadline fires again (test_limits::test_a_lost_alarm_fires_again)
-# and the run still ends with exit 3, asserted below.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_sweep_over_budget_is_refused_with_its_count(ring: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["check", "--head-dir", str(ring / "snap"), "--policies", str(ring / "k5.yaml")]
     assert main(args) == 2
