@@ -22,7 +22,6 @@ runs unchanged and pays only for what it reads.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network
@@ -30,6 +29,7 @@ from types import ModuleType
 from typing import Any
 
 from validator.engine.bgp_sessions import BgpTopology
+from validator.engine.collector import collector_paused
 from validator.engine.native_bgp import BgpInput, bgp_unsupported, run_topology_loop, session_topology
 from validator.engine.native_views import Converter
 from validator.engine.ospf import OspfDomain, build_domain
@@ -145,13 +145,8 @@ def compute_native(
     # the views build many Python objects and no reference cycles: with the cyclic collector on,
     # its repeated full passes over a growing heap cost more than building the objects (measured:
     # over a third of the time at 150 routers when every route was converted eagerly)
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _compute_native(snapshot, failures, core, igp_max_iterations)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _compute_native(

@@ -28,12 +28,12 @@ and is rebuilt where it is next used (a Ray worker), never shipped.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from validator.engine.bgp_sessions import BgpTopology, compute_bgp_topology
+from validator.engine.collector import collector_paused
 from validator.engine.incremental import scenario_dataplane, state_ready
 from validator.engine.incremental._topo import TopologyPlan
 from validator.engine.native import ENV, NativeInput, core_mode, load_core, native_tables, unsupported_features
@@ -112,9 +112,7 @@ class NativeScenarios:
         else:
             active = compute_active_interfaces(snapshot, failures)
             edges = compute_edges(snapshot, active)
-        was = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             dp = self.input.compute(failures, active, edges, topology_fn=self.topology)
             if dp is None:
                 return None
@@ -122,9 +120,6 @@ class NativeScenarios:
             tables = self.input.last_tables
             self.input.last_tables = None
             return self._share(dp, tables)
-        finally:
-            if was:
-                gc.enable()
 
     def _share(self, dp: DataPlane, tables: Any) -> DataPlane:
         """The base's own Fib objects and route lists wherever the core says they are equal."""

@@ -20,32 +20,17 @@ cross a process boundary; a Ray worker gets the materialised data plane).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
+from validator.engine.collector import collector_paused
 from validator.engine.routing_policy import community_str
 from validator.engine.types import Fib
 from validator.model.dataplane import FibAction, FibEntry, NextHop, Route
 from validator.model.prefix import Address, prefix_of
 
 _NH_TYPES = ("discard", "interface", "ip")
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic collector paused while a view builds its objects (no cycles among them): with
-    it on, its passes over a heap of millions of routes cost as much as building them (measured:
-    the FIB rows of 150 routers built twice as fast without it)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 class _Pending:
@@ -282,7 +267,7 @@ class VrfView:
         if self._all is None:
             some, make, node, vrf = self._some, self.conv.route, self.node, self.vrf
             out: list[Route] = []
-            with _no_gc():
+            with collector_paused():
                 for i, t in enumerate(self.tables.routes(self.ni, self.vi)):
                     r = some.get(i)
                     out.append(make(node, vrf, t) if r is None else r)
@@ -322,7 +307,7 @@ class NativeFib(Fib):
             view = self._view
             view.routes()  # one call for every route rather than one per entry
             by_len: dict[int, dict[int, list[FibEntry]]] = {}
-            with _no_gc():
+            with collector_paused():
                 for slot, (plen, net, raw) in enumerate(view.tables.fib_rows(view.ni, view.vi)):
                     row = self._rows.get(slot)
                     if row is None:

@@ -30,10 +30,7 @@ to it.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-
+from validator.engine.collector import collector_paused
 from validator.engine.dataplane import compute_dataplane
 from validator.engine.incremental._bgp import Unsupported
 from validator.engine.incremental._core import State, Stats, build_state, scenario_dataplane_from_state, state_dataplane
@@ -83,21 +80,6 @@ def scenario_with_stats(base: DataPlane, failures: FailureSet) -> tuple[DataPlan
     CPU. Collections resume afterwards, so whatever garbage a scenario leaves is still collected."""
     with collector_paused():
         return _scenario_with_stats(base, failures)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic collector off for the block, back on after it if it was on. For work that
-    allocates in bursts over a large live heap and makes no cycles it needs collected meanwhile (a
-    scenario data plane; a sweep's evaluation of one scenario, its traces included): collections
-    triggered inside would only walk that heap again and again."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _scenario_with_stats(base: DataPlane, failures: FailureSet) -> tuple[DataPlane, Stats | None]:
