@@ -411,32 +411,48 @@ def main_rib_routes(
     ebgp_ad, ibgp_ad = (proc.ebgp_admin, proc.ibgp_admin) if proc is not None else (EBGP_AD, IBGP_AD)
     out: list[Route] = []
     for net, paths in rib.multipath.items():
-        best = rib.best[net]
-        if best.protocol == "local":
+        out.extend(main_routes_at(node, vrf, net, rib.best[net], paths, ebgp_ad, ibgp_ad, ads))
+    return out
+
+
+def main_routes_at(
+    node: str,
+    vrf: str,
+    net: IPv4Network,
+    best: BgpRoute,
+    paths: list[BgpRoute],
+    ebgp_ad: int,
+    ibgp_ad: int,
+    ads: dict[str, int] | None = None,
+) -> list[Route]:
+    """:func:`main_rib_routes` at one prefix, from its best path and multipath set (the scenario
+    engine asks one prefix at a time)."""
+    if best.protocol == "local":
+        return []
+    if best.protocol == "aggregate":
+        return [Route(node, vrf, net, "aggregate", NextHop("discard"), AGGREGATE_AD, best.med)]
+    out: list[Route] = []
+    seen: set[IPv4Address | None] = set()
+    for p in paths:
+        if p.protocol not in ("bgp", "ibgp") or p.next_hop_ip in seen:
             continue
-        if best.protocol == "aggregate":
-            out.append(Route(node, vrf, net, "aggregate", NextHop("discard"), AGGREGATE_AD, best.med))
-            continue
-        seen: set[IPv4Address | None] = set()
-        for p in paths:
-            if p.protocol not in ("bgp", "ibgp") or p.next_hop_ip in seen:
-                continue
-            seen.add(p.next_hop_ip)
-            out.append(
-                Route(
-                    node,
-                    vrf,
-                    net,
-                    p.protocol,
-                    hop("ip", None, p.next_hop_ip),
-                    (ads or {}).get(p.protocol, ebgp_ad if p.protocol == "bgp" else ibgp_ad),
-                    p.med,
-                    tag=p.tag,
-                    as_path=p.flat_as_path(),
-                    local_preference=p.local_pref,
-                    communities=tuple(community_str(c) for c in sorted(p.communities)),
-                )
+        seen.add(p.next_hop_ip)
+        ad = ebgp_ad if p.protocol == "bgp" else ibgp_ad
+        out.append(
+            Route(
+                node,
+                vrf,
+                net,
+                p.protocol,
+                hop("ip", None, p.next_hop_ip),
+                ad if ads is None else ads.get(p.protocol, ad),
+                p.med,
+                tag=p.tag,
+                as_path=p.flat_as_path(),
+                local_preference=p.local_pref,
+                communities=tuple(community_str(c) for c in sorted(p.communities)),
             )
+        )
     return out
 
 

@@ -5,13 +5,11 @@ by the prefix-wise engine (``_bgp``), delta BGP (``_delta``) and the patched RIB
 from __future__ import annotations
 
 from collections.abc import Iterable
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Network
 
-from validator.engine.bgp import AGGREGATE_AD, EBGP_AD, IBGP_AD, LOCAL_WEIGHT, BgpRoute, SpeakerKey
-from validator.engine.rib import hop
-from validator.engine.routing_policy import community_str
+from validator.engine.bgp import EBGP_AD, IBGP_AD, LOCAL_WEIGHT, BgpRoute, SpeakerKey, main_routes_at
 from validator.model.config import BgpProcess
-from validator.model.dataplane import NextHop, Route
+from validator.model.dataplane import Route
 
 
 def _merged_at(igp_routes: list[Route], bgp_routes: list[Route]) -> list[Route]:
@@ -52,31 +50,4 @@ def _main_routes(
     ebgp_ad, ibgp_ad = (proc.ebgp_admin, proc.ibgp_admin) if proc is not None else (EBGP_AD, IBGP_AD)
     if sel is None:
         return []
-    node, vrf = k
-    best, paths = sel
-    if best.protocol == "local":
-        return []
-    if best.protocol == "aggregate":
-        return [Route(node, vrf, p, "aggregate", NextHop("discard"), AGGREGATE_AD, best.med)]
-    out: list[Route] = []
-    seen: set[IPv4Address | None] = set()
-    for r in paths:
-        if r.protocol not in ("bgp", "ibgp") or r.next_hop_ip in seen:
-            continue
-        seen.add(r.next_hop_ip)
-        out.append(
-            Route(
-                node,
-                vrf,
-                p,
-                r.protocol,
-                hop("ip", None, r.next_hop_ip),
-                ebgp_ad if r.protocol == "bgp" else ibgp_ad,
-                r.med,
-                tag=r.tag,
-                as_path=r.flat_as_path(),
-                local_preference=r.local_pref,
-                communities=tuple(community_str(c) for c in sorted(r.communities)),
-            )
-        )
-    return out
+    return main_routes_at(k[0], k[1], p, sel[0], sel[1], ebgp_ad, ibgp_ad)
