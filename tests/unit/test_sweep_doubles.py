@@ -19,6 +19,7 @@ takes the session down and r1 loses the route: {r1 -- r3, r1 -- r4} is a minimal
 from __future__ import annotations
 
 from engine_helpers import snapshot
+from test_incremental_delta import _Zone
 
 from validator.checks.footprint import unchanged
 from validator.checks.headerspace import HeaderConstraints
@@ -38,11 +39,6 @@ from validator.engine.types import DataPlane
 
 A = "link:r1[GigabitEthernet0/1]"  # r1 -- r3: the session's path
 B = "link:r1[GigabitEthernet0/3]"  # r1 -- r4: the session's backup path
-
-
-class Zone:
-    def __init__(self, name: str, nodes: tuple[str, ...] = (), interfaces: tuple[str, ...] = ()) -> None:
-        self.name, self.nodes, self.interfaces, self.prefixes = name, nodes, interfaces, ()
 
 
 def _iface(name: str, addr: str, mask: str = "255.255.255.252", ospf: bool = False, cost: int = 0) -> str:
@@ -95,7 +91,7 @@ def network() -> DataPlane:
 
 def _pair(base: DataPlane) -> PairBaseline:
     return pair_baseline(
-        base, Zone("r1", ("r1",)), Zone("d", interfaces=("d[GigabitEthernet0/2]",)), HeaderConstraints()
+        base, _Zone("r1", ("r1",)), _Zone("d", interfaces=("d[GigabitEthernet0/2]",)), HeaderConstraints()
     )
 
 
